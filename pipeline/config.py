@@ -1,0 +1,366 @@
+"""Settings (environment variables ``READOUT_*``) and the sources file, as validated models.
+
+The sources file (``config/sources.yaml`` by default, ``READOUT_SOURCES`` to change it) lists every
+source with its discovery rules and optional extraction overrides. :func:`load_sources` validates
+the whole file and fails fast with a :class:`~pipeline.errors.ConfigError` that names the file, the
+entry (by id and line) and the field.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from pipeline import __version__
+from pipeline.errors import ConfigError
+
+MIB = 1024 * 1024
+
+_CRON_FIELD = r"[\d*/,\-A-Za-z?LW#]+"
+_CRON_RE = re.compile(rf"^{_CRON_FIELD}(\s+{_CRON_FIELD}){{4}}$")
+_CRON_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"}
+_SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
+
+
+class Settings(BaseSettings):
+    """Process-wide settings, read from ``READOUT_*`` environment variables (and a ``.env`` file)."""
+
+    model_config = SettingsConfigDict(env_prefix="READOUT_", env_file=".env", extra="ignore")
+
+    sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
+    data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
+    catalog_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the catalog; default: SQLite file in the data dir."
+    )
+    archive_url: str | None = Field(
+        default=None, description="Raw WARC archive location (a folder or fsspec URL); default: data dir."
+    )
+    allow_private_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Hosts, addresses or networks exempt from the private-address guard (comma-separated).",
+    )
+    contact_url: str = Field(default="https://github.com/readout-project/readout", description="Shown in the UA.")
+    user_agent: str | None = Field(default=None, description="Full User-Agent override.")
+
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=20.0, gt=0)
+    request_deadline: float = Field(default=60.0, gt=0, description="Total seconds allowed for one request.")
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    feed_max_bytes: int = Field(default=5 * MIB, gt=0)
+    page_max_bytes: int = Field(default=10 * MIB, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_base: float = Field(default=1.0, ge=0, description="First retry delay; doubles each retry.")
+    max_retry_after: float = Field(default=120.0, ge=0, description="Longest Retry-After we wait for in a run.")
+    min_delay: float = Field(default=5.0, ge=0, description="Minimum seconds between requests to one host.")
+    max_crawl_delay: float = Field(default=30.0, ge=0, description="Cap on robots.txt Crawl-delay.")
+    robots_ttl: float = Field(default=6 * 3600.0, ge=0)
+    host_failure_limit: int = Field(default=5, ge=1, description="Consecutive failures before a host is skipped.")
+    parallel_hosts: int = Field(default=8, ge=1, le=64)
+    max_items_per_source: int = Field(default=500, ge=1, description="Items fetched per source in one run.")
+
+    @field_validator("allow_private_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def effective_user_agent(self) -> str:
+        """The honest User-Agent: product, version and a contact URL."""
+        return self.user_agent or f"Readout/{__version__} (+{self.contact_url})"
+
+    @property
+    def effective_catalog_url(self) -> str:
+        return self.catalog_url or f"sqlite:///{(self.data_dir / 'catalog.db').as_posix()}"
+
+    @property
+    def effective_archive_url(self) -> str:
+        return self.archive_url or (self.data_dir / "archive").as_posix()
+
+    def private_exemptions(self) -> tuple[frozenset[str], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
+        """Split ``allow_private_hosts`` into host names and networks."""
+        names: set[str] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in self.allow_private_hosts:
+            try:
+                networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
+            except ValueError:
+                names.add(entry.lower().rstrip("."))
+        return frozenset(names), tuple(networks)
+
+
+# --- the sources file -------------------------------------------------------------------------------
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Pagination(_Strict):
+    """How to reach older listing pages: a URL template with ``{page}``, or a "next" link selector."""
+
+    url_template: str | None = Field(default=None, description="e.g. https://host/list/index_{page}.html")
+    start: int = Field(default=1, ge=0, description="Page number of the second page in the template.")
+    next_selector: str | None = Field(default=None, description="CSS selector of the link to the next page.")
+    max_pages: int = Field(default=50, ge=1, le=10_000)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Pagination:
+        if not self.url_template and not self.next_selector:
+            raise ValueError("give url_template or next_selector")
+        if self.url_template and "{page}" not in self.url_template:
+            raise ValueError("url_template must contain {page}")
+        return self
+
+
+class Discovery(_Strict):
+    """Where a source's items are listed and how to pick them out."""
+
+    method: Literal["feed", "listing", "sitemap"]
+    urls: list[str] = Field(min_length=1, description="Feed, first listing page, or sitemap URLs.")
+    link_selector: str = Field(default="a[href]", description="CSS selector of item links (listing).")
+    item_selector: str | None = Field(default=None, description="CSS selector of item containers (listing).")
+    date_selector: str | None = Field(default=None, description="CSS selector of the date inside an item.")
+    link_pattern: str | None = Field(default=None, description="Regex an item URL must match.")
+    exclude_pattern: str | None = Field(default=None, description="Regex of item URLs to ignore.")
+    date_from_url: str | None = Field(
+        default=None, description="Regex with named groups year, month, day read from the item URL."
+    )
+    pagination: Pagination | None = None
+    pages_per_run: int = Field(default=1, ge=1, description="Listing pages read by an incremental run.")
+    max_sitemaps: int = Field(default=20, ge=1, description="Child sitemaps read from a sitemap index.")
+
+    @field_validator("urls")
+    @classmethod
+    def _http_urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^https?://[^/\s]+", url):
+                raise ValueError(f"not an http(s) URL: {url!r}")
+        return urls
+
+    @field_validator("link_pattern", "exclude_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return value
+
+    @field_validator("date_from_url")
+    @classmethod
+    def _date_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                groups = set(re.compile(value).groupindex)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+            if not {"year", "month", "day"} <= groups:
+                raise ValueError("needs the named groups year, month and day")
+        return value
+
+    @field_validator("link_selector", "item_selector", "date_selector")
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        return _check_css(value)
+
+
+class ExtractRules(_Strict):
+    """Per-source overrides for when generic extraction is not good enough."""
+
+    body_selector: str | None = Field(default=None, description="CSS selector of the article body.")
+    title_selector: str | None = None
+    date_selector: str | None = None
+    date_pattern: str | None = Field(
+        default=None, description="Regex with named groups year, month, day searched in the date text or page."
+    )
+    drop_patterns: list[str] = Field(default_factory=list, description="Regexes of boilerplate lines to drop.")
+    removed_url_patterns: list[str] = Field(
+        default_factory=list, description="Regexes of final URLs that mean the page was deleted."
+    )
+
+    @field_validator("body_selector", "title_selector", "date_selector")
+    @classmethod
+    def _css(cls, value: str | None) -> str | None:
+        return _check_css(value)
+
+    @field_validator("drop_patterns", "removed_url_patterns")
+    @classmethod
+    def _regexes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {value!r}: {exc}") from None
+        return values
+
+    @field_validator("date_pattern")
+    @classmethod
+    def _date_regex(cls, value: str | None) -> str | None:
+        return Discovery._date_regex(value)
+
+
+class Source(_Strict):
+    """One configured source: a ministry's briefings or a news outlet."""
+
+    id: str = Field(description="Stable identifier: lower case, digits, '-' and '_'.")
+    name: str
+    kind: Literal["briefing", "news", "statement"]
+    publisher: str
+    country: str = Field(description="ISO 3166-1 alpha-2 code of the publisher's country.")
+    language: str = Field(description="ISO 639-1 code of the source's main language.")
+    timezone: str = Field(default="UTC", description="IANA zone for dates given without one.")
+    schedule: str = Field(default="*/30 * * * *", description="Cron expression or preset used by Airflow.")
+    earliest: date = Field(default=date(1990, 1, 1), description="Dates before this are treated as impossible.")
+    enabled: bool = True
+    min_delay: float | None = Field(default=None, ge=0, description="Seconds between requests to its hosts.")
+    discovery: Discovery
+    extract: ExtractRules = Field(default_factory=ExtractRules)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _SOURCE_ID_RE.match(value):
+            raise ValueError("use 2-64 characters: lower-case letters, digits, '-' and '_'")
+        return value
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError("use an upper-case ISO 3166-1 alpha-2 code such as CN")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2,3}", value):
+            raise ValueError("use a lower-case ISO 639-1 code such as en")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        if value not in _CRON_PRESETS and not _CRON_RE.match(value.strip()):
+            raise ValueError("use a five-field cron expression or a preset such as @hourly")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class SourcesFile(_Strict):
+    """The whole sources file."""
+
+    sources: list[Source]
+
+
+def _check_css(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(value)
+    except SelectorError as exc:
+        raise ValueError(f"invalid CSS selector {value!r}: {exc}") from None
+    return value
+
+
+def load_sources(path: Path | str, *, text: str | None = None) -> list[Source]:
+    """Read and validate a sources file.
+
+    ``text`` may be given to validate content that is not on disk (it is still reported as ``path``).
+    Raises :class:`ConfigError` naming the file, the entry and the field on the first problem found.
+    """
+    path = Path(path)
+    entries = _load_entries(path, text)
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, (raw, line) in enumerate(entries):
+        label = _entry_label(raw, index, line)
+        try:
+            source = Source.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or None
+            raise ConfigError(error["msg"], file=str(path), entry=label, field=field) from None
+        if source.id in seen:
+            raise ConfigError(
+                f"duplicate id (first used by entry #{seen[source.id] + 1})", file=str(path), entry=label, field="id"
+            )
+        seen[source.id] = index
+        sources.append(source)
+    return sources
+
+
+def validate_source_entries(path: Path | str, *, text: str | None = None) -> tuple[list[Source], list[ConfigError]]:
+    """Validate each entry on its own: the good sources, and one error per bad entry.
+
+    Used where one broken entry must not hide the others (the Airflow DAG factory).
+    """
+    path = Path(path)
+    entries = _load_entries(path, text)
+    good: list[Source] = []
+    errors: list[ConfigError] = []
+    for index, (raw, line) in enumerate(entries):
+        try:
+            good.extend(load_sources(path, text=yaml.safe_dump({"sources": [raw]})))
+        except ConfigError as exc:
+            errors.append(ConfigError(str(exc).split(": ", 1)[-1], file=str(path), entry=_entry_label(raw, index, line)))
+    return good, errors
+
+
+def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError("file not found (set READOUT_SOURCES to the sources file)", file=str(path)) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"not valid YAML{where}: {problem}", file=str(path)) from None
+    if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
+        raise ConfigError("expected a mapping with a 'sources' list", file=str(path))
+    unknown = set(document) - {"sources"}
+    if unknown:
+        raise ConfigError(f"unknown top-level keys: {', '.join(sorted(unknown))}", file=str(path))
+    lines: list[int] = []
+    assert isinstance(node, yaml.MappingNode)
+    for key, value in node.value:
+        if key.value == "sources" and isinstance(value, yaml.SequenceNode):
+            lines = [item.start_mark.line + 1 for item in value.value]
+    return [(raw, lines[i] if i < len(lines) else 0) for i, raw in enumerate(document["sources"])]
+
+
+def _entry_label(raw: Any, index: int, line: int) -> str:
+    ident = raw.get("id") if isinstance(raw, dict) else None
+    name = f"{ident!r}" if ident else f"#{index + 1}"
+    return f"{name} (line {line})" if line else name

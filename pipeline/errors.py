@@ -1,0 +1,152 @@
+"""Readout's exception hierarchy.
+
+Every error the pipeline records is one of these, so that a run can sort failures into *permanent*
+(recorded and not retried: the page is gone, the address is forbidden, the body is too large) and
+*transient* (recorded and retried on a later run: timeouts, 5xx, 429).
+
+::
+
+    ReadoutError
+    ├── ConfigError                  a settings, sources or topics file is invalid
+    ├── FetchError                   anything that stops an HTTP exchange
+    │   ├── PermanentFetchError
+    │   │   ├── BlockedURLError      scheme, credentials or address refused by the guard (SSRF)
+    │   │   ├── RobotsDisallowedError
+    │   │   ├── BodyTooLargeError    the body passed its cap (counted after decompression)
+    │   │   ├── TooManyRedirectsError
+    │   │   ├── DecodingError        a broken Content-Encoding stream
+    │   │   └── HTTPStatusError      a 4xx other than 408/429
+    │   └── TransientFetchError
+    │       ├── DeadlineExceededError  the total deadline for one request passed
+    │       ├── NetworkError          connect/read failure or timeout
+    │       ├── ServerError           5xx, 408 or 429 still failing after the retries
+    │       └── HostBackedOffError    the host failed too often in this run
+    ├── DiscoveryError               a feed, listing page or sitemap could not be read
+    ├── ExtractionError              no usable text could be extracted from a page
+    └── ArchiveError                 the raw archive could not be written or read
+"""
+
+from __future__ import annotations
+
+
+class ReadoutError(Exception):
+    """Base class of every error Readout raises on purpose."""
+
+    #: Whether retrying later cannot help. Subclasses override this.
+    permanent: bool = True
+
+    @property
+    def kind(self) -> str:
+        """A short stable name for the error class, used in the catalog and summaries."""
+        return type(self).__name__
+
+
+class ConfigError(ReadoutError):
+    """A configuration file is invalid; the message names the file, the entry and the field."""
+
+    def __init__(
+        self, message: str, *, file: str | None = None, entry: str | None = None, field: str | None = None
+    ) -> None:
+        self.file = file
+        self.entry = entry
+        self.field = field
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"entry {entry}" if entry else None,
+                f"field {field!r}" if field else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class FetchError(ReadoutError):
+    """An HTTP exchange failed. ``url`` is the URL that was being fetched."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(f"{message} ({url})")
+
+
+class PermanentFetchError(FetchError):
+    """Retrying will not help: record and move on."""
+
+    permanent = True
+
+
+class BlockedURLError(PermanentFetchError):
+    """The URL's scheme, credentials or resolved address is refused by the request guard."""
+
+
+class RobotsDisallowedError(PermanentFetchError):
+    """robots.txt disallows the URL for our user agent."""
+
+
+class BodyTooLargeError(PermanentFetchError):
+    """The response body passed its size cap (counted after decompression)."""
+
+
+class TooManyRedirectsError(PermanentFetchError):
+    """The redirect chain is longer than allowed."""
+
+
+class DecodingError(PermanentFetchError):
+    """The body's Content-Encoding stream is corrupt."""
+
+
+class HTTPStatusError(PermanentFetchError):
+    """The server answered with a status that retrying will not change (most 4xx)."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        self.status = status
+        super().__init__(message, url=url)
+
+
+class TransientFetchError(FetchError):
+    """Worth retrying on a later run."""
+
+    permanent = False
+
+
+class DeadlineExceededError(TransientFetchError):
+    """The total deadline for one request passed before the body was complete."""
+
+
+class NetworkError(TransientFetchError):
+    """The connection failed, timed out or broke."""
+
+
+class ServerError(TransientFetchError):
+    """The server kept answering 5xx, 408 or 429 through all retries."""
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        self.status = status
+        super().__init__(message, url=url)
+
+
+class HostBackedOffError(TransientFetchError):
+    """The host failed too many times in a row in this run; it is left alone until the next run."""
+
+
+class DiscoveryError(ReadoutError):
+    """A feed, listing page or sitemap could not be turned into items."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(f"{message} ({url})")
+
+
+class ExtractionError(ReadoutError):
+    """No usable text could be extracted from a page."""
+
+    def __init__(self, message: str, *, url: str) -> None:
+        self.url = url
+        super().__init__(f"{message} ({url})")
+
+
+class ArchiveError(ReadoutError):
+    """The raw WARC archive could not be written or read."""
+
+    permanent = False

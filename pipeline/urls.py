@@ -1,0 +1,45 @@
+"""Canonical URLs and the document ids derived from them."""
+
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+#: Query parameters that only track campaigns or clicks; they never change the content.
+TRACKING_PARAMS = frozenset(
+    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "_ga", "ref_src", "igshid", "at_medium"}
+)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def canonical_url(url: str) -> str:
+    """Canonical form of a URL: scheme and host lower-cased, default port and fragment dropped,
+    tracking parameters (``utm_*`` and the like) removed, an empty path written as ``/``."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host
+    if parts.port is not None and parts.port != DEFAULT_PORTS.get(scheme):
+        netloc = f"{host}:{parts.port}"
+    # Keep the other parameters byte for byte: some sites use bare keys such as ``?dtl/36359/Title``.
+    query = "&".join(pair for pair in parts.query.split("&") if pair and not _is_tracking(pair))
+    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def doc_id(url: str) -> str:
+    """Hex SHA-256 of the canonical URL: the document's stable id."""
+    return hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()
+
+
+def host_key(url: str) -> str:
+    """The politeness key of a URL: lower-cased host and explicit port."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    return f"{host}:{parts.port}" if parts.port else host
+
+
+def _is_tracking(pair: str) -> bool:
+    key = unquote_plus(pair.split("=", 1)[0]).lower()
+    return key.startswith("utm_") or key in TRACKING_PARAMS
