@@ -293,41 +293,40 @@ def load_sources(path: Path | str, *, text: str | None = None) -> list[Source]:
     ``text`` may be given to validate content that is not on disk (it is still reported as ``path``).
     Raises :class:`ConfigError` naming the file, the entry and the field on the first problem found.
     """
-    path = Path(path)
-    entries = _load_entries(path, text)
-    sources: list[Source] = []
-    seen: dict[str, int] = {}
-    for index, (raw, line) in enumerate(entries):
-        label = _entry_label(raw, index, line)
-        try:
-            source = Source.model_validate(raw)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or None
-            raise ConfigError(error["msg"], file=str(path), entry=label, field=field) from None
-        if source.id in seen:
-            raise ConfigError(
-                f"duplicate id (first used by entry #{seen[source.id] + 1})", file=str(path), entry=label, field="id"
-            )
-        seen[source.id] = index
-        sources.append(source)
+    sources, errors = validate_source_entries(path, text=text)
+    if errors:
+        raise errors[0]
     return sources
 
 
 def validate_source_entries(path: Path | str, *, text: str | None = None) -> tuple[list[Source], list[ConfigError]]:
     """Validate each entry on its own: the good sources, and one error per bad entry.
 
-    Used where one broken entry must not hide the others (the Airflow DAG factory).
+    Used where one broken entry must not hide the others (the Airflow DAG factory). A problem with the
+    file as a whole (missing, not YAML, no ``sources`` list) still raises :class:`ConfigError`.
     """
     path = Path(path)
-    entries = _load_entries(path, text)
     good: list[Source] = []
     errors: list[ConfigError] = []
-    for index, (raw, line) in enumerate(entries):
+    seen: dict[str, str] = {}
+    for index, (raw, line) in enumerate(_load_entries(path, text)):
+        label = _entry_label(raw, index, line)
         try:
-            good.extend(load_sources(path, text=yaml.safe_dump({"sources": [raw]})))
-        except ConfigError as exc:
-            errors.append(ConfigError(str(exc).split(": ", 1)[-1], file=str(path), entry=_entry_label(raw, index, line)))
+            source = Source.model_validate(raw)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            field = ".".join(str(part) for part in error["loc"]) or None
+            errors.append(ConfigError(error["msg"], file=str(path), entry=label, field=field))
+            continue
+        if source.id in seen:
+            errors.append(
+                ConfigError(
+                    f"duplicate id (first used by entry {seen[source.id]})", file=str(path), entry=label, field="id"
+                )
+            )
+            continue
+        seen[source.id] = label
+        good.append(source)
     return good, errors
 
 

@@ -25,8 +25,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from email.utils import format_datetime, parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -67,9 +67,7 @@ class SiteFarm:
 
     def rewrite_bytes(self, body: bytes) -> bytes:
         for host, origin in self.origins.items():
-            body = re.sub(
-                rb"https?://" + re.escape(host.encode()) + rb"(?=[/\"'\s<?#:]|$)", origin.encode(), body
-            )
+            body = re.sub(rb"https?://" + re.escape(host.encode()) + rb"(?=[/\"'\s<?#:]|$)", origin.encode(), body)
         return body
 
     def requests(self, host: str | None = None) -> list[LoggedRequest]:
@@ -104,7 +102,7 @@ def _make_handler(farm: SiteFarm, host: str) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
         server_version = "ReadoutFixture/1"
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        def log_message(self, format: str, *args: object) -> None:
             """Quiet: the farm keeps its own log."""
 
         def do_HEAD(self) -> None:
