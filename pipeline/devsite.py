@@ -177,7 +177,9 @@ def serve_sites(root: Path = SITES_DIR, hosts: list[str] | None = None) -> Itera
             server.daemon_threads = True
             servers.append(server)
             farm.origins[host] = f"http://127.0.0.1:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, name=f"fixture-{host}", daemon=True).start()
+            threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"fixture-{host}", daemon=True
+            ).start()
         yield farm
     finally:
         for server in servers:

@@ -20,10 +20,12 @@ Every error the pipeline records is one of these, so that a run can sort failure
     │       ├── DeadlineExceededError  the total deadline for one request passed
     │       ├── NetworkError          connect/read failure or timeout
     │       ├── ServerError           5xx, 408 or 429 still failing after the retries
+    │       ├── RobotsUnavailableError  robots.txt answered 5xx/429 or could not be fetched
     │       └── HostBackedOffError    the host failed too often in this run
     ├── DiscoveryError               a feed, listing page or sitemap could not be read
     ├── ExtractionError              no usable text could be extracted from a page
-    └── ArchiveError                 the raw archive could not be written or read
+    ├── ArchiveError                 the raw archive could not be written or read
+    └── CatalogError                 the catalog cannot be opened or migrated
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class FetchError(ReadoutError):
 
     def __init__(self, message: str, *, url: str) -> None:
         self.url = url
+        self.reason = message
         super().__init__(f"{message} ({url})")
 
 
@@ -126,6 +129,10 @@ class ServerError(TransientFetchError):
         super().__init__(message, url=url)
 
 
+class RobotsUnavailableError(TransientFetchError):
+    """robots.txt could not be read (5xx, 429, network): RFC 9309 says to assume complete disallow."""
+
+
 class HostBackedOffError(TransientFetchError):
     """The host failed too many times in a row in this run; it is left alone until the next run."""
 
@@ -148,5 +155,11 @@ class ExtractionError(ReadoutError):
 
 class ArchiveError(ReadoutError):
     """The raw WARC archive could not be written or read."""
+
+    permanent = False
+
+
+class CatalogError(ReadoutError):
+    """The catalog cannot be opened or migrated (wrong URL, server down, migration failed)."""
 
     permanent = False

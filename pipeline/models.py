@@ -50,6 +50,8 @@ class FetchedResponse:
     #: The address actually connected to.
     peer: str | None = None
     redirects: tuple[str, ...] = ()
+    #: The headers we sent, for the WARC request record.
+    request_headers: tuple[tuple[str, str], ...] = ()
 
     def header(self, name: str) -> str | None:
         """First value of a header, case-insensitively."""

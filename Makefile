@@ -1,0 +1,58 @@
+# Readout — the two commands: `make run` (one ingest cycle) and `make test` (the whole suite).
+# Everything installs into .venv from uv.lock; uv itself is bootstrapped with pip when missing.
+
+PYTHON ?= python3
+export UV_PYTHON_DOWNLOADS := never
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := .tools/bin/uv
+endif
+VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
+
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle clean
+
+help:  ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+.tools/bin/uv:
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv
+
+$(VENV_STAMP): uv.lock pyproject.toml | $(UV)
+	$(UV) sync --locked
+	rm -f .venv/.synced-*
+	touch $@
+
+install: $(VENV_STAMP)  ## Install Readout and its locked dependencies into .venv
+
+run: install  ## Run one full ingest cycle of the configured sources (embedded defaults: SQLite, ./data)
+	.venv/bin/readout run
+
+demo: install  ## Run the same cycle over the bundled fixture sites on loopback (no internet needed)
+	.venv/bin/readout demo
+
+test: install  ## Run the whole test suite
+	.venv/bin/pytest
+
+lint: install  ## ruff (lint and format check) and mypy
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+format: install  ## Format and autofix with ruff
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+typecheck: install
+	.venv/bin/mypy
+
+bench: bench-extraction bench-cycle  ## Run the benchmarks (need ../shared/data for extraction)
+
+bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
+	.venv/bin/python benchmarks/extraction.py
+
+bench-cycle: install  ## A no-change incremental cycle over all fixture sources
+	.venv/bin/python benchmarks/cycle.py
+
+clean:  ## Remove the virtualenv, caches and the local data folder
+	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache data

@@ -1,0 +1,424 @@
+"""The ``readout`` command: run ingest cycles and backfills, and look at what the catalog holds."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from pipeline import __version__
+from pipeline.config import Settings, Source, load_sources
+from pipeline.errors import ConfigError, ReadoutError
+from pipeline.models import ItemStatus
+
+app = typer.Typer(
+    name="readout",
+    help="Readout: follow what governments say at the podium. Ingest foreign-ministry briefings and news "
+    "into a versioned catalog and raw archive, and look at what it holds.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+console = Console()
+err = Console(stderr=True)
+log = logging.getLogger("pipeline")
+
+
+@dataclass
+class _Options:
+    sources: Path | None = None
+    data_dir: Path | None = None
+    catalog_url: str | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            key: value
+            for key, value in (("sources", self.sources), ("data_dir", self.data_dir), ("catalog_url", self.catalog_url))
+            if value is not None
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+
+_options = _Options()
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"readout {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="Sources file (default: $READOUT_SOURCES or config/sources.yaml).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data folder (default: $READOUT_DATA_DIR or ./data).")
+    ] = None,
+    catalog_url: Annotated[
+        str | None, typer.Option("--catalog-url", help="Catalog database URL (default: SQLite in the data folder).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request and decision.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors in the log.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Readout's command line."""
+    _options.sources, _options.data_dir, _options.catalog_url = sources, data_dir, catalog_url
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _load(settings: Settings, only: list[str] | None) -> list[Source]:
+    try:
+        sources = load_sources(settings.sources)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if only:
+        unknown = sorted(set(only) - {source.id for source in sources})
+        if unknown:
+            raise _fail(f"unknown source id(s): {', '.join(unknown)} (see `readout sources`)")
+        return [source for source in sources if source.id in only]
+    return [source for source in sources if source.enabled]
+
+
+@contextmanager
+def _catalog(settings: Settings) -> Iterator[Any]:
+    from pipeline.store.catalog import Catalog
+
+    try:
+        catalog = Catalog.open(settings.effective_catalog_url)
+    except ReadoutError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        yield catalog
+    finally:
+        catalog.close()
+
+
+def _date(value: str | None, option: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise _fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
+
+
+class _ProgressObserver:
+    """Progress bars per source while a run goes on."""
+
+    def __init__(self, progress: Progress, sources: list[Source]) -> None:
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {
+            source.id: progress.add_task(source.id, total=None, status="discovering") for source in sources
+        }
+
+    def source_planned(self, source_id: str, items: int) -> None:
+        self.progress.update(self.tasks[source_id], total=items, status="fetching" if items else "nothing new")
+
+    def item_done(self, source_id: str, status: ItemStatus) -> None:
+        self.progress.advance(self.tasks[source_id])
+
+    def source_finished(self, report: Any) -> None:
+        task = self.tasks[report.source_id]
+        total = self.progress.tasks[task].total or 0
+        self.progress.update(task, total=total, completed=total, status=report.status)
+
+
+def _execute(settings: Settings, sources: list[Source], *, mode: str, since: datetime | None = None,
+             until: datetime | None = None) -> Any:
+    from pipeline.ingest import run_cycle
+
+    if not sources:
+        raise _fail("no enabled source to run (check the sources file)")
+    with _catalog(settings) as catalog:
+        progress = Progress(
+            TextColumn("{task.description:<22}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
+        )
+        with progress:
+            observer = _ProgressObserver(progress, sources)
+            report = run_cycle(
+                settings, sources, catalog=catalog, mode=mode,  # type: ignore[arg-type]
+                since=since, until=until, observer=observer,
+            )
+    _print_summary(report)
+    return report
+
+
+def _print_summary(report: Any) -> None:
+    table = Table(title=f"Run {report.run_id[:8]} ({report.mode}): {report.status}", title_justify="left")
+    columns = ["source", "status", "found", "new", "updated", "same", "304", "downloads", "removed", "failed"]
+    for column in columns:
+        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+    styles = {"ok": "green", "partial": "yellow", "failed": "red"}
+    for source in sorted(report.sources, key=lambda r: r.source_id):
+        c = source.counts
+        table.add_row(
+            source.source_id, f"[{styles[source.status]}]{source.status}[/]", str(c.discovered), str(c.new),
+            str(c.updated), str(c.unchanged + c.skipped), str(c.not_modified), str(c.fetched), str(c.removed),
+            str(c.failed),
+        )
+    t = report.totals()
+    table.add_row("total", "", str(t.discovered), str(t.new), str(t.updated), str(t.unchanged + t.skipped),
+                  str(t.not_modified), str(t.fetched), str(t.removed), str(t.failed), style="bold")
+    console.print(table)
+    problems = [(r.source_id, e) for r in report.sources for e in r.errors]
+    if problems:
+        console.print(f"[yellow]{len(problems)} problem(s)[/] recorded; the first ones:")
+        for source_id, error in problems[:8]:
+            console.print(f"  [bold]{source_id}[/]: {error}")
+        console.print("See them all with [bold]readout failures[/].")
+
+
+@app.command()
+def run(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+) -> None:
+    """Run one incremental ingest cycle over the configured sources.
+
+    Discovers new items (conditional GET, the catalog's seen set), fetches them politely, archives
+    every response as WARC, extracts the text and stores documents and versions in the catalog.
+    Exits non-zero only when no source at all could be reached.
+    """
+    settings = _options.settings()
+    report = _execute(settings, _load(settings, source), mode="incremental")
+    if report.nothing_reached:
+        err.print(
+            "[bold red]No source could be reached.[/] This machine may have no internet access. "
+            "Run [bold]make demo[/] to see a full cycle over the bundled fixture sites on loopback."
+        )
+        raise typer.Exit(1)
+
+
+@app.command()
+def backfill(
+    source: Annotated[list[str], typer.Option("--source", "-s", help="Source id (repeatable).")],
+    since: Annotated[str, typer.Option(help="Oldest publication date to reach, YYYY-MM-DD.")],
+    until: Annotated[str | None, typer.Option(help="Newest publication date to keep, YYYY-MM-DD (inclusive).")] = None,
+) -> None:
+    """Walk a source's archive pages, pagination or sitemaps back to --since and ingest what is missing."""
+    from pipeline.ingest import end_of_day
+
+    settings = _options.settings()
+    start = _date(since, "--since")
+    end = _date(until, "--until")
+    if start and end and end < start:
+        raise _fail("--until is before --since")
+    report = _execute(settings, _load(settings, source), mode="backfill", since=start,
+                      until=end_of_day(end) if end else None)
+    if report.nothing_reached:
+        raise typer.Exit(1)
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the configured sources with their state and last result."""
+    settings = _options.settings()
+    configured = _all_sources(settings)
+    with _catalog(settings) as catalog:
+        states = catalog.source_states()
+    rows = []
+    for src in configured:
+        state = states.get(src.id)
+        rows.append({
+            "id": src.id, "kind": src.kind, "publisher": src.publisher, "country": src.country,
+            "language": src.language, "method": src.discovery.method, "schedule": src.schedule,
+            "enabled": src.enabled, "documents": state.documents if state else 0,
+            "last_poll_at": _iso(state.last_poll_at) if state else None,
+            "last_status": state.last_status if state else None,
+            "consecutive_failures": state.consecutive_failures if state else 0,
+            "last_error": state.last_error if state else None,
+        })
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"Sources ({settings.sources})", title_justify="left")
+    for column in ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["id"] + ("" if row["enabled"] else " (disabled)"), row["kind"], row["country"], row["method"],
+            row["schedule"], str(row["documents"]), (row["last_poll_at"] or "never")[:16],
+            row["last_status"] or "-", str(row["consecutive_failures"]),
+        )
+    console.print(table)
+
+
+def _all_sources(settings: Settings) -> list[Source]:
+    try:
+        return load_sources(settings.sources)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+
+
+@app.command("list")
+def list_documents(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many documents.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines of the fields.")] = False,
+) -> None:
+    """List ingested documents, newest first: id, url, title, published_at, source, language."""
+    settings = _options.settings()
+    with _catalog(settings) as catalog:
+        documents = list(catalog.documents(source_ids=source or (), since=_date(since, "--since"), limit=limit))
+    rows = [
+        {"doc_id": d.doc_id, "url": d.url, "title": d.title, "published_at": _iso(d.published_at),
+         "source": d.source_id, "language": d.language, "version": d.version, "removed_at": _iso(d.removed_at)}
+        for d in documents
+    ]
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(rows)} document(s)", title_justify="left")
+    for column in ("id", "published", "source", "lang", "v", "title"):
+        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+    for row in rows:
+        title = (row["title"] or "(no title)") + (" [red](removed)[/]" if row["removed_at"] else "")
+        table.add_row(row["doc_id"][:12], (row["published_at"] or "")[:10], row["source"], row["language"] or "",
+                      str(row["version"]), title)
+    console.print(table)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
+    versions: Annotated[bool, typer.Option("--versions", help="Also list every stored version.")] = False,
+) -> None:
+    """Print one document: metadata and clean text."""
+    settings = _options.settings()
+    with _catalog(settings) as catalog:
+        document = catalog.document(doc_id)
+        if document is None:
+            raise _fail(f"no document with id {doc_id!r} (or the prefix is not unique)", code=1)
+        history = catalog.versions(document.doc_id) if versions else []
+    console.rule(document.title or "(no title)")
+    for label, value in (
+        ("id", document.doc_id), ("url", document.url), ("source", document.source_id),
+        ("published", _iso(document.published_at)), ("language", document.language),
+        ("version", document.version), ("removed", _iso(document.removed_at)),
+        ("archive", f"{document.warc_file} @ {document.warc_offset}" if document.warc_file else None),
+    ):
+        if value is not None:
+            console.print(f"[bold]{label}:[/] {value}")
+    console.print()
+    console.print(document.text, markup=False, highlight=False)
+    for version in history:
+        console.print(f"[dim]version {version.version}: fetched {_iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]")
+
+
+@app.command()
+def failures(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
+) -> None:
+    """List recorded failures: where, which stage, why, and whether it will be retried."""
+    settings = _options.settings()
+    with _catalog(settings) as catalog:
+        rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
+    table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
+    for column in ("when", "source", "stage", "kind", "retry", "where / why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(_iso(row.occurred_at)[:16] if row.occurred_at else "", row.source_id, row.stage,
+                      row.error_kind, "no" if row.permanent else "yes", row.message)
+    console.print(table)
+
+
+@app.command()
+def check() -> None:
+    """Validate the sources file and show the effective settings."""
+    settings = _options.settings()
+    configured = _all_sources(settings)
+    console.print(f"[green]ok[/]: {len(configured)} source(s) in {settings.sources}")
+    for key in ("data_dir", "effective_catalog_url", "effective_archive_url", "effective_user_agent", "min_delay",
+                "allow_private_hosts"):
+        console.print(f"  {key.removeprefix('effective_')}: {getattr(settings, key)}")
+
+
+@app.command()
+def demo(
+    fresh: Annotated[bool, typer.Option(help="Start from an empty demo catalog and archive.")] = True,
+    show_count: Annotated[int, typer.Option("--show", help="Documents to print at the end.")] = 5,
+) -> None:
+    """Run a full cycle over the bundled fixture sites, served on loopback, and print a few documents.
+
+    Needs no internet: every configured site has a fixture copy written in its real layout. The demo
+    keeps its own data folder (data/demo) and never touches the real catalog.
+    """
+    from pipeline.devsite import SITES_DIR, serve_sites
+
+    base = _options.settings()
+    if not SITES_DIR.is_dir():
+        raise _fail(f"fixture sites not found at {SITES_DIR}; run the demo from a checkout of the repository")
+    data_dir = (_options.data_dir or Path("data")) / "demo"
+    if fresh and data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with serve_sites() as farm:
+        text = farm.rewrite(base.sources.read_text("utf-8"))
+        demo_sources = data_dir / "sources.yaml"
+        demo_sources.write_text(text, "utf-8")
+        settings = Settings(
+            sources=demo_sources, data_dir=data_dir, catalog_url=None, allow_private_hosts=["127.0.0.1"],
+            min_delay=0.0, backoff_base=0.1,
+        )
+        console.print(f"Serving {len(farm.origins)} fixture sites on 127.0.0.1; data in {data_dir}")
+        _execute(settings, _load(settings, None), mode="incremental")
+    with _catalog(settings) as catalog:
+        documents = list(catalog.documents(limit=show_count))
+    for document in documents:
+        console.rule(f"[bold]{document.title}[/]")
+        console.print(f"[dim]{document.source_id} · {_iso(document.published_at)} · {document.language} · "
+                      f"{document.doc_id[:12]}[/]")
+        console.print(document.text[:400] + ("…" if len(document.text) > 400 else ""), markup=False)
+    console.print(f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/]")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

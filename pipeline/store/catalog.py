@@ -1,0 +1,415 @@
+"""The catalog: Readout's system of record (SQLite by default, PostgreSQL in the stack).
+
+Only the main thread of a run writes here; workers get what they need (the seen set, HTTP validators)
+up front and hand their results back. Every write is idempotent: storing the same page twice changes
+nothing the second time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from pipeline.config import Source
+from pipeline.errors import CatalogError, ReadoutError
+from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
+from pipeline.store.schema import (
+    Document,
+    DocumentVersion,
+    Endpoint,
+    Failure,
+    Run,
+    RunSource,
+    SourceState,
+)
+from pipeline.urls import canonical_url, doc_id
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+StoreOutcome = Literal["new", "updated", "unchanged"]
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItem:
+    """What a worker needs to know of an item the catalog already has."""
+
+    doc_id: str
+    listed_updated_at: datetime | None
+    etag: str | None
+    last_modified: str | None
+    removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+
+
+def content_hash(title: str | None, text: str) -> str:
+    """Hash of what a reader sees; a change means a new version."""
+    return hashlib.sha256(f"{title or ''}\n\n{text}".encode()).hexdigest()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the catalog's schema to the newest migration (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def create_catalog_engine(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys, and its folder created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        return engine
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return create_engine(url, pool_pre_ping=True)
+
+
+class Catalog:
+    """Queries and writes over the catalog's tables."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Catalog:
+        """Connect to the catalog at ``url`` and migrate it to the current schema."""
+        try:
+            engine = create_catalog_engine(url)
+            if migrate_schema:
+                migrate(engine)
+        except Exception as exc:  # the driver's own errors vary; the user needs the URL and the reason
+            raise CatalogError(f"cannot open the catalog at {_safe_url(url)}: {exc}") from exc
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    # --- what workers need before a run ------------------------------------------------------------
+
+    def known_items(self, source_id: str) -> dict[str, KnownItem]:
+        """The seen set of a source: canonical URL → what we know of it."""
+        with self.session() as session:
+            rows = session.execute(
+                select(
+                    Document.canonical_url,
+                    Document.doc_id,
+                    Document.listed_updated_at,
+                    Document.http_etag,
+                    Document.http_last_modified,
+                    Document.removed_at,
+                ).where(Document.source_id == source_id)
+            )
+            return {row[0]: KnownItem(row[1], row[2], row[3], row[4], row[5] is not None) for row in rows}
+
+    def permanently_failed(self, source_id: str) -> set[str]:
+        """Canonical URLs of items that failed permanently and have not been resolved since."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(Failure.url).where(
+                    Failure.source_id == source_id,
+                    Failure.permanent.is_(True),
+                    Failure.resolved_at.is_(None),
+                    Failure.stage != "discover",
+                    Failure.url.is_not(None),
+                )
+            )
+            return {canonical_url(url) for url in rows if url}
+
+    def validators(self, urls: Sequence[str]) -> dict[str, Validators]:
+        """ETag and Last-Modified last seen for feed, listing and sitemap URLs."""
+        with self.session() as session:
+            rows = session.execute(
+                select(Endpoint.url, Endpoint.etag, Endpoint.last_modified).where(Endpoint.url.in_(list(urls)))
+            )
+            return {row[0]: Validators(row[1], row[2]) for row in rows}
+
+    # --- writes --------------------------------------------------------------------------------------
+
+    def save_endpoint(self, source_id: str, response: FetchedResponse) -> None:
+        """Remember a discovery URL's validators (a 304 keeps the ones we had)."""
+        with self.session() as session, session.begin():
+            row = session.get(Endpoint, response.url) or Endpoint(url=response.url, source_id=source_id)
+            if not response.not_modified:
+                row.etag = response.header("etag")
+                row.last_modified = response.header("last-modified")
+            row.last_status = response.status
+            row.last_fetched_at = response.fetched_at
+            session.add(row)
+
+    def store_document(
+        self,
+        *,
+        source: Source,
+        item_url: str,
+        response: FetchedResponse,
+        extracted: ExtractedDocument,
+        archive: ArchiveRef | None,
+        listed_updated_at: datetime | None,
+    ) -> StoreOutcome:
+        """Insert or update a document; a changed content hash writes a new version."""
+        digest = content_hash(extracted.title, extracted.text)
+        identifier = doc_id(item_url)
+        with self.session() as session, session.begin():
+            existing = session.get(Document, identifier)
+            fields: dict[str, Any] = {
+                "url": response.final_url,
+                "title": extracted.title,
+                "text": extracted.text,
+                "language": extracted.language,
+                "published_at": extracted.published_at,
+                "date_source": extracted.date_source,
+                "authors": list(extracted.authors),
+                "extractor_version": extracted.extractor_version,
+                "encoding": extracted.encoding,
+                "warc_file": archive.file if archive else None,
+                "warc_offset": archive.offset if archive else None,
+                "warc_length": archive.length if archive else None,
+            }
+            if existing is None:
+                document = Document(
+                    doc_id=identifier,
+                    canonical_url=canonical_url(item_url),
+                    source_id=source.id,
+                    source_kind=source.kind,
+                    publisher=source.publisher,
+                    source_country=source.country,
+                    fetched_at=response.fetched_at,
+                    first_seen_at=response.fetched_at,
+                    content_hash=digest,
+                    version=1,
+                    http_etag=response.header("etag"),
+                    http_last_modified=response.header("last-modified"),
+                    listed_updated_at=listed_updated_at,
+                    topics=[],
+                    topic_scores={},
+                    countries=[],
+                    **fields,
+                )
+                session.add(document)
+                session.flush()
+                session.add(_version_of(document))
+                outcome: StoreOutcome = "new"
+            else:
+                existing.fetched_at = response.fetched_at
+                existing.removed_at = None
+                existing.http_etag = response.header("etag")
+                existing.http_last_modified = response.header("last-modified")
+                existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
+                if existing.content_hash == digest:
+                    outcome = "unchanged"
+                else:
+                    for key, value in fields.items():
+                        setattr(existing, key, value)
+                    existing.content_hash = digest
+                    existing.version += 1
+                    session.add(_version_of(existing))
+                    outcome = "updated"
+            self._resolve_failures(session, source.id, item_url)
+        return outcome
+
+    def touch_document(self, item_url: str, *, fetched_at: datetime, listed_updated_at: datetime | None) -> None:
+        """A conditional GET answered 304: the document is current as of ``fetched_at``."""
+        with self.session() as session, session.begin():
+            document = session.get(Document, doc_id(item_url))
+            if document is not None:
+                document.fetched_at = fetched_at
+                document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
+
+    def mark_removed(self, item_url: str, when: datetime) -> bool:
+        """Record that a page is gone (404/410 or a "deleted" page). Never deletes. True if it was known."""
+        with self.session() as session, session.begin():
+            document = session.get(Document, doc_id(item_url))
+            if document is None:
+                return False
+            if document.removed_at is None:
+                document.removed_at = when
+            return True
+
+    def record_failure(
+        self, *, run_id: str | None, source_id: str, url: str | None, stage: str, error: BaseException
+    ) -> None:
+        """Record a failure with its reason; :class:`ReadoutError` says whether it is permanent."""
+        permanent = error.permanent if isinstance(error, ReadoutError) else False
+        kind = error.kind if isinstance(error, ReadoutError) else type(error).__name__
+        with self.session() as session, session.begin():
+            session.add(
+                Failure(
+                    run_id=run_id,
+                    source_id=source_id,
+                    url=url,
+                    stage=stage,
+                    error_kind=kind,
+                    message=str(error)[:4000],
+                    permanent=permanent,
+                    occurred_at=datetime.now(UTC),
+                )
+            )
+
+    @staticmethod
+    def _resolve_failures(session: Session, source_id: str, url: str) -> None:
+        session.execute(
+            update(Failure)
+            .where(Failure.source_id == source_id, Failure.url == url, Failure.resolved_at.is_(None))
+            .values(resolved_at=datetime.now(UTC))
+        )
+
+    # --- runs and source state ---------------------------------------------------------------------
+
+    def start_run(self, mode: str, params: dict[str, Any]) -> str:
+        run_id = str(uuid.uuid4())
+        with self.session() as session, session.begin():
+            session.add(Run(run_id=run_id, mode=mode, started_at=datetime.now(UTC), status="running", params=params))
+        return run_id
+
+    def finish_run(self, run_id: str, status: str) -> None:
+        with self.session() as session, session.begin():
+            run = session.get(Run, run_id)
+            if run is not None:
+                run.status = status
+                run.finished_at = datetime.now(UTC)
+
+    def save_source_result(self, run_id: str, source_id: str, status: str, counts: dict[str, int],
+                           error: str | None, seconds: float) -> None:
+        """Write the run's counts for a source and update the source's state."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            session.merge(
+                RunSource(run_id=run_id, source_id=source_id, status=status, error=error, seconds=seconds, **counts)
+            )
+            state = session.get(SourceState, source_id) or SourceState(source_id=source_id, consecutive_failures=0)
+            state.last_poll_at = now
+            state.last_status = status
+            state.last_error = error
+            if status == "failed":
+                state.consecutive_failures = (state.consecutive_failures or 0) + 1
+            else:
+                state.consecutive_failures = 0
+                state.last_success_at = now
+            if counts.get("new", 0) or counts.get("updated", 0):
+                state.last_new_at = now
+            state.documents = session.scalar(
+                select(func.count()).select_from(Document).where(Document.source_id == source_id)
+            ) or 0
+            session.add(state)
+
+    # --- reads for the CLI ---------------------------------------------------------------------------
+
+    def source_states(self) -> dict[str, SourceState]:
+        with self.session() as session:
+            return {row.source_id: row for row in session.scalars(select(SourceState))}
+
+    def documents(
+        self,
+        *,
+        source_ids: Sequence[str] = (),
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Document]:
+        """Documents, newest publication first."""
+        query = select(Document).order_by(Document.published_at.desc().nulls_last(), Document.doc_id)
+        if source_ids:
+            query = query.where(Document.source_id.in_(list(source_ids)))
+        if since is not None:
+            query = query.where(Document.published_at >= since)
+        if until is not None:
+            query = query.where(Document.published_at < until)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.session() as session:
+            yield from session.scalars(query)
+
+    def document(self, identifier: str) -> Document | None:
+        """A document by id, or by unique id prefix."""
+        with self.session() as session:
+            found = session.get(Document, identifier)
+            if found is not None or len(identifier) >= 64:
+                return found
+            matches = session.scalars(select(Document).where(Document.doc_id.like(f"{identifier}%")).limit(2)).all()
+            return matches[0] if len(matches) == 1 else None
+
+    def versions(self, identifier: str) -> list[DocumentVersion]:
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(DocumentVersion).where(DocumentVersion.doc_id == identifier).order_by(DocumentVersion.version)
+                )
+            )
+
+    def failures(self, *, source_ids: Sequence[str] = (), limit: int = 50, unresolved: bool = True) -> list[Failure]:
+        query = select(Failure).order_by(Failure.occurred_at.desc(), Failure.id.desc()).limit(limit)
+        if source_ids:
+            query = query.where(Failure.source_id.in_(list(source_ids)))
+        if unresolved:
+            query = query.where(Failure.resolved_at.is_(None))
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def run_results(self, run_id: str) -> list[RunSource]:
+        with self.session() as session:
+            return list(session.scalars(select(RunSource).where(RunSource.run_id == run_id)))
+
+    def count_documents(self) -> int:
+        with self.session() as session:
+            return session.scalar(select(func.count()).select_from(Document)) or 0
+
+
+def _version_of(document: Document) -> DocumentVersion:
+    return DocumentVersion(
+        doc_id=document.doc_id,
+        version=document.version,
+        content_hash=document.content_hash,
+        title=document.title,
+        text=document.text,
+        published_at=document.published_at,
+        fetched_at=document.fetched_at,
+        warc_file=document.warc_file,
+        warc_offset=document.warc_offset,
+        warc_length=document.warc_length,
+        extractor_version=document.extractor_version,
+    )
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None or b is None:
+        return a or b
+    return max(a, b)
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as given, minus nothing secret we could find
+        return url.split("@")[-1]

@@ -1,0 +1,174 @@
+"""The catalog's tables (SQLAlchemy 2 declarative). Migrations in ``migrations/`` must match this file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend (SQLite stores no offset)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the catalog; convert to UTC first")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}
+
+
+class SourceState(Base):
+    """What the catalog knows of each source between runs."""
+
+    __tablename__ = "sources"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_poll_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_new_at: Mapped[datetime | None]
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    documents: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Endpoint(Base):
+    """A feed, listing page or sitemap URL with its HTTP validators for conditional GET."""
+
+    __tablename__ = "endpoints"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(64))
+    last_status: Mapped[int | None]
+    last_fetched_at: Mapped[datetime | None]
+
+
+class Document(Base):
+    """The current version of one page; older versions live in ``document_versions``."""
+
+    __tablename__ = "documents"
+
+    doc_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(String(2048))
+    source_id: Mapped[str] = mapped_column(String(64))
+    source_kind: Mapped[str] = mapped_column(String(16))
+    publisher: Mapped[str] = mapped_column(String(256))
+    source_country: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(8))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    date_source: Mapped[str | None] = mapped_column(String(16))
+    fetched_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    removed_at: Mapped[datetime | None]
+    authors: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    topic_scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    warc_file: Mapped[str | None] = mapped_column(String(512))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    extractor_version: Mapped[str] = mapped_column(String(128))
+    encoding: Mapped[str | None] = mapped_column(String(32))
+    http_etag: Mapped[str | None] = mapped_column(String(512))
+    http_last_modified: Mapped[str | None] = mapped_column(String(64))
+    #: What the listing last said of the item's update time; a later one triggers a re-fetch.
+    listed_updated_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index("ix_documents_source_published", "source_id", "published_at"),
+        Index("ix_documents_canonical_url", "canonical_url"),
+    )
+
+
+class DocumentVersion(Base):
+    """Every version of a document's content, kept when a re-fetched page's content hash changes."""
+
+    __tablename__ = "document_versions"
+
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    fetched_at: Mapped[datetime]
+    warc_file: Mapped[str | None] = mapped_column(String(512))
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    extractor_version: Mapped[str] = mapped_column(String(128))
+
+
+class Run(Base):
+    """One run of the pipeline (a cycle, a backfill)."""
+
+    __tablename__ = "runs"
+
+    run_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class RunSource(Base):
+    """Per-source counts of one run."""
+
+    __tablename__ = "run_sources"
+
+    run_id: Mapped[str] = mapped_column(String(36), ForeignKey("runs.run_id"), primary_key=True)
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    discovered: Mapped[int] = mapped_column(Integer, default=0)
+    new: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    not_modified: Mapped[int] = mapped_column(Integer, default=0)
+    extracted: Mapped[int] = mapped_column(Integer, default=0)
+    removed: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class Failure(Base):
+    """A recorded failure: what, where, why, and whether retrying can help."""
+
+    __tablename__ = "failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    source_id: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str | None] = mapped_column(String(2048), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    error_kind: Mapped[str] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text)
+    permanent: Mapped[bool] = mapped_column(Boolean)
+    occurred_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,137 @@
+"""The catalog on real SQLite and PostgreSQL: migrations, documents, versions, removals, runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from pipeline.config import Source
+from pipeline.errors import BodyTooLargeError, NetworkError
+from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
+from pipeline.store.catalog import Catalog, migrate
+from pipeline.store.schema import Base
+from pipeline.urls import canonical_url, doc_id
+
+SOURCE = Source.model_validate(
+    {
+        "id": "demo",
+        "name": "Demo",
+        "kind": "briefing",
+        "publisher": "Ministry of Demonstrations",
+        "country": "CN",
+        "language": "en",
+        "discovery": {"method": "feed", "urls": ["https://demo.example/feed.xml"]},
+    }
+)
+URL = "https://demo.example/2021/t20210426_1.html?utm_source=rss"
+NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def response(etag: str = '"a"', at: datetime = NOW) -> FetchedResponse:
+    return FetchedResponse(
+        url=URL, final_url=URL, status=200, headers=(("ETag", etag), ("Last-Modified", "Mon, 05 Jan 2026 09:30:00 GMT")),
+        body=b"<html></html>", fetched_at=at,
+    )
+
+
+def extracted(text: str) -> ExtractedDocument:
+    return ExtractedDocument(
+        title="Regular Press Conference on April 26, 2021", text=text,
+        published_at=datetime(2021, 4, 25, 16, tzinfo=UTC), date_source="url", authors=(), language="en",
+        encoding="utf-8", extractor_version="test/1",
+    )
+
+
+def store(catalog: Catalog, text: str, *, etag: str = '"a"', updated: datetime | None = None) -> str:
+    return catalog.store_document(
+        source=SOURCE, item_url=URL, response=response(etag), extracted=extracted(text),
+        archive=ArchiveRef("demo/x.warc.gz", 10, 20), listed_updated_at=updated,
+    )
+
+
+def test_migrations_match_the_models(catalog: Catalog) -> None:
+    with catalog.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+
+
+def test_migrating_twice_changes_nothing(catalog: Catalog) -> None:
+    migrate(catalog.engine)
+    assert catalog.count_documents() == 0
+
+
+def test_a_document_is_stored_once_and_versioned_when_its_text_changes(catalog: Catalog) -> None:
+    assert store(catalog, "We oppose the willful use of unilateral sanctions.") == "new"
+    assert store(catalog, "We oppose the willful use of unilateral sanctions.") == "unchanged"
+    assert catalog.count_documents() == 1
+    assert store(catalog, "We firmly oppose unilateral sanctions.", etag='"b"') == "updated"
+    document = catalog.document(doc_id(URL))
+    assert document is not None
+    assert document.version == 2
+    assert document.text == "We firmly oppose unilateral sanctions."
+    assert document.canonical_url == canonical_url(URL)
+    assert "utm_source" not in document.canonical_url
+    assert document.published_at == datetime(2021, 4, 25, 16, tzinfo=UTC)
+    assert document.published_at.tzinfo is not None
+    assert document.http_etag == '"b"'
+    versions = catalog.versions(document.doc_id)
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[0].text == "We oppose the willful use of unilateral sanctions."
+
+
+def test_the_seen_set_carries_validators_and_listing_dates(catalog: Catalog) -> None:
+    updated = datetime(2026, 1, 1, tzinfo=UTC)
+    store(catalog, "text", updated=updated)
+    known = catalog.known_items("demo")[canonical_url(URL)]
+    assert known.etag == '"a"'
+    assert known.listed_updated_at == updated
+    assert not known.removed
+
+
+def test_removal_is_recorded_never_deleted(catalog: Catalog) -> None:
+    store(catalog, "text")
+    assert catalog.mark_removed(URL, NOW)
+    assert catalog.mark_removed(URL, NOW + timedelta(days=1))
+    document = catalog.document(doc_id(URL))
+    assert document is not None and document.removed_at == NOW
+    assert catalog.known_items("demo")[canonical_url(URL)].removed
+    assert not catalog.mark_removed("https://demo.example/unknown", NOW)
+
+
+def test_failures_are_recorded_and_permanent_ones_skip_the_url(catalog: Catalog) -> None:
+    catalog.record_failure(run_id=None, source_id="demo", url=URL, stage="fetch",
+                           error=BodyTooLargeError("too big", url=URL))
+    catalog.record_failure(run_id=None, source_id="demo", url="https://demo.example/b", stage="fetch",
+                           error=NetworkError("timed out", url="https://demo.example/b"))
+    assert catalog.permanently_failed("demo") == {canonical_url(URL)}
+    [newest, oldest] = catalog.failures()
+    assert {newest.error_kind, oldest.error_kind} == {"BodyTooLargeError", "NetworkError"}
+    store(catalog, "text")  # a later success resolves the failure
+    assert catalog.permanently_failed("demo") == set()
+
+
+def test_runs_and_source_state(catalog: Catalog) -> None:
+    run_id = catalog.start_run("incremental", {"sources": ["demo"]})
+    catalog.save_source_result(run_id, "demo", "failed", {"discovered": 0, "failed": 1}, "down", 1.5)
+    catalog.save_source_result(run_id, "demo", "failed", {"discovered": 0, "failed": 1}, "down", 1.5)
+    assert catalog.source_states()["demo"].consecutive_failures == 2
+    store(catalog, "text")
+    catalog.save_source_result(run_id, "demo", "ok", {"discovered": 1, "new": 1}, None, 0.5)
+    catalog.finish_run(run_id, "ok")
+    state = catalog.source_states()["demo"]
+    assert state.consecutive_failures == 0
+    assert state.documents == 1
+    assert state.last_new_at is not None
+    [result] = catalog.run_results(run_id)
+    assert (result.status, result.new) == ("ok", 1)
+
+
+def test_endpoint_validators_survive_a_304(catalog: Catalog) -> None:
+    feed = "https://demo.example/feed.xml"
+    first = FetchedResponse(url=feed, final_url=feed, status=200, headers=(("ETag", '"f1"'),), body=b"", fetched_at=NOW)
+    catalog.save_endpoint("demo", first)
+    again = FetchedResponse(url=feed, final_url=feed, status=304, headers=(), body=b"", fetched_at=NOW)
+    catalog.save_endpoint("demo", again)
+    assert catalog.validators([feed])[feed].etag == '"f1"'
