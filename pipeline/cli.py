@@ -221,7 +221,8 @@ def run(
     if report.nothing_reached:
         err.print(
             "[bold red]No source could be reached.[/] This machine may have no internet access. "
-            "Run [bold]make demo[/] to see a full cycle over the bundled fixture sites on loopback."
+            "Run [bold]make demo[/] to see a full cycle over the bundled fixture sites on loopback.",
+            soft_wrap=True,
         )
         raise typer.Exit(1)
 
@@ -401,7 +402,7 @@ def demo(
         demo_sources.write_text(text, "utf-8")
         settings = Settings(
             sources=demo_sources, data_dir=data_dir, catalog_url=None, allow_private_hosts=["127.0.0.1"],
-            min_delay=0.0, backoff_base=0.1,
+            min_delay=0.0, max_crawl_delay=0.0, backoff_base=0.1,
         )
         console.print(f"Serving {len(farm.origins)} fixture sites on 127.0.0.1; data in {data_dir}")
         _execute(settings, _load(settings, None), mode="incremental")

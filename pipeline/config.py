@@ -60,7 +60,9 @@ class Settings(BaseSettings):
     backoff_base: float = Field(default=1.0, ge=0, description="First retry delay; doubles each retry.")
     max_retry_after: float = Field(default=120.0, ge=0, description="Longest Retry-After we wait for in a run.")
     min_delay: float = Field(default=5.0, ge=0, description="Minimum seconds between requests to one host.")
-    max_crawl_delay: float = Field(default=30.0, ge=0, description="Cap on robots.txt Crawl-delay.")
+    max_crawl_delay: float = Field(
+        default=30.0, ge=0, description="Cap on any per-host delay asked for by robots.txt or a source's min_delay."
+    )
     robots_ttl: float = Field(default=6 * 3600.0, ge=0)
     host_failure_limit: int = Field(default=5, ge=1, description="Consecutive failures before a host is skipped.")
     parallel_hosts: int = Field(default=8, ge=1, le=64)

@@ -491,11 +491,8 @@ def _on_discovered(catalog: Catalog, source: Source, report: SourceReport, outco
 
 def _on_item(catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str) -> ItemStatus:
     counts = report.counts
-    if result.response is not None:
-        if result.response.not_modified:
-            counts.not_modified += 1
-        else:
-            counts.fetched += 1
+    if result.response is not None and not result.response.not_modified:
+        counts.fetched += 1
     if result.document is not None:
         counts.extracted += 1
     status = apply_result(catalog, source, result, run_id=run_id)

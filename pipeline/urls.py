@@ -7,14 +7,20 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 #: Query parameters that only track campaigns or clicks; they never change the content.
 TRACKING_PARAMS = frozenset(
-    {"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "_ga", "ref_src", "igshid", "at_medium"}
+    {
+        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "_ga", "ref_src", "igshid",
+        "maca",  # DW's feed campaign tag
+        "cmpid", "ocid", "ito", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
+    }
 )
+#: Prefixes of tracking parameter names (``utm_source``; BBC's ``at_campaign``, ``at_medium``...).
+TRACKING_PREFIXES = ("utm_", "at_")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def canonical_url(url: str) -> str:
     """Canonical form of a URL: scheme and host lower-cased, default port and fragment dropped,
-    tracking parameters (``utm_*`` and the like) removed, an empty path written as ``/``."""
+    tracking parameters (``utm_*``, ``at_*`` and the like) removed, an empty path written as ``/``."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
@@ -42,4 +48,4 @@ def host_key(url: str) -> str:
 
 def _is_tracking(pair: str) -> bool:
     key = unquote_plus(pair.split("=", 1)[0]).lower()
-    return key.startswith("utm_") or key in TRACKING_PARAMS
+    return key.startswith(TRACKING_PREFIXES) or key in TRACKING_PARAMS

@@ -39,6 +39,7 @@ def make_settings(data_dir: Path, **overrides: object) -> Settings:
         "read_timeout": 2.0,
         "request_deadline": 10.0,
         "robots_ttl": 3600.0,
+        "max_crawl_delay": 0.0,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Fetching: the guarded HTTP client, robots.txt and politeness."""
