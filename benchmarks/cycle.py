@@ -34,8 +34,9 @@ def main() -> int:
         data = Path(tmp)
         sources_file = data / "sources.yaml"
         sources_file.write_text(farm.rewrite((REPO / "config" / "sources.yaml").read_text("utf-8")), "utf-8")
-        settings = Settings(sources=sources_file, data_dir=data / "data", allow_private_hosts=["127.0.0.1"],
-                            min_delay=0.0)
+        settings = Settings(
+            sources=sources_file, data_dir=data / "data", allow_private_hosts=["127.0.0.1"], min_delay=0.0
+        )
         sources = load_sources(sources_file)
         catalog = Catalog.open(settings.effective_catalog_url)
         first = run_cycle(settings, sources, catalog=catalog)

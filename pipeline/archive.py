@@ -76,7 +76,9 @@ class WarcFile:
             f"GET {path} HTTP/1.1", [("Host", parts.netloc), *response.request_headers], is_http_request=True
         )
         reason = _REASONS.get(response.status, "")
-        http_headers = StatusAndHeaders(f"{response.status} {reason}".strip(), list(response.headers), protocol="HTTP/1.1")
+        http_headers = StatusAndHeaders(
+            f"{response.status} {reason}".strip(), list(response.headers), protocol="HTTP/1.1"
+        )
         warc_headers: dict[str, str] = {"WARC-Date": date}
         if response.peer:
             warc_headers["WARC-IP-Address"] = response.peer
@@ -85,11 +87,17 @@ class WarcFile:
         with self._lock:
             try:
                 record = self._writer.create_warc_record(
-                    target, "response", payload=io.BytesIO(response.body), http_headers=http_headers,
+                    target,
+                    "response",
+                    payload=io.BytesIO(response.body),
+                    http_headers=http_headers,
                     warc_headers_dict=warc_headers,
                 )
                 request = self._writer.create_warc_record(
-                    target, "request", payload=io.BytesIO(b""), http_headers=request_headers,
+                    target,
+                    "request",
+                    payload=io.BytesIO(b""),
+                    http_headers=request_headers,
                     warc_headers_dict={"WARC-Date": date},
                 )
                 request.rec_headers.add_header("WARC-Concurrent-To", record.rec_headers.get_header("WARC-Record-ID"))
@@ -134,7 +142,8 @@ def read_response(root: str, ref: ArchiveRef) -> FetchedResponse:
         http = record.http_headers
         status = int(http.get_statuscode())
         return FetchedResponse(
-            url=record.rec_headers.get_header("WARC-Readout-Requested-URI") or record.rec_headers.get_header("WARC-Target-URI"),
+            url=record.rec_headers.get_header("WARC-Readout-Requested-URI")
+            or record.rec_headers.get_header("WARC-Target-URI"),
             final_url=record.rec_headers.get_header("WARC-Target-URI"),
             status=status,
             headers=tuple(http.headers),

@@ -46,7 +46,11 @@ class _Options:
     def settings(self, **overrides: Any) -> Settings:
         values: dict[str, Any] = {
             key: value
-            for key, value in (("sources", self.sources), ("data_dir", self.data_dir), ("catalog_url", self.catalog_url))
+            for key, value in (
+                ("sources", self.sources),
+                ("data_dir", self.data_dir),
+                ("catalog_url", self.catalog_url),
+            )
             if value is not None
         }
         values.update(overrides)
@@ -155,8 +159,14 @@ class _ProgressObserver:
         self.progress.update(task, total=total, completed=total, status=report.status)
 
 
-def _execute(settings: Settings, sources: list[Source], *, mode: str, since: datetime | None = None,
-             until: datetime | None = None) -> Any:
+def _execute(
+    settings: Settings,
+    sources: list[Source],
+    *,
+    mode: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Any:
     from pipeline.ingest import run_cycle
 
     if not sources:
@@ -174,8 +184,13 @@ def _execute(settings: Settings, sources: list[Source], *, mode: str, since: dat
         with progress:
             observer = _ProgressObserver(progress, sources)
             report = run_cycle(
-                settings, sources, catalog=catalog, mode=mode,  # type: ignore[arg-type]
-                since=since, until=until, observer=observer,
+                settings,
+                sources,
+                catalog=catalog,
+                mode=mode,  # type: ignore[arg-type]
+                since=since,
+                until=until,
+                observer=observer,
             )
     _print_summary(report)
     return report
@@ -190,13 +205,31 @@ def _print_summary(report: Any) -> None:
     for source in sorted(report.sources, key=lambda r: r.source_id):
         c = source.counts
         table.add_row(
-            source.source_id, f"[{styles[source.status]}]{source.status}[/]", str(c.discovered), str(c.new),
-            str(c.updated), str(c.unchanged + c.skipped), str(c.not_modified), str(c.fetched), str(c.removed),
+            source.source_id,
+            f"[{styles[source.status]}]{source.status}[/]",
+            str(c.discovered),
+            str(c.new),
+            str(c.updated),
+            str(c.unchanged + c.skipped),
+            str(c.not_modified),
+            str(c.fetched),
+            str(c.removed),
             str(c.failed),
         )
     t = report.totals()
-    table.add_row("total", "", str(t.discovered), str(t.new), str(t.updated), str(t.unchanged + t.skipped),
-                  str(t.not_modified), str(t.fetched), str(t.removed), str(t.failed), style="bold")
+    table.add_row(
+        "total",
+        "",
+        str(t.discovered),
+        str(t.new),
+        str(t.updated),
+        str(t.unchanged + t.skipped),
+        str(t.not_modified),
+        str(t.fetched),
+        str(t.removed),
+        str(t.failed),
+        style="bold",
+    )
     console.print(table)
     problems = [(r.source_id, e) for r in report.sources for e in r.errors]
     if problems:
@@ -208,7 +241,9 @@ def _print_summary(report: Any) -> None:
 
 @app.command()
 def run(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
 ) -> None:
     """Run one incremental ingest cycle over the configured sources.
 
@@ -241,8 +276,9 @@ def backfill(
     end = _date(until, "--until")
     if start and end and end < start:
         raise _fail("--until is before --since")
-    report = _execute(settings, _load(settings, source), mode="backfill", since=start,
-                      until=end_of_day(end) if end else None)
+    report = _execute(
+        settings, _load(settings, source), mode="backfill", since=start, until=end_of_day(end) if end else None
+    )
     if report.nothing_reached:
         raise typer.Exit(1)
 
@@ -256,18 +292,26 @@ def sources(
     configured = _all_sources(settings)
     with _catalog(settings) as catalog:
         states = catalog.source_states()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for src in configured:
         state = states.get(src.id)
-        rows.append({
-            "id": src.id, "kind": src.kind, "publisher": src.publisher, "country": src.country,
-            "language": src.language, "method": src.discovery.method, "schedule": src.schedule,
-            "enabled": src.enabled, "documents": state.documents if state else 0,
-            "last_poll_at": _iso(state.last_poll_at) if state else None,
-            "last_status": state.last_status if state else None,
-            "consecutive_failures": state.consecutive_failures if state else 0,
-            "last_error": state.last_error if state else None,
-        })
+        rows.append(
+            {
+                "id": src.id,
+                "kind": src.kind,
+                "publisher": src.publisher,
+                "country": src.country,
+                "language": src.language,
+                "method": src.discovery.method,
+                "schedule": src.schedule,
+                "enabled": src.enabled,
+                "documents": state.documents if state else 0,
+                "last_poll_at": _iso(state.last_poll_at) if state else None,
+                "last_status": state.last_status if state else None,
+                "consecutive_failures": state.consecutive_failures if state else 0,
+                "last_error": state.last_error if state else None,
+            }
+        )
     if as_json:
         console.print_json(json.dumps(rows))
         return
@@ -276,9 +320,15 @@ def sources(
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row["id"] + ("" if row["enabled"] else " (disabled)"), row["kind"], row["country"], row["method"],
-            row["schedule"], str(row["documents"]), (row["last_poll_at"] or "never")[:16],
-            row["last_status"] or "-", str(row["consecutive_failures"]),
+            row["id"] + ("" if row["enabled"] else " (disabled)"),
+            row["kind"],
+            row["country"],
+            row["method"],
+            row["schedule"],
+            str(row["documents"]),
+            (row["last_poll_at"] or "never")[:16],
+            row["last_status"] or "-",
+            str(row["consecutive_failures"]),
         )
     console.print(table)
 
@@ -292,7 +342,9 @@ def _all_sources(settings: Settings) -> list[Source]:
 
 @app.command("list")
 def list_documents(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many documents.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines of the fields.")] = False,
@@ -301,9 +353,17 @@ def list_documents(
     settings = _options.settings()
     with _catalog(settings) as catalog:
         documents = list(catalog.documents(source_ids=source or (), since=_date(since, "--since"), limit=limit))
-    rows = [
-        {"doc_id": d.doc_id, "url": d.url, "title": d.title, "published_at": _iso(d.published_at),
-         "source": d.source_id, "language": d.language, "version": d.version, "removed_at": _iso(d.removed_at)}
+    rows: list[dict[str, Any]] = [
+        {
+            "doc_id": d.doc_id,
+            "url": d.url,
+            "title": d.title,
+            "published_at": _iso(d.published_at),
+            "source": d.source_id,
+            "language": d.language,
+            "version": d.version,
+            "removed_at": _iso(d.removed_at),
+        }
         for d in documents
     ]
     if as_json:
@@ -315,8 +375,14 @@ def list_documents(
         table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
     for row in rows:
         title = (row["title"] or "(no title)") + (" [red](removed)[/]" if row["removed_at"] else "")
-        table.add_row(row["doc_id"][:12], (row["published_at"] or "")[:10], row["source"], row["language"] or "",
-                      str(row["version"]), title)
+        table.add_row(
+            row["doc_id"][:12],
+            (row["published_at"] or "")[:10],
+            row["source"],
+            row["language"] or "",
+            str(row["version"]),
+            title,
+        )
     console.print(table)
 
 
@@ -334,9 +400,13 @@ def show(
         history = catalog.versions(document.doc_id) if versions else []
     console.rule(document.title or "(no title)")
     for label, value in (
-        ("id", document.doc_id), ("url", document.url), ("source", document.source_id),
-        ("published", _iso(document.published_at)), ("language", document.language),
-        ("version", document.version), ("removed", _iso(document.removed_at)),
+        ("id", document.doc_id),
+        ("url", document.url),
+        ("source", document.source_id),
+        ("published", _iso(document.published_at)),
+        ("language", document.language),
+        ("version", document.version),
+        ("removed", _iso(document.removed_at)),
         ("archive", f"{document.warc_file} @ {document.warc_offset}" if document.warc_file else None),
     ):
         if value is not None:
@@ -344,12 +414,16 @@ def show(
     console.print()
     console.print(document.text, markup=False, highlight=False)
     for version in history:
-        console.print(f"[dim]version {version.version}: fetched {_iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]")
+        console.print(
+            f"[dim]version {version.version}: fetched {_iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]"
+        )
 
 
 @app.command()
 def failures(
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
 ) -> None:
@@ -361,8 +435,14 @@ def failures(
     for column in ("when", "source", "stage", "kind", "retry", "where / why"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(_iso(row.occurred_at)[:16] if row.occurred_at else "", row.source_id, row.stage,
-                      row.error_kind, "no" if row.permanent else "yes", row.message)
+        table.add_row(
+            row.occurred_at.isoformat()[:16],
+            row.source_id,
+            row.stage,
+            row.error_kind,
+            "no" if row.permanent else "yes",
+            row.message,
+        )
     console.print(table)
 
 
@@ -372,8 +452,14 @@ def check() -> None:
     settings = _options.settings()
     configured = _all_sources(settings)
     console.print(f"[green]ok[/]: {len(configured)} source(s) in {settings.sources}")
-    for key in ("data_dir", "effective_catalog_url", "effective_archive_url", "effective_user_agent", "min_delay",
-                "allow_private_hosts"):
+    for key in (
+        "data_dir",
+        "effective_catalog_url",
+        "effective_archive_url",
+        "effective_user_agent",
+        "min_delay",
+        "allow_private_hosts",
+    ):
         console.print(f"  {key.removeprefix('effective_')}: {getattr(settings, key)}")
 
 
@@ -401,8 +487,13 @@ def demo(
         demo_sources = data_dir / "sources.yaml"
         demo_sources.write_text(text, "utf-8")
         settings = Settings(
-            sources=demo_sources, data_dir=data_dir, catalog_url=None, allow_private_hosts=["127.0.0.1"],
-            min_delay=0.0, max_crawl_delay=0.0, backoff_base=0.1,
+            sources=demo_sources,
+            data_dir=data_dir,
+            catalog_url=None,
+            allow_private_hosts=["127.0.0.1"],
+            min_delay=0.0,
+            max_crawl_delay=0.0,
+            backoff_base=0.1,
         )
         console.print(f"Serving {len(farm.origins)} fixture sites on 127.0.0.1; data in {data_dir}")
         _execute(settings, _load(settings, None), mode="incremental")
@@ -410,8 +501,10 @@ def demo(
         documents = list(catalog.documents(limit=show_count))
     for document in documents:
         console.rule(f"[bold]{document.title}[/]")
-        console.print(f"[dim]{document.source_id} · {_iso(document.published_at)} · {document.language} · "
-                      f"{document.doc_id[:12]}[/]")
+        console.print(
+            f"[dim]{document.source_id} · {_iso(document.published_at)} · {document.language} · "
+            f"{document.doc_id[:12]}[/]"
+        )
         console.print(document.text[:400] + ("…" if len(document.text) > 400 else ""), markup=False)
     console.print(f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/]")
 

@@ -215,11 +215,15 @@ def _parse(source: Source, response: FetchedResponse, page_number: int) -> Parse
     if method == "listing":
         return parse_listing(response.body, url=response.final_url, source=source, page_number=page_number)
     if method == "feed":
-        return parse_feed(response.body, url=response.final_url, source=source, content_type=response.header("content-type"))
+        return parse_feed(
+            response.body, url=response.final_url, source=source, content_type=response.header("content-type")
+        )
     return parse_sitemap(response.body, url=response.final_url, source=source)
 
 
-def _follow(source: Source, parsed: ParsedListing, page_number: int, *, mode: Mode, since: datetime | None) -> list[str]:
+def _follow(
+    source: Source, parsed: ParsedListing, page_number: int, *, mode: Mode, since: datetime | None
+) -> list[str]:
     """Which further pages to read after this one."""
     discovery = source.discovery
     if discovery.method == "sitemap":
@@ -313,7 +317,9 @@ def fetch_item(
     if response.not_modified:
         return ItemResult(item, "not_modified", response=response, archive=archive)
     if any(re.search(pattern, response.final_url) for pattern in source.extract.removed_url_patterns):
-        gone = HTTPStatusError(f"the site answers with a 'deleted page' ({response.final_url})", url=item.url, status=410)
+        gone = HTTPStatusError(
+            f"the site answers with a 'deleted page' ({response.final_url})", url=item.url, status=410
+        )
         return ItemResult(item, "removed" if known else "failed", response=response, archive=archive, error=gone)
     try:
         document = extract(
@@ -425,8 +431,12 @@ def run_cycle(
                     pending -= 1
                     source_report.seconds = payload
                     catalog.save_source_result(
-                        run_id, source_id, source_report.status, source_report.counts.as_dict(),
-                        "; ".join(source_report.errors[:3]) or None, source_report.seconds,
+                        run_id,
+                        source_id,
+                        source_report.status,
+                        source_report.counts.as_dict(),
+                        "; ".join(source_report.errors[:3]) or None,
+                        source_report.seconds,
                     )
                     report.sources.append(source_report)
                     if observer:
@@ -436,14 +446,24 @@ def run_cycle(
     totals = report.totals()
     log.info(
         "run %s finished (%s): %d new, %d updated, %d failed, %d full downloads, %d not modified",
-        run_id[:8], report.status, totals.new, totals.updated, totals.failed, totals.fetched, totals.not_modified,
+        run_id[:8],
+        report.status,
+        totals.new,
+        totals.updated,
+        totals.failed,
+        totals.fetched,
+        totals.not_modified,
     )
     return report
 
 
 def _prepare(catalog: Catalog, source: Source) -> tuple[dict[str, KnownItem], set[str], dict[str, Validators]]:
     """What a worker needs from the catalog, read before it starts (workers never touch the catalog)."""
-    return catalog.known_items(source.id), catalog.permanently_failed(source.id), catalog.validators(source.discovery.urls)
+    return (
+        catalog.known_items(source.id),
+        catalog.permanently_failed(source.id),
+        catalog.validators(source.discovery.urls),
+    )
 
 
 def _work(
@@ -462,7 +482,12 @@ def _work(
             )
             events.put(("discovered", source.id, outcome))
             planned, skipped = plan_items(
-                outcome.items, known=known, failed=failed, mode=ctx.mode, since=ctx.since, until=ctx.until,
+                outcome.items,
+                known=known,
+                failed=failed,
+                mode=ctx.mode,
+                since=ctx.since,
+                until=ctx.until,
                 limit=ctx.settings.max_items_per_source,
             )
             events.put(("planned", source.id, (len(planned), skipped)))
@@ -474,7 +499,9 @@ def _work(
         events.put(("done", source.id, time.monotonic() - started))
 
 
-def _on_discovered(catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str) -> None:
+def _on_discovered(
+    catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str
+) -> None:
     report.reached = outcome.reached
     report.counts.discovered = len(outcome.items)
     for response in outcome.responses:
@@ -485,8 +512,9 @@ def _on_discovered(catalog: Catalog, source: Source, report: SourceReport, outco
             report.counts.fetched += 1
     for error in outcome.errors:
         report.errors.append(str(error))
-        catalog.record_failure(run_id=run_id, source_id=source.id, url=getattr(error, "url", None), stage="discover",
-                               error=error)
+        catalog.record_failure(
+            run_id=run_id, source_id=source.id, url=getattr(error, "url", None), stage="discover", error=error
+        )
 
 
 def _on_item(catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str) -> ItemStatus:

@@ -8,9 +8,25 @@ from urllib.parse import unquote_plus, urlsplit, urlunsplit
 #: Query parameters that only track campaigns or clicks; they never change the content.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "yclid", "_ga", "ref_src", "igshid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "yclid",
+        "_ga",
+        "ref_src",
+        "igshid",
         "maca",  # DW's feed campaign tag
-        "cmpid", "ocid", "ito", "ns_mchannel", "ns_source", "ns_campaign", "ns_linkname", "ns_fee",
+        "cmpid",
+        "ocid",
+        "ito",
+        "ns_mchannel",
+        "ns_source",
+        "ns_campaign",
+        "ns_linkname",
+        "ns_fee",
     }
 )
 #: Prefixes of tracking parameter names (``utm_source``; BBC's ``at_campaign``, ``at_medium``...).

@@ -64,7 +64,7 @@ def _postgres_database() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001 - any failure to reach the server means "skip"
+    except Exception as exc:
         admin.dispose()
         pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL} ({type(exc).__name__}); set READOUT_TEST_POSTGRES_URL")
     try:

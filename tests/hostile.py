@@ -68,7 +68,9 @@ def hostile_server(routes: dict[str, Route] | None = None) -> Iterator[Hostile]:
         server.server_close()
 
 
-def send(handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> None:
+def send(
+    handler: BaseHTTPRequestHandler, status: int, body: bytes = b"", headers: dict[str, str] | None = None
+) -> None:
     handler.send_response(status)
     merged = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
     for key, value in merged.items():

@@ -44,6 +44,7 @@ from pipeline.extract.published import (
     FoundDate,
     choose_date,
     htmldate_date,
+    mark_coarse,
     page_date_params,
     parse_found,
     rule_date,
@@ -182,7 +183,7 @@ def extract(
                 ),
             )
         )
-    evidence.append(("page", lambda: parse_found(metadata.date, tz)))
+    evidence.append(("page", lambda: mark_coarse(parse_found(metadata.date, tz), months=False)))
     evidence.append(("htmldate", lambda: htmldate_date(tree, url=url, tz=tz, earliest=earliest, now=now_utc)))
     published_at, date_source, date_warnings = choose_date(
         evidence, listing_date=listing_date, tz=tz, earliest=earliest, now=now_utc

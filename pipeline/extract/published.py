@@ -53,10 +53,6 @@ class FoundDate:
     #: and to the copyright year, and reports them as the 1st of the month / January 1st.
     coarse: bool = False
 
-    @property
-    def date_only(self) -> bool:
-        return self.day is not None
-
 
 def page_date_params() -> dict[str, Any]:
     """htmldate parameters for trafilatura's metadata date (the "page" evidence)."""
@@ -133,10 +129,18 @@ def htmldate_date(
         min_date=earliest.isoformat(),
         max_date=(now + timedelta(days=1)).date().isoformat(),
     )
-    result = parse_found(found, tz)
-    if result is not None and result.day is not None and result.day.day == 1:
-        return replace(result, coarse=True)
-    return result
+    return mark_coarse(parse_found(found, tz), months=True)
+
+
+def mark_coarse(found: FoundDate | None, *, months: bool) -> FoundDate | None:
+    """Flag a date-only January 1st (and, with ``months``, any 1st) as possibly standing for a period.
+
+    htmldate turns a copyright year (``itemprop="copyrightYear"`` even in its header search) into
+    January 1st, and its extensive search turns "June 2025" into June 1st.
+    """
+    if found is not None and found.day is not None and (found.day.day == 1 and (months or found.day.month == 1)):
+        return replace(found, coarse=True)
+    return found
 
 
 def choose_date(

@@ -102,10 +102,6 @@ def word_key(text: str) -> str:
     return "".join(_WORD.findall(text.casefold()))
 
 
-def word_count(text: str) -> int:
-    return len(_WORD.findall(text))
-
-
 def element_paragraphs(elements: Sequence[lxml_html.HtmlElement]) -> list[str]:
     """The visible text of ``elements``, split into paragraphs at block boundaries and ``<br>``.
 

@@ -128,8 +128,9 @@ class HttpClient:
         hops = 0
         current = url
         while True:
-            response = self._get_with_retries(current, {"Accept": "text/plain, */*"}, max_bytes=ROBOTS_MAX_BYTES,
-                                              min_delay=None, robots=False)
+            response = self._get_with_retries(
+                current, {"Accept": "text/plain, */*"}, max_bytes=ROBOTS_MAX_BYTES, min_delay=None, robots=False
+            )
             location = response.header("location")
             if response.status not in REDIRECT_STATUSES or not location:
                 return response
@@ -268,5 +269,3 @@ def _peer_address(resp: httpx.Response) -> str | None:
         return None
     addr = stream.get_extra_info("server_addr")
     return str(addr[0]) if addr else None
-
-

@@ -13,7 +13,6 @@ from typing import Protocol
 import brotli
 
 
-
 class CorruptStreamError(ValueError):
     """The compressed stream is broken or uses an unsupported coding; the client turns it into DecodingError."""
 

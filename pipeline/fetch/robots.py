@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 #: RFC 9309 asks crawlers to parse at least 500 KiB.
 ROBOTS_MAX_BYTES = 512 * 1024
 #: The product token matched against ``User-agent:`` lines.
-ROBOTS_TOKEN = "Readout"
+ROBOTS_TOKEN = "Readout"  # noqa: S105 - a robots.txt product token, not a secret
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ class RobotsPolicy:
         with lock:
             if key in self._unavailable:
                 raise RobotsUnavailableError(self._unavailable[key], url=url)
-            rules, parser = self._rules(key)
+            _, parser = self._rules(key)
         if parser is None:
             return None
         if not parser.can_fetch(url, self._token):

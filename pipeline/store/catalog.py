@@ -300,8 +300,9 @@ class Catalog:
                 run.status = status
                 run.finished_at = datetime.now(UTC)
 
-    def save_source_result(self, run_id: str, source_id: str, status: str, counts: dict[str, int],
-                           error: str | None, seconds: float) -> None:
+    def save_source_result(
+        self, run_id: str, source_id: str, status: str, counts: dict[str, int], error: str | None, seconds: float
+    ) -> None:
         """Write the run's counts for a source and update the source's state."""
         now = datetime.now(UTC)
         with self.session() as session, session.begin():
@@ -319,9 +320,9 @@ class Catalog:
                 state.last_success_at = now
             if counts.get("new", 0) or counts.get("updated", 0):
                 state.last_new_at = now
-            state.documents = session.scalar(
-                select(func.count()).select_from(Document).where(Document.source_id == source_id)
-            ) or 0
+            state.documents = (
+                session.scalar(select(func.count()).select_from(Document).where(Document.source_id == source_id)) or 0
+            )
             session.add(state)
 
     # --- reads for the CLI ---------------------------------------------------------------------------
@@ -364,7 +365,9 @@ class Catalog:
         with self.session() as session:
             return list(
                 session.scalars(
-                    select(DocumentVersion).where(DocumentVersion.doc_id == identifier).order_by(DocumentVersion.version)
+                    select(DocumentVersion)
+                    .where(DocumentVersion.doc_id == identifier)
+                    .order_by(DocumentVersion.version)
                 )
             )
 

@@ -31,23 +31,36 @@ NOW = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 def response(etag: str = '"a"', at: datetime = NOW) -> FetchedResponse:
     return FetchedResponse(
-        url=URL, final_url=URL, status=200, headers=(("ETag", etag), ("Last-Modified", "Mon, 05 Jan 2026 09:30:00 GMT")),
-        body=b"<html></html>", fetched_at=at,
+        url=URL,
+        final_url=URL,
+        status=200,
+        headers=(("ETag", etag), ("Last-Modified", "Mon, 05 Jan 2026 09:30:00 GMT")),
+        body=b"<html></html>",
+        fetched_at=at,
     )
 
 
 def extracted(text: str) -> ExtractedDocument:
     return ExtractedDocument(
-        title="Regular Press Conference on April 26, 2021", text=text,
-        published_at=datetime(2021, 4, 25, 16, tzinfo=UTC), date_source="url", authors=(), language="en",
-        encoding="utf-8", extractor_version="test/1",
+        title="Regular Press Conference on April 26, 2021",
+        text=text,
+        published_at=datetime(2021, 4, 25, 16, tzinfo=UTC),
+        date_source="url",
+        authors=(),
+        language="en",
+        encoding="utf-8",
+        extractor_version="test/1",
     )
 
 
 def store(catalog: Catalog, text: str, *, etag: str = '"a"', updated: datetime | None = None) -> str:
     return catalog.store_document(
-        source=SOURCE, item_url=URL, response=response(etag), extracted=extracted(text),
-        archive=ArchiveRef("demo/x.warc.gz", 10, 20), listed_updated_at=updated,
+        source=SOURCE,
+        item_url=URL,
+        response=response(etag),
+        extracted=extracted(text),
+        archive=ArchiveRef("demo/x.warc.gz", 10, 20),
+        listed_updated_at=updated,
     )
 
 
@@ -95,16 +108,23 @@ def test_removal_is_recorded_never_deleted(catalog: Catalog) -> None:
     assert catalog.mark_removed(URL, NOW)
     assert catalog.mark_removed(URL, NOW + timedelta(days=1))
     document = catalog.document(doc_id(URL))
-    assert document is not None and document.removed_at == NOW
+    assert document is not None
+    assert document.removed_at == NOW
     assert catalog.known_items("demo")[canonical_url(URL)].removed
     assert not catalog.mark_removed("https://demo.example/unknown", NOW)
 
 
 def test_failures_are_recorded_and_permanent_ones_skip_the_url(catalog: Catalog) -> None:
-    catalog.record_failure(run_id=None, source_id="demo", url=URL, stage="fetch",
-                           error=BodyTooLargeError("too big", url=URL))
-    catalog.record_failure(run_id=None, source_id="demo", url="https://demo.example/b", stage="fetch",
-                           error=NetworkError("timed out", url="https://demo.example/b"))
+    catalog.record_failure(
+        run_id=None, source_id="demo", url=URL, stage="fetch", error=BodyTooLargeError("too big", url=URL)
+    )
+    catalog.record_failure(
+        run_id=None,
+        source_id="demo",
+        url="https://demo.example/b",
+        stage="fetch",
+        error=NetworkError("timed out", url="https://demo.example/b"),
+    )
     assert catalog.permanently_failed("demo") == {canonical_url(URL)}
     [newest, oldest] = catalog.failures()
     assert {newest.error_kind, oldest.error_kind} == {"BodyTooLargeError", "NetworkError"}

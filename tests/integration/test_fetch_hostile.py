@@ -85,9 +85,7 @@ SSRF_SPELLINGS = [
 
 
 @pytest.mark.parametrize("template", SSRF_SPELLINGS)
-def test_internal_addresses_are_refused_in_every_spelling(
-    template: str, internal: Hostile, client: HttpClient
-) -> None:
+def test_internal_addresses_are_refused_in_every_spelling(template: str, internal: Hostile, client: HttpClient) -> None:
     with pytest.raises(BlockedURLError):
         client.get(template.format(port=internal.port), max_bytes=MIB)
     assert sum(internal.hits.values()) == 0
@@ -124,9 +122,9 @@ def test_redirects_are_followed_up_to_the_limit(client: HttpClient) -> None:
 )
 def test_decompression_bombs_stop_at_the_cap(encoding: str, bomb: object, client: HttpClient) -> None:
     body = bomb()  # type: ignore[operator]
-    with hostile_server({"/bomb": encoded(body, encoding), "/robots.txt": status(404)}) as server:
-        with pytest.raises(BodyTooLargeError, match="after decompression"):
-            client.get(server.url("/bomb"), max_bytes=2 * MIB)
+    routes = {"/bomb": encoded(body, encoding), "/robots.txt": status(404)}
+    with hostile_server(routes) as server, pytest.raises(BodyTooLargeError, match="after decompression"):
+        client.get(server.url("/bomb"), max_bytes=2 * MIB)
 
 
 def test_compressed_bodies_within_the_cap_are_decoded(client: HttpClient) -> None:
@@ -146,9 +144,9 @@ def test_compressed_bodies_within_the_cap_are_decoded(client: HttpClient) -> Non
 
 
 def test_an_endless_chunked_body_stops_at_the_cap(client: HttpClient) -> None:
-    with hostile_server({"/endless": endless, "/robots.txt": status(404)}) as server:
-        with pytest.raises(BodyTooLargeError):
-            client.get(server.url("/endless"), max_bytes=3 * MIB)
+    routes = {"/endless": endless, "/robots.txt": status(404)}
+    with hostile_server(routes) as server, pytest.raises(BodyTooLargeError):
+        client.get(server.url("/endless"), max_bytes=3 * MIB)
 
 
 def test_a_trickling_server_is_cut_off_at_the_deadline(tmp_path: Path) -> None:
@@ -190,9 +188,8 @@ def test_429_with_retry_after_is_honoured(client: HttpClient) -> None:
 
 def test_a_retry_after_longer_than_we_wait_fails_without_waiting(client: HttpClient) -> None:
     routes = {"/later": status(503, headers={"Retry-After": "86400"}), "/robots.txt": status(404)}
-    with hostile_server(routes) as server:
-        with pytest.raises(ServerError, match="Retry-After") as raised:
-            client.get(server.url("/later"), max_bytes=MIB)
+    with hostile_server(routes) as server, pytest.raises(ServerError, match="Retry-After") as raised:
+        client.get(server.url("/later"), max_bytes=MIB)
     assert raised.value.status == 503
     assert not raised.value.permanent
     assert server.hits["/later"] == 1
@@ -219,9 +216,8 @@ def test_persistent_5xx_gives_up_after_the_retries_then_backs_the_host_off(tmp_p
 
 
 def test_4xx_is_permanent(client: HttpClient) -> None:
-    with hostile_server({"/robots.txt": status(404)}) as server:
-        with pytest.raises(HTTPStatusError) as raised:
-            client.get(server.url("/missing"), max_bytes=MIB)
+    with hostile_server({"/robots.txt": status(404)}) as server, pytest.raises(HTTPStatusError) as raised:
+        client.get(server.url("/missing"), max_bytes=MIB)
     assert raised.value.status == 404
     assert raised.value.permanent
 
@@ -237,7 +233,9 @@ def test_conditional_get_sends_validators_and_reports_304(client: HttpClient) ->
         send(handler, 304)  # type: ignore[arg-type]
 
     with hostile_server({"/feed": route, "/robots.txt": status(404)}) as server:
-        response = client.get(server.url("/feed"), max_bytes=MIB, etag='"v1"', last_modified="Mon, 05 Jan 2026 09:30:00 GMT")
+        response = client.get(
+            server.url("/feed"), max_bytes=MIB, etag='"v1"', last_modified="Mon, 05 Jan 2026 09:30:00 GMT"
+        )
     assert response.not_modified
     assert seen == {"etag": '"v1"', "since": "Mon, 05 Jan 2026 09:30:00 GMT"}
 
@@ -278,19 +276,19 @@ def test_user_agent_is_honest(client: HttpClient) -> None:
 )
 def test_robots_status_handling(robots: object, outcome: str, tmp_path: Path) -> None:
     settings = client_settings(tmp_path, retries=0)
-    with hostile_server({"/robots.txt": robots, "/private/page": page(b"<p>x</p>")}) as server:  # type: ignore[dict-item]
-        with HttpClient(settings) as http:
-            if outcome == "allowed":
-                assert http.get(server.url("/private/page"), max_bytes=MIB).status == 200
-            elif outcome == "disallowed":
-                with pytest.raises(RobotsDisallowedError):
-                    http.get(server.url("/private/page"), max_bytes=MIB)
-            else:
-                with pytest.raises(RobotsUnavailableError) as raised:
-                    http.get(server.url("/private/page"), max_bytes=MIB)
-                assert not raised.value.permanent
-            if outcome != "allowed":
-                assert server.hits["/private/page"] == 0
+    routes = {"/robots.txt": robots, "/private/page": page(b"<p>x</p>")}
+    with hostile_server(routes) as server, HttpClient(settings) as http:  # type: ignore[arg-type]
+        if outcome == "allowed":
+            assert http.get(server.url("/private/page"), max_bytes=MIB).status == 200
+        elif outcome == "disallowed":
+            with pytest.raises(RobotsDisallowedError):
+                http.get(server.url("/private/page"), max_bytes=MIB)
+        else:
+            with pytest.raises(RobotsUnavailableError) as raised:
+                http.get(server.url("/private/page"), max_bytes=MIB)
+            assert not raised.value.permanent
+        if outcome != "allowed":
+            assert server.hits["/private/page"] == 0
 
 
 def test_robots_redirecting_to_an_html_page_means_no_rules(client: HttpClient) -> None:

@@ -8,7 +8,6 @@ title, date, language, phrases its clean text must contain and boilerplate it mu
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +75,7 @@ class World:
         for host, origin in self.farm.origins.items():
             if url.startswith(origin):
                 scheme = "http" if host in ("en.people.cn", "encodings.test") else "https"
-                return f"{scheme}://{host}{url[len(origin):]}"
+                return f"{scheme}://{host}{url[len(origin) :]}"
         return url
 
     def documents(self) -> dict[str, Document]:
@@ -105,7 +104,7 @@ def expected_urls(kind: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def first_run(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def first_run(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> World:
     """One normal run over every shipped source; shared by the read-only tests below."""
     base = tmp_path_factory.mktemp("e2e")
     sources_file = base / "sources.yaml"
@@ -113,7 +112,7 @@ def first_run(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> Itera
     world = World(farm, sources_file, base / "data")
     result = world.cli("run")
     assert result.exit_code == 0, result.output
-    yield world
+    return world
 
 
 def fresh_world(farm: SiteFarm, tmp_path: Path) -> World:
@@ -166,11 +165,18 @@ def test_every_document_points_at_its_raw_record_and_re_extracts_the_same(first_
     sources = first_run.sources()
     root = first_run.settings().effective_archive_url
     for document in first_run.documents().values():
-        assert document.warc_file and document.warc_offset is not None and document.warc_length
+        assert document.warc_file
+        assert document.warc_offset is not None
+        assert document.warc_length
         record = read_response(root, ArchiveRef(document.warc_file, document.warc_offset, document.warc_length))
         assert canonical_url(record.url) == document.canonical_url
-        again = extract(record.body, url=record.final_url, content_type=record.header("content-type"),
-                        source=sources[document.source_id], listing_date=None)
+        again = extract(
+            record.body,
+            url=record.final_url,
+            content_type=record.header("content-type"),
+            source=sources[document.source_id],
+            listing_date=None,
+        )
         assert again.text == document.text
 
 
@@ -286,7 +292,7 @@ def test_legacy_and_lying_encodings_become_clean_utf8(farm: SiteFarm, tmp_path: 
     result = world.cli("run")
     assert result.exit_code == 0, result.output
     documents = world.documents()
-    [(source_id, entry)] = ENCODINGS.items()
+    [(_source_id, entry)] = ENCODINGS.items()
     assert set(documents) == {canonical_url(url) for url in entry["incremental"]}
     for url, expected in entry["documents"].items():
         document = documents[canonical_url(url)]

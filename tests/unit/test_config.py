@@ -81,7 +81,8 @@ def test_bad_entries_name_the_file_the_entry_and_the_field(
     assert str(path) in message
     assert f"entry '{change.get('id', 'second')}'" in message
     assert "line " in message
-    assert raised.value.field is not None and raised.value.field.startswith(field)
+    assert raised.value.field is not None
+    assert raised.value.field.startswith(field)
     assert words in message
 
 

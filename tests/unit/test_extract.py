@@ -367,6 +367,24 @@ def test_htmldate_finds_a_date_the_markup_does_not_declare() -> None:
     assert doc.date_source == "htmldate"
 
 
+def test_copyright_year_from_htmldate_yields_to_a_listing_date_in_that_year() -> None:
+    """htmldate falls back to "© 2025" as 2025-01-01; a feed's 12 June 2025 08:41 is the better date."""
+    html = news_page().replace("<footer>", "<footer><p>Copyright 2025 Example News. All rights reserved.</p>")
+    listing = datetime(2025, 6, 12, 8, 41, 7, tzinfo=UTC)
+    source = make_source(tz="Europe/London")
+    doc = extract(html.encode(), url=NEWS_URL, source=source, listing_date=listing, now=NOW)
+    assert (doc.published_at, doc.date_source) == (listing, "listing")
+    alone = extract(html.encode(), url=NEWS_URL, source=source, now=NOW)
+    assert (alone.published_at, alone.date_source) == (datetime(2025, 1, 1, tzinfo=UTC), "htmldate")
+
+
+def test_copyright_year_meta_is_not_a_publication_day() -> None:
+    head = '<meta itemprop="copyrightYear" content="2025">'
+    listing = datetime(2025, 6, 12, 8, 41, tzinfo=UTC)
+    doc = extract(news_page(head=head).encode(), url=NEWS_URL, listing_date=listing, now=NOW)
+    assert (doc.published_at, doc.date_source) == (listing, "listing")
+
+
 @pytest.mark.parametrize("impossible", ["2099-04-26T10:00:00+00:00", "1970-01-01T00:00:00+00:00"])
 def test_implausible_page_date_is_rejected_for_the_listing_date(impossible: str) -> None:
     listing = datetime(2021, 4, 26, 12, 0, tzinfo=UTC)
