@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -197,37 +198,57 @@ def _execute(
 
 
 def _print_summary(report: Any) -> None:
-    table = Table(title=f"Run {report.run_id[:8]} ({report.mode}): {report.status}", title_justify="left")
-    columns = ["source", "status", "found", "new", "updated", "same", "304", "downloads", "removed", "failed"]
+    table = Table(
+        title=f"Run {report.run_id[:8]} ({report.mode}): {report.status}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+        collapse_padding=True,
+        caption="new/upd: documents added or versioned · same: seen or unchanged · 304: not modified · "
+        "dl: full downloads · gone: removed · fail: failures",
+        caption_justify="left",
+    )
+    columns = ["source", "status", "found", "new", "upd", "same", "304", "dl", "gone", "fail"]
     for column in columns:
-        table.add_column(column, justify="left" if column in ("source", "status") else "right")
+        table.add_column(column, justify="left" if column in ("source", "status") else "right", no_wrap=True)
     styles = {"ok": "green", "partial": "yellow", "failed": "red"}
     for source in sorted(report.sources, key=lambda r: r.source_id):
         c = source.counts
         table.add_row(
             source.source_id,
             f"[{styles[source.status]}]{source.status}[/]",
-            str(c.discovered),
-            str(c.new),
-            str(c.updated),
-            str(c.unchanged + c.skipped),
-            str(c.not_modified),
-            str(c.fetched),
-            str(c.removed),
-            str(c.failed),
+            *(
+                str(n)
+                for n in (
+                    c.discovered,
+                    c.new,
+                    c.updated,
+                    c.unchanged + c.skipped,
+                    c.not_modified,
+                    c.fetched,
+                    c.removed,
+                    c.failed,
+                )
+            ),
         )
     t = report.totals()
     table.add_row(
         "total",
         "",
-        str(t.discovered),
-        str(t.new),
-        str(t.updated),
-        str(t.unchanged + t.skipped),
-        str(t.not_modified),
-        str(t.fetched),
-        str(t.removed),
-        str(t.failed),
+        *(
+            str(n)
+            for n in (
+                t.discovered,
+                t.new,
+                t.updated,
+                t.unchanged + t.skipped,
+                t.not_modified,
+                t.fetched,
+                t.removed,
+                t.failed,
+            )
+        ),
         style="bold",
     )
     console.print(table)
