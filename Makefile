@@ -3,6 +3,10 @@
 
 PYTHON ?= python3
 export UV_PYTHON_DOWNLOADS := never
+# Use the platform certificate store (uv >= 0.9 reads UV_SYSTEM_CERTS, older releases UV_NATIVE_TLS), so
+# that machines behind a TLS-inspecting proxy with a locally trusted CA can install too.
+export UV_SYSTEM_CERTS := 1
+export UV_NATIVE_TLS := 1
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := .tools/bin/uv
