@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -290,15 +290,13 @@ def backfill(
     until: Annotated[str | None, typer.Option(help="Newest publication date to keep, YYYY-MM-DD (inclusive).")] = None,
 ) -> None:
     """Walk a source's archive pages, pagination or sitemaps back to --since and ingest what is missing."""
-    from pipeline.ingest import end_of_day
-
     settings = _options.settings()
     start = _date(since, "--since")
     end = _date(until, "--until")
     if start and end and end < start:
         raise _fail("--until is before --since")
     report = _execute(
-        settings, _load(settings, source), mode="backfill", since=start, until=end_of_day(end) if end else None
+        settings, _load(settings, source), mode="backfill", since=start, until=end + timedelta(days=1) if end else None
     )
     if report.nothing_reached:
         raise typer.Exit(1)

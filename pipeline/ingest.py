@@ -12,11 +12,10 @@ import logging
 import queue
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
 from pipeline.archive import WarcFile, warc_path
@@ -25,9 +24,7 @@ from pipeline.errors import DiscoveryError, ExtractionError, FetchError, HTTPSta
 from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse, ItemStatus, ParsedListing
-from pipeline.sources.feed import parse_feed
-from pipeline.sources.listing import parse_listing
-from pipeline.sources.sitemap import parse_sitemap
+from pipeline.sources import parse_discovery
 from pipeline.store.catalog import Catalog, KnownItem, Validators
 from pipeline.urls import canonical_url
 
@@ -143,8 +140,6 @@ class RunObserver(Protocol):
 
 # --- discover -----------------------------------------------------------------------------------------
 
-_PARSERS: dict[str, Callable[..., ParsedListing]] = {"feed": parse_feed, "sitemap": parse_sitemap}
-
 
 def discover_source(
     source: Source,
@@ -191,7 +186,13 @@ def discover_source(
                 warc.write(response)
             if response.not_modified:
                 continue
-            parsed = _parse(source, response, page_number)
+            parsed = parse_discovery(
+                response.body,
+                url=response.final_url,
+                source=source,
+                content_type=response.header("content-type"),
+                page_number=page_number,
+            )
             outcome.warnings.extend(parsed.warnings)
             if parsed.error:
                 outcome.errors.append(DiscoveryError(parsed.error, url=url))
@@ -208,17 +209,6 @@ _ACCEPT = {
     "sitemap": "application/xml, text/xml;q=0.9, */*;q=0.5",
     "listing": "text/html, application/xhtml+xml;q=0.9, */*;q=0.5",
 }
-
-
-def _parse(source: Source, response: FetchedResponse, page_number: int) -> ParsedListing:
-    method = source.discovery.method
-    if method == "listing":
-        return parse_listing(response.body, url=response.final_url, source=source, page_number=page_number)
-    if method == "feed":
-        return parse_feed(
-            response.body, url=response.final_url, source=source, content_type=response.header("content-type")
-        )
-    return parse_sitemap(response.body, url=response.final_url, source=source)
 
 
 def _follow(
@@ -417,6 +407,7 @@ def run_cycle(
                 elif kind == "planned":
                     planned, skipped = payload
                     source_report.counts.skipped += skipped
+                    log.info("[%s] %d item(s) to fetch, %d already known or out of range", source_id, planned, skipped)
                     if observer:
                         observer.source_planned(source_id, planned)
                 elif kind == "item":
@@ -439,6 +430,19 @@ def run_cycle(
                         source_report.seconds,
                     )
                     report.sources.append(source_report)
+                    c = source_report.counts
+                    log.info(
+                        "[%s] %s in %.1fs: %d new, %d updated, %d unchanged, %d not modified, %d removed, %d failed",
+                        source_id,
+                        source_report.status,
+                        payload,
+                        c.new,
+                        c.updated,
+                        c.unchanged,
+                        c.not_modified,
+                        c.removed,
+                        c.failed,
+                    )
                     if observer:
                         observer.source_finished(source_report)
     report.finished_at = datetime.now(UTC)
@@ -529,17 +533,3 @@ def _on_item(catalog: Catalog, source: Source, report: SourceReport, result: Ite
         report.errors.append(str(result.error))
         log.warning("[%s] %s: %s", source.id, result.stage, result.error)
     return status
-
-
-def parse_day(value: str) -> datetime:
-    """A ``YYYY-MM-DD`` command-line date as midnight UTC."""
-    return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-
-
-def end_of_day(value: datetime) -> datetime:
-    return value + timedelta(days=1)
-
-
-def data_paths(settings: Settings) -> dict[str, Path | str]:
-    """Where a run keeps its state, for summaries."""
-    return {"catalog": settings.effective_catalog_url, "archive": settings.effective_archive_url}
