@@ -20,6 +20,7 @@ import lxml.html
 
 from pipeline.config import Source
 from pipeline.dates import date_from_match, is_plausible
+from pipeline.extract.encoding import decode_html
 from pipeline.models import DiscoveredItem, ParsedListing
 from pipeline.urls import canonical_url
 
@@ -27,30 +28,6 @@ _P = ParamSpec("_P")
 
 #: Characters browsers silently drop from inside URLs (WHATWG URL standard); CMSs leak them into hrefs.
 _URL_JUNK = re.compile(r"[\t\r\n]")
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
-#: Labels that browsers decode as a superset encoding (WHATWG Encoding standard); pages labelled with the
-#: narrower name routinely contain characters only the superset has.
-_ENCODING_ALIASES = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "latin-1": "cp1252",
-    "us-ascii": "cp1252",
-    "ascii": "cp1252",
-    "big5": "big5hkscs",
-    "shift_jis": "cp932",
-    "sjis": "cp932",
-    "euc-kr": "cp949",
-    "tis-620": "cp874",
-    "utf8": "utf-8",
-}
 #: Numeric character references (the semicolon is optional to lenient parsers).
 _CHARREF = re.compile(rb"&#(?:[xX]0*([0-9a-fA-F]{1,64})|0*([0-9]{1,64}));?")
 #: What may precede a document's first element: whitespace, comments, processing instructions, a doctype.
@@ -208,37 +185,9 @@ class ItemCollector:
         return True
 
 
-def decode_html(body: bytes) -> tuple[str, str]:
-    """Decode an HTML page: its BOM, else its ``<meta charset>`` / http-equiv declaration, else UTF-8.
-
-    Undecodable bytes become U+FFFD rather than failing: a listing with one bad byte still lists.
-    Returns the text and the name of the encoding used.
-    """
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
-            return body[len(bom) :].decode(encoding, errors="replace"), encoding
-    declared = _META_CHARSET.search(body[:4096])
-    encoding = "utf-8"
-    if declared:
-        label = declared.group(1).decode("ascii", errors="replace").strip().lower()
-        candidate = _ENCODING_ALIASES.get(label, label)
-        try:
-            encoding = codecs.lookup(candidate).name
-        except LookupError:
-            encoding = "utf-8"
-        # A page cannot really be UTF-16 if its meta tag was readable as ASCII (WHATWG rule).
-        if encoding.startswith("utf-16"):
-            encoding = "utf-8"
-    try:
-        return body.decode(encoding, errors="replace"), encoding
-    except (LookupError, UnicodeError):
-        # Python knows codecs that are not text encodings ("base64", "rot13", "undefined"); a page
-        # that names one gets the default instead.
-        return body.decode("utf-8", errors="replace"), "utf-8"
-
-
 def parse_html(body: bytes) -> lxml.html.HtmlElement:
-    """Parse an HTML page decoded by :func:`decode_html`.
+    """Parse an HTML page decoded by :func:`pipeline.extract.encoding.decode_html` (the extractor's decoder,
+    so listings in legacy encodings read the same as their articles).
 
     The text is handed to lxml re-encoded as UTF-8 with the encoding fixed, so that neither a stale
     ``<meta charset>`` nor an XML declaration makes libxml2 decode it a second time (lxml also refuses
@@ -311,7 +260,6 @@ __all__ = [
     "ItemCollector",
     "UrlFilter",
     "clean_href",
-    "decode_html",
     "defuse_charrefs",
     "describe_exception",
     "host_of",
