@@ -11,13 +11,14 @@ so that a record can be re-extracted without any decoder.
 from __future__ import annotations
 
 import io
+import os
 import threading
 from datetime import datetime
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
 
 import fsspec
+import httpx
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
@@ -57,6 +58,8 @@ class WarcFile:
             fs, path = fsspec.core.url_to_fs(url)
             fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
             self._file = fs.open(path, "wb")
+            # Object stores make a file visible only when it is closed; a local file can be fsync'ed.
+            self._local = "file" in fs.protocol and hasattr(self._file, "fileno")
         except OSError as exc:
             raise ArchiveError(f"cannot open WARC file {url}: {exc}") from exc
         self._out = _CountingFile(self._file)
@@ -67,13 +70,26 @@ class WarcFile:
         self._writer.write_record(info)
 
     def write(self, response: FetchedResponse) -> ArchiveRef:
-        """Append the request and response records of ``response``; return the response record's pointer."""
-        target = response.final_url
-        parts = urlsplit(target)
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        """Append the request and response records of ``response``; return the response record's pointer.
+
+        The bytes are flushed (and fsync'ed on a local disk) before the pointer is returned, because the
+        catalog commits the pointer right away. Any failure is an :class:`ArchiveError`.
+        """
+        try:
+            return self._write(response)
+        except ArchiveError:
+            raise
+        except Exception as exc:  # warcio, encoding or storage errors: the item must fail, not the run
+            raise ArchiveError(f"cannot archive {response.final_url} in {self.root}/{self.relative}: {exc}") from exc
+
+    def _write(self, response: FetchedResponse) -> ArchiveRef:
+        # WARC and HTTP want the wire form: IDNA host, percent-encoded path (feeds link to IRIs).
+        wire = httpx.URL(response.final_url)
+        target = str(wire)
+        request_line = f"GET {wire.raw_path.decode('ascii')} HTTP/1.1"
         date = response.fetched_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         request_headers = StatusAndHeaders(
-            f"GET {path} HTTP/1.1", [("Host", parts.netloc), *response.request_headers], is_http_request=True
+            request_line, [("Host", wire.netloc.decode("ascii")), *response.request_headers], is_http_request=True
         )
         reason = _REASONS.get(response.status, "")
         http_headers = StatusAndHeaders(
@@ -82,31 +98,31 @@ class WarcFile:
         warc_headers: dict[str, str] = {"WARC-Date": date}
         if response.peer:
             warc_headers["WARC-IP-Address"] = response.peer
-        if response.url != target:
-            warc_headers["WARC-Readout-Requested-URI"] = response.url
+        if response.url != response.final_url:
+            warc_headers["WARC-Readout-Requested-URI"] = str(httpx.URL(response.url))
         with self._lock:
-            try:
-                record = self._writer.create_warc_record(
-                    target,
-                    "response",
-                    payload=io.BytesIO(response.body),
-                    http_headers=http_headers,
-                    warc_headers_dict=warc_headers,
-                )
-                request = self._writer.create_warc_record(
-                    target,
-                    "request",
-                    payload=io.BytesIO(b""),
-                    http_headers=request_headers,
-                    warc_headers_dict={"WARC-Date": date},
-                )
-                request.rec_headers.add_header("WARC-Concurrent-To", record.rec_headers.get_header("WARC-Record-ID"))
-                self._writer.write_record(request)
-                start = self._out.position
-                self._writer.write_record(record)
-                end = self._out.position
-            except OSError as exc:
-                raise ArchiveError(f"cannot write to {self.root}/{self.relative}: {exc}") from exc
+            record = self._writer.create_warc_record(
+                target,
+                "response",
+                payload=io.BytesIO(response.body),
+                http_headers=http_headers,
+                warc_headers_dict=warc_headers,
+            )
+            request = self._writer.create_warc_record(
+                target,
+                "request",
+                payload=io.BytesIO(b""),
+                http_headers=request_headers,
+                warc_headers_dict={"WARC-Date": date},
+            )
+            request.rec_headers.add_header("WARC-Concurrent-To", record.rec_headers.get_header("WARC-Record-ID"))
+            self._writer.write_record(request)
+            start = self._out.position
+            self._writer.write_record(record)
+            end = self._out.position
+            self._file.flush()
+            if self._local:
+                os.fsync(self._file.fileno())
         return ArchiveRef(file=self.relative, offset=start, length=end - start)
 
     def close(self) -> None:

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich import box
 from rich.console import Console
 from rich.logging import RichHandler
@@ -21,7 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from pipeline import __version__
-from pipeline.config import Settings, Source, load_sources
+from pipeline.config import Settings, Source, load_sources, validate_source_entries
 from pipeline.errors import ConfigError, ReadoutError
 from pipeline.models import ItemStatus
 
@@ -55,7 +56,13 @@ class _Options:
             if value is not None
         }
         values.update(overrides)
-        return Settings(**values)
+        try:
+            return Settings(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"READOUT_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors() if error["loc"]
+            )
+            raise _fail(f"invalid setting: {problems}") from None
 
 
 _options = _Options()
@@ -103,17 +110,32 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _load(settings: Settings, only: list[str] | None) -> list[Source]:
+@dataclass
+class _Loaded:
+    """The sources a run will use, and the entries of the file that were refused."""
+
+    sources: list[Source]
+    refused: list[ConfigError]
+
+
+def _load(settings: Settings, only: list[str] | None) -> _Loaded:
+    """Valid sources to run. A broken entry is reported and skipped, so it cannot stop the others; a
+    broken file (not YAML, no ``sources`` list) or a requested id that is broken stops the command."""
     try:
-        sources = load_sources(settings.sources)
+        sources, refused = validate_source_entries(settings.sources)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    for error in refused:
+        err.print(f"[bold yellow]skipped a broken source entry:[/] {error}", soft_wrap=True)
     if only:
+        broken = [e for e in refused if any(e.entry and e.entry.startswith(f"'{sid}'") for sid in only)]
+        if broken:
+            raise _fail(str(broken[0]))
         unknown = sorted(set(only) - {source.id for source in sources})
         if unknown:
             raise _fail(f"unknown source id(s): {', '.join(unknown)} (see `readout sources`)")
-        return [source for source in sources if source.id in only]
-    return [source for source in sources if source.enabled]
+        return _Loaded([source for source in sources if source.id in only], [])
+    return _Loaded([source for source in sources if source.enabled], refused)
 
 
 @contextmanager
@@ -130,11 +152,11 @@ def _catalog(settings: Settings) -> Iterator[Any]:
         catalog.close()
 
 
-def _date(value: str | None, option: str) -> datetime | None:
+def _date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+        return date.fromisoformat(value)
     except ValueError:
         raise _fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
 
@@ -162,17 +184,22 @@ class _ProgressObserver:
 
 def _execute(
     settings: Settings,
-    sources: list[Source],
+    loaded: _Loaded,
     *,
     mode: str,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
 ) -> Any:
     from pipeline.ingest import run_cycle
 
+    sources = loaded.sources
     if not sources:
-        raise _fail("no enabled source to run (check the sources file)")
+        raise _fail("no valid, enabled source to run (check the sources file with `readout check`)")
     with _catalog(settings) as catalog:
+        for error in loaded.refused:
+            catalog.record_failure(
+                run_id=None, source_id=_entry_id(error), url=str(settings.sources), stage="config", error=error
+            )
         progress = Progress(
             TextColumn("{task.description:<22}"),
             BarColumn(),
@@ -194,7 +221,18 @@ def _execute(
                 observer=observer,
             )
     _print_summary(report)
+    if loaded.refused:
+        console.print(
+            f"[yellow]{len(loaded.refused)} broken source entr{'y' if len(loaded.refused) == 1 else 'ies'}[/] "
+            "skipped (listed above); fix them and check with [bold]readout check[/]."
+        )
     return report
+
+
+def _entry_id(error: ConfigError) -> str:
+    """The source id a config error is about, as far as the entry label tells (for the failures table)."""
+    label = error.entry or "config"
+    return label.split("'")[1] if label.startswith("'") else label.split(" ")[0]
 
 
 def _print_summary(report: Any) -> None:
@@ -286,8 +324,10 @@ def run(
 @app.command()
 def backfill(
     source: Annotated[list[str], typer.Option("--source", "-s", help="Source id (repeatable).")],
-    since: Annotated[str, typer.Option(help="Oldest publication date to reach, YYYY-MM-DD.")],
-    until: Annotated[str | None, typer.Option(help="Newest publication date to keep, YYYY-MM-DD (inclusive).")] = None,
+    since: Annotated[
+        str, typer.Option(help="Oldest publication day to reach, YYYY-MM-DD (the source's own time zone).")
+    ],
+    until: Annotated[str | None, typer.Option(help="Newest publication day to keep, YYYY-MM-DD (inclusive).")] = None,
 ) -> None:
     """Walk a source's archive pages, pagination or sitemaps back to --since and ingest what is missing."""
     settings = _options.settings()
@@ -295,9 +335,7 @@ def backfill(
     end = _date(until, "--until")
     if start and end and end < start:
         raise _fail("--until is before --since")
-    report = _execute(
-        settings, _load(settings, source), mode="backfill", since=start, until=end + timedelta(days=1) if end else None
-    )
+    report = _execute(settings, _load(settings, source), mode="backfill", since=start, until=end)
     if report.nothing_reached:
         raise typer.Exit(1)
 

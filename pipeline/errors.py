@@ -25,7 +25,8 @@ Every error the pipeline records is one of these, so that a run can sort failure
     ├── DiscoveryError               a feed, listing page or sitemap could not be read
     ├── ExtractionError              no usable text could be extracted from a page
     ├── ArchiveError                 the raw archive could not be written or read
-    └── CatalogError                 the catalog cannot be opened or migrated
+    ├── CatalogError                 the catalog cannot be opened or migrated
+    └── InternalError                a bug in Readout, caught so that it costs one item or source
 """
 
 from __future__ import annotations
@@ -161,5 +162,11 @@ class ArchiveError(ReadoutError):
 
 class CatalogError(ReadoutError):
     """The catalog cannot be opened or migrated (wrong URL, server down, migration failed)."""
+
+    permanent = False
+
+
+class InternalError(ReadoutError):
+    """An unexpected exception (a bug), recorded for the item or source it hit; retried on later runs."""
 
     permanent = False

@@ -14,18 +14,26 @@ import re
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
-from pipeline.errors import DiscoveryError, ExtractionError, FetchError, HTTPStatusError, ReadoutError
+from pipeline.errors import (
+    ArchiveError,
+    DiscoveryError,
+    ExtractionError,
+    FetchError,
+    HTTPStatusError,
+    InternalError,
+    ReadoutError,
+)
 from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse, ItemStatus, ParsedListing
 from pipeline.sources import parse_discovery
-from pipeline.store.catalog import Catalog, KnownItem, Validators
+from pipeline.store.catalog import Catalog, Frontier, KnownItem, Validators
 from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -109,6 +117,8 @@ class DiscoveryOutcome:
     responses: list[FetchedResponse] = field(default_factory=list)
     errors: list[ReadoutError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Child sitemap URL → the sitemap index that listed it.
+    parents: dict[str, str] = field(default_factory=dict)
 
     @property
     def reached(self) -> bool:
@@ -146,27 +156,32 @@ def discover_source(
     client: HttpClient,
     *,
     validators: dict[str, Validators],
+    children: dict[str, list[str]] | None = None,
     warc: WarcFile | None = None,
     mode: Mode = "incremental",
-    since: datetime | None = None,
+    since: date | None = None,
 ) -> DiscoveryOutcome:
     """List a source's candidate items from its feeds, listing pages or sitemaps.
 
-    Incremental runs send conditional GETs and read ``pages_per_run`` listing pages; backfills walk
-    the pagination (or every child sitemap) back until the items are older than ``since``.
+    Incremental runs send conditional GETs and read ``pages_per_run`` listing pages; a sitemap index
+    that answers 304 still has its known child sitemaps asked (new URLs appear in the children).
+    Backfills send no validators and walk the pagination back until the listed items are older than
+    ``since`` (in the source's time zone). A sitemap index is followed one level deep, as the protocol
+    allows, and at most ``max_sitemaps`` children are read.
     """
     outcome = DiscoveryOutcome()
     settings = client.settings
     discovery = source.discovery
     max_bytes = settings.feed_max_bytes if discovery.method != "listing" else settings.page_max_bytes
+    known_children = children or {}
     for start_url in discovery.urls:
-        queue_: list[tuple[str, int]] = [(start_url, 0)]
+        pending: list[tuple[str, int, str | None]] = [(start_url, 0, None)]
         visited: set[str] = set()
-        while queue_:
-            url, page_number = queue_.pop(0)
-            if url in visited:
+        while pending:
+            url, depth, parent = pending.pop(0)
+            if canonical_url(url) in visited:
                 continue
-            visited.add(url)
+            visited.add(canonical_url(url))
             known = validators.get(url) if mode == "incremental" else None
             try:
                 response = client.get(
@@ -182,24 +197,28 @@ def discover_source(
                 log.warning("[%s] cannot read %s: %s", source.id, url, exc)
                 continue
             outcome.responses.append(response)
+            if parent is not None:
+                outcome.parents[response.url] = parent
             if warc is not None:
-                warc.write(response)
+                _archive_quietly(warc, response, outcome, source)
             if response.not_modified:
+                if discovery.method == "sitemap" and depth == 0:
+                    pending.extend((child, 1, url) for child in known_children.get(url, [])[: discovery.max_sitemaps])
                 continue
             parsed = parse_discovery(
                 response.body,
                 url=response.final_url,
                 source=source,
                 content_type=response.header("content-type"),
-                page_number=page_number,
+                page_number=depth,
             )
             outcome.warnings.extend(parsed.warnings)
             if parsed.error:
                 outcome.errors.append(DiscoveryError(parsed.error, url=url))
                 log.warning("[%s] %s (%s)", source.id, parsed.error, url)
             outcome.items.extend(parsed.items)
-            for next_url in _follow(source, parsed, page_number, mode=mode, since=since):
-                queue_.append((next_url, page_number + 1))
+            for next_url in _follow(source, parsed, depth, mode=mode, since=since):
+                pending.append((next_url, depth + 1, url if discovery.method == "sitemap" else None))
     outcome.items = _dedupe(outcome.items)
     return outcome
 
@@ -211,21 +230,34 @@ _ACCEPT = {
 }
 
 
-def _follow(
-    source: Source, parsed: ParsedListing, page_number: int, *, mode: Mode, since: datetime | None
-) -> list[str]:
+def _archive_quietly(warc: WarcFile, response: FetchedResponse, outcome: DiscoveryOutcome, source: Source) -> None:
+    """Archive a discovery response; a failure is recorded but does not stop discovery."""
+    try:
+        warc.write(response)
+    except ArchiveError as exc:
+        outcome.errors.append(exc)
+        log.warning("[%s] %s", source.id, exc)
+
+
+def _follow(source: Source, parsed: ParsedListing, depth: int, *, mode: Mode, since: date | None) -> list[str]:
     """Which further pages to read after this one."""
     discovery = source.discovery
     if discovery.method == "sitemap":
-        return parsed.more_urls
+        # Only a sitemap index's own children: the protocol forbids deeper nesting.
+        return parsed.more_urls[: discovery.max_sitemaps] if depth == 0 else []
     if discovery.method != "listing" or not parsed.items:
         return []
     if mode == "incremental":
-        return parsed.more_urls if page_number + 1 < discovery.pages_per_run else []
-    dated = [item.published_at for item in parsed.items if item.published_at is not None]
+        return parsed.more_urls if depth + 1 < discovery.pages_per_run else []
+    dated = [local_day(item.published_at, source) for item in parsed.items if item.published_at is not None]
     if since is not None and dated and max(dated) < since:
         return []  # this whole page is older than the backfill's start: nothing further back is wanted
     return parsed.more_urls
+
+
+def local_day(moment: datetime, source: Source) -> date:
+    """The calendar day of ``moment`` where the source publishes: what --since/--until compare with."""
+    return moment.astimezone(source.tz).date()
 
 
 def _dedupe(items: list[DiscoveredItem]) -> list[DiscoveredItem]:
@@ -242,43 +274,55 @@ def _dedupe(items: list[DiscoveredItem]) -> list[DiscoveredItem]:
 # --- plan ---------------------------------------------------------------------------------------------
 
 
+@dataclass
+class Plan:
+    """What to do with a source's items in this run."""
+
+    #: Items to fetch now, newest first, with what the catalog knows of them.
+    fetch: list[tuple[DiscoveredItem, KnownItem | None]] = field(default_factory=list)
+    #: Items wanted but over this run's limit: they wait in the frontier for the next run.
+    deferred: list[DiscoveredItem] = field(default_factory=list)
+    #: Items known and unchanged, given up on, or outside the backfill's range.
+    skipped: int = 0
+
+
 def plan_items(
     items: Sequence[DiscoveredItem],
     *,
+    source: Source,
     known: dict[str, KnownItem],
-    failed: set[str],
-    mode: Mode = "incremental",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    given_up: set[str],
+    since: date | None = None,
+    until: date | None = None,
     limit: int | None = None,
-) -> tuple[list[tuple[DiscoveredItem, KnownItem | None]], int]:
+) -> Plan:
     """Choose what to fetch: new items, and known ones the listing says were updated.
 
-    Returns the items to fetch (newest first, at most ``limit``) and how many were skipped.
+    ``since``/``until`` (inclusive) compare with the item's publication day in the source's time zone.
     """
-    planned: list[tuple[DiscoveredItem, KnownItem | None]] = []
-    skipped = 0
+    plan = Plan()
+    wanted: list[tuple[DiscoveredItem, KnownItem | None]] = []
     for item in items:
         key = canonical_url(item.url)
-        date = item.published_at
-        if date is not None and ((since and date < since) or (until and date >= until)):
-            skipped += 1
-            continue
+        if item.published_at is not None:
+            day = local_day(item.published_at, source)
+            if (since and day < since) or (until and day > until):
+                plan.skipped += 1
+                continue
         seen = known.get(key)
         if seen is None:
-            if key in failed:
-                skipped += 1
+            if key in given_up:
+                plan.skipped += 1
             else:
-                planned.append((item, None))
+                wanted.append((item, None))
         elif item.updated_at and (seen.listed_updated_at is None or item.updated_at > seen.listed_updated_at):
-            planned.append((item, seen))
+            wanted.append((item, seen))
         else:
-            skipped += 1
-    planned.sort(key=lambda pair: pair[0].published_at or datetime.min.replace(tzinfo=UTC), reverse=True)
-    if limit is not None and len(planned) > limit:
-        skipped += len(planned) - limit
-        planned = planned[:limit]
-    return planned, skipped
+            plan.skipped += 1
+    wanted.sort(key=lambda pair: pair[0].published_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    cut = len(wanted) if limit is None else limit
+    plan.fetch, plan.deferred = wanted[:cut], [item for item, _ in wanted[cut:]]
+    return plan
 
 
 # --- fetch, archive, extract --------------------------------------------------------------------------
@@ -287,7 +331,20 @@ def plan_items(
 def fetch_item(
     source: Source, item: DiscoveredItem, known: KnownItem | None, client: HttpClient, *, warc: WarcFile | None
 ) -> ItemResult:
-    """Fetch one item (conditionally when we have it), archive the response and extract its text."""
+    """Fetch one item (conditionally when we have it), archive the response and extract its text.
+
+    Never raises: whatever goes wrong, even a bug, becomes a failed :class:`ItemResult` for this item.
+    """
+    try:
+        return _fetch_item(source, item, known, client, warc=warc)
+    except Exception as exc:  # a bug must cost this item only
+        log.exception("[%s] internal error on %s", source.id, item.url)
+        return ItemResult(item, "failed", error=InternalError(f"internal error: {exc!r}"), stage="internal")
+
+
+def _fetch_item(
+    source: Source, item: DiscoveredItem, known: KnownItem | None, client: HttpClient, *, warc: WarcFile | None
+) -> ItemResult:
     try:
         response = client.get(
             item.url,
@@ -303,7 +360,11 @@ def fetch_item(
         return ItemResult(item, "failed", error=exc)
     except FetchError as exc:
         return ItemResult(item, "failed", error=exc)
-    archive = warc.write(response) if warc is not None else None
+    try:
+        archive = warc.write(response) if warc is not None else None
+    except ArchiveError as exc:
+        # Without its raw record a document could not be re-extracted or audited: try again next run.
+        return ItemResult(item, "failed", response=response, error=exc, stage="archive")
     if response.not_modified:
         return ItemResult(item, "not_modified", response=response, archive=archive)
     if any(re.search(pattern, response.final_url) for pattern in source.extract.removed_url_patterns):
@@ -322,41 +383,49 @@ def fetch_item(
     except ExtractionError as exc:
         return ItemResult(item, "failed", response=response, archive=archive, error=exc, stage="extract")
     if document.title is None and item.title:
-        document = ExtractedDocument(**{**_fields(document), "title": item.title})
+        document = replace(document, title=item.title)
     return ItemResult(item, "new", response=response, archive=archive, document=document, stage="extract")
-
-
-def _fields(document: ExtractedDocument) -> dict[str, Any]:
-    return {name: getattr(document, name) for name in document.__dataclass_fields__}
 
 
 # --- catalog ------------------------------------------------------------------------------------------
 
 
 def apply_result(catalog: Catalog, source: Source, result: ItemResult, *, run_id: str) -> ItemStatus:
-    """Write one item's outcome to the catalog; returns the final status."""
+    """Write one item's outcome to the catalog and settle it in the frontier; returns the final status."""
     item = result.item
+    status: ItemStatus
     if result.status == "not_modified" and result.response is not None:
         catalog.touch_document(item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at)
-        return "not_modified"
-    if result.status == "removed":
+        status = "not_modified"
+    elif result.status == "removed":
         catalog.mark_removed(item.url, datetime.now(UTC))
-        return "removed"
-    if result.status == "failed" or result.document is None or result.response is None:
-        error = result.error or ReadoutError("no document")
+        status = "removed"
+    elif result.status == "failed" or result.document is None or result.response is None:
+        error = result.error or InternalError("no document and no error")
         catalog.record_failure(run_id=run_id, source_id=source.id, url=item.url, stage=result.stage, error=error)
+        state = catalog.settle(source.id, item.url, error=error)
+        if state == "given_up":
+            log.warning("[%s] giving up on %s after: %s", source.id, item.url, error)
         return "failed"
-    return catalog.store_document(
-        source=source,
-        item_url=item.url,
-        response=result.response,
-        extracted=result.document,
-        archive=result.archive,
-        listed_updated_at=item.updated_at,
-    )
+    else:
+        status = catalog.store_document(
+            source=source,
+            item_url=item.url,
+            response=result.response,
+            extracted=result.document,
+            archive=result.archive,
+            listed_updated_at=item.updated_at,
+        )
+    catalog.settle(source.id, item.url)
+    return status
 
 
 # --- a whole run --------------------------------------------------------------------------------------
+
+#: Items given up on are offered again after this long (pages get fixed, robots.txt rules change).
+RETRY_GIVEN_UP_AFTER = timedelta(days=30)
+#: A run still marked "running" after this long belonged to a process that died.
+STALE_RUN_AFTER = timedelta(hours=24)
 
 
 @dataclass
@@ -366,8 +435,18 @@ class _Context:
     run_id: str
     started: datetime
     mode: Mode
-    since: datetime | None
-    until: datetime | None
+    since: date | None
+    until: date | None
+
+
+@dataclass
+class _Prepared:
+    """What a worker needs from the catalog, read before it starts (workers never touch the catalog)."""
+
+    known: dict[str, KnownItem]
+    frontier: Frontier
+    validators: dict[str, Validators]
+    children: dict[str, list[str]]
 
 
 def run_cycle(
@@ -376,11 +455,16 @@ def run_cycle(
     *,
     catalog: Catalog,
     mode: Mode = "incremental",
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: date | None = None,
+    until: date | None = None,
     observer: RunObserver | None = None,
 ) -> RunReport:
-    """Run one cycle (or a backfill between ``since`` and ``until``) over ``sources``."""
+    """Run one cycle (or a backfill between ``since`` and ``until``, inclusive days) over ``sources``.
+
+    Whatever one source or item does, the run completes, every outcome is counted and recorded, and
+    the run's row is closed.
+    """
+    catalog.close_stale_runs(STALE_RUN_AFTER)
     params: dict[str, Any] = {"sources": [s.id for s in sources]}
     if since:
         params["since"] = since.isoformat()
@@ -389,64 +473,11 @@ def run_cycle(
     run_id = catalog.start_run(mode, params)
     report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
-    events: queue.Queue[tuple[str, str, Any]] = queue.Queue()
-    by_id = {source.id: source for source in sources}
-    reports = {source.id: SourceReport(source.id) for source in sources}
-    with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
-        ctx = _Context(settings, client, run_id, report.started_at, mode, since, until)
-        plans = {source.id: _prepare(catalog, source) for source in sources}
-        with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
-            for source in sources:
-                pool.submit(_work, source, ctx, plans[source.id], events)
-            pending = len(sources)
-            while pending:
-                kind, source_id, payload = events.get()
-                source, source_report = by_id[source_id], reports[source_id]
-                if kind == "discovered":
-                    _on_discovered(catalog, source, source_report, payload, run_id)
-                elif kind == "planned":
-                    planned, skipped = payload
-                    source_report.counts.skipped += skipped
-                    log.info("[%s] %d item(s) to fetch, %d already known or out of range", source_id, planned, skipped)
-                    if observer:
-                        observer.source_planned(source_id, planned)
-                elif kind == "item":
-                    status = _on_item(catalog, source, source_report, payload, run_id)
-                    if observer:
-                        observer.item_done(source_id, status)
-                elif kind == "crashed":
-                    source_report.errors.append(f"internal error: {payload!r}")
-                    catalog.record_failure(run_id=run_id, source_id=source_id, url=None, stage="run", error=payload)
-                    log.error("[%s] internal error", source_id, exc_info=payload)
-                elif kind == "done":
-                    pending -= 1
-                    source_report.seconds = payload
-                    catalog.save_source_result(
-                        run_id,
-                        source_id,
-                        source_report.status,
-                        source_report.counts.as_dict(),
-                        "; ".join(source_report.errors[:3]) or None,
-                        source_report.seconds,
-                    )
-                    report.sources.append(source_report)
-                    c = source_report.counts
-                    log.info(
-                        "[%s] %s in %.1fs: %d new, %d updated, %d unchanged, %d not modified, %d removed, %d failed",
-                        source_id,
-                        source_report.status,
-                        payload,
-                        c.new,
-                        c.updated,
-                        c.unchanged,
-                        c.not_modified,
-                        c.removed,
-                        c.failed,
-                    )
-                    if observer:
-                        observer.source_finished(source_report)
-    report.finished_at = datetime.now(UTC)
-    catalog.finish_run(run_id, report.status)
+    try:
+        _run(settings, sources, catalog, report, observer, since=since, until=until)
+    finally:
+        report.finished_at = datetime.now(UTC)
+        catalog.finish_run(run_id, report.status if len(report.sources) == len(sources) else "failed")
     totals = report.totals()
     log.info(
         "run %s finished (%s): %d new, %d updated, %d failed, %d full downloads, %d not modified",
@@ -461,41 +492,159 @@ def run_cycle(
     return report
 
 
-def _prepare(catalog: Catalog, source: Source) -> tuple[dict[str, KnownItem], set[str], dict[str, Validators]]:
-    """What a worker needs from the catalog, read before it starts (workers never touch the catalog)."""
-    return (
-        catalog.known_items(source.id),
-        catalog.permanently_failed(source.id),
-        catalog.validators(source.discovery.urls),
+def _run(
+    settings: Settings,
+    sources: Sequence[Source],
+    catalog: Catalog,
+    report: RunReport,
+    observer: RunObserver | None,
+    *,
+    since: date | None,
+    until: date | None,
+) -> None:
+    events: queue.Queue[tuple[str, str, Any]] = queue.Queue()
+    by_id = {source.id: source for source in sources}
+    reports = {source.id: SourceReport(source.id) for source in sources}
+    outcomes: dict[str, DiscoveryOutcome] = {}
+    with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
+        ctx = _Context(settings, client, report.run_id, report.started_at, report.mode, since, until)
+        prepared = {source.id: _prepare(catalog, source, report.mode) for source in sources}
+        with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
+            for source in sources:
+                pool.submit(_work, source, ctx, prepared[source.id], events)
+            pending = len(sources)
+            while pending:
+                kind, source_id, payload = events.get()
+                source, source_report = by_id[source_id], reports[source_id]
+                if kind == "done":
+                    pending -= 1
+                try:
+                    _handle(kind, payload, catalog, source, source_report, outcomes, observer, report)
+                except Exception as exc:  # a catalog failure costs this event, never the run
+                    source_report.errors.append(f"catalog error: {exc}")
+                    log.exception("[%s] catalog error while handling %s", source_id, kind)
+                    _record_quietly(catalog, report.run_id, source_id, "catalog", exc)
+                    if kind == "done":
+                        report.sources.append(source_report)
+
+
+def _handle(
+    kind: str,
+    payload: Any,
+    catalog: Catalog,
+    source: Source,
+    source_report: SourceReport,
+    outcomes: dict[str, DiscoveryOutcome],
+    observer: RunObserver | None,
+    report: RunReport,
+) -> None:
+    run_id = report.run_id
+    if kind == "discovered":
+        outcomes[source.id] = payload
+        _on_discovered(catalog, source, source_report, payload, run_id)
+    elif kind == "planned":
+        plan: Plan = payload
+        source_report.counts.skipped += plan.skipped
+        catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
+        log.info(
+            "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
+            source.id,
+            len(plan.fetch),
+            len(plan.deferred),
+            plan.skipped,
+        )
+        if observer:
+            observer.source_planned(source.id, len(plan.fetch))
+    elif kind == "item":
+        status = _on_item(catalog, source, source_report, payload, run_id)
+        if observer:
+            observer.item_done(source.id, status)
+    elif kind == "crashed":
+        source_report.errors.append(f"internal error: {payload!r}")
+        log.error("[%s] internal error", source.id, exc_info=payload)
+        catalog.record_failure(run_id=run_id, source_id=source.id, url=None, stage="internal", error=payload)
+    elif kind == "done":
+        source_report.seconds = payload
+        outcome = outcomes.get(source.id)
+        if outcome is not None and report.mode == "incremental":
+            # Validators are saved only now: a 304 next time must not stand for items this run did not
+            # finish (those wait in the frontier anyway), and a backfill never touches them.
+            for response in outcome.responses:
+                catalog.save_endpoint(source.id, response, parent_url=outcome.parents.get(response.url))
+        report.sources.append(source_report)
+        c = source_report.counts
+        catalog.save_source_result(
+            run_id,
+            source.id,
+            source_report.status,
+            c.as_dict(),
+            "; ".join(source_report.errors[:3]) or None,
+            source_report.seconds,
+        )
+        log.info(
+            "[%s] %s in %.1fs: %d new, %d updated, %d unchanged, %d not modified, %d removed, %d failed",
+            source.id,
+            source_report.status,
+            payload,
+            c.new,
+            c.updated,
+            c.unchanged,
+            c.not_modified,
+            c.removed,
+            c.failed,
+        )
+        if observer:
+            observer.source_finished(source_report)
+
+
+def _record_quietly(catalog: Catalog, run_id: str, source_id: str, stage: str, error: BaseException) -> None:
+    try:
+        catalog.record_failure(run_id=run_id, source_id=source_id, url=None, stage=stage, error=error)
+    except Exception:  # the catalog itself is failing; the log line above is all we can do
+        log.exception("[%s] could not record the failure either", source_id)
+
+
+def _prepare(catalog: Catalog, source: Source, mode: Mode) -> _Prepared:
+    validators = catalog.validators(source.discovery.urls) if mode == "incremental" else {}
+    children = catalog.sitemap_children(source.discovery.urls) if source.discovery.method == "sitemap" else {}
+    if children and mode == "incremental":
+        validators |= catalog.validators([child for urls in children.values() for child in urls])
+    return _Prepared(
+        known=catalog.known_items(source.id),
+        frontier=catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER),
+        validators=validators,
+        children=children,
     )
 
 
-def _work(
-    source: Source,
-    ctx: _Context,
-    plan: tuple[dict[str, KnownItem], set[str], dict[str, Validators]],
-    events: queue.Queue[tuple[str, str, Any]],
-) -> None:
+def _work(source: Source, ctx: _Context, prepared: _Prepared, events: queue.Queue[tuple[str, str, Any]]) -> None:
     started = time.monotonic()
-    known, failed, validators = plan
     try:
         root = ctx.settings.effective_archive_url
         with WarcFile(root, warc_path(source.id, ctx.run_id, ctx.started)) as warc:
             outcome = discover_source(
-                source, ctx.client, validators=validators, warc=warc, mode=ctx.mode, since=ctx.since
+                source,
+                ctx.client,
+                validators=prepared.validators,
+                children=prepared.children,
+                warc=warc,
+                mode=ctx.mode,
+                since=ctx.since,
             )
             events.put(("discovered", source.id, outcome))
-            planned, skipped = plan_items(
-                outcome.items,
-                known=known,
-                failed=failed,
-                mode=ctx.mode,
+            # The frontier's pending items come after this run's discoveries: a 304 cannot hide them.
+            candidates = _dedupe(outcome.items + prepared.frontier.pending)
+            plan = plan_items(
+                candidates,
+                source=source,
+                known=prepared.known,
+                given_up=prepared.frontier.given_up,
                 since=ctx.since,
                 until=ctx.until,
                 limit=ctx.settings.max_items_per_source,
             )
-            events.put(("planned", source.id, (len(planned), skipped)))
-            for item, seen in planned:
+            events.put(("planned", source.id, plan))
+            for item, seen in plan.fetch:
                 events.put(("item", source.id, fetch_item(source, item, seen, ctx.client, warc=warc)))
     except Exception as exc:  # a bug must cost this source only, never the run
         events.put(("crashed", source.id, exc))
@@ -507,9 +656,16 @@ def _on_discovered(
     catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str
 ) -> None:
     report.reached = outcome.reached
+    unchanged = sum(1 for response in outcome.responses if response.not_modified)
+    log.info(
+        "[%s] discovery read %d endpoint(s) (%d not modified): %d item(s)",
+        source.id,
+        len(outcome.responses),
+        unchanged,
+        len(outcome.items),
+    )
     report.counts.discovered = len(outcome.items)
     for response in outcome.responses:
-        catalog.save_endpoint(source.id, response)
         if response.not_modified:
             report.counts.not_modified += 1
         else:

@@ -39,6 +39,10 @@ _HTML_ROOTS = frozenset({b"html", b"head", b"body"})
 _XML_ROOTS = frozenset({b"rss", b"feed", b"rdf:rdf", b"rdf", b"channel", b"urlset", b"sitemapindex"})
 
 
+#: Item URLs longer than this are ignored (the catalog's URL columns hold 2,048 characters).
+MAX_URL_LENGTH = 2000
+
+
 def normalise_title(value: str | None) -> str | None:
     """Unescape entities (feeds often double-escape them), strip and collapse whitespace; ``None`` if empty."""
     if not value:
@@ -153,7 +157,10 @@ class ItemCollector:
         published_at: datetime | None = None,
         updated_at: datetime | None = None,
     ) -> bool:
-        """Add an item unless its canonical URL was already seen; returns whether it was added."""
+        """Add an item unless its canonical URL was already seen or is too long; returns whether it was added."""
+        if len(url) > MAX_URL_LENGTH:
+            # Longer URLs are junk or traps in practice, and would not fit the catalog's columns.
+            return False
         key = safe_canonical(url)
         if key is None or key in self._seen:
             return False

@@ -11,7 +11,7 @@ import hashlib
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,13 +22,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import Source
-from pipeline.errors import CatalogError, ReadoutError
-from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
+from pipeline.errors import CatalogError, ExtractionError, HTTPStatusError, ReadoutError
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.schema import (
     Document,
     DocumentVersion,
     Endpoint,
     Failure,
+    FrontierItem,
     Run,
     RunSource,
     SourceState,
@@ -49,6 +50,20 @@ class KnownItem:
     etag: str | None
     last_modified: str | None
     removed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """Unsettled items of a source: to try again, and given up on (canonical URLs)."""
+
+    pending: list[DiscoveredItem]
+    given_up: set[str]
+
+
+#: Attempts (one per run) before an item failing with a transient error is given up on.
+TRANSIENT_ATTEMPTS = 5
+#: Attempts for answers that often mean "not published yet" (404, 410, 403, no text).
+CONTENT_NOT_YET_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,19 +148,75 @@ class Catalog:
             )
             return {row[0]: KnownItem(row[1], row[2], row[3], row[4], row[5] is not None) for row in rows}
 
-    def permanently_failed(self, source_id: str) -> set[str]:
-        """Canonical URLs of items that failed permanently and have not been resolved since."""
+    def frontier(self, source_id: str, *, now: datetime, retry_given_up_after: timedelta) -> Frontier:
+        """The source's unsettled items: those to try again, and those given up on (canonical URLs).
+
+        Items given up longer than ``retry_given_up_after`` ago are offered again: sites fix pages,
+        robots.txt rules change, firewalls relent.
+        """
+        pending: list[DiscoveredItem] = []
+        given_up: set[str] = set()
         with self.session() as session:
-            rows = session.scalars(
-                select(Failure.url).where(
-                    Failure.source_id == source_id,
-                    Failure.permanent.is_(True),
-                    Failure.resolved_at.is_(None),
-                    Failure.stage != "discover",
-                    Failure.url.is_not(None),
+            for row in session.scalars(select(FrontierItem).where(FrontierItem.source_id == source_id)):
+                if row.state == "given_up" and row.settled_at and now - row.settled_at < retry_given_up_after:
+                    given_up.add(row.canonical_url)
+                    continue
+                pending.append(
+                    DiscoveredItem(
+                        url=row.url,
+                        source_id=source_id,
+                        title=row.title,
+                        published_at=row.published_at,
+                        updated_at=row.updated_at,
+                        found_on=row.found_on,
+                    )
                 )
-            )
-            return {canonical_url(url) for url in rows if url}
+        return Frontier(pending, given_up)
+
+    def add_to_frontier(self, source_id: str, items: Sequence[DiscoveredItem]) -> None:
+        """Record items about to be fetched (or deferred to a later run) as pending, before any fetch."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            for item in items:
+                key = canonical_url(item.url)
+                row = session.get(FrontierItem, (source_id, key))
+                if row is None:
+                    row = FrontierItem(
+                        source_id=source_id, canonical_url=key, first_seen_at=now, state="pending", attempts=0
+                    )
+                    session.add(row)
+                elif row.state == "given_up":
+                    row.state, row.attempts, row.settled_at = "pending", 0, None
+                row.url = item.url
+                row.title = item.title
+                row.published_at = item.published_at
+                row.updated_at = item.updated_at
+                row.found_on = item.found_on
+
+    def settle(self, source_id: str, item_url: str, *, error: BaseException | None = None) -> str:
+        """Settle a frontier item after an attempt: ``done`` (removed from the frontier), ``pending``
+        (to be retried: attempts counted) or ``given_up``. Returns the new state."""
+        key = canonical_url(item_url)
+        with self.session() as session, session.begin():
+            row = session.get(FrontierItem, (source_id, key))
+            if error is None:
+                if row is not None:
+                    session.delete(row)
+                return "done"
+            if row is None:
+                row = FrontierItem(
+                    source_id=source_id, canonical_url=key, url=item_url, first_seen_at=datetime.now(UTC), attempts=0
+                )
+                session.add(row)
+            row.attempts = (row.attempts or 0) + 1
+            row.last_error = str(error)[:4000]
+            limit = retry_limit(error)
+            if limit is None or row.attempts >= limit:
+                row.state = "given_up"
+                row.settled_at = datetime.now(UTC)
+            else:
+                row.state = "pending"
+            return row.state
 
     def validators(self, urls: Sequence[str]) -> dict[str, Validators]:
         """ETag and Last-Modified last seen for feed, listing and sitemap URLs."""
@@ -157,13 +228,27 @@ class Catalog:
 
     # --- writes --------------------------------------------------------------------------------------
 
-    def save_endpoint(self, source_id: str, response: FetchedResponse) -> None:
+    def sitemap_children(self, parents: Sequence[str]) -> dict[str, list[str]]:
+        """Child sitemaps last listed by each sitemap index in ``parents``."""
+        children: dict[str, list[str]] = {}
+        with self.session() as session:
+            rows = session.execute(
+                select(Endpoint.parent_url, Endpoint.url).where(Endpoint.parent_url.in_(list(parents)))
+            )
+            for parent, child in rows:
+                if parent is not None:
+                    children.setdefault(parent, []).append(child)
+        return children
+
+    def save_endpoint(self, source_id: str, response: FetchedResponse, *, parent_url: str | None = None) -> None:
         """Remember a discovery URL's validators (a 304 keeps the ones we had)."""
         with self.session() as session, session.begin():
             row = session.get(Endpoint, response.url) or Endpoint(url=response.url, source_id=source_id)
+            if parent_url is not None:
+                row.parent_url = parent_url
             if not response.not_modified:
-                row.etag = response.header("etag")
-                row.last_modified = response.header("last-modified")
+                row.etag = _fit(response.header("etag"), 512)
+                row.last_modified = _fit(response.header("last-modified"), 64)
             row.last_status = response.status
             row.last_fetched_at = response.fetched_at
             session.add(row)
@@ -209,8 +294,8 @@ class Catalog:
                     first_seen_at=response.fetched_at,
                     content_hash=digest,
                     version=1,
-                    http_etag=response.header("etag"),
-                    http_last_modified=response.header("last-modified"),
+                    http_etag=_fit(response.header("etag"), 512),
+                    http_last_modified=_fit(response.header("last-modified"), 64),
                     listed_updated_at=listed_updated_at,
                     topics=[],
                     topic_scores={},
@@ -224,8 +309,8 @@ class Catalog:
             else:
                 existing.fetched_at = response.fetched_at
                 existing.removed_at = None
-                existing.http_etag = response.header("etag")
-                existing.http_last_modified = response.header("last-modified")
+                existing.http_etag = _fit(response.header("etag"), 512)
+                existing.http_last_modified = _fit(response.header("last-modified"), 64)
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
                 if existing.content_hash == digest:
                     outcome = "unchanged"
@@ -292,6 +377,17 @@ class Catalog:
         with self.session() as session, session.begin():
             session.add(Run(run_id=run_id, mode=mode, started_at=datetime.now(UTC), status="running", params=params))
         return run_id
+
+    def close_stale_runs(self, older_than: timedelta) -> int:
+        """Mark runs still "running" after ``older_than`` as interrupted (their process died)."""
+        cutoff = datetime.now(UTC) - older_than
+        with self.session() as session, session.begin():
+            result = session.execute(
+                update(Run)
+                .where(Run.status == "running", Run.started_at < cutoff)
+                .values(status="interrupted", finished_at=datetime.now(UTC))
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
 
     def finish_run(self, run_id: str, status: str) -> None:
         with self.session() as session, session.begin():
@@ -403,6 +499,28 @@ def _version_of(document: Document) -> DocumentVersion:
         warc_length=document.warc_length,
         extractor_version=document.extractor_version,
     )
+
+
+def retry_limit(error: BaseException) -> int | None:
+    """How many attempts an item gets before it is given up on, given its last error; None: give up now.
+
+    Transient errors get several runs. Some "permanent" answers are often temporary for a ministry's
+    page: a transcript listed minutes before it is published (404), an empty page (no text), a
+    firewall's 403. Refusals that cannot change by themselves (a forbidden address, a body over the
+    cap, robots.txt) give up at once.
+    """
+    if isinstance(error, HTTPStatusError) and error.status in (403, 404, 410):
+        return CONTENT_NOT_YET_ATTEMPTS
+    if isinstance(error, ExtractionError):
+        return CONTENT_NOT_YET_ATTEMPTS
+    if isinstance(error, ReadoutError) and error.permanent:
+        return None
+    return TRANSIENT_ATTEMPTS
+
+
+def _fit(value: str | None, size: int) -> str | None:
+    """A header value for a column of ``size``; a longer one is useless truncated, so it is dropped."""
+    return value if value is None or len(value) <= size else None
 
 
 def _later(a: datetime | None, b: datetime | None) -> datetime | None:

@@ -55,10 +55,37 @@ class Endpoint(Base):
 
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     source_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The sitemap index a child sitemap was listed in, so that a 304 on the index still reaches it.
+    parent_url: Mapped[str | None] = mapped_column(String(2048), index=True)
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(64))
     last_status: Mapped[int | None]
     last_fetched_at: Mapped[datetime | None]
+
+
+class FrontierItem(Base):
+    """An item discovery wants fetched and that is not settled yet (the frontier).
+
+    A row is written before the item is fetched and deleted once it is stored, found unchanged or
+    removed; it stays ``pending`` (with ``attempts`` counted) after a failure worth retrying, and
+    becomes ``given_up`` when retrying cannot help or the attempts ran out. So a feed answering 304,
+    a crash or the per-run item limit can never hide an item that was found but not yet ingested.
+    """
+
+    __tablename__ = "frontier"
+
+    source_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    canonical_url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime | None]
+    found_on: Mapped[str | None] = mapped_column(String(2048))
+    first_seen_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    settled_at: Mapped[datetime | None]
 
 
 class Document(Base):

@@ -8,10 +8,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from pipeline.config import Source
-from pipeline.errors import BodyTooLargeError, NetworkError
-from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
-from pipeline.store.catalog import Catalog, migrate
-from pipeline.store.schema import Base
+from pipeline.errors import BodyTooLargeError, ExtractionError, HTTPStatusError, NetworkError
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
+from pipeline.store.catalog import CONTENT_NOT_YET_ATTEMPTS, TRANSIENT_ATTEMPTS, Catalog, migrate, retry_limit
+from pipeline.store.schema import Base, Run
 from pipeline.urls import canonical_url, doc_id
 
 SOURCE = Source.model_validate(
@@ -114,22 +114,97 @@ def test_removal_is_recorded_never_deleted(catalog: Catalog) -> None:
     assert not catalog.mark_removed("https://demo.example/unknown", NOW)
 
 
-def test_failures_are_recorded_and_permanent_ones_skip_the_url(catalog: Catalog) -> None:
+def test_failures_are_recorded_with_kind_and_permanence(catalog: Catalog) -> None:
     catalog.record_failure(
         run_id=None, source_id="demo", url=URL, stage="fetch", error=BodyTooLargeError("too big", url=URL)
     )
-    catalog.record_failure(
-        run_id=None,
-        source_id="demo",
-        url="https://demo.example/b",
-        stage="fetch",
-        error=NetworkError("timed out", url="https://demo.example/b"),
+    other = "https://demo.example/b"
+    catalog.record_failure(run_id=None, source_id="demo", url=other, stage="fetch", error=NetworkError("x", url=other))
+    failures = {f.url: f for f in catalog.failures()}
+    assert (failures[URL].error_kind, failures[URL].permanent) == ("BodyTooLargeError", True)
+    assert (failures[other].error_kind, failures[other].permanent) == ("NetworkError", False)
+    store(catalog, "text")  # a later success resolves the failures of that URL
+    assert [f.url for f in catalog.failures()] == [other]
+
+
+def item(url: str) -> DiscoveredItem:
+    return DiscoveredItem(url=url, source_id="demo", title="T", published_at=NOW)
+
+
+def test_the_frontier_keeps_unsettled_items_until_they_are_settled(catalog: Catalog) -> None:
+    a, b = "https://demo.example/a", "https://demo.example/b?utm_source=x"
+    catalog.add_to_frontier("demo", [item(a), item(b)])
+    catalog.add_to_frontier("demo", [item(a)])  # idempotent
+    frontier = catalog.frontier("demo", now=NOW, retry_given_up_after=timedelta(days=30))
+    assert sorted(i.url for i in frontier.pending) == [a, b]
+    assert catalog.settle("demo", a) == "done"
+    frontier = catalog.frontier("demo", now=NOW, retry_given_up_after=timedelta(days=30))
+    assert [i.url for i in frontier.pending] == [b]
+
+
+def test_transient_failures_are_retried_a_few_runs_then_given_up(catalog: Catalog) -> None:
+    url = "https://demo.example/flaky"
+    catalog.add_to_frontier("demo", [item(url)])
+    states = [catalog.settle("demo", url, error=NetworkError("timed out", url=url)) for _ in range(TRANSIENT_ATTEMPTS)]
+    assert states == ["pending"] * (TRANSIENT_ATTEMPTS - 1) + ["given_up"]
+    now = datetime.now(UTC)
+    frontier = catalog.frontier("demo", now=now, retry_given_up_after=timedelta(days=30))
+    assert frontier.pending == []
+    assert frontier.given_up == {canonical_url(url)}
+    later = catalog.frontier("demo", now=now + timedelta(days=31), retry_given_up_after=timedelta(days=30))
+    assert [i.url for i in later.pending] == [url], "given-up items are offered again after a while"
+
+
+def test_not_yet_published_pages_get_a_few_attempts_and_refusals_none(catalog: Catalog) -> None:
+    missing, huge = "https://demo.example/soon", "https://demo.example/huge"
+    catalog.add_to_frontier("demo", [item(missing), item(huge)])
+    not_found = HTTPStatusError("HTTP 404", url=missing, status=404)
+    assert [catalog.settle("demo", missing, error=not_found) for _ in range(CONTENT_NOT_YET_ATTEMPTS)][-1] == "given_up"
+    assert catalog.settle("demo", missing, error=not_found) == "given_up"
+    assert catalog.settle("demo", huge, error=BodyTooLargeError("too big", url=huge)) == "given_up"
+    assert retry_limit(ExtractionError("no text", url=missing)) == CONTENT_NOT_YET_ATTEMPTS
+    assert retry_limit(BodyTooLargeError("too big", url=huge)) is None
+
+
+def test_sitemap_children_are_remembered_with_their_index(catalog: Catalog) -> None:
+    index = "https://demo.example/sitemap.xml"
+    child = "https://demo.example/news-sitemap.xml"
+    catalog.save_endpoint(
+        "demo",
+        FetchedResponse(url=child, final_url=child, status=200, headers=(), body=b"", fetched_at=NOW),
+        parent_url=index,
     )
-    assert catalog.permanently_failed("demo") == {canonical_url(URL)}
-    [newest, oldest] = catalog.failures()
-    assert {newest.error_kind, oldest.error_kind} == {"BodyTooLargeError", "NetworkError"}
-    store(catalog, "text")  # a later success resolves the failure
-    assert catalog.permanently_failed("demo") == set()
+    assert catalog.sitemap_children([index]) == {index: [child]}
+
+
+def test_oversized_validators_are_dropped_not_fatal(catalog: Catalog) -> None:
+    long_header = "x" * 600
+    catalog.store_document(
+        source=SOURCE,
+        item_url=URL,
+        response=FetchedResponse(
+            url=URL,
+            final_url=URL,
+            status=200,
+            headers=(("ETag", long_header), ("Last-Modified", long_header)),
+            body=b"",
+            fetched_at=NOW,
+        ),
+        extracted=extracted("text"),
+        archive=None,
+        listed_updated_at=None,
+    )
+    document = catalog.document(doc_id(URL))
+    assert document is not None
+    assert (document.http_etag, document.http_last_modified) == (None, None)
+
+
+def test_runs_left_running_by_a_dead_process_are_closed(catalog: Catalog) -> None:
+    run_id = catalog.start_run("incremental", {})
+    assert catalog.close_stale_runs(timedelta(hours=24)) == 0
+    assert catalog.close_stale_runs(timedelta(seconds=-1)) == 1
+    with catalog.session() as session:
+        assert session.get(Run, run_id).status == "interrupted"  # type: ignore[union-attr]
 
 
 def test_runs_and_source_state(catalog: Catalog) -> None:

@@ -148,7 +148,8 @@ def test_each_document_has_the_expected_title_date_language_and_clean_text(first
         assert phrase in document.text, f"{phrase!r} missing from the text of {url}"
     for phrase in expected.get("absent", []):
         assert phrase not in document.text, f"boilerplate {phrase!r} left in the text of {url}"
-    assert document.text == document.text.encode("utf-8").decode("utf-8")
+    assert "\ufffd" not in document.text, "undecodable bytes in the clean text"
+    assert "\x00" not in document.text
     assert document.source_kind == source.kind
 
 
@@ -249,12 +250,14 @@ def test_backfill_reaches_older_pages_through_pagination(farm: SiteFarm, tmp_pat
         assert wanted <= have, (source_id, wanted - have)
 
 
-def test_backfill_stops_at_since(farm: SiteFarm, tmp_path: Path) -> None:
+def test_backfill_keeps_to_since_and_until(farm: SiteFarm, tmp_path: Path) -> None:
     world = fresh_world(farm, tmp_path)
-    result = world.cli("backfill", "--source", "cn-mfa-en", "--since", "2026-01-01")
+    day = "2021-04-26"
+    result = world.cli("backfill", "--source", "cn-mfa-en", "--since", day, "--until", day)
     assert result.exit_code == 0, result.output
-    for document in world.documents().values():
-        assert document.published_at is None or document.published_at.year >= 2025
+    wanted = {canonical_url(url) for url, doc in EXPECTED["cn-mfa-en"]["documents"].items() if str(doc["date"]) == day}
+    assert len(wanted) == 1, "the fixtures hold one China MFA briefing on 26 April 2021"
+    assert set(world.documents()) == wanted
 
 
 def test_list_and_sources_commands(first_run: World) -> None:
@@ -301,3 +304,29 @@ def test_legacy_and_lying_encodings_become_clean_utf8(farm: SiteFarm, tmp_path: 
         for phrase in expected["contains"]:
             assert phrase in document.text, (url, phrase, document.encoding)
         assert "\ufffd" not in document.text, f"replacement characters in {url} ({document.encoding})"
+
+
+def test_a_broken_source_entry_is_skipped_and_recorded_while_the_rest_runs(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    entries = yaml.safe_load(world.sources_file.read_text("utf-8"))["sources"]
+    good = next(entry for entry in entries if entry["id"] == "uk-fcdo")
+    broken = {**good, "id": "broken-entry", "country": "gb"}
+    world.sources_file.write_text(yaml.safe_dump({"sources": [good, broken]}), "utf-8")
+    result = world.cli("run")
+    assert result.exit_code == 0, result.output
+    assert "skipped a broken source entry" in result.output
+    assert "'broken-entry'" in result.output
+    assert {d.source_id for d in world.documents().values()} == {"uk-fcdo"}
+    catalog = world.catalog()
+    try:
+        [failure] = catalog.failures()
+    finally:
+        catalog.close()
+    assert (failure.stage, failure.source_id, failure.error_kind) == ("config", "broken-entry", "ConfigError")
+    assert "country" in failure.message
+
+
+def test_an_invalid_setting_is_named_by_its_variable(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check"], env={"READOUT_MIN_DELAY": "soon"})
+    assert result.exit_code == 2
+    assert "READOUT_MIN_DELAY" in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 import zlib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -204,13 +203,11 @@ def gzip_bomb(size: int) -> bytes:
 def test_gzip_bomb_is_refused() -> None:
     bomb = gzip_bomb(200 * 1024 * 1024)
     assert len(bomb) < 1024 * 1024  # about 200 KB on the wire
-    started = time.monotonic()
     result = parse(bomb)
     assert result.items == []
     assert result.error is not None
     assert "more than 50 MiB" in result.error
     assert MAX_DECOMPRESSED_BYTES == 50 * 1024 * 1024
-    assert time.monotonic() - started < 60  # sanity bound only: it stops at the cap, never inflates 200 MiB
 
 
 def test_external_entities_are_not_expanded(tmp_path: Path) -> None:

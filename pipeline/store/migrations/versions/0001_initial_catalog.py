@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:45:29.952869
+Create Date: 2026-11-24 09:16:11.216214
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,7 @@ def upgrade() -> None:
         "endpoints",
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("source_id", sa.String(length=64), nullable=False),
+        sa.Column("parent_url", sa.String(length=2048), nullable=True),
         sa.Column("etag", sa.String(length=512), nullable=True),
         sa.Column("last_modified", sa.String(length=64), nullable=True),
         sa.Column("last_status", sa.Integer(), nullable=True),
@@ -69,6 +70,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("url"),
     )
     with op.batch_alter_table("endpoints", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_endpoints_parent_url"), ["parent_url"], unique=False)
         batch_op.create_index(batch_op.f("ix_endpoints_source_id"), ["source_id"], unique=False)
 
     op.create_table(
@@ -90,6 +92,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_failures_source_id"), ["source_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_failures_url"), ["url"], unique=False)
 
+    op.create_table(
+        "frontier",
+        sa.Column("source_id", sa.String(length=64), nullable=False),
+        sa.Column("canonical_url", sa.String(length=2048), nullable=False),
+        sa.Column("url", sa.String(length=2048), nullable=False),
+        sa.Column("title", sa.Text(), nullable=True),
+        sa.Column("published_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("found_on", sa.String(length=2048), nullable=True),
+        sa.Column("first_seen_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("settled_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("source_id", "canonical_url"),
+    )
     op.create_table(
         "runs",
         sa.Column("run_id", sa.String(length=36), nullable=False),
@@ -163,6 +181,7 @@ def downgrade() -> None:
     op.drop_table("document_versions")
     op.drop_table("sources")
     op.drop_table("runs")
+    op.drop_table("frontier")
     with op.batch_alter_table("failures", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_failures_url"))
         batch_op.drop_index(batch_op.f("ix_failures_source_id"))
@@ -171,6 +190,7 @@ def downgrade() -> None:
     op.drop_table("failures")
     with op.batch_alter_table("endpoints", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_endpoints_source_id"))
+        batch_op.drop_index(batch_op.f("ix_endpoints_parent_url"))
 
     op.drop_table("endpoints")
     with op.batch_alter_table("documents", schema=None) as batch_op:
