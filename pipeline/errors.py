@@ -17,7 +17,7 @@ Every error the pipeline records is one of these, so that a run can sort failure
     │   │   ├── DecodingError        a broken Content-Encoding stream
     │   │   └── HTTPStatusError      a 4xx other than 408/429
     │   └── TransientFetchError
-    │       ├── DeadlineExceededError  the total deadline for one request passed
+    │       ├── DeadlineExceededError  a request's deadline or a whole get()'s budget passed
     │       ├── NetworkError          connect/read failure or timeout
     │       ├── ServerError           5xx, 408 or 429 still failing after the retries
     │       ├── RobotsUnavailableError  robots.txt answered 5xx/429 or could not be fetched
@@ -115,7 +115,8 @@ class TransientFetchError(FetchError):
 
 
 class DeadlineExceededError(TransientFetchError):
-    """The total deadline for one request passed before the body was complete."""
+    """A request's total deadline (connect, headers and body) or a whole ``get()``'s budget (redirects,
+    retries and waits included) passed."""
 
 
 class NetworkError(TransientFetchError):

@@ -56,10 +56,20 @@ def doc_id(url: str) -> str:
 
 
 def host_key(url: str) -> str:
-    """The politeness key of a URL: lower-cased host and explicit port."""
+    """The politeness key of a URL: lower-cased host, and its port unless it is the scheme's default.
+
+    Spellings that reach the same server share a key, so they share one request slot and one delay:
+    ``https://Example.com.:443/`` and ``https://example.com/`` are both ``example.com``.
+    """
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    # A trailing dot only marks the name as fully qualified; the server is the same.
+    host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal: keep its colons apart from the port's
+    port = parts.port
+    if port is None or port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
 
 
 def _is_tracking(pair: str) -> bool:

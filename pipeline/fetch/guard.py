@@ -12,6 +12,12 @@ Two layers, because neither is enough alone:
   more before any byte is sent. Because it sits under httpx, every redirect hop and every pooled
   connection goes through it.
 
+The backend also enforces the total deadline of the current request, which the client sets in
+:data:`REQUEST_DEADLINE`: name resolution, connecting, the TLS handshake and every read and write
+are given at most the time left (see :class:`DeadlineStream`), so a server that trickles its status
+line and headers cannot hold a request open past its deadline. httpcore's own timeouts only bound
+each single socket operation.
+
 Exemptions come from ``Settings.allow_private_hosts``: a host *name* in the list exempts whatever
 it resolves to; a *network* exempts its addresses whatever the name.
 
@@ -30,13 +36,18 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import ssl
+import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import httpcore
+import idna
 
 # SyncStream is httpcore's own socket stream (it implements start_tls, TLS-in-TLS and
 # is_readable); it is not re-exported, but wrapping our socket in it keeps the guarded backend
@@ -48,10 +59,33 @@ from pipeline.errors import BlockedURLError, NetworkError
 if TYPE_CHECKING:
     from pipeline.config import Settings
 
-__all__ = ["AddressGuard", "GuardedBackend", "forbidden_reason", "parse_ip_literal"]
+__all__ = [
+    "REQUEST_DEADLINE",
+    "AddressGuard",
+    "DeadlineStream",
+    "GuardedBackend",
+    "Lookup",
+    "forbidden_reason",
+    "parse_ip_literal",
+    "system_lookup",
+]
 
 IPAddress = IPv4Address | IPv6Address
 IPNetwork = IPv4Network | IPv6Network
+
+#: A name lookup: ``(host, port)`` to ``(address family, address)`` pairs, like ``getaddrinfo`` for TCP.
+Lookup = Callable[[str, int], list[tuple[int, str]]]
+
+#: The ``time.monotonic()`` instant by which the current request must be complete, or None for no
+#: deadline. A context variable rather than state on the backend or the stream: one pooled
+#: connection serves many requests in turn, and several threads share the backend, so the deadline
+#: has to travel with the request being made (httpx's sync client runs it in the caller's thread).
+REQUEST_DEADLINE: ContextVar[float | None] = ContextVar("readout_request_deadline", default=None)
+
+# Name lookups run here so that a resolver which never answers can be given up on: getaddrinfo
+# itself takes no timeout. Small, because lookups are brief and few hosts are fetched at once;
+# a lookup that waits for a free worker spends its own timeout waiting, so it stays bounded.
+_LOOKUP_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="readout-dns")
 
 _ALLOWED_SCHEMES = frozenset({"http", "https"})
 
@@ -120,6 +154,10 @@ _HEX = re.compile(r"^[0-9a-f]+$")
 _OCTAL = re.compile(r"^[0-7]+$")
 _DECIMAL = re.compile(r"^[0-9]+$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# DNS limits (RFC 1035): 63 octets per label, 253 for the name written without its final dot.
+_MAX_LABEL = 63
+_MAX_NAME = 253
+_JOINERS = frozenset({"\u200c", "\u200d"})
 
 
 def forbidden_reason(address: IPAddress) -> str | None:
@@ -254,11 +292,19 @@ class AddressGuard:
     """Decides which URLs and addresses may be fetched; see the module docstring for the layers."""
 
     def __init__(
-        self, allowed_names: frozenset[str] = frozenset(), allowed_networks: tuple[IPNetwork, ...] = ()
+        self,
+        allowed_names: frozenset[str] = frozenset(),
+        allowed_networks: tuple[IPNetwork, ...] = (),
+        *,
+        lookup: Lookup | None = None,
     ) -> None:
-        """``allowed_names`` exempt whatever they resolve to; ``allowed_networks`` exempt their addresses."""
+        """``allowed_names`` exempt whatever they resolve to; ``allowed_networks`` exempt their addresses.
+
+        ``lookup`` resolves names (default :func:`system_lookup`); tests pass a resolver that stalls.
+        """
         self.allowed_names = frozenset(_normalise_name(name) for name in allowed_names)
         self.allowed_networks = tuple(allowed_networks)
+        self._lookup: Lookup = lookup or system_lookup
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AddressGuard:
@@ -285,9 +331,10 @@ class AddressGuard:
         """Raise :class:`BlockedURLError` unless ``url`` may be requested.
 
         Refused: a scheme other than http/https, credentials (user info), a missing or malformed
-        host, a percent-encoded host, and a host that is a forbidden IP literal in any spelling
-        (unless exempt). Host names are not resolved here: :class:`GuardedBackend` checks what
-        they resolve to when connecting.
+        host, a percent-encoded host, a host name that is not valid IDNA (UTS 46) or hides invisible
+        characters, and a host that is a forbidden IP literal in any spelling (unless exempt). Host
+        names are not resolved here: :class:`GuardedBackend` checks what they resolve to when
+        connecting.
         """
         # urlsplit silently drops tabs and newlines, and browsers do too, so a URL carrying them
         # can be read differently by different parsers. No legitimate URL needs them.
@@ -330,8 +377,10 @@ class AddressGuard:
             labels = normalised.removesuffix(".").split(".")
             if any(not label for label in labels):
                 raise BlockedURLError(f"empty label in host {host!r}", url=url)
-            if parse_ip_literal(host) is None and _NUMERIC_LABEL.match(labels[-1]):
-                raise BlockedURLError(f"malformed IP address {host!r}", url=url)
+            if parse_ip_literal(host) is None:
+                if _NUMERIC_LABEL.match(labels[-1]):
+                    raise BlockedURLError(f"malformed IP address {host!r}", url=url)
+                _check_name(host, labels, url)
         address = parse_ip_literal(host)
         if address is None:
             return
@@ -352,27 +401,91 @@ class AddressGuard:
         if reason is not None and not self.is_exempt(host, parsed):
             raise BlockedURLError(f"address {address} of host {host} is forbidden ({reason})", url=host)
 
-    def resolve(self, host: str, port: int) -> list[str]:
+    def resolve(self, host: str, port: int, *, timeout: float | None = None) -> list[str]:
         """Resolve ``host`` for TCP and return its addresses, every one of them checked.
 
         Raises :class:`BlockedURLError` if *any* answer is forbidden and not exempt: a rebinding
         attacker can answer with a public and a private address and hope the client tries the
-        second. Raises :class:`NetworkError` if the name does not resolve.
+        second. Raises :class:`NetworkError` if the name does not resolve, or if ``timeout`` seconds
+        pass first (the message then starts "DNS lookup timed out", and the error's ``__cause__``
+        is a :class:`TimeoutError`).
         """
         name = host[1:-1] if host.startswith("[") and host.endswith("]") else host
         try:
-            infos = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+            if timeout is None:
+                infos = self._lookup(name, port)
+            else:
+                future = _LOOKUP_POOL.submit(self._lookup, name, port)
+                try:
+                    infos = future.result(timeout=max(timeout, 0.0))
+                except TimeoutError as exc:
+                    # The worker cannot be interrupted; it finishes (and is discarded) whenever the
+                    # resolver gives up. cancel() only helps if it has not started yet.
+                    future.cancel()
+                    raise NetworkError(f"DNS lookup timed out after {timeout:.3g}s", url=host) from exc
+        except NetworkError:
+            raise
         except (OSError, UnicodeError) as exc:
             # UnicodeError: the name cannot be IDNA-encoded (an over-long label, for example).
             raise NetworkError(f"cannot resolve {host}: {exc}", url=host) from exc
         addresses = list(
-            dict.fromkeys(str(info[4][0]) for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6))
+            dict.fromkeys(address for family, address in infos if family in (socket.AF_INET, socket.AF_INET6))
         )
         if not addresses:
             raise NetworkError(f"cannot resolve {host}: no IPv4 or IPv6 address", url=host)
         for address in addresses:
             self.check_address(host, address)
         return addresses
+
+
+def system_lookup(host: str, port: int) -> list[tuple[int, str]]:
+    """Resolve ``host`` for TCP with the system resolver: ``(family, address)`` for each answer."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return [(int(info[0]), str(info[4][0])) for info in infos]
+
+
+def _check_name(host: str, labels: list[str], url: str) -> None:
+    """Refuse a host name that no resolver or browser would read the way it is written.
+
+    ``labels`` are the NFKC-normalised, lower-cased labels of ``host``. Plain ASCII labels are left
+    to the caller's character check (they may hold "_" or "--", which real host names use and strict
+    IDNA refuses); labels that are internationalised, or claim to be by starting with "xn--", must
+    encode under IDNA with UTS 46 mapping, as browsers do. Characters that UTS 46 silently drops
+    (zero-width space, soft hyphen, variation selectors...) are refused rather than dropped: a
+    name that hides them is a spoofing attempt, and other parsers (httpx's among them) reject it.
+    """
+    encoded_length = 0
+    for label in labels:
+        if label.isascii() and not label.startswith("xn--"):
+            ascii_label = label
+        else:
+            for char in label:
+                if not char.isascii() and _invisible(char):
+                    raise BlockedURLError(f"invisible character U+{ord(char):04X} in host {host!r}", url=url)
+            try:
+                ascii_label = idna.encode(label, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise BlockedURLError(f"invalid internationalised host name {host!r}: {exc}", url=url) from None
+        if len(ascii_label) > _MAX_LABEL:
+            raise BlockedURLError(f"label longer than {_MAX_LABEL} characters in host {host!r}", url=url)
+        encoded_length += len(ascii_label) + 1
+    if encoded_length - 1 > _MAX_NAME:
+        raise BlockedURLError(f"host name longer than {_MAX_NAME} characters: {host!r}", url=url)
+
+
+def _invisible(char: str) -> bool:
+    # The zero-width joiner and non-joiner are part of how some scripts (Persian, Indic) are written:
+    # IDNA 2008 allows them in the right context, and idna.encode checks that context.
+    if char in _JOINERS:
+        return False
+    # Control, format (zero-width space, soft hyphen, word joiner), separators, private use,
+    # surrogates and unassigned code points, and anything UTS 46 maps to nothing.
+    if unicodedata.category(char)[0] in "CZ":
+        return True
+    try:
+        return idna.uts46_remap(char, std3_rules=False, transitional=False) == ""
+    except (idna.IDNAError, UnicodeError):
+        return False  # disallowed outright: idna.encode reports it with a better message
 
 
 def _normalise_name(host: str) -> str:
@@ -388,6 +501,56 @@ def _split_host(netloc: str) -> str:
         end = netloc.find("]")
         return netloc if end < 0 else netloc[: end + 1]
     return netloc.rpartition(":")[0] if ":" in netloc else netloc
+
+
+def deadline_timeout(timeout: float | None, expired: type[httpcore.TimeoutException]) -> float | None:
+    """``timeout`` shortened to the time left before :data:`REQUEST_DEADLINE`; raise ``expired`` if none is left.
+
+    httpcore's timeouts bound each socket operation on its own, so a peer that sends one byte just
+    before each read timeout would never time out; the deadline bounds them all together.
+    """
+    deadline = REQUEST_DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise expired("the request's total deadline has passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class DeadlineStream(httpcore.NetworkStream):
+    """An httpcore stream whose reads, writes and TLS handshake never outlast the request's deadline.
+
+    It reads :data:`REQUEST_DEADLINE` on every call rather than keeping one: a pooled connection
+    carries one request after another, each with its own deadline.
+    """
+
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        """Wrap ``inner``, the stream the stock backend (or ``start_tls``) returned."""
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        """Read up to ``max_bytes``; raise :class:`httpcore.ReadTimeout` once the deadline has passed."""
+        return self._inner.read(max_bytes, deadline_timeout(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        """Send ``buffer``; raise :class:`httpcore.WriteTimeout` once the deadline has passed."""
+        self._inner.write(buffer, deadline_timeout(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        """Close the underlying stream."""
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        """Upgrade to TLS within the deadline; the TLS stream is wrapped too, since all reads go through it."""
+        bounded = deadline_timeout(timeout, httpcore.ConnectTimeout)
+        return DeadlineStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> object:
+        """Whatever the underlying stream says (``server_addr``, ``socket``, ``is_readable``...)."""
+        return self._inner.get_extra_info(info)
 
 
 class GuardedBackend(httpcore.SyncBackend):
@@ -407,15 +570,21 @@ class GuardedBackend(httpcore.SyncBackend):
     ) -> httpcore.NetworkStream:
         """Resolve and check ``host``, then try each checked address in turn, like ``socket.create_connection``.
 
+        The lookup and each connection attempt get at most ``timeout`` seconds and never more than
+        is left before :data:`REQUEST_DEADLINE`. The returned stream is a :class:`DeadlineStream`.
+
         Raises :class:`BlockedURLError` (not an httpcore error, so httpx lets it through unchanged)
         when an answer or the connected peer is forbidden; :class:`httpcore.ConnectError` when the
-        name does not resolve or no address accepts the connection (:class:`httpcore.ConnectTimeout`
-        when every attempt timed out), as the stock backend does.
+        name does not resolve or no address accepts the connection, and
+        :class:`httpcore.ConnectTimeout` when the lookup or every attempt timed out, as the stock
+        backend does.
         """
         try:
-            addresses = self.guard.resolve(host, port)
+            addresses = self.guard.resolve(host, port, timeout=deadline_timeout(timeout, httpcore.ConnectTimeout))
         except NetworkError as exc:
-            # Same type as the stock backend's DNS failure, so httpx maps it to httpx.ConnectError.
+            # Same types as the stock backend's DNS failure, so httpx maps them to its own.
+            if isinstance(exc.__cause__, TimeoutError):
+                raise httpcore.ConnectTimeout(str(exc)) from exc
             raise httpcore.ConnectError(str(exc)) from exc
         options = list(socket_options or ())
         failures: list[str] = []
@@ -427,7 +596,7 @@ class GuardedBackend(httpcore.SyncBackend):
                     # Before connect, so options such as SO_BINDTODEVICE apply to the handshake.
                     sock.setsockopt(*option)
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock.settimeout(timeout)
+                sock.settimeout(deadline_timeout(timeout, httpcore.ConnectTimeout))
                 if local_address is not None:
                     sock.bind((local_address, 0))
                 sock.connect((address, port))
@@ -441,7 +610,7 @@ class GuardedBackend(httpcore.SyncBackend):
             except BaseException:
                 sock.close()
                 raise
-            return SyncStream(sock)
+            return DeadlineStream(SyncStream(sock))
         detail = "; ".join(failures)
         if all_timeouts:
             raise httpcore.ConnectTimeout(f"timed out connecting to {host} port {port} ({detail})")

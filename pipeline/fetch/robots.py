@@ -3,6 +3,9 @@
 Status handling (RFC 9309 §2.3.1): 2xx → parse the rules (an HTML page or garbage parses to no rules,
 which allows everything); redirects are followed by the client; 4xx → no restrictions; 5xx, 429 or a
 network failure → complete disallow, reported as a transient error so the items are retried later.
+
+Size (RFC 9309 §2.5): a robots.txt longer than :data:`ROBOTS_MAX_BYTES` is read up to that size and
+its rules parsed from there, never refused as too large.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from pipeline.models import FetchedResponse
 
 log = logging.getLogger(__name__)
 
-#: RFC 9309 asks crawlers to parse at least 500 KiB.
+#: How much of a robots.txt is read and parsed; the rest is ignored. RFC 9309 §2.5 asks crawlers to
+#: parse at least the first 500 KiB.
 ROBOTS_MAX_BYTES = 512 * 1024
 #: The product token matched against ``User-agent:`` lines.
 ROBOTS_TOKEN = "Readout"  # noqa: S105 - a robots.txt product token, not a secret
@@ -44,6 +48,17 @@ class RobotsRules:
 def robots_url(url: str) -> str:
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
+
+
+def _complete_lines(body: bytes) -> bytes:
+    """``body`` without a partial last line, when it was cut off at :data:`ROBOTS_MAX_BYTES`.
+
+    A rule cut mid-line can mean something else entirely: ``Allow: /a`` cut to ``Allow: /`` would
+    allow the whole site.
+    """
+    if len(body) < ROBOTS_MAX_BYTES:
+        return body
+    return body[: body.rfind(b"\n") + 1]
 
 
 class RobotsPolicy:
@@ -93,7 +108,7 @@ class RobotsPolicy:
             return cached
         try:
             response = self._fetch(key)
-            rules = RobotsRules(time.time(), response.status, response.body.decode("utf-8", errors="replace"))
+            rules = RobotsRules(time.time(), response.status, _complete_lines(response.body).decode("utf-8", "replace"))
         except HTTPStatusError as exc:
             # 4xx: "unavailable" in RFC 9309 terms, which means no restrictions.
             rules = RobotsRules(time.time(), exc.status, "")

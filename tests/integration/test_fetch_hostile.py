@@ -6,8 +6,12 @@ from the private-address guard; anything else on loopback plays the part of an i
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -25,9 +29,11 @@ from pipeline.errors import (
     TooManyRedirectsError,
 )
 from pipeline.fetch.client import HttpClient, parse_retry_after
+from pipeline.fetch.politeness import Politeness
 from tests.conftest import make_settings
 from tests.hostile import (
     Hostile,
+    Route,
     brotli_bomb,
     deflate_bomb,
     encoded,
@@ -36,6 +42,7 @@ from tests.hostile import (
     hostile_server,
     page,
     redirect,
+    send,
     sequence,
     silent,
     status,
@@ -64,6 +71,42 @@ def client(tmp_path: Path) -> Iterator[HttpClient]:
         yield http
 
 
+class FakeClock:
+    """Politeness's clock and sleep: sleeping advances it at once and records how long it was asked for.
+
+    Only the politeness waits are faked; the sockets, timeouts and deadlines stay real.
+    """
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def fake_polite_client(settings: Settings, clock: FakeClock) -> HttpClient:
+    return HttpClient(settings, politeness=Politeness.from_settings(settings, clock=clock, sleep=clock.sleep))
+
+
+def slow_raw(state: Hostile, key: str, raw: bytes, *, interval: float) -> Route:
+    """Write ``raw`` (status line, headers and all) one byte per ``interval`` seconds; count in ``sent[key]``."""
+
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        handler.close_connection = True
+        for byte in raw:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            state.sent[key] += 1
+            time.sleep(interval)
+
+    return route
+
+
 SSRF_SPELLINGS = [
     "http://127.0.0.1:{port}/secret",
     "http://127.1:{port}/secret",
@@ -89,6 +132,54 @@ def test_internal_addresses_are_refused_in_every_spelling(template: str, interna
     with pytest.raises(BlockedURLError):
         client.get(template.format(port=internal.port), max_bytes=MIB)
     assert sum(internal.hits.values()) == 0
+
+
+INVALID_URLS = [
+    "http://\u2603.example/",  # ☃: not allowed in IDNA
+    "http://xn--a.com/",  # not valid Punycode
+    "http://xn--/",
+    "http://exa\u200bmple.com/",  # a zero-width space, which UTS 46 would silently drop
+    "http://exa\u00admple.com/",  # a soft hyphen, likewise
+    "http://exa mple.com/",
+    "http://\uff45\uff58\uff41\uff4d\uff50\uff4c\uff45.com/",  # full-width letters: httpx cannot send them
+    "http:///path",  # no host
+    "http://",
+    "http://:80/",
+    "http://[::1/",
+]
+
+
+@pytest.mark.parametrize("url", INVALID_URLS)
+def test_invalid_urls_are_refused_as_permanent_errors(url: str, client: HttpClient) -> None:
+    with pytest.raises(BlockedURLError) as raised:
+        client.get(url, max_bytes=MIB)
+    assert raised.value.permanent
+    assert raised.value.url == url
+
+
+@pytest.mark.parametrize(
+    "location", ["http://\u2603.example/", "http://[::1", "http://exa\u200bmple.com/", "http://xn--a.com/", "ftp://x/"]
+)
+def test_a_redirect_to_an_invalid_url_is_refused(location: str, client: HttpClient) -> None:
+    # Sent as raw UTF-8 bytes, as a careless server would; the handler writes header values as latin-1.
+    routes = {"/start": redirect(location.encode().decode("latin-1")), "/robots.txt": status(404)}
+    with hostile_server(routes) as server, pytest.raises(BlockedURLError) as raised:
+        client.get(server.url("/start"), max_bytes=MIB)
+    # Refused, not retried: the redirect is answered once.
+    assert server.hits["/start"] == 1
+    assert raised.value.permanent
+
+
+def test_a_non_ascii_path_is_fetched(client: HttpClient) -> None:
+    path = "/новости/1.html"
+    robots = page(b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    # The server sees the path percent-encoded (UTF-8), as any client sends it.
+    routes = {quote(path): page("<p>новости</p>".encode()), "/robots.txt": robots}
+    with hostile_server(routes) as server:
+        response = client.get(server.url(path), max_bytes=MIB)
+    assert response.status == 200
+    assert response.body == "<p>новости</p>".encode()
+    assert server.hits[quote(path)] == 1
 
 
 def test_redirect_to_an_internal_address_is_refused_at_the_hop(internal: Hostile, client: HttpClient) -> None:
@@ -160,6 +251,38 @@ def test_a_trickling_server_is_cut_off_at_the_deadline(tmp_path: Path) -> None:
         assert server.sent["/trickle"] < 400
 
 
+def test_a_server_trickling_its_status_line_and_headers_is_cut_off_at_the_deadline(tmp_path: Path) -> None:
+    # Each byte comes well within the read timeout, so only the total deadline can stop this.
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n" + b"X-Padding: " + b"a" * 300 + b"\r\n\r\n"
+    settings = client_settings(tmp_path, request_deadline=1.5, read_timeout=1.0)
+    with hostile_server({"/robots.txt": status(404)}) as server, HttpClient(settings) as http:
+        server.routes["/slow-head"] = slow_raw(server, "/slow-head", head, interval=0.1)
+        with pytest.raises(DeadlineExceededError, match="deadline"):
+            http.get(server.url("/slow-head"), max_bytes=MIB)
+        assert server.hits["/slow-head"] == 1
+        assert server.sent["/slow-head"] < len(head)
+
+
+def test_redirect_hops_share_one_deadline_for_the_whole_fetch(tmp_path: Path) -> None:
+    # Every hop is slow but well within the per-request deadline; the chain as a whole is not.
+    hop = b"HTTP/1.1 302 Found\r\nLocation: /hop\r\nContent-Length: 0\r\n\r\n"
+    settings = client_settings(tmp_path, request_deadline=5.0, max_redirects=20)
+    with hostile_server({"/robots.txt": status(404)}) as server, HttpClient(settings) as http:
+        # At least 0.5 s per hop, paced by the server.
+        server.routes["/hop"] = slow_raw(server, "/hop", hop, interval=0.5 / len(hop))
+        with pytest.raises(DeadlineExceededError, match="whole fetch"):
+            http.get(server.url("/hop"), max_bytes=MIB, budget=1.2)
+        assert server.hits["/hop"] <= 3
+
+
+def test_retries_share_one_deadline_for_the_whole_fetch(client: HttpClient) -> None:
+    routes = {"/busy": status(503, headers={"Retry-After": "2"}), "/robots.txt": status(404)}
+    with hostile_server(routes) as server, pytest.raises(DeadlineExceededError, match="whole fetch"):
+        # Retrying after 2 s cannot fit in a 1 s budget: it fails at once instead of sleeping first.
+        client.get(server.url("/busy"), max_bytes=MIB, budget=1.0)
+    assert server.hits["/busy"] == 1
+
+
 def test_a_server_that_never_answers_times_out_and_is_retried(tmp_path: Path) -> None:
     settings = client_settings(tmp_path, read_timeout=0.3, retries=1)
     with hostile_server({"/silent": silent, "/robots.txt": status(404)}) as server, HttpClient(settings) as http:
@@ -175,15 +298,119 @@ def test_connection_refused_is_a_network_error(client: HttpClient) -> None:
         client.get(f"http://localhost:{port}/", max_bytes=MIB)
 
 
-def test_429_with_retry_after_is_honoured(client: HttpClient) -> None:
-    routes = {
-        "/busy": sequence(status(429, headers={"Retry-After": "1"}), page(b"<p>ok</p>")),
-        "/robots.txt": status(404),
-    }
-    with hostile_server(routes) as server:
-        response = client.get(server.url("/busy"), max_bytes=MIB)
+def test_429_with_retry_after_is_honoured(tmp_path: Path) -> None:
+    # Retry-After: 7 could not be mistaken for the 0.01 s backoff of the test settings.
+    clock = FakeClock()
+    arrivals: list[float] = []
+
+    def busy_then_ok(handler: BaseHTTPRequestHandler) -> None:
+        arrivals.append(clock())
+        if len(arrivals) == 1:
+            send(handler, 429, headers={"Retry-After": "7"})
+        else:
+            send(handler, 200, b"<p>ok</p>")
+
+    routes = {"/busy": busy_then_ok, "/robots.txt": status(404)}
+    with hostile_server(routes) as server, fake_polite_client(client_settings(tmp_path), clock) as http:
+        response = http.get(server.url("/busy"), max_bytes=MIB)
     assert response.status == 200
     assert server.hits["/busy"] == 2
+    assert max(clock.sleeps) >= 7.0
+    assert arrivals[1] - arrivals[0] >= 7.0
+
+
+def test_crawl_delay_spaces_the_requests_to_a_host(tmp_path: Path) -> None:
+    clock = FakeClock()
+    arrivals: dict[str, float] = {}
+
+    def stamped(route: Route) -> Route:
+        def handler(h: BaseHTTPRequestHandler) -> None:
+            arrivals[h.path] = clock()
+            route(h)
+
+        return handler
+
+    settings = client_settings(tmp_path, min_delay=0.0, max_crawl_delay=30.0)
+    routes = {
+        "/robots.txt": stamped(page(b"User-agent: *\nCrawl-delay: 3\n", content_type="text/plain")),
+        "/a": stamped(page(b"a")),
+        "/b": stamped(page(b"b")),
+    }
+    with hostile_server(routes) as server, fake_polite_client(settings, clock) as http:
+        http.get(server.url("/a"), max_bytes=MIB)
+        http.get(server.url("/b"), max_bytes=MIB)
+    # The Crawl-delay is learnt from robots.txt, and spaces even the first page from it.
+    assert arrivals["/a"] - arrivals["/robots.txt"] == pytest.approx(3.0)
+    assert arrivals["/b"] - arrivals["/a"] == pytest.approx(3.0)
+    assert clock.sleeps == [pytest.approx(3.0), pytest.approx(3.0)]
+
+
+def test_requests_to_different_hosts_run_in_parallel(tmp_path: Path) -> None:
+    # Each handler waits until both requests have arrived: that can only happen if the one client
+    # lets the two hosts' requests be in flight together.
+    barrier = threading.Barrier(2, timeout=5)
+
+    def meet(handler: BaseHTTPRequestHandler) -> None:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            send(handler, 500, b"alone")
+            return
+        send(handler, 200, b"met")
+
+    routes = {"/meet": meet, "/robots.txt": status(404)}
+    settings = client_settings(tmp_path, retries=0)
+    results: dict[int, object] = {}
+    with hostile_server(routes) as first, hostile_server(routes) as second, HttpClient(settings) as http:
+
+        def fetch(server: Hostile) -> None:
+            try:
+                results[server.port] = http.get(server.url("/meet"), max_bytes=MIB).body
+            except Exception as exc:
+                results[server.port] = exc
+
+        threads = [threading.Thread(target=fetch, args=(server,)) for server in (first, second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == {first.port: b"met", second.port: b"met"}
+
+
+def test_requests_to_one_host_are_never_in_flight_together(tmp_path: Path) -> None:
+    lock = threading.Lock()
+    second_arrived = threading.Event()
+    counts = {"active": 0, "max_active": 0, "arrivals": 0}
+
+    def one_at_a_time(handler: BaseHTTPRequestHandler) -> None:
+        with lock:
+            counts["active"] += 1
+            counts["max_active"] = max(counts["max_active"], counts["active"])
+            counts["arrivals"] += 1
+            if counts["arrivals"] >= 2:
+                second_arrived.set()
+        # The first request lingers until the second arrives (or 0.3 s pass), so that an overlap
+        # would be seen if the client allowed one.
+        second_arrived.wait(0.3)
+        with lock:
+            counts["active"] -= 1
+        send(handler, 200, b"ok")
+
+    routes = {"/one": one_at_a_time, "/robots.txt": status(404)}
+    results: list[object] = []
+    with hostile_server(routes) as server, HttpClient(client_settings(tmp_path, retries=0)) as http:
+
+        def fetch() -> None:
+            results.append(http.get(server.url("/one"), max_bytes=MIB).body)
+
+        threads = [threading.Thread(target=fetch) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert results == [b"ok", b"ok"]
+    assert counts["arrivals"] == 2
+    assert counts["max_active"] == 1
 
 
 def test_a_retry_after_longer_than_we_wait_fails_without_waiting(client: HttpClient) -> None:
@@ -202,17 +429,32 @@ def test_503_then_200_succeeds_after_a_retry(client: HttpClient) -> None:
         assert server.hits["/flaky"] == 2
 
 
-def test_persistent_5xx_gives_up_after_the_retries_then_backs_the_host_off(tmp_path: Path) -> None:
-    settings = client_settings(tmp_path, retries=2, host_failure_limit=4)
+@pytest.mark.parametrize(
+    ("retries", "limit", "expected"),
+    [
+        # Each attempt that reaches the server and fails adds one failure; an attempt starts only
+        # while the host has fewer than `limit` failures in a row.
+        # retries=2, limit=4: call 1 fails 3 times (failures 3) -> ServerError; call 2's first
+        # attempt makes 4, its second is refused -> HostBackedOffError; call 3 sends nothing.
+        (2, 4, [(ServerError, 3), (HostBackedOffError, 1), (HostBackedOffError, 0)]),
+        # retries=2, limit=3: call 1 reaches exactly the limit and reports the server's error.
+        (2, 3, [(ServerError, 3), (HostBackedOffError, 0)]),
+        # retries=1, limit=5: two calls of two attempts (4), then one more attempt (5) and refusal.
+        (1, 5, [(ServerError, 2), (ServerError, 2), (HostBackedOffError, 1), (HostBackedOffError, 0)]),
+    ],
+)
+def test_persistent_5xx_gives_up_after_the_retries_then_backs_the_host_off(
+    retries: int, limit: int, expected: list[tuple[type[Exception], int]], tmp_path: Path
+) -> None:
+    settings = client_settings(tmp_path, retries=retries, host_failure_limit=limit)
     with hostile_server({"/down": status(500), "/robots.txt": status(404)}) as server, HttpClient(settings) as http:
-        with pytest.raises(ServerError, match="HTTP 500 after 3 attempt"):
-            http.get(server.url("/down"), max_bytes=MIB)
-        assert server.hits["/down"] == 3
-        with pytest.raises((ServerError, HostBackedOffError)):
-            http.get(server.url("/down"), max_bytes=MIB)
-        with pytest.raises(HostBackedOffError):
-            http.get(server.url("/down"), max_bytes=MIB)
-        assert server.hits["/down"] == 4
+        for call, (error, hits) in enumerate(expected, start=1):
+            before = server.hits["/down"]
+            with pytest.raises(Exception) as raised:  # noqa: PT011 - the exact type is asserted below
+                http.get(server.url("/down"), max_bytes=MIB)
+            assert type(raised.value) is error, f"call {call}: {raised.value!r}"
+            assert server.hits["/down"] - before == hits, f"call {call}"
+        assert server.hits["/down"] == sum(hits for _, hits in expected)
 
 
 def test_4xx_is_permanent(client: HttpClient) -> None:
@@ -220,6 +462,25 @@ def test_4xx_is_permanent(client: HttpClient) -> None:
         client.get(server.url("/missing"), max_bytes=MIB)
     assert raised.value.status == 404
     assert raised.value.permanent
+
+
+@pytest.mark.parametrize(
+    ("route", "message"),
+    [
+        (status(302), "HTTP 302 without a Location header"),
+        (status(301, headers={"Location": "  "}), "HTTP 301 without a Location header"),
+        (status(307), "HTTP 307 without a Location header"),
+        (status(300, headers={"Location": "/elsewhere"}), "HTTP 300 is not a redirect"),
+        (status(304), "unexpected 304 to an unconditional request"),
+    ],
+    ids=["302-no-location", "301-blank-location", "307-no-location", "300", "304-unconditional"],
+)
+def test_protocol_oddities_are_clear_errors(route: Route, message: str, client: HttpClient) -> None:
+    with hostile_server({"/odd": route, "/robots.txt": status(404)}) as server:
+        with pytest.raises(HTTPStatusError, match=message) as raised:
+            client.get(server.url("/odd"), max_bytes=MIB)
+        assert raised.value.permanent
+        assert server.hits["/odd"] == 1
 
 
 def test_conditional_get_sends_validators_and_reports_304(client: HttpClient) -> None:
@@ -301,6 +562,29 @@ def test_robots_redirecting_to_an_html_page_means_no_rules(client: HttpClient) -
         assert client.get(server.url("/news"), max_bytes=MIB).status == 200
         client.get(server.url("/news"), max_bytes=MIB)
         assert server.hits["/robots.txt"] == 1, "robots.txt is cached"
+
+
+def test_a_robots_txt_over_the_size_cap_is_parsed_from_its_beginning(client: HttpClient) -> None:
+    # RFC 9309 §2.5: parse at least the first 500 KiB; a longer file is not "unavailable".
+    head = b"User-agent: *\nDisallow: /private/\n"
+    filler = b"# " + b"x" * 60 + b"\n"
+    body = head + filler * (600 * 1024 // len(filler)) + b"Disallow: /beyond-the-cap/\n"
+    assert len(body) > 600 * 1024
+    robots = page(body, content_type="text/plain")
+    routes = {
+        "/robots.txt": robots,
+        "/private/page": page(b"x"),
+        "/public": page(b"y"),
+        "/beyond-the-cap/z": page(b"z"),
+    }
+    with hostile_server(routes) as server:
+        with pytest.raises(RobotsDisallowedError):
+            client.get(server.url("/private/page"), max_bytes=MIB)
+        assert client.get(server.url("/public"), max_bytes=MIB).body == b"y"
+        # The rule past the cap was never read.
+        assert client.get(server.url("/beyond-the-cap/z"), max_bytes=MIB).body == b"z"
+        assert server.hits["/private/page"] == 0
+        assert server.hits["/robots.txt"] == 1
 
 
 def test_crawl_delay_raises_the_host_delay_up_to_the_cap(tmp_path: Path) -> None:

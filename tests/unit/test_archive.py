@@ -30,7 +30,7 @@ def response(url: str, body: bytes, *, final_url: str | None = None, status: int
 
 def test_a_pointer_reads_back_before_the_file_is_closed(tmp_path: Path) -> None:
     root = str(tmp_path)
-    body = "<p>Wang Wenbin: We oppose the willful use of unilateral sanctions.</p>".encode()
+    body = b"<p>Wang Wenbin: We oppose the willful use of unilateral sanctions.</p>"
     with WarcFile(root, warc_path("cn-mfa-en", "0123456789ab", NOW)) as warc:
         first = warc.write(response("https://www.fmprc.gov.cn/eng/a.html", body))
         # The catalog commits this pointer at once; the bytes must already be on disk.

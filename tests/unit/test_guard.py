@@ -13,6 +13,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from pathlib import Path
@@ -23,7 +24,14 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import BlockedURLError, NetworkError
-from pipeline.fetch.guard import AddressGuard, GuardedBackend, forbidden_reason, parse_ip_literal
+from pipeline.fetch.guard import (
+    REQUEST_DEADLINE,
+    AddressGuard,
+    DeadlineStream,
+    GuardedBackend,
+    forbidden_reason,
+    parse_ip_literal,
+)
 
 # (host as written in a URL, reason the guard must give)
 FORBIDDEN_HOSTS: list[tuple[str, str]] = [
@@ -104,6 +112,12 @@ ALLOWED_HOSTS: list[str] = [
     "my_host.example.org",
     "xn--bcher-kva.example",
     "b\u00fccher.example",
+    "XN--BCHER-KVA.example",
+    "fa\u00df.de",  # ß is kept (non-transitional UTS 46), as browsers do
+    "\u043f\u0440\u0438\u043c\u0435\u0440.\u0440\u0444",  # пример.рф
+    "\u0646\u0627\u0645\u0647\u200c\u0627\u06cc.example",  # Persian: a zero-width non-joiner where it belongs
+    "r3---sn-abc.googlevideo.com",  # "--" in an ASCII label: real, though strict IDNA refuses it
+    "a" * 63 + ".example",
 ]
 
 # (spelling, address) for parse_ip_literal
@@ -214,6 +228,18 @@ def test_teredo_and_mapped_with_public_inner_address() -> None:
         ("http://a..example/", "empty label"),
         ("http://[127.0.0.1]/", "malformed"),
         ("http://[::1/", "malformed"),
+        ("http://\u2603.example/", "invalid internationalised host name"),  # ☃ is not allowed in IDNA
+        ("http://xn--a.com/", "invalid internationalised host name"),  # not valid Punycode
+        ("http://xn--/", "invalid internationalised host name"),
+        ("http://a\u200cb.example/", "invalid internationalised host name"),  # joiner out of context
+        ("http://exa\u200bmple.com/", "invisible character U\\+200B"),  # zero-width space
+        ("http://exa\u00admple.com/", "invisible character U\\+00AD"),  # soft hyphen
+        ("http://exa\ufe0fmple.com/", "invisible character U\\+FE0F"),  # variation selector
+        ("http://exa\u3000mple.com/", "invalid character"),  # ideographic space, a space after NFKC
+        ("http://" + "a" * 64 + ".example/", "label longer than 63"),
+        ("http://" + "\u00fc" + "a" * 60 + ".example/", "Label too long"),  # 61 characters, 68 once encoded
+        ("http://" + "abcdefghij." * 25 + "example/", "host name longer than 253"),
+        ("http://./", "empty label"),
     ],
 )
 def test_check_url_refusals(guard: AddressGuard, url: str, message: str) -> None:
@@ -332,6 +358,35 @@ def test_resolve_failure_is_network_error(guard: AddressGuard) -> None:
     assert not info.value.permanent
 
 
+def test_a_lookup_that_never_answers_is_given_up_at_the_timeout() -> None:
+    # A resolver that hangs until released, standing in for a DNS server that never replies
+    # (getaddrinfo itself takes no timeout).
+    released = threading.Event()
+    calls: list[str] = []
+
+    def stalled(host: str, port: int) -> list[tuple[int, str]]:
+        calls.append(host)
+        released.wait(30)
+        return [(socket.AF_INET, "93.184.216.34")]
+
+    guard = AddressGuard(lookup=stalled)
+    try:
+        with pytest.raises(NetworkError, match="DNS lookup timed out") as info:
+            guard.resolve("slow.example", 80, timeout=0.2)
+        assert isinstance(info.value.__cause__, TimeoutError)
+        with pytest.raises(httpcore.ConnectTimeout, match="DNS lookup timed out"):
+            GuardedBackend(guard).connect_tcp("slow.example", 80, timeout=0.2)
+        assert calls == ["slow.example", "slow.example"]
+    finally:
+        released.set()
+
+
+def test_an_injected_lookup_is_checked_like_the_system_one() -> None:
+    guard = AddressGuard(lookup=lambda host, port: [(socket.AF_INET, "93.184.216.34"), (socket.AF_INET, "10.0.0.7")])
+    with pytest.raises(BlockedURLError, match=r"10\.0\.0\.7 of host rebind\.example is forbidden \(private\)"):
+        guard.resolve("rebind.example", 80, timeout=5)
+
+
 # --- real connections -------------------------------------------------------------------------------
 
 
@@ -426,7 +481,7 @@ def test_peer_address_is_checked_after_connecting(server: CountingServer) -> Non
     # Simulate a resolver whose answer was not checked (the DNS answer changing between the check and
     # the connect): the peer-address check must still refuse before any request byte is sent.
     class UncheckedResolver(AddressGuard):
-        def resolve(self, host: str, port: int) -> list[str]:
+        def resolve(self, host: str, port: int, *, timeout: float | None = None) -> list[str]:
             return ["127.0.0.1"]
 
     port = server.server_address[1]
@@ -450,6 +505,46 @@ def test_no_listener_raises_connect_error() -> None:
 def test_unresolvable_host_raises_connect_error() -> None:
     with guarded_client(AddressGuard()) as client, pytest.raises(httpx.ConnectError, match="cannot resolve"):
         client.get("http://nonexistent.invalid/")
+
+
+def test_a_passed_request_deadline_stops_the_connection_before_it_starts(server: CountingServer) -> None:
+    port = server.server_address[1]
+    exempt = AddressGuard(allowed_networks=(ip_network("127.0.0.0/8"),))
+    token = REQUEST_DEADLINE.set(time.monotonic() - 1)
+    try:
+        with pytest.raises(httpcore.ConnectTimeout, match="deadline"):
+            GuardedBackend(exempt).connect_tcp("127.0.0.1", port, timeout=5)
+    finally:
+        REQUEST_DEADLINE.reset(token)
+    assert server.connections == 0
+
+
+def test_reads_on_a_connected_stream_stop_at_the_request_deadline() -> None:
+    exempt = AddressGuard(allowed_networks=(ip_network("127.0.0.0/8"),))
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        stream = GuardedBackend(exempt).connect_tcp("127.0.0.1", port, timeout=5)
+        peer, _ = listener.accept()
+        try:
+            assert isinstance(stream, DeadlineStream)
+            peer.sendall(b"x")
+            assert stream.read(10, timeout=5) == b"x"  # no deadline set: a plain stream
+            # The deadline is read at each call, so a pooled connection obeys each request's own.
+            token = REQUEST_DEADLINE.set(time.monotonic() - 1)
+            try:
+                peer.sendall(b"y")
+                with pytest.raises(httpcore.ReadTimeout, match="deadline"):
+                    stream.read(10, timeout=5)
+                with pytest.raises(httpcore.WriteTimeout, match="deadline"):
+                    stream.write(b"GET / HTTP/1.1\r\n", timeout=5)
+            finally:
+                REQUEST_DEADLINE.reset(token)
+            assert stream.read(10, timeout=5) == b"y"
+        finally:
+            peer.close()
+            stream.close()
 
 
 def test_socket_options_are_applied() -> None:
