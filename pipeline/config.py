@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from pipeline import __version__
@@ -68,6 +68,23 @@ class Settings(BaseSettings):
     parallel_hosts: int = Field(default=8, ge=1, le=64)
     max_items_per_source: int = Field(default=500, ge=1, description="Items fetched per source in one run.")
 
+    elasticsearch_url: str | None = Field(
+        default=None, description="Elasticsearch base URL; unset means the embedded SQLite FTS5 index."
+    )
+    elasticsearch_api_key: SecretStr | None = Field(default=None, description="Encoded API key (preferred).")
+    elasticsearch_username: str | None = None
+    elasticsearch_password: SecretStr | None = None
+    elasticsearch_ca_certs: Path | None = Field(default=None, description="CA certificate file for TLS.")
+    elasticsearch_timeout: float = Field(default=30.0, gt=0, description="Seconds per Elasticsearch request.")
+    elasticsearch_bulk_chunk: int = Field(default=500, ge=1, le=10_000, description="Documents per bulk request.")
+    elasticsearch_max_retries: int = Field(default=5, ge=0, description="Retries of a 429-rejected bulk chunk.")
+    index_prefix: str = Field(default="readout", pattern=r"^[a-z][a-z0-9_-]*$", description="Index/alias prefix.")
+    search_db: Path | None = Field(default=None, description="Embedded search index file; default in the data dir.")
+    kibana_url: str | None = Field(default=None, description="Kibana base URL for `readout kibana-setup`.")
+    kibana_api_key: SecretStr | None = None
+    kibana_username: str | None = None
+    kibana_password: SecretStr | None = None
+
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:
@@ -87,6 +104,10 @@ class Settings(BaseSettings):
     @property
     def effective_archive_url(self) -> str:
         return self.archive_url or (self.data_dir / "archive").as_posix()
+
+    @property
+    def effective_search_db(self) -> Path:
+        return self.search_db or self.data_dir / "search.db"
 
     def private_exemptions(self) -> tuple[frozenset[str], tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]]:
         """Split ``allow_private_hosts`` into host names and networks."""

@@ -26,6 +26,7 @@ Every error the pipeline records is one of these, so that a run can sort failure
     ├── ExtractionError              no usable text could be extracted from a page
     ├── ArchiveError                 the raw archive could not be written or read
     ├── CatalogError                 the catalog cannot be opened or migrated
+    ├── SearchBackendError           Elasticsearch/Kibana unreachable or answering errors (transient)
     └── InternalError                a bug in Readout, caught so that it costs one item or source
 """
 
@@ -169,5 +170,14 @@ class CatalogError(ReadoutError):
 
 class InternalError(ReadoutError):
     """An unexpected exception (a bug), recorded for the item or source it hit; retried on later runs."""
+
+    permanent = False
+
+
+class SearchBackendError(ReadoutError):
+    """Elasticsearch or Kibana cannot be reached or answers with an error for a whole request.
+
+    Transient: documents stay pending in the outbox and the next run catches up.
+    """
 
     permanent = False

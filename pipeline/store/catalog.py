@@ -17,19 +17,21 @@ from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select, update
+from sqlalchemy import Engine, Select, and_, create_engine, delete, event, func, or_, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from pipeline.config import Source
 from pipeline.errors import CatalogError, ExtractionError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.schema import (
+    DeadLetter,
     Document,
     DocumentVersion,
     Endpoint,
     Failure,
     FrontierItem,
+    IndexAck,
     Run,
     RunSource,
     SourceState,
@@ -294,6 +296,7 @@ class Catalog:
                     first_seen_at=response.fetched_at,
                     content_hash=digest,
                     version=1,
+                    revision=1,
                     http_etag=_fit(response.header("etag"), 512),
                     http_last_modified=_fit(response.header("last-modified"), 64),
                     listed_updated_at=listed_updated_at,
@@ -308,7 +311,9 @@ class Catalog:
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
-                existing.removed_at = None
+                if existing.removed_at is not None:
+                    existing.removed_at = None  # it came back
+                    existing.revision += 1
                 existing.http_etag = _fit(response.header("etag"), 512)
                 existing.http_last_modified = _fit(response.header("last-modified"), 64)
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
@@ -319,6 +324,7 @@ class Catalog:
                         setattr(existing, key, value)
                     existing.content_hash = digest
                     existing.version += 1
+                    existing.revision += 1
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
@@ -340,6 +346,7 @@ class Catalog:
                 return False
             if document.removed_at is None:
                 document.removed_at = when
+                document.revision += 1
             return True
 
     def record_failure(
@@ -369,6 +376,87 @@ class Catalog:
             .where(Failure.source_id == source_id, Failure.url == url, Failure.resolved_at.is_(None))
             .values(resolved_at=datetime.now(UTC))
         )
+
+    # --- the search outbox ---------------------------------------------------------------------------
+
+    def _pending_query(self, target: str) -> Select[Any]:
+        acked = aliased(IndexAck)
+        dead = aliased(DeadLetter)
+        return (
+            select(Document)
+            .outerjoin(acked, and_(acked.target == target, acked.doc_id == Document.doc_id))
+            .outerjoin(dead, and_(dead.target == target, dead.doc_id == Document.doc_id))
+            .where(or_(acked.revision.is_(None), acked.revision < Document.revision))
+            .where(or_(dead.revision.is_(None), dead.revision < Document.revision))
+        )
+
+    def pending_for_index(self, target: str, *, batch: int = 500) -> Iterator[list[Document]]:
+        """Documents ``target`` has not acknowledged at their current revision, in batches.
+
+        Dead-lettered revisions are left out until the document changes again (or the dead letter is
+        cleared with :meth:`clear_dead_letters`).
+        """
+        last = ""
+        while True:
+            with self.session() as session:
+                rows = list(
+                    session.scalars(
+                        self._pending_query(target).where(Document.doc_id > last).order_by(Document.doc_id).limit(batch)
+                    )
+                )
+            if not rows:
+                return
+            yield rows
+            last = rows[-1].doc_id
+
+    def pending_count(self, target: str) -> int:
+        with self.session() as session:
+            return session.scalar(select(func.count()).select_from(self._pending_query(target).subquery())) or 0
+
+    def ack(self, target: str, acknowledged: Sequence[tuple[str, int]]) -> None:
+        """Record that ``target`` has these (doc_id, revision) pairs; older acks are never written over newer."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            for identifier, revision in acknowledged:
+                row = session.get(IndexAck, (target, identifier))
+                if row is None:
+                    session.add(IndexAck(target=target, doc_id=identifier, revision=revision, acked_at=now))
+                elif row.revision < revision:
+                    row.revision, row.acked_at = revision, now
+                dead = session.get(DeadLetter, (target, identifier))
+                if dead is not None and dead.revision <= revision:
+                    session.delete(dead)
+
+    def forget_acks(self, target: str, doc_ids: Sequence[str] | None = None) -> None:
+        """Make documents pending again for ``target`` (all of them when ``doc_ids`` is None)."""
+        with self.session() as session, session.begin():
+            query = delete(IndexAck).where(IndexAck.target == target)
+            if doc_ids is not None:
+                query = query.where(IndexAck.doc_id.in_(list(doc_ids)))
+            session.execute(query)
+
+    def dead_letter(
+        self, target: str, identifier: str, revision: int, *, status: int | None, error_type: str | None, reason: str
+    ) -> None:
+        """Park a revision the target rejected for good, with the reason; it is not sent again."""
+        with self.session() as session, session.begin():
+            row = session.get(DeadLetter, (target, identifier)) or DeadLetter(target=target, doc_id=identifier)
+            row.revision, row.status, row.error_type = revision, status, error_type
+            row.reason, row.occurred_at = reason[:4000], datetime.now(UTC)
+            session.add(row)
+
+    def dead_letters(self, target: str | None = None, *, limit: int = 100) -> list[DeadLetter]:
+        query = select(DeadLetter).order_by(DeadLetter.occurred_at.desc()).limit(limit)
+        if target is not None:
+            query = query.where(DeadLetter.target == target)
+        with self.session() as session:
+            return list(session.scalars(query))
+
+    def clear_dead_letters(self, target: str) -> int:
+        """Let every dead-lettered document be sent again (after fixing the mapping)."""
+        with self.session() as session, session.begin():
+            result = session.execute(delete(DeadLetter).where(DeadLetter.target == target))
+            return int(getattr(result, "rowcount", 0) or 0)
 
     # --- runs and source state ---------------------------------------------------------------------
 

@@ -109,6 +109,8 @@ class Document(Base):
     first_seen_at: Mapped[datetime]
     content_hash: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    #: Bumped on every change the search index must see (new version, removal, re-tagging).
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     removed_at: Mapped[datetime | None]
     authors: Mapped[list[Any]] = mapped_column(default=list)
     topics: Mapped[list[Any]] = mapped_column(default=list)
@@ -147,6 +149,36 @@ class DocumentVersion(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     extractor_version: Mapped[str] = mapped_column(String(128))
+
+
+class IndexAck(Base):
+    """The outbox's other half: the revision of each document a search target has acknowledged.
+
+    A document is pending for a target while its ``revision`` is newer than the acknowledged one, so a
+    change can never be lost between the catalog and the index: it stays pending until the target says
+    it has it.
+    """
+
+    __tablename__ = "index_acks"
+
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    acked_at: Mapped[datetime]
+
+
+class DeadLetter(Base):
+    """A document revision a search target rejected for good (a mapping error, a 4xx), with the reason."""
+
+    __tablename__ = "index_dead_letters"
+
+    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    status: Mapped[int | None]
+    error_type: Mapped[str | None] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime]
 
 
 class Run(Base):

@@ -1,0 +1,98 @@
+"""What a catalog document looks like in the search index: one flat JSON object per document.
+
+The same projection feeds Elasticsearch (``_source``, with ``doc_id`` as ``_id``) and the embedded
+index. Its fields are exactly those of ``config/elasticsearch/`` (``dynamic: strict``): a test checks
+that every projected fixture document validates against the mapping.
+
+Text is indexed twice: ``title``/``text`` with the standard analyzer (every language, phrase search),
+and ``title_<lang>``/``text_<lang>`` with the language's own analyzer (stemming; CJK bigrams for
+``zh`` and ``ja``), filled only for the document's own language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+#: Languages with their own analyzed fields (Elasticsearch analyzer in the mapping).
+ANALYZED_LANGUAGES: dict[str, str] = {
+    "en": "english",
+    "ru": "russian",
+    "fr": "french",
+    "es": "spanish",
+    "de": "german",
+    "ar": "arabic",
+    "zh": "cjk",
+    "ja": "cjk",
+}
+
+
+class Projectable(Protocol):
+    """The catalog document fields the projection reads (``pipeline.store.schema.Document``)."""
+
+    doc_id: str
+    url: str
+    canonical_url: str
+    source_id: str
+    source_kind: str
+    publisher: str
+    source_country: str
+    language: str | None
+    title: str | None
+    text: str
+    published_at: datetime | None
+    fetched_at: datetime
+    first_seen_at: datetime
+    content_hash: str
+    version: int
+    revision: int
+    removed_at: datetime | None
+    authors: list[Any]
+    topics: list[Any]
+    countries: list[Any]
+    duplicate_of: str | None
+    date_source: str | None
+    extractor_version: str
+    warc_file: str | None
+    warc_offset: int | None
+
+
+def project_document(document: Projectable) -> dict[str, Any]:
+    """The search-index form of a catalog document."""
+    language = (document.language or "").lower() or None
+    projected: dict[str, Any] = {
+        "doc_id": document.doc_id,
+        "url": document.url,
+        "canonical_url": document.canonical_url,
+        "source": document.source_id,
+        "kind": document.source_kind,
+        "publisher": document.publisher,
+        "ministry": document.publisher if document.source_kind == "briefing" else None,
+        "country": document.source_country,
+        "language": language,
+        "title": document.title,
+        "text": document.text,
+        "published_at": _iso(document.published_at),
+        "fetched_at": _iso(document.fetched_at),
+        "first_seen_at": _iso(document.first_seen_at),
+        "removed": document.removed_at is not None,
+        "removed_at": _iso(document.removed_at),
+        "version": document.version,
+        "revision": document.revision,
+        "content_hash": document.content_hash,
+        "authors": [str(a) for a in document.authors],
+        "topics": [str(t) for t in document.topics],
+        "countries": [str(c) for c in document.countries],
+        "duplicate_of": document.duplicate_of,
+        "date_source": document.date_source,
+        "extractor_version": document.extractor_version,
+        "archive": {"file": document.warc_file, "offset": document.warc_offset} if document.warc_file else None,
+    }
+    if language in ANALYZED_LANGUAGES:
+        projected[f"title_{language}"] = document.title
+        projected[f"text_{language}"] = document.text
+    return {key: value for key, value in projected.items() if value is not None}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

@@ -1,0 +1,82 @@
+"""Search requests and results, the same for both backends (and for ``readout search --json``)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+#: Facets every backend counts, in this order.
+FACETS = ("source", "kind", "language", "topics", "countries")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    """Filters; each list matches any of its values. Dates are inclusive publication days (UTC)."""
+
+    sources: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    include_removed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    doc_id: str
+    title: str | None
+    url: str
+    source: str
+    kind: str
+    language: str | None
+    published_at: str | None
+    score: float
+    #: A short passage around the matches, the matched words wrapped in ``[`` and ``]``.
+    snippet: str
+
+
+@dataclass
+class SearchResult:
+    backend: str
+    query: str
+    total: int
+    hits: list[SearchHit] = field(default_factory=list)
+    #: facet → value → number of matching documents.
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+#: Highlight markers in snippets (plain text, so that JSON and terminal output agree).
+MARK_START, MARK_END = "[", "]"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A document revision the index refused for good (mapping error, other 4xx): it goes to the dead letters."""
+
+    doc_id: str
+    revision: int
+    status: int | None
+    error_type: str | None
+    reason: str
+
+
+@dataclass
+class BulkOutcome:
+    """What an index did with a batch: every document lands in exactly one list."""
+
+    #: (doc_id, revision) pairs the index acknowledged (created, updated, or already at that version).
+    acked: list[tuple[str, int]] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    #: (doc_id, revision, reason) left pending for a later run (429 after retries, 5xx, timeouts).
+    retry_later: list[tuple[str, int, str]] = field(default_factory=list)
+
+    def merge(self, other: BulkOutcome) -> None:
+        self.acked.extend(other.acked)
+        self.rejected.extend(other.rejected)
+        self.retry_later.extend(other.retry_later)
