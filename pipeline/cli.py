@@ -303,15 +303,20 @@ def run(
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
     ] = None,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Skip the index step at the end.")] = False,
 ) -> None:
     """Run one incremental ingest cycle over the configured sources.
 
     Discovers new items (conditional GET, the catalog's seen set), fetches them politely, archives
-    every response as WARC, extracts the text and stores documents and versions in the catalog.
-    Exits non-zero only when no source at all could be reached.
+    every response as WARC, extracts the text, stores documents and versions in the catalog, and
+    ends with the index step (Elasticsearch when configured, the embedded index otherwise). Exits
+    non-zero only when no source at all could be reached; a failed index step is reported and the
+    next run catches up.
     """
     settings = _options.settings()
     report = _execute(settings, _load(settings, source), mode="incremental")
+    if not no_index:
+        _index_step(settings)
     if report.nothing_reached:
         err.print(
             "[bold red]No source could be reached.[/] This machine may have no internet access. "
@@ -484,10 +489,12 @@ def failures(
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
 ) -> None:
-    """List recorded failures: where, which stage, why, and whether it will be retried."""
+    """List recorded failures (where, which stage, why, whether it will be retried) and the documents
+    the search index rejected (the dead letters)."""
     settings = _options.settings()
     with _catalog(settings) as catalog:
         rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
+        dead = catalog.dead_letters(limit=limit)
     table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
     for column in ("when", "source", "stage", "kind", "retry", "where / why"):
         table.add_column(column, overflow="fold")
@@ -501,6 +508,21 @@ def failures(
             row.message,
         )
     console.print(table)
+    if dead:
+        letters = Table(title=f"{len(dead)} document(s) rejected by the search index", title_justify="left")
+        for column in ("when", "target", "document", "revision", "status", "reason"):
+            letters.add_column(column, overflow="fold")
+        for letter in dead:
+            letters.add_row(
+                letter.occurred_at.isoformat()[:16],
+                letter.target,
+                letter.doc_id[:12],
+                str(letter.revision),
+                str(letter.status or ""),
+                f"{letter.error_type or ''}: {letter.reason}",
+            )
+        console.print(letters)
+        console.print("They are sent again when the document changes, or after `readout index --retry-rejected`.")
 
 
 @app.command()
@@ -564,6 +586,172 @@ def demo(
         )
         console.print(document.text[:400] + ("…" if len(document.text) > 400 else ""), markup=False)
     console.print(f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/]")
+
+
+def _index_step(settings: Settings) -> Any:
+    """Send the catalog's pending changes to the search target and say how it went."""
+    from pipeline.index.service import index_pending
+
+    with _catalog(settings) as catalog:
+        report = index_pending(settings, catalog)
+    where = (
+        "Elasticsearch" if report.target == "elasticsearch" else f"the embedded index ({settings.effective_search_db})"
+    )
+    if report.ok:
+        console.print(
+            f"Index: {report.acked} document(s) sent to {where}"
+            + (f", {report.rejected} rejected (see `readout failures`)" if report.rejected else "")
+            + (f", {report.retry_later} left for the next run" if report.retry_later else "")
+            + (f", {report.runs_indexed} run result(s)" if report.runs_indexed else "")
+            + "."
+        )
+    else:
+        console.print(
+            f"[yellow]Index step failed[/] ({where}): {report.error}. "
+            f"{report.pending_after} document(s) stay pending; the next run catches up.",
+            soft_wrap=True,
+        )
+    return report
+
+
+@app.command()
+def index(
+    retry_rejected: Annotated[
+        bool, typer.Option("--retry-rejected", help="Send the dead-lettered documents again (after a mapping fix).")
+    ] = False,
+) -> None:
+    """Send every catalog change not yet acknowledged to the search index (the outbox).
+
+    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 1
+    when the index could not be reached (the documents stay pending).
+    """
+    settings = _options.settings()
+    if retry_rejected:
+        from pipeline.index.service import active_target
+
+        with _catalog(settings) as catalog:
+            cleared = catalog.clear_dead_letters(active_target(settings))
+        console.print(f"{cleared} rejected document(s) will be sent again.")
+    report = _index_step(settings)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex(
+    drop_old: Annotated[bool, typer.Option("--drop-old", help="Delete the previous index after the swap.")] = False,
+) -> None:
+    """Rebuild the search index from the catalog and switch to it atomically.
+
+    Elasticsearch: builds <prefix>-documents-vN+1, verifies the count, swaps the alias in one request
+    and keeps the old index unless --drop-old. Search never stops during a reindex.
+    """
+    from pipeline.index.service import reindex as rebuild
+
+    settings = _options.settings()
+    with _catalog(settings) as catalog:
+        try:
+            report = rebuild(settings, catalog, drop_old=drop_old)
+        except ReadoutError as exc:
+            raise _fail(str(exc), code=1) from None
+    if report.target == "elasticsearch":
+        console.print(
+            f"Reindexed {report.documents} document(s) into {report.new_index}; the alias now points there."
+            + (f" The old index {report.old_index} was dropped." if report.dropped_old and report.old_index else "")
+            + (f" The old index {report.old_index} is kept." if report.old_index and not report.dropped_old else "")
+        )
+    else:
+        console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, OR, -exclusions. Empty: everything.')] = "",
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Source id (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="briefing, news or statement (repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language code (repeatable).")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic id (repeatable).")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country mentioned, ISO code (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.", min=1, max=1000)] = 20,
+    include_removed: Annotated[bool, typer.Option("--include-removed", help="Also pages the site removed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Search the archive: Elasticsearch when configured, the embedded index otherwise (same options,
+    same output)."""
+    from pipeline.index.search import SearchFilters
+    from pipeline.index.service import search
+
+    settings = _options.settings()
+    filters = SearchFilters(
+        sources=tuple(source or ()),
+        kinds=tuple(kind or ()),
+        languages=tuple(language or ()),
+        topics=tuple(topic or ()),
+        countries=tuple(c.upper() for c in country or ()),
+        since=_date(since, "--since"),
+        until=_date(until, "--until"),
+        include_removed=include_removed,
+    )
+    try:
+        result = search(settings, query, filters, limit=limit)
+    except ReadoutError as exc:
+        raise _fail(str(exc), code=1) from None
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{result.total} match(es) for {query or '(everything)'} — {result.backend}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("published", "source", "title / snippet"):
+        table.add_column(column, overflow="fold")
+    for hit in result.hits:
+        snippet = (
+            hit.snippet.replace(
+                "[",
+                "[bold yellow]",
+            ).replace("]", "[/]")
+            if hit.snippet
+            else ""
+        )
+        table.add_row(
+            (hit.published_at or "")[:10],
+            hit.source,
+            f"[bold]{_escape(hit.title or '(no title)')}[/]\n{snippet}",
+        )
+    console.print(table)
+    for facet, counts in result.facets.items():
+        if counts:
+            top = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
+            console.print(f"[dim]{facet}:[/] {_escape(top)}")
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+@app.command("kibana-setup")
+def kibana_setup(
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", help="ndjson file(s); default config/kibana/*.ndjson.")
+    ] = None,
+) -> None:
+    """Import Readout's data views, saved searches and dashboards into Kibana (idempotent: overwrite)."""
+    from pipeline.index.kibana import import_saved_objects
+
+    settings = _options.settings()
+    if not settings.kibana_url:
+        raise _fail("set READOUT_KIBANA_URL (and READOUT_KIBANA_API_KEY or _USERNAME/_PASSWORD)")
+    try:
+        report = import_saved_objects(settings, file or None)
+    except ReadoutError as exc:
+        raise _fail(str(exc), code=1) from None
+    console.print(f"Kibana: {report.success_count} saved object(s) imported into {settings.kibana_url}.")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -62,6 +62,8 @@ class Frontier:
     given_up: set[str]
 
 
+_RUN_COUNTS = ("discovered", "new", "updated", "unchanged", "fetched", "not_modified", "removed", "skipped", "failed")
+
 #: Attempts (one per run) before an item failing with a transient error is given up on.
 TRANSIENT_ATTEMPTS = 5
 #: Attempts for answers that often mean "not published yet" (404, 410, 403, no text).
@@ -563,6 +565,55 @@ class Catalog:
             query = query.where(Failure.resolved_at.is_(None))
         with self.session() as session:
             return list(session.scalars(query))
+
+    def unindexed_run_results(self, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """Per-source run results not yet in the search index's runs index, as index rows."""
+        with self.session() as session:
+            rows = session.execute(
+                select(RunSource, Run)
+                .join(Run, Run.run_id == RunSource.run_id)
+                .where(RunSource.indexed_at.is_(None), Run.finished_at.is_not(None))
+                .order_by(Run.started_at)
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "run_id": result.run_id,
+                "source": result.source_id,
+                "mode": run.mode,
+                "status": result.status,
+                "started_at": run.started_at.isoformat(),
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                **{name: getattr(result, name) for name in _RUN_COUNTS},
+                "error": result.error,
+                "seconds": result.seconds,
+            }
+            for result, run in rows
+        ]
+
+    def mark_run_results_indexed(self, keys: Sequence[tuple[str, str]]) -> None:
+        """(run_id, source_id) pairs the runs index acknowledged."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            for run_id, source_id in keys:
+                row = session.get(RunSource, (run_id, source_id))
+                if row is not None:
+                    row.indexed_at = now
+
+    def all_documents(self, *, batch: int = 500) -> Iterator[list[Document]]:
+        """Every document, in doc_id order and batches (for a full reindex)."""
+        last = ""
+        while True:
+            with self.session() as session:
+                rows = list(
+                    session.scalars(
+                        select(Document).where(Document.doc_id > last).order_by(Document.doc_id).limit(batch)
+                    )
+                )
+            if not rows:
+                return
+            yield rows
+            last = rows[-1].doc_id
 
     def run_results(self, run_id: str) -> list[RunSource]:
         with self.session() as session:

@@ -214,6 +214,8 @@ class RunSource(Base):
     failed: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(default=0.0)
+    #: When Elasticsearch acknowledged this row for the "Pipeline health" dashboard (None: not yet).
+    indexed_at: Mapped[datetime | None]
 
 
 class Failure(Base):

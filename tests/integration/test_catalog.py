@@ -230,3 +230,60 @@ def test_endpoint_validators_survive_a_304(catalog: Catalog) -> None:
     again = FetchedResponse(url=feed, final_url=feed, status=304, headers=(), body=b"", fetched_at=NOW)
     catalog.save_endpoint("demo", again)
     assert catalog.validators([feed])[feed].etag == '"f1"'
+
+
+def pending(catalog: Catalog, target: str = "es") -> list[tuple[str, int]]:
+    return [(d.doc_id, d.revision) for batch in catalog.pending_for_index(target, batch=2) for d in batch]
+
+
+def test_the_outbox_holds_each_revision_until_the_target_acknowledges_it(catalog: Catalog) -> None:
+    store(catalog, "first text")
+    identifier = doc_id(URL)
+    assert pending(catalog) == [(identifier, 1)]
+    catalog.ack("es", [(identifier, 1)])
+    assert pending(catalog) == []
+    assert pending(catalog, "embedded") == [(identifier, 1)], "targets are independent"
+    store(catalog, "first text")  # unchanged: nothing new to send
+    assert pending(catalog) == []
+    store(catalog, "second text", etag='"b"')
+    assert pending(catalog) == [(identifier, 2)]
+    catalog.ack("es", [(identifier, 1)])  # a late, older acknowledgement changes nothing
+    assert pending(catalog) == [(identifier, 2)]
+    catalog.mark_removed(URL, NOW)
+    assert pending(catalog) == [(identifier, 3)], "a removal must reach the index too"
+    assert catalog.pending_count("es") == 1
+
+
+def test_rejected_revisions_are_dead_lettered_until_the_document_changes(catalog: Catalog) -> None:
+    store(catalog, "text")
+    identifier = doc_id(URL)
+    catalog.dead_letter("es", identifier, 1, status=400, error_type="document_parsing_exception", reason="bad date")
+    assert pending(catalog) == []
+    [letter] = catalog.dead_letters("es")
+    assert (letter.status, letter.error_type, letter.reason) == (400, "document_parsing_exception", "bad date")
+    store(catalog, "changed text", etag='"b"')
+    assert pending(catalog) == [(identifier, 2)]
+    catalog.ack("es", [(identifier, 2)])
+    assert catalog.dead_letters("es") == [], "an acknowledgement clears the dead letter"
+
+
+def test_dead_letters_can_be_retried_and_acks_forgotten(catalog: Catalog) -> None:
+    store(catalog, "text")
+    identifier = doc_id(URL)
+    catalog.dead_letter("es", identifier, 1, status=400, error_type="x", reason="y")
+    assert catalog.clear_dead_letters("es") == 1
+    assert pending(catalog) == [(identifier, 1)]
+    catalog.ack("es", [(identifier, 1)])
+    catalog.forget_acks("es")
+    assert pending(catalog) == [(identifier, 1)]
+
+
+def test_run_results_wait_for_the_runs_index(catalog: Catalog) -> None:
+    run_id = catalog.start_run("incremental", {})
+    catalog.save_source_result(run_id, "demo", "ok", {"discovered": 2, "new": 2}, None, 0.5)
+    assert catalog.unindexed_run_results() == [], "a run still going is not shown yet"
+    catalog.finish_run(run_id, "ok")
+    [row] = catalog.unindexed_run_results()
+    assert (row["run_id"], row["source"], row["new"], row["status"]) == (run_id, "demo", 2, "ok")
+    catalog.mark_run_results_indexed([(run_id, "demo")])
+    assert catalog.unindexed_run_results() == []

@@ -330,3 +330,14 @@ def test_an_invalid_setting_is_named_by_its_variable(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check"], env={"READOUT_MIN_DELAY": "soon"})
     assert result.exit_code == 2
     assert "READOUT_MIN_DELAY" in result.output
+
+
+def test_every_ingested_document_validates_against_the_strict_mapping(first_run: World) -> None:
+    from pipeline.index.mappings import document_mapping, validate_against_mapping
+    from pipeline.index.projection import project_document
+
+    properties = document_mapping()
+    documents = first_run.documents()
+    assert documents
+    for url, document in documents.items():
+        assert validate_against_mapping(project_document(document), properties) == [], url

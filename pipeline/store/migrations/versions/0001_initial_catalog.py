@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 09:33:19.216559
+Create Date: 2026-11-24 09:34:49.037441
 """
 
 from collections.abc import Sequence
@@ -194,6 +194,7 @@ def upgrade() -> None:
         sa.Column("failed", sa.Integer(), nullable=False),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("seconds", sa.Double(), nullable=False),
+        sa.Column("indexed_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["run_id"],
             ["runs.run_id"],

@@ -1,0 +1,595 @@
+"""Kibana saved objects: load the shipped ``config/kibana/*.ndjson`` and import them through Kibana's API.
+
+The objects (data views, saved searches, Lens visualizations, dashboards) have stable ids, so the
+import is idempotent: ``POST /api/saved_objects/_import?overwrite=true`` replaces each object in
+place, and running it twice leaves Kibana as running it once (Kibana answers ``overwrite: true`` for
+each replaced object the second time).
+
+All files go up as **one** ndjson upload: Kibana resolves an object's references against the same
+upload and the objects it already has, so a dashboard in one file may refer to a data view in another.
+
+:func:`field_uses` / :func:`fields_used` read every field the objects touch (data-view time fields,
+Discover columns and sorts, KQL queries, filter pills, Lens columns) so that a test can check each one
+against the Elasticsearch mappings with a type that fits its use.
+
+API references: Kibana "Import saved objects" (``POST /api/saved_objects/_import``: multipart field
+``file``, header ``kbn-xsrf``, answer ``{success, successCount, successResults, errors, warnings}``)
+and "Get Kibana's current status" (``GET /api/status``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from pipeline.config import Settings
+from pipeline.errors import ConfigError, SearchBackendError
+
+#: Where the shipped saved objects live (``config/kibana`` at the top of the repository).
+KIBANA_DIR = Path(__file__).resolve().parents[2] / "config" / "kibana"
+
+#: The index prefix the shipped data-view titles are written with; other prefixes are substituted.
+SHIPPED_PREFIX = "readout"
+
+#: Kibana versions its public HTTP APIs by date; pinning it keeps the answer's shape stable across upgrades.
+API_VERSION = "2023-10-31"
+
+#: The pseudo-field Lens uses for "count of records": not a mapping field.
+LENS_RECORDS = "___records___"
+
+#: The Lens datasource key (``formBased``; ``indexpattern`` before Kibana 8.6, still read for old exports).
+_LENS_DATASOURCES = ("formBased", "indexpattern")
+
+FieldUseKind = Literal[
+    "time",  # a data view's time field, or a Lens date_histogram / last_value sort field
+    "column",  # shown in a Discover table: any field will do
+    "format",  # a data view's field format: any field will do
+    "sort",  # a Discover sort: must be sortable (not analysed text)
+    "query",  # ``field : value`` in KQL: any searchable field
+    "range",  # ``field > value`` in KQL: numeric or date
+    "filter",  # a filter pill (match_phrase, range, exists): exact values, not analysed text
+    "terms",  # a Lens terms bucket: aggregatable
+    "metric",  # a Lens sum/average/median/percentile...: numeric
+    "extreme",  # a Lens min/max: numeric or date
+    "value",  # a Lens last_value / unique_count: aggregatable
+]
+
+
+@dataclass(frozen=True)
+class FieldUse:
+    """One place where a saved object uses a field of a data view."""
+
+    data_view: str
+    field: str
+    use: FieldUseKind
+    where: str  # "type/id" and the part of the object, for a readable test failure
+
+
+@dataclass(frozen=True)
+class ImportedObject:
+    """One object Kibana accepted (an entry of ``successResults``)."""
+
+    type: str
+    id: str
+    title: str | None
+    overwritten: bool  # Kibana replaced an object that already existed
+
+
+@dataclass(frozen=True)
+class ImportFailure:
+    """One object Kibana refused (an entry of ``errors``)."""
+
+    type: str
+    id: str
+    title: str | None
+    error_type: str  # conflict, missing_references, unsupported_type, ambiguous_conflict, unknown
+    message: str
+
+    def describe(self) -> str:
+        """``type/id ("title"): error_type: message``."""
+        title = f' ("{self.title}")' if self.title else ""
+        return f"{self.type}/{self.id}{title}: {self.error_type}" + (f": {self.message}" if self.message else "")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did: the files sent, the objects in them and Kibana's answer."""
+
+    files: tuple[Path, ...]
+    sent: int
+    success_count: int
+    imported: tuple[ImportedObject, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def overwritten(self) -> int:
+        """How many objects already existed and were replaced (all of them on a repeated import)."""
+        return sum(1 for obj in self.imported if obj.overwritten)
+
+
+class KibanaImportError(SearchBackendError):
+    """Kibana answered the import with ``success: false``; ``failures`` names each refused object."""
+
+    def __init__(self, message: str, failures: Sequence[ImportFailure]) -> None:
+        self.failures = tuple(failures)
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class KibanaStatus:
+    """The parts of ``GET /api/status`` that matter for a setup job: version and overall level."""
+
+    version: str | None
+    level: str  # available, degraded, unavailable, critical
+    summary: str | None = None
+
+    @property
+    def available(self) -> bool:
+        return self.level == "available"
+
+
+# --- the files --------------------------------------------------------------------------------------
+
+
+def default_files(directory: Path = KIBANA_DIR) -> list[Path]:
+    """Every ``*.ndjson`` in ``directory``, in name order (the numeric prefixes keep a readable order)."""
+    return sorted(directory.glob("*.ndjson"))
+
+
+def load_objects(files: Iterable[Path]) -> list[dict[str, Any]]:
+    """Parse the ndjson files into saved objects, failing fast on a bad line (file and line named).
+
+    Checked here rather than left to Kibana, whose error for a broken line does not say which file.
+    """
+    objects: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], str] = {}
+    for path in files:
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except OSError as exc:
+            raise ConfigError(f"cannot read: {exc.strerror or exc}", file=str(path)) from None
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            where = f"line {number}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"not JSON: {exc.msg}", file=str(path), entry=where) from None
+            if not isinstance(obj, dict) or not isinstance(obj.get("type"), str) or not isinstance(obj.get("id"), str):
+                raise ConfigError("a saved object needs string 'type' and 'id'", file=str(path), entry=where)
+            if not isinstance(obj.get("attributes"), dict):
+                raise ConfigError("a saved object needs an 'attributes' object", file=str(path), entry=where)
+            key = (obj["type"], obj["id"])
+            if key in seen:
+                # Two objects with one id would silently overwrite each other in Kibana.
+                raise ConfigError(f"{key[0]}/{key[1]} is already defined in {seen[key]}", file=str(path), entry=where)
+            seen[key] = f"{path.name} {where}"
+            objects.append(obj)
+    return objects
+
+
+def with_index_prefix(objects: Iterable[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
+    """The objects with data-view titles (index patterns) moved from ``readout-*`` to ``<prefix>-*``.
+
+    Ids stay the same, so dashboards keep resolving; only what the data views match changes, following
+    ``READOUT_INDEX_PREFIX``.
+    """
+    result: list[dict[str, Any]] = []
+    for obj in objects:
+        title = obj["attributes"].get("title")
+        if (
+            prefix != SHIPPED_PREFIX
+            and obj["type"] == "index-pattern"
+            and isinstance(title, str)
+            and title.startswith(f"{SHIPPED_PREFIX}-")
+        ):
+            obj = {**obj, "attributes": {**obj["attributes"], "title": prefix + title[len(SHIPPED_PREFIX) :]}}
+        result.append(obj)
+    return result
+
+
+def to_ndjson(objects: Iterable[Mapping[str, Any]]) -> bytes:
+    """One compact JSON object per line, the format Kibana's export writes and its import reads."""
+    return "".join(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n" for obj in objects).encode()
+
+
+# --- the import -------------------------------------------------------------------------------------
+
+
+def import_saved_objects(settings: Settings, files: list[Path] | None = None) -> ImportReport:
+    """Import the saved objects into Kibana (``settings.kibana_url``), replacing those with the same ids.
+
+    Raises :class:`~pipeline.errors.ConfigError` when no Kibana URL is set or a file is invalid, and
+    :class:`~pipeline.errors.SearchBackendError` when Kibana cannot be reached, answers with an error
+    status, or refuses some objects (:class:`KibanaImportError`, which names each one).
+    """
+    base = _base_url(settings)
+    paths = tuple(files if files is not None else default_files())
+    if not paths:
+        raise ConfigError("no saved-object files to import", file=str(KIBANA_DIR))
+    objects = with_index_prefix(load_objects(paths), settings.index_prefix)
+    url = f"{base}/api/saved_objects/_import"
+    with _client(settings) as client:
+        try:
+            response = client.post(
+                url,
+                params={"overwrite": "true"},
+                # Kibana accepts only a file whose name ends in .ndjson.
+                files={"file": ("readout.ndjson", to_ndjson(objects), "application/ndjson")},
+            )
+        except httpx.HTTPError as exc:
+            raise SearchBackendError(f"Kibana at {base} cannot be reached: {_describe(exc)}") from exc
+    body = _json_body(response, "the saved-objects import")
+    return _import_report(body, paths, len(objects))
+
+
+def kibana_status(settings: Settings) -> KibanaStatus:
+    """Kibana's version and overall status level, from ``GET /api/status``.
+
+    Kibana answers 503 while it is not available, with the same body; that is a status, not an error.
+    """
+    base = _base_url(settings)
+    with _client(settings) as client:
+        try:
+            response = client.get(f"{base}/api/status")
+        except httpx.HTTPError as exc:
+            raise SearchBackendError(f"Kibana at {base} cannot be reached: {_describe(exc)}") from exc
+    body = _parse_json(response) if response.status_code == 503 else _json_body(response, "the status request")
+    status = body.get("status") if isinstance(body, dict) else None
+    overall = status.get("overall") if isinstance(status, dict) else None
+    if not isinstance(overall, dict) or not isinstance(overall.get("level"), str):
+        raise SearchBackendError(f"Kibana's status answer has no status.overall.level (HTTP {response.status_code})")
+    version = body.get("version")
+    number = version.get("number") if isinstance(version, dict) else None
+    summary = overall.get("summary")
+    return KibanaStatus(
+        version=number if isinstance(number, str) else None,
+        level=overall["level"],
+        summary=summary if isinstance(summary, str) else None,
+    )
+
+
+def _base_url(settings: Settings) -> str:
+    if not settings.kibana_url:
+        raise ConfigError("no Kibana URL: set READOUT_KIBANA_URL", field="kibana_url")
+    return settings.kibana_url.rstrip("/")
+
+
+def _client(settings: Settings) -> httpx.Client:
+    """An httpx client for Kibana: its own timeouts, no proxy or netrc from the environment, auth headers."""
+    headers = {
+        # Kibana refuses any non-GET API call without this header (its CSRF protection).
+        "kbn-xsrf": "readout",
+        "elastic-api-version": API_VERSION,
+        "accept": "application/json",
+    }
+    auth: httpx.BasicAuth | None = None
+    if settings.kibana_api_key is not None:
+        headers["authorization"] = f"ApiKey {settings.kibana_api_key.get_secret_value()}"
+    elif settings.kibana_username:
+        password = settings.kibana_password.get_secret_value() if settings.kibana_password else ""
+        auth = httpx.BasicAuth(settings.kibana_username, password)
+    verify: ssl.SSLContext | bool = True
+    if settings.elasticsearch_ca_certs is not None:
+        # The stack's setup signs Elasticsearch and Kibana with one CA; trust it for Kibana too.
+        try:
+            verify = ssl.create_default_context(cafile=str(settings.elasticsearch_ca_certs))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"cannot load the CA certificate: {exc}", field="elasticsearch_ca_certs") from None
+    return httpx.Client(
+        headers=headers,
+        auth=auth,
+        verify=verify,
+        timeout=httpx.Timeout(settings.elasticsearch_timeout, connect=settings.connect_timeout),
+        trust_env=False,
+        follow_redirects=False,
+    )
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _parse_json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def _json_body(response: httpx.Response, what: str) -> dict[str, Any]:
+    """The JSON object of a 2xx answer; any other answer becomes a SearchBackendError saying why."""
+    body = _parse_json(response)
+    if not response.is_success:
+        detail = ""
+        if isinstance(body, dict):
+            # Kibana's error shape: {"statusCode": 400, "error": "Bad Request", "message": "..."}.
+            detail = ": ".join(str(body[key]) for key in ("error", "message") if body.get(key))
+        elif response.text:
+            detail = response.text[:200]
+        hint = " (check READOUT_KIBANA_API_KEY or the user's privileges)" if response.status_code in (401, 403) else ""
+        raise SearchBackendError(f"Kibana refused {what}: HTTP {response.status_code}{hint}: {detail or 'no detail'}")
+    if not isinstance(body, dict):
+        raise SearchBackendError(f"Kibana answered {what} with HTTP {response.status_code} but no JSON object")
+    return body
+
+
+def _import_report(body: dict[str, Any], paths: tuple[Path, ...], sent: int) -> ImportReport:
+    failures = [_failure(entry) for entry in body.get("errors") or [] if isinstance(entry, dict)]
+    if body.get("success") is not True or failures:
+        listed = "; ".join(failure.describe() for failure in failures) or "no errors listed"
+        raise KibanaImportError(
+            f"Kibana imported {body.get('successCount', 0)} of {sent} saved objects; {len(failures)} failed: {listed}",
+            failures,
+        )
+    imported = tuple(
+        ImportedObject(
+            type=str(entry.get("type")),
+            id=str(entry.get("destinationId") or entry.get("id")),
+            title=_meta_title(entry),
+            overwritten=entry.get("overwrite") is True,
+        )
+        for entry in body.get("successResults") or []
+        if isinstance(entry, dict)
+    )
+    warnings = tuple(
+        str(warning.get("message", warning)) if isinstance(warning, dict) else str(warning)
+        for warning in body.get("warnings") or []
+    )
+    count = body.get("successCount")
+    return ImportReport(
+        files=paths,
+        sent=sent,
+        success_count=count if isinstance(count, int) else len(imported),
+        imported=imported,
+        warnings=warnings,
+    )
+
+
+def _meta_title(entry: Mapping[str, Any]) -> str | None:
+    meta = entry.get("meta")
+    title = meta.get("title") if isinstance(meta, dict) else entry.get("title")
+    return title if isinstance(title, str) else None
+
+
+def _failure(entry: Mapping[str, Any]) -> ImportFailure:
+    raw_error = entry.get("error")
+    error: Mapping[str, Any] = raw_error if isinstance(raw_error, dict) else {}
+    error_type = str(error.get("type", "unknown"))
+    message = str(error.get("message") or "")
+    if error_type == "missing_references":
+        missing = [
+            f"{ref.get('type')}/{ref.get('id')}" for ref in error.get("references") or [] if isinstance(ref, dict)
+        ]
+        message = message or "missing " + ", ".join(missing)
+    elif error_type == "conflict" and not message:
+        message = "an object with this id already exists"
+    return ImportFailure(
+        type=str(entry.get("type")),
+        id=str(entry.get("id")),
+        title=_meta_title(entry),
+        error_type=error_type,
+        message=message,
+    )
+
+
+# --- the fields the objects use ---------------------------------------------------------------------
+
+# KQL: a field name followed by ``:`` or a comparison. Quoted values are blanked out first so that
+# ``title : "a: b"`` does not read ``a`` as a field.
+_KQL_FIELD = re.compile(r"(?<![\w.@*\-])([A-Za-z_@][\w.@\-]*)\s*(<=|>=|<|>|:)")
+_KQL_QUOTED = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def kql_fields(query: str) -> list[tuple[str, FieldUseKind]]:
+    """The fields a KQL query names, each with ``query`` (``:``) or ``range`` (a comparison)."""
+    bare = _KQL_QUOTED.sub('""', query)
+    return [(name, "query" if op == ":" else "range") for name, op in _KQL_FIELD.findall(bare)]
+
+
+def fields_used(objects: Iterable[Mapping[str, Any]]) -> dict[str, set[str]]:
+    """Data-view id → every field the objects use on it (time fields, columns, sorts, queries, Lens...)."""
+    used: dict[str, set[str]] = {}
+    for use in field_uses(objects):
+        used.setdefault(use.data_view, set()).add(use.field)
+    return used
+
+
+def field_uses(objects: Iterable[Mapping[str, Any]]) -> list[FieldUse]:
+    """Every use of a field by the saved objects, with the data view it belongs to and how it is used."""
+    uses: list[FieldUse] = []
+    for obj in objects:
+        kind = obj.get("type")
+        attributes = obj.get("attributes") or {}
+        where = f"{kind}/{obj.get('id')}"
+        refs = _references(obj.get("references"))
+        if kind == "index-pattern":
+            uses.extend(_data_view_uses(str(obj.get("id")), attributes, where))
+        elif kind == "search":
+            uses.extend(_search_uses(attributes, refs, where))
+        elif kind == "lens":
+            uses.extend(_lens_uses(attributes, refs, where))
+        elif kind == "dashboard":
+            uses.extend(_dashboard_uses(attributes, refs, where))
+    return uses
+
+
+def _references(raw: Any) -> dict[str, str]:
+    """Reference name → referenced id."""
+    return {
+        str(ref["name"]): str(ref["id"]) for ref in raw or [] if isinstance(ref, dict) and "name" in ref and "id" in ref
+    }
+
+
+def _json_attr(value: Any) -> Any:
+    """Kibana stores nested state as JSON strings (searchSourceJSON, panelsJSON, fieldFormatMap...)."""
+    if isinstance(value, str):
+        try:
+            return json.loads(value) if value.strip() else None
+        except json.JSONDecodeError:
+            return None
+    return value
+
+
+def _data_view_uses(view: str, attributes: Mapping[str, Any], where: str) -> Iterator[FieldUse]:
+    time_field = attributes.get("timeFieldName")
+    if isinstance(time_field, str) and time_field:
+        yield FieldUse(view, time_field, "time", f"{where} timeFieldName")
+    formats = _json_attr(attributes.get("fieldFormatMap"))
+    for name in formats if isinstance(formats, dict) else ():
+        yield FieldUse(view, name, "format", f"{where} fieldFormatMap")
+    attrs = _json_attr(attributes.get("fieldAttrs"))
+    for name in attrs if isinstance(attrs, dict) else ():
+        yield FieldUse(view, name, "format", f"{where} fieldAttrs")
+
+
+def _search_source_uses(source: Any, refs: Mapping[str, str], default_view: str | None, where: str) -> list[FieldUse]:
+    """Query and filter pills of a ``searchSourceJSON`` (saved searches and dashboards)."""
+    uses: list[FieldUse] = []
+    if not isinstance(source, dict):
+        return uses
+    query = source.get("query")
+    if default_view and isinstance(query, dict) and query.get("language") == "kuery":
+        for name, use in kql_fields(str(query.get("query") or "")):
+            uses.append(FieldUse(default_view, name, use, f"{where} query"))
+    for index, pill in enumerate(source.get("filter") or []):
+        view = _filter_view(pill, refs) or default_view
+        if view:
+            uses.extend(FieldUse(view, name, "filter", f"{where} filter[{index}]") for name in _filter_fields(pill))
+    return uses
+
+
+def _filter_view(pill: Any, refs: Mapping[str, str]) -> str | None:
+    meta = pill.get("meta") if isinstance(pill, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    for key in ("indexRefName", "index"):
+        name = meta.get(key)
+        if isinstance(name, str) and name in refs:
+            return refs[name]
+    return None
+
+
+def _filter_fields(pill: Any) -> set[str]:
+    """The fields of a filter pill: ``meta.key`` and the fields of its query (match_phrase, range, exists...)."""
+    names: set[str] = set()
+    if not isinstance(pill, dict):
+        return names
+    meta = pill.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("key"), str) and meta.get("type") != "custom":
+        names.add(meta["key"])
+    query = pill.get("query")
+    if isinstance(query, dict):
+        for clause in ("match_phrase", "match", "range", "term", "terms"):
+            body = query.get(clause)
+            if isinstance(body, dict):
+                names.update(body)
+        exists = query.get("exists")
+        if isinstance(exists, dict) and isinstance(exists.get("field"), str):
+            names.add(exists["field"])
+    exists = pill.get("exists")
+    if isinstance(exists, dict) and isinstance(exists.get("field"), str):
+        names.add(exists["field"])
+    return names
+
+
+def _search_uses(attributes: Mapping[str, Any], refs: Mapping[str, str], where: str) -> list[FieldUse]:
+    meta = attributes.get("kibanaSavedObjectMeta") or {}
+    source = _json_attr(meta.get("searchSourceJSON")) if isinstance(meta, dict) else None
+    view: str | None = None
+    if isinstance(source, dict):
+        ref_name = source.get("indexRefName")
+        view = refs.get(ref_name) if isinstance(ref_name, str) else None
+        if view is None and isinstance(source.get("index"), str):
+            view = source["index"]
+    uses = _search_source_uses(source, refs, view, where)
+    if view is None:
+        return uses
+    uses.extend(FieldUse(view, str(name), "column", f"{where} columns") for name in attributes.get("columns") or [])
+    for pair in attributes.get("sort") or []:
+        if isinstance(pair, list) and pair and isinstance(pair[0], str) and pair[0] != "_score":
+            uses.append(FieldUse(view, pair[0], "sort", f"{where} sort"))
+    return uses
+
+
+_METRIC_OPERATIONS = {"sum", "average", "median", "percentile", "percentile_rank", "standard_deviation"}
+_VALUE_OPERATIONS = {"last_value", "unique_count"}
+
+
+def _lens_uses(attributes: Mapping[str, Any], refs: Mapping[str, str], where: str) -> list[FieldUse]:
+    uses: list[FieldUse] = []
+    state = attributes.get("state")
+    if not isinstance(state, dict):
+        return uses
+    datasources = state.get("datasourceStates") or {}
+    layer_views: dict[str, str] = {}
+    for key in _LENS_DATASOURCES:
+        layers = (datasources.get(key) or {}).get("layers") or {}
+        for layer_id, layer in layers.items():
+            view = refs.get(f"indexpattern-datasource-layer-{layer_id}") or refs.get(
+                "indexpattern-datasource-current-indexpattern"
+            )
+            if view is None or not isinstance(layer, dict):
+                continue
+            layer_views[layer_id] = view
+            for column_id, column in (layer.get("columns") or {}).items():
+                uses.extend(_lens_column_uses(view, column, f"{where} layer {layer_id} column {column_id}"))
+    # The visualization-wide query and filter pills apply to the layers' data view(s).
+    views = sorted(set(layer_views.values()))
+    default_view = views[0] if len(views) == 1 else None
+    lens_source = {"query": state.get("query"), "filter": state.get("filters") or []}
+    uses.extend(_search_source_uses(lens_source, refs, default_view, where))
+    return uses
+
+
+def _lens_column_uses(view: str, column: Any, where: str) -> Iterator[FieldUse]:
+    if not isinstance(column, dict):
+        return
+    operation = column.get("operationType")
+    source = column.get("sourceField")
+    if isinstance(source, str) and source != LENS_RECORDS:
+        if operation == "date_histogram":
+            yield FieldUse(view, source, "time", where)
+        elif operation in ("terms", "range", "filters", "multi_terms"):
+            yield FieldUse(view, source, "terms", where)
+        elif operation in _METRIC_OPERATIONS:
+            yield FieldUse(view, source, "metric", where)
+        elif operation in ("min", "max"):
+            yield FieldUse(view, source, "extreme", where)
+        elif operation in _VALUE_OPERATIONS or operation == "count":
+            yield FieldUse(view, source, "value", where)
+    raw_params = column.get("params")
+    params: Mapping[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+    if isinstance(params.get("sortField"), str):
+        # last_value's "most recent" is decided by a date field.
+        yield FieldUse(view, params["sortField"], "time", f"{where} sortField")
+    for name in params.get("secondaryFields") or []:
+        yield FieldUse(view, str(name), "terms", f"{where} secondaryFields")
+    column_filter = column.get("filter")
+    if isinstance(column_filter, dict) and column_filter.get("language") == "kuery":
+        for name, use in kql_fields(str(column_filter.get("query") or "")):
+            yield FieldUse(view, name, use, f"{where} filter")
+
+
+def _dashboard_uses(attributes: Mapping[str, Any], refs: Mapping[str, str], where: str) -> list[FieldUse]:
+    meta = attributes.get("kibanaSavedObjectMeta") or {}
+    source = _json_attr(meta.get("searchSourceJSON")) if isinstance(meta, dict) else None
+    # A dashboard's own query has no single data view; only its filter pills name theirs.
+    uses = _search_source_uses(source, refs, None, where)
+    panels = _json_attr(attributes.get("panelsJSON"))
+    for panel in panels if isinstance(panels, list) else []:
+        config = panel.get("embeddableConfig") if isinstance(panel, dict) else None
+        lens = config.get("attributes") if isinstance(config, dict) else None
+        if panel.get("type") == "lens" and isinstance(lens, dict):
+            # A Lens panel stored by value carries its own attributes and references.
+            panel_where = f"{where} panel {panel.get('panelIndex')}"
+            uses.extend(_lens_uses(lens, _references(lens.get("references")), panel_where))
+    return uses

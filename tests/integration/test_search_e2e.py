@@ -1,0 +1,166 @@
+"""Search end to end: `readout run` feeds the embedded index or Elasticsearch (the loopback stand-in),
+`readout search` answers in the same shape from both, nothing is lost while Elasticsearch is down."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.devsite import SiteFarm
+from pipeline.store.catalog import Catalog
+from tests.esstub import running_stub
+from tests.integration.test_run_e2e import EXPECTED, World, fresh_world
+from tests.kibanastub import kibana_stub
+
+runner = CliRunner()
+
+
+def cli(world: World, *args: str, **env: str) -> Any:
+    result = runner.invoke(app, list(args), env=world.env() | {"COLUMNS": "250"} | env)
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result
+
+
+def search_json(world: World, *args: str, **env: str) -> dict[str, Any]:
+    result = cli(world, "search", *args, "--json", **env)
+    assert result.exit_code == 0, result.output
+    payload: dict[str, Any] = json.loads(result.stdout)
+    return payload
+
+
+def catalog_count(world: World) -> int:
+    catalog = Catalog.open(world.settings().effective_catalog_url)
+    try:
+        return catalog.count_documents()
+    finally:
+        catalog.close()
+
+
+@pytest.fixture(scope="module")
+def indexed(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> World:
+    world = fresh_world(farm, tmp_path_factory.mktemp("search"))
+    result = cli(world, "run")
+    assert result.exit_code == 0, result.output
+    assert "Index:" in result.output
+    return world
+
+
+def phrase_of(source_id: str) -> tuple[str, str]:
+    """A phrase the expectations say is in one incremental document of the source, and that document's URL."""
+    url = EXPECTED[source_id]["incremental"][0]
+    return EXPECTED[source_id]["documents"][url]["contains"][0], url
+
+
+@pytest.mark.parametrize("source_id", ["cn-mfa-en", "ru-mid-en", "peoplesdaily-zh", "tass-ru", "uk-fcdo"])
+def test_the_embedded_index_finds_each_document_by_a_phrase_of_it(indexed: World, source_id: str) -> None:
+    phrase, _url = phrase_of(source_id)
+    found = search_json(indexed, f'"{phrase}"')
+    assert found["backend"] == "embedded"
+    assert found["total"] >= 1
+    assert any(hit["source"] == source_id for hit in found["hits"]), (phrase, [h["source"] for h in found["hits"]])
+
+
+def test_filters_and_facets_on_the_embedded_index(indexed: World) -> None:
+    everything = search_json(indexed, "--limit", "200")
+    assert everything["total"] == catalog_count(indexed)
+    assert sum(everything["facets"]["kind"].values()) == everything["total"]
+    briefings = search_json(indexed, "--kind", "briefing", "--limit", "200")
+    assert briefings["total"] == everything["facets"]["kind"]["briefing"]
+    assert {hit["kind"] for hit in briefings["hits"]} == {"briefing"}
+    chinese = search_json(indexed, "--language", "zh")
+    assert chinese["total"] >= 3
+    assert {hit["language"] for hit in chinese["hits"]} == {"zh"}
+
+
+def test_elasticsearch_receives_every_document_once_and_survives_being_down(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    with running_stub() as stub:
+        es = {"READOUT_ELASTICSEARCH_URL": stub.url}
+        first = cli(world, "run", **es)
+        assert first.exit_code == 0, first.output
+        documents = catalog_count(world)
+        assert documents > 0
+        assert len(stub.indices["readout-documents-v1"].docs) == documents
+        assert len(stub.indices["readout-runs-v1"].docs) == len(EXPECTED), "one run result per source"
+        bulk_calls = len(stub.calls(path="/_bulk"))
+        again = cli(world, "index", **es)
+        assert again.exit_code == 0, again.output
+        assert len(stub.calls(path="/_bulk")) == bulk_calls, "nothing pending: no bulk request"
+    # Elasticsearch is gone: ingest goes on, the index step fails, the documents stay pending.
+    down = cli(world, "index", **es)
+    assert down.exit_code == 1
+    assert "Index step failed" in down.output
+    with running_stub() as fresh:
+        # A fresh cluster: the catalog still knows what it has acknowledged, so only force a rebuild.
+        rebuilt = cli(world, "reindex", READOUT_ELASTICSEARCH_URL=fresh.url)
+        assert rebuilt.exit_code == 0, rebuilt.output
+        assert len(fresh.indices["readout-documents-v1"].docs) == documents
+
+
+def test_a_document_elasticsearch_rejects_is_dead_lettered_and_listed(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert cli(world, "run", "--source", "uk-fcdo", "--no-index").exit_code == 0
+    catalog = Catalog.open(world.settings().effective_catalog_url)
+    try:
+        victim = next(iter(catalog.documents())).doc_id
+    finally:
+        catalog.close()
+    with running_stub() as stub:
+        stub.reject_ids = {victim}
+        result = cli(world, "index", READOUT_ELASTICSEARCH_URL=stub.url)
+        assert result.exit_code == 0, result.output
+        assert "1 rejected" in result.output
+        failures = cli(world, "failures", READOUT_ELASTICSEARCH_URL=stub.url)
+        assert "rejected by the search index" in failures.output
+        assert "mapper_parsing_exception" in failures.output
+        again = cli(world, "index", READOUT_ELASTICSEARCH_URL=stub.url)
+        assert "1 rejected" not in again.output, "a dead-lettered revision is not sent again"
+
+
+def test_reindex_swaps_the_alias_to_a_new_version(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    with running_stub() as stub:
+        es = {"READOUT_ELASTICSEARCH_URL": stub.url}
+        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
+        result = cli(world, "reindex", **es)
+        assert result.exit_code == 0, result.output
+        assert "readout-documents-v2" in result.output
+        assert set(stub.aliases["readout-documents"]) == {"readout-documents-v2"}
+        assert "readout-documents-v1" in stub.indices, "the old index is kept"
+        [swap] = stub.calls("POST", "/_aliases")
+        actions = swap.body["actions"]
+        assert {next(iter(action)) for action in actions} == {"add", "remove"}
+
+
+def test_both_backends_answer_in_the_same_json_shape(indexed: World, farm: SiteFarm, tmp_path: Path) -> None:
+    embedded = search_json(indexed, "sanctions")
+    world = fresh_world(farm, tmp_path)
+    with running_stub() as stub:
+        es = {"READOUT_ELASTICSEARCH_URL": stub.url}
+        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
+        # Elasticsearch makes new documents searchable at its next refresh (every second by default).
+        httpx.post(f"{stub.url}/readout-documents/_refresh", timeout=5).raise_for_status()
+        elastic = search_json(world, "sanctions", **es)
+    assert elastic["backend"] == "elasticsearch"
+    assert set(elastic) == set(embedded)
+    assert elastic["hits"]
+    assert embedded["hits"]
+    assert set(elastic["hits"][0]) == set(embedded["hits"][0])
+    assert set(elastic["facets"]) == set(embedded["facets"])
+
+
+def test_kibana_setup_imports_the_saved_objects(indexed: World) -> None:
+    with kibana_stub() as kibana:
+        result = cli(indexed, "kibana-setup", READOUT_KIBANA_URL=kibana.url, READOUT_KIBANA_API_KEY="secret-key")
+        assert result.exit_code == 0, result.output
+        assert "saved object(s) imported" in result.output
+        [request] = kibana.imports()
+        assert request.query["overwrite"] == ["true"]
+        assert "secret-key" not in result.output
