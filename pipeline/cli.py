@@ -573,9 +573,11 @@ def demo(
             min_delay=0.0,
             max_crawl_delay=0.0,
             backoff_base=0.1,
+            elasticsearch_url=None,  # the demo is self-contained: always the embedded index
         )
         console.print(f"Serving {len(farm.origins)} fixture sites on 127.0.0.1; data in {data_dir}")
         _execute(settings, _load(settings, None), mode="incremental")
+        _index_step(settings)
     with _catalog(settings) as catalog:
         documents = list(catalog.documents(limit=show_count))
     for document in documents:
@@ -585,7 +587,19 @@ def demo(
             f"{document.doc_id[:12]}[/]"
         )
         console.print(document.text[:400] + ("…" if len(document.text) > 400 else ""), markup=False)
-    console.print(f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/]")
+    from pipeline.index.search import SearchFilters
+    from pipeline.index.service import search
+
+    example = '"unilateral sanctions"'
+    found = search(settings, example, SearchFilters(), limit=3)
+    console.rule(f"[bold]readout search {example}[/]: {found.total} match(es) in the embedded index")
+    for hit in found.hits:
+        console.print(f"[bold]{_escape(hit.title or '')}[/] [dim]({hit.source}, {(hit.published_at or '')[:10]})[/]")
+        console.print(f"  {_escape(hit.snippet)}", highlight=False)
+    console.print(
+        f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/] or "
+        f"[bold]readout --data-dir {data_dir} search 'your words'[/]"
+    )
 
 
 def _index_step(settings: Settings) -> Any:
