@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from pipeline import __version__
 from pipeline.config import Settings, Source, load_sources, validate_source_entries
@@ -595,7 +597,7 @@ def demo(
     console.rule(f"[bold]readout search {example}[/]: {found.total} match(es) in the embedded index")
     for hit in found.hits:
         console.print(f"[bold]{_escape(hit.title or '')}[/] [dim]({hit.source}, {(hit.published_at or '')[:10]})[/]")
-        console.print(f"  {_escape(hit.snippet)}", highlight=False)
+        console.print(Text("  ").append_text(_marked(hit.snippet)))
     console.print(
         f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/] or "
         f"[bold]readout --data-dir {data_dir} search 'your words'[/]"
@@ -701,7 +703,7 @@ def search_command(
     filters = SearchFilters(
         sources=tuple(source or ()),
         kinds=tuple(kind or ()),
-        languages=tuple(language or ()),
+        languages=tuple(code.lower() for code in language or ()),
         topics=tuple(topic or ()),
         countries=tuple(c.upper() for c in country or ()),
         since=_date(since, "--since"),
@@ -723,24 +725,28 @@ def search_command(
     for column in ("published", "source", "title / snippet"):
         table.add_column(column, overflow="fold")
     for hit in result.hits:
-        snippet = (
-            hit.snippet.replace(
-                "[",
-                "[bold yellow]",
-            ).replace("]", "[/]")
-            if hit.snippet
-            else ""
-        )
-        table.add_row(
-            (hit.published_at or "")[:10],
-            hit.source,
-            f"[bold]{_escape(hit.title or '(no title)')}[/]\n{snippet}",
-        )
+        cell = Text(hit.title or "(no title)", style="bold")
+        cell.append("\n")
+        cell.append_text(_marked(hit.snippet))
+        table.add_row((hit.published_at or "")[:10], hit.source, cell)
     console.print(table)
     for facet, counts in result.facets.items():
         if counts:
             top = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
             console.print(f"[dim]{facet}:[/] {_escape(top)}")
+
+
+def _marked(snippet: str) -> Text:
+    """A snippet with its matches (between MARK_START and MARK_END) highlighted; nothing in it is markup."""
+    from pipeline.index.search import MARK_END, MARK_START
+
+    text = Text()
+    for n, part in enumerate(re.split(f"({re.escape(MARK_START)}.*?{re.escape(MARK_END)})", snippet)):
+        if n % 2:
+            text.append(part[1:-1], style="bold yellow")
+        else:
+            text.append(part)
+    return text
 
 
 def _escape(text: str) -> str:
@@ -765,7 +771,9 @@ def kibana_setup(
         report = import_saved_objects(settings, file or None)
     except ReadoutError as exc:
         raise _fail(str(exc), code=1) from None
-    console.print(f"Kibana: {report.success_count} saved object(s) imported into {settings.kibana_url}.")
+    from pipeline.index.elastic import redact_url
+
+    console.print(f"Kibana: {report.success_count} saved object(s) imported into {redact_url(settings.kibana_url)}.")
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     kibana_username: str | None = None
     kibana_password: SecretStr | None = None
 
+    @field_validator("elasticsearch_url", "kibana_url")
+    @classmethod
+    def _service_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"expected an http(s) URL such as https://localhost:9200, got {value.split('@')[-1]!r}")
+        return value.rstrip("/") if value else value
+
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
     def _split_hosts(cls, value: Any) -> Any:

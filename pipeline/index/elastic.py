@@ -133,6 +133,7 @@ class IndexInfo:
     status: str | None
     aliases: tuple[str, ...] = ()
     is_write_index: bool = False
+    uuid: str | None = None
 
 
 @dataclass
@@ -192,6 +193,19 @@ def build_run_actions(rows: Iterable[Mapping[str, Any]], index: str = "readout-r
         yield {"_op_type": "index", "_index": index, "_id": f"{run_id}:{source}", "_source": project_run(row)}
 
 
+#: Item errors that are about the document itself: sending it again cannot succeed.
+DOCUMENT_ERRORS = frozenset(
+    {
+        "mapper_parsing_exception",
+        "document_parsing_exception",
+        "strict_dynamic_mapping_exception",
+        "max_bytes_length_exceeded_exception",
+        "request_entity_too_large",
+        "document_missing_exception",
+    }
+)
+
+
 def classify_item(item: Mapping[str, Any]) -> Classification:
     """What a bulk item result means for the outbox.
 
@@ -204,9 +218,9 @@ def classify_item(item: Mapping[str, Any]) -> Classification:
     - 401/403 (credentials, privileges) and 404 ``index_not_found_exception`` (alias or index missing):
       **retry**. They are the deployment's problem, not the document's; dead-lettering every document
       because an API key expired would be wrong.
-    - any other 4xx (``mapper_parsing_exception``, ``document_parsing_exception``,
-      ``strict_dynamic_mapping_exception``, ``illegal_argument_exception``...): **rejected**; sending the
-      same document again cannot succeed.
+    - a 4xx whose error type is about the document (:data:`DOCUMENT_ERRORS`: mapping and parsing errors,
+      an immense term): **rejected**; sending the same document again cannot succeed.
+    - any other 4xx (``index_closed_exception``, "no write index is defined for alias"...): **retry**.
     - no status at all: **retry** (we do not know, so we do not drop it).
     """
     info = _item_info(item)
@@ -217,9 +231,15 @@ def classify_item(item: Mapping[str, Any]) -> Classification:
         return "acked"
     if status in (401, 403, 408, 429) or status >= 500:
         return "retry"
-    if status == 404 and _error_type(info) == "index_not_found_exception":
-        return "retry"
-    return "rejected"
+    error_type = _error_type(info)
+    if error_type in DOCUMENT_ERRORS:
+        return "rejected"
+    reason = str((info.get("error") or {}).get("reason") or "") if isinstance(info.get("error"), Mapping) else ""
+    if error_type == "illegal_argument_exception" and "immense term" in reason:
+        return "rejected"  # a keyword value over Lucene's 32,766-byte limit: the document's own problem
+    # Anything else (a closed index, an alias without a write index, a missing index...) is about the
+    # deployment, not the document: dead-lettering every document for it would lose them from the index.
+    return "retry"
 
 
 def search_fields(languages: Iterable[str] | None = None) -> list[str]:
@@ -235,12 +255,29 @@ def search_fields(languages: Iterable[str] | None = None) -> list[str]:
     ]
 
 
+#: The fields that keep every token (standard analyzer: no stemming, no stopwords).
+EXACT_FIELDS = [f"title^{TITLE_BOOST}", "text"]
+
+
 def term_query(term: Term, fields: list[str]) -> dict[str, Any]:
-    """A word (all its tokens, any field), a phrase (tokens in order) or a prefix, as ``multi_match``."""
+    """A word (all its tokens, any field), a phrase (tokens in order) or a prefix.
+
+    Phrases run on the standard-analysed fields only: the language analyzers drop stopwords, which
+    would turn "the hague" into any text with "hague" (the embedded index requires the exact phrase).
+    Prefixes are ``prefix`` queries on those fields: ``phrase_prefix`` expands only the first 50 terms
+    and would silently miss matches the embedded index finds.
+    """
     if term.kind == "phrase":
-        return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase"}}
+        return {"multi_match": {"query": term.text, "fields": EXACT_FIELDS, "type": "phrase"}}
     if term.kind == "prefix":
-        return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase_prefix"}}
+        return {
+            "dis_max": {
+                "queries": [
+                    {"prefix": {field.split("^")[0]: {"value": term.text, "case_insensitive": True}}}
+                    for field in EXACT_FIELDS
+                ]
+            }
+        }
     return {"multi_match": {"query": term.text, "fields": fields, "operator": "and"}}
 
 
@@ -454,6 +491,18 @@ class ElasticIndex:
                 return None
         return _write_target(body, alias)
 
+    def identity(self, family: str = "documents") -> str:
+        """Which physical index the alias writes to: ``<name>:<uuid>``.
+
+        The catalog's acknowledgements are kept per identity, so a new cluster, a deleted index or a
+        rebuilt one starts with nothing acknowledged instead of trusting acks for documents it lacks.
+        """
+        target = self.write_index(family)
+        for info in self.list_indices():
+            if info.name == target:
+                return f"{target}:{info.uuid or 'unknown'}"
+        raise SearchBackendError(f"index {target} behind alias {self.alias(family)} is not listed at {self.url}")
+
     def write_index(self, family: str = "documents") -> str:
         """Like :meth:`alias_target`, but a missing alias is an error."""
         target = self.alias_target(family)
@@ -606,7 +655,7 @@ class ElasticIndex:
         """Every ``<prefix>-*`` index with its document count and aliases, by family and version."""
         pattern = f"{self.prefix}-*"
         with self._backend("list indices"):
-            response = self.client.cat.indices(index=pattern, format="json", h="index,health,status,docs.count")
+            response = self.client.cat.indices(index=pattern, format="json", h="index,uuid,health,status,docs.count")
             rows = cast(list[dict[str, Any]], response.body)
             aliases = self.client.indices.get_alias(index=pattern).body
         writers = {
@@ -628,6 +677,7 @@ class ElasticIndex:
                     status=row.get("status"),
                     aliases=index_aliases,
                     is_write_index=any(writers.get(alias) == name for alias in index_aliases),
+                    uuid=row.get("uuid"),
                 )
             )
         return sorted(infos, key=lambda info: (info.family or "", info.version or 0, info.name))

@@ -51,6 +51,7 @@ import json
 import re
 import sqlite3
 import unicodedata
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -283,6 +284,10 @@ class EmbeddedIndex:
             self._conn.execute(statement)
         # The rank function is stored in the FTS table's config, so ``ORDER BY rank`` uses the weights.
         self._conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+        # A new identity whenever the contents start from nothing (a new file, clear()): the catalog
+        # keeps its acknowledgements per identity, so a lost or emptied index is refilled, not trusted.
+        self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_id', ?)", (uuid.uuid4().hex,))
         self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # --- lifecycle ---------------------------------------------------------------------------------
@@ -391,6 +396,16 @@ class EmbeddedIndex:
                 self._create_schema()
         except sqlite3.Error as exc:
             raise SearchBackendError(f"embedded index {self.path}: clear failed: {exc}") from exc
+
+    def identity(self) -> str:
+        """This index's identity (renewed by :meth:`clear` and for a new file)."""
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
+        except sqlite3.Error as exc:
+            raise SearchBackendError(f"embedded index {self.path}: cannot read its identity: {exc}") from exc
+        if row is None:
+            raise SearchBackendError(f"embedded index {self.path} has no identity; rebuild it with `readout reindex`")
+        return str(row[0])
 
     def count(self) -> int:
         """The number of documents in the index (removed ones included: they are hidden at search time)."""

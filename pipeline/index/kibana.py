@@ -226,7 +226,7 @@ def import_saved_objects(settings: Settings, files: list[Path] | None = None) ->
                 files={"file": ("readout.ndjson", to_ndjson(objects), "application/ndjson")},
             )
         except httpx.HTTPError as exc:
-            raise SearchBackendError(f"Kibana at {base} cannot be reached: {_describe(exc)}") from exc
+            raise SearchBackendError(f"Kibana at {_redact(base)} cannot be reached: {_describe(exc)}") from exc
     body = _json_body(response, "the saved-objects import")
     return _import_report(body, paths, len(objects))
 
@@ -241,7 +241,7 @@ def kibana_status(settings: Settings) -> KibanaStatus:
         try:
             response = client.get(f"{base}/api/status")
         except httpx.HTTPError as exc:
-            raise SearchBackendError(f"Kibana at {base} cannot be reached: {_describe(exc)}") from exc
+            raise SearchBackendError(f"Kibana at {_redact(base)} cannot be reached: {_describe(exc)}") from exc
     body = _parse_json(response) if response.status_code == 503 else _json_body(response, "the status request")
     status = body.get("status") if isinstance(body, dict) else None
     overall = status.get("overall") if isinstance(status, dict) else None
@@ -593,3 +593,10 @@ def _dashboard_uses(attributes: Mapping[str, Any], refs: Mapping[str, str], wher
             panel_where = f"{where} panel {panel.get('panelIndex')}"
             uses.extend(_lens_uses(lens, _references(lens.get("references")), panel_where))
     return uses
+
+
+def _redact(url: str) -> str:
+    """The URL without credentials, for messages (a URL may carry ``user:password@``)."""
+    from pipeline.index.elastic import redact_url
+
+    return redact_url(url)

@@ -34,7 +34,7 @@ class SearchHit:
     language: str | None
     published_at: str | None
     score: float
-    #: A short passage around the matches, the matched words wrapped in ``[`` and ``]``.
+    #: A short passage around the matches, the matched words wrapped in ``⟦`` and ``⟧``.
     snippet: str
 
 
@@ -51,8 +51,9 @@ class SearchResult:
         return asdict(self)
 
 
-#: Highlight markers in snippets (plain text, so that JSON and terminal output agree).
-MARK_START, MARK_END = "[", "]"
+#: Highlight markers in snippets: plain text, so that JSON and terminal output agree, and characters that
+#: news text does not use (U+27E6/U+27E7), so that a document's own brackets are never taken for them.
+MARK_START, MARK_END = "\u27e6", "\u27e7"
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,6 +52,8 @@ class IndexReport:
     retry_later: int = 0
     runs_indexed: int = 0
     pending_after: int = 0
+    #: The physical index acknowledgements are kept for (see :func:`ack_key`).
+    index: str | None = None
     error: str | None = None
     reasons: list[str] = field(default_factory=list)
 
@@ -69,6 +71,15 @@ class ReindexReport:
     new_index: str | None
     documents: int
     dropped_old: bool = False
+
+
+def ack_key(kind: str, backend: Any) -> str:
+    """The key the catalog keeps acknowledgements under: the target kind and the physical index's identity.
+
+    A new cluster, a deleted index, a rebuilt one or a deleted ``search.db`` has a new identity, so
+    nothing is taken as acknowledged there and every document is sent again.
+    """
+    return f"{kind}:{backend.identity()}"
 
 
 def active_target(settings: Settings) -> str:
@@ -98,26 +109,32 @@ def open_backend(settings: Settings) -> Iterator[Any]:
 def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
     """Send every catalog change the active target has not acknowledged. Never raises for the target's
     failures: they are in the report, and the documents stay pending."""
-    target = active_target(settings)
-    report = IndexReport(target)
+    kind = active_target(settings)
+    report = IndexReport(kind)
+    key: str | None = None
     try:
         with open_backend(settings) as backend:
-            for batch in catalog.pending_for_index(target, batch=settings.elasticsearch_bulk_chunk):
-                outcome: BulkOutcome = backend.index_documents(batch)
-                _record(catalog, target, outcome, report, sent=len(batch))
-            if target == ELASTICSEARCH:
+            key = ack_key(kind, backend)
+            report.index = key
+            try:
+                for batch in catalog.pending_for_index(key, batch=settings.elasticsearch_bulk_chunk):
+                    outcome: BulkOutcome = backend.index_documents(batch)
+                    _record(catalog, key, outcome, report, sent=len(batch))
+            except SearchBackendError as exc:
+                # A batch interrupted half-way still tells which documents arrived.
+                partial = getattr(exc, "outcome", None)
+                if isinstance(partial, BulkOutcome):
+                    _record(catalog, key, partial, report, sent=0)
+                raise
+            if kind == ELASTICSEARCH:
                 report.runs_indexed = _index_runs(catalog, backend)
     except SearchBackendError as exc:
-        # A batch interrupted half-way still tells which documents arrived.
-        partial = getattr(exc, "outcome", None)
-        if isinstance(partial, BulkOutcome):
-            _record(catalog, target, partial, report, sent=0)
         report.error = str(exc)
-        log.warning("indexing into %s failed; documents stay pending for the next run: %s", target, exc)
-    report.pending_after = catalog.pending_count(target)
+        log.warning("indexing into %s failed; documents stay pending for the next run: %s", kind, exc)
+    report.pending_after = catalog.pending_count(key) if key else catalog.count_documents()
     log.info(
         "index %s: %d sent, %d acknowledged, %d rejected, %d left for later, %d pending",
-        target,
+        kind,
         report.sent,
         report.acked,
         report.rejected,
@@ -151,8 +168,24 @@ def _index_runs(catalog: Catalog, backend: Any) -> int:
     rows = catalog.unindexed_run_results()
     if not rows:
         return 0
-    outcome: BulkOutcome = backend.index_runs(rows)
+    try:
+        outcome: BulkOutcome = backend.index_runs(rows)
+    except SearchBackendError as exc:
+        # Keep what arrived; re-raise without the partial outcome, which holds run ids, not documents.
+        partial = getattr(exc, "outcome", None)
+        if isinstance(partial, BulkOutcome):
+            _mark_runs(catalog, rows, partial)
+        raise SearchBackendError(f"run results: {exc}") from exc
+    return _mark_runs(catalog, rows, outcome)
+
+
+def _mark_runs(catalog: Catalog, rows: list[dict[str, Any]], outcome: BulkOutcome) -> int:
+    """Mark acknowledged run rows indexed. A rejected row is marked too (with a warning): a malformed
+    run result must not block newer ones from the dashboard for ever."""
     done = {doc_id for doc_id, _ in outcome.acked}
+    for rejection in outcome.rejected:
+        log.warning("the runs index rejected %s: %s", rejection.doc_id, rejection.reason)
+        done.add(rejection.doc_id)
     keys = [(row["run_id"], row["source"]) for row in rows if f"{row['run_id']}:{row['source']}" in done]
     catalog.mark_run_results_indexed(keys)
     return len(keys)
@@ -166,37 +199,36 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     index is built stay pending and reach it through the alias on the next index run.
     Embedded: the index file is rebuilt in place.
     """
-    target = active_target(settings)
-    sent: dict[str, int] = {}
+    kind = active_target(settings)
+    # A fixed snapshot: documents stored while the rebuild runs are not part of it (and stay pending).
+    snapshot = catalog.document_ids()
 
     def documents() -> Iterator[Projectable]:
-        for batch in catalog.all_documents():
-            for document in batch:
-                sent[document.doc_id] = document.revision
-                yield document
+        for start in range(0, len(snapshot), REBUILD_BATCH):
+            yield from catalog.documents_by_ids(snapshot[start : start + REBUILD_BATCH])
 
-    if target == ELASTICSEARCH:
+    if kind == ELASTICSEARCH:
         from pipeline.index.elastic import ElasticIndex
 
         elastic = ElasticIndex.from_settings(settings)
         try:
             # Templates only: a reindex is also how a lost alias is recovered, which ensure_ready refuses.
             elastic.apply_templates()
-            # Raises (leaving the alias alone) unless every document arrived and the count matches.
-            result = elastic.reindex(documents(), catalog.count_documents(), drop_old=drop_old)
+            # Raises (leaving the alias alone) unless the new index counts every document of the snapshot.
+            result = elastic.reindex(documents(), len(snapshot), drop_old=drop_old)
+            key = ack_key(kind, elastic)
         finally:
             elastic.close()
-        # The new index holds exactly the revisions sent; anything newer stays pending.
-        catalog.forget_acks(target)
-        catalog.ack(target, list(sent.items()))
-        return ReindexReport(target, result.old_index, result.new_index, result.count, drop_old)
+        # Acknowledged under the new index's identity: only what it confirmed.
+        _record(catalog, key, result.outcome, IndexReport(kind), sent=len(snapshot))
+        return ReindexReport(kind, result.old_index, result.new_index, result.count, drop_old)
 
     from pipeline.index.embedded import EmbeddedIndex
 
     outcome = BulkOutcome()
     with EmbeddedIndex(settings.effective_search_db) as embedded:
-        embedded.clear()
-        catalog.forget_acks(target)
+        embedded.clear()  # a new identity: the old acknowledgements no longer apply
+        key = ack_key(kind, embedded)
         batch: list[Projectable] = []
         for document in documents():
             batch.append(document)
@@ -206,9 +238,8 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
         if batch:
             outcome.merge(embedded.index_documents(batch))
         count = embedded.count()
-    # Only what the index took is acknowledged; rejections are dead-lettered like in index_pending.
-    _record(catalog, target, outcome, IndexReport(target), sent=len(sent))
-    return ReindexReport(target, None, str(settings.effective_search_db), count)
+    _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
+    return ReindexReport(kind, None, str(settings.effective_search_db), count)
 
 
 def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> SearchResult:

@@ -18,6 +18,8 @@ from typing import Any, Literal
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Select, and_, create_engine, delete, event, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
@@ -416,18 +418,35 @@ class Catalog:
             return session.scalar(select(func.count()).select_from(self._pending_query(target).subquery())) or 0
 
     def ack(self, target: str, acknowledged: Sequence[tuple[str, int]]) -> None:
-        """Record that ``target`` has these (doc_id, revision) pairs; older acks are never written over newer."""
+        """Record that ``target`` has these (doc_id, revision) pairs; older acks are never written over newer.
+
+        One set-based upsert per call (the outbox acknowledges whole batches).
+        """
+        if not acknowledged:
+            return
         now = datetime.now(UTC)
+        newest: dict[str, int] = {}
+        for identifier, revision in acknowledged:
+            newest[identifier] = max(revision, newest.get(identifier, revision))
+        rows = [{"target": target, "doc_id": d, "revision": r, "acked_at": now} for d, r in newest.items()]
+        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert
         with self.session() as session, session.begin():
-            for identifier, revision in acknowledged:
-                row = session.get(IndexAck, (target, identifier))
-                if row is None:
-                    session.add(IndexAck(target=target, doc_id=identifier, revision=revision, acked_at=now))
-                elif row.revision < revision:
-                    row.revision, row.acked_at = revision, now
-                dead = session.get(DeadLetter, (target, identifier))
-                if dead is not None and dead.revision <= revision:
-                    session.delete(dead)
+            for chunk in _chunks(rows, 500):
+                statement = insert(IndexAck).values(chunk)
+                session.execute(
+                    statement.on_conflict_do_update(
+                        index_elements=[IndexAck.target, IndexAck.doc_id],
+                        set_={"revision": statement.excluded.revision, "acked_at": statement.excluded.acked_at},
+                        where=IndexAck.revision < statement.excluded.revision,
+                    )
+                )
+            # An acknowledged revision settles any dead letter for it or an older one.
+            session.execute(
+                delete(DeadLetter).where(
+                    DeadLetter.target == target,
+                    DeadLetter.doc_id.in_(list(newest)),
+                )
+            )
 
     def forget_acks(self, target: str, doc_ids: Sequence[str] | None = None) -> None:
         """Make documents pending again for ``target`` (all of them when ``doc_ids`` is None)."""
@@ -600,6 +619,17 @@ class Catalog:
                 if row is not None:
                     row.indexed_at = now
 
+    def document_ids(self) -> list[str]:
+        """Every document id, sorted: a fixed snapshot to rebuild an index from."""
+        with self.session() as session:
+            return list(session.scalars(select(Document.doc_id).order_by(Document.doc_id)))
+
+    def documents_by_ids(self, ids: Sequence[str]) -> list[Document]:
+        with self.session() as session:
+            return list(
+                session.scalars(select(Document).where(Document.doc_id.in_(list(ids))).order_by(Document.doc_id))
+            )
+
     def all_documents(self, *, batch: int = 500) -> Iterator[list[Document]]:
         """Every document, in doc_id order and batches (for a full reindex)."""
         last = ""
@@ -638,6 +668,11 @@ def _version_of(document: Document) -> DocumentVersion:
         warc_length=document.warc_length,
         extractor_version=document.extractor_version,
     )
+
+
+def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
 
 
 def retry_limit(error: BaseException) -> int | None:

@@ -161,7 +161,8 @@ class IndexAck(Base):
 
     __tablename__ = "index_acks"
 
-    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    #: The physical index: ``elasticsearch:<index>:<uuid>`` or ``embedded:<id>``.
+    target: Mapped[str] = mapped_column(String(160), primary_key=True)
     doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
     acked_at: Mapped[datetime]
@@ -172,7 +173,7 @@ class DeadLetter(Base):
 
     __tablename__ = "index_dead_letters"
 
-    target: Mapped[str] = mapped_column(String(32), primary_key=True)
+    target: Mapped[str] = mapped_column(String(160), primary_key=True)
     doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
     status: Mapped[int | None]

@@ -438,9 +438,10 @@ def test_search_request_body(stub: EsStub, index: ElasticIndex) -> None:
                         "bool": {
                             "must": [
                                 {
+                                    # Phrases keep every token: the standard-analysed fields only.
                                     "multi_match": {
                                         "query": "unilateral sanctions",
-                                        "fields": EN_FIELDS,
+                                        "fields": ["title^3", "text"],
                                         "type": "phrase",
                                     }
                                 },
@@ -478,11 +479,14 @@ def test_search_request_body(stub: EsStub, index: ElasticIndex) -> None:
     }
 
 
-def test_search_body_for_prefixes_all_languages_and_filter_only_queries() -> None:
-    body = build_search_body(parse("sanction*"), SearchFilters(include_removed=True), 10)
+def test_search_body_for_words_prefixes_all_languages_and_filter_only_queries() -> None:
+    prefixed = build_search_body(parse("sanction*"), SearchFilters(include_removed=True), 10)
+    (group,) = prefixed["query"]["bool"]["should"]
+    assert "dis_max" in group["bool"]["must"][0]
+    body = build_search_body(parse("sanctions"), SearchFilters(include_removed=True), 10)
     (group,) = body["query"]["bool"]["should"]
     clause = group["bool"]["must"][0]["multi_match"]
-    assert clause["type"] == "phrase_prefix"
+    assert clause["operator"] == "and"
     assert clause["fields"] == [
         "title^3",
         *(f"title_{c}^3" for c in ("en", "ru", "fr", "es", "de", "ar", "zh", "ja")),
@@ -697,7 +701,20 @@ def test_build_actions_on_projected_docs() -> None:
         ({"index": {"_id": "1", "status": 400, "error": {"type": "mapper_parsing_exception"}}}, "rejected"),
         ({"index": {"_id": "1", "status": 400, "error": {"type": "document_parsing_exception"}}}, "rejected"),
         ({"index": {"_id": "1", "status": 400, "error": {"type": "strict_dynamic_mapping_exception"}}}, "rejected"),
-        ({"index": {"_id": "1", "status": 400, "error": {"type": "illegal_argument_exception"}}}, "rejected"),
+        ({"index": {"_id": "1", "status": 400, "error": {"type": "illegal_argument_exception"}}}, "retry"),
+        (
+            {
+                "index": {
+                    "_id": "1",
+                    "status": 400,
+                    "error": {
+                        "type": "illegal_argument_exception",
+                        "reason": "Document contains at least one immense term",
+                    },
+                }
+            },
+            "rejected",
+        ),
         ({"index": {"_id": "1", "status": 413, "error": {"type": "request_entity_too_large"}}}, "rejected"),
         ({"index": {"_id": "1", "status": 404, "error": {"type": "document_missing_exception"}}}, "rejected"),
     ],
@@ -738,3 +755,27 @@ def test_stand_in_answers_with_documented_shapes(stub: EsStub, index: ElasticInd
         "readout-documents-v1": {"aliases": {"readout-documents": {"is_write_index": True}}}
     }
     assert client.indices.update_aliases(actions=[]).body == {"acknowledged": True}  # ALIASES_DOC
+
+
+def test_prefixes_are_prefix_queries_that_expand_every_term() -> None:
+    from pipeline.index.elastic import term_query
+    from pipeline.index.query import Term
+
+    query = term_query(Term("prefix", "negotiat"), EN_FIELDS)
+    assert query == {
+        "dis_max": {
+            "queries": [
+                {"prefix": {"title": {"value": "negotiat", "case_insensitive": True}}},
+                {"prefix": {"text": {"value": "negotiat", "case_insensitive": True}}},
+            ]
+        }
+    }
+
+
+def test_deployment_errors_are_retried_not_dead_lettered() -> None:
+    closed = {"status": 400, "error": {"type": "index_closed_exception", "reason": "closed"}}
+    no_writer = {"status": 400, "error": {"type": "illegal_argument_exception", "reason": "no write index"}}
+    mapping = {"status": 400, "error": {"type": "document_parsing_exception", "reason": "bad date"}}
+    assert classify_item({"index": closed}) == "retry"
+    assert classify_item({"index": no_writer}) == "retry"
+    assert classify_item({"index": mapping}) == "rejected"

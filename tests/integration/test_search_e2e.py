@@ -98,9 +98,10 @@ def test_elasticsearch_receives_every_document_once_and_survives_being_down(farm
     assert down.exit_code == 1
     assert "Index step failed" in down.output
     with running_stub() as fresh:
-        # A fresh cluster: the catalog still knows what it has acknowledged, so only force a rebuild.
-        rebuilt = cli(world, "reindex", READOUT_ELASTICSEARCH_URL=fresh.url)
-        assert rebuilt.exit_code == 0, rebuilt.output
+        # A fresh cluster is a new physical index: nothing is taken as acknowledged there, and a plain
+        # index step sends everything again.
+        caught_up = cli(world, "index", READOUT_ELASTICSEARCH_URL=fresh.url)
+        assert caught_up.exit_code == 0, caught_up.output
         assert len(fresh.indices["readout-documents-v1"].docs) == documents
 
 
@@ -164,3 +165,44 @@ def test_kibana_setup_imports_the_saved_objects(indexed: World) -> None:
         [request] = kibana.imports()
         assert request.query["overwrite"] == ["true"]
         assert "secret-key" not in result.output
+
+
+def test_a_lost_embedded_index_is_refilled_by_the_next_index_step(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert cli(world, "run", "--source", "uk-fcdo").exit_code == 0
+    before = search_json(world)["total"]
+    assert before == catalog_count(world)
+    world.settings().effective_search_db.unlink()
+    result = cli(world, "index")
+    assert result.exit_code == 0, result.output
+    assert search_json(world)["total"] == before
+
+
+def test_brackets_in_a_document_do_not_break_the_terminal_output(tmp_path: Path) -> None:
+    from tests.hostile import hostile_server, page, status
+
+    body = (
+        "<html lang='en'><head><title>Minister [sic] speaks ] on sanctions</title></head><body><article>"
+        + "".join(f"<p>He said ] and [/] and [bold] that sanctions [{n}] were lifted.</p>" for n in range(6))
+        + "</article></body></html>"
+    ).encode()
+    with hostile_server({"/robots.txt": status(404), "/a.html": page(body)}) as server:
+        feed = (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>http://x/</link>"
+            f"<description>d</description><item><title>A</title><link>{server.url('/a.html')}</link>"
+            "<pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"
+        ).encode()
+        server.routes["/feed.xml"] = page(feed, content_type="application/rss+xml")
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(
+            "sources:\n  - {id: brackets, name: B, kind: news, publisher: B, country: GB, language: en,\n"
+            f"     discovery: {{method: feed, urls: ['{server.url('/feed.xml')}']}}}}\n",
+            "utf-8",
+        )
+        world = World(SiteFarm(root=tmp_path), sources, tmp_path / "data")
+        env = {"READOUT_ALLOW_PRIVATE_HOSTS": "localhost"}
+        assert cli(world, "run", **env).exit_code == 0
+    result = cli(world, "search", "sanctions")
+    assert result.exit_code == 0, result.output
+    assert "Minister [sic] speaks ] on sanctions" in result.output
+    assert "[/]" in result.output

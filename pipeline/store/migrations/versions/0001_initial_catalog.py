@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 09:34:49.037441
+Create Date: 2026-11-24 10:14:06.372444
 """
 
 from collections.abc import Sequence
@@ -152,7 +152,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "index_acks",
-        sa.Column("target", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=160), nullable=False),
         sa.Column("doc_id", sa.String(length=64), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("acked_at", pipeline.store.schema.UTCDateTime(timezone=True), nullable=False),
@@ -164,7 +164,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "index_dead_letters",
-        sa.Column("target", sa.String(length=32), nullable=False),
+        sa.Column("target", sa.String(length=160), nullable=False),
         sa.Column("doc_id", sa.String(length=64), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
         sa.Column("status", sa.Integer(), nullable=True),
