@@ -34,7 +34,7 @@ from pipeline.index.elastic import (
 from pipeline.index.mappings import load_templates
 from pipeline.index.projection import project_document
 from pipeline.index.query import parse
-from pipeline.index.search import BulkOutcome, Rejection, SearchFilters, SearchHit, SearchResult
+from pipeline.index.search import MARK_END, MARK_START, BulkOutcome, Rejection, SearchFilters, SearchHit, SearchResult
 from tests.conftest import make_settings
 from tests.esstub import DOC_PAGES, EsStub, running_stub
 
@@ -414,6 +414,13 @@ def test_drop_index_refuses_the_live_index(stub: EsStub, index: ElasticIndex) ->
 # --- search -----------------------------------------------------------------------------------------------------
 
 EN_FIELDS = ["title^3", "title_en^3", "text", "text_en"]
+
+
+def M(word: str) -> str:
+    """A word as a highlight marks it."""
+    return f"{MARK_START}{word}{MARK_END}"
+
+
 FACET_AGGS = {
     facet: {"terms": {"field": facet, "size": 20}} for facet in ("source", "kind", "language", "topics", "countries")
 }
@@ -469,8 +476,8 @@ def test_search_request_body(stub: EsStub, index: ElasticIndex) -> None:
         "_source": list(HIT_SOURCE_FIELDS),
         "aggs": FACET_AGGS,
         "highlight": {
-            "pre_tags": ["["],
-            "post_tags": ["]"],
+            "pre_tags": [MARK_START],
+            "post_tags": [MARK_END],
             "fragment_size": 200,
             "number_of_fragments": 1,
             "no_match_size": 200,
@@ -537,8 +544,10 @@ SEARCH_RESPONSE: dict[str, Any] = {
                     "published_at": "2021-04-26T07:00:00+00:00",
                 },
                 "highlight": {
-                    "text": ["We oppose the willful use of [unilateral] [sanctions]."],
-                    "text_en": ["We oppose the willful use of\n[unilateral]  [sanctions] and long-arm jurisdiction."],
+                    "text": [f"We oppose the willful use of {M('unilateral')} {M('sanctions')}."],
+                    "text_en": [
+                        f"We oppose the willful use of\n{M('unilateral')}  {M('sanctions')} and long-arm jurisdiction."
+                    ],
                 },
             },
             {
@@ -600,7 +609,7 @@ def test_search_response_becomes_the_shared_result(stub: EsStub, index: ElasticI
                 language="en",
                 published_at="2021-04-26T07:00:00+00:00",
                 score=7.25,
-                snippet="We oppose the willful use of [unilateral] [sanctions] and long-arm jurisdiction.",
+                snippet=f"We oppose the willful use of {M('unilateral')} {M('sanctions')} and long-arm jurisdiction.",
             ),
             SearchHit(
                 doc_id="b" * 64,
