@@ -340,6 +340,16 @@ class EmbeddedIndex:
             # Locked, busy, disk full, I/O: nothing wrong with the documents; try again next run.
             outcome.retry_later.extend((row.doc_id, row.revision, f"embedded index: {exc}") for row in rows)
             return
+        except sqlite3.DatabaseError as exc:
+            if _is_corruption(exc):
+                # The file, not the documents: stop, so nothing is dead-lettered for it.
+                raise SearchBackendError(
+                    f"the embedded search index {self.path} is damaged ({exc}); delete it and run `readout index`"
+                ) from exc
+            # Something in one row that the checks in _prepare missed: find it, keep the others.
+            for row in rows:
+                self._write_one(row, outcome)
+            return
         except sqlite3.Error:
             # Something in one row that the checks in _prepare missed: find it, keep the others.
             for row in rows:
@@ -548,6 +558,11 @@ class EmbeddedIndex:
         sql = f"SELECT term FROM fts_vocab WHERE term IN ({marks})"  # noqa: S608
         found = {row[0] for row in self._conn.execute(sql, candidates)}
         return [candidate for candidate in candidates if candidate in found]
+
+
+def _is_corruption(exc: sqlite3.Error) -> bool:
+    message = str(exc).lower()
+    return any(sign in message for sign in ("malformed", "not a database", "corrupt", "disk image"))
 
 
 class _Transaction:

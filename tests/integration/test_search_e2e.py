@@ -206,3 +206,39 @@ def test_brackets_in_a_document_do_not_break_the_terminal_output(tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "Minister [sic] speaks ] on sanctions" in result.output
     assert "[/]" in result.output
+
+
+def test_a_damaged_embedded_index_fails_the_step_without_dead_letters(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert cli(world, "run", "--source", "uk-fcdo", "--no-index").exit_code == 0
+    search_db = world.settings().effective_search_db
+    search_db.parent.mkdir(parents=True, exist_ok=True)
+    search_db.write_bytes(b"this is not an SQLite file" * 100)
+    result = cli(world, "index")
+    assert result.exit_code == 1
+    assert "Index step failed" in result.output
+    assert str(search_db) in " ".join(result.output.split())
+    catalog = Catalog.open(world.settings().effective_catalog_url)
+    try:
+        assert catalog.dead_letters() == []
+    finally:
+        catalog.close()
+
+
+def test_an_interrupted_run_results_bulk_leaves_them_pending(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    with running_stub() as stub:
+        es = {"READOUT_ELASTICSEARCH_URL": stub.url}
+        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
+        runs_before = len(stub.indices["readout-runs-v1"].docs)
+        # A second run with nothing new: only its run result is waiting for the runs index.
+        assert cli(world, "run", "--source", "uk-fcdo", "--no-index", **es).exit_code == 0
+        stub.fail("PUT", r"/_bulk", 500, times=20)
+        stub.fail("POST", r"/_bulk", 500, times=20)
+        failed = cli(world, "index", **es)
+        assert failed.exit_code == 1, failed.output
+        assert "run results" in failed.output
+        stub.faults.clear()
+        caught_up = cli(world, "index", **es)
+        assert caught_up.exit_code == 0, caught_up.output
+        assert len(stub.indices["readout-runs-v1"].docs) == runs_before + 1
