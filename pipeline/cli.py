@@ -491,8 +491,11 @@ def failures(
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
 ) -> None:
-    """List recorded failures (where, which stage, why, whether it will be retried) and the documents
-    the search index rejected (the dead letters)."""
+    """List recorded failures and the documents the search index rejected.
+
+    For each failure: when, source, stage, kind, whether it will be retried, and why. Rejected
+    documents (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
+    """
     settings = _options.settings()
     with _catalog(settings) as catalog:
         rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
@@ -694,8 +697,10 @@ def search_command(
     include_removed: Annotated[bool, typer.Option("--include-removed", help="Also pages the site removed.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Search the archive: Elasticsearch when configured, the embedded index otherwise (same options,
-    same output)."""
+    """Search the archive (Elasticsearch when configured, else the embedded index).
+
+    Both backends take the same options and answer in the same shape (--json).
+    """
     from pipeline.index.search import SearchFilters
     from pipeline.index.service import search
 
