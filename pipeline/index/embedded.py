@@ -332,6 +332,63 @@ class EmbeddedIndex:
                 self._write(rows, outcome)
         return outcome
 
+    def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
+        """Replace the whole contents, and the identity, in ONE transaction.
+
+        In WAL mode readers keep their snapshot, so searches see the old index, complete, until the new
+        one commits. A document SQLite refuses is rejected (savepoints keep the rest); a failure of the
+        file itself (locked, full, damaged) leaves the old index untouched and raises
+        :class:`SearchBackendError`.
+        """
+        outcome = BulkOutcome()
+        conn = self._conn
+        try:
+            with self._transaction():
+                for statement in _split_script(_DROP):
+                    conn.execute(statement)
+                self._create_schema()
+                iterator = iter(documents)
+                while batch := list(islice(iterator, BATCH_SIZE)):
+                    rows: list[_Row] = []
+                    for document in batch:
+                        prepared = _prepare(document)
+                        if isinstance(prepared, Rejection):
+                            outcome.rejected.append(prepared)
+                        else:
+                            rows.append(prepared)
+                    if rows:
+                        self._apply_with_savepoints(rows, outcome)
+        except sqlite3.Error as exc:
+            raise SearchBackendError(f"embedded index {self.path}: rebuild failed, old index kept: {exc}") from exc
+        return outcome
+
+    def _apply_with_savepoints(self, rows: list[_Row], outcome: BulkOutcome) -> None:
+        conn = self._conn
+        conn.execute("SAVEPOINT batch")
+        try:
+            self._apply(rows)
+        except sqlite3.OperationalError:
+            raise  # the file, not the documents
+        except sqlite3.Error:
+            conn.execute("ROLLBACK TO batch")
+            for row in rows:
+                conn.execute("SAVEPOINT one")
+                try:
+                    self._apply([row])
+                except sqlite3.OperationalError:
+                    raise
+                except sqlite3.Error as exc:
+                    conn.execute("ROLLBACK TO one")
+                    outcome.rejected.append(Rejection(row.doc_id, row.revision, None, type(exc).__name__, str(exc)))
+                else:
+                    outcome.acked.append((row.doc_id, row.revision))
+                finally:
+                    conn.execute("RELEASE one")
+        else:
+            outcome.acked.extend((row.doc_id, row.revision) for row in rows)
+        finally:
+            conn.execute("RELEASE batch")
+
     def _write(self, rows: list[_Row], outcome: BulkOutcome) -> None:
         try:
             with self._transaction():

@@ -197,7 +197,7 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     Elasticsearch: a new ``vN+1`` index is filled, its count verified, and the alias swapped in one
     atomic request; the old index is kept unless ``drop_old``. Documents that change while the new
     index is built stay pending and reach it through the alias on the next index run.
-    Embedded: the index file is rebuilt in place.
+    Embedded: the contents are replaced in one transaction (searches see the old index until it commits).
     """
     kind = active_target(settings)
     # A fixed snapshot: documents stored while the rebuild runs are not part of it (and stay pending).
@@ -225,18 +225,10 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
 
     from pipeline.index.embedded import EmbeddedIndex
 
-    outcome = BulkOutcome()
     with EmbeddedIndex(settings.effective_search_db) as embedded:
-        embedded.clear()  # a new identity: the old acknowledgements no longer apply
+        # One transaction: searches see the old index until the new one commits, under a new identity.
+        outcome = embedded.rebuild(documents())
         key = ack_key(kind, embedded)
-        batch: list[Projectable] = []
-        for document in documents():
-            batch.append(document)
-            if len(batch) >= REBUILD_BATCH:
-                outcome.merge(embedded.index_documents(batch))
-                batch = []
-        if batch:
-            outcome.merge(embedded.index_documents(batch))
         count = embedded.count()
     _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
     return ReindexReport(kind, None, str(settings.effective_search_db), count)

@@ -646,3 +646,26 @@ def test_sqlite_failures_become_search_backend_errors_naming_the_query(tmp_path:
 def test_a_negative_limit_is_a_programming_error(index: EmbeddedIndex) -> None:
     with pytest.raises(ValueError, match="limit"):
         search(index, "sanctions", limit=-1)
+
+
+def test_a_rebuild_is_atomic_for_readers_and_renews_the_identity(tmp_path: Path) -> None:
+    path = tmp_path / "search.db"
+    with EmbeddedIndex(path) as writer, EmbeddedIndex(path) as reader:
+        writer.index_documents([Doc(f"old-{n}", f"old sanctions text number {n}") for n in range(600)])
+        old_identity = writer.identity()
+        seen_during: list[int] = []
+
+        def new_documents() -> Iterator[Projectable]:
+            for n in range(700):
+                if n == 650:
+                    # Half-way through the rebuild (past one batch): a search sees the whole old index.
+                    seen_during.append(reader.search(parse("sanctions"), SearchFilters(), 5).total)
+                yield Doc(f"new-{n}", f"new sanctions text number {n}")
+            yield Doc("empty", "")  # rejected, the rest still lands
+
+        outcome = writer.rebuild(new_documents())
+        assert seen_during == [600]
+        assert len(outcome.acked) == 700
+        assert [r.doc_id for r in outcome.rejected] == ["empty"]
+        assert reader.search(parse("sanctions"), SearchFilters(), 5).total == 700
+        assert writer.identity() != old_identity
