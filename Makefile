@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search clean
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox clean
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,7 +50,7 @@ format: install  ## Format and autofix with ruff
 typecheck: install
 	.venv/bin/mypy
 
-bench: bench-extraction bench-cycle bench-search  ## Run the benchmarks (need ../shared/data for extraction)
+bench: bench-extraction bench-cycle bench-search bench-outbox  ## Run the benchmarks (need ../shared/data for extraction)
 
 bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
 	.venv/bin/python benchmarks/extraction.py
@@ -60,6 +60,9 @@ bench-cycle: install  ## A no-change incremental cycle over all fixture sources
 
 bench-search: install  ## Embedded index speed on 100,000 generated documents, and bulk-action building
 	.venv/bin/python benchmarks/search.py --docs 100000
+
+bench-outbox: install  ## The index step end to end: catalog outbox → embedded index → acknowledgements
+	.venv/bin/python benchmarks/outbox.py --docs 100000
 
 clean:  ## Remove the virtualenv, caches and the local data folder
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache data
