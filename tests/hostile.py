@@ -169,3 +169,15 @@ def silent(handler: BaseHTTPRequestHandler) -> None:
     except OSError:
         pass
     handler.close_connection = True
+
+
+def rss(*links: str, date: str = "Fri, 20 Nov 2026 10:00:00 GMT") -> bytes:
+    """A minimal RSS 2.0 feed listing ``links``."""
+    items = "".join(
+        f"<item><title>Item {n}</title><link>{link}</link><pubDate>{date}</pubDate></item>"
+        for n, link in enumerate(links)
+    )
+    return (
+        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
+        f"<link>http://x/</link><description>d</description>{items}</channel></rss>"
+    ).encode()

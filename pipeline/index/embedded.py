@@ -319,17 +319,8 @@ class EmbeddedIndex:
         tried. One transaction per :data:`BATCH_SIZE` documents.
         """
         outcome = BulkOutcome()
-        iterator = iter(documents)
-        while batch := list(islice(iterator, BATCH_SIZE)):
-            rows: list[_Row] = []
-            for document in batch:
-                prepared = _prepare(document)
-                if isinstance(prepared, Rejection):
-                    outcome.rejected.append(prepared)
-                else:
-                    rows.append(prepared)
-            if rows:
-                self._write(rows, outcome)
+        for rows in _row_batches(documents, outcome):
+            self._write(rows, outcome)
         return outcome
 
     def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -341,23 +332,11 @@ class EmbeddedIndex:
         :class:`SearchBackendError`.
         """
         outcome = BulkOutcome()
-        conn = self._conn
         try:
             with self._transaction():
-                for statement in _split_script(_DROP):
-                    conn.execute(statement)
-                self._create_schema()
-                iterator = iter(documents)
-                while batch := list(islice(iterator, BATCH_SIZE)):
-                    rows: list[_Row] = []
-                    for document in batch:
-                        prepared = _prepare(document)
-                        if isinstance(prepared, Rejection):
-                            outcome.rejected.append(prepared)
-                        else:
-                            rows.append(prepared)
-                    if rows:
-                        self._apply_with_savepoints(rows, outcome)
+                self._reset()
+                for rows in _row_batches(documents, outcome):
+                    self._apply_with_savepoints(rows, outcome)
         except sqlite3.Error as exc:
             raise SearchBackendError(f"embedded index {self.path}: rebuild failed, old index kept: {exc}") from exc
         return outcome
@@ -458,9 +437,7 @@ class EmbeddedIndex:
         (each delete would run the FTS trigger)."""
         try:
             with self._transaction():
-                for statement in _split_script(_DROP):
-                    self._conn.execute(statement)
-                self._create_schema()
+                self._reset()
         except sqlite3.Error as exc:
             raise SearchBackendError(f"embedded index {self.path}: clear failed: {exc}") from exc
 
@@ -473,6 +450,12 @@ class EmbeddedIndex:
         if row is None:
             raise SearchBackendError(f"embedded index {self.path} has no identity; rebuild it with `readout reindex`")
         return str(row[0])
+
+    def _reset(self) -> None:
+        """Drop and re-create every table (inside the caller's transaction): empty, with a new identity."""
+        for statement in _split_script(_DROP):
+            self._conn.execute(statement)
+        self._create_schema()
 
     def count(self) -> int:
         """The number of documents in the index (removed ones included: they are hidden at search time)."""
@@ -615,6 +598,21 @@ class EmbeddedIndex:
         sql = f"SELECT term FROM fts_vocab WHERE term IN ({marks})"  # noqa: S608
         found = {row[0] for row in self._conn.execute(sql, candidates)}
         return [candidate for candidate in candidates if candidate in found]
+
+
+def _row_batches(documents: Iterable[Projectable], outcome: BulkOutcome) -> Iterator[list[_Row]]:
+    """Prepared rows in batches of :data:`BATCH_SIZE`; documents that cannot be indexed go to ``outcome``."""
+    iterator = iter(documents)
+    while batch := list(islice(iterator, BATCH_SIZE)):
+        rows: list[_Row] = []
+        for document in batch:
+            prepared = _prepare(document)
+            if isinstance(prepared, Rejection):
+                outcome.rejected.append(prepared)
+            else:
+                rows.append(prepared)
+        if rows:
+            yield rows
 
 
 def _is_corruption(exc: sqlite3.Error) -> bool:

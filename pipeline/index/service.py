@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
@@ -23,7 +23,6 @@ from pipeline.store.catalog import Catalog
 
 if TYPE_CHECKING:
     from pipeline.index.projection import Projectable
-    from pipeline.index.query import Query
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +30,6 @@ ELASTICSEARCH = "elasticsearch"
 EMBEDDED = "embedded"
 #: Documents per batch when rebuilding the embedded index.
 REBUILD_BATCH = 500
-
-
-class Backend(Protocol):
-    """What the index stage needs of a search target."""
-
-    def index_documents(self, documents: list[Projectable]) -> BulkOutcome: ...
-
-    def search(self, query: Query, filters: SearchFilters, limit: int) -> SearchResult: ...
 
 
 @dataclass

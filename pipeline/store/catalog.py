@@ -630,21 +630,6 @@ class Catalog:
                 session.scalars(select(Document).where(Document.doc_id.in_(list(ids))).order_by(Document.doc_id))
             )
 
-    def all_documents(self, *, batch: int = 500) -> Iterator[list[Document]]:
-        """Every document, in doc_id order and batches (for a full reindex)."""
-        last = ""
-        while True:
-            with self.session() as session:
-                rows = list(
-                    session.scalars(
-                        select(Document).where(Document.doc_id > last).order_by(Document.doc_id).limit(batch)
-                    )
-                )
-            if not rows:
-                return
-            yield rows
-            last = rows[-1].doc_id
-
     def run_results(self, run_id: str) -> list[RunSource]:
         with self.session() as session:
             return list(session.scalars(select(RunSource).where(RunSource.run_id == run_id)))

@@ -55,8 +55,9 @@ class World:
             "READOUT_MAX_CRAWL_DELAY": "0",
         }
 
-    def cli(self, *args: str) -> Any:
-        result = runner.invoke(app, list(args), env=self.env())
+    def cli(self, *args: str, **env: str) -> Any:
+        """Run the CLI with this world's settings (plus ``env``), wide enough that tables never fold words."""
+        result = runner.invoke(app, list(args), env=self.env() | {"COLUMNS": "250"} | env)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return result

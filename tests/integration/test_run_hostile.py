@@ -13,7 +13,7 @@ from pipeline.config import load_sources
 from pipeline.ingest import run_cycle
 from pipeline.store.catalog import Catalog
 from tests.conftest import make_settings
-from tests.hostile import Hostile, encoded, gzip_bomb, hostile_server, page, redirect, status, trickle
+from tests.hostile import Hostile, encoded, gzip_bomb, hostile_server, page, redirect, rss, status, trickle
 
 ARTICLE = (
     "<html lang='en'><head><title>Minister meets counterpart</title></head><body><article>"
@@ -23,17 +23,6 @@ ARTICLE = (
     )
     + "</article></body></html>"
 ).encode()
-
-
-def rss(*links: str) -> bytes:
-    items = "".join(
-        f"<item><title>Item {n}</title><link>{link}</link><pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item>"
-        for n, link in enumerate(links)
-    )
-    return (
-        f"<?xml version='1.0'?><rss version='2.0'><channel><title>T</title><link>http://x/</link>"
-        f"<description>d</description>{items}</channel></rss>"
-    ).encode()
 
 
 def source(source_id: str, url: str, method: str = "feed") -> dict[str, object]:

@@ -14,24 +14,13 @@ from pipeline.fetch.client import HttpClient
 from pipeline.ingest import discover_source, plan_items, run_cycle
 from pipeline.store.catalog import Catalog
 from tests.conftest import make_settings
-from tests.hostile import Hostile, hostile_server, page, sequence, status
+from tests.hostile import Hostile, hostile_server, page, rss, sequence, status
 
 
 def article(title: str, words: str = "the ministers discussed trade, climate and security") -> bytes:
     body = "".join(f"<p>{title}: paragraph {n} says {words} at some length.</p>" for n in range(6))
     head = f"<html lang='en'><head><title>{title}</title></head>"
     return f"{head}<body><article><h1>{title}</h1>{body}</article></body></html>".encode()
-
-
-def rss(*links: str, date: str = "Fri, 20 Nov 2026 10:00:00 GMT") -> bytes:
-    items = "".join(
-        f"<item><title>Item {n}</title><link>{link}</link><pubDate>{date}</pubDate></item>"
-        for n, link in enumerate(links)
-    )
-    return (
-        "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>T</title>"
-        f"<link>http://x/</link><description>d</description>{items}</channel></rss>"
-    ).encode()
 
 
 def etagged(body: bytes, etag: str) -> object:

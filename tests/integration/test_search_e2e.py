@@ -9,27 +9,16 @@ from typing import Any
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli import app
 from pipeline.devsite import SiteFarm
 from pipeline.store.catalog import Catalog
 from tests.esstub import running_stub
 from tests.integration.test_run_e2e import EXPECTED, World, fresh_world
 from tests.kibanastub import kibana_stub
 
-runner = CliRunner()
-
-
-def cli(world: World, *args: str, **env: str) -> Any:
-    result = runner.invoke(app, list(args), env=world.env() | {"COLUMNS": "250"} | env)
-    if result.exception and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return result
-
 
 def search_json(world: World, *args: str, **env: str) -> dict[str, Any]:
-    result = cli(world, "search", *args, "--json", **env)
+    result = world.cli("search", *args, "--json", **env)
     assert result.exit_code == 0, result.output
     payload: dict[str, Any] = json.loads(result.stdout)
     return payload
@@ -46,7 +35,7 @@ def catalog_count(world: World) -> int:
 @pytest.fixture(scope="module")
 def indexed(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> World:
     world = fresh_world(farm, tmp_path_factory.mktemp("search"))
-    result = cli(world, "run")
+    result = world.cli("run")
     assert result.exit_code == 0, result.output
     assert "Index:" in result.output
     return world
@@ -83,31 +72,31 @@ def test_elasticsearch_receives_every_document_once_and_survives_being_down(farm
     world = fresh_world(farm, tmp_path)
     with running_stub() as stub:
         es = {"READOUT_ELASTICSEARCH_URL": stub.url}
-        first = cli(world, "run", **es)
+        first = world.cli("run", **es)
         assert first.exit_code == 0, first.output
         documents = catalog_count(world)
         assert documents > 0
         assert len(stub.indices["readout-documents-v1"].docs) == documents
         assert len(stub.indices["readout-runs-v1"].docs) == len(EXPECTED), "one run result per source"
         bulk_calls = len(stub.calls(path="/_bulk"))
-        again = cli(world, "index", **es)
+        again = world.cli("index", **es)
         assert again.exit_code == 0, again.output
         assert len(stub.calls(path="/_bulk")) == bulk_calls, "nothing pending: no bulk request"
     # Elasticsearch is gone: ingest goes on, the index step fails, the documents stay pending.
-    down = cli(world, "index", **es)
+    down = world.cli("index", **es)
     assert down.exit_code == 1
     assert "Index step failed" in down.output
     with running_stub() as fresh:
         # A fresh cluster is a new physical index: nothing is taken as acknowledged there, and a plain
         # index step sends everything again.
-        caught_up = cli(world, "index", READOUT_ELASTICSEARCH_URL=fresh.url)
+        caught_up = world.cli("index", READOUT_ELASTICSEARCH_URL=fresh.url)
         assert caught_up.exit_code == 0, caught_up.output
         assert len(fresh.indices["readout-documents-v1"].docs) == documents
 
 
 def test_a_document_elasticsearch_rejects_is_dead_lettered_and_listed(farm: SiteFarm, tmp_path: Path) -> None:
     world = fresh_world(farm, tmp_path)
-    assert cli(world, "run", "--source", "uk-fcdo", "--no-index").exit_code == 0
+    assert world.cli("run", "--source", "uk-fcdo", "--no-index").exit_code == 0
     catalog = Catalog.open(world.settings().effective_catalog_url)
     try:
         victim = next(iter(catalog.documents())).doc_id
@@ -115,13 +104,13 @@ def test_a_document_elasticsearch_rejects_is_dead_lettered_and_listed(farm: Site
         catalog.close()
     with running_stub() as stub:
         stub.reject_ids = {victim}
-        result = cli(world, "index", READOUT_ELASTICSEARCH_URL=stub.url)
+        result = world.cli("index", READOUT_ELASTICSEARCH_URL=stub.url)
         assert result.exit_code == 0, result.output
         assert "1 rejected" in result.output
-        failures = cli(world, "failures", READOUT_ELASTICSEARCH_URL=stub.url)
+        failures = world.cli("failures", READOUT_ELASTICSEARCH_URL=stub.url)
         assert "rejected by the search index" in failures.output
         assert "mapper_parsing_exception" in failures.output
-        again = cli(world, "index", READOUT_ELASTICSEARCH_URL=stub.url)
+        again = world.cli("index", READOUT_ELASTICSEARCH_URL=stub.url)
         assert "1 rejected" not in again.output, "a dead-lettered revision is not sent again"
 
 
@@ -129,8 +118,8 @@ def test_reindex_swaps_the_alias_to_a_new_version(farm: SiteFarm, tmp_path: Path
     world = fresh_world(farm, tmp_path)
     with running_stub() as stub:
         es = {"READOUT_ELASTICSEARCH_URL": stub.url}
-        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
-        result = cli(world, "reindex", **es)
+        assert world.cli("run", "--source", "uk-fcdo", **es).exit_code == 0
+        result = world.cli("reindex", **es)
         assert result.exit_code == 0, result.output
         assert "readout-documents-v2" in result.output
         assert set(stub.aliases["readout-documents"]) == {"readout-documents-v2"}
@@ -145,7 +134,7 @@ def test_both_backends_answer_in_the_same_json_shape(indexed: World, farm: SiteF
     world = fresh_world(farm, tmp_path)
     with running_stub() as stub:
         es = {"READOUT_ELASTICSEARCH_URL": stub.url}
-        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
+        assert world.cli("run", "--source", "uk-fcdo", **es).exit_code == 0
         # Elasticsearch makes new documents searchable at its next refresh (every second by default).
         httpx.post(f"{stub.url}/readout-documents/_refresh", timeout=5).raise_for_status()
         elastic = search_json(world, "sanctions", **es)
@@ -159,7 +148,7 @@ def test_both_backends_answer_in_the_same_json_shape(indexed: World, farm: SiteF
 
 def test_kibana_setup_imports_the_saved_objects(indexed: World) -> None:
     with kibana_stub() as kibana:
-        result = cli(indexed, "kibana-setup", READOUT_KIBANA_URL=kibana.url, READOUT_KIBANA_API_KEY="secret-key")
+        result = indexed.cli("kibana-setup", READOUT_KIBANA_URL=kibana.url, READOUT_KIBANA_API_KEY="secret-key")
         assert result.exit_code == 0, result.output
         assert "saved object(s) imported" in result.output
         [request] = kibana.imports()
@@ -169,11 +158,11 @@ def test_kibana_setup_imports_the_saved_objects(indexed: World) -> None:
 
 def test_a_lost_embedded_index_is_refilled_by_the_next_index_step(farm: SiteFarm, tmp_path: Path) -> None:
     world = fresh_world(farm, tmp_path)
-    assert cli(world, "run", "--source", "uk-fcdo").exit_code == 0
+    assert world.cli("run", "--source", "uk-fcdo").exit_code == 0
     before = search_json(world)["total"]
     assert before == catalog_count(world)
     world.settings().effective_search_db.unlink()
-    result = cli(world, "index")
+    result = world.cli("index")
     assert result.exit_code == 0, result.output
     assert search_json(world)["total"] == before
 
@@ -201,8 +190,8 @@ def test_brackets_in_a_document_do_not_break_the_terminal_output(tmp_path: Path)
         )
         world = World(SiteFarm(root=tmp_path), sources, tmp_path / "data")
         env = {"READOUT_ALLOW_PRIVATE_HOSTS": "localhost"}
-        assert cli(world, "run", **env).exit_code == 0
-    result = cli(world, "search", "sanctions")
+        assert world.cli("run", **env).exit_code == 0
+    result = world.cli("search", "sanctions")
     assert result.exit_code == 0, result.output
     assert "Minister [sic] speaks ] on sanctions" in result.output
     assert "[/]" in result.output
@@ -210,11 +199,11 @@ def test_brackets_in_a_document_do_not_break_the_terminal_output(tmp_path: Path)
 
 def test_a_damaged_embedded_index_fails_the_step_without_dead_letters(farm: SiteFarm, tmp_path: Path) -> None:
     world = fresh_world(farm, tmp_path)
-    assert cli(world, "run", "--source", "uk-fcdo", "--no-index").exit_code == 0
+    assert world.cli("run", "--source", "uk-fcdo", "--no-index").exit_code == 0
     search_db = world.settings().effective_search_db
     search_db.parent.mkdir(parents=True, exist_ok=True)
     search_db.write_bytes(b"this is not an SQLite file" * 100)
-    result = cli(world, "index")
+    result = world.cli("index")
     assert result.exit_code == 1
     assert "Index step failed" in result.output
     assert str(search_db) in " ".join(result.output.split())
@@ -229,16 +218,16 @@ def test_an_interrupted_run_results_bulk_leaves_them_pending(farm: SiteFarm, tmp
     world = fresh_world(farm, tmp_path)
     with running_stub() as stub:
         es = {"READOUT_ELASTICSEARCH_URL": stub.url}
-        assert cli(world, "run", "--source", "uk-fcdo", **es).exit_code == 0
+        assert world.cli("run", "--source", "uk-fcdo", **es).exit_code == 0
         runs_before = len(stub.indices["readout-runs-v1"].docs)
         # A second run with nothing new: only its run result is waiting for the runs index.
-        assert cli(world, "run", "--source", "uk-fcdo", "--no-index", **es).exit_code == 0
+        assert world.cli("run", "--source", "uk-fcdo", "--no-index", **es).exit_code == 0
         stub.fail("PUT", r"/_bulk", 500, times=20)
         stub.fail("POST", r"/_bulk", 500, times=20)
-        failed = cli(world, "index", **es)
+        failed = world.cli("index", **es)
         assert failed.exit_code == 1, failed.output
         assert "run results" in failed.output
         stub.faults.clear()
-        caught_up = cli(world, "index", **es)
+        caught_up = world.cli("index", **es)
         assert caught_up.exit_code == 0, caught_up.output
         assert len(stub.indices["readout-runs-v1"].docs) == runs_before + 1
