@@ -13,7 +13,8 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox clean
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow clean \
+	up down logs smoke urls airflow
 
 help:  ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -50,7 +51,7 @@ format: install  ## Format and autofix with ruff
 typecheck: install
 	.venv/bin/mypy
 
-bench: bench-extraction bench-cycle bench-search bench-outbox  ## Run the benchmarks (need ../shared/data for extraction)
+bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow  ## Run the benchmarks (need ../shared/data for extraction)
 
 bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
 	.venv/bin/python benchmarks/extraction.py
@@ -64,5 +65,51 @@ bench-search: install  ## Embedded index speed on 100,000 generated documents, a
 bench-outbox: install  ## The index step end to end: catalog outbox → embedded index → acknowledgements
 	.venv/bin/python benchmarks/outbox.py --docs 100000
 
+bench-airflow: install  ## Event trigger vs 15-minute cron latency, and a no-change DAG run next to `readout run`
+	.venv/bin/python benchmarks/airflow_runs.py
+
 clean:  ## Remove the virtualenv, caches and the local data folder
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache data
+
+# --- The Docker stack (docs/deploy.md): Airflow, PostgreSQL, Elasticsearch, Kibana ---------------------------
+
+COMPOSE ?= docker compose
+
+.env:
+	sh docker/make-env.sh .env.example .env
+
+up: .env  ## Start the Docker stack and wait until every service is healthy (creates .env with random secrets)
+	$(COMPOSE) up -d --build --wait
+	@$(MAKE) --no-print-directory urls
+
+down:  ## Stop the Docker stack (the data volumes are kept; `docker compose down -v` deletes them)
+	$(COMPOSE) --profile celery down
+
+logs:  ## Follow the Docker stack's logs (SERVICE=airflow-scheduler for one service)
+	$(COMPOSE) --profile celery logs --follow --tail=100 $(SERVICE)
+
+smoke: .env  ## The stack end to end with Docker: one ingest DAG run, documents in Elasticsearch, Kibana data view
+	bash docker/smoke.sh
+
+urls:
+	@set -a; . ./.env; set +a; \
+	echo "Airflow        $${AIRFLOW_PUBLIC_URL:-http://localhost:8080}  (user $${AIRFLOW_ADMIN_USERNAME:-admin}, password AIRFLOW_ADMIN_PASSWORD in .env)"; \
+	echo "Kibana         $${KIBANA_PUBLIC_URL:-http://localhost:5601}  (user elastic, password ELASTIC_PASSWORD in .env)"; \
+	echo "Elasticsearch  https://localhost:$${ES_PORT:-9200}  (TLS, the stack's own CA: see docs/deploy.md)"
+
+# Airflow on this machine without Docker: SQLite metadata in .airflow/, the repository's DAGs and plugins, and
+# the pipeline's embedded defaults (SQLite catalog and search index in ./data).
+AIRFLOW_LOCAL := AIRFLOW_HOME=$(CURDIR)/.airflow \
+	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
+	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
+	AIRFLOW__CORE__LOAD_EXAMPLES=False \
+	READOUT_SOURCES=$(CURDIR)/config/sources.yaml \
+	READOUT_TOPICS=$(CURDIR)/config/topics.yaml \
+	READOUT_DATA_DIR=$(CURDIR)/data
+
+airflow: install  ## Airflow standalone without Docker (SQLite in .airflow/, UI on http://localhost:8080)
+	mkdir -p .airflow
+	$(AIRFLOW_LOCAL) .venv/bin/airflow db migrate
+	$(AIRFLOW_LOCAL) .venv/bin/readout airflow-pools --output .airflow/pools.json
+	$(AIRFLOW_LOCAL) .venv/bin/airflow pools import .airflow/pools.json
+	$(AIRFLOW_LOCAL) .venv/bin/airflow standalone

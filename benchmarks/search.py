@@ -91,6 +91,7 @@ class BenchDocument:
     extractor_version: str = "bench"
     warc_file: str | None = None
     warc_offset: int | None = None
+    run_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -781,6 +781,26 @@ def kibana_setup(
     console.print(f"Kibana: {report.success_count} saved object(s) imported into {redact_url(settings.kibana_url)}.")
 
 
+@app.command("airflow-pools")
+def airflow_pools(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Write the Airflow pools (one slot per source host) as JSON for `airflow pools import FILE`."""
+    from pipeline.tasks import pools_spec
+
+    settings = _options.settings()
+    loaded = _load(settings, None)
+    text = json.dumps(pools_spec(loaded.sources), indent=2, sort_keys=True) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, "utf-8")
+    err.print(f"{len(json.loads(text))} pool(s) written to {output}; load them with `airflow pools import {output}`.")
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 

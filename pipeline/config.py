@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="READOUT_", env_file=".env", extra="ignore")
 
     sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
+    topics: Path = Field(default=Path("config/topics.yaml"), description="Path of the topics file.")
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the catalog; default: SQLite file in the data dir."
@@ -240,6 +241,17 @@ class ExtractRules(_Strict):
         return Discovery._date_regex(value)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Watch(_Strict):
+    """Near-real-time mode: the Airflow triggerer polls one URL and starts a run when it changes."""
+
+    url: str | None = Field(default=None, description="URL to poll; default: the first discovery URL.")
+    interval: float = Field(default=60.0, ge=15, le=3600, description="Seconds between conditional GETs.")
+
+
 class Source(_Strict):
     """One configured source: a ministry's briefings or a news outlet."""
 
@@ -256,6 +268,10 @@ class Source(_Strict):
     min_delay: float | None = Field(default=None, ge=0, description="Seconds between requests to its hosts.")
     discovery: Discovery
     extract: ExtractRules = Field(default_factory=ExtractRules)
+    watch: Watch | None = Field(default=None, description="Start runs when the feed changes (Airflow).")
+    briefing_days: list[Weekday] = Field(
+        default_factory=list, description="Days (in the source's time zone) it always publishes; for health."
+    )
 
     @field_validator("id")
     @classmethod
@@ -297,6 +313,13 @@ class Source(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def watch_url(self) -> str | None:
+        """The URL the event trigger polls, or None when the source is not watched."""
+        if self.watch is None:
+            return None
+        return self.watch.url or self.discovery.urls[0]
 
 
 class SourcesFile(_Strict):

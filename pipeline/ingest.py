@@ -219,7 +219,7 @@ def discover_source(
             outcome.items.extend(parsed.items)
             for next_url in _follow(source, parsed, depth, mode=mode, since=since):
                 pending.append((next_url, depth + 1, url if discovery.method == "sitemap" else None))
-    outcome.items = _dedupe(outcome.items)
+    outcome.items = dedupe_items(outcome.items)
     return outcome
 
 
@@ -260,7 +260,8 @@ def local_day(moment: datetime, source: Source) -> date:
     return moment.astimezone(source.tz).date()
 
 
-def _dedupe(items: list[DiscoveredItem]) -> list[DiscoveredItem]:
+def dedupe_items(items: list[DiscoveredItem]) -> list[DiscoveredItem]:
+    """The items with repeated URLs (by canonical form) dropped, first one kept."""
     seen: set[str] = set()
     unique: list[DiscoveredItem] = []
     for item in items:
@@ -398,7 +399,7 @@ def apply_result(catalog: Catalog, source: Source, result: ItemResult, *, run_id
         catalog.touch_document(item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at)
         status = "not_modified"
     elif result.status == "removed":
-        catalog.mark_removed(item.url, datetime.now(UTC))
+        catalog.mark_removed(item.url, datetime.now(UTC), run_id=run_id)
         status = "removed"
     elif result.status == "failed" or result.document is None or result.response is None:
         error = result.error or InternalError("no document and no error")
@@ -415,6 +416,7 @@ def apply_result(catalog: Catalog, source: Source, result: ItemResult, *, run_id
             extracted=result.document,
             archive=result.archive,
             listed_updated_at=item.updated_at,
+            run_id=run_id,
         )
     catalog.settle(source.id, item.url)
     return status
@@ -440,7 +442,7 @@ class _Context:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     """What a worker needs from the catalog, read before it starts (workers never touch the catalog)."""
 
     known: dict[str, KnownItem]
@@ -458,11 +460,12 @@ def run_cycle(
     since: date | None = None,
     until: date | None = None,
     observer: RunObserver | None = None,
+    run_id: str | None = None,
 ) -> RunReport:
     """Run one cycle (or a backfill between ``since`` and ``until``, inclusive days) over ``sources``.
 
     Whatever one source or item does, the run completes, every outcome is counted and recorded, and
-    the run's row is closed.
+    the run's row is closed. ``run_id`` reuses a catalog run (an Airflow task retried).
     """
     catalog.close_stale_runs(STALE_RUN_AFTER)
     params: dict[str, Any] = {"sources": [s.id for s in sources]}
@@ -470,7 +473,7 @@ def run_cycle(
         params["since"] = since.isoformat()
     if until:
         params["until"] = until.isoformat()
-    run_id = catalog.start_run(mode, params)
+    run_id = catalog.start_run(mode, params, run_id=run_id)
     report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
     try:
@@ -508,7 +511,7 @@ def _run(
     outcomes: dict[str, DiscoveryOutcome] = {}
     with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
         ctx = _Context(settings, client, report.run_id, report.started_at, report.mode, since, until)
-        prepared = {source.id: _prepare(catalog, source, report.mode) for source in sources}
+        prepared = {source.id: prepare_source(catalog, source, report.mode) for source in sources}
         with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
             for source in sources:
                 pool.submit(_work, source, ctx, prepared[source.id], events)
@@ -541,7 +544,7 @@ def _handle(
     run_id = report.run_id
     if kind == "discovered":
         outcomes[source.id] = payload
-        _on_discovered(catalog, source, source_report, payload, run_id)
+        record_discovery(catalog, source, source_report, payload, run_id)
     elif kind == "planned":
         plan: Plan = payload
         source_report.counts.skipped += plan.skipped
@@ -556,7 +559,7 @@ def _handle(
         if observer:
             observer.source_planned(source.id, len(plan.fetch))
     elif kind == "item":
-        status = _on_item(catalog, source, source_report, payload, run_id)
+        status = record_item(catalog, source, source_report, payload, run_id)
         if observer:
             observer.item_done(source.id, status)
     elif kind == "crashed":
@@ -604,12 +607,13 @@ def _record_quietly(catalog: Catalog, run_id: str, source_id: str, stage: str, e
         log.exception("[%s] could not record the failure either", source_id)
 
 
-def _prepare(catalog: Catalog, source: Source, mode: Mode) -> _Prepared:
+def prepare_source(catalog: Catalog, source: Source, mode: Mode) -> Prepared:
+    """What discovery and planning need from the catalog for one source, read in one go."""
     validators = catalog.validators(source.discovery.urls) if mode == "incremental" else {}
     children = catalog.sitemap_children(source.discovery.urls) if source.discovery.method == "sitemap" else {}
     if children and mode == "incremental":
         validators |= catalog.validators([child for urls in children.values() for child in urls])
-    return _Prepared(
+    return Prepared(
         known=catalog.known_items(source.id),
         frontier=catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER),
         validators=validators,
@@ -617,7 +621,7 @@ def _prepare(catalog: Catalog, source: Source, mode: Mode) -> _Prepared:
     )
 
 
-def _work(source: Source, ctx: _Context, prepared: _Prepared, events: queue.Queue[tuple[str, str, Any]]) -> None:
+def _work(source: Source, ctx: _Context, prepared: Prepared, events: queue.Queue[tuple[str, str, Any]]) -> None:
     started = time.monotonic()
     try:
         root = ctx.settings.effective_archive_url
@@ -633,7 +637,7 @@ def _work(source: Source, ctx: _Context, prepared: _Prepared, events: queue.Queu
             )
             events.put(("discovered", source.id, outcome))
             # The frontier's pending items come after this run's discoveries: a 304 cannot hide them.
-            candidates = _dedupe(outcome.items + prepared.frontier.pending)
+            candidates = dedupe_items(outcome.items + prepared.frontier.pending)
             plan = plan_items(
                 candidates,
                 source=source,
@@ -652,9 +656,10 @@ def _work(source: Source, ctx: _Context, prepared: _Prepared, events: queue.Queu
         events.put(("done", source.id, time.monotonic() - started))
 
 
-def _on_discovered(
+def record_discovery(
     catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str
 ) -> None:
+    """Count what discovery read into ``report`` and record its failures in the catalog."""
     report.reached = outcome.reached
     unchanged = sum(1 for response in outcome.responses if response.not_modified)
     log.info(
@@ -677,7 +682,8 @@ def _on_discovered(
         )
 
 
-def _on_item(catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str) -> ItemStatus:
+def record_item(catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str) -> ItemStatus:
+    """Write one item's outcome to the catalog and count it into ``report``."""
     counts = report.counts
     if result.response is not None and not result.response.not_modified:
         counts.fetched += 1

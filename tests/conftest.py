@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures"
 DEFAULT_SOURCES = REPO / "config" / "sources.yaml"
 POSTGRES_URL = os.environ.get("READOUT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+# Airflow reads its home and configuration on first import: point every test at a throwaway home (never a
+# developer's own), with the repository's DAGs and plugins, before anything imports it.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="readout-airflow-home-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
+os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
+os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 
 
 @pytest.fixture(scope="session")
@@ -89,3 +98,11 @@ def catalog(catalog_url: str) -> Iterator[Catalog]:
     opened = Catalog.open(catalog_url)
     yield opened
     opened.close()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """An initialised Airflow metadata database (SQLite in the throwaway AIRFLOW_HOME)."""
+    from airflow.utils import db
+
+    db.initdb()

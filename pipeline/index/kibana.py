@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
 
@@ -43,6 +44,14 @@ API_VERSION = "2023-10-31"
 
 #: The pseudo-field Lens uses for "count of records": not a mapping field.
 LENS_RECORDS = "___records___"
+
+#: The id of the documents' data view in ``config/kibana/10-data-views.ndjson`` (ids do not follow the prefix).
+DOCUMENTS_DATA_VIEW = "readout-documents"
+
+#: Where a Discover link's time range starts: no document can be older than the sources' earliest
+#: plausible date (``Source.earliest`` defaults to 1990-01-01), and a backfill's documents may be
+#: decades old, so a relative range such as ``now-30d`` would hide them.
+DISCOVER_FROM = "1990-01-01T00:00:00.000Z"
 
 #: The Lens datasource key (``formBased``; ``indexpattern`` before Kibana 8.6, still read for old exports).
 _LENS_DATASOURCES = ("formBased", "indexpattern")
@@ -379,6 +388,74 @@ def _failure(entry: Mapping[str, Any]) -> ImportFailure:
         error_type=error_type,
         message=message,
     )
+
+
+# --- links into Discover ----------------------------------------------------------------------------
+
+
+def discover_url(
+    kibana_url: str,
+    *,
+    run_id: str,
+    data_view_id: str = DOCUMENTS_DATA_VIEW,
+    time_from: str = DISCOVER_FROM,
+    time_to: str = "now",
+) -> str:
+    """A Kibana Discover URL showing the documents written by one run (KQL ``run_id:"<run_id>"``).
+
+    The state is in the URL fragment, rison-encoded, as Kibana 8.11+ and 9 write it: ``_g`` holds the
+    global state (time range, no pinned filters) and ``_a`` the app state (``dataSource`` naming the
+    data view, and the query). ``kibana_url`` is the base URL, with any base path or space
+    (``https://kibana.example.org/s/analysts``).
+    """
+    global_state = {
+        "filters": [],
+        "refreshInterval": {"pause": True, "value": 0},
+        "time": {"from": time_from, "to": time_to},
+    }
+    app_state = {
+        "dataSource": {"dataViewId": data_view_id, "type": "dataView"},
+        "filters": [],
+        "query": {"language": "kuery", "query": f'run_id:"{_kql_escape(run_id)}"'},
+    }
+    return (
+        f"{kibana_url.rstrip('/')}/app/discover#/"
+        f"?_g={quote(rison(global_state), safe=_RISON_SAFE)}&_a={quote(rison(app_state), safe=_RISON_SAFE)}"
+    )
+
+
+#: Characters left as they are in a rison value inside the URL fragment (as Kibana itself leaves them).
+_RISON_SAFE = "!'()*,:@$/-_.~"
+#: Rison's unquoted identifiers: no reserved character anywhere, and no digit or '-' first.
+_RISON_ID = re.compile(r"^[^-0-9 '!:(),*@$][^ '!:(),*@$]*$")
+
+
+def rison(value: Any) -> str:
+    """``value`` (JSON-like: dict, list, str, int, float, bool, None) encoded as rison, the notation Kibana
+    keeps its URL state in (https://github.com/Nanonid/rison)."""
+    if value is None:
+        return "!n"
+    if value is True:
+        return "!t"
+    if value is False:
+        return "!f"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        if _RISON_ID.match(value):
+            return value
+        return "'" + value.replace("!", "!!").replace("'", "!'") + "'"
+    if isinstance(value, Mapping):
+        # Sorted keys, as rison's reference encoder writes them.
+        return "(" + ",".join(f"{rison(str(key))}:{rison(item)}" for key, item in sorted(value.items())) + ")"
+    if isinstance(value, list | tuple):
+        return "!(" + ",".join(rison(item) for item in value) + ")"
+    raise TypeError(f"cannot rison-encode {type(value).__name__}")
+
+
+def _kql_escape(value: str) -> str:
+    """``value`` for a double-quoted KQL string: backslash and double quote escaped."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
 # --- the fields the objects use ---------------------------------------------------------------------

@@ -55,6 +55,7 @@ class Projectable(Protocol):
     extractor_version: str
     warc_file: str | None
     warc_offset: int | None
+    run_id: str | None
 
 
 def project_document(document: Projectable) -> dict[str, Any]:
@@ -86,6 +87,7 @@ def project_document(document: Projectable) -> dict[str, Any]:
         "duplicate_of": document.duplicate_of,
         "date_source": document.date_source,
         "extractor_version": document.extractor_version,
+        "run_id": document.run_id,
         "archive": {"file": document.warc_file, "offset": document.warc_offset} if document.warc_file else None,
     }
     if language in ANALYZED_LANGUAGES:

@@ -268,8 +268,10 @@ class Catalog:
         extracted: ExtractedDocument,
         archive: ArchiveRef | None,
         listed_updated_at: datetime | None,
+        run_id: str | None = None,
     ) -> StoreOutcome:
-        """Insert or update a document; a changed content hash writes a new version."""
+        """Insert or update a document; a changed content hash writes a new version. ``run_id`` is
+        recorded on the document when this call changes it."""
         digest = content_hash(extracted.title, extracted.text)
         identifier = doc_id(item_url)
         with self.session() as session, session.begin():
@@ -304,6 +306,7 @@ class Catalog:
                     http_etag=_fit(response.header("etag"), 512),
                     http_last_modified=_fit(response.header("last-modified"), 64),
                     listed_updated_at=listed_updated_at,
+                    run_id=run_id,
                     topics=[],
                     topic_scores={},
                     countries=[],
@@ -318,6 +321,7 @@ class Catalog:
                 if existing.removed_at is not None:
                     existing.removed_at = None  # it came back
                     existing.revision += 1
+                    existing.run_id = run_id or existing.run_id
                 existing.http_etag = _fit(response.header("etag"), 512)
                 existing.http_last_modified = _fit(response.header("last-modified"), 64)
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
@@ -329,6 +333,7 @@ class Catalog:
                     existing.content_hash = digest
                     existing.version += 1
                     existing.revision += 1
+                    existing.run_id = run_id or existing.run_id
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
@@ -342,7 +347,7 @@ class Catalog:
                 document.fetched_at = fetched_at
                 document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
 
-    def mark_removed(self, item_url: str, when: datetime) -> bool:
+    def mark_removed(self, item_url: str, when: datetime, *, run_id: str | None = None) -> bool:
         """Record that a page is gone (404/410 or a "deleted" page). Never deletes. True if it was known."""
         with self.session() as session, session.begin():
             document = session.get(Document, doc_id(item_url))
@@ -351,6 +356,7 @@ class Catalog:
             if document.removed_at is None:
                 document.removed_at = when
                 document.revision += 1
+                document.run_id = run_id or document.run_id
             return True
 
     def record_failure(
@@ -481,11 +487,24 @@ class Catalog:
 
     # --- runs and source state ---------------------------------------------------------------------
 
-    def start_run(self, mode: str, params: dict[str, Any]) -> str:
-        run_id = str(uuid.uuid4())
+    def start_run(self, mode: str, params: dict[str, Any], *, run_id: str | None = None) -> str:
+        """Open a run. Given an existing ``run_id`` (an Airflow DAG run retried), reopen that run instead."""
+        run_id = run_id or str(uuid.uuid4())
         with self.session() as session, session.begin():
-            session.add(Run(run_id=run_id, mode=mode, started_at=datetime.now(UTC), status="running", params=params))
+            run = session.get(Run, run_id)
+            if run is None:
+                session.add(
+                    Run(run_id=run_id, mode=mode, started_at=datetime.now(UTC), status="running", params=params)
+                )
+            else:
+                run.status, run.finished_at = "running", None
         return run_id
+
+    def run_status(self, run_id: str) -> str | None:
+        """A run's status, or None when there is no such run."""
+        with self.session() as session:
+            run = session.get(Run, run_id)
+            return run.status if run is not None else None
 
     def close_stale_runs(self, older_than: timedelta) -> int:
         """Mark runs still "running" after ``older_than`` as interrupted (their process died)."""
@@ -506,14 +525,29 @@ class Catalog:
                 run.finished_at = datetime.now(UTC)
 
     def save_source_result(
-        self, run_id: str, source_id: str, status: str, counts: dict[str, int], error: str | None, seconds: float
+        self,
+        run_id: str,
+        source_id: str,
+        status: str,
+        counts: dict[str, int],
+        error: str | None,
+        seconds: float,
+        *,
+        update_state: bool = True,
     ) -> None:
-        """Write the run's counts for a source and update the source's state."""
+        """Write the run's counts for a source and, for runs that polled it, update the source's state.
+
+        Health checks and catalog-only work (re-extract, re-tag) say nothing about whether the source can
+        be reached, so their results leave the source's state alone (``update_state=False`` or a
+        ``health`` run)."""
         now = datetime.now(UTC)
         with self.session() as session, session.begin():
             session.merge(
                 RunSource(run_id=run_id, source_id=source_id, status=status, error=error, seconds=seconds, **counts)
             )
+            run = session.get(Run, run_id)
+            if not update_state or (run is not None and run.mode == "health"):
+                return
             state = session.get(SourceState, source_id) or SourceState(source_id=source_id, consecutive_failures=0)
             state.last_poll_at = now
             state.last_status = status
@@ -623,6 +657,28 @@ class Catalog:
         """Every document id, sorted: a fixed snapshot to rebuild an index from."""
         with self.session() as session:
             return list(session.scalars(select(Document.doc_id).order_by(Document.doc_id)))
+
+    def set_tags(
+        self,
+        identifier: str,
+        *,
+        topics: Sequence[str],
+        topic_scores: dict[str, float],
+        countries: Sequence[str],
+        run_id: str | None = None,
+    ) -> bool:
+        """Replace a document's tags; True (and a new revision for the search index) when they changed."""
+        with self.session() as session, session.begin():
+            document = session.get(Document, identifier)
+            if document is None:
+                return False
+            new = (sorted(topics), dict(topic_scores), sorted(countries))
+            if (sorted(document.topics), dict(document.topic_scores), sorted(document.countries)) == new:
+                return False
+            document.topics, document.topic_scores, document.countries = list(new[0]), new[1], list(new[2])
+            document.revision += 1
+            document.run_id = run_id or document.run_id
+            return True
 
     def documents_by_ids(self, ids: Sequence[str]) -> list[Document]:
         with self.session() as session:

@@ -126,6 +126,8 @@ class Document(Base):
     http_last_modified: Mapped[str | None] = mapped_column(String(64))
     #: What the listing last said of the item's update time; a later one triggers a re-fetch.
     listed_updated_at: Mapped[datetime | None]
+    #: The run that last changed it (new, updated, removed, back): "Open in Kibana" filters on it.
+    run_id: Mapped[str | None] = mapped_column(String(36))
 
     __table_args__ = (
         Index("ix_documents_source_published", "source_id", "published_at"),

@@ -77,6 +77,7 @@ class Doc:
     extractor_version: str = "trafilatura-2.0"
     warc_file: str | None = "readout-0001.warc.gz"
     warc_offset: int | None = 1024
+    run_id: str | None = "3f0b1c7e-9a51-5d55-8f0c-6a0d2b1e7c3e"
 
 
 @pytest.fixture

@@ -67,6 +67,7 @@ class Doc:
     extractor_version: str = "test"
     warc_file: str | None = None
     warc_offset: int | None = None
+    run_id: str | None = None
 
     def __post_init__(self) -> None:
         self.url = self.url or f"https://example.org/{self.doc_id}"

@@ -70,6 +70,7 @@ class FakeDocument:
     extractor_version: str = "trafilatura-2.0.0+readout-0.1.0"
     warc_file: str | None = "2021/04/26/readout-0001.warc.gz"
     warc_offset: int | None = 123_456_789_012
+    run_id: str | None = "3f0b1c7e-9a51-5d55-8f0c-6a0d2b1e7c3e"
 
 
 LANGUAGES = [*ANALYZED_LANGUAGES, "hi", None]
@@ -96,6 +97,7 @@ def test_a_naive_and_a_sparse_document_fit_too(properties: dict[str, Any]) -> No
         date_source=None,
         warc_file=None,
         warc_offset=None,
+        run_id=None,
         authors=[],
         topics=[],
         countries=[],
