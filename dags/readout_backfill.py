@@ -45,13 +45,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "readout",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=12),
-    },
+    default_args=tasks.default_args(timeout=timedelta(hours=12)),
     tags=["readout", "backfill"],
     params={
         "sources": Param(

@@ -31,14 +31,7 @@ from readout_airflow.trigger import FeedChangeTrigger
 from pipeline import tasks
 from pipeline.config import Settings, Source, validate_source_entries
 
-DEFAULT_ARGS: dict[str, Any] = {
-    "owner": "readout",
-    "retries": 3,
-    "retry_delay": timedelta(minutes=1),
-    "retry_exponential_backoff": True,
-    "max_retry_delay": timedelta(minutes=30),
-    "execution_timeout": timedelta(minutes=45),
-}
+DEFAULT_ARGS = tasks.default_args(timeout=timedelta(minutes=45), retries=3, retry_delay=timedelta(minutes=1))
 
 
 class RefusedSource(DAG):

@@ -29,13 +29,7 @@ with DAG(
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "readout",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=2),
-        "retry_exponential_backoff": True,
-        "execution_timeout": timedelta(hours=6),
-    },
+    default_args=tasks.default_args(timeout=timedelta(hours=6)),
     tags=["readout", "index"],
     params={"drop_old": Param(False, type="boolean", title="Delete the previous index version")},
 ) as dag:

@@ -547,15 +547,7 @@ def _handle(
         record_discovery(catalog, source, source_report, payload, run_id)
     elif kind == "planned":
         plan: Plan = payload
-        source_report.counts.skipped += plan.skipped
-        catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
-        log.info(
-            "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
-            source.id,
-            len(plan.fetch),
-            len(plan.deferred),
-            plan.skipped,
-        )
+        record_plan(catalog, source, source_report, plan)
         if observer:
             observer.source_planned(source.id, len(plan.fetch))
     elif kind == "item":
@@ -636,16 +628,8 @@ def _work(source: Source, ctx: _Context, prepared: Prepared, events: queue.Queue
                 since=ctx.since,
             )
             events.put(("discovered", source.id, outcome))
-            # The frontier's pending items come after this run's discoveries: a 304 cannot hide them.
-            candidates = dedupe_items(outcome.items + prepared.frontier.pending)
-            plan = plan_items(
-                candidates,
-                source=source,
-                known=prepared.known,
-                given_up=prepared.frontier.given_up,
-                since=ctx.since,
-                until=ctx.until,
-                limit=ctx.settings.max_items_per_source,
+            plan = plan_source(
+                source, outcome, prepared, since=ctx.since, until=ctx.until, limit=ctx.settings.max_items_per_source
             )
             events.put(("planned", source.id, plan))
             for item, seen in plan.fetch:
@@ -654,6 +638,35 @@ def _work(source: Source, ctx: _Context, prepared: Prepared, events: queue.Queue
         events.put(("crashed", source.id, exc))
     finally:
         events.put(("done", source.id, time.monotonic() - started))
+
+
+def plan_source(
+    source: Source, outcome: DiscoveryOutcome, prepared: Prepared, *, since: date | None, until: date | None, limit: int
+) -> Plan:
+    """:func:`plan_items` over what discovery found and what the frontier still holds."""
+    # The frontier's pending items come after this run's discoveries: a 304 cannot hide them.
+    return plan_items(
+        dedupe_items(outcome.items + prepared.frontier.pending),
+        source=source,
+        known=prepared.known,
+        given_up=prepared.frontier.given_up,
+        since=since,
+        until=until,
+        limit=limit,
+    )
+
+
+def record_plan(catalog: Catalog, source: Source, report: SourceReport, plan: Plan) -> None:
+    """Put every planned item into the frontier (so no later failure loses it) and count the skipped."""
+    report.counts.skipped += plan.skipped
+    catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
+    log.info(
+        "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
+        source.id,
+        len(plan.fetch),
+        len(plan.deferred),
+        plan.skipped,
+    )
 
 
 def record_discovery(

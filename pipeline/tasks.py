@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pipeline.archive import WarcFile, read_response, warc_path
 from pipeline.config import Settings, Source, validate_source_entries
-from pipeline.errors import ArchiveError, ConfigError, ExtractionError, SearchBackendError
+from pipeline.errors import ArchiveError, ConfigError, ExtractionError
 from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest import (
@@ -27,14 +27,15 @@ from pipeline.ingest import (
     Counts,
     Mode,
     SourceReport,
-    dedupe_items,
     discover_source,
     fetch_item,
     local_day,
     plan_items,
+    plan_source,
     prepare_source,
     record_discovery,
     record_item,
+    record_plan,
     run_cycle,
 )
 from pipeline.models import ArchiveRef, DiscoveredItem, FetchedResponse
@@ -68,6 +69,20 @@ def host_pool(url: str) -> str:
 def source_pool(source: Source) -> str:
     """The pool of a source's tasks: its discovery host (where its items live too, for every source we know)."""
     return host_pool(source.discovery.urls[0])
+
+
+def default_args(
+    *, timeout: timedelta, retries: int = 2, retry_delay: timedelta = timedelta(minutes=2)
+) -> dict[str, Any]:
+    """The ``default_args`` every Readout DAG shares: owner, retries with exponential backoff, a timeout."""
+    return {
+        "owner": "readout",
+        "retries": retries,
+        "retry_delay": retry_delay,
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=30),
+        "execution_timeout": timeout,
+    }
 
 
 def pools_spec(sources: Iterable[Source]) -> dict[str, dict[str, object]]:
@@ -199,25 +214,15 @@ def ingest_discover(
                     since=since,
                 )
         record_discovery(catalog, source, report, outcome, run_id)
-        candidates = dedupe_items(outcome.items + prepared.frontier.pending)
-        plan = plan_items(
-            candidates,
-            source=source,
-            known=prepared.known,
-            given_up=prepared.frontier.given_up,
+        plan = plan_source(
+            source,
+            outcome,
+            prepared,
             since=since,
             until=until,
             limit=min(settings.max_items_per_source, batch_size * MAX_BATCHES),
         )
-        report.counts.skipped += plan.skipped
-        catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
-        log.info(
-            "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
-            source.id,
-            len(plan.fetch),
-            len(plan.deferred),
-            plan.skipped,
-        )
+        record_plan(catalog, source, report, plan)
         endpoints = [_endpoint_json(r, outcome.parents.get(r.url)) for r in outcome.responses]
         return {
             "run_id": run_id,
@@ -314,38 +319,6 @@ def _brief(counts: Counts) -> str:
     return (
         ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.as_dict().items() if value) or "nothing"
     )
-
-
-def ingest_index(settings: Settings) -> dict[str, Any]:
-    """Send the catalog's pending changes to the search index; raises when the target is unreachable
-    (so that Airflow retries), never for per-document rejections (those are dead-lettered)."""
-    from pipeline.index.service import index_pending
-
-    catalog = _open_catalog(settings)
-    try:
-        report = index_pending(settings, catalog)
-    finally:
-        catalog.close()
-    if report.error:
-        raise SearchBackendError(f"index step failed: {report.error}")
-    log.info(
-        "index %s: %d sent, %d acknowledged, %d rejected, %d left pending, %d run result(s)",
-        report.index,
-        report.sent,
-        report.acked,
-        report.rejected,
-        report.pending_after,
-        report.runs_indexed,
-    )
-    return {
-        "target": report.target,
-        "index": report.index,
-        "sent": report.sent,
-        "acked": report.acked,
-        "rejected": report.rejected,
-        "pending_after": report.pending_after,
-        "runs_indexed": report.runs_indexed,
-    }
 
 
 def load_source(settings: Settings, source_id: str) -> Source:
