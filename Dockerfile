@@ -53,14 +53,17 @@ COPY --chown=airflow:0 plugins/ ${READOUT_HOME}/plugins/
 COPY --chown=airflow:0 --chmod=0755 docker/airflow/ ${READOUT_HOME}/docker/airflow/
 
 # Where the raw WARC archive and caches live (a named volume in the compose file; created here so that the
-# volume starts owned by the airflow user).
-RUN mkdir -p /opt/airflow/readout-data
+# volume starts owned by the airflow user). Group 0 may write too, and setgid keeps new files in group 0: the
+# stack runs as ${AIRFLOW_UID}:0, which need not be the image's airflow user (50000).
+RUN mkdir -p /opt/airflow/readout-data \
+    && chmod 2775 /opt/airflow/readout-data
 
 ENV AIRFLOW__CORE__DAGS_FOLDER=${READOUT_HOME}/dags \
     AIRFLOW__CORE__PLUGINS_FOLDER=${READOUT_HOME}/plugins \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
     READOUT_SOURCES=${READOUT_HOME}/config/sources.yaml \
     READOUT_TOPICS=${READOUT_HOME}/config/topics.yaml \
+    READOUT_COUNTRIES=${READOUT_HOME}/config/countries.yaml \
     READOUT_DATA_DIR=/opt/airflow/readout-data
 
 # The image's own entrypoint, behind a wrapper that exports READOUT_ELASTICSEARCH_API_KEY from the key file the

@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -51,7 +51,7 @@ format: install  ## Format and autofix with ruff
 typecheck: install
 	.venv/bin/mypy
 
-bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow  ## Run the benchmarks (need ../shared/data for extraction)
+bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging  ## Run the benchmarks (need ../shared/data for extraction)
 
 bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
 	.venv/bin/python benchmarks/extraction.py
@@ -67,6 +67,12 @@ bench-outbox: install  ## The index step end to end: catalog outbox → embedded
 
 bench-airflow: install  ## Event trigger vs 15-minute cron latency, and a no-change DAG run next to `readout run`
 	.venv/bin/python benchmarks/airflow_runs.py
+
+bench-tagging: install  ## Tagging speed, and its share of extraction time (needs ../shared/data)
+	.venv/bin/python benchmarks/tagging_speed.py
+
+eval-tagging: install  ## Tagging quality: P/R/F1 per topic and country on the labelled set
+	.venv/bin/python benchmarks/tagging_eval.py --countries
 
 clean:  ## Remove the virtualenv, caches and the local data folder
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache data

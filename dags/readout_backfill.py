@@ -16,7 +16,8 @@ airflow dags trigger readout_backfill --conf '{"sources": ["cn-mfa-en"], "from_d
 - **dry_run**: count what would be done, change nothing.
 
 `plan` refuses invalid parameters with a message saying what to fix. Each source has its own task
-(in its host's pool) that logs its progress; `summary` logs a table of the results.
+(in its host's pool) that logs its progress; `summary` logs a table of the results, closes the run and
+fails the DAG run when a source, the reindex or the index step failed.
 """
 
 from __future__ import annotations
@@ -80,8 +81,20 @@ with DAG(
     def summary(planned: dict[str, Any] | None, **context: Any) -> dict[str, Any]:
         if planned is None:
             raise AirflowFailException("the backfill was refused (see the plan task's log): nothing was done")
-        results = context["ti"].xcom_pull(task_ids=[f"backfill_{source.id}" for source in _sources])
-        return tasks.finish_backfill(planned, [r for r in results or [] if r], run_id=context["run_id"])
+        ti = context["ti"]
+        results = ti.xcom_pull(task_ids=[f"backfill_{source.id}" for source in _sources])
+        finished = tasks.finish_backfill(planned, [r for r in results or [] if r], run_id=context["run_id"])
+        # The catalog run is closed above whatever happened; a failed step still fails the DAG run.
+        problems = []
+        if finished["status"] != "ok":
+            problems.append(f"backfill {finished['status']}: failed source(s) {', '.join(finished['failed_sources'])}")
+        if planned["mode"] == "reindex" and not planned["dry_run"] and ti.xcom_pull(task_ids="reindex") is None:
+            problems.append("the reindex failed (see the reindex task's log)")
+        if ti.xcom_pull(task_ids="index") is None:
+            problems.append("the index step failed (see the index task's log); the documents stay pending")
+        if problems:
+            raise AirflowFailException("; ".join(problems))
+        return finished
 
     planned = plan()
     done = []

@@ -13,8 +13,9 @@ and catalogs the items in mapped batches → `index` sends the catalog's changes
   read one host at once.
 - **Idempotent**: retrying a task or re-running the whole DAG run adds no duplicate.
 
-A broken entry in the sources file shows up as this file's import error, naming the entry and the field;
-the other sources' DAGs are unaffected.
+A broken entry in the sources file gets no DAG here: it shows up as the import error of
+`readout_sources_check.py`, naming the file, the entry, its line and the field, while the other sources'
+DAGs keep running (an import error in this file would stop all of them).
 """
 
 from __future__ import annotations
@@ -32,14 +33,6 @@ from pipeline import tasks
 from pipeline.config import Settings, Source, validate_source_entries
 
 DEFAULT_ARGS = tasks.default_args(timeout=timedelta(minutes=45), retries=3, retry_delay=timedelta(minutes=1))
-
-
-class RefusedSource(DAG):
-    """Stands in for a broken sources-file entry: Airflow refuses it with the entry's error as this file's
-    import error, while the DAGs of the valid entries load as usual."""
-
-    def validate(self) -> None:
-        raise ValueError(self.description)
 
 
 def ingest_dag(source: Source) -> DAG:
@@ -65,11 +58,12 @@ def ingest_dag(source: Source) -> DAG:
 
         @task(pool=pool)
         def discover(**context: Any) -> list[dict[str, Any]]:
+            run_type = context["dag_run"].run_type  # a (str, Enum): its value is "backfill", its str() is not
             discovered = tasks.discover_for_run(
                 source.id,
                 dag_id=context["dag"].dag_id,
                 run_id=context["run_id"],
-                run_type=str(context["dag_run"].run_type),
+                run_type=getattr(run_type, "value", run_type),
                 interval_start=context.get("data_interval_start"),
                 interval_end=context.get("data_interval_end"),
             )
@@ -94,8 +88,14 @@ def ingest_dag(source: Source) -> DAG:
             summary = tasks.ingest_record(
                 settings, tasks.load_source(settings, source.id), discovered=discovered, batches=done
             )
+            # The run is closed above whatever happened; a failed step still fails the DAG run.
+            problems = []
             if summary["lost_batches"]:
-                raise AirflowFailException(f"{summary['lost_batches']} fetch batch(es) failed; their items wait")
+                problems.append(f"{summary['lost_batches']} fetch batch(es) failed; their items wait")
+            if context["ti"].xcom_pull(task_ids="index") is None:
+                problems.append("the index step failed (see the index task's log); the documents stay pending")
+            if problems:
+                raise AirflowFailException("; ".join(problems))
             return summary
 
         fetched = fetch_extract.expand(batch=discover())
@@ -104,12 +104,10 @@ def ingest_dag(source: Source) -> DAG:
     return dag
 
 
+# Refused entries are skipped here (readout_sources_check.py reports them): Airflow marks every DAG of a file
+# with an import error stale, so raising here would stop the valid sources' DAGs too.
 _settings = Settings()
 _sources, _refused = validate_source_entries(_settings.sources)
 for _source in _sources:
     if _source.enabled:
         globals()[f"ingest_{_source.id}"] = ingest_dag(_source)
-for _number, _error in enumerate(_refused):
-    globals()[f"refused_{_number}"] = RefusedSource(
-        dag_id=f"readout_ingest_refused_{_number}", description=str(_error), schedule=None
-    )

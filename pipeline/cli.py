@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -103,7 +104,16 @@ def main_options(
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
         force=True,
     )
-    for noisy in ("httpx", "httpcore", "trafilatura", "htmldate", "charset_normalizer", "alembic"):
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+        "alembic",
+        "pymorphy3",
+        "jieba",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -454,8 +464,11 @@ def list_documents(
 def show(
     doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
     versions: Annotated[bool, typer.Option("--versions", help="Also list every stored version.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also show why it has its language, topics and countries.")
+    ] = False,
 ) -> None:
-    """Print one document: metadata and clean text."""
+    """Print one document: metadata, tags and clean text."""
     settings = _options.settings()
     with _catalog(settings) as catalog:
         document = catalog.document(doc_id)
@@ -472,9 +485,14 @@ def show(
         ("version", document.version),
         ("removed", _iso(document.removed_at)),
         ("archive", f"{document.warc_file} @ {document.warc_offset}" if document.warc_file else None),
+        ("topics", ", ".join(document.topics) or None),
+        ("countries", ", ".join(document.countries) or None),
+        ("key phrases", "; ".join(document.key_phrases) or None),
     ):
         if value is not None:
-            console.print(f"[bold]{label}:[/] {value}")
+            console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    if explain:
+        _print_explanation(document.tag_explanation)
     console.print()
     console.print(document.text, markup=False, highlight=False)
     for version in history:
@@ -532,10 +550,16 @@ def failures(
 
 @app.command()
 def check() -> None:
-    """Validate the sources file and show the effective settings."""
+    """Validate the sources file and the tagging rules (topics, countries), and show the effective settings."""
     settings = _options.settings()
     configured = _all_sources(settings)
     console.print(f"[green]ok[/]: {len(configured)} source(s) in {settings.sources}")
+    enricher = _enricher(settings, strict=False)
+    for problem in enricher.problems:
+        err.print(f"[bold red]error:[/] {problem}")
+    if enricher.problems:
+        raise typer.Exit(2)
+    _print_rules(settings, enricher)
     for key in (
         "data_dir",
         "effective_catalog_url",
@@ -681,6 +705,185 @@ def reindex(
         )
     else:
         console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
+
+
+def _enricher(settings: Settings, *, strict: bool) -> Any:
+    """The enricher of the configured rules; ``strict`` refuses rules with broken entries."""
+    from pipeline.enrich import load_enricher
+
+    enricher = load_enricher(settings)
+    if strict and enricher.problems:
+        for problem in enricher.problems:
+            err.print(f"[bold red]error:[/] {problem}")
+        raise _fail("fix the tagging rules first (`readout check` lists the problems)")
+    return enricher
+
+
+def _print_rules(settings: Settings, enricher: Any) -> None:
+    topics = len(enricher.taxonomy.topics) if enricher.taxonomy else 0
+    countries = len(enricher.countries.gazetteer.countries) if enricher.countries else 0
+    console.print(
+        f"[green]ok[/]: {topics} topic(s) in {settings.topics}"
+        + ("" if settings.topics.exists() else " [yellow](no file: nothing is tagged with topics)[/]")
+    )
+    console.print(
+        f"[green]ok[/]: {countries} countr{'y' if countries == 1 else 'ies'} in {settings.countries}"
+        + ("" if settings.countries.exists() else " [yellow](no file: no countries are tagged)[/]")
+    )
+
+
+def _print_explanation(explanation: dict[str, Any]) -> None:
+    """The stored explanation of a document's tags, as tables."""
+    if not explanation:
+        console.print("[dim]No explanation stored (tagged before explanations existed): `readout retag`.[/]")
+        return
+    language = explanation.get("language") or {}
+    console.print(
+        f"[bold]language:[/] {language.get('detected')} by {language.get('method')}"
+        f" (confidence {language.get('confidence')}, declared {language.get('declared')})",
+        highlight=False,
+    )
+    topics = explanation.get("topics") or {}
+    if topics:
+        table = Table(title="Topics (tagged and near misses)", title_justify="left", box=box.SIMPLE)
+        for column in ("topic", "verdict", "score", "matches (term @ place ×count = points)"):
+            table.add_column(column, overflow="fold")
+        for topic_id, why in sorted(topics.items(), key=lambda item: -item[1]["score"]):
+            verdict = "[green]tagged[/]" if why["tagged"] else "[dim]no[/]"
+            if why.get("excluded_by"):
+                verdict = f"[yellow]excluded by {', '.join(why['excluded_by'])}[/]"
+            elif "required_seen" in why and not why["required_seen"]:
+                verdict = "[yellow]no required co-term[/]"
+            matches = "; ".join(
+                f"{m['term']} @ {m['place']} ×{m['count']} = {m['points']}"
+                + (f" (seen {m['seen']!r})" if m["seen"].casefold() != m["term"].casefold() else "")
+                for m in why["matches"]
+            )
+            table.add_row(topic_id, verdict, f"{why['score']} / {why['threshold']}", Text(matches))
+        console.print(table)
+    countries = explanation.get("countries") or {}
+    mentions = countries.get("mentions") or {}
+    if mentions or countries.get("unconfirmed") or countries.get("blocked"):
+        table = Table(title="Countries", title_justify="left", box=box.SIMPLE)
+        for column in ("country", "forms seen (kind ×count)"):
+            table.add_column(column, overflow="fold")
+        for code, forms in mentions.items():
+            table.add_row(code, Text("; ".join(f"{f['form']} ({f['kind']} ×{f['count']})" for f in forms)))
+        for code, seen in (countries.get("unconfirmed") or {}).items():
+            table.add_row(f"[dim]{code}?[/]", Text(f"ambiguous, not confirmed: {', '.join(seen)}"))
+        if countries.get("blocked"):
+            table.add_row("[dim]—[/]", Text(f"blocked phrases: {', '.join(countries['blocked'])}"))
+        console.print(table)
+
+
+@app.command()
+def tag(
+    text: Annotated[str | None, typer.Argument(help="Text to tag; '-' or nothing reads standard input.")] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the text from this file.")] = None,
+    title: Annotated[str | None, typer.Option(help="A title (weighs more than the text).")] = None,
+    language: Annotated[str | None, typer.Option(help="The declared language, a hint (e.g. en, zh, ru).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the enrichment as JSON.")] = False,
+) -> None:
+    """Tag a text with the current rules and explain every decision, without storing anything.
+
+    For whoever edits config/topics.yaml or config/countries.yaml: try a sentence, see which terms
+    matched where, the score against the threshold, the countries and why, then `readout retag`.
+    """
+    settings = _options.settings()
+    if file is not None:
+        try:
+            body = file.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise _fail(f"cannot read {file}: {exc}") from None
+    elif text is None or text == "-":
+        body = sys.stdin.read()
+    else:
+        body = text
+    enricher = _enricher(settings, strict=False)
+    for problem in enricher.problems:
+        err.print(f"[yellow]warning:[/] {problem} (left out)")
+    result = enricher.enrich(title, body, declared_language=language)
+    if as_json:
+        print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
+        return
+    for label, value in (
+        ("language", result.language),
+        ("topics", ", ".join(f"{t} ({result.topic_scores[t]})" for t in result.topics) or "—"),
+        ("countries", ", ".join(result.countries) or "—"),
+        ("key phrases", "; ".join(result.key_phrases) or "—"),
+    ):
+        console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    _print_explanation(result.explanation)
+
+
+@app.command()
+def retag(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Only documents published on or after, YYYY-MM-DD (UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only documents published on or before, YYYY-MM-DD.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count what would change; store nothing.")] = False,
+    no_index: Annotated[bool, typer.Option("--no-index", help="Skip the index step at the end.")] = False,
+) -> None:
+    """Apply the current tagging rules to stored documents again, without fetching anything.
+
+    Run it after editing config/topics.yaml or config/countries.yaml. Only documents whose language,
+    topics, countries or key phrases change get a new revision and go back to the search index (the
+    index step runs at the end). Refuses rules with broken entries, which would strip their tags.
+    """
+    from pipeline.enrich.retag import retag as run_retag
+
+    settings = _options.settings()
+    start, end = _date(since, "--since"), _date(until, "--until")
+    if start and end and end < start:
+        raise _fail("--until is before --since")
+    enricher = _enricher(settings, strict=True)
+    with _catalog(settings) as catalog:
+        run_id = None
+        if not dry_run:
+            params = {"sources": source or [], "since": since, "until": until, "rules": enricher.version}
+            run_id = catalog.start_run("retag", params)
+        with Progress(
+            TextColumn("re-tagging"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as progress:
+            task = progress.add_task("retag", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            status = "failed"
+            try:
+                counts = run_retag(
+                    catalog,
+                    enricher,
+                    source_ids=source or (),
+                    since=start,
+                    until=end,
+                    run_id=run_id,
+                    dry_run=dry_run,
+                    progress=advance,
+                )
+                status = "ok"
+            finally:
+                if run_id is not None:
+                    catalog.finish_run(run_id, status)
+    verb = "would change" if dry_run else "changed"
+    console.print(f"Re-tagged {counts.examined} document(s) with rules {enricher.version}: {counts.changed} {verb}.")
+    changes = [
+        ("topic", counts.topics_added, counts.topics_removed),
+        ("country", counts.countries_added, counts.countries_removed),
+    ]
+    if counts.changed:
+        table = Table(box=box.SIMPLE)
+        for column in ("tag", "added to", "removed from"):
+            table.add_column(column)
+        for kind, added, removed in changes:
+            for name in sorted(set(added) | set(removed)):
+                table.add_row(f"{kind} {name}", str(added[name]), str(removed[name]))
+        console.print(table)
+    if not dry_run and not no_index and counts.changed:
+        _index_step(settings)
 
 
 @app.command("search")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Collection
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,7 +37,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="READOUT_", env_file=".env", extra="ignore")
 
     sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
-    topics: Path = Field(default=Path("config/topics.yaml"), description="Path of the topics file.")
+    topics: Path = Field(default=Path("config/topics.yaml"), description="Path of the topic taxonomy file.")
+    countries: Path = Field(
+        default=Path("config/countries.yaml"), description="Path of the gazetteer of countries mentioned."
+    )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the catalog; default: SQLite file in the data dir."
@@ -384,11 +388,21 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
 
 
 def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:
+    _, entries = read_yaml_entries(path, "sources", text=text, setting="READOUT_SOURCES")
+    return entries
+
+
+def read_yaml_entries(
+    path: Path, list_key: str, *, text: str | None = None, setting: str, other_keys: Collection[str] = ()
+) -> tuple[dict[str, Any], list[tuple[Any, int]]]:
+    """A YAML config file holding a list under ``list_key``: the whole document, and each list entry with
+    the line it starts on (for error messages). Problems with the file as a whole raise :class:`ConfigError`;
+    ``setting`` names the environment variable that points at the file."""
     if text is None:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise ConfigError("file not found (set READOUT_SOURCES to the sources file)", file=str(path)) from None
+            raise ConfigError(f"file not found (set {setting} to the file)", file=str(path)) from None
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
     try:
@@ -399,17 +413,17 @@ def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(f"not valid YAML{where}: {problem}", file=str(path)) from None
-    if not isinstance(document, dict) or not isinstance(document.get("sources"), list):
-        raise ConfigError("expected a mapping with a 'sources' list", file=str(path))
-    unknown = set(document) - {"sources"}
+    if not isinstance(document, dict) or not isinstance(document.get(list_key), list):
+        raise ConfigError(f"expected a mapping with a '{list_key}' list", file=str(path))
+    unknown = set(document) - {list_key, *other_keys}
     if unknown:
-        raise ConfigError(f"unknown top-level keys: {', '.join(sorted(unknown))}", file=str(path))
+        raise ConfigError(f"unknown top-level keys: {', '.join(sorted(map(str, unknown)))}", file=str(path))
     lines: list[int] = []
     assert isinstance(node, yaml.MappingNode)
     for key, value in node.value:
-        if key.value == "sources" and isinstance(value, yaml.SequenceNode):
+        if key.value == list_key and isinstance(value, yaml.SequenceNode):
             lines = [item.start_mark.line + 1 for item in value.value]
-    return [(raw, lines[i] if i < len(lines) else 0) for i, raw in enumerate(document["sources"])]
+    return document, [(raw, lines[i] if i < len(lines) else 0) for i, raw in enumerate(document[list_key])]
 
 
 def _entry_label(raw: Any, index: int, line: int) -> str:

@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
+from pipeline.enrich import Enricher, Enrichment, load_enricher
 from pipeline.errors import (
     ArchiveError,
     DiscoveryError,
@@ -391,8 +392,11 @@ def _fetch_item(
 # --- catalog ------------------------------------------------------------------------------------------
 
 
-def apply_result(catalog: Catalog, source: Source, result: ItemResult, *, run_id: str) -> ItemStatus:
-    """Write one item's outcome to the catalog and settle it in the frontier; returns the final status."""
+def apply_result(
+    catalog: Catalog, source: Source, result: ItemResult, *, run_id: str, enricher: Enricher | None = None
+) -> ItemStatus:
+    """Enrich an extracted document (with ``enricher``), write the item's outcome to the catalog and settle
+    it in the frontier; returns the final status."""
     item = result.item
     status: ItemStatus
     if result.status == "not_modified" and result.response is not None:
@@ -417,9 +421,24 @@ def apply_result(catalog: Catalog, source: Source, result: ItemResult, *, run_id
             archive=result.archive,
             listed_updated_at=item.updated_at,
             run_id=run_id,
+            enrichment=enrich_document(enricher, result.document, source_id=source.id, url=item.url),
         )
     catalog.settle(source.id, item.url)
     return status
+
+
+def enrich_document(
+    enricher: Enricher | None, document: ExtractedDocument, *, source_id: str, url: str
+) -> Enrichment | None:
+    """The document's enrichment, or None without an enricher. A failure here is a bug in the tagger: it
+    is logged and the document is stored untagged (``readout retag`` catches it up), never lost."""
+    if enricher is None:
+        return None
+    try:
+        return enricher.enrich(document.title, document.text, declared_language=document.language)
+    except Exception:
+        log.exception("[%s] enrichment failed on %s; stored untagged", source_id, url)
+        return None
 
 
 # --- a whole run --------------------------------------------------------------------------------------
@@ -477,7 +496,7 @@ def run_cycle(
     report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
     try:
-        _run(settings, sources, catalog, report, observer, since=since, until=until)
+        _run(settings, sources, catalog, report, observer, since=since, until=until, enricher=load_enricher(settings))
     finally:
         report.finished_at = datetime.now(UTC)
         catalog.finish_run(run_id, report.status if len(report.sources) == len(sources) else "failed")
@@ -504,6 +523,7 @@ def _run(
     *,
     since: date | None,
     until: date | None,
+    enricher: Enricher,
 ) -> None:
     events: queue.Queue[tuple[str, str, Any]] = queue.Queue()
     by_id = {source.id: source for source in sources}
@@ -522,7 +542,7 @@ def _run(
                 if kind == "done":
                     pending -= 1
                 try:
-                    _handle(kind, payload, catalog, source, source_report, outcomes, observer, report)
+                    _handle(kind, payload, catalog, source, source_report, outcomes, observer, report, enricher)
                 except Exception as exc:  # a catalog failure costs this event, never the run
                     source_report.errors.append(f"catalog error: {exc}")
                     log.exception("[%s] catalog error while handling %s", source_id, kind)
@@ -540,6 +560,7 @@ def _handle(
     outcomes: dict[str, DiscoveryOutcome],
     observer: RunObserver | None,
     report: RunReport,
+    enricher: Enricher,
 ) -> None:
     run_id = report.run_id
     if kind == "discovered":
@@ -551,7 +572,7 @@ def _handle(
         if observer:
             observer.source_planned(source.id, len(plan.fetch))
     elif kind == "item":
-        status = record_item(catalog, source, source_report, payload, run_id)
+        status = record_item(catalog, source, source_report, payload, run_id, enricher)
         if observer:
             observer.item_done(source.id, status)
     elif kind == "crashed":
@@ -695,14 +716,21 @@ def record_discovery(
         )
 
 
-def record_item(catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str) -> ItemStatus:
-    """Write one item's outcome to the catalog and count it into ``report``."""
+def record_item(
+    catalog: Catalog,
+    source: Source,
+    report: SourceReport,
+    result: ItemResult,
+    run_id: str,
+    enricher: Enricher | None = None,
+) -> ItemStatus:
+    """Enrich and write one item's outcome to the catalog and count it into ``report``."""
     counts = report.counts
     if result.response is not None and not result.response.not_modified:
         counts.fetched += 1
     if result.document is not None:
         counts.extracted += 1
-    status = apply_result(catalog, source, result, run_id=run_id)
+    status = apply_result(catalog, source, result, run_id=run_id, enricher=enricher)
     setattr(counts, status, getattr(counts, status) + 1)
     if status == "failed" and result.error is not None:
         report.errors.append(str(result.error))

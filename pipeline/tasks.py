@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 from pipeline.archive import WarcFile, read_response, warc_path
 from pipeline.config import Settings, Source, validate_source_entries
+from pipeline.enrich import load_enricher
+from pipeline.enrich.retag import retag
 from pipeline.errors import ArchiveError, ConfigError, ExtractionError
 from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
@@ -28,6 +30,7 @@ from pipeline.ingest import (
     Mode,
     SourceReport,
     discover_source,
+    enrich_document,
     fetch_item,
     local_day,
     plan_items,
@@ -40,7 +43,6 @@ from pipeline.ingest import (
 )
 from pipeline.models import ArchiveRef, DiscoveredItem, FetchedResponse
 from pipeline.store.catalog import Catalog
-from pipeline.tagging import load_tagger, retag
 from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -257,12 +259,13 @@ def ingest_fetch_batch(
         todo = [item for item in items if canonical_url(item.url) in pending]
         report.counts.skipped += len(items) - len(todo)
         started = datetime.now(UTC)
+        enricher = load_enricher(settings)
         with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
             relative = warc_path(source.id, f"{run_id[:8]}-{uuid.uuid4().hex[:8]}", started)
             with WarcFile(settings.effective_archive_url, relative) as warc:
                 for item in todo:
                     result = fetch_item(source, item, known.get(canonical_url(item.url)), client, warc=warc)
-                    record_item(catalog, source, report, result, run_id)
+                    record_item(catalog, source, report, result, run_id, enricher)
         log.info("[%s] batch of %d: %s", source.id, len(items), _brief(report.counts))
         return {"counts": report.counts.as_dict(), "errors": report.errors}
     finally:
@@ -333,9 +336,14 @@ def load_source(settings: Settings, source_id: str) -> Source:
     raise ConfigError(f"no source {source_id!r}", file=str(settings.sources))
 
 
-def run_mode(run_type: str) -> Mode:
-    """``airflow backfill create`` runs re-walk their data interval; every other run is incremental."""
-    return "backfill" if run_type == "backfill" else "incremental"
+def run_mode(run_type: object) -> Mode:
+    """``airflow backfill create`` runs re-walk their data interval; every other run is incremental.
+
+    ``run_type`` is the DAG run's type as Airflow gives it (a ``DagRunType``, a ``(str, Enum)``) or its
+    value (``"backfill"``). The enum is compared by its value: the task SDK's ``str(DagRunType.BACKFILL)``
+    is ``"DagRunType.BACKFILL"``, which is accepted too."""
+    value = str(getattr(run_type, "value", run_type))
+    return "backfill" if value in ("backfill", "DagRunType.BACKFILL") else "incremental"
 
 
 def discover_for_run(
@@ -343,7 +351,7 @@ def discover_for_run(
     *,
     dag_id: str,
     run_id: str,
-    run_type: str,
+    run_type: object,
     interval_start: datetime | None,
     interval_end: datetime | None,
     batch_size: int = DEFAULT_BATCH_SIZE,
@@ -490,14 +498,14 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
         else:
             retagged = retag(
                 catalog,
-                load_tagger(settings.topics),
+                load_enricher(settings),
                 source_ids=[source.id],
                 since=request.since,
                 until=request.until,
                 run_id=run_id,
                 dry_run=request.dry_run,
             )
-            counts = {"examined": retagged.examined, "updated": retagged.changed}
+            counts = retagged.as_dict()
             status = "ok"
         if not request.dry_run and request.mode != "fetch":
             catalog.save_source_result(run_id, source.id, status, _run_counts(counts), None, 0.0, update_state=False)
@@ -554,6 +562,7 @@ def reextract(
     ]
     counts = {"examined": 0, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     root = settings.effective_archive_url
+    enricher = load_enricher(settings)
     for url, published_at, listed_updated_at, file, offset, length in rows:
         counts["examined"] += 1
         if file is None or offset is None or length is None:
@@ -571,7 +580,8 @@ def reextract(
             )
         except (ArchiveError, ExtractionError) as exc:
             counts["failed"] += 1
-            catalog.record_failure(run_id=run_id, source_id=source.id, url=url, stage="re-extract", error=exc)
+            if not request.dry_run:  # a dry run has no catalog run to record the failure under
+                catalog.record_failure(run_id=run_id, source_id=source.id, url=url, stage="re-extract", error=exc)
             log.warning("[%s] cannot re-extract %s: %s", source.id, url, exc)
             continue
         if request.dry_run:
@@ -585,6 +595,7 @@ def reextract(
             archive=ref,
             listed_updated_at=listed_updated_at,
             run_id=run_id,
+            enrichment=enrich_document(enricher, extracted, source_id=source.id, url=url),
         )
         counts["updated" if status == "updated" else "unchanged"] += 1
     return counts

@@ -50,6 +50,8 @@ class Projectable(Protocol):
     authors: list[Any]
     topics: list[Any]
     countries: list[Any]
+    key_phrases: list[Any]
+    tagged_with: str | None
     duplicate_of: str | None
     date_source: str | None
     extractor_version: str
@@ -84,6 +86,8 @@ def project_document(document: Projectable) -> dict[str, Any]:
         "authors": [str(a) for a in document.authors],
         "topics": [str(t) for t in document.topics],
         "countries": [str(c) for c in document.countries],
+        "key_phrases": [str(p) for p in document.key_phrases],
+        "tagged_with": document.tagged_with,
         "duplicate_of": document.duplicate_of,
         "date_source": document.date_source,
         "extractor_version": document.extractor_version,

@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import command
 from alembic.config import Config
@@ -38,6 +38,9 @@ from pipeline.store.schema import (
     RunSource,
     SourceState,
 )
+
+if TYPE_CHECKING:
+    from pipeline.enrich import Enrichment
 from pipeline.urls import canonical_url, doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -269,9 +272,12 @@ class Catalog:
         archive: ArchiveRef | None,
         listed_updated_at: datetime | None,
         run_id: str | None = None,
+        enrichment: Enrichment | None = None,
     ) -> StoreOutcome:
         """Insert or update a document; a changed content hash writes a new version. ``run_id`` is
-        recorded on the document when this call changes it."""
+        recorded on the document when this call changes it. With ``enrichment``, the document's language,
+        topics, countries and key phrases are set too; on an unchanged page, tags that changed (new rules)
+        still give a new revision."""
         digest = content_hash(extracted.title, extracted.text)
         identifier = doc_id(item_url)
         with self.session() as session, session.begin():
@@ -286,6 +292,7 @@ class Catalog:
                 "authors": list(extracted.authors),
                 "extractor_version": extracted.extractor_version,
                 "encoding": extracted.encoding,
+                "declared_language": extracted.language,
                 "warc_file": archive.file if archive else None,
                 "warc_offset": archive.offset if archive else None,
                 "warc_length": archive.length if archive else None,
@@ -310,8 +317,12 @@ class Catalog:
                     topics=[],
                     topic_scores={},
                     countries=[],
+                    key_phrases=[],
+                    tag_explanation={},
                     **fields,
                 )
+                if enrichment is not None:
+                    _set_enrichment(document, enrichment)
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
@@ -327,9 +338,14 @@ class Catalog:
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
                 if existing.content_hash == digest:
                     outcome = "unchanged"
+                    if enrichment is not None and _set_enrichment(existing, enrichment):
+                        existing.revision += 1
+                        existing.run_id = run_id or existing.run_id
                 else:
                     for key, value in fields.items():
                         setattr(existing, key, value)
+                    if enrichment is not None:
+                        _set_enrichment(existing, enrichment)
                     existing.content_hash = digest
                     existing.version += 1
                     existing.revision += 1
@@ -591,6 +607,20 @@ class Catalog:
         with self.session() as session:
             yield from session.scalars(query)
 
+    def document_ids(
+        self, *, source_ids: Sequence[str] = (), since: datetime | None = None, until: datetime | None = None
+    ) -> list[str]:
+        """Ids of the documents of ``source_ids`` (all when empty) published in [since, until)."""
+        query = select(Document.doc_id).order_by(Document.doc_id)
+        if source_ids:
+            query = query.where(Document.source_id.in_(list(source_ids)))
+        if since is not None:
+            query = query.where(Document.published_at >= since)
+        if until is not None:
+            query = query.where(Document.published_at < until)
+        with self.session() as session:
+            return list(session.scalars(query))
+
     def document(self, identifier: str) -> Document | None:
         """A document by id, or by unique id prefix."""
         with self.session() as session:
@@ -653,32 +683,19 @@ class Catalog:
                 if row is not None:
                     row.indexed_at = now
 
-    def document_ids(self) -> list[str]:
-        """Every document id, sorted: a fixed snapshot to rebuild an index from."""
-        with self.session() as session:
-            return list(session.scalars(select(Document.doc_id).order_by(Document.doc_id)))
-
-    def set_tags(
-        self,
-        identifier: str,
-        *,
-        topics: Sequence[str],
-        topic_scores: dict[str, float],
-        countries: Sequence[str],
-        run_id: str | None = None,
-    ) -> bool:
-        """Replace a document's tags; True (and a new revision for the search index) when they changed."""
+    def apply_enrichment(self, identifier: str, enrichment: Enrichment, *, run_id: str | None = None) -> bool:
+        """Store a document's new enrichment; True (and a new revision for the search index) when what
+        the index shows (language, topics, countries, key phrases) changed. The explanation and scores
+        are always updated."""
         with self.session() as session, session.begin():
             document = session.get(Document, identifier)
             if document is None:
                 return False
-            new = (sorted(topics), dict(topic_scores), sorted(countries))
-            if (sorted(document.topics), dict(document.topic_scores), sorted(document.countries)) == new:
-                return False
-            document.topics, document.topic_scores, document.countries = list(new[0]), new[1], list(new[2])
-            document.revision += 1
-            document.run_id = run_id or document.run_id
-            return True
+            changed = _set_enrichment(document, enrichment)
+            if changed:
+                document.revision += 1
+                document.run_id = run_id or document.run_id
+            return changed
 
     def documents_by_ids(self, ids: Sequence[str]) -> list[Document]:
         with self.session() as session:
@@ -693,6 +710,20 @@ class Catalog:
     def count_documents(self) -> int:
         with self.session() as session:
             return session.scalar(select(func.count()).select_from(Document)) or 0
+
+
+def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
+    """Copy ``enrichment`` onto ``document``; True when a field the search index shows changed."""
+    before = (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
+    document.language = enrichment.language or document.declared_language
+    document.topics = sorted(enrichment.topics)
+    document.topic_scores = dict(enrichment.topic_scores)
+    document.countries = sorted(enrichment.countries)
+    document.key_phrases = list(enrichment.key_phrases)
+    document.tag_explanation = dict(enrichment.explanation)
+    document.tagged_with = enrichment.rules
+    after = (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
+    return before != after
 
 
 def _version_of(document: Document) -> DocumentVersion:

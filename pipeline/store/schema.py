@@ -116,6 +116,13 @@ class Document(Base):
     topics: Mapped[list[Any]] = mapped_column(default=list)
     topic_scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
     countries: Mapped[list[Any]] = mapped_column(default=list)
+    #: The language the page declared (``language`` is the detected one; the declared one was a hint).
+    declared_language: Mapped[str | None] = mapped_column(String(16))
+    key_phrases: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    #: Why the document has its language, topics and countries (``readout show --explain``).
+    tag_explanation: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    #: The enricher version and rules digest that produced the tags.
+    tagged_with: Mapped[str | None] = mapped_column(String(32))
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
     warc_file: Mapped[str | None] = mapped_column(String(512))
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)

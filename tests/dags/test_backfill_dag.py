@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from pipeline.store.schema import Document, DocumentVersion
-from pipeline.tasks import readout_run_id
+from pipeline.store.schema import Document, DocumentVersion, Failure
+from pipeline.tasks import BackfillRequest, backfill_for_run, readout_run_id, start_backfill
 from pipeline.urls import canonical_url
 from tests.dags.conftest import Stack
 
@@ -78,10 +78,12 @@ def test_re_tag_applies_the_topics_file_and_sends_no_request(stack: Stack) -> No
         "topics:\n"
         "  - id: press-conference\n"
         "    label: Press conferences\n"
-        "    terms: {en: [press conference], zh: [记者会]}\n"
+        "    description: A spokesperson's press conference.\n"
+        "    terms: {en: [press conference], zh: [记者会], ru: [брифинг]}\n"
         "  - id: unrelated\n"
         "    label: Never mentioned\n"
-        "    terms: {en: [zeppelin regatta]}\n",
+        "    description: Nothing the fixtures say.\n"
+        "    terms: {en: [zeppelin regatta], zh: [飞艇赛], ru: [дирижабль]}\n",
         "utf-8",
     )
     revision = _documents(stack)[_real(stack, OLD_BRIEFING)].revision
@@ -125,3 +127,47 @@ def test_invalid_params_are_refused_with_a_clear_message(
         assert message in log.out + log.err
     assert not _documents(stack)
     assert len(stack.farm.requests()) == requests
+
+
+def test_a_failed_source_task_closes_the_run_as_partial_and_fails_the_dag_run(stack: Stack) -> None:
+    """`summary` (trigger rule all_done) closes the catalog run whatever happened, then fails when a source
+    task failed, so that the DAG run is not green."""
+    dag = stack.dag("readout_backfill")
+    # ru-mid-en's entry breaks after the DAG was parsed: its task cannot load the source and fails.
+    text = stack.sources_file.read_text("utf-8")
+    entry = text.index("  - id: ru-mid-en\n")
+    broken = text[:entry] + text[entry:].replace("    kind: briefing\n", "    kind: gossip\n", 1)
+    assert broken.count("gossip") == 1
+    stack.sources_file.write_text(broken, "utf-8")
+    dag.get_task("backfill_ru-mid-en").retries = 0  # its retries wait minutes; the failure after them counts
+    conf = {"sources": [SOURCE, "ru-mid-en"], "mode": "re-extract"}
+    run = dag.test(run_conf=conf)
+    assert run.state == "failed"
+    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
+    assert states["backfill_ru-mid-en"] == states["summary"] == "failed"
+    assert states[f"backfill_{SOURCE}"] == states["index"] == "success"
+    catalog = stack.catalog()
+    try:
+        # Closed by `summary` (the failure listener would have said "failed"): one of the two sources failed.
+        assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
+    finally:
+        catalog.close()
+
+
+def test_a_dry_run_re_extract_counts_failures_without_recording_them(stack: Stack) -> None:
+    """A dry run has no catalog run: a document that cannot be re-extracted is counted, not recorded."""
+    assert _fetch(stack).state == "success"
+    document = _documents(stack)[_real(stack, OLD_BRIEFING)]
+    (stack.data_dir / "archive" / document.warc_file).unlink()  # its raw record is gone
+    request = BackfillRequest(sources=(SOURCE,), since=None, until=None, mode="re-extract", dry_run=True)
+    planned = start_backfill(request, dag_id="readout_backfill", run_id="manual__dry-run")
+    result = backfill_for_run(planned, SOURCE, dag_id="readout_backfill", run_id="manual__dry-run")
+    assert result["counts"]["failed"] == 1
+    catalog = stack.catalog()
+    try:
+        assert catalog.run_status(planned["run_id"]) is None  # a dry run opens no catalog run...
+        with catalog.session() as session:
+            recorded = list(session.scalars(select(Failure).where(Failure.stage == "re-extract")))
+        assert recorded == []  # ...so no failure is recorded under it
+    finally:
+        catalog.close()

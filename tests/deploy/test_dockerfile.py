@@ -175,3 +175,32 @@ def test_the_image_points_airflow_and_readout_at_the_copied_files(instructions: 
     assert "AIRFLOW__CORE__PLUGINS_FOLDER=${READOUT_HOME}/plugins" in env
     assert "READOUT_SOURCES=${READOUT_HOME}/config/sources.yaml" in env
     assert "READOUT_HOME=/opt/readout" in env
+
+
+def test_the_data_folder_is_group_writable_for_any_airflow_uid(instructions: list[Instruction]) -> None:
+    """The stack runs as ${AIRFLOW_UID}:0: the data folder (the volume's initial owner and mode) must let group 0
+    write, with setgid so that what is created inside stays in group 0."""
+    final = _stages(instructions)[-1]
+    user = "root"
+    made = []
+    for instruction in final:
+        if instruction.keyword == "USER":
+            user = instruction.arguments
+        if instruction.keyword == "RUN" and "/opt/airflow/readout-data" in instruction.arguments:
+            made.append((user, shlex.split(instruction.arguments)))
+    assert len(made) == 1, made
+    user, words = made[0]
+    assert user == "airflow"
+    commands = _split_commands(words)
+    assert ["mkdir", "-p", "/opt/airflow/readout-data"] in commands
+    assert ["chmod", "2775", "/opt/airflow/readout-data"] in commands
+
+
+def _split_commands(words: list[str]) -> list[list[str]]:
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word == "&&":
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    return commands

@@ -45,7 +45,7 @@ def test_readout_settings_are_documented_with_their_defaults_not_set(env_example
         if default in (None, [], ""):
             assert line.value == "", f"{line.name}: the default is unset, the file says {line.value!r}"
             continue
-        if line.name == "READOUT_SOURCES" or line.name == "READOUT_TOPICS" or line.name == "READOUT_DATA_DIR":
+        if line.name in ("READOUT_SOURCES", "READOUT_TOPICS", "READOUT_COUNTRIES", "READOUT_DATA_DIR"):
             assert Path(line.value) == default, line.name
             continue
         value = TypeAdapter(field.annotation).validate_python(line.value)

@@ -72,6 +72,8 @@ class Doc:
     authors: list[Any] = field(default_factory=list)
     topics: list[Any] = field(default_factory=lambda: ["sanctions"])
     countries: list[Any] = field(default_factory=lambda: ["US"])
+    key_phrases: list[Any] = field(default_factory=lambda: ["unilateral sanctions"])
+    tagged_with: str | None = "1-0123456789ab"
     duplicate_of: str | None = None
     date_source: str | None = "page"
     extractor_version: str = "trafilatura-2.0"

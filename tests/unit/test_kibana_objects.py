@@ -263,7 +263,8 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
         doc_id="d" * 64, url="https://example.org/a", canonical_url="https://example.org/a", source_id="mfa",
         source_kind="briefing", publisher="MFA", source_country="CN", language="en", title="T", text="Body",
         published_at=now, fetched_at=now, first_seen_at=now, content_hash="h", version=1, revision=1,
-        removed_at=now, authors=["A"], topics=["sanctions"], countries=["US"], duplicate_of="x", date_source="meta",
+        removed_at=now, authors=["A"], topics=["sanctions"], countries=["US"], key_phrases=["p"], tagged_with="1",
+        duplicate_of="x", date_source="meta",
         extractor_version="1", warc_file="a.warc.gz", warc_offset=0, run_id="r",
     )  # fmt: skip
     produced = set(project_document(document))

@@ -65,6 +65,8 @@ class FakeDocument:
     authors: list[Any] = field(default_factory=lambda: ["Wang Wenbin"])
     topics: list[Any] = field(default_factory=lambda: ["sanctions", "trade"])
     countries: list[Any] = field(default_factory=lambda: ["US", "CN"])
+    key_phrases: list[Any] = field(default_factory=lambda: ["unilateral sanctions", "单边制裁"])
+    tagged_with: str | None = "1-0123456789ab"
     duplicate_of: str | None = "c" * 64
     date_source: str | None = "page"
     extractor_version: str = "trafilatura-2.0.0+readout-0.1.0"
@@ -101,6 +103,8 @@ def test_a_naive_and_a_sparse_document_fit_too(properties: dict[str, Any]) -> No
         authors=[],
         topics=[],
         countries=[],
+        key_phrases=[],
+        tagged_with=None,
         fetched_at=datetime(2021, 4, 26, 9, 0),  # naive (SQLite hands these back): UTC for Elasticsearch
     )
     assert validate_against_mapping(project_document(sparse), properties) == []
