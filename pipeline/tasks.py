@@ -496,9 +496,13 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
             counts = reextract(settings, catalog, source, request, run_id=run_id)
             status = "ok" if not counts["failed"] else "partial"
         else:
+            enricher = load_enricher(settings)
+            if enricher.problems:
+                # Applying rules with a broken entry left out would strip that entry's tags everywhere.
+                raise enricher.problems[0]
             retagged = retag(
                 catalog,
-                load_enricher(settings),
+                enricher,
                 source_ids=[source.id],
                 since=request.since,
                 until=request.until,

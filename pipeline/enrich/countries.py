@@ -97,6 +97,12 @@ def read_gazetteer(path: Path | str, *, text: str | None = None) -> tuple[Gazett
     ):
         raise ConfigError("expected a mapping of language → list of phrases", file=str(path), entry="blockers")
     normaliser = default_normaliser()
+    for language, phrases in blockers.items():
+        for phrase in phrases:
+            try:
+                compile_term(phrase, normaliser)
+            except TermError as exc:
+                raise ConfigError(str(exc), file=str(path), entry="blockers", field=str(language)) from None
     countries: list[Country] = []
     errors: list[ConfigError] = []
     seen: dict[str, str] = {}
@@ -124,7 +130,9 @@ def read_gazetteer(path: Path | str, *, text: str | None = None) -> tuple[Gazett
             )
             continue
         try:
-            for _, _, form in country.forms():
+            for form in [form for _, _, form in country.forms()] + [
+                f for forms in country.context.values() for f in forms
+            ]:
                 compile_term(form, normaliser)
         except TermError as exc:
             errors.append(ConfigError(str(exc), file=str(path), entry=label))

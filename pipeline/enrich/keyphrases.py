@@ -142,6 +142,8 @@ class KeyPhraseExtractor:
                         right[word_key].add(neighbour)
                         right_total[word_key] += 1
         counts = list(tf.values())
+        if not counts:
+            return []  # punctuation only: nothing to say
         mean = statistics.fmean(counts)
         spread = statistics.pstdev(counts) if len(counts) > 1 else 0.0
         most = max(counts)

@@ -125,7 +125,7 @@ def _scripts(sample: str) -> dict[str, int]:
     return {script: count for script, count in counts.items() if count}
 
 
-def _declared(declared: str | None) -> str | None:
+def base_language(declared: str | None) -> str | None:
     """The base language of a declared tag ("en-US" → "en", "zh-Hans-CN" → "zh")."""
     if not declared:
         return None
@@ -152,7 +152,7 @@ class LanguageDetector:
     def detect(self, text: str, declared: str | None = None) -> LanguageGuess:
         """The language of ``text``; ``declared`` (the page's lang attribute or the source's language) is a
         hint used when the text cannot decide."""
-        hint = _declared(declared)
+        hint = base_language(declared)
         sample = text[:SAMPLE]
         scripts = _scripts(sample)
         if not scripts:

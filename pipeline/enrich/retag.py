@@ -9,13 +9,17 @@ removed how many times: the footprint of the rule change.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from pipeline.enrich.enricher import Enricher
+from pipeline.enrich.language import base_language
 from pipeline.store.catalog import Catalog
+
+log = logging.getLogger(__name__)
 
 #: Documents read from the catalog at a time.
 BATCH = 200
@@ -27,13 +31,14 @@ class RetagCounts:
 
     examined: int = 0
     changed: int = 0
+    failed: int = 0
     topics_added: Counter[str] = field(default_factory=Counter)
     topics_removed: Counter[str] = field(default_factory=Counter)
     countries_added: Counter[str] = field(default_factory=Counter)
     countries_removed: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, int]:
-        return {"examined": self.examined, "updated": self.changed}
+        return {"examined": self.examined, "updated": self.changed, "failed": self.failed}
 
 
 def retag(
@@ -57,12 +62,18 @@ def retag(
     for offset in range(0, len(ids), BATCH):
         for document in catalog.documents_by_ids(ids[offset : offset + BATCH]):
             counts.examined += 1
-            enrichment = enricher.enrich(
-                document.title, document.text, declared_language=document.declared_language or document.language
-            )
+            try:
+                enrichment = enricher.enrich(
+                    document.title, document.text, declared_language=document.declared_language or document.language
+                )
+            except Exception:  # a bug in the tagger costs this document, never the whole re-tag
+                log.exception("re-tagging %s failed; left as it was", document.doc_id)
+                counts.failed += 1
+                continue
             before_topics, before_countries = set(document.topics), set(document.countries)
             if dry_run:
-                changed = enrichment.indexed() != (
+                language = enrichment.language or base_language(document.declared_language)
+                changed = (language, *enrichment.indexed()[1:]) != (
                     document.language,
                     sorted(document.topics),
                     sorted(document.countries),

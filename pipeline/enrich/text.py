@@ -198,6 +198,8 @@ class TextView:
 
 def lead_end(text: str, sentences: int = 2, cap: int = 600) -> int:
     """Where the lead of ``text`` ends: after its first ``sentences`` sentences, and never past ``cap``."""
+    if sentences <= 0:
+        return 0
     end = 0
     for count, match in enumerate(_SENTENCE_END.finditer(text), start=1):
         end = match.end()

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from pipeline.config import Source
+from pipeline.enrich.language import base_language
 from pipeline.errors import CatalogError, ExtractionError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.schema import (
@@ -715,7 +716,8 @@ class Catalog:
 def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
     """Copy ``enrichment`` onto ``document``; True when a field the search index shows changed."""
     before = (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
-    document.language = enrichment.language or document.declared_language
+    # Detection found no language (no letters): the page's own tag, reduced to a language code, stands.
+    document.language = enrichment.language or base_language(document.declared_language)
     document.topics = sorted(enrichment.topics)
     document.topic_scores = dict(enrichment.topic_scores)
     document.countries = sorted(enrichment.countries)

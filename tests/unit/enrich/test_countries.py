@@ -316,3 +316,18 @@ def test_a_proper_noun_must_be_capitalised_in_the_text() -> None:
 def test_a_compound_loses_to_a_one_country_name_of_the_same_length(enricher: Enricher) -> None:
     assert countries(enricher, "会谈中美国代表表示反对。") == ["US"]
     assert countries(enricher, "中美关系保持稳定。") == ["CN", "US"]
+
+
+def test_blockers_and_context_words_are_validated_too() -> None:
+    with pytest.raises(ConfigError, match=r"entry blockers, field 'en': term '—' has no letters"):
+        read_gazetteer("countries.yaml", text=COUNTRIES.replace("en: [China Daily,", "en: ['—', China Daily,", 1))
+    _, errors = read_gazetteer(
+        "countries.yaml", text=COUNTRIES.replace("context: {en: [Hashemite]}", "context: {en: ['-']}", 1)
+    )
+    assert len(errors) == 1
+    assert "entry 'JO'" in str(errors[0])
+
+
+def test_a_text_without_words_is_enriched_without_failing(enricher: Enricher) -> None:
+    result = enricher.enrich("!!!", "... — ...", declared_language="en-GB")
+    assert (result.language, result.topics, result.countries, result.key_phrases) == ("en", [], [], [])

@@ -55,3 +55,7 @@ def test_chinese_is_segmented_before_ranking() -> None:
 def test_nothing_to_say_gives_nothing() -> None:
     assert extractor().extract("", "en") == []
     assert extractor().extract("— 2021 —", "en") == []
+
+
+def test_punctuation_alone_gives_nothing_and_does_not_fail() -> None:
+    assert extractor().extract("... !!! ???", "en") == []
