@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.enrich.countries import CountryTagger, Gazetteer, read_gazetteer
 from pipeline.enrich.keyphrases import KeyPhraseExtractor
-from pipeline.enrich.language import LanguageDetector
+from pipeline.enrich.language import LanguageDetector, base_language
 from pipeline.enrich.taxonomy import Taxonomy, read_taxonomy
 from pipeline.enrich.text import Normaliser, TextView, default_normaliser, lead_end
 from pipeline.enrich.topics import TopicTagger
@@ -38,9 +38,11 @@ class Enrichment:
     #: Why: {"language": {...}, "topics": {id: {...}}, "countries": {...}, "rules": version}.
     explanation: dict[str, Any] = field(default_factory=dict)
 
-    def indexed(self) -> tuple[Any, ...]:
-        """The fields the search index shows: a change here needs a new revision."""
-        return (self.language, sorted(self.topics), sorted(self.countries), list(self.key_phrases))
+    def indexed(self, declared_language: str | None) -> tuple[Any, ...]:
+        """What the search index will show of this enrichment (a change here needs a new revision): when
+        detection found no language (no letters), the page's declared tag, reduced to its language, stands."""
+        language = self.language or base_language(declared_language)
+        return (language, sorted(self.topics), sorted(self.countries), list(self.key_phrases))
 
 
 class Enricher:

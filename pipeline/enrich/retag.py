@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from pipeline.enrich.enricher import Enricher
-from pipeline.enrich.language import base_language
-from pipeline.store.catalog import Catalog
+from pipeline.store.catalog import Catalog, shown_tags
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +71,7 @@ def retag(
                 continue
             before_topics, before_countries = set(document.topics), set(document.countries)
             if dry_run:
-                language = enrichment.language or base_language(document.declared_language)
-                changed = (language, *enrichment.indexed()[1:]) != (
-                    document.language,
-                    sorted(document.topics),
-                    sorted(document.countries),
-                    list(document.key_phrases),
-                )
+                changed = enrichment.indexed(document.declared_language) != shown_tags(document)
             else:
                 changed = catalog.apply_enrichment(document.doc_id, enrichment, run_id=run_id)
             if changed:

@@ -24,7 +24,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from pipeline.config import Source
-from pipeline.enrich.language import base_language
 from pipeline.errors import CatalogError, ExtractionError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.schema import (
@@ -713,18 +712,22 @@ class Catalog:
             return session.scalar(select(func.count()).select_from(Document)) or 0
 
 
+def shown_tags(document: Document) -> tuple[Any, ...]:
+    """The enrichment fields of ``document`` the search index shows, as :meth:`Enrichment.indexed` gives them."""
+    return (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
+
+
 def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
     """Copy ``enrichment`` onto ``document``; True when a field the search index shows changed."""
-    before = (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
-    # Detection found no language (no letters): the page's own tag, reduced to a language code, stands.
-    document.language = enrichment.language or base_language(document.declared_language)
+    before = shown_tags(document)
+    after = enrichment.indexed(document.declared_language)
+    document.language = after[0]
     document.topics = sorted(enrichment.topics)
     document.topic_scores = dict(enrichment.topic_scores)
     document.countries = sorted(enrichment.countries)
     document.key_phrases = list(enrichment.key_phrases)
     document.tag_explanation = dict(enrichment.explanation)
     document.tagged_with = enrichment.rules
-    after = (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
     return before != after
 
 

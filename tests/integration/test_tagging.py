@@ -92,9 +92,8 @@ def test_retag_changes_exactly_what_the_rule_change_implies(farm: SiteFarm, tmp_
     assert dry.exit_code == 0, dry.output
     assert f"Re-tagged {len(before)} document(s)" in dry.output
     assert f"{len(expected)} would change" in dry.output
-    assert world.documents() == before or all(
-        world.documents()[url].revision == d.revision for url, d in before.items()
-    ), "a dry run stores nothing"
+    after_dry = world.documents()
+    assert all(after_dry[url].revision == d.revision for url, d in before.items()), "a dry run stores nothing"
 
     result = world.cli("retag", READOUT_TOPICS=str(topics))
     assert result.exit_code == 0, result.output
