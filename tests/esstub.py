@@ -5,10 +5,14 @@ this server over HTTP on 127.0.0.1 instead. It keeps templates, indices, aliases
 memory and answers with the response bodies Elastic documents (each handler names its doc page):
 
 - every response carries ``X-Elastic-Product: Elasticsearch`` (the client refuses a 2xx without it);
+- it refuses what Elasticsearch 9 refuses, with the same error bodies, by the rules of
+  :mod:`tests.esrules` (each citing the Elasticsearch source or doc page it follows): a component
+  template whose mappings do not build on their own (an analyzer it does not define, an unknown
+  mapping parameter...), an index template composed of missing or incompatible components, a
+  malformed bulk body (the whole request), and documents that break the index's mapping (per item:
+  ``strict_dynamic_mapping_exception``, ``document_parsing_exception``...);
 - index creation applies the matching composable index template (components merged as Elasticsearch
-  does), and every indexed ``_source`` is checked against the resulting ``dynamic: strict`` mapping
-  with :func:`pipeline.index.mappings.validate_against_mapping`; what fails gets the 400 item error
-  Elasticsearch gives (``strict_dynamic_mapping_exception`` / ``document_parsing_exception``);
+  does), and every indexed ``_source`` is checked against the resulting mapping;
 - external versioning, ``require_alias``, write indices behind aliases, atomic ``_aliases``, and
   refresh semantics (``_count`` and ``_search`` see only refreshed documents) behave as documented.
 
@@ -36,7 +40,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from pipeline.index.mappings import compose, matching_template, validate_against_mapping
+from tests.esrules import (
+    BulkAction,
+    DocumentError,
+    StubError,
+    bad_request,
+    check_document,
+    check_mappings,
+    check_template_fields,
+    compose,
+    error_body,
+    find_template,
+    missing_components,
+    parse_bulk,
+)
 
 API = "https://www.elastic.co/docs/api/doc/elasticsearch/operation"
 #: The doc pages whose response shapes the handlers follow.
@@ -60,19 +77,8 @@ VERSION = "9.1.0"
 SHARDS = {"total": 1, "successful": 1, "skipped": 0, "failed": 0}
 
 
-class StubError(Exception):
-    """An Elasticsearch error response (status and documented error body)."""
-
-    def __init__(self, status: int, body: dict[str, Any]) -> None:
-        super().__init__(status, body)
-        self.status = status
-        self.body = body
-
-
-def error_body(status: int, error_type: str, reason: str, **extra: Any) -> dict[str, Any]:
-    """Elasticsearch's error envelope: ``{"error": {"root_cause": [...], "type", "reason", ...}, "status"}``."""
-    error = {"type": error_type, "reason": reason, **extra}
-    return {"error": {"root_cause": [dict(error)], **error}, "status": status}
+def _missing_index_fields(name: str) -> dict[str, Any]:
+    return {"resource.type": "index_or_alias", "resource.id": name, "index_uuid": "_na_", "index": name}
 
 
 def not_found(name: str) -> StubError:
@@ -82,7 +88,7 @@ def not_found(name: str) -> StubError:
             404,
             "index_not_found_exception",
             f"no such index [{name}]",
-            **{"resource.type": "index_or_alias", "resource.id": name, "index_uuid": "_na_", "index": name},
+            **_missing_index_fields(name),
         ),
     )
 
@@ -96,6 +102,8 @@ class Request:
     params: dict[str, str]
     body: Any
     headers: dict[str, str]
+    #: The body as sent (the bulk parser reads the bytes, as Elasticsearch does).
+    raw: bytes = b""
 
 
 @dataclass
@@ -235,16 +243,24 @@ class EsStub:
         raw = handler.rfile.read(length) if length else b""
         content_type = handler.headers.get("Content-Type", "")
         body: Any = None
+        unreadable: StubError | None = None
         if raw:
             text = raw.decode("utf-8")
-            if "ndjson" in content_type:
-                body = [json.loads(line) for line in text.splitlines() if line.strip()]
-            else:
-                body = json.loads(text)
-        request = Request(handler.command, path, params, body, {k.lower(): v for k, v in handler.headers.items()})
+            try:
+                if "ndjson" in content_type:
+                    # Recorded for the tests' assertions; _bulk parses the raw bytes itself.
+                    body = [json.loads(line) for line in text.splitlines() if line.strip()]
+                else:
+                    body = json.loads(text)
+            except ValueError as exc:
+                # A JSON body that does not parse: 400 x_content_parse_exception (ES RestRequest → XContentParser).
+                unreadable = bad_request("x_content_parse_exception", f"[1:{getattr(exc, 'colno', 1)}] {exc}")
+        request = Request(handler.command, path, params, body, {k.lower(): v for k, v in handler.headers.items()}, raw)
         with self._lock:
             self.requests.append(request)
             try:
+                if unreadable is not None and "ndjson" not in content_type:
+                    raise unreadable
                 status, payload = self._fault(request) or self._route(request)
             except StubError as exc:
                 status, payload = exc.status, exc.body
@@ -286,6 +302,8 @@ class EsStub:
             ("POST", r"/_aliases", self._update_aliases),
             ("POST", r"/_bulk", self._bulk),
             ("PUT", r"/_bulk", self._bulk),
+            ("POST", r"/(?P<index>[^/_][^/]*)/_bulk", self._bulk),
+            ("PUT", r"/(?P<index>[^/_][^/]*)/_bulk", self._bulk),
             ("POST", r"/(?P<index>[^/_][^/]*)/_refresh", self._refresh),
             ("GET", r"/(?P<index>[^/_][^/]*)/_count", self._count),
             ("POST", r"/(?P<index>[^/_][^/]*)/_count", self._count),
@@ -355,26 +373,63 @@ class EsStub:
         }
 
     def _put_component_template(self, request: Request, name: str) -> tuple[int, Any]:
-        # DOC_PAGES["component_template"]
-        self.component_templates[name] = copy.deepcopy(request.body or {})
+        # DOC_PAGES["component_template"]. MetadataIndexTemplateService.addComponentTemplate validates the
+        # component template ON ITS OWN (validateTemplate(its settings, its mappings)): an analyzer defined
+        # only in another component is "not configured"; then every index template using it, composed anew.
+        body = request.body or {}
+        check_template_fields("component_template", body)
+        template = body.get("template") or {}
+        check_mappings(template.get("mappings") or {}, template.get("settings") or {})
+        components = {**self.component_templates, name: body}
+        for index_template, index_body in sorted(self.index_templates.items()):
+            if name in index_body.get("composed_of", []):
+                self._check_composed(
+                    index_body,
+                    components,
+                    f"updating component template [{name}] results in invalid composable template "
+                    f"[{index_template}] after templates are merged",
+                )
+        self.component_templates[name] = copy.deepcopy(body)
         return 200, {"acknowledged": True}
 
     def _put_index_template(self, request: Request, name: str) -> tuple[int, Any]:
-        # DOC_PAGES["index_template"]: components must exist before the template naming them.
+        # DOC_PAGES["index_template"]: components must exist before the template naming them, and the
+        # composition must build (MetadataIndexTemplateService.validateIndexTemplateV2 → validateCompositeTemplate).
         body = request.body or {}
-        missing = [c for c in body.get("composed_of", []) if c not in self.component_templates]
+        check_template_fields("index_template", body)
+        missing = missing_components(name, body, self.component_templates)
         if missing:
+            raise missing
+        composed_of = body.get("composed_of", [])
+        self._check_composed(
+            body,
+            self.component_templates,
+            f"composable template [{name}] template after composition "
+            + (f"with component templates [{', '.join(composed_of)}] " if composed_of else "")
+            + "is invalid",
+        )
+        self.index_templates[name] = copy.deepcopy(body)
+        return 200, {"acknowledged": True}
+
+    @staticmethod
+    def _check_composed(body: dict[str, Any], components: dict[str, dict[str, Any]], context: str) -> None:
+        """The composed settings and mappings must build; a failure is wrapped as Elasticsearch wraps it
+        (an illegal_argument_exception naming the template, ``caused_by`` the mapping error)."""
+        composed = compose(body, components)
+        try:
+            check_mappings(composed["mappings"], composed["settings"])
+        except StubError as exc:
+            inner = exc.body["error"]
             raise StubError(
                 400,
                 error_body(
                     400,
-                    "invalid_index_template_exception",
-                    f"index_template [{name}] invalid, cause [index template [{name}] specifies component "
-                    f"templates {missing} that do not exist]",
+                    "illegal_argument_exception",
+                    context,
+                    root_cause=inner["root_cause"][0],
+                    caused_by={key: value for key, value in inner.items() if key != "root_cause"},
                 ),
-            )
-        self.index_templates[name] = copy.deepcopy(body)
-        return 200, {"acknowledged": True}
+            ) from None
 
     def _exists_alias(self, _request: Request, name: str) -> tuple[int, Any]:
         # DOC_PAGES["exists_alias"]: 200 or 404, no body.
@@ -414,7 +469,7 @@ class EsStub:
         if index != index.lower() or index.startswith(("-", "_", "+")):
             raise StubError(400, error_body(400, "invalid_index_name_exception", f"Invalid index name [{index}]"))
         body = request.body or {}
-        template_name = matching_template(index, self.index_templates)
+        template_name = find_template(index, self.index_templates)
         composed: dict[str, Any] = (
             compose(self.index_templates[template_name], self.component_templates)
             if template_name
@@ -427,6 +482,8 @@ class EsStub:
                 "_b": {"template": {k: body[k] for k in ("settings", "mappings") if k in body}},
             },
         )
+        # MetadataCreateIndexService builds the mapper service: the same mapping rules as for templates.
+        check_mappings(composed["mappings"], composed["settings"])
         self.indices[index] = StubIndex(index, composed["settings"], composed["mappings"])
         for alias, props in (body.get("aliases") or {}).items():
             self.aliases.setdefault(alias, {})[index] = dict(props)
@@ -554,25 +611,19 @@ class EsStub:
             rows.append({c: row.get(c) for c in columns} if columns else row)
         return 200, rows
 
-    def _bulk(self, request: Request) -> tuple[int, Any]:
-        # DOC_PAGES["bulk"]: one item per action, in order; "errors" true when any item failed.
-        lines = list(request.body or [])
+    def _bulk(self, request: Request, index: str | None = None) -> tuple[int, Any]:
+        # DOC_PAGES["bulk"]: one item per action, in order; "errors" true when any item failed. A malformed
+        # body refuses the whole request (tests.esrules.parse_bulk, after BulkRequestParser).
         require_alias = request.params.get("require_alias") == "true"
-        items = []
-        position = 0
-        while position < len(lines):
-            action = lines[position]
-            ((op, meta),) = action.items()
-            source = lines[position + 1] if op != "delete" else None
-            position += 2 if op != "delete" else 1
-            items.append({op: self._bulk_item(op, meta, source, require_alias)})
+        items = [{action.op: self._bulk_item(action, require_alias)} for action in parse_bulk(request.raw, index)]
         errors = any("error" in next(iter(item.values())) for item in items)
         if request.params.get("refresh") in ("true", ""):
             for stub_index in self.indices.values():
                 stub_index.visible = set(stub_index.docs)
         return 200, {"errors": errors, "took": 3, "items": items}
 
-    def _bulk_item(self, op: str, meta: dict[str, Any], source: Any, require_alias: bool) -> dict[str, Any]:
+    def _bulk_item(self, action: BulkAction, require_alias: bool) -> dict[str, Any]:
+        op, meta, source = action.op, action.meta, action.source
         target = str(meta.get("_index"))
         doc_id = str(meta.get("_id") or uuid.uuid4().hex[:20])
         require_alias = bool(meta.get("require_alias", require_alias))
@@ -623,31 +674,28 @@ class EsStub:
                 "replica_bytes=0, all_bytes=0, primary_operation_bytes=1024, max_coordinating_and_primary_bytes=0]",
                 stub_index.uuid,
             )
-        if stub_index.mappings.get("dynamic") == "strict":
-            problems = validate_against_mapping(source or {}, stub_index.mappings.get("properties", {}))
-            if problems:
-                first = problems[0]
-                field_name = first.split(":", 1)[0]
-                if "unknown field" in first:
-                    leaf = field_name.rsplit(".", 1)[-1]
-                    parent = field_name.rsplit(".", 1)[0] if "." in field_name else "_doc"
-                    return _item_error(
-                        index,
-                        doc_id,
-                        400,
-                        "strict_dynamic_mapping_exception",
-                        f"[1:2] mapping set to strict, dynamic introduction of [{leaf}] within [{parent}] is not "
-                        "allowed",
-                        stub_index.uuid,
-                    )
+        if action.source_error is not None:
+            # The source is parsed on the shard (DocumentParser): a per-item failure, not the request's.
+            return _item_error(
+                index,
+                doc_id,
+                400,
+                "document_parsing_exception",
+                f"{action.source_error}",
+                stub_index.uuid,
+            )
+        if op != "delete":
+            try:
+                check_document(source, stub_index.mappings, doc_id)
+            except DocumentError as exc:
                 return _item_error(
                     index,
                     doc_id,
-                    400,
-                    "document_parsing_exception",
-                    f"[1:2] failed to parse field [{field_name}] in document with id '{doc_id}'",
+                    exc.status,
+                    str(exc.error["type"]),
+                    str(exc.error["reason"]),
                     stub_index.uuid,
-                    caused_by={"type": "illegal_argument_exception", "reason": first},
+                    caused_by=exc.error.get("caused_by"),
                 )
         existing = stub_index.docs.get(doc_id)
         version_type = meta.get("version_type")

@@ -2,7 +2,9 @@
 
 The templates are composable index templates (Elasticsearch 9): component templates hold the shared
 settings (``<prefix>-settings``) and each index family's mappings (``<prefix>-document-mappings``,
-``<prefix>-run-mappings``; ``<prefix>-turn-mappings`` later); one index template per family
+``<prefix>-run-mappings``; ``<prefix>-turn-mappings`` later), each mappings template together with the
+analyzers it names: Elasticsearch validates every component template on its own when it is stored,
+so an analyzer defined in another component is refused; one index template per family
 (``<prefix>-documents`` matching ``<prefix>-documents-v*``...) lists them in ``composed_of``. The files
 spell the prefix ``readout``; :func:`load_templates` substitutes ``Settings.index_prefix`` in template
 names, ``index_patterns`` and ``composed_of`` (and nowhere else: analyzer names are index-local).

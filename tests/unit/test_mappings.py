@@ -165,6 +165,34 @@ def test_text_fields_and_their_analyzers(properties: dict[str, Any]) -> None:
     assert mapping_analyzers(properties) <= set(analyzers) | BUILT_IN_ANALYZERS
 
 
+def _analyzers_defined_in(component: dict[str, Any]) -> set[str]:
+    settings = component.get("template", {}).get("settings", {})
+    analysis = settings.get("analysis", settings.get("index", {}).get("analysis", {}))
+    return set(analysis.get("analyzer", {}))
+
+
+@pytest.mark.parametrize("name", sorted(load_templates().component_templates))
+def test_every_component_template_is_valid_on_its_own(name: str) -> None:
+    # Elasticsearch validates a component template alone when it is stored (MetadataIndexTemplateService
+    # .addComponentTemplate → validateTemplate(its own settings, its own mappings)): an analyzer defined in
+    # another component is "not configured in mappings" and the PUT answers 400 (elastic/kibana#128209).
+    component = load_templates().component_templates[name]
+    properties = component.get("template", {}).get("mappings", {}).get("properties", {})
+    undefined = mapping_analyzers(properties) - _analyzers_defined_in(component) - BUILT_IN_ANALYZERS
+    assert not undefined, f"{name} names analyzers it does not define: {sorted(undefined)}"
+
+
+def test_settings_leave_search_idle_on() -> None:
+    # An explicit index.refresh_interval turns off search-idle shards (no background refresh of shards nobody
+    # searches); the default 1 s applies anyway while a shard is searched. Readout refreshes explicitly where it
+    # needs to read its own writes (reindex, before _count).
+    for name, component in load_templates().component_templates.items():
+        settings = component.get("template", {}).get("settings", {})
+        assert "refresh_interval" not in settings.get("index", {}), name
+        assert "index.refresh_interval" not in settings, name
+        assert "refresh_interval" not in settings, name
+
+
 def test_no_keyword_on_long_text(properties: dict[str, Any]) -> None:
     for name, spec in properties.items():
         if name == "text" or name.startswith("text_"):
