@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # es-setup (one-shot, in the Elasticsearch image, once Elasticsearch is healthy). Idempotent:
-#   1. sets the kibana_system password (Kibana connects with it, over TLS);
+#   1. sets the kibana_system password (Kibana connects with it, over TLS), retrying until Elasticsearch accepts it
+#      (PASSWORD_ATTEMPTS tries, RETRY_DELAY seconds apart: 30 and 10 by default);
 #   2. creates the roles of config/elasticsearch/roles/*.json (PUT /_security/role/<file name>), with the index
 #      prefix substituted as pipeline/index/mappings.load_roles does;
 #   3. creates the user <prefix>_pipeline with the writer role (its password is random and never stored: it
@@ -59,11 +60,25 @@ for attempt in $(seq 1 60); do
         request GET /_security/_authenticate >/dev/null  # prints why
         exit 1
     fi
-    sleep 5
+    sleep "${RETRY_DELAY:-5}"
 done
 
+# Elastic's own compose recipe retries this until Elasticsearch answers {}: right after the first start the
+# security index may not take writes yet (503, or 401 while the elastic password settles). Bounded here, so that
+# a wrong ELASTIC_PASSWORD still fails the job with the last answer instead of looping for ever.
 echo "Setting the kibana_system password"
-request POST /_security/user/kibana_system/_password "{\"password\":$(json_string "${KIBANA_SYSTEM_PASSWORD}")}" >/dev/null
+password_attempts="${PASSWORD_ATTEMPTS:-30}"
+for attempt in $(seq 1 "${password_attempts}"); do
+    if request POST /_security/user/kibana_system/_password \
+        "{\"password\":$(json_string "${KIBANA_SYSTEM_PASSWORD}")}" >/dev/null; then
+        break
+    fi
+    if [[ "${attempt}" == "${password_attempts}" ]]; then
+        echo "es-setup: the kibana_system password was not accepted after ${password_attempts} attempts" >&2
+        exit 1
+    fi
+    sleep "${RETRY_DELAY:-10}"
+done
 
 echo "Creating the roles (prefix ${PREFIX})"
 roles_sum=""

@@ -3,16 +3,22 @@ the compose file, the sources and the database init."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import stat
 import subprocess
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from pipeline.config import load_sources
+from pipeline.index.kibana import default_files, load_objects, with_index_prefix
 from pipeline.tasks import ingest_dag_id
 from tests.deploy.conftest import DOCKER_DIR, REPO, Stack, interpolate
 
@@ -160,3 +166,164 @@ def test_es_setup_loads_the_shipped_role_files(stack: Stack) -> None:
     source = REPO / mounts[roles_dir[1]]
     assert {p.stem for p in source.glob("*.json")} >= {"readout_writer", "readout_analyst"}
     assert 'WRITER_ROLE="${ROLE_PREFIX}_writer"' in setup
+
+
+# --- docker/smoke.sh: the data view it checks is the one readout kibana-setup imports --------------------------
+
+
+def _shell_assignments(script: str) -> dict[str, str]:
+    """Top-level ``name="value"`` and ``name="${VAR:-default}"`` assignments, defaults taken."""
+    values: dict[str, str] = {}
+    for name, value in re.findall(r'^([a-z_]+)="([^"]*)"$', script, flags=re.M):
+        values[name] = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    return values
+
+
+@pytest.mark.parametrize("prefix", ["readout", "staging"])
+def test_smoke_checks_the_data_view_kibana_setup_imports(prefix: str) -> None:
+    # `readout kibana-setup` keeps the saved objects' ids and moves only the data views' titles to the prefix
+    # (pipeline/index/kibana.py with_index_prefix); the smoke test must ask for an id that exists.
+    smoke = (DOCKER_DIR / "smoke.sh").read_text()
+    values = {**_shell_assignments(smoke), "prefix": prefix}
+    lookup = re.search(r'/api/data_views/data_view/\$1"\' \\\n\s+curl "([^"]+)"', smoke)
+    assert lookup, "smoke.sh no longer looks the data view up by id"
+    requested = re.sub(r"\$\{(\w+)\}", lambda m: values[m[1]], lookup[1])
+    imported = {
+        obj["id"]: obj["attributes"]["title"]
+        for obj in with_index_prefix(load_objects(default_files()), prefix)
+        if obj["type"] == "index-pattern"
+    }
+    assert requested in imported, f"smoke.sh asks Kibana for data view {requested!r}; kibana-setup imports {imported}"
+    # ...and checks that it points at the prefixed alias the documents were counted in.
+    assert imported[requested] == f"{prefix}-documents"
+    assert 'grep -q "\\"title\\":\\"${prefix}-documents\\""' in smoke
+    assert '"https://localhost:9200/${prefix}-documents/_count"' in smoke
+
+
+# --- docker/elasticsearch/setup.sh against a loopback Elasticsearch ------------------------------------------
+
+
+class _FakeSecurityApi:
+    """The security endpoints es-setup calls, over plain HTTP; the kibana_system password fails ``refusals`` times
+    with 503 (the security index not ready yet, as right after a first start) and then answers ``{}``."""
+
+    def __init__(self, refusals: int) -> None:
+        self.refusals = refusals
+        self.requests: list[tuple[str, str]] = []
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                status, body = api.route(self.command, self.path)
+                data = json.dumps(body, separators=(",", ":")).encode()  # compact, as Elasticsearch answers
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                self._answer()
+
+            def do_POST(self) -> None:
+                self._answer()
+
+            def do_PUT(self) -> None:
+                self._answer()
+
+            def do_DELETE(self) -> None:
+                self._answer()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def route(self, method: str, path: str) -> tuple[int, dict[str, Any]]:
+        self.requests.append((method, path))
+        if path == "/_security/user/kibana_system/_password":
+            if self.refusals > 0:
+                self.refusals -= 1
+                reason = "Cluster state has not been recovered yet, cannot write to the [null] index"
+                error = {"type": "unavailable_shards_exception", "reason": reason}
+                return 503, {"error": {"root_cause": [error], **error}, "status": 503}
+            return 200, {}
+        if path == "/_security/api_key/grant":
+            return 200, {"id": "key-1", "name": "readout-writer", "api_key": "secret", "encoded": "a2V5LTE6c2VjcmV0"}
+        return 200, {"created": True} if method == "PUT" else {"username": "elastic"}
+
+
+@pytest.fixture
+def security_api() -> Iterator[Callable[[int], _FakeSecurityApi]]:
+    started: list[_FakeSecurityApi] = []
+
+    def start(refusals: int) -> _FakeSecurityApi:
+        api = _FakeSecurityApi(refusals)
+        api.thread.start()
+        started.append(api)
+        return api
+
+    yield start
+    for api in started:
+        api.server.shutdown()
+        api.server.server_close()
+
+
+def _run_es_setup(api: _FakeSecurityApi, tmp_path: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # chown root:root needs root; the container runs es-setup as root, this test need not.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (bin_dir / "chown").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "chown").chmod(0o755)
+    environment = {
+        **env,
+        "PATH": f"{bin_dir}{os.pathsep}{env['PATH']}",
+        "ELASTIC_PASSWORD": "elastic-pw",
+        "KIBANA_SYSTEM_PASSWORD": 'kibana "pw"',
+        "ES_URL": api.url,
+        "CA": str(tmp_path / "ca.crt"),
+        "ROLES_DIR": str(REPO / "config" / "elasticsearch" / "roles"),
+        "SECRETS_DIR": str(tmp_path / "secrets"),
+        "RETRY_DELAY": "0",
+        "PASSWORD_ATTEMPTS": "4",
+    }
+    return subprocess.run(
+        ["bash", str(DOCKER_DIR / "elasticsearch" / "setup.sh")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_es_setup_retries_the_kibana_system_password_until_it_is_accepted(
+    security_api: Callable[[int], _FakeSecurityApi], tmp_path: Path, shell_env: dict[str, str]
+) -> None:
+    api = security_api(2)
+    result = _run_es_setup(api, tmp_path, shell_env)
+    assert result.returncode == 0, result.stderr
+    attempts = [path for _, path in api.requests if path.endswith("kibana_system/_password")]
+    assert len(attempts) == 3
+    assert result.stderr.count("answered HTTP 503") == 2  # each refusal is shown, with Elasticsearch's answer
+    # ...and the job went on to the roles and the writer key.
+    assert ("PUT", "/_security/role/readout_writer") in api.requests
+    assert (tmp_path / "secrets" / "es-writer.api-key").read_text() == "a2V5LTE6c2VjcmV0"
+
+
+def test_es_setup_gives_up_on_the_password_after_a_bounded_number_of_tries(
+    security_api: Callable[[int], _FakeSecurityApi], tmp_path: Path, shell_env: dict[str, str]
+) -> None:
+    api = security_api(100)
+    result = _run_es_setup(api, tmp_path, shell_env)
+    assert result.returncode == 1
+    assert [path for _, path in api.requests].count("/_security/user/kibana_system/_password") == 4
+    assert "the kibana_system password was not accepted after 4 attempts" in result.stderr
+    assert not any(path.startswith("/_security/role/") for _, path in api.requests)
