@@ -21,7 +21,8 @@ documents in order), and ``_count`` ignores its query.
 
 Faults, for the error paths: :meth:`EsStub.fail` (a whole request answers an error status N times),
 ``reject_ids`` (those documents get a 400 ``mapper_parsing_exception`` item), ``throttle_once``
-(those documents get one 429 item, then succeed), and :meth:`EsStub.stop` (connection refused).
+(those documents get one 429 item, then succeed), ``unavailable_once`` (one 503 item, then succeed),
+and :meth:`EsStub.stop` (connection refused).
 Every request is recorded (:attr:`EsStub.requests`) so tests can assert exact bodies.
 """
 
@@ -150,6 +151,8 @@ class EsStub:
         self.reject_ids: set[str] = set()
         #: Documents answered once with a 429 item (then accepted).
         self.throttle_once: set[str] = set()
+        #: Documents answered once with a 503 unavailable_shards_exception item (then accepted).
+        self.unavailable_once: set[str] = set()
         #: The body ``_search`` answers with; None: refreshed documents, unscored.
         self.search_response: dict[str, Any] | None = None
         self._lock = threading.RLock()
@@ -672,6 +675,18 @@ class EsStub:
                 "es_rejected_execution_exception",
                 "rejected execution of primary operation [coordinating_and_primary_bytes=0, "
                 "replica_bytes=0, all_bytes=0, primary_operation_bytes=1024, max_coordinating_and_primary_bytes=0]",
+                stub_index.uuid,
+            )
+        if doc_id in self.unavailable_once:
+            self.unavailable_once.discard(doc_id)
+            # DOC_PAGES["bulk"] item; the reason as TransportReplicationAction words it for a missing primary.
+            return _item_error(
+                index,
+                doc_id,
+                503,
+                "unavailable_shards_exception",
+                f"[{index}][0] primary shard is not active Timeout: [1m], request: [BulkShardRequest [[{index}][0]] "
+                "containing [1] requests]",
                 stub_index.uuid,
             )
         if action.source_error is not None:

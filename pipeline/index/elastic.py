@@ -206,6 +206,13 @@ DOCUMENT_ERRORS = frozenset(
 )
 
 
+#: Item statuses the bulk helper re-sends within the run, with exponential backoff (``streaming_bulk``'s
+#: ``retry_on_status``). Only 429: the helper also retries a whole request answered with these statuses,
+#: and the transport already retries 502/503/504 (:func:`build_client`), so adding 5xx here would multiply
+#: the two loops. Other retryable items (408, 5xx...) stay pending for the next run (:func:`classify_item`).
+BULK_RETRY_STATUSES: tuple[int, ...] = (429,)
+
+
 def classify_item(item: Mapping[str, Any]) -> Classification:
     """What a bulk item result means for the outbox.
 
@@ -214,7 +221,8 @@ def classify_item(item: Mapping[str, Any]) -> Classification:
     - 2xx (``created``, ``updated``, ``noop``): **acked**.
     - 409 ``version_conflict_engine_exception``: **acked**. We index with external versions equal to the
       catalog revision, so a conflict means the index already holds this revision or a newer one.
-    - 408, 429 and 5xx: **retry** (overload, timeouts, unavailable shards).
+    - 408, 429 and 5xx: **retry** (overload, timeouts, unavailable shards): a 429 item is first re-sent
+      by the bulk helper (:data:`BULK_RETRY_STATUSES`); the others are left pending for the next run.
     - 401/403 (credentials, privileges) and 404 ``index_not_found_exception`` (alias or index missing):
       **retry**. They are the deployment's problem, not the document's; dead-lettering every document
       because an API key expired would be wrong.
@@ -709,6 +717,7 @@ class ElasticIndex:
             tracked(),
             chunk_size=self.settings.elasticsearch_bulk_chunk,
             max_retries=self.settings.elasticsearch_max_retries,
+            retry_on_status=BULK_RETRY_STATUSES,
             initial_backoff=self.initial_backoff,
             max_backoff=self.max_backoff,
             raise_on_error=False,

@@ -8,6 +8,7 @@ speaks HTTP to 127.0.0.1.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ import pytest
 from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
 from pipeline.index.elastic import (
+    BULK_RETRY_STATUSES,
     HIT_SOURCE_FIELDS,
     BulkInterruptedError,
     ElasticIndex,
@@ -31,7 +33,7 @@ from pipeline.index.elastic import (
     parse_search_response,
     redact_url,
 )
-from pipeline.index.mappings import load_templates
+from pipeline.index.mappings import CONFIG_DIR, load_templates
 from pipeline.index.projection import project_document
 from pipeline.index.query import parse
 from pipeline.index.search import MARK_END, MARK_START, BulkOutcome, Rejection, SearchFilters, SearchHit, SearchResult
@@ -220,6 +222,29 @@ def test_bulk_with_mixed_item_results(stub: EsStub, index: ElasticIndex) -> None
     # Revision 3 of "old" lost to the stored revision 5: the index keeps the newest whatever the order.
     assert stub.indices["readout-documents-v1"].docs["old"]["_version"] == 5
     assert stub.source("readout-documents", "upd") == project_document(Doc("upd", 2))
+
+
+def test_the_bulk_helper_resends_429_items_only(stub: EsStub, index: ElasticIndex) -> None:
+    # streaming_bulk re-sends the items whose status is in retry_on_status (429 unless told more); a 503 item
+    # (an unavailable shard) is left pending for the next run, not re-sent in this one.
+    index.ensure_ready()
+    stub.requests.clear()
+    stub.throttle_once.add("busy")
+    stub.unavailable_once.add("shard")
+    outcome = index.index_documents([Doc("busy"), Doc("shard")])
+    assert outcome.acked == [("busy", 1)]
+    assert [(doc_id, revision) for doc_id, revision, _ in outcome.retry_later] == [("shard", 1)]
+    assert "503 unavailable_shards_exception" in outcome.retry_later[0][2]
+    sent = [line["index"]["_id"] for body in bulk_lines(stub) for line in body if "index" in line]
+    assert sent == ["busy", "shard", "busy"]
+
+
+def test_the_readme_names_the_item_statuses_the_helper_retries() -> None:
+    # config/elasticsearch/README.md's table of item results must say what BULK_RETRY_STATUSES does.
+    readme = (CONFIG_DIR / "README.md").read_text("utf-8")
+    (row,) = [line for line in readme.splitlines() if "retried by the bulk helper" in line]
+    statuses = set(re.findall(r"\b(?:\d{3}|\dxx)\b", row.split("|")[1]))
+    assert statuses == {str(status) for status in BULK_RETRY_STATUSES}
 
 
 def test_429_on_the_whole_request_then_success(stub: EsStub, index: ElasticIndex) -> None:
