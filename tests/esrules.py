@@ -576,9 +576,6 @@ def _parse_value(value: Any, spec: Mapping[str, Any], path: str, dynamic: str, d
 
 
 def _field_error(path: str, kind: str, doc_id: str, value: Any, cause_type: str, cause_reason: str) -> None:
-    if cause_type == "illegal_argument_exception" and cause_reason.startswith("Document contains at least one immense"):
-        # Lucene's IndexingChain refuses the whole document: a plain illegal_argument_exception item.
-        raise DocumentError(400, {"type": cause_type, "reason": cause_reason})
     preview = _preview(value)
     raise DocumentError(
         400,
@@ -622,21 +619,23 @@ def _value_problem(value: Any, spec: Mapping[str, Any], kind: str, path: str) ->
 
 
 def _term_problem(text: str, spec: Mapping[str, Any], path: str) -> tuple[str, str] | None:
-    """KeywordFieldMapper: longer than ``ignore_above`` is not indexed; an indexed term over 32,766 bytes fails."""
-    if spec.get("index") is False and spec.get("doc_values") is False:
+    """KeywordFieldMapper.indexValue: a value longer than ``ignore_above`` (in characters) is not indexed; an
+    indexed value over Lucene's 32,766 bytes fails the preflight check (an IllegalArgumentException that
+    FieldMapper.parse wraps as document_parsing_exception)."""
+    if spec.get("index") is False and spec.get("doc_values") is False and not spec.get("store"):
         return None
     ignore_above = spec.get("ignore_above")
     if ignore_above is not None and len(text) > int(ignore_above):
         return None
-    size = len(text.encode("utf-8"))
-    if size <= MAX_TERM_BYTES:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= MAX_TERM_BYTES:
         return None
+    prefix = "[" + ", ".join(str(byte - 256 if byte > 127 else byte) for byte in encoded[:30]) + "]"  # Java bytes
     return (
         "illegal_argument_exception",
         f'Document contains at least one immense term in field="{path}" (whose UTF8 encoding is longer than the '
         f"max length {MAX_TERM_BYTES}), all of which were skipped. Please correct the analyzer to not produce such "
-        f"terms. The prefix of the first immense term is: '{list(text.encode('utf-8')[:10])}...', original "
-        f"message: bytes can be at most {MAX_TERM_BYTES} in length; got {size}",
+        f"terms. The prefix of the first immense term is: '{prefix}...'",
     )
 
 
