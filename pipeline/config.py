@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     )
     robots_ttl: float = Field(default=6 * 3600.0, ge=0)
     host_failure_limit: int = Field(default=5, ge=1, description="Consecutive failures before a host is skipped.")
+    host_timeout_limit: int = Field(
+        default=2, ge=1, description="Timeouts in one run after which a host is left alone until the next run."
+    )
     parallel_hosts: int = Field(default=8, ge=1, le=64)
     max_items_per_source: int = Field(default=500, ge=1, description="Items fetched per source in one run.")
     first_run_pages: int = Field(
