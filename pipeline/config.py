@@ -70,8 +70,14 @@ class Settings(BaseSettings):
     )
     robots_ttl: float = Field(default=6 * 3600.0, ge=0)
     host_failure_limit: int = Field(default=5, ge=1, description="Consecutive failures before a host is skipped.")
+    host_timeout_limit: int = Field(
+        default=2, ge=1, description="Timeouts in one run after which a host is left alone until the next run."
+    )
     parallel_hosts: int = Field(default=8, ge=1, le=64)
     max_items_per_source: int = Field(default=500, ge=1, description="Items fetched per source in one run.")
+    first_run_pages: int = Field(
+        default=10, ge=1, description="Listing pages read by the first run of a source that has no documents yet."
+    )
 
     elasticsearch_url: str | None = Field(
         default=None, description="Elasticsearch base URL; unset means the embedded SQLite FTS5 index."
@@ -171,7 +177,9 @@ class Discovery(_Strict):
         default=None, description="Regex with named groups year, month, day read from the item URL."
     )
     pagination: Pagination | None = None
-    pages_per_run: int = Field(default=1, ge=1, description="Listing pages read by an incremental run.")
+    pages_per_run: int = Field(
+        default=1, ge=1, description="Listing pages read by an incremental run (a source's first run: first_run_pages)."
+    )
     max_sitemaps: int = Field(default=20, ge=1, description="Child sitemaps read from a sitemap index.")
 
     @field_validator("urls")

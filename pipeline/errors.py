@@ -18,10 +18,11 @@ Every error the pipeline records is one of these, so that a run can sort failure
     │   │   └── HTTPStatusError      a 4xx other than 408/429
     │   └── TransientFetchError
     │       ├── DeadlineExceededError  a request's deadline or a whole get()'s budget passed
-    │       ├── NetworkError          connect/read failure or timeout
+    │       ├── NetworkError          connect/read failure
+    │       │   └── TimedOutError         a connect or read timed out (not retried in the same run)
     │       ├── ServerError           5xx, 408 or 429 still failing after the retries
     │       ├── RobotsUnavailableError  robots.txt answered 5xx/429 or could not be fetched
-    │       └── HostBackedOffError    the host failed too often in this run
+    │       └── HostBackedOffError    the host failed or timed out too often in this run
     ├── DiscoveryError               a feed, listing page or sitemap could not be read
     ├── ExtractionError              no usable text could be extracted from a page
     ├── ArchiveError                 the raw archive could not be written or read
@@ -124,6 +125,13 @@ class NetworkError(TransientFetchError):
     """The connection failed, timed out or broke."""
 
 
+class TimedOutError(NetworkError):
+    """A connect or read timed out: the server accepted nothing, or said nothing, for the whole timeout.
+
+    Like :class:`DeadlineExceededError`, it is not retried in the same run (a retry would cost the host
+    the whole wait again), only on later runs."""
+
+
 class ServerError(TransientFetchError):
     """The server kept answering 5xx, 408 or 429 through all retries."""
 
@@ -137,7 +145,8 @@ class RobotsUnavailableError(TransientFetchError):
 
 
 class HostBackedOffError(TransientFetchError):
-    """The host failed too many times in a row in this run; it is left alone until the next run."""
+    """The host failed too many times in a row, or timed out too often, in this run; it is left alone
+    until the next run. The item was not asked for, so no attempt is counted against it."""
 
 
 class DiscoveryError(ReadoutError):

@@ -161,14 +161,18 @@ def discover_source(
     warc: WarcFile | None = None,
     mode: Mode = "incremental",
     since: date | None = None,
+    first_run: bool = False,
 ) -> DiscoveryOutcome:
     """List a source's candidate items from its feeds, listing pages or sitemaps.
 
-    Incremental runs send conditional GETs and read ``pages_per_run`` listing pages; a sitemap index
-    that answers 304 still has its known child sitemaps asked (new URLs appear in the children).
-    Backfills send no validators and walk the pagination back until the listed items are older than
-    ``since`` (in the source's time zone). A sitemap index is followed one level deep, as the protocol
-    allows, and at most ``max_sitemaps`` children are read.
+    Incremental runs send conditional GETs and read ``pages_per_run`` listing pages, or, on the
+    ``first_run`` of a source with no documents yet, up to ``first_run_pages`` (setting) and no more
+    than the per-run item limit needs; a sitemap index that answers 304 still has its known child
+    sitemaps asked (new URLs appear in the children). Backfills send no validators and walk the
+    pagination back until the listed items are older than ``since`` (in the source's time zone). A
+    404 or 410 on a listing page reached by pagination is the end of the listing, not a failure. A
+    sitemap index is followed one level deep, as the protocol allows, and at most ``max_sitemaps``
+    children are read.
     """
     outcome = DiscoveryOutcome()
     settings = client.settings
@@ -194,6 +198,11 @@ def discover_source(
                     accept=_ACCEPT[discovery.method],
                 )
             except FetchError as exc:
+                if _past_the_last_page(discovery.method, depth, exc):
+                    # Walking a listing finds its end by asking one page too many; an archive that
+                    # really lost a page in the middle looks the same and cannot be told apart.
+                    log.info("[%s] listing ends before %s (%s)", source.id, url, exc.reason)
+                    continue
                 outcome.errors.append(exc)
                 log.warning("[%s] cannot read %s: %s", source.id, url, exc)
                 continue
@@ -218,7 +227,8 @@ def discover_source(
                 outcome.errors.append(DiscoveryError(parsed.error, url=url))
                 log.warning("[%s] %s (%s)", source.id, parsed.error, url)
             outcome.items.extend(parsed.items)
-            for next_url in _follow(source, parsed, depth, mode=mode, since=since):
+            pages = _pages_this_run(source, settings, first_run=first_run, found=len(outcome.items))
+            for next_url in _follow(source, parsed, depth, mode=mode, since=since, pages=pages):
                 pending.append((next_url, depth + 1, url if discovery.method == "sitemap" else None))
     outcome.items = dedupe_items(outcome.items)
     return outcome
@@ -240,8 +250,26 @@ def _archive_quietly(warc: WarcFile, response: FetchedResponse, outcome: Discove
         log.warning("[%s] %s", source.id, exc)
 
 
-def _follow(source: Source, parsed: ParsedListing, depth: int, *, mode: Mode, since: date | None) -> list[str]:
-    """Which further pages to read after this one."""
+def _past_the_last_page(method: str, depth: int, error: FetchError) -> bool:
+    """Whether ``error`` on a listing page reached through pagination (``depth`` > 0: a page before it
+    listed items) just means that the listing has no more pages."""
+    return method == "listing" and depth > 0 and isinstance(error, HTTPStatusError) and error.status in (404, 410)
+
+
+def _pages_this_run(source: Source, settings: Settings, *, first_run: bool, found: int) -> int:
+    """How many listing pages an incremental run reads: ``pages_per_run``, or on a source's first run as
+    many as ``first_run_pages`` while the items found so far do not fill the per-run item limit (so a new
+    source starts with its recent archive, not with the dozen items of one page)."""
+    pages = source.discovery.pages_per_run
+    if first_run and found < settings.max_items_per_source:
+        pages = max(pages, settings.first_run_pages)
+    return pages
+
+
+def _follow(
+    source: Source, parsed: ParsedListing, depth: int, *, mode: Mode, since: date | None, pages: int
+) -> list[str]:
+    """Which further pages to read after this one (``pages``: how many an incremental run reads)."""
     discovery = source.discovery
     if discovery.method == "sitemap":
         # Only a sitemap index's own children: the protocol forbids deeper nesting.
@@ -249,7 +277,7 @@ def _follow(source: Source, parsed: ParsedListing, depth: int, *, mode: Mode, si
     if discovery.method != "listing" or not parsed.items:
         return []
     if mode == "incremental":
-        return parsed.more_urls if depth + 1 < discovery.pages_per_run else []
+        return parsed.more_urls if depth + 1 < pages else []
     dated = [local_day(item.published_at, source) for item in parsed.items if item.published_at is not None]
     if since is not None and dated and max(dated) < since:
         return []  # this whole page is older than the backfill's start: nothing further back is wanted
@@ -469,6 +497,11 @@ class Prepared:
     validators: dict[str, Validators]
     children: dict[str, list[str]]
 
+    @property
+    def first_run(self) -> bool:
+        """Whether the source has no documents yet: its first run walks more listing pages."""
+        return not self.known
+
 
 def run_cycle(
     settings: Settings,
@@ -647,6 +680,7 @@ def _work(source: Source, ctx: _Context, prepared: Prepared, events: queue.Queue
                 warc=warc,
                 mode=ctx.mode,
                 since=ctx.since,
+                first_run=prepared.first_run,
             )
             events.put(("discovered", source.id, outcome))
             plan = plan_source(

@@ -214,6 +214,7 @@ def ingest_discover(
                     warc=warc,
                     mode=mode,
                     since=since,
+                    first_run=prepared.first_run,
                 )
         record_discovery(catalog, source, report, outcome, run_id)
         plan = plan_source(

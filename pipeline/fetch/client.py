@@ -13,6 +13,10 @@ Time limits, from the innermost:
   (enforced under httpx, on every socket operation, by :class:`~pipeline.fetch.guard.DeadlineStream`);
 * a *budget* of :data:`BUDGET_DEADLINES` request deadlines bounds one :meth:`HttpClient.get` call:
   every redirect hop, every retry and the politeness waits between them.
+
+A timeout (connect, read or deadline) is never retried in the same call: a server that hangs or trickles
+would cost its host the whole wait again, while the host's other items queue behind it. And a host that
+times out ``host_timeout_limit`` times in one run (one client) is left alone for the rest of it.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from pipeline.errors import (
     HTTPStatusError,
     NetworkError,
     ServerError,
+    TimedOutError,
     TooManyRedirectsError,
 )
 from pipeline.fetch.decoders import ACCEPT_ENCODING, CorruptStreamError, decoder_for
@@ -249,6 +254,8 @@ class HttpClient:
         """
         self._check_url(url)
         host = host_key(url)
+        # Before robots.txt too: a host left alone is not asked for that either.
+        self._refuse_if_backed_off(host, url)
         if min_delay:
             self.politeness.require_delay(host, min_delay)
         if robots:
@@ -259,18 +266,18 @@ class HttpClient:
         for attempt in range(settings.retries + 1):
             if budget.left() <= 0:
                 raise budget.exceeded(url)
-            if self.politeness.failures(host) >= settings.host_failure_limit:
-                raise HostBackedOffError(
-                    f"{host} failed {self.politeness.failures(host)} times in a row; left alone until the next run",
-                    url=url,
-                )
+            self._refuse_if_backed_off(host, url)
             try:
                 with self.politeness.turn(host):
                     response = self._exchange(url, headers, max_bytes, budget=budget, truncate=truncate)
             except (NetworkError, DeadlineExceededError) as exc:
                 self.politeness.record(host, ok=False)
-                # A server that trickles would make every retry last the whole deadline again.
-                if attempt == settings.retries or isinstance(exc, DeadlineExceededError):
+                if isinstance(exc, TimedOutError | DeadlineExceededError):
+                    # A server that hangs or trickles would make every retry cost the whole wait again,
+                    # with the host's other items queued behind it: later runs try again instead.
+                    self._count_timeout(host)
+                    raise
+                if attempt == settings.retries:
                     raise
                 delay = settings.backoff_base * 2**attempt
                 if delay >= budget.left():
@@ -302,6 +309,28 @@ class HttpClient:
             _check_status(response, url, conditional=any(name in headers for name in _VALIDATORS))
             return response
         raise AssertionError("unreachable: the loop returns or raises")  # pragma: no cover
+
+    def _refuse_if_backed_off(self, host: str, url: str) -> None:
+        """Raise :class:`HostBackedOffError` when the host failed or timed out too often in this run."""
+        settings = self.settings
+        timeouts = self.politeness.timeouts(host)
+        if timeouts >= settings.host_timeout_limit:
+            raise HostBackedOffError(
+                f"{host} timed out {timeouts} times in this run; left alone until the next run", url=url
+            )
+        failures = self.politeness.failures(host)
+        if failures >= settings.host_failure_limit:
+            raise HostBackedOffError(f"{host} failed {failures} times in a row; left alone until the next run", url=url)
+
+    def _count_timeout(self, host: str) -> None:
+        """Count a timeout against the host, and say so once when that leaves the host alone for the run."""
+        timeouts = self.politeness.record_timeout(host)
+        if timeouts == self.settings.host_timeout_limit:
+            log.warning(
+                "%s timed out %d times in this run; left alone until the next run (its other items wait)",
+                host,
+                timeouts,
+            )
 
     def _exchange(
         self, url: str, headers: dict[str, str], max_bytes: int, *, budget: _Budget, truncate: bool = False
@@ -342,7 +371,7 @@ class HttpClient:
         except httpx.TimeoutException as exc:
             if time.monotonic() >= deadline:
                 raise self._deadline_error(url, deadline, budget) from exc
-            raise NetworkError(f"timed out ({type(exc).__name__}: {exc})", url=url) from exc
+            raise TimedOutError(f"timed out ({type(exc).__name__}: {exc})", url=url) from exc
         except (httpx.InvalidURL, httpx.UnsupportedProtocol, idna.IDNAError) as exc:
             # _check_url should have caught these; a URL httpx cannot send is still not worth retrying.
             raise BlockedURLError(f"invalid URL: {exc}", url=url) from exc

@@ -2,7 +2,7 @@
 
 Hosts are independent: threads working on different hosts never wait for each other. A thread that
 wants a host holds that host's *turn* lock for the whole exchange, so requests to one host are
-serial. The host's numbers (delay, next allowed start, failures) sit behind a separate, briefly held
+serial. The host's numbers (delay, next allowed start, failures, timeouts) sit behind a separate, briefly held
 lock, so that other threads can raise the delay, defer the host or count a failure while an
 exchange is in progress without waiting for it to end.
 
@@ -34,6 +34,8 @@ class _HostState:
     #: learnt from the robots.txt just fetched) can still space the next request from it.
     last_end: float | None = None
     consecutive_failures: int = 0
+    #: Timeouts in this run, successes or not in between: each cost the host a whole timeout.
+    timeouts: int = 0
 
 
 class Politeness:
@@ -141,3 +143,16 @@ class Politeness:
         state = self._state(host)
         with state.mutex:
             return state.consecutive_failures
+
+    def record_timeout(self, host: str) -> int:
+        """Count a timed-out exchange with the host; returns the host's timeouts so far."""
+        state = self._state(host)
+        with state.mutex:
+            state.timeouts += 1
+            return state.timeouts
+
+    def timeouts(self, host: str) -> int:
+        """The host's timed-out exchanges so far (a success does not reset them)."""
+        state = self._state(host)
+        with state.mutex:
+            return state.timeouts

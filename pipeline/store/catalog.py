@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from pipeline.config import Source
-from pipeline.errors import CatalogError, ExtractionError, HTTPStatusError, ReadoutError
+from pipeline.errors import CatalogError, ExtractionError, HostBackedOffError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.schema import (
     DeadLetter,
@@ -204,7 +204,10 @@ class Catalog:
 
     def settle(self, source_id: str, item_url: str, *, error: BaseException | None = None) -> str:
         """Settle a frontier item after an attempt: ``done`` (removed from the frontier), ``pending``
-        (to be retried: attempts counted) or ``given_up``. Returns the new state."""
+        (to be retried: attempts counted) or ``given_up``. Returns the new state.
+
+        An item whose host was left alone for the run (:class:`HostBackedOffError`) was never asked for:
+        it stays pending with its reason and no attempt counted."""
         key = canonical_url(item_url)
         with self.session() as session, session.begin():
             row = session.get(FrontierItem, (source_id, key))
@@ -217,8 +220,11 @@ class Catalog:
                     source_id=source_id, canonical_url=key, url=item_url, first_seen_at=datetime.now(UTC), attempts=0
                 )
                 session.add(row)
-            row.attempts = (row.attempts or 0) + 1
             row.last_error = str(error)[:4000]
+            if isinstance(error, HostBackedOffError):
+                row.state = "pending"
+                return row.state
+            row.attempts = (row.attempts or 0) + 1
             limit = retry_limit(error)
             if limit is None or row.attempts >= limit:
                 row.state = "given_up"

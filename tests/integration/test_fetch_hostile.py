@@ -26,6 +26,7 @@ from pipeline.errors import (
     RobotsDisallowedError,
     RobotsUnavailableError,
     ServerError,
+    TimedOutError,
     TooManyRedirectsError,
 )
 from pipeline.fetch.client import HttpClient, parse_retry_after
@@ -283,12 +284,37 @@ def test_retries_share_one_deadline_for_the_whole_fetch(client: HttpClient) -> N
     assert server.hits["/busy"] == 1
 
 
-def test_a_server_that_never_answers_times_out_and_is_retried(tmp_path: Path) -> None:
-    settings = client_settings(tmp_path, read_timeout=0.3, retries=1)
+def test_a_server_that_never_answers_times_out_once_without_a_retry(tmp_path: Path) -> None:
+    settings = client_settings(tmp_path, read_timeout=0.3, retries=3)
     with hostile_server({"/silent": silent, "/robots.txt": status(404)}) as server, HttpClient(settings) as http:
-        with pytest.raises(NetworkError, match="timed out"):
+        with pytest.raises(TimedOutError, match="timed out") as raised:
             http.get(server.url("/silent"), max_bytes=MIB)
-        assert server.hits["/silent"] == 2
+        assert not raised.value.permanent  # tried again on a later run, not in this one
+        # A retry would wait the whole timeout again while the host's other items queue behind it.
+        assert server.hits["/silent"] == 1
+
+
+@pytest.mark.parametrize("slow", ["hang", "trickle"])
+def test_a_host_that_keeps_timing_out_is_left_alone_for_the_rest_of_the_run(slow: str, tmp_path: Path) -> None:
+    settings = client_settings(tmp_path, read_timeout=0.3, request_deadline=0.6, retries=3, host_timeout_limit=2)
+    with (
+        hostile_server({"/ok": page(b"ok"), "/robots.txt": status(404)}) as server,
+        hostile_server({"/ok": page(b"fine"), "/robots.txt": status(404)}) as other,
+        HttpClient(settings) as http,
+    ):
+        server.routes["/slow"] = silent if slow == "hang" else trickle(server, interval=0.1, total=400)
+        with pytest.raises((TimedOutError, DeadlineExceededError)):
+            http.get(server.url("/slow"), max_bytes=MIB)
+        # A good answer in between does not make the host's timeouts forgotten.
+        assert http.get(server.url("/ok"), max_bytes=MIB).body == b"ok"
+        with pytest.raises((TimedOutError, DeadlineExceededError)):
+            http.get(server.url("/slow"), max_bytes=MIB)
+        with pytest.raises(HostBackedOffError, match="timed out 2 times in this run") as raised:
+            http.get(server.url("/ok"), max_bytes=MIB)
+        assert not raised.value.permanent
+        assert (server.hits["/slow"], server.hits["/ok"]) == (2, 1)
+        # Other hosts are not concerned.
+        assert http.get(other.url("/ok"), max_bytes=MIB).body == b"fine"
 
 
 def test_connection_refused_is_a_network_error(client: HttpClient) -> None:
