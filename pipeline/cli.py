@@ -205,6 +205,7 @@ def _execute(
     from pipeline.ingest import run_cycle
 
     sources = loaded.sources
+    _warn_missing_rules(settings)
     if not sources:
         raise _fail("no valid, enabled source to run (check the sources file with `readout check`)")
     with _catalog(settings) as catalog:
@@ -560,6 +561,8 @@ def check() -> None:
     if enricher.problems:
         raise typer.Exit(2)
     _print_rules(settings, enricher)
+    if _missing_rules(settings):
+        raise typer.Exit(1)
     for key in (
         "data_dir",
         "effective_catalog_url",
@@ -707,10 +710,28 @@ def reindex(
         console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
 
 
+def _missing_rules(settings: Settings) -> list[str]:
+    from pipeline.enrich import missing_rules
+
+    problems = missing_rules(settings)
+    for problem in problems:
+        err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+    return problems
+
+
+def _warn_missing_rules(settings: Settings) -> None:
+    from pipeline.enrich import warn_missing_rules
+
+    warn_missing_rules(settings, log)
+
+
 def _enricher(settings: Settings, *, strict: bool) -> Any:
-    """The enricher of the configured rules; ``strict`` refuses rules with broken entries."""
+    """The enricher of the configured rules; ``strict`` refuses rules with broken entries or a missing file
+    (applying them would strip every stored document of those tags)."""
     from pipeline.enrich import load_enricher
 
+    if strict and _missing_rules(settings):
+        raise _fail("no tagging rules to apply (see above)")
     enricher = load_enricher(settings)
     if strict and enricher.problems:
         for problem in enricher.problems:
@@ -722,14 +743,14 @@ def _enricher(settings: Settings, *, strict: bool) -> Any:
 def _print_rules(settings: Settings, enricher: Any) -> None:
     topics = len(enricher.taxonomy.topics) if enricher.taxonomy else 0
     countries = len(enricher.countries.gazetteer.countries) if enricher.countries else 0
-    console.print(
-        f"[green]ok[/]: {topics} topic(s) in {settings.topics}"
-        + ("" if settings.topics.exists() else " [yellow](no file: nothing is tagged with topics)[/]")
-    )
-    console.print(
-        f"[green]ok[/]: {countries} countr{'y' if countries == 1 else 'ies'} in {settings.countries}"
-        + ("" if settings.countries.exists() else " [yellow](no file: no countries are tagged)[/]")
-    )
+    for found, path, what, setting in (
+        (f"{topics} topic(s)", settings.topics, "topic", "READOUT_TOPICS"),
+        (f"{countries} countr{'y' if countries == 1 else 'ies'}", settings.countries, "country", "READOUT_COUNTRIES"),
+    ):
+        if path is None:
+            console.print(f"[yellow]off[/]: {what} tagging ({setting}=none)")
+        elif path.is_file():
+            console.print(f"[green]ok[/]: {found} in {path}")
 
 
 def _print_explanation(explanation: dict[str, Any]) -> None:
@@ -802,6 +823,7 @@ def tag(
     enricher = _enricher(settings, strict=False)
     for problem in enricher.problems:
         err.print(f"[yellow]warning:[/] {problem} (left out)")
+    _warn_missing_rules(settings)
     result = enricher.enrich(title, body, declared_language=language)
     if as_json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))

@@ -31,15 +31,31 @@ _CRON_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@month
 _SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
+#: Values of READOUT_TOPICS / READOUT_COUNTRIES that turn that kind of tagging off on purpose.
+RULES_OFF = frozenset({"", "none", "off"})
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_rules_file(name: str) -> Path:
+    """The shipped tagging rules file ``name``, wherever the process runs from: inside the package in a built
+    wheel (pyproject's force-include copies config/ there), else the checkout's (or editable install's) config/."""
+    packaged = _PACKAGE_DIR / "default_rules" / name
+    return packaged if packaged.is_file() else _PACKAGE_DIR.parent / "config" / name
+
+
 class Settings(BaseSettings):
     """Process-wide settings, read from ``READOUT_*`` environment variables (and a ``.env`` file)."""
 
     model_config = SettingsConfigDict(env_prefix="READOUT_", env_file=".env", extra="ignore")
 
     sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
-    topics: Path = Field(default=Path("config/topics.yaml"), description="Path of the topic taxonomy file.")
-    countries: Path = Field(
-        default=Path("config/countries.yaml"), description="Path of the gazetteer of countries mentioned."
+    topics: Path | None = Field(
+        default_factory=lambda: default_rules_file("topics.yaml"),
+        description="Path of the topic taxonomy file; 'none' (or empty) turns topic tagging off.",
+    )
+    countries: Path | None = Field(
+        default_factory=lambda: default_rules_file("countries.yaml"),
+        description="Path of the gazetteer of countries mentioned; 'none' (or empty) turns country tagging off.",
     )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
@@ -96,6 +112,14 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"expected an http(s) URL such as https://localhost:9200, got {value.split('@')[-1]!r}")
         return value.rstrip("/") if value else value
+
+    @field_validator("topics", "countries", mode="before")
+    @classmethod
+    def _rules_off(cls, value: Any) -> Any:
+        # The explicit off switch: without it a missing rules file is an error to report, not a choice.
+        if value is None or (isinstance(value, str) and value.strip().lower() in RULES_OFF):
+            return None
+        return value
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod

@@ -162,3 +162,41 @@ def test_settings_defaults_follow_the_design() -> None:
     assert settings.robots_ttl == 6 * 3600
     assert settings.retries == 3
     assert settings.effective_user_agent.startswith("Readout/")
+
+
+# --- the tagging rules files (issue 11, item 8) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("off", ["none", "NONE", "off", "", "  "])
+def test_rules_files_can_be_turned_off_explicitly(off: str) -> None:
+    settings = Settings(topics=off, countries=off)  # type: ignore[arg-type]
+    assert settings.topics is None
+    assert settings.countries is None
+
+
+def test_default_rules_do_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("READOUT_TOPICS", raising=False)
+    monkeypatch.delenv("READOUT_COUNTRIES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.topics is not None
+    assert settings.countries is not None
+    assert settings.topics.is_absolute()
+    assert settings.topics.is_file()
+    assert settings.countries.is_file()
+
+
+def test_a_built_wheel_carries_the_default_rules_where_the_settings_look() -> None:
+    """pyproject's force-include puts config/'s rules inside the package, at the path default_rules_file
+    tries first (an installed wheel has no config/ beside it)."""
+    import tomllib
+
+    from pipeline.config import default_rules_file
+
+    repo = Path(__file__).resolve().parents[2]
+    wheel = tomllib.loads((repo / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]
+    included = wheel["force-include"]
+    for name in ("topics.yaml", "countries.yaml"):
+        assert included[f"config/{name}"] == f"pipeline/default_rules/{name}"
+        assert (repo / "config" / name).is_file()
+        assert default_rules_file(name) == repo / "config" / name  # a checkout: no packaged copy
