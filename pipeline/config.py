@@ -8,12 +8,13 @@ entry (by id and line) and the field.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -395,9 +396,8 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
         try:
             source = Source.model_validate(raw)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or None
-            errors.append(ConfigError(error["msg"], file=str(path), entry=label, field=field))
+            message, field = _first_problem(exc, Source)
+            errors.append(ConfigError(message, file=str(path), entry=label, field=field))
             continue
         if source.id in seen:
             errors.append(
@@ -409,6 +409,51 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
         seen[source.id] = label
         good.append(source)
     return good, errors
+
+
+def _first_problem(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str | None]:
+    """The message and dotted field of the problem to report first. An unknown key comes first, with the known
+    key it is closest to: a misspelled ``discvery`` also makes ``discovery`` missing, and reporting only that
+    would hide the typo."""
+    errors = exc.errors()
+    unknown = [error for error in errors if error["type"] == "extra_forbidden"]
+    error = unknown[0] if unknown else errors[0]
+    field = ".".join(str(part) for part in error["loc"]) or None
+    if not unknown:
+        return error["msg"], field
+    *parents, key = error["loc"]
+    where = f" in {'.'.join(str(part) for part in parents)}" if parents else ""
+    close = difflib.get_close_matches(str(key), _known_keys(model, parents), n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {str(key)!r}{where}{hint}", field
+
+
+def _known_keys(model: type[BaseModel], path: Sequence[int | str]) -> list[str]:
+    """The keys the model nested at ``path`` (a ValidationError location) accepts."""
+    current: type[BaseModel] | None = model
+    for part in path:
+        if isinstance(part, int):
+            continue  # a list index: the items are of the list's model
+        field = current.model_fields.get(part) if current is not None else None
+        if field is None:
+            return []
+        current = next(
+            (
+                candidate
+                for candidate in (field.annotation, *_flat_args(field.annotation))
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+            ),
+            None,
+        )
+    return list(current.model_fields) if current is not None else []
+
+
+def _flat_args(annotation: Any) -> list[Any]:
+    """The types inside ``X | None``, ``list[X]`` and the like."""
+    found: list[Any] = []
+    for arg in get_args(annotation):
+        found += [arg, *_flat_args(arg)]
+    return found
 
 
 def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:
