@@ -151,17 +151,25 @@ def _load(settings: Settings, only: list[str] | None) -> _Loaded:
 
 
 @contextmanager
-def _catalog(settings: Settings) -> Iterator[Any]:
+def _catalog(settings: Settings, *, read_only: bool = False, missing_ok: bool = False) -> Iterator[Any]:
+    """The catalog, migrated; ``read_only`` for the commands that only read (no migration, no write, so a
+    read-only catalog can be browsed); with ``missing_ok`` a catalog not created yet is None."""
+    from pipeline.store.access import CatalogMissingError
     from pipeline.store.catalog import Catalog
 
     try:
-        catalog = Catalog.open(settings.effective_catalog_url)
+        catalog = Catalog.open(settings.effective_catalog_url, read_only=read_only)
+    except CatalogMissingError as exc:
+        if not missing_ok:
+            raise _fail(str(exc), code=1) from None
+        catalog = None
     except ReadoutError as exc:
         raise _fail(str(exc)) from None
     try:
         yield catalog
     finally:
-        catalog.close()
+        if catalog is not None:
+            catalog.close()
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -365,8 +373,8 @@ def sources(
     """List the configured sources with their state and last result."""
     settings = _options.settings()
     configured = _all_sources(settings)
-    with _catalog(settings) as catalog:
-        states = catalog.source_states()
+    with _catalog(settings, read_only=True, missing_ok=True) as catalog:
+        states = catalog.source_states() if catalog is not None else {}
     rows: list[dict[str, Any]] = []
     for src in configured:
         state = states.get(src.id)
@@ -426,7 +434,7 @@ def list_documents(
 ) -> None:
     """List ingested documents, newest first: id, url, title, published_at, source, language."""
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         documents = list(catalog.documents(source_ids=source or (), since=_date(since, "--since"), limit=limit))
     rows: list[dict[str, Any]] = [
         {
@@ -471,7 +479,7 @@ def show(
 ) -> None:
     """Print one document: metadata, tags and clean text."""
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         document = catalog.document(doc_id)
         if document is None:
             raise _fail(f"no document with id {doc_id!r} (or the prefix is not unique)", code=1)
@@ -516,7 +524,7 @@ def failures(
     documents (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
     """
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
         dead = catalog.dead_letters(limit=limit)
     table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
@@ -551,7 +559,10 @@ def failures(
 
 @app.command()
 def check() -> None:
-    """Validate the sources file and the tagging rules (topics, countries), and show the effective settings."""
+    """Validate the sources file, the tagging rules (topics, countries) and the catalog URL, and show the
+    effective settings."""
+    from pipeline.store.access import catalog_url_problem
+
     settings = _options.settings()
     configured = _all_sources(settings)
     console.print(f"[green]ok[/]: {len(configured)} source(s) in {settings.sources}")
@@ -561,7 +572,11 @@ def check() -> None:
     if enricher.problems:
         raise typer.Exit(2)
     _print_rules(settings, enricher)
-    if _missing_rules(settings):
+    missing = _missing_rules(settings)
+    bad_url = catalog_url_problem(settings.effective_catalog_url)
+    if bad_url:
+        err.print(f"[bold red]error:[/] the catalog URL (READOUT_CATALOG_URL or --catalog-url): {bad_url}")
+    if missing or bad_url:
         raise typer.Exit(1)
     for key in (
         "data_dir",
