@@ -955,6 +955,12 @@ def search_command(
         until=_date(until, "--until"),
         include_removed=include_removed,
     )
+    if filters.topics or filters.countries:
+        from pipeline.enrich.vocabulary import unknown_labels
+
+        unknown = unknown_labels(settings, topics=filters.topics, countries=filters.countries)
+        if unknown:
+            raise _fail("; ".join(unknown))
     try:
         result = search(settings, query, filters, limit=limit)
     except ReadoutError as exc:

@@ -223,3 +223,34 @@ def test_a_read_only_open_refuses_an_empty_database_and_reads_a_migrated_one(cat
         assert reader.source_states() == {}
     finally:
         reader.close()
+
+
+# --- a search filter on a label the rules never give (issue 11, item 11d) ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (["--topic", "nosuchtopic"], "no topic 'nosuchtopic' in"),
+        (["--topic", "sanction"], "no topic 'sanction' in"),
+        (["--topic", "sanction"], "did you mean: sanctions"),
+        (["--country", "XX"], "no country 'XX' in"),
+        (["--country", "china"], "did you mean CN?"),
+    ],
+)
+def test_search_says_a_topic_or_country_does_not_exist(ingested: World, options: list[str], words: str) -> None:
+    result = ingested.cli("search", "sanctions", *options)
+    assert result.exit_code == 2, result.output
+    assert words in _flat(result.output)
+
+
+def test_search_by_a_known_topic_and_country_still_finds(ingested: World) -> None:
+    assert ingested.cli("index").exit_code == 0
+    result = ingested.cli("search", "sanctions", "--topic", "sanctions", "--country", "cn", "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] >= 1
+
+
+def test_search_checks_no_topic_when_topic_tagging_is_off(ingested: World) -> None:
+    result = ingested.cli("search", "sanctions", "--topic", "nosuchtopic", READOUT_TOPICS="none")
+    assert result.exit_code == 0, result.output
