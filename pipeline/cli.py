@@ -151,17 +151,25 @@ def _load(settings: Settings, only: list[str] | None) -> _Loaded:
 
 
 @contextmanager
-def _catalog(settings: Settings) -> Iterator[Any]:
+def _catalog(settings: Settings, *, read_only: bool = False, missing_ok: bool = False) -> Iterator[Any]:
+    """The catalog, migrated; ``read_only`` for the commands that only read (no migration, no write, so a
+    read-only catalog can be browsed); with ``missing_ok`` a catalog not created yet is None."""
+    from pipeline.store.access import CatalogMissingError
     from pipeline.store.catalog import Catalog
 
     try:
-        catalog = Catalog.open(settings.effective_catalog_url)
+        catalog = Catalog.open(settings.effective_catalog_url, read_only=read_only)
+    except CatalogMissingError as exc:
+        if not missing_ok:
+            raise _fail(str(exc), code=1) from None
+        catalog = None
     except ReadoutError as exc:
         raise _fail(str(exc)) from None
     try:
         yield catalog
     finally:
-        catalog.close()
+        if catalog is not None:
+            catalog.close()
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -205,6 +213,7 @@ def _execute(
     from pipeline.ingest import run_cycle
 
     sources = loaded.sources
+    _warn_missing_rules(settings)
     if not sources:
         raise _fail("no valid, enabled source to run (check the sources file with `readout check`)")
     with _catalog(settings) as catalog:
@@ -364,8 +373,8 @@ def sources(
     """List the configured sources with their state and last result."""
     settings = _options.settings()
     configured = _all_sources(settings)
-    with _catalog(settings) as catalog:
-        states = catalog.source_states()
+    with _catalog(settings, read_only=True, missing_ok=True) as catalog:
+        states = catalog.source_states() if catalog is not None else {}
     rows: list[dict[str, Any]] = []
     for src in configured:
         state = states.get(src.id)
@@ -425,7 +434,7 @@ def list_documents(
 ) -> None:
     """List ingested documents, newest first: id, url, title, published_at, source, language."""
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         documents = list(catalog.documents(source_ids=source or (), since=_date(since, "--since"), limit=limit))
     rows: list[dict[str, Any]] = [
         {
@@ -470,7 +479,7 @@ def show(
 ) -> None:
     """Print one document: metadata, tags and clean text."""
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         document = catalog.document(doc_id)
         if document is None:
             raise _fail(f"no document with id {doc_id!r} (or the prefix is not unique)", code=1)
@@ -515,7 +524,7 @@ def failures(
     documents (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
     """
     settings = _options.settings()
-    with _catalog(settings) as catalog:
+    with _catalog(settings, read_only=True) as catalog:
         rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
         dead = catalog.dead_letters(limit=limit)
     table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
@@ -550,7 +559,10 @@ def failures(
 
 @app.command()
 def check() -> None:
-    """Validate the sources file and the tagging rules (topics, countries), and show the effective settings."""
+    """Validate the sources file, the tagging rules (topics, countries) and the catalog URL, and show the
+    effective settings."""
+    from pipeline.store.access import catalog_url_problem
+
     settings = _options.settings()
     configured = _all_sources(settings)
     console.print(f"[green]ok[/]: {len(configured)} source(s) in {settings.sources}")
@@ -560,6 +572,12 @@ def check() -> None:
     if enricher.problems:
         raise typer.Exit(2)
     _print_rules(settings, enricher)
+    missing = _missing_rules(settings)
+    bad_url = catalog_url_problem(settings.effective_catalog_url)
+    if bad_url:
+        err.print(f"[bold red]error:[/] the catalog URL (READOUT_CATALOG_URL or --catalog-url): {bad_url}")
+    if missing or bad_url:
+        raise typer.Exit(1)
     for key in (
         "data_dir",
         "effective_catalog_url",
@@ -707,10 +725,28 @@ def reindex(
         console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
 
 
+def _missing_rules(settings: Settings) -> list[str]:
+    from pipeline.enrich import missing_rules
+
+    problems = missing_rules(settings)
+    for problem in problems:
+        err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+    return problems
+
+
+def _warn_missing_rules(settings: Settings) -> None:
+    from pipeline.enrich import warn_missing_rules
+
+    warn_missing_rules(settings, log)
+
+
 def _enricher(settings: Settings, *, strict: bool) -> Any:
-    """The enricher of the configured rules; ``strict`` refuses rules with broken entries."""
+    """The enricher of the configured rules; ``strict`` refuses rules with broken entries or a missing file
+    (applying them would strip every stored document of those tags)."""
     from pipeline.enrich import load_enricher
 
+    if strict and _missing_rules(settings):
+        raise _fail("no tagging rules to apply (see above)")
     enricher = load_enricher(settings)
     if strict and enricher.problems:
         for problem in enricher.problems:
@@ -722,14 +758,14 @@ def _enricher(settings: Settings, *, strict: bool) -> Any:
 def _print_rules(settings: Settings, enricher: Any) -> None:
     topics = len(enricher.taxonomy.topics) if enricher.taxonomy else 0
     countries = len(enricher.countries.gazetteer.countries) if enricher.countries else 0
-    console.print(
-        f"[green]ok[/]: {topics} topic(s) in {settings.topics}"
-        + ("" if settings.topics.exists() else " [yellow](no file: nothing is tagged with topics)[/]")
-    )
-    console.print(
-        f"[green]ok[/]: {countries} countr{'y' if countries == 1 else 'ies'} in {settings.countries}"
-        + ("" if settings.countries.exists() else " [yellow](no file: no countries are tagged)[/]")
-    )
+    for found, path, what, setting in (
+        (f"{topics} topic(s)", settings.topics, "topic", "READOUT_TOPICS"),
+        (f"{countries} countr{'y' if countries == 1 else 'ies'}", settings.countries, "country", "READOUT_COUNTRIES"),
+    ):
+        if path is None:
+            console.print(f"[yellow]off[/]: {what} tagging ({setting}=none)")
+        elif path.is_file():
+            console.print(f"[green]ok[/]: {found} in {path}")
 
 
 def _print_explanation(explanation: dict[str, Any]) -> None:
@@ -802,6 +838,7 @@ def tag(
     enricher = _enricher(settings, strict=False)
     for problem in enricher.problems:
         err.print(f"[yellow]warning:[/] {problem} (left out)")
+    _warn_missing_rules(settings)
     result = enricher.enrich(title, body, declared_language=language)
     if as_json:
         print(json.dumps(dataclasses.asdict(result), ensure_ascii=False, indent=2))
@@ -918,6 +955,12 @@ def search_command(
         until=_date(until, "--until"),
         include_removed=include_removed,
     )
+    if filters.topics or filters.countries:
+        from pipeline.enrich.vocabulary import unknown_labels
+
+        unknown = unknown_labels(settings, topics=filters.topics, countries=filters.countries)
+        if unknown:
+            raise _fail("; ".join(unknown))
     try:
         result = search(settings, query, filters, limit=limit)
     except ReadoutError as exc:

@@ -8,12 +8,13 @@ entry (by id and line) and the field.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -31,15 +32,31 @@ _CRON_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@month
 _SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
+#: Values of READOUT_TOPICS / READOUT_COUNTRIES that turn that kind of tagging off on purpose.
+RULES_OFF = frozenset({"", "none", "off"})
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def default_rules_file(name: str) -> Path:
+    """The shipped tagging rules file ``name``, wherever the process runs from: inside the package in a built
+    wheel (pyproject's force-include copies config/ there), else the checkout's (or editable install's) config/."""
+    packaged = _PACKAGE_DIR / "default_rules" / name
+    return packaged if packaged.is_file() else _PACKAGE_DIR.parent / "config" / name
+
+
 class Settings(BaseSettings):
     """Process-wide settings, read from ``READOUT_*`` environment variables (and a ``.env`` file)."""
 
     model_config = SettingsConfigDict(env_prefix="READOUT_", env_file=".env", extra="ignore")
 
     sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
-    topics: Path = Field(default=Path("config/topics.yaml"), description="Path of the topic taxonomy file.")
-    countries: Path = Field(
-        default=Path("config/countries.yaml"), description="Path of the gazetteer of countries mentioned."
+    topics: Path | None = Field(
+        default_factory=lambda: default_rules_file("topics.yaml"),
+        description="Path of the topic taxonomy file; 'none' (or empty) turns topic tagging off.",
+    )
+    countries: Path | None = Field(
+        default_factory=lambda: default_rules_file("countries.yaml"),
+        description="Path of the gazetteer of countries mentioned; 'none' (or empty) turns country tagging off.",
     )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
@@ -102,6 +119,14 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError(f"expected an http(s) URL such as https://localhost:9200, got {value.split('@')[-1]!r}")
         return value.rstrip("/") if value else value
+
+    @field_validator("topics", "countries", mode="before")
+    @classmethod
+    def _rules_off(cls, value: Any) -> Any:
+        # The explicit off switch: without it a missing rules file is an error to report, not a choice.
+        if value is None or (isinstance(value, str) and value.strip().lower() in RULES_OFF):
+            return None
+        return value
 
     @field_validator("allow_private_hosts", mode="before")
     @classmethod
@@ -379,9 +404,8 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
         try:
             source = Source.model_validate(raw)
         except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or None
-            errors.append(ConfigError(error["msg"], file=str(path), entry=label, field=field))
+            message, field = _first_problem(exc, Source)
+            errors.append(ConfigError(message, file=str(path), entry=label, field=field))
             continue
         if source.id in seen:
             errors.append(
@@ -393,6 +417,51 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
         seen[source.id] = label
         good.append(source)
     return good, errors
+
+
+def _first_problem(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str | None]:
+    """The message and dotted field of the problem to report first. An unknown key comes first, with the known
+    key it is closest to: a misspelled ``discvery`` also makes ``discovery`` missing, and reporting only that
+    would hide the typo."""
+    errors = exc.errors()
+    unknown = [error for error in errors if error["type"] == "extra_forbidden"]
+    error = unknown[0] if unknown else errors[0]
+    field = ".".join(str(part) for part in error["loc"]) or None
+    if not unknown:
+        return error["msg"], field
+    *parents, key = error["loc"]
+    where = f" in {'.'.join(str(part) for part in parents)}" if parents else ""
+    close = difflib.get_close_matches(str(key), _known_keys(model, parents), n=1, cutoff=0.75)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown key {str(key)!r}{where}{hint}", field
+
+
+def _known_keys(model: type[BaseModel], path: Sequence[int | str]) -> list[str]:
+    """The keys the model nested at ``path`` (a ValidationError location) accepts."""
+    current: type[BaseModel] | None = model
+    for part in path:
+        if isinstance(part, int):
+            continue  # a list index: the items are of the list's model
+        field = current.model_fields.get(part) if current is not None else None
+        if field is None:
+            return []
+        current = next(
+            (
+                candidate
+                for candidate in (field.annotation, *_flat_args(field.annotation))
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel)
+            ),
+            None,
+        )
+    return list(current.model_fields) if current is not None else []
+
+
+def _flat_args(annotation: Any) -> list[Any]:
+    """The types inside ``X | None``, ``list[X]`` and the like."""
+    found: list[Any] = []
+    for arg in get_args(annotation):
+        found += [arg, *_flat_args(arg)]
+    return found
 
 
 def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pipeline.archive import WarcFile, read_response, warc_path
 from pipeline.config import Settings, Source, validate_source_entries
-from pipeline.enrich import load_enricher
+from pipeline.enrich import load_enricher, warn_missing_rules
 from pipeline.enrich.retag import retag
 from pipeline.errors import ArchiveError, ConfigError, ExtractionError
 from pipeline.extract import extract
@@ -191,6 +191,7 @@ def ingest_discover(
     Returns ``{"run_id", "source_id", "mode", "batches", "endpoints", "counts", "errors", "deferred"}``;
     every planned item is in the frontier before this returns, so nothing is lost if a later task fails.
     """
+    warn_missing_rules(settings, log)
     catalog = _open_catalog(settings)
     try:
         params: dict[str, Any] = {"sources": [source.id], "airflow": True}
@@ -475,6 +476,9 @@ class _LogProgress:
 
 def backfill_source(settings: Settings, source: Source, request: BackfillRequest, *, run_id: str) -> dict[str, Any]:
     """One source's share of a backfill (fetch, re-extract or re-tag); returns its counts."""
+    missing = warn_missing_rules(settings, log)
+    if missing and request.mode == "re-tag":
+        raise ConfigError(missing[0])  # re-tagging without the rules would strip every document of those tags
     catalog = _open_catalog(settings)
     try:
         if request.mode == "fetch":

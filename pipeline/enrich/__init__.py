@@ -10,6 +10,6 @@
 catalog with a changed taxonomy is :func:`pipeline.enrich.retag.retag`.
 """
 
-from pipeline.enrich.enricher import Enricher, Enrichment, load_enricher
+from pipeline.enrich.enricher import Enricher, Enrichment, load_enricher, missing_rules, warn_missing_rules
 
-__all__ = ["Enricher", "Enrichment", "load_enricher"]
+__all__ = ["Enricher", "Enrichment", "load_enricher", "missing_rules", "warn_missing_rules"]

@@ -100,11 +100,36 @@ class Enricher:
         return Enrichment(guess.code, topics, scores, countries, phrases, self.version, explanation)
 
 
-def _digest(*paths: Path) -> str:
+def _digest(*paths: Path | None) -> str:
     hasher = hashlib.sha256()
     for path in paths:
-        hasher.update(path.read_bytes() if path.exists() else b"-")
+        hasher.update(path.read_bytes() if path is not None and path.is_file() else b"-")
     return hasher.hexdigest()
+
+
+def missing_rules(settings: Settings) -> list[str]:
+    """One sentence per tagging rules file that is configured but missing (what is then not tagged, and the two
+    ways out). A file turned off on purpose (``READOUT_TOPICS=none``) is not missing."""
+    problems: list[str] = []
+    for kind, setting, path in (
+        ("topics", "READOUT_TOPICS", settings.topics),
+        ("countries", "READOUT_COUNTRIES", settings.countries),
+    ):
+        if path is not None and not path.is_file():
+            problems.append(
+                f"the {kind} file {path} does not exist ({setting}): documents get no {kind}; "
+                f"set {setting} to the file, or to 'none' to turn {kind} tagging off"
+            )
+    return problems
+
+
+def warn_missing_rules(settings: Settings, logger: logging.Logger = log) -> list[str]:
+    """Log a warning for each missing rules file (see :func:`missing_rules`) at the start of every run that
+    tags: without it a run would store untagged documents, exit 0 and say nothing."""
+    problems = missing_rules(settings)
+    for problem in problems:
+        logger.warning("tagging: %s", problem)
+    return problems
 
 
 #: Enrichers already built, by rules files and their content: building one compiles thousands of terms.
@@ -115,13 +140,14 @@ _built_lock = threading.Lock()
 def load_enricher(settings: Settings) -> Enricher:
     """The enricher of the configured topics and countries files (built once per process and content).
 
-    A missing file means no topics (or no countries); a broken entry is logged and left out, so the
+    A missing file (reported by :func:`warn_missing_rules`) or one turned off means no topics (or no
+    countries); a broken entry is logged and left out, so the
     rest still tags, and the problems are kept on :attr:`Enricher.problems` (``readout check`` refuses
     them). A file that cannot be read at all is logged the same way and tags nothing.
     """
     key = (
-        str(settings.topics.resolve()),
-        str(settings.countries.resolve()),
+        str(settings.topics.resolve()) if settings.topics else "",
+        str(settings.countries.resolve()) if settings.countries else "",
         _digest(settings.topics, settings.countries),
     )
     with _built_lock:
@@ -135,13 +161,13 @@ def _build(settings: Settings, digest: str) -> Enricher:
     problems: list[ConfigError] = []
     taxonomy: Taxonomy | None = None
     gazetteer: Gazetteer | None = None
-    if settings.topics.exists():
+    if settings.topics is not None and settings.topics.is_file():
         try:
             taxonomy, errors = read_taxonomy(settings.topics)
             problems.extend(errors)
         except ConfigError as exc:
             problems.append(exc)
-    if settings.countries.exists():
+    if settings.countries is not None and settings.countries.is_file():
         try:
             gazetteer, errors = read_gazetteer(settings.countries)
             problems.extend(errors)

@@ -60,11 +60,12 @@ from pipeline.extract.text import (
     split_paragraphs,
     word_key,
 )
+from pipeline.extract.titles import clean_title, site_names
 from pipeline.models import ExtractedDocument
 
 #: Identifies the extraction behaviour; stored with every document so that re-extraction can find
 #: what an older extractor produced. Bump the leading number whenever our own behaviour changes.
-EXTRACTOR_VERSION = f"readout-extract/1 trafilatura/{trafilatura.__version__} htmldate/{htmldate.__version__}"
+EXTRACTOR_VERSION = f"readout-extract/2 trafilatura/{trafilatura.__version__} htmldate/{htmldate.__version__}"
 
 #: Below this many word characters a page has no usable text ("Page not found", an empty shell).
 MIN_TEXT_CHARS = 20
@@ -154,7 +155,7 @@ def extract(
         selected = _select(tree, rules.body_selector)
         if selected:
             metadata = _metadata(tree, url)
-            title = _title(tree, title_selector, metadata.title)
+            title = _title(tree, title_selector, metadata.title, url)
             text = join_paragraphs(drop_matching(drop_title(_selected_paragraphs(selected, url), title), drop_patterns))
         # A layout change can leave the selector matching nothing, or an empty shell: say so, and let the
         # generic extractor try rather than losing the page.
@@ -164,7 +165,7 @@ def extract(
             warnings.append(f"body_selector {rules.body_selector!r} matched no usable text; generic extraction used")
     if metadata is None or len(word_key(text)) < MIN_TEXT_CHARS:
         paragraphs, metadata = _generic(tree, url)
-        title = _title(tree, title_selector, metadata.title)
+        title = _title(tree, title_selector, metadata.title, url)
         text = join_paragraphs(drop_matching(drop_widget_lines(drop_title(paragraphs, title)), drop_patterns))
     if len(word_key(text)) < MIN_TEXT_CHARS:
         raise ExtractionError("no usable text extracted", url=url)
@@ -346,19 +347,19 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 # --- metadata -----------------------------------------------------------------------------------------
 
 
-def _title(tree: lxml_html.HtmlElement, selector: str | None, from_metadata: str | None) -> str | None:
-    """The configured selector's text, else trafilatura's title, else ``<title>``."""
+def _title(tree: lxml_html.HtmlElement, selector: str | None, from_metadata: str | None, url: str) -> str | None:
+    """The configured selector's text, else trafilatura's title, else ``<title>``; the last two without the
+    site's name, and passed over when they are nothing but the site's name ("| Example News")."""
     if selector:
         for element in tree.cssselect(selector):
             text = normalize_space(element.text_content())
             if text:
                 return text
-    if from_metadata and normalize_space(from_metadata):
-        return normalize_space(from_metadata)
-    for element in tree.iter("title"):
-        text = normalize_space(element.text_content())
-        if text:
-            return text
+    names = site_names(tree, url)
+    for candidate in (from_metadata, *(element.text_content() for element in tree.iter("title"))):
+        cleaned = clean_title(candidate, names)
+        if cleaned:
+            return cleaned
     return None
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from pipeline.config import Source
 from pipeline.errors import CatalogError, ExtractionError, HostBackedOffError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
+from pipeline.store.access import CatalogMissingError, check_schema_current, normalised_url, read_only_engine
 from pipeline.store.schema import (
     DeadLetter,
     Document,
@@ -111,9 +112,7 @@ def create_catalog_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(normalised_url(parsed), pool_pre_ping=True)
 
 
 class Catalog:
@@ -124,12 +123,19 @@ class Catalog:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True) -> Catalog:
-        """Connect to the catalog at ``url`` and migrate it to the current schema."""
+    def open(cls, url: str, *, migrate_schema: bool = True, read_only: bool = False) -> Catalog:
+        """Connect to the catalog at ``url`` and migrate it to the current schema; ``read_only`` (for commands
+        that only read) writes nothing at all and refuses a schema it would have to migrate."""
         try:
-            engine = create_catalog_engine(url)
-            if migrate_schema:
-                migrate(engine)
+            if read_only:
+                engine = read_only_engine(url)
+                check_schema_current(engine, MIGRATIONS)
+            else:
+                engine = create_catalog_engine(url)
+                if migrate_schema:
+                    migrate(engine)
+        except CatalogMissingError:
+            raise  # says where it looked, and what creates it
         except Exception as exc:  # the driver's own errors vary; the user needs the URL and the reason
             raise CatalogError(f"cannot open the catalog at {_safe_url(url)}: {exc}") from exc
         return cls(engine)

@@ -46,10 +46,20 @@ def stack(farm: SiteFarm, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, airfl
     sources_file = tmp_path / "sources.yaml"
     sources_file.write_text(farm.rewrite(DEFAULT_SOURCES.read_text("utf-8")), "utf-8")
     data_dir = tmp_path / "data"
+    # Small real rules (the re-tag tests rewrite them): quick to build, and a missing file would be warned about.
+    topics_file = tmp_path / "topics.yaml"
+    topics_file.write_text(
+        "topics:\n"
+        "  - id: unrelated\n"
+        "    label: Never mentioned\n"
+        "    description: Nothing the fixtures say.\n"
+        "    terms: {en: [zeppelin regatta], zh: [飞艇赛], ru: [дирижабль]}\n",
+        "utf-8",
+    )
     env = {
         "READOUT_SOURCES": str(sources_file),
         "READOUT_DATA_DIR": str(data_dir),
-        "READOUT_TOPICS": str(tmp_path / "topics.yaml"),
+        "READOUT_TOPICS": str(topics_file),
         "READOUT_ALLOW_PRIVATE_HOSTS": "127.0.0.1",
         "READOUT_MIN_DELAY": "0",
         "READOUT_BACKOFF_BASE": "0.01",

@@ -109,7 +109,7 @@ def test_retag_changes_exactly_what_the_rule_change_implies(farm: SiteFarm, tmp_
         assert after[url].countries == before[url].countries
 
     # The index step ran: the new topic is searchable.
-    found = world.cli("search", "--topic", "spokesperson", "--limit", "100")
+    found = world.cli("search", "--topic", "spokesperson", "--limit", "100", READOUT_TOPICS=str(topics))
     assert found.exit_code == 0, found.output
     assert f"{len(expected)} match(es)" in found.output
 

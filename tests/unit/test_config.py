@@ -44,7 +44,7 @@ def test_a_good_entry_loads_with_defaults(tmp_path: Path) -> None:
         ({"timezone": "Mars/Olympus"}, "timezone", "unknown time zone"),
         ({"schedule": "every hour"}, "schedule", "cron"),
         ({"id": "Bad Id!"}, "id", "lower-case"),
-        ({"colour": "red"}, "colour", "Extra inputs"),
+        ({"colour": "red"}, "colour", "unknown key 'colour'"),
         ({"discovery": {"method": "carrier-pigeon", "urls": ["https://x.example/"]}}, "discovery.method", "feed"),
         ({"discovery": {"method": "feed", "urls": ["ftp://x.example/feed"]}}, "discovery.urls", "http(s) URL"),
         ({"discovery": {"method": "feed", "urls": []}}, "discovery.urls", "at least 1"),
@@ -84,6 +84,39 @@ def test_bad_entries_name_the_file_the_entry_and_the_field(
     assert raised.value.field is not None
     assert raised.value.field.startswith(field)
     assert words in message
+
+
+DISCOVERY: dict[str, object] = dict(GOOD["discovery"])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("entry", "field", "words"),
+    [
+        (
+            {key: value for key, value in GOOD.items() if key != "discovery"} | {"discvery": DISCOVERY},
+            "discvery",
+            "unknown key 'discvery' (did you mean 'discovery'?)",
+        ),
+        (
+            GOOD | {"discovery": DISCOVERY | {"pagnation": {"next_selector": "a.next"}}},
+            "discovery.pagnation",
+            "unknown key 'pagnation' in discovery (did you mean 'pagination'?)",
+        ),
+        (GOOD | {"extract": {"body_selectr": "div"}}, "extract.body_selectr", "(did you mean 'body_selector'?)"),
+    ],
+)
+def test_a_misspelled_key_is_named_with_the_key_it_resembles(
+    tmp_path: Path, entry: dict[str, object], field: str, words: str
+) -> None:
+    """The typo, not the real key it leaves missing ("discovery: Field required"), is what to report."""
+    path = write(tmp_path, [GOOD, entry | {"id": "typo"}])
+    with pytest.raises(ConfigError) as raised:
+        load_sources(path)
+    message = str(raised.value)
+    assert f"{path}, entry 'typo' (line " in message
+    assert raised.value.field == field
+    assert words in message
+    assert "required" not in message
 
 
 def test_a_missing_required_field_is_named(tmp_path: Path) -> None:
@@ -162,3 +195,41 @@ def test_settings_defaults_follow_the_design() -> None:
     assert settings.robots_ttl == 6 * 3600
     assert settings.retries == 3
     assert settings.effective_user_agent.startswith("Readout/")
+
+
+# --- the tagging rules files (issue 11, item 8) ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("off", ["none", "NONE", "off", "", "  "])
+def test_rules_files_can_be_turned_off_explicitly(off: str) -> None:
+    settings = Settings(topics=off, countries=off)  # type: ignore[arg-type]
+    assert settings.topics is None
+    assert settings.countries is None
+
+
+def test_default_rules_do_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("READOUT_TOPICS", raising=False)
+    monkeypatch.delenv("READOUT_COUNTRIES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings()
+    assert settings.topics is not None
+    assert settings.countries is not None
+    assert settings.topics.is_absolute()
+    assert settings.topics.is_file()
+    assert settings.countries.is_file()
+
+
+def test_a_built_wheel_carries_the_default_rules_where_the_settings_look() -> None:
+    """pyproject's force-include puts config/'s rules inside the package, at the path default_rules_file
+    tries first (an installed wheel has no config/ beside it)."""
+    import tomllib
+
+    from pipeline.config import default_rules_file
+
+    repo = Path(__file__).resolve().parents[2]
+    wheel = tomllib.loads((repo / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]
+    included = wheel["force-include"]
+    for name in ("topics.yaml", "countries.yaml"):
+        assert included[f"config/{name}"] == f"pipeline/default_rules/{name}"
+        assert (repo / "config" / name).is_file()
+        assert default_rules_file(name) == repo / "config" / name  # a checkout: no packaged copy

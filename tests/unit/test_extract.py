@@ -262,6 +262,33 @@ def test_title_from_metadata_and_title_element_fallback() -> None:
     assert extract(bare.encode(), url=NEWS_URL, now=NOW).title == "Bare title"
 
 
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        # og:title empty and the CMS's <title> headline field empty: no title (the listing's title stands in).
+        ('<meta property="og:title" content=""><title>| Example News</title>', None),
+        ('<meta property="og:title" content=""><title> - Example News</title>', None),
+        ('<meta property="og:site_name" content="Example News"><title>Example News</title>', None),
+        (
+            '<meta property="og:title" content=""><title>Example News | China rejects sanctions</title>',
+            "China rejects sanctions",
+        ),
+        ("<title>China rejects sanctions — Example News</title>", "China rejects sanctions"),
+        (
+            '<meta property="og:site_name" content="The Daily Example">'
+            "<title>Guinea-Bissau votes | The Daily Example</title>",
+            "Guinea-Bissau votes",
+        ),
+        # Not a site name: kept as it is.
+        ('<meta property="og:title" content="Talks in Geneva - day two">', "Talks in Geneva - day two"),
+    ],
+)
+def test_title_without_the_site_name(head: str, expected: str | None) -> None:
+    """A <title> is "Headline | Site"; never a title that is only a separator and the site's name."""
+    page = f"<html><head>{head}</head><body><div>{FILLER}</div><div>{FILLER}</div></body></html>"
+    assert extract(page.encode(), url="https://news.example.org/world/1.html", now=NOW).title == expected
+
+
 def test_authors_are_split() -> None:
     head = '<meta name="author" content="Jane Doe; John Smith">'
     doc = extract(news_page(head=head).encode(), url=NEWS_URL, now=NOW)
