@@ -586,7 +586,13 @@ def check() -> None:
         "min_delay",
         "allow_private_hosts",
     ):
-        console.print(f"  {key.removeprefix('effective_')}: {getattr(settings, key)}")
+        value = getattr(settings, key)
+        if key == "effective_catalog_url":
+            from sqlalchemy.engine import make_url
+
+            # The URL may carry a password: print it as SQLAlchemy does in its own logs.
+            value = make_url(value).render_as_string(hide_password=True)
+        console.print(f"  {key.removeprefix('effective_')}: {value}")
 
 
 @app.command()

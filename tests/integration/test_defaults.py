@@ -254,3 +254,10 @@ def test_search_by_a_known_topic_and_country_still_finds(ingested: World) -> Non
 def test_search_checks_no_topic_when_topic_tagging_is_off(ingested: World) -> None:
     result = ingested.cli("search", "sanctions", "--topic", "nosuchtopic", READOUT_TOPICS="none")
     assert result.exit_code == 0, result.output
+
+
+def test_check_prints_the_catalog_url_without_its_password(ingested: World) -> None:
+    result = ingested.cli("check", READOUT_CATALOG_URL="postgresql://reader:s3cret@127.0.0.1/readout")
+    assert result.exit_code == 0, result.output
+    assert "s3cret" not in result.output
+    assert "postgresql://reader:***@127.0.0.1/readout" in _flat(result.output)
