@@ -5,6 +5,7 @@ semantics). Shared by ``tests/integration/test_query_parity.py`` and ``benchmark
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,9 +89,15 @@ def compare(documents: Sequence[Projectable], folder: Path, queries: Sequence[st
 
 def table(rows: Sequence[Row]) -> str:
     """The rows as a plain text table: hit counts per backend, and whether the documents are the same."""
-    width = max(len(row.query) for row in rows)
-    lines = [f"{'query':<{width}}  embedded  elasticsearch  same documents"]
+    width = max(_width(row.query) for row in rows)
+    lines = ["query" + " " * (width - 5) + "  embedded  elasticsearch  same documents"]
     for row in rows:
         same = "yes" if row.embedded == row.elasticsearch else "NO"
-        lines.append(f"{row.query:<{width}}  {len(row.embedded):>8}  {len(row.elasticsearch):>13}  {same}")
+        pad = " " * (width - _width(row.query))
+        lines.append(f"{row.query}{pad}  {len(row.embedded):>8}  {len(row.elasticsearch):>13}  {same}")
     return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

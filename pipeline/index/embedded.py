@@ -32,6 +32,9 @@ again on the next index run, and until then a search says so instead of answerin
 Revisions: a document is replaced only by a newer revision; the same revision again, or an older one
 arriving late, is acknowledged without change (what Elasticsearch's external versioning does).
 
+Queries: :func:`pipeline.index.fts.compile_query` translates a parsed query into an FTS5 expression
+with the per-field semantics of the Elasticsearch request body, and snippets are cut from the
+original text with the same analysis (:func:`pipeline.index.fts.snippet`).
 """
 
 from __future__ import annotations

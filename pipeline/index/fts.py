@@ -40,22 +40,17 @@ from pipeline.index.analysis import LANGUAGE_ANALYZERS, Token, filter_tokens, te
 from pipeline.index.query import Group, Query, Term, is_cjk
 from pipeline.index.search import MARK_END, MARK_START
 
-#: ASCII characters a Lucene standard token can contain besides letters and digits (UAX #29 MidLetter,
-#: MidNumLet, MidNum, ExtendNumLet) and ``:`` of the language tags: FTS5 token characters.
-TOKEN_CHARS: Final = ".,:;_'"  # noqa: S105 (not a password)
+#: The ASCII characters a Lucene standard token can contain besides letters and digits (UAX #29
+#: MidLetter ``:``, MidNumLet ``.`` ``'``, MidNum ``,`` ``;``, ExtendNumLet ``_``, and ``"`` between
+#: Hebrew letters); ``:`` is also the language tags' separator. FTS5 token characters.
+TOKEN_CHARS: Final = ".,:;_'\""  # noqa: S105 (not a password)
 #: The FTS5 tokenizer: ASCII letters, digits, :data:`TOKEN_CHARS` and every non-ASCII character make
-#: tokens; so only the spaces between the tokens of a stream separate them.
-TOKENIZER: Final = "ascii tokenchars '" + TOKEN_CHARS.replace("'", "''") + "'"
+#: tokens; so only the spaces between the tokens of a stream separate them. (Quoted for SQL: ``'``
+#: doubled inside the FTS5 argument, ``"`` doubled inside the SQL identifier.)
+TOKENIZER: Final = "ascii tokenchars '" + TOKEN_CHARS.replace("'", "''").replace('"', '""') + "'"
 COLUMNS: Final = ("title", "text", "ltitle", "ltext")
 _STANDARD: Final = "{title text}"
 _LANGUAGE: Final = "{ltitle ltext}"
-#: Any other ASCII character in a token (``"`` inside a Hebrew acronym) is moved to the private use
-#: area, so that the FTS5 tokenizer keeps it inside the token; the same mapping is used for queries.
-#: (The space is not mapped: tokens never hold one, and it separates them in a stream.)
-_ESCAPES: Final = {
-    code: 0xE000 + code for code in range(128) if not chr(code).isalnum() and chr(code) not in TOKEN_CHARS + " "
-}
-_NEEDS_ESCAPE: Final = regex.compile("[" + regex.escape("".join(map(chr, _ESCAPES))) + "]")
 #: Tokens in a snippet: about 30 words; CJK texts count characters, so they get more.
 SNIPPET_TOKENS: Final = 30
 SNIPPET_TOKENS_CJK: Final = 64
@@ -74,14 +69,16 @@ def register(conn: sqlite3.Connection) -> None:
 
 def standard_stream(text: str | None) -> str:
     """The ``standard`` analyzer's tokens of a text, space-separated, as indexed in ``title``/``text``."""
-    return _fts(" ".join(_terms(text or "", "standard")))
+    return " ".join(_terms(text or "", "standard"))
 
 
 def language_stream(text: str | None, language: str | None) -> str:
     """The language analyzer's tokens, tagged with the language; empty for a language without one."""
     if not text or language not in LANGUAGE_ANALYZERS:
         return ""
-    return _fts(" ".join(f"{language}:{term}" for term in _terms(text, LANGUAGE_ANALYZERS[language])))
+    tokens = _terms(text, LANGUAGE_ANALYZERS[language])
+    tag = f"{language}:"
+    return tag + f" {tag}".join(tokens) if tokens else ""
 
 
 @lru_cache(maxsize=64)
@@ -89,14 +86,9 @@ def _terms(text: str, analyzer: str) -> tuple[str, ...]:
     return tuple(terms(text, analyzer))
 
 
-def _fts(text: str) -> str:
-    # translate() is slow and almost never needed: look first.
-    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
-
-
 def _string(tokens: Sequence[str]) -> str:
-    """An FTS5 string: the tokens as one phrase (no ``"`` can be in them, see :data:`_ESCAPES`)."""
-    return '"' + _fts(" ".join(tokens)) + '"'
+    """An FTS5 string: the tokens as one phrase, ``"`` doubled (so never read as syntax)."""
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 
 def searched_languages(languages: Iterable[str] | None) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.index.analysis import terms
+from pipeline.index.analysis import analyze, terms
 from pipeline.index.elastic import EXACT_FIELDS, build_search_body, search_fields
 from pipeline.index.query import Term, parse
 from pipeline.index.search import SearchFilters
@@ -143,3 +143,17 @@ def test_the_language_analyzers() -> None:
     assert terms("санкции санкций", "russian") == ["санкц", "санкц"]
     assert terms("单边制裁 a Ｕｓ 制", "cjk") == ["单边", "边制", "制裁", "us", "制"]
     assert terms("l'Europe", "french") == ["europ"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中方坚决反对美方滥用单边制裁措施。 The U.S. said ＵＳ a 制 ひらがなカタカナー한국어 2021年 中，方",
+        "外交部发言人汪文斌表示 www 中国 and s 制裁",
+        "",
+        "no CJK at all, China's",
+    ],
+)
+def test_the_cjk_analyzer_indexes_what_it_analyses(text: str) -> None:
+    # Indexing takes a faster road (runs of CJK characters) than analysis with offsets (snippets).
+    assert terms(text, "cjk") == [token.term for token in analyze(text, "cjk")]
