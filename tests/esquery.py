@@ -47,6 +47,9 @@ import Stemmer
 TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "elasticsearch" / "component_templates"
 
 _SEGMENTS = regex.compile(r"(?V1ws)\b.+?\b")
+# The regex module keeps an apostrophe (or other MidLetter/MidNum character) before letters in their
+# segment ("'abc"); UAX #29 breaks there (WB999), and so does Lucene: strip such a lead.
+_LEAD = regex.compile(r"^[\p{WB=MidNumLet}\p{WB=Single_Quote}\p{WB=MidLetter}\p{WB=MidNum}]+")
 _LETTER_OR_DIGIT = regex.compile(r"[\p{L}\p{Nd}]")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
 # Lucene's EnglishAnalyzer.ENGLISH_STOP_WORDS_SET (the ``_english_`` stop words).
@@ -69,7 +72,7 @@ class Position:
 def _standard_tokens(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _SEGMENTS.finditer(text):
-        segment = match.group()
+        segment = _LEAD.sub("", match.group())
         if _LETTER_OR_DIGIT.search(segment):
             tokens.extend(segment[i : i + 255] for i in range(0, len(segment), 255))
     return tokens
@@ -123,7 +126,9 @@ def _cjk(text: str) -> list[Position]:
         run.clear()
 
     for match in _SEGMENTS.finditer(text):
-        segment = match.group()
+        lead = _LEAD.match(match.group())
+        segment = match.group()[lead.end() if lead else 0 :]
+        start = match.start() + (lead.end() if lead else 0)
         if not _LETTER_OR_DIGIT.search(segment):
             continue
         folded = "".join(
@@ -131,9 +136,9 @@ def _cjk(text: str) -> list[Position]:
         )  # cjk_width (ASCII part)
         term = _lower(folded)
         if _CJK.match(term):
-            if run and run[-1][1] + 1 != match.start():
+            if run and run[-1][1] + 1 != start:
                 flush()
-            run.extend((ch, match.start() + i) for i, ch in enumerate(term))
+            run.extend((ch, start + i) for i, ch in enumerate(term))
             continue
         flush()
         if term not in _CJK_STOP:

@@ -41,13 +41,18 @@ QUERIES: tuple[str, ...] = (
     'sanctions NOT "long-arm jurisdiction"',
     "Wang OR Zakharova",
     "U.S.-China",
+    "'unilateral' measures",
 )
 
 #: A few documents written for the forms the fixture pages lack (U.S. with periods, a curly
 #: apostrophe, "1 000" next to "1,000", a CJK run with 制裁), indexed next to the fixture corpus.
 EXTRA_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("extra-us", "en", "The U.S. and China's trade; U.S.-China talks resumed, the U S delegation said."),
-    ("extra-curly", "en", "Lavrov’s remarks on China’s position and on sanctioning 1 000 firms."),
+    (
+        "extra-curly",
+        "en",
+        "Lavrov’s remarks on China’s position and on sanctioning 1 000 firms: 'unilateral' measures.",
+    ),
     ("extra-zh", "zh", "外交部发言人表示，中方坚决反对美方滥用单边制裁措施。"),
 )
 

@@ -10,11 +10,13 @@ standard tokenizer and the language analyzers produce, as documented (analysis-s
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
 
-from pipeline.index.analysis import analyze, terms
+from pipeline.index import analysis
+from pipeline.index.analysis import analyze, terms, words
 from pipeline.index.elastic import EXACT_FIELDS, build_search_body, search_fields
 from pipeline.index.query import Term, parse
 from pipeline.index.search import SearchFilters
@@ -135,6 +137,8 @@ def test_the_standard_tokenizer_as_documented() -> None:
         "bone",
     ]
     assert terms("U.S. 1,000 Lavrov’s foo_bar e.g.", "standard") == ["u.s", "1,000", "lavrov’s", "foo_bar", "e.g"]
+    # A quote before a word is not part of it (UAX #29 breaks there), on either road.
+    assert terms("'unilateral' 9'é 中 'sanctions'", "standard") == ["unilateral", "9", "é", "中", "sanctions"]
     assert terms("中方ひらがなカタカナ한국어", "standard") == ["中", "方", "ひ", "ら", "が", "な", "カタカナ", "한국어"]
 
 
@@ -157,3 +161,27 @@ def test_the_language_analyzers() -> None:
 def test_the_cjk_analyzer_indexes_what_it_analyses(text: str) -> None:
     # Indexing takes a faster road (runs of CJK characters) than analysis with offsets (snippets).
     assert terms(text, "cjk") == [token.term for token in analyze(text, "cjk")]
+
+
+def test_the_fast_tokenizer_agrees_with_the_full_word_boundary_rules() -> None:
+    # Latin/Cyrillic text takes a faster road than the regex module's UAX #29 rules: on random strings of
+    # letters, digits, every kind of joining punctuation, underscores, narrow no-break spaces and breakers,
+    # both roads must cut the same words.
+    def by(segments: Any, text: str) -> list[str]:
+        return [s for s in segments.findall(text) if s[0].isalpha() or s[0].isdecimal() or analysis._WORDY.search(s)]
+
+    def full(text: str) -> list[str]:
+        found = (m.group(1) for m in analysis._SEGMENT.finditer(text))
+        return [s for s in found if s[0].isalpha() or s[0].isdecimal() or analysis._WORDY.search(s)]
+
+    rng = random.Random(11)
+    simple = "aBéдЖzß09" + ".'’‘:·,;" + "_\u202f" + ' -"(!\n—“\u00a0'
+    for _ in range(5000):
+        text = "".join(rng.choice(simple) for _ in range(rng.randint(1, 14)))
+        assert not analysis._NOT_SIMPLE.search(text)
+        assert by(analysis._FAST_TOKEN, text) == full(text), repr(text)
+    # Other characters take the full rules, only in the words around them (cut at whitespace).
+    mixed = simple + "中ひカ\u0301\u00ad"
+    for _ in range(5000):
+        text = "".join(rng.choice(mixed) for _ in range(rng.randint(1, 14)))
+        assert words(text) == full(text), repr(text)
