@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging bench-query-parity clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -61,6 +61,9 @@ bench-cycle: install  ## A no-change incremental cycle over all fixture sources
 
 bench-search: install  ## Embedded index speed on 100,000 generated documents, and bulk-action building
 	.venv/bin/python benchmarks/search.py --docs 100000
+
+bench-query-parity: install  ## Hits per query on each search backend over the fixture corpus (must find the same documents)
+	.venv/bin/python benchmarks/query_parity.py
 
 bench-outbox: install  ## The index step end to end: catalog outbox → embedded index → acknowledgements
 	.venv/bin/python benchmarks/outbox.py --docs 100000

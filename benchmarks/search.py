@@ -86,6 +86,8 @@ class BenchDocument:
     authors: list[Any] = field(default_factory=list)
     topics: list[Any] = field(default_factory=list)
     countries: list[Any] = field(default_factory=list)
+    key_phrases: list[Any] = field(default_factory=list)
+    tagged_with: str | None = None
     duplicate_of: str | None = None
     date_source: str | None = "page"
     extractor_version: str = "bench"

@@ -16,8 +16,9 @@ memory and answers with the response bodies Elastic documents (each handler name
 - external versioning, ``require_alias``, write indices behind aliases, atomic ``_aliases``, and
   refresh semantics (``_count`` and ``_search`` see only refreshed documents) behave as documented.
 
-It is not a search engine: ``_search`` returns the canned response a test sets (or refreshed
-documents in order), and ``_count`` ignores its query.
+It is not a search engine: ``_search`` returns the canned response a test sets, or the refreshed
+documents its query matches, in order and unscored (the query evaluated by :mod:`tests.esquery` with
+the documented semantics of each query and analyzer); ``_count`` ignores its query.
 
 Faults, for the error paths: :meth:`EsStub.fail` (a whole request answers an error status N times),
 ``reject_ids`` (those documents get a 400 ``mapper_parsing_exception`` item), ``throttle_once``
@@ -41,6 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.esquery import Evaluator
 from tests.esrules import (
     BulkAction,
     DocumentError,
@@ -581,6 +583,9 @@ class EsStub:
             for name in names
             for doc_id in sorted(self.indices[name].visible)
         ]
+        # The query is evaluated with its documented semantics (tests/esquery.py); scores are not.
+        found = Evaluator(hit["_source"] for hit in hits).search(request.body or {})
+        hits = [hit for hit in hits if hit["_source"]["doc_id"] in found]
         return 200, {
             "took": 1,
             "timed_out": False,

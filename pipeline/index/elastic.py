@@ -268,25 +268,25 @@ EXACT_FIELDS = [f"title^{TITLE_BOOST}", "text"]
 
 
 def term_query(term: Term, fields: list[str]) -> dict[str, Any]:
-    """A word (all its tokens, any field), a phrase (tokens in order) or a prefix.
+    """A term of the query as Elasticsearch should run it: the user's text as typed, analysed by each
+    field's own analyzer (never split or lower-cased here, so ``China's``, ``U.S.``, ``1,000`` reach the
+    standard tokenizer whole).
 
-    Phrases run on the standard-analysed fields only: the language analyzers drop stopwords, which
-    would turn "the hague" into any text with "hague" (the embedded index requires the exact phrase).
-    Prefixes are ``prefix`` queries on those fields: ``phrase_prefix`` expands only the first 50 terms
-    and would silently miss matches the embedded index finds.
+    * **word** (``China's``): ``multi_match`` of type ``phrase`` over every analysed field. A word that is
+      one token is a term query per field (``china's`` on ``text``, ``china`` on ``text_en``); a word the
+      tokenizer cuts in several (``U.S.-China``, ``制裁措施``) needs them in order.
+    * **phrase** (``"unilateral sanctions"``): ``multi_match`` of type ``phrase`` on the standard-analysed
+      fields only: the exact words. The language analyzers drop stop words and stem, which would turn
+      "the hague" into any text with "hague".
+    * **prefix** (``sanction*``): ``multi_match`` of type ``bool_prefix`` with ``operator: and`` on the
+      standard fields: every token of the text, the last one as a ``prefix`` query, which matches every
+      term with that prefix (``phrase_prefix`` expands only the first 50 and would miss some).
     """
     if term.kind == "phrase":
         return {"multi_match": {"query": term.text, "fields": EXACT_FIELDS, "type": "phrase"}}
     if term.kind == "prefix":
-        return {
-            "dis_max": {
-                "queries": [
-                    {"prefix": {field.split("^")[0]: {"value": term.text, "case_insensitive": True}}}
-                    for field in EXACT_FIELDS
-                ]
-            }
-        }
-    return {"multi_match": {"query": term.text, "fields": fields, "operator": "and"}}
+        return {"multi_match": {"query": term.text, "fields": EXACT_FIELDS, "type": "bool_prefix", "operator": "and"}}
+    return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase"}}
 
 
 def group_query(group: Group, fields: list[str]) -> dict[str, Any]:

@@ -6,51 +6,43 @@ One SQLite file (WAL mode) holds:
   ``revision``, source, kind, language, ``removed`` (0/1), ``published_ts`` (epoch seconds, for sorting
   and date ranges), ``topics`` and ``countries`` (JSON arrays), ``published_at`` (ISO UTC text), url,
   publisher, country;
-* ``texts`` — the original title and text (what is displayed), and for rows with Chinese, Japanese or
-  Korean characters only, ``fts_title``/``fts_text``: the CJK-split copy that is indexed instead (below).
-  Kept apart from ``docs`` so that counting facets over the 90,000 matches of a common word reads small
-  rows, not 2 KB texts (measured on 100,000 documents against one wide table: the join 2.5x and
-  the facet pass 1.7x faster);
-* ``fts`` — an FTS5 table over title and text, tokenizer ``porter unicode61 remove_diacritics 2``
-  (English stemming; other scripts pass through the porter step unchanged), ranked by
-  ``bm25(5.0, 1.0)`` (a title hit weighs five body hits);
-* ``fts_source`` — the view the FTS table reads its content from, and ``fts_vocab`` (fts5vocab), the
-  index's vocabulary, used to widen prefix terms that cut into an English suffix (below).
+* ``texts`` — the original title and text (what is displayed and analysed) and the language whose
+  analyzer the row's language columns use. Kept apart from ``docs`` so that counting facets over the
+  90,000 matches of a common word reads small rows, not 2 KB texts (measured on 100,000 documents
+  against one wide table: the join 2.5x and the facet pass 1.7x faster);
+* ``fts`` — a contentless FTS5 table over the *analysed* title and text (:mod:`pipeline.index.fts`):
+  the standard analyzer's tokens in ``title``/``text`` and the document language's analyzer's tokens in
+  ``ltitle``/``ltext``, exactly the terms Elasticsearch indexes in ``title``/``text`` and
+  ``title_<lang>``/``text_<lang>`` (:mod:`pipeline.index.analysis`), ranked by ``bm25(5.0, 1.0, 5.0,
+  1.0)`` (a title hit weighs five body hits). So a query finds the same documents on both backends.
 
-Content mode: **external content over a view**. The FTS table stores only the inverted index; its
-content is ``fts_source``: ``coalesce(fts_text, text)`` per row, i.e. the original text for almost
-every row and the CJK-split copy where there is one. So nothing is stored twice except the split
-copies of CJK rows, ``snippet()`` works (it re-reads the content through the view), and triggers on
-``texts`` keep the index in step (the ``delete`` command is given the exact values that were indexed,
-taken from the same columns; a new revision whose text is unchanged, a re-tagging or a removal, does
-not touch the index). The tables have ``INTEGER PRIMARY KEY`` ids, so a ``VACUUM`` cannot renumber the
-rowids the index refers to. A plain FTS table would store every text twice; contentless-delete tables
-need SQLite 3.43 (this is 3.40) and lose ``snippet()``.
+The token streams are computed by SQL functions registered on the connection (``readout_std``,
+``readout_lang``), called by the triggers on ``texts`` that keep the index in step: the FTS table stores
+only the inverted index and nothing is stored twice. A contentless table's ``delete`` command must be
+given the tokens that were indexed: the triggers recompute them from the stored text with the same
+analysis, which :data:`~pipeline.index.analysis.ANALYSIS_ID` pins (below). A new revision whose text is
+unchanged (a re-tagging or a removal) does not touch the index. The tables have ``INTEGER PRIMARY KEY``
+ids, so a ``VACUUM`` cannot renumber the rowids the index refers to.
+
+A file built with another layout or another analysis (an older Readout tokenised with FTS5's own
+``porter unicode61``; a new PyStemmer or ``regex`` could stem or split differently) is never searched
+or updated as it is: opening it empties it under a new identity, so the catalog sends every document
+again on the next index run, and until then a search says so instead of answering from nothing.
 
 Revisions: a document is replaced only by a newer revision; the same revision again, or an older one
 arriving late, is acknowledged without change (what Elasticsearch's external versioning does).
 
-CJK: ``unicode61`` keeps a run of CJK characters as one token, so ``制裁`` would only match the whole
-run it sits in. Rows with CJK characters are indexed through :func:`~pipeline.index.query.split_cjk`
-(every CJK character a token) and every query term goes through the same split, so a CJK term becomes
-a phrase of its characters and ``制裁`` is found inside ``对美制裁措施``. Snippets of such rows are mapped
-back onto the original text, so the inserted spaces never reach the reader.
-
-Ranking: BM25 over the query, plus an exact-phrase boost: each group of two or more terms is sent as
-``(t1 AND t2 ...) OR "t1 t2 ..."``. The phrase implies the AND, so the set of matches does not change,
-but FTS5's bm25 sums over every phrase of the query, so a document with the words adjacent and in
-order gets the (high-IDF) phrase's score on top — like a ``match_phrase`` *should* clause in
-Elasticsearch.
-
-Every term is quoted (``"..."`` with ``"`` doubled), so user input can never be read as FTS5 syntax.
+Queries: :func:`pipeline.index.fts.compile_query` translates a parsed query into an FTS5 expression
+with the per-field semantics of the Elasticsearch request body, and snippets are cut from the
+original text with the same analysis (:func:`pipeline.index.fts.snippet`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
-import unicodedata
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -61,12 +53,12 @@ from types import TracebackType
 from typing import Any, Final, Literal
 
 from pipeline.errors import SearchBackendError
+from pipeline.index import fts
+from pipeline.index.analysis import ANALYSIS_ID
 from pipeline.index.projection import Projectable, project_document
-from pipeline.index.query import Query, Term, is_cjk, split_cjk
+from pipeline.index.query import Query, is_cjk
 from pipeline.index.search import (
     FACETS,
-    MARK_END,
-    MARK_START,
     BulkOutcome,
     Rejection,
     SearchFilters,
@@ -74,27 +66,21 @@ from pipeline.index.search import (
     SearchResult,
 )
 
+log = logging.getLogger(__name__)
+
 BACKEND: Final = "embedded"
-#: Bumped when the file layout changes; a file from a newer Readout is refused rather than misread.
-SCHEMA_VERSION: Final = 1
+#: Bumped when the file layout changes; a file from a newer Readout is refused rather than misread, an
+#: older one is emptied and refilled. 2: analysed token streams (Elasticsearch's analysis) in FTS5.
+SCHEMA_VERSION: Final = 2
 #: Documents per transaction in :meth:`EmbeddedIndex.index_documents` (one fsync each).
 BATCH_SIZE: Final = 500
 #: SQLite page size for new files. Texts of a few KB pack about six to a 16 KiB page but only one to a
 #: 4 KiB page (the default), wasting ~40% of it; measured on 30,000 generated documents: a 12% smaller
 #: file and 5-10% faster indexing, same query latency.
 PAGE_SIZE: Final = 16384
-#: Tokens in a snippet: about 30 words; CJK rows count characters, so they get more.
-SNIPPET_TOKENS: Final = 30
-SNIPPET_TOKENS_CJK: Final = 64
-#: The FTS5 tokenizer (written out in _SCHEMA).
-TOKENIZER: Final = "porter unicode61 remove_diacritics 2"
-#: bm25 column weights: title, text.
-RANK: Final = "bm25(5.0, 1.0)"
+#: bm25 column weights: title, text, then the same for the language columns.
+RANK: Final = "bm25(5.0, 1.0, 5.0, 1.0)"
 
-# snippet() is asked for control characters, not the final markers, so that a "[" or "…" in the text
-# itself can never be mistaken for one while the passage is post-processed. None of them counts as
-# whitespace in Python (\x1c-\x1f would, and be stripped), and extracted text never contains them.
-_HL_START, _HL_END, _ELLIPSIS = "\x02", "\x03", "\x01"
 _WS = re.compile(r"\s+")
 _INT64_MAX = 2**63 - 1
 
@@ -115,10 +101,10 @@ _META_COLUMNS: Final = (
     "publisher",
     "country",
 )
-#: ``texts``: the original title and text, and the CJK-split copies that are indexed instead.
-_TEXT_COLUMNS: Final = ("title", "text", "fts_title", "fts_text")
+#: ``texts``: the original title and text, and the language whose analyzer the language columns use.
+_TEXT_COLUMNS: Final = ("title", "text", "language")
 
-_SCHEMA: Final = """
+_SCHEMA_TEMPLATE: Final = """
 CREATE TABLE IF NOT EXISTS docs (
     id INTEGER PRIMARY KEY,
     doc_id TEXT NOT NULL UNIQUE,
@@ -141,38 +127,41 @@ CREATE TABLE IF NOT EXISTS texts (
     id INTEGER PRIMARY KEY,
     title TEXT,
     text TEXT NOT NULL,
-    fts_title TEXT,
-    fts_text TEXT
+    language TEXT
 );
-CREATE VIEW IF NOT EXISTS fts_source AS
-    SELECT id, coalesce(fts_title, title, '') AS title, coalesce(fts_text, text) AS text FROM texts;
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    title, text, content='fts_source', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2'
+    title, text, ltitle, ltext, content='', tokenize="{fts.TOKENIZER}"
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS fts_vocab USING fts5vocab(fts, 'row');
 CREATE TRIGGER IF NOT EXISTS texts_after_insert AFTER INSERT ON texts BEGIN
-    INSERT INTO fts (rowid, title, text)
-    VALUES (new.id, coalesce(new.fts_title, new.title, ''), coalesce(new.fts_text, new.text));
+    INSERT INTO fts (rowid, title, text, ltitle, ltext) VALUES (new.id, {new});
 END;
 CREATE TRIGGER IF NOT EXISTS texts_after_delete AFTER DELETE ON texts BEGIN
-    INSERT INTO fts (fts, rowid, title, text)
-    VALUES ('delete', old.id, coalesce(old.fts_title, old.title, ''), coalesce(old.fts_text, old.text));
+    INSERT INTO fts (fts, rowid, title, text, ltitle, ltext) VALUES ('delete', old.id, {old});
 END;
 -- A new revision that only re-tags or removes a document leaves the text alone: skip the re-index.
 CREATE TRIGGER IF NOT EXISTS texts_after_update AFTER UPDATE ON texts
-WHEN old.title IS NOT new.title OR old.text IS NOT new.text
-    OR old.fts_title IS NOT new.fts_title OR old.fts_text IS NOT new.fts_text
+WHEN old.title IS NOT new.title OR old.text IS NOT new.text OR old.language IS NOT new.language
 BEGIN
-    INSERT INTO fts (fts, rowid, title, text)
-    VALUES ('delete', old.id, coalesce(old.fts_title, old.title, ''), coalesce(old.fts_text, old.text));
-    INSERT INTO fts (rowid, title, text)
-    VALUES (new.id, coalesce(new.fts_title, new.title, ''), coalesce(new.fts_text, new.text));
+    INSERT INTO fts (fts, rowid, title, text, ltitle, ltext) VALUES ('delete', old.id, {old});
+    INSERT INTO fts (rowid, title, text, ltitle, ltext) VALUES (new.id, {new});
 END;
 CREATE TRIGGER IF NOT EXISTS docs_after_delete AFTER DELETE ON docs BEGIN
     DELETE FROM texts WHERE id = old.id;
 END;
 """
 
+#: The analysed values of a ``texts`` row (``new`` or ``old``), in the order of the FTS columns.
+_STREAMS: Final = (
+    "readout_std({row}.title), readout_std({row}.text), "
+    "readout_lang({row}.title, {row}.language), readout_lang({row}.text, {row}.language)"
+)
+_SCHEMA: Final = (
+    _SCHEMA_TEMPLATE.replace("{fts.TOKENIZER}", fts.TOKENIZER)
+    .replace("{new}", _STREAMS.format(row="new"))
+    .replace("{old}", _STREAMS.format(row="old"))
+)
+
+# Also what schema 1 had (fts_vocab, the fts_source view), so that an old file is emptied completely.
 _DROP: Final = """
 DROP TRIGGER IF EXISTS docs_after_delete;
 DROP TRIGGER IF EXISTS texts_after_insert;
@@ -215,27 +204,6 @@ _FACET_SQL: Final = {
     "GROUP BY j.value",
 }
 
-# Endings Porter's algorithm removes or rewrites (steps 1-5). A prefix term that ends inside one of
-# them ("negotiat*", "terroris*") has indexed stems shorter than itself ("negoti", "terror"), which a
-# plain FTS5 prefix query cannot reach; see _prefix_stems.
-_PORTER_ENDINGS: Final = (
-    "s", "es", "ies", "ed", "eed", "ing", "ly", "y", "e",
-    "ational", "tional", "enci", "anci", "izer", "bli", "alli", "entli", "eli", "ousli", "ization",
-    "ation", "ator", "alism", "iveness", "fulness", "ousness", "aliti", "iviti", "biliti", "logi",
-    "icate", "ative", "alize", "iciti", "ical", "ful", "ness", "al", "ance", "ence", "er", "ic", "able",
-    "ible", "ant", "ement", "ment", "ent", "ion", "ou", "ism", "ate", "iti", "ous", "ive", "ize",
-)  # fmt: skip
-#: How far into a prefix a Porter ending may reach, and the shortest stem worth trying.
-_MAX_ENDING_CUT: Final = 4
-_MIN_STEM: Final = 5
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """A query as FTS5 MATCH expression, or nothing that can match."""
-
-    match: str | None
-
 
 class EmbeddedIndex:
     """The embedded FTS5 search index in one SQLite file; a context manager.
@@ -260,6 +228,7 @@ class EmbeddedIndex:
 
     def _setup(self) -> None:
         conn = self._conn
+        fts.register(conn)
         # Only takes effect on a new, empty file (before WAL mode and the first table).
         conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -272,11 +241,26 @@ class EmbeddedIndex:
                 f"the embedded search index {self.path} was written by a newer Readout "
                 f"(schema {version} > {SCHEMA_VERSION}); rebuild it with `readout reindex`"
             )
-        if version < SCHEMA_VERSION:
-            # Only a new (or older) file takes the write lock here: opening an up-to-date index to search
-            # it never waits for a writer.
+        if version == 0:
+            # Only a new file takes the write lock here: opening an up-to-date index to search it never
+            # waits for a writer.
             with self._transaction():
                 self._create_schema()
+            return
+        built_with = self._meta("analysis")
+        if version < SCHEMA_VERSION or built_with != ANALYSIS_ID:
+            # Its tokens are not the ones queries are analysed into (and the triggers could not delete
+            # them): empty it under a new identity, so the catalog sends every document again.
+            log.warning(
+                "the embedded search index %s was built with another tokenisation (schema %d, analysis %r); "
+                "emptied, the next index run refills it from the catalog",
+                self.path,
+                version,
+                built_with,
+            )
+            with self._transaction():
+                self._reset()
+                self._set_meta("refill", f"schema {version}, analysis {built_with}")
 
     def _create_schema(self) -> None:
         # Statement by statement: executescript() would commit the transaction this runs in.
@@ -287,8 +271,20 @@ class EmbeddedIndex:
         # A new identity whenever the contents start from nothing (a new file, clear()): the catalog
         # keeps its acknowledgements per identity, so a lost or emptied index is refilled, not trusted.
         self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        self._conn.execute("INSERT OR REPLACE INTO meta VALUES ('index_id', ?)", (uuid.uuid4().hex,))
+        self._set_meta("index_id", uuid.uuid4().hex)
+        self._set_meta("analysis", ANALYSIS_ID)
+        self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
         self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def _meta(self, key: str) -> str | None:
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        except sqlite3.OperationalError:
+            return None  # no meta table: an unfinished or foreign file
+        return None if row is None else str(row[0])
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     # --- lifecycle ---------------------------------------------------------------------------------
 
@@ -321,6 +317,9 @@ class EmbeddedIndex:
         outcome = BulkOutcome()
         for rows in _row_batches(documents, outcome):
             self._write(rows, outcome)
+        if outcome.acked and self._meta("refill") is not None:
+            with self._transaction():
+                self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
         return outcome
 
     def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -479,12 +478,18 @@ class EmbeddedIndex:
             # One read transaction: the total, the facets and the page all see the same snapshot even
             # while an index run commits batches.
             with _Transaction(self._conn, "DEFERRED"):
+                refill = self._meta("refill")
+                if refill is not None:
+                    raise SearchBackendError(
+                        f"the embedded search index {self.path} was built with an older tokenisation ({refill}) "
+                        "and has been emptied; run `readout index` (or `readout reindex`) to refill it from the catalog"
+                    )
                 if query.match_all:
                     return self._search_all(query, filters, limit)
-                compiled = self._compile(query)
-                if compiled.match is None:
+                match = fts.compile_query(query, filters.languages or None)
+                if match is None:
                     return _empty(query)
-                return self._search_match(query, compiled.match, filters, limit)
+                return self._search_match(query, match, filters, limit)
         except sqlite3.Error as exc:
             raise SearchBackendError(f"embedded search for {query.text!r} failed: {exc}") from exc
 
@@ -499,17 +504,12 @@ class EmbeddedIndex:
         hits: list[SearchHit] = []
         if total and limit:
             rows = self._conn.execute(
-                f"SELECT {_HIT_COLUMNS}, -fts.rank, t.text, t.fts_text IS NOT NULL, "
-                f"CASE WHEN t.fts_text IS NULL "
-                f"THEN snippet(fts, 1, :hs, :he, :el, {SNIPPET_TOKENS}) "
-                f"ELSE snippet(fts, 1, :hs, :he, :el, {SNIPPET_TOKENS_CJK}) END "
+                f"SELECT {_HIT_COLUMNS}, -fts.rank, t.text "
                 f"{matches} CROSS JOIN texts AS t ON t.id = d.id WHERE {conditions} ORDER BY fts.rank LIMIT :limit",
-                {**params, "hs": _HL_START, "he": _HL_END, "el": _ELLIPSIS, "limit": limit},
+                {**params, "limit": limit},
             ).fetchall()
-            for row in rows:
-                text, cjk, raw_snippet = row[8], bool(row[9]), row[10]
-                snippet = _unsplit_snippet(raw_snippet, text) if cjk else raw_snippet
-                hits.append(_hit(row, score=float(row[7]), snippet=_finish_snippet(snippet)))
+            # Snippets in Python, from the original text and the same analysis: only for the page.
+            hits = [_hit(row, score=float(row[7]), snippet=fts.snippet(row[8], row[5], query)) for row in rows]
         return SearchResult(BACKEND, query.text, total, hits, facets)
 
     def _search_all(self, query: Query, filters: SearchFilters, limit: int) -> SearchResult:
@@ -546,58 +546,6 @@ class EmbeddedIndex:
             name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0]))) for name, values in counts.items()
         }
         return total, ordered
-
-    # --- query translation -------------------------------------------------------------------------
-
-    def _compile(self, query: Query) -> _Compiled:
-        """The FTS5 MATCH expression for a parsed query (``None``: nothing can match)."""
-        groups: list[str] = []
-        for group in query.groups:
-            must = [term for term in group.must if _has_token(term.text)]
-            # A term with no indexable characters ("_") cannot match, like a word the analyzer drops in
-            # Elasticsearch: leave it out; a group left with nothing to find matches nothing.
-            if not must:
-                continue
-            expression = " AND ".join(self._term_expr(term) for term in must)
-            boost = _phrase_boost(must)
-            if boost is not None:
-                expression = f"({expression}) OR {boost}"
-            excluded = [self._term_expr(term) for term in group.must_not if _has_token(term.text)]
-            if excluded:
-                expression = f"({expression}) NOT ({' OR '.join(excluded)})"
-            groups.append(f"({expression})")
-        return _Compiled(" OR ".join(groups) if groups else None)
-
-    def _term_expr(self, term: Term) -> str:
-        quoted = _quote(split_cjk(term.text))
-        if term.kind != "prefix":
-            return quoted
-        alternatives = [f"{quoted} *", *(_quote(stem) for stem in self._prefix_stems(term.text))]
-        return alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
-
-    def _prefix_stems(self, prefix: str) -> list[str]:
-        """Indexed stems that a word starting with ``prefix`` may have been cut down to.
-
-        The porter tokenizer stems a prefix query's text too, and then matches indexed stems that start
-        with it; but "negotiations" is indexed as ``negoti``, which ``negotiat*`` (stemmed: ``negotiat``)
-        cannot reach. So also look for the prefix's own beginnings, cut inside a Porter ending
-        (``negoti`` + ``at``-ion), in the index's vocabulary. This can over-match a little ("negotiable"
-        is also ``negoti``), the price of stemming.
-        """
-        folded = _fold(prefix)
-        if is_cjk(folded) or " " in folded or not folded.isalpha() or not folded.isascii():
-            return []
-        candidates = [
-            folded[:cut]
-            for cut in range(max(_MIN_STEM, len(folded) - _MAX_ENDING_CUT), len(folded))
-            if any(ending.startswith(folded[cut:]) for ending in _PORTER_ENDINGS)
-        ]
-        if not candidates:
-            return []
-        marks = ", ".join("?" for _ in candidates)
-        sql = f"SELECT term FROM fts_vocab WHERE term IN ({marks})"  # noqa: S608
-        found = {row[0] for row in self._conn.execute(sql, candidates)}
-        return [candidate for candidate in candidates if candidate in found]
 
 
 def _row_batches(documents: Iterable[Projectable], outcome: BulkOutcome) -> Iterator[list[_Row]]:
@@ -714,12 +662,7 @@ def _prepare(document: Projectable) -> _Row | Rejection:
         projected.get("publisher"),
         projected.get("country"),
     )
-    texts = (
-        title,
-        text,
-        split_cjk(title) if title and is_cjk(title) else None,
-        split_cjk(text) if is_cjk(text) else None,
-    )
+    texts = (title, text, projected.get("language"))
     return _Row(doc_id, key_revision, meta, texts)
 
 
@@ -761,33 +704,7 @@ def _split_script(script: str) -> Iterator[str]:
             statement, in_trigger = [], False
 
 
-# --- query helpers ---------------------------------------------------------------------------------
-
-
-def _quote(text: str) -> str:
-    """An FTS5 string: everything inside is text to tokenize, never syntax."""
-    return '"' + text.replace('"', '""') + '"'
-
-
-def _has_token(text: str) -> bool:
-    # unicode61 makes tokens of letters and digits; anything else only separates them.
-    return any(ch.isalnum() for ch in text)
-
-
-def _fold(text: str) -> str:
-    """Lower case without diacritics, as ``unicode61 remove_diacritics 2`` indexes it."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
-def _phrase_boost(must: Sequence[Term]) -> str | None:
-    """The group's terms, in order, as one FTS5 phrase (``"a" + "b" * + "c d"``), or None when the
-    group is a single word or a single phrase (already exact). The phrase implies every term, so OR-ing
-    it in changes only the ranking."""
-    words = sum(len(split_cjk(term.text).split()) for term in must)
-    if len(must) < 2 or words < 2:
-        return None
-    return " + ".join(_quote(split_cjk(term.text)) + (" *" if term.kind == "prefix" else "") for term in must)
+# --- filters -------------------------------------------------------------------------------------
 
 
 def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
@@ -859,53 +776,6 @@ def _leading_words(text: str) -> str:
     """The start of a text as a snippet, for listings with no words to highlight."""
     if is_cjk(text):
         collapsed = _WS.sub(" ", text).strip()
-        return collapsed[: SNIPPET_TOKENS_CJK * 2] + ("…" if len(collapsed) > SNIPPET_TOKENS_CJK * 2 else "")
+        return collapsed[: fts.SNIPPET_TOKENS_CJK * 2] + ("…" if len(collapsed) > fts.SNIPPET_TOKENS_CJK * 2 else "")
     words = text.split()
-    return " ".join(words[:SNIPPET_TOKENS]) + (" …" if len(words) > SNIPPET_TOKENS else "")
-
-
-def _finish_snippet(raw: str) -> str:
-    """The control-character markers of a snippet as :data:`MARK_START`/:data:`MARK_END` and "…", on one
-    line."""
-    text = _WS.sub(" ", raw).strip()
-    return text.replace(_HL_START, MARK_START).replace(_HL_END, MARK_END).replace(_ELLIPSIS, "…")
-
-
-def _unsplit_snippet(snippet: str, original: str) -> str:
-    """Map a snippet of a CJK-split text back onto the original text.
-
-    :func:`split_cjk` only adds and collapses whitespace, so the snippet's characters other than
-    whitespace and markers are a contiguous run of the original's non-whitespace characters. Find that
-    run, take the original span (its own spacing) and put the markers back at the same characters.
-    Falls back to the snippet as it is if the run is not found (it always should be).
-    """
-    leading = snippet.startswith(_ELLIPSIS)
-    trailing = snippet.endswith(_ELLIPSIS) and len(snippet) > 1
-    body = snippet[1 if leading else 0 : len(snippet) - 1 if trailing else len(snippet)]
-    # Marker positions, counted in non-whitespace characters of the passage.
-    plain: list[str] = []
-    marks: list[tuple[int, str]] = []
-    for ch in body:
-        if ch in (_HL_START, _HL_END):
-            marks.append((len(plain), ch))
-        elif not ch.isspace():
-            plain.append(ch)
-    key = "".join(plain)
-    positions = [i for i, ch in enumerate(original) if not ch.isspace()]
-    start = "".join(original[i] for i in positions).find(key)
-    if not key or start < 0:
-        return snippet
-    out: list[str] = []
-    cursor = positions[start]
-    for count, mark in marks:
-        # An end marker goes right after its last character; a start marker right before its first.
-        if mark == _HL_END:
-            at = positions[start + count - 1] + 1 if count else positions[start]
-        else:
-            at = positions[start + count] if start + count < len(positions) else len(original)
-        out.append(original[cursor:at])
-        out.append(mark)
-        cursor = at
-    end = positions[start + len(key) - 1] + 1
-    out.append(original[cursor:end])
-    return (_ELLIPSIS if leading else "") + "".join(out) + (_ELLIPSIS if trailing else "")
+    return " ".join(words[: fts.SNIPPET_TOKENS]) + (" …" if len(words) > fts.SNIPPET_TOKENS else "")

@@ -8,10 +8,16 @@
     taiwan OR "south china sea"    either side of OR (OR binds loosest)
     sanctions -sport  /  NOT sport leave out documents with a word or phrase
 
-Words are case-insensitive. Chinese and Japanese text has no spaces, so a run of CJK characters is
-treated as a phrase of its characters (``制裁`` finds 制裁 anywhere). :func:`parse` turns a query into
-a small tree (:class:`Query`) that each backend translates; a query it cannot accept raises
-:class:`QueryError` with a sentence saying why.
+The parser only finds the structure (terms, quotes, ``*``, ``-``, ``OR``, ``NOT``); it never splits or
+normalises the words themselves. Each term keeps the text as the user typed it, and the backend's
+analyzers turn it into tokens: Elasticsearch analyses it per field, and the embedded index applies the
+same analysis in Python (:mod:`pipeline.index.analysis`). So ``China's``, ``U.S.``, ``1,000`` and
+``Lavrov’s`` each stay one word (the standard tokenizer's UAX #29 rules), ``U.S.-China`` is a phrase of
+two, and a run of Chinese or Japanese characters is a phrase of its characters (``制裁`` finds 制裁
+anywhere). A term with no letter or digit at all (``-``, ``_``) is left out.
+
+:func:`parse` turns a query into a small tree (:class:`Query`) that each backend translates; a query it
+cannot accept raises :class:`QueryError` with a sentence saying why.
 """
 
 from __future__ import annotations
@@ -21,13 +27,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from pipeline.errors import ReadoutError
+from pipeline.index.analysis import tokenize
 
 TermKind = Literal["word", "phrase", "prefix"]
 
 _TOKEN = re.compile(r'\s*(?:(?P<neg>-)?"(?P<phrase>[^"]*)"?|(?P<word>[^\s"]+))')
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
-#: Characters that are not part of a word (kept out so backends never see operator syntax).
-_PUNCT = re.compile(r"[^\w*]+", re.UNICODE)
 
 
 class QueryError(ReadoutError):
@@ -36,14 +41,11 @@ class QueryError(ReadoutError):
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """A word, a phrase (words in order) or a prefix."""
+    """A word (unquoted), a phrase (quoted) or a prefix (``word*``), with ``text`` as the user typed it
+    (without the quotes, the ``*`` or a leading ``-``)."""
 
     kind: TermKind
     text: str
-
-    @property
-    def words(self) -> list[str]:
-        return self.text.split()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,28 +73,18 @@ class Query:
 
 
 def is_cjk(text: str) -> bool:
+    """Whether the text has a Chinese, Japanese or Korean character."""
     return bool(_CJK.search(text))
 
 
-def split_cjk(text: str) -> str:
-    """Put spaces around every CJK character, so that character n-grams become words."""
-    return re.sub(r"\s+", " ", _CJK.sub(lambda m: f" {m.group(0)} ", text)).strip()
-
-
 def _term(raw: str, *, phrase: bool) -> Term | None:
-    if phrase:
-        words = " ".join(_PUNCT.sub(" ", raw).replace("*", " ").split()).lower()
-        if not words:
-            return None
-        return Term("phrase", words) if len(words.split()) > 1 or is_cjk(words) else Term("word", words)
-    prefix = raw.endswith("*")
-    cleaned = " ".join(_PUNCT.sub(" ", raw.rstrip("*")).replace("*", " ").split()).lower()
-    if not cleaned:
+    text = raw.strip() if phrase else raw.rstrip("*")
+    # Nothing the standard tokenizer keeps (only punctuation): no term, on either backend.
+    if not tokenize(text):
         return None
-    if len(cleaned.split()) > 1 or (is_cjk(cleaned) and len(cleaned) > 1):
-        # "U.S.-China" or 制裁措施: the parts must stand together.
-        return Term("phrase", cleaned)
-    return Term("prefix" if prefix else "word", cleaned)
+    if phrase:
+        return Term("phrase", text)
+    return Term("prefix" if text != raw else "word", text)
 
 
 def parse(text: str) -> Query:

@@ -485,8 +485,8 @@ def test_search_request_body(stub: EsStub, index: ElasticIndex) -> None:
                     },
                     {
                         "bool": {
-                            "must": [{"multi_match": {"query": "taiwan", "fields": EN_FIELDS, "operator": "and"}}],
-                            "must_not": [{"multi_match": {"query": "sport", "fields": EN_FIELDS, "operator": "and"}}],
+                            "must": [{"multi_match": {"query": "taiwan", "fields": EN_FIELDS, "type": "phrase"}}],
+                            "must_not": [{"multi_match": {"query": "sport", "fields": EN_FIELDS, "type": "phrase"}}],
                         }
                     },
                 ],
@@ -517,11 +517,11 @@ def test_search_request_body(stub: EsStub, index: ElasticIndex) -> None:
 def test_search_body_for_words_prefixes_all_languages_and_filter_only_queries() -> None:
     prefixed = build_search_body(parse("sanction*"), SearchFilters(include_removed=True), 10)
     (group,) = prefixed["query"]["bool"]["should"]
-    assert "dis_max" in group["bool"]["must"][0]
+    assert group["bool"]["must"][0]["multi_match"]["type"] == "bool_prefix"
     body = build_search_body(parse("sanctions"), SearchFilters(include_removed=True), 10)
     (group,) = body["query"]["bool"]["should"]
     clause = group["bool"]["must"][0]["multi_match"]
-    assert clause["operator"] == "and"
+    assert clause["type"] == "phrase"
     assert clause["fields"] == [
         "title^3",
         *(f"title_{c}^3" for c in ("en", "ru", "fr", "es", "de", "ar", "zh", "ja")),
@@ -794,18 +794,15 @@ def test_stand_in_answers_with_documented_shapes(stub: EsStub, index: ElasticInd
     assert client.indices.update_aliases(actions=[]).body == {"acknowledged": True}  # ALIASES_DOC
 
 
-def test_prefixes_are_prefix_queries_that_expand_every_term() -> None:
+def test_prefixes_are_bool_prefix_queries_that_expand_every_term() -> None:
     from pipeline.index.elastic import term_query
     from pipeline.index.query import Term
 
-    query = term_query(Term("prefix", "negotiat"), EN_FIELDS)
+    # match_bool_prefix: the last token is a `prefix` query (every term with it), not phrase_prefix's
+    # first 50 expansions; the text goes as typed, the field's analyzer lower-cases it.
+    query = term_query(Term("prefix", "Negotiat"), EN_FIELDS)
     assert query == {
-        "dis_max": {
-            "queries": [
-                {"prefix": {"title": {"value": "negotiat", "case_insensitive": True}}},
-                {"prefix": {"text": {"value": "negotiat", "case_insensitive": True}}},
-            ]
-        }
+        "multi_match": {"query": "Negotiat", "fields": ["title^3", "text"], "type": "bool_prefix", "operator": "and"}
     }
 
 

@@ -1,0 +1,54 @@
+"""Both backends find the same documents for the same query over the fixture corpus.
+
+The corpus is what a run over every fixture site stores (``readout demo``'s documents), plus the few
+documents of :data:`tests.parity.EXTRA_TEXTS`. The embedded index is queried for real; the
+Elasticsearch request body for the same query is evaluated by :mod:`tests.esquery` with the documented
+semantics of its queries and of the analyzers the shipped mappings name (no Elasticsearch can run here).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.devsite import SiteFarm
+from pipeline.index.projection import Projectable
+from tests.integration.test_run_e2e import World, fresh_world
+from tests.parity import QUERIES, Row, compare, extra_documents, table
+
+
+@pytest.fixture(scope="module")
+def rows(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
+    world: World = fresh_world(farm, tmp_path_factory.mktemp("parity"))
+    result = world.cli("run")
+    assert result.exit_code == 0, result.output
+    documents: list[Projectable] = [*world.documents().values(), *extra_documents()]
+    compared = compare(documents, tmp_path_factory.mktemp("parity-index"))
+    print(table(compared))  # shown with -s: the same table as benchmarks/query_parity.py
+    return {row.query: row for row in compared}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_both_backends_find_the_same_documents(rows: dict[str, Row], query: str) -> None:
+    row = rows[query]
+    assert row.embedded == row.elasticsearch
+
+
+@pytest.mark.parametrize(
+    ("query", "at_least"),
+    [
+        ("China's", 5),  # possessive removed by the english analyzer: "China" counts
+        ("U.S.", 1),
+        ("1,000", 2),
+        ("Lavrov’s", 3),  # the fixtures write Lavrov's with a straight apostrophe
+        ('"unilateral sanctions"', 2),
+        ("外交部", 2),
+        ('"海上合作"', 1),
+        ("Россия", 2),
+        ("удобрения", 1),  # only "удобрений" is in the text: Russian stemming finds it
+        ("sanction*", 3),
+        ("sanctions -Russia", 1),
+    ],
+)
+def test_the_queries_find_something(rows: dict[str, Row], query: str, at_least: int) -> None:
+    # Parity over empty results would prove nothing: these forms are in the corpus.
+    assert len(rows[query].embedded) >= at_least

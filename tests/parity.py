@@ -1,0 +1,108 @@
+"""Backend parity: the same query over the same documents finds the same documents on the embedded
+index and on Elasticsearch (whose request bodies :mod:`tests.esquery` evaluates with the documented
+semantics). Shared by ``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.index.elastic import build_search_body
+from pipeline.index.embedded import EmbeddedIndex
+from pipeline.index.projection import Projectable, project_document
+from pipeline.index.query import parse
+from pipeline.index.search import SearchFilters
+from tests.esquery import Evaluator
+from tests.unit.test_embedded_search import Doc
+
+#: Queries over the fixture corpus: the forms the standard tokenizer keeps whole, a quoted phrase, CJK
+#: words and phrases, Russian words (one only as a stemmed form: the fixtures say "удобрений"), a
+#: prefix, exclusions and OR.
+QUERIES: tuple[str, ...] = (
+    "China's",
+    "China’s",
+    "U.S.",
+    "1,000",
+    "Lavrov’s",
+    "Lavrov's",
+    '"unilateral sanctions"',
+    "unilateral sanctions",
+    "外交部",
+    '"海上合作"',
+    "合作 -海上",
+    "Россия",
+    "удобрения",
+    '"Россия и Вьетнам"',
+    "sanction*",
+    "sanctions -Russia",
+    'sanctions NOT "long-arm jurisdiction"',
+    "Wang OR Zakharova",
+    "U.S.-China",
+    "'unilateral' measures",
+)
+
+#: A few documents written for the forms the fixture pages lack (U.S. with periods, a curly
+#: apostrophe, "1 000" next to "1,000", a CJK run with 制裁), indexed next to the fixture corpus.
+EXTRA_TEXTS: tuple[tuple[str, str, str], ...] = (
+    ("extra-us", "en", "The U.S. and China's trade; U.S.-China talks resumed, the U S delegation said."),
+    (
+        "extra-curly",
+        "en",
+        "Lavrov’s remarks on China’s position and on sanctioning 1 000 firms: 'unilateral' measures.",
+    ),
+    ("extra-zh", "zh", "外交部发言人表示，中方坚决反对美方滥用单边制裁措施。"),
+)
+
+
+def extra_documents() -> list[Projectable]:
+    """:data:`EXTRA_TEXTS` as documents."""
+    return [
+        Doc(doc_id, text, title="Extra", language=language, source_id="extra") for doc_id, language, text in EXTRA_TEXTS
+    ]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One query's matches on each backend."""
+
+    query: str
+    embedded: frozenset[str]
+    elasticsearch: frozenset[str]
+
+
+def compare(documents: Sequence[Projectable], folder: Path, queries: Sequence[str] = QUERIES) -> list[Row]:
+    """Index ``documents`` into a new embedded index in ``folder`` and run every query on it and
+    through the evaluator; the documents each backend finds, for each query."""
+    filters = SearchFilters()
+    evaluator = Evaluator(project_document(document) for document in documents)
+    rows = []
+    with EmbeddedIndex(folder / "parity.sqlite") as index:
+        outcome = index.index_documents(documents)
+        assert not outcome.rejected, outcome.rejected
+        assert not outcome.retry_later, outcome.retry_later
+        for text in queries:
+            query = parse(text)
+            found = index.search(query, filters, limit=len(documents))
+            assert found.total == len(found.hits)
+            body = build_search_body(query, filters, len(documents))
+            rows.append(Row(text, frozenset(h.doc_id for h in found.hits), frozenset(evaluator.search(body))))
+    return rows
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The rows as a plain text table: hit counts per backend, and whether the documents are the same."""
+    width = max(_width(row.query) for row in rows)
+    lines = ["query" + " " * (width - 5) + "  embedded  elasticsearch  same documents"]
+    for row in rows:
+        same = "yes" if row.embedded == row.elasticsearch else "NO"
+        pad = " " * (width - _width(row.query))
+        lines.append(f"{row.query}{pad}  {len(row.embedded):>8}  {len(row.elasticsearch):>13}  {same}")
+    return "\n".join(lines)
+
+
+def _width(text: str) -> int:
+    """Terminal columns: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
