@@ -17,8 +17,11 @@ export READOUT_SOURCES="${READOUT_SOURCES:-$repo/config/sources.yaml}"
 export READOUT_TOPICS="${READOUT_TOPICS:-$repo/config/topics.yaml}"
 export READOUT_DATA_DIR="${READOUT_DATA_DIR:-$repo/data}"
 
+# Tasks reach the execution API at [api] base_url + /execution/, and base_url unset means localhost:8080
+# (airflow/executors/base_executor.py): on another port, tasks would fail to start (or reach another Airflow).
 port="${AIRFLOW__API__PORT:-8080}"
-url="${AIRFLOW__API__BASE_URL:-http://localhost:$port}"
+export AIRFLOW__API__BASE_URL="${AIRFLOW__API__BASE_URL:-http://localhost:$port}"
+url="$AIRFLOW__API__BASE_URL"
 # Where Airflow 3's simple auth manager writes the generated admin password (simple_auth_manager.py:
 # [core] simple_auth_manager_passwords_file, by default in AIRFLOW_HOME).
 passwords="${AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE:-$AIRFLOW_HOME/simple_auth_manager_passwords.json.generated}"

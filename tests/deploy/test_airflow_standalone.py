@@ -10,6 +10,7 @@ import socket
 import subprocess
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -55,8 +56,10 @@ class Standalone:
     def log(self) -> str:
         return self.output.read_text("utf-8", errors="replace")
 
-    def get(self, path: str, token: str | None = None) -> tuple[int, Any]:
-        request = urllib.request.Request(self.base + path)
+    def get(self, path: str, token: str | None = None, *, method: str = "GET", body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.base + path, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
         try:
@@ -209,3 +212,20 @@ def test_make_airflow_starts_and_honours_the_exported_settings(standalone: Stand
     dag_id = f"readout_ingest_{SOURCE_ID}"
     dag = standalone.wait_for(f"the DAG {dag_id}", lambda: standalone.get(f"/api/v2/dags/{dag_id}", token)[1])
     assert dag["dag_id"] == dag_id
+
+    # A task runs: it reaches the execution API on the exported port (not the default 8080), and writes the
+    # catalog into the exported data folder. The health DAG needs no network.
+    standalone.wait_for("the DAG readout_health", lambda: standalone.get("/api/v2/dags/readout_health", token)[1])
+    assert standalone.get("/api/v2/dags/readout_health", token, method="PATCH", body={"is_paused": False})[0] == 200
+    status, run = standalone.get(
+        "/api/v2/dags/readout_health/dagRuns", token, method="POST", body={"logical_date": None}
+    )
+    assert status == 200, run
+    path = f"/api/v2/dags/readout_health/dagRuns/{urllib.parse.quote(run['dag_run_id'], safe='')}"
+
+    def finished() -> str | None:
+        state = standalone.get(path, token)[1]["state"]
+        return state if state in ("success", "failed") else None
+
+    assert standalone.wait_for("the end of the health DAG run", finished) == "success", standalone.log()[-5000:]
+    assert (Path(standalone.env["READOUT_DATA_DIR"]) / "catalog.db").exists()
