@@ -221,7 +221,7 @@ def test_the_form_requires_nothing_that_may_be_left_empty(stack: Stack) -> None:
 
 
 def test_a_failed_source_task_closes_the_run_as_partial_and_fails_the_dag_run(stack: Stack) -> None:
-    """`summary` (trigger rule all_done) closes the catalog run whatever happened, then fails when a source
+    """`summary` (the teardown of `plan`) closes the catalog run whatever happened, then fails when a source
     task failed, so that the DAG run is not green."""
     dag = stack.dag("readout_backfill")
     # ru-mid-en's entry breaks while the backfill runs (after `plan` accepted it): its task cannot load it.
@@ -242,6 +242,29 @@ def test_a_failed_source_task_closes_the_run_as_partial_and_fails_the_dag_run(st
     catalog = stack.catalog()
     try:
         # Closed by `summary` (the failure listener would have said "failed"): one of the two sources failed.
+        assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
+    finally:
+        catalog.close()
+
+
+def test_a_source_failing_in_a_host_fetch_task_does_not_stop_the_next_one(stack: Stack) -> None:
+    """The sources of one host are fetched one after the other by the host's task: one failing is logged and the
+    next still runs; the task then fails, and summary closes the run as partial."""
+    dag = stack.dag("readout_backfill")
+    text = stack.sources_file.read_text("utf-8")
+    entry = text.index("  - id: ru-mid-en\n")
+    broken = text[:entry] + text[entry:].replace("    kind: briefing\n", "    kind: gossip\n", 1)
+    dag.get_task("plan").on_success_callback = [lambda context: stack.sources_file.write_text(broken, "utf-8")]
+    fetch = _fetch_task(stack)  # the host of both sources (the fixture sites share 127.0.0.1)
+    dag.get_task(fetch).retries = 0
+    conf = {"sources": ["ru-mid-en", SOURCE], "from_date": "2021-04-26", "to_date": "2021-04-26", "mode": "fetch"}
+    run = dag.test(run_conf=conf)
+    assert run.state == "failed"
+    states = _states(run)
+    assert (states[fetch], states["index"], states["summary"]) == ("failed", "success", "failed")
+    assert set(_documents(stack)) == {_real(stack, OLD_BRIEFING)}  # the second source was fetched all the same
+    catalog = stack.catalog()
+    try:
         assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
     finally:
         catalog.close()
