@@ -106,19 +106,7 @@ urls:
 	echo "Kibana         $${KIBANA_PUBLIC_URL:-http://localhost:5601}  (user elastic, password ELASTIC_PASSWORD in .env)"; \
 	echo "Elasticsearch  https://localhost:$${ES_PORT:-9200}  (TLS, the stack's own CA: see docs/deploy.md)"
 
-# Airflow on this machine without Docker: SQLite metadata in .airflow/, the repository's DAGs and plugins, and
-# the pipeline's embedded defaults (SQLite catalog and search index in ./data).
-AIRFLOW_LOCAL := AIRFLOW_HOME=$(CURDIR)/.airflow \
-	AIRFLOW__CORE__DAGS_FOLDER=$(CURDIR)/dags \
-	AIRFLOW__CORE__PLUGINS_FOLDER=$(CURDIR)/plugins \
-	AIRFLOW__CORE__LOAD_EXAMPLES=False \
-	READOUT_SOURCES=$(CURDIR)/config/sources.yaml \
-	READOUT_TOPICS=$(CURDIR)/config/topics.yaml \
-	READOUT_DATA_DIR=$(CURDIR)/data
-
-airflow: install  ## Airflow standalone without Docker (SQLite in .airflow/, UI on http://localhost:8080)
-	mkdir -p .airflow
-	$(AIRFLOW_LOCAL) .venv/bin/airflow db migrate
-	$(AIRFLOW_LOCAL) .venv/bin/readout airflow-pools --output .airflow/pools.json
-	$(AIRFLOW_LOCAL) .venv/bin/airflow pools import .airflow/pools.json
-	$(AIRFLOW_LOCAL) .venv/bin/airflow standalone
+# Airflow on this machine without Docker (scripts/airflow-standalone.sh): SQLite metadata in .airflow/, the
+# repository's DAGs and plugins, the pipeline's embedded defaults in ./data; exported settings win.
+airflow: install  ## Airflow standalone without Docker (UI on http://localhost:8080; prints where the password is)
+	bash scripts/airflow-standalone.sh

@@ -15,19 +15,29 @@ airflow dags trigger readout_backfill --conf '{"sources": ["cn-mfa-en"], "from_d
 - **reindex**: rebuild the search index from the catalog (new index version, alias swap).
 - **dry_run**: count what would be done, change nothing.
 
-`plan` refuses invalid parameters with a message saying what to fix. Each source has its own task
-(in its host's pool) that logs its progress; `summary` logs a table of the results, closes the run and
-fails the DAG run when a source, the reindex or the index step failed.
+`plan` checks the parameters first: when they cannot work (a range that ends before it starts, a fetch
+without a start date, a start in the future, a source the sources file no longer has) it fails with one
+sentence saying what to fix, and no other task runs. Otherwise it opens the catalog run and lists the work:
+
+- **reprocess** (re-extract, re-tag) is mapped over the selected sources, one instance per source, in the
+  default pool: it sends no HTTP request, so it never waits for a host.
+- **fetch** holds one task per host, each in its host's pool (one request stream per host across all DAGs),
+  mapped over the selected sources on that host; hosts with nothing selected are skipped without starting.
+- **reindex** runs only in reindex mode.
+
+`index` then sends the changes to the search index, and `summary` (the teardown of `plan`) logs a table of
+the results, closes the catalog run whatever happened, and fails the DAG run when a source, the reindex or
+the index step failed.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import pendulum
-from airflow.sdk import DAG, Param, task
-from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+from airflow.sdk import DAG, Param, TaskGroup, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 from readout_airflow.operators import ReadoutIndexOperator
 
 from pipeline import tasks
@@ -37,6 +47,10 @@ from pipeline.errors import ConfigError
 _settings = Settings()
 _sources, _refused = validate_source_entries(_settings.sources)
 SOURCE_IDS = [source.id for source in _sources]
+#: The fetch task of each host pool, by pool: ``fetch.<host>``.
+FETCH_TASKS = {
+    pool: f"fetch.{pool.removeprefix('readout_host_')}" for pool in sorted({tasks.source_pool(s) for s in _sources})
+}
 
 with DAG(
     dag_id="readout_backfill",
@@ -49,9 +63,11 @@ with DAG(
     default_args=tasks.default_args(timeout=timedelta(hours=12)),
     tags=["readout", "backfill"],
     params={
+        # The UI marks a field required when its schema has a type without "null" (isParamRequired.tsx in
+        # apache/airflow), whatever its default: the fields that may be left empty allow null.
         "sources": Param(
             [],
-            type="array",
+            type=["null", "array"],
             items={"type": "string", "enum": SOURCE_IDS},
             examples=SOURCE_IDS,
             title="Sources",
@@ -64,31 +80,61 @@ with DAG(
             None, type=["null", "string"], format="date", title="To", description="Last day, inclusive (empty: today)."
         ),
         "mode": Param("fetch", enum=list(tasks.BACKFILL_MODES), title="Mode"),
-        "dry_run": Param(False, type="boolean", title="Dry run", description="Count what would be done only."),
+        "dry_run": Param(
+            False, type=["null", "boolean"], title="Dry run", description="Count what would be done only."
+        ),
     },
     render_template_as_native_obj=True,
 ) as dag:
 
     @task(retries=0)
-    def plan(**context: Any) -> dict[str, Any]:
+    def plan(**context: Any) -> list[str]:
         try:
-            request = tasks.validate_backfill(dict(context["params"]), SOURCE_IDS, today=date.today())
+            planned = tasks.plan_backfill(
+                dict(context["params"]),
+                fetch_pools=list(FETCH_TASKS),
+                dag_id=context["dag"].dag_id,
+                run_id=context["run_id"],
+                today=date.today(),
+            )
         except ConfigError as exc:
             raise AirflowFailException(f"invalid backfill parameters: {exc}") from None
-        return tasks.start_backfill(request, dag_id=context["dag"].dag_id, run_id=context["run_id"])
+        context["ti"].xcom_push(key="plan", value=planned)
+        reprocessed: list[str] = planned["reprocess"]
+        return reprocessed  # what `reprocess` is mapped over: empty unless re-extracting or re-tagging
 
-    @task(trigger_rule="all_done")
-    def summary(planned: dict[str, Any] | None, **context: Any) -> dict[str, Any]:
-        if planned is None:
-            raise AirflowFailException("the backfill was refused (see the plan task's log): nothing was done")
+    @task.branch
+    def route(planned: dict[str, Any]) -> list[str]:
+        """The fetch tasks of the selected hosts, or the reindex; the others are skipped without starting."""
+        return [FETCH_TASKS[pool] for pool in planned["fetch"]] + (["reindex"] if planned["reindex"] else [])
+
+    @task(map_index_template="{{ source_id }}")
+    def reprocess(planned: dict[str, Any], source_id: str, **context: Any) -> dict[str, Any]:
+        cast(dict[str, Any], get_current_context())["source_id"] = source_id  # this instance's label in the grid
+        return tasks.backfill_for_run(planned, source_id, dag_id=context["dag"].dag_id, run_id=context["run_id"])
+
+    @task
+    def fetch_host(planned: dict[str, Any], pool: str, **context: Any) -> None:
+        results, failed = tasks.backfill_host(planned, pool, dag_id=context["dag"].dag_id, run_id=context["run_id"])
+        context["ti"].xcom_push(key="results", value=results)  # kept for summary even when this task fails
+        if failed:
+            raise AirflowFailException(f"backfill failed for {', '.join(failed)} (see the traceback above)")
+
+    @task
+    def reindex() -> dict[str, Any]:
+        return tasks.reindex_target(Settings())
+
+    @task
+    def summary(planned: dict[str, Any], **context: Any) -> dict[str, Any]:
         ti = context["ti"]
-        results = ti.xcom_pull(task_ids=[f"backfill_{source.id}" for source in _sources])
-        finished = tasks.finish_backfill(planned, [r for r in results or [] if r], run_id=context["run_id"])
+        fetched = ti.xcom_pull(task_ids=list(FETCH_TASKS.values()), key="results")
+        results = [*(ti.xcom_pull(task_ids=["reprocess"]) or []), *(r for host in fetched or [] if host for r in host)]
+        finished = tasks.finish_backfill(planned, [r for r in results if r], run_id=context["run_id"])
         # The catalog run is closed above whatever happened; a failed step still fails the DAG run.
         problems = []
         if finished["status"] != "ok":
             problems.append(f"backfill {finished['status']}: failed source(s) {', '.join(finished['failed_sources'])}")
-        if planned["mode"] == "reindex" and not planned["dry_run"] and ti.xcom_pull(task_ids="reindex") is None:
+        if planned["reindex"] and ti.xcom_pull(task_ids="reindex") is None:
             problems.append("the reindex failed (see the reindex task's log)")
         if ti.xcom_pull(task_ids="index") is None:
             problems.append("the index step failed (see the index task's log); the documents stay pending")
@@ -96,26 +142,18 @@ with DAG(
             raise AirflowFailException("; ".join(problems))
         return finished
 
-    planned = plan()
-    done = []
-    for source in _sources:
-
-        @task(task_id=f"backfill_{source.id}", pool=tasks.source_pool(source))
-        def backfill_one(planned: dict[str, Any], source_id: str = source.id, **context: Any) -> dict[str, Any]:
-            if source_id not in planned["sources"] or planned["mode"] == "reindex":
-                raise AirflowSkipException(f"{source_id} is not part of this backfill")
-            return tasks.backfill_for_run(planned, source_id, dag_id=context["dag"].dag_id, run_id=context["run_id"])
-
-        done.append(backfill_one(planned))
-
-    @task
-    def reindex(planned: dict[str, Any]) -> dict[str, Any]:
-        if planned["mode"] != "reindex":
-            raise AirflowSkipException("not a reindex")
-        if planned["dry_run"]:
-            raise AirflowSkipException("dry run: nothing rebuilt")
-        return tasks.reindex_target(Settings())
-
-    rebuilt = reindex(planned)
+    reprocessed = plan()
+    planned = reprocessed["plan"]  # type: ignore[index]  # a task's XComArg (a PlainXComArg) takes a key
+    work = [reprocess.partial(planned=planned).expand(source_id=reprocessed)]
+    routed = route(planned)
+    with TaskGroup("fetch", tooltip="One task per host, in the host's pool (one request stream per host)"):
+        for pool, task_id in FETCH_TASKS.items():
+            work.append(fetch_host.override(task_id=task_id.removeprefix("fetch."), pool=pool)(planned, pool))
+    work.append(reindex())
+    routed >> work[1:]
     index = ReadoutIndexOperator(task_id="index", trigger_rule="all_done")
-    [*done, rebuilt] >> index >> summary(planned)
+    closed = summary(planned)
+    work >> index >> closed
+    # plan opens the catalog run and summary closes it. As setup and teardown, a refused plan stops every task
+    # (index's all_done included), while summary still runs after a failed source, and fails the DAG run.
+    closed.as_teardown(setups=reprocessed, on_failure_fail_dagrun=True)

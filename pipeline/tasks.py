@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -417,42 +417,79 @@ def _param_date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
-        raise ConfigError(f"{name}: {value!r} is not a date (use YYYY-MM-DD)", file="backfill params") from None
+        raise ConfigError(f"{name} {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
 def validate_backfill(params: dict[str, Any], configured: Sequence[str], *, today: date) -> BackfillRequest:
-    """Check a backfill's parameters; raises :class:`ConfigError` saying what is wrong and how to fix it."""
+    """Check a backfill's parameters; raises :class:`ConfigError` saying what is wrong and how to fix it.
+
+    The messages are bare (no "backfill params:" prefix): the DAG's ``plan`` task adds its own."""
     unknown_keys = sorted(set(params) - {"sources", "from_date", "to_date", "mode", "dry_run"})
     if unknown_keys:
-        raise ConfigError(f"unknown parameter(s): {', '.join(unknown_keys)}", file="backfill params")
-    mode = params.get("mode", "fetch")
+        raise ConfigError(f"unknown parameter(s) {', '.join(unknown_keys)}")
+    mode = params.get("mode") or "fetch"
     if mode not in BACKFILL_MODES:
-        raise ConfigError(f"mode: {mode!r} is not one of {', '.join(BACKFILL_MODES)}", file="backfill params")
+        raise ConfigError(f"mode {mode!r} is not one of {', '.join(BACKFILL_MODES)}")
     raw_sources = params.get("sources") or []
     if isinstance(raw_sources, str) or not isinstance(raw_sources, list):
-        raise ConfigError("sources: give a list of source ids (empty for all)", file="backfill params")
+        raise ConfigError("sources must be a list of source ids (empty for all)")
     unknown = sorted(set(raw_sources) - set(configured))
     if unknown:
         raise ConfigError(
-            f"sources: unknown source id(s) {', '.join(unknown)}; configured: {', '.join(configured)}",
-            file="backfill params",
+            f"unknown source id(s) {', '.join(unknown)} (the sources file has {', '.join(configured) or 'none'})"
         )
     since, until = _param_date(params.get("from_date"), "from_date"), _param_date(params.get("to_date"), "to_date")
     if mode == "fetch" and since is None:
-        raise ConfigError("from_date: a fetch backfill needs a start date", file="backfill params")
+        raise ConfigError("a fetch backfill needs a start date (from_date)")
     if since and until and since > until:
-        raise ConfigError(f"from_date {since} is after to_date {until}", file="backfill params")
+        raise ConfigError(f"from_date {since} is after to_date {until}")
     if since and since > today:
-        raise ConfigError(f"from_date {since} is in the future", file="backfill params")
+        raise ConfigError(f"from_date {since} is in the future")
     if since and (until or today) - since > timedelta(days=MAX_BACKFILL_DAYS):
-        raise ConfigError(f"the range is longer than {MAX_BACKFILL_DAYS} days: split it", file="backfill params")
+        raise ConfigError(f"the range is longer than {MAX_BACKFILL_DAYS} days: split it")
     return BackfillRequest(
         sources=tuple(raw_sources) or tuple(configured),
         since=since,
         until=until,
         mode=mode,
-        dry_run=bool(params.get("dry_run", False)),
+        dry_run=bool(params.get("dry_run")),
     )
+
+
+def plan_backfill(
+    params: dict[str, Any], *, fetch_pools: Collection[str], dag_id: str, run_id: str, today: date
+) -> dict[str, Any]:
+    """The backfill DAG's first task: check the parameters against the sources file as it is now, open the catalog
+    run, and say which task works on which source. Raises :class:`ConfigError` before anything is opened.
+
+    Besides the request and the catalog run id, the plan holds ``reprocess`` (the sources to re-extract or re-tag:
+    no HTTP, so no host pool), ``fetch`` (for each pool of ``fetch_pools``, the sources to fetch in it) and
+    ``reindex``. Airflow gives every instance of a mapped task the same pool (apache/airflow#33657), so polite
+    fetching takes one task per host pool; a source on a host the DAG had no such task for when it was parsed is
+    refused rather than silently left out."""
+    good, refused = validate_source_entries(Settings().sources)
+    for error in refused:  # a selected source whose entry broke since the DAG was parsed: say why
+        broken = [id_ for id_ in params.get("sources") or [] if (error.entry or "").startswith(f"'{id_}'")]
+        if broken:
+            raise ConfigError(f"source {broken[0]} cannot be loaded: {error}")
+    sources = {source.id: source for source in good}
+    request = validate_backfill(params, list(sources), today=today)
+    fetch: dict[str, list[str]] = {pool: [] for pool in fetch_pools}
+    if request.mode == "fetch":
+        for source_id in request.sources:
+            pool = source_pool(sources[source_id])
+            if pool not in fetch:
+                raise ConfigError(
+                    f"source {source_id} reads a host the DAG has no fetch task for yet ({pool}): "
+                    "trigger it again once Airflow has parsed the DAG file with the new sources"
+                )
+            fetch[pool].append(source_id)
+    planned = start_backfill(request, dag_id=dag_id, run_id=run_id)
+    return planned | {
+        "reprocess": list(request.sources) if request.mode in ("re-extract", "re-tag") else [],
+        "fetch": {pool: ids for pool, ids in fetch.items() if ids},
+        "reindex": request.mode == "reindex" and not request.dry_run,
+    }
 
 
 class _LogProgress:
@@ -642,6 +679,21 @@ def backfill_for_run(planned: dict[str, Any], source_id: str, *, dag_id: str, ru
     settings = Settings()
     request = BackfillRequest.from_dict(planned)
     return backfill_source(settings, load_source(settings, source_id), request, run_id=planned["run_id"])
+
+
+def backfill_host(
+    planned: dict[str, Any], pool: str, *, dag_id: str, run_id: str
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The backfill DAG's fetch task of one host: its selected sources one after the other (one request stream
+    per host). Returns the results and the sources that failed; one failing does not stop the next."""
+    results, failed = [], []
+    for source_id in planned["fetch"].get(pool, []):
+        try:
+            results.append(backfill_for_run(planned, source_id, dag_id=dag_id, run_id=run_id))
+        except Exception:  # logged with its traceback; summary reports the source as failed
+            log.exception("[%s] backfill failed", source_id)
+            failed.append(source_id)
+    return results, failed
 
 
 def finish_backfill(planned: dict[str, Any], results: list[dict[str, Any]], *, run_id: str) -> dict[str, Any]:

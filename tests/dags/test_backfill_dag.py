@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from pipeline.config import load_sources
 from pipeline.store.schema import Document, DocumentVersion, Failure
-from pipeline.tasks import BackfillRequest, backfill_for_run, readout_run_id, start_backfill
+from pipeline.tasks import BackfillRequest, backfill_for_run, readout_run_id, source_pool, start_backfill
 from pipeline.urls import canonical_url
 from tests.dags.conftest import Stack
 
@@ -38,6 +39,23 @@ def _real(stack: Stack, url: str) -> str:
     return canonical_url(stack.farm.rewrite(url))
 
 
+def _states(run: Any) -> dict[str, str]:
+    """The state of every task instance of a DAG run, mapped ones as ``task[index]``."""
+    return {
+        ti.task_id + (f"[{ti.map_index}]" if ti.map_index >= 0 else ""): ti.state for ti in run.get_task_instances()
+    }
+
+
+def _started(run: Any) -> set[str]:
+    """The task instances that ran (those skipped or never started by the scheduler are left out)."""
+    return {key for key, state in _states(run).items() if state in ("success", "failed")}
+
+
+def _fetch_task(stack: Stack) -> str:
+    (source,) = [s for s in load_sources(stack.sources_file) if s.id == SOURCE]
+    return "fetch." + source_pool(source).removeprefix("readout_host_")
+
+
 def _fetch(stack: Stack) -> Any:
     conf = {"sources": [SOURCE], "from_date": "2021-04-26", "to_date": "2021-04-26", "mode": "fetch"}
     return stack.dag("readout_backfill").test(run_conf=conf)
@@ -57,6 +75,10 @@ def test_fetch_over_a_date_range_walks_the_pagination(stack: Stack) -> None:
         catalog.close()
     listing_pages = {r.path for r in stack.farm.requests() if "/lxjzh/index" in r.path}
     assert len(listing_pages) >= 2
+    # One source asked for: its host's fetch task, in the host's pool, and no task for any other source.
+    assert _started(run) == {"plan", "route", _fetch_task(stack), "index", "summary"}
+    (fetch,) = [ti for ti in run.get_task_instances() if ti.task_id == _fetch_task(stack)]
+    assert fetch.pool == _fetch_task(stack).replace("fetch.", "readout_host_")
 
 
 def test_re_extract_reads_the_archive_and_sends_no_request(stack: Stack) -> None:
@@ -70,6 +92,12 @@ def test_re_extract_reads_the_archive_and_sends_no_request(stack: Stack) -> None
     after = _documents(stack)
     assert {url: d.content_hash for url, d in after.items()} == {url: d.content_hash for url, d in before.items()}
     assert _versions(stack) == versions  # same extractor, same text: no new version
+    # One mapped instance, for the source asked for, in the default pool (no HTTP: no host pool to wait for).
+    assert _started(run) == {"plan", "route", "reprocess[0]", "index", "summary"}
+    (reprocess,) = [ti for ti in run.get_task_instances() if ti.task_id == "reprocess"]
+    assert (reprocess.rendered_map_index, reprocess.pool) == (SOURCE, "default_pool")
+    states = _states(run)
+    assert {states[key] for key in states if key.startswith("fetch.")} | {states["reindex"]} == {"skipped"}
 
 
 def test_re_tag_applies_the_topics_file_and_sends_no_request(stack: Stack) -> None:
@@ -96,59 +124,147 @@ def test_re_tag_applies_the_topics_file_and_sends_no_request(stack: Stack) -> No
     assert document.revision == revision + 1  # queued for the index again
 
 
+def _drop_source(stack: Stack, source_id: str) -> None:
+    """Remove an entry from the sources file (after the DAG was parsed: its form still offers the id)."""
+    text = stack.sources_file.read_text("utf-8")
+    start = text.index(f"  - id: {source_id}\n")
+    end = text.find("\n  - id: ", start + 1)
+    stack.sources_file.write_text(text[:start] + (text[end + 1 :] if end != -1 else ""), "utf-8")
+
+
+@pytest.mark.parametrize(
+    ("conf", "message"),
+    [
+        (
+            {"sources": [SOURCE], "from_date": "2021-02-01", "to_date": "2021-01-01", "mode": "fetch"},
+            "from_date 2021-02-01 is after to_date 2021-01-01",
+        ),
+        ({"sources": [SOURCE], "mode": "fetch"}, "a fetch backfill needs a start date (from_date)"),
+        ({"sources": [SOURCE], "from_date": "2999-01-01", "mode": "fetch"}, "from_date 2999-01-01 is in the future"),
+        ({"sources": ["ru-mid-en"], "mode": "re-tag"}, "unknown source id(s) ru-mid-en"),
+    ],
+    ids=["from-after-to", "fetch-without-start", "future", "unknown-source"],
+)
+def test_params_the_schema_cannot_check_are_refused_by_plan_alone(
+    stack: Stack, conf: dict[str, Any], message: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """Accepted by the form and the API (the schema cannot say these), refused by `plan` in one sentence; every
+    other task is upstream_failed: none starts, not even the all_done ones (index, summary)."""
+    dag = stack.dag("readout_backfill")
+    _drop_source(stack, "ru-mid-en")
+    requests = len(stack.farm.requests())
+    run = dag.test(run_conf=conf)
+    assert run.state == "failed"
+    states = _states(run)
+    assert states.pop("plan") == "failed"
+    assert set(states.values()) == {"upstream_failed"}, states
+    log = capfd.readouterr()
+    assert f"invalid backfill parameters: {message}" in log.out + log.err
+    assert "backfill params:" not in log.out + log.err  # the old doubled prefix
+    assert not _documents(stack)
+    assert len(stack.farm.requests()) == requests
+    catalog = stack.catalog()
+    try:
+        assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) is None  # no run opened
+    finally:
+        catalog.close()
+
+
 @pytest.mark.parametrize(
     ("conf", "message"),
     [
         ({"sources": ["no-such-source"], "from_date": "2021-01-01", "mode": "fetch"}, "no-such-source"),
-        ({"sources": [SOURCE], "from_date": "2021-02-01", "to_date": "2021-01-01", "mode": "fetch"}, "after"),
-        ({"sources": [SOURCE], "from_date": "yesterday", "mode": "fetch"}, "from_date"),
-        ({"sources": [SOURCE], "mode": "fetch"}, "needs a start date"),
+        ({"sources": [SOURCE], "from_date": "yesterday", "mode": "fetch"}, "yesterday"),
     ],
 )
-def test_invalid_params_are_refused_with_a_clear_message(
-    stack: Stack, conf: dict[str, Any], message: str, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """Refused either by Airflow's form validation when the run is triggered (the Param schema), or by
-    the `plan` task for what a schema cannot say; either way nothing is fetched or stored."""
+def test_params_the_schema_checks_are_refused_when_triggered(stack: Stack, conf: dict[str, Any], message: str) -> None:
+    """An id the form does not offer, a malformed date: Airflow refuses the run itself (no run, no task)."""
     from airflow.sdk.exceptions import ParamValidationError
 
     requests = len(stack.farm.requests())
-    refused: ParamValidationError | None = None
-    try:
-        run = stack.dag("readout_backfill").test(run_conf=conf)
-    except ParamValidationError as exc:
-        refused = exc
-    if refused is not None:
-        assert message in str(refused)
-    else:
-        assert run.state == "failed"
-        log = capfd.readouterr()
-        assert "invalid backfill parameters" in log.out + log.err
-        assert message in log.out + log.err
+    with pytest.raises(ParamValidationError, match=message):
+        stack.dag("readout_backfill").test(run_conf=conf)
     assert not _documents(stack)
     assert len(stack.farm.requests()) == requests
 
 
+def test_a_source_whose_entry_broke_since_the_dag_was_parsed_is_refused_by_plan(
+    stack: Stack, capfd: pytest.CaptureFixture[str]
+) -> None:
+    dag = stack.dag("readout_backfill")
+    text = stack.sources_file.read_text("utf-8")
+    entry = text.index("  - id: ru-mid-en\n")
+    stack.sources_file.write_text(text[:entry] + text[entry:].replace("kind: briefing", "kind: gossip", 1), "utf-8")
+    run = dag.test(run_conf={"sources": ["ru-mid-en"], "mode": "re-extract"})
+    assert run.state == "failed"
+    assert _started(run) == {"plan"}
+    log = capfd.readouterr()
+    assert "invalid backfill parameters: source ru-mid-en cannot be loaded: " in log.out + log.err
+    assert "entry 'ru-mid-en' (line " in log.out + log.err
+
+
+def _required_in_form(schema: dict[str, Any]) -> bool:
+    """How Airflow 3.3's trigger form decides that a field is required (the UI's isParamRequired.tsx, also in the
+    installed bundle airflow/ui/dist): the schema has a type, and that type is not a list that allows null."""
+    kind = schema.get("type")
+    return bool(kind) and not (isinstance(kind, list) and "null" in kind)
+
+
+def test_the_form_requires_nothing_that_may_be_left_empty(stack: Stack) -> None:
+    params = stack.dag("readout_backfill").params
+    required = {name for name in params if _required_in_form(params.get_param(name).schema)}
+    assert required == set()
+    # Left empty as the form sends it (null), each of them is still a valid backfill.
+    empty = {"sources": None, "from_date": None, "to_date": None, "dry_run": None, "mode": "re-tag"}
+    run = stack.dag("readout_backfill").test(run_conf=empty)
+    assert run.state == "success"
+
+
 def test_a_failed_source_task_closes_the_run_as_partial_and_fails_the_dag_run(stack: Stack) -> None:
-    """`summary` (trigger rule all_done) closes the catalog run whatever happened, then fails when a source
+    """`summary` (the teardown of `plan`) closes the catalog run whatever happened, then fails when a source
     task failed, so that the DAG run is not green."""
     dag = stack.dag("readout_backfill")
-    # ru-mid-en's entry breaks after the DAG was parsed: its task cannot load the source and fails.
+    # ru-mid-en's entry breaks while the backfill runs (after `plan` accepted it): its task cannot load it.
     text = stack.sources_file.read_text("utf-8")
     entry = text.index("  - id: ru-mid-en\n")
     broken = text[:entry] + text[entry:].replace("    kind: briefing\n", "    kind: gossip\n", 1)
     assert broken.count("gossip") == 1
-    stack.sources_file.write_text(broken, "utf-8")
-    dag.get_task("backfill_ru-mid-en").retries = 0  # its retries wait minutes; the failure after them counts
+    dag.get_task("plan").on_success_callback = [lambda context: stack.sources_file.write_text(broken, "utf-8")]
+    dag.get_task("reprocess").retries = 0  # its retries wait minutes; the failure after them counts
     conf = {"sources": [SOURCE, "ru-mid-en"], "mode": "re-extract"}
     run = dag.test(run_conf=conf)
     assert run.state == "failed"
-    states = {ti.task_id: ti.state for ti in run.get_task_instances()}
-    assert states["backfill_ru-mid-en"] == states["summary"] == "failed"
-    assert states[f"backfill_{SOURCE}"] == states["index"] == "success"
+    labels = {ti.rendered_map_index: ti.state for ti in run.get_task_instances() if ti.task_id == "reprocess"}
+    assert labels == {SOURCE: "success", "ru-mid-en": "failed"}
+    states = _states(run)
+    assert states["summary"] == "failed"
+    assert states["index"] == "success"
     catalog = stack.catalog()
     try:
         # Closed by `summary` (the failure listener would have said "failed"): one of the two sources failed.
+        assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
+    finally:
+        catalog.close()
+
+
+def test_a_source_failing_in_a_host_fetch_task_does_not_stop_the_next_one(stack: Stack) -> None:
+    """The sources of one host are fetched one after the other by the host's task: one failing is logged and the
+    next still runs; the task then fails, and summary closes the run as partial."""
+    dag = stack.dag("readout_backfill")
+    text = stack.sources_file.read_text("utf-8")
+    entry = text.index("  - id: ru-mid-en\n")
+    broken = text[:entry] + text[entry:].replace("    kind: briefing\n", "    kind: gossip\n", 1)
+    dag.get_task("plan").on_success_callback = [lambda context: stack.sources_file.write_text(broken, "utf-8")]
+    fetch = _fetch_task(stack)  # the host of both sources (the fixture sites share 127.0.0.1)
+    dag.get_task(fetch).retries = 0
+    conf = {"sources": ["ru-mid-en", SOURCE], "from_date": "2021-04-26", "to_date": "2021-04-26", "mode": "fetch"}
+    run = dag.test(run_conf=conf)
+    assert run.state == "failed"
+    states = _states(run)
+    assert (states[fetch], states["index"], states["summary"]) == ("failed", "success", "failed")
+    assert set(_documents(stack)) == {_real(stack, OLD_BRIEFING)}  # the second source was fetched all the same
+    catalog = stack.catalog()
+    try:
         assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
     finally:
         catalog.close()
