@@ -132,7 +132,8 @@ with DAG(
         finished = tasks.finish_backfill(planned, [r for r in results if r], run_id=context["run_id"])
         # The catalog run is closed above whatever happened; a failed step still fails the DAG run.
         problems = []
-        if finished["status"] != "ok":
+        # A source with some failed items is partial, not failed: its failures are recorded and retried later.
+        if finished["failed_sources"]:
             problems.append(f"backfill {finished['status']}: failed source(s) {', '.join(finished['failed_sources'])}")
         if planned["reindex"] and ti.xcom_pull(task_ids="reindex") is None:
             problems.append("the reindex failed (see the reindex task's log)")

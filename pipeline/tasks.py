@@ -521,7 +521,7 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
         if request.mode == "fetch":
             if request.dry_run:
                 plan = ingest_discover_dry(settings, catalog, source, request)
-                return {"source_id": source.id, "mode": request.mode, "dry_run": True, "counts": plan}
+                return {"source_id": source.id, "mode": request.mode, "dry_run": True, "counts": plan, "status": "ok"}
             report = run_cycle(
                 settings,
                 [source],
@@ -558,7 +558,13 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
     finally:
         catalog.close()
     log.info("[%s] %s%s: %s", source.id, request.mode, " (dry run)" if request.dry_run else "", counts)
-    return {"source_id": source.id, "mode": request.mode, "dry_run": request.dry_run, "counts": counts}
+    return {
+        "source_id": source.id,
+        "mode": request.mode,
+        "dry_run": request.dry_run,
+        "counts": counts,
+        "status": status,
+    }
 
 
 def _run_counts(counts: dict[str, int]) -> dict[str, int]:
@@ -700,11 +706,16 @@ def finish_backfill(planned: dict[str, Any], results: list[dict[str, Any]], *, r
     """Log a table of the backfill's results and close its catalog run."""
     selected = planned["sources"] if planned["mode"] != "reindex" else []
     missing = sorted(set(selected) - {result["source_id"] for result in results})
-    status = "ok" if not missing else ("failed" if len(missing) == len(selected) else "partial")
+    # A source whose task finished can still be partial (some items failed): the run is not ok then either.
+    degraded = any(result.get("status", "ok") != "ok" for result in results)
+    status = "partial" if missing or degraded else "ok"
+    if missing and len(missing) == len(selected):
+        status = "failed"
     lines = [f"backfill {planned['mode']}{' (dry run)' if planned['dry_run'] else ''}: {status}"]
     for result in sorted(results, key=lambda r: r["source_id"]):
         counts = ", ".join(f"{value} {key}" for key, value in result["counts"].items() if value) or "nothing"
-        lines.append(f"  {result['source_id']:<24} {counts}")
+        state = "" if result.get("status", "ok") == "ok" else f" [{result['status']}]"
+        lines.append(f"  {result['source_id']:<24} {counts}{state}")
     lines.extend(f"  {source_id:<24} FAILED (see its task log)" for source_id in missing)
     log.info("\n".join(lines))
     if not planned["dry_run"]:

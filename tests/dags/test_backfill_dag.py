@@ -81,6 +81,32 @@ def test_fetch_over_a_date_range_walks_the_pagination(stack: Stack) -> None:
     assert fetch.pool == _fetch_task(stack).replace("fetch.", "readout_host_")
 
 
+def test_a_source_with_failed_items_makes_the_backfill_partial(stack: Stack) -> None:
+    """A source task that finished but could not store every item (here the briefing page has no text) is
+    partial, and so is the backfill's summary and catalog run: not "ok" with a failure hidden in the counts."""
+    path = OLD_BRIEFING.removeprefix("https://www.fmprc.gov.cn")
+    stack.farm.overrides[("www.fmprc.gov.cn", path)] = b"<html><head><title>x</title></head><body></body></html>"
+    try:
+        run = _fetch(stack)
+    finally:
+        stack.farm.overrides.clear()
+    assert _documents(stack) == {}
+    catalog = stack.catalog()
+    try:
+        assert catalog.run_status(readout_run_id("readout_backfill", run.run_id)) == "partial"
+    finally:
+        catalog.close()
+    # The source's task finished: its failed item is recorded (and retried later), so the DAG run stays green.
+    assert run.state == "success"
+    catalog = stack.catalog()
+    try:
+        with catalog.session() as session:
+            (failure,) = session.scalars(select(Failure))
+            assert failure.source_id == SOURCE
+    finally:
+        catalog.close()
+
+
 def test_re_extract_reads_the_archive_and_sends_no_request(stack: Stack) -> None:
     assert _fetch(stack).state == "success"
     before, versions = _documents(stack), _versions(stack)
