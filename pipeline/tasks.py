@@ -12,7 +12,7 @@ import logging
 import re
 import uuid
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +23,7 @@ from pipeline.enrich import load_enricher, warn_missing_rules
 from pipeline.enrich.retag import retag
 from pipeline.errors import ArchiveError, ConfigError, ExtractionError
 from pipeline.extract import extract
+from pipeline.extract.titles import clean_title
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest import (
     RETRY_GIVEN_UP_AFTER,
@@ -609,13 +610,21 @@ def reextract(
     start = datetime.combine(request.since, time.min, UTC) if request.since else None
     end = datetime.combine(request.until + timedelta(days=1), time.min, UTC) if request.until else None
     rows = [
-        (doc.canonical_url, doc.published_at, doc.listed_updated_at, doc.warc_file, doc.warc_offset, doc.warc_length)
+        (
+            doc.canonical_url,
+            doc.title,
+            doc.published_at,
+            doc.listed_updated_at,
+            doc.warc_file,
+            doc.warc_offset,
+            doc.warc_length,
+        )
         for doc in catalog.documents(source_ids=[source.id], since=start, until=end)
     ]
     counts = {"examined": 0, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
     root = settings.effective_archive_url
     enricher = load_enricher(settings)
-    for url, published_at, listed_updated_at, file, offset, length in rows:
+    for url, stored_title, published_at, listed_updated_at, file, offset, length in rows:
         counts["examined"] += 1
         if file is None or offset is None or length is None:
             counts["skipped"] += 1  # stored without its raw record: nothing to re-extract from
@@ -636,6 +645,10 @@ def reextract(
                 catalog.record_failure(run_id=run_id, source_id=source.id, url=url, stage="re-extract", error=exc)
             log.warning("[%s] cannot re-extract %s: %s", source.id, url, exc)
             continue
+        if extracted.title is None and stored_title:
+            # The page has no title of its own (ingest took the listing's, which is not kept): keep the stored
+            # one, unless it is the bare "| Site" an older extractor took from <title>.
+            extracted = replace(extracted, title=clean_title(stored_title, ()))
         if request.dry_run:
             counts["unchanged"] += 1
             continue

@@ -348,8 +348,9 @@ def _compiled(patterns: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
 
 
 def _title(tree: lxml_html.HtmlElement, selector: str | None, from_metadata: str | None, url: str) -> str | None:
-    """The configured selector's text, else trafilatura's title, else ``<title>``; the last two without the
-    site's name, and passed over when they are nothing but the site's name ("| Example News")."""
+    """The configured selector's text, else trafilatura's title, else ``<title>``, else the page's single
+    ``<h1>``; all but the first without the site's name, and passed over when they are nothing but the site's
+    name ("| Example News")."""
     if selector:
         for element in tree.cssselect(selector):
             text = normalize_space(element.text_content())
@@ -360,7 +361,11 @@ def _title(tree: lxml_html.HtmlElement, selector: str | None, from_metadata: str
         cleaned = clean_title(candidate, names)
         if cleaned:
             return cleaned
-    return None
+    # A CMS that leaves its headline field empty still prints the headline on the page; with several <h1>
+    # (a logo, section names) there is no telling which one it is.
+    headings = [normalize_space(element.text_content()) for element in tree.iter("h1")]
+    headings = [text for text in headings if text]
+    return clean_title(headings[0], names) if len(headings) == 1 else None
 
 
 def _authors(value: str | None) -> tuple[str, ...]:

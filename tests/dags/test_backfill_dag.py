@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from pipeline.config import load_sources
 from pipeline.store.schema import Document, DocumentVersion, Failure
 from pipeline.tasks import BackfillRequest, backfill_for_run, readout_run_id, source_pool, start_backfill
 from pipeline.urls import canonical_url
+from tests.conftest import REPO
 from tests.dags.conftest import Stack
 
 SOURCE = "cn-mfa-en"
@@ -105,6 +107,24 @@ def test_a_source_with_failed_items_makes_the_backfill_partial(stack: Stack) -> 
             assert failure.source_id == SOURCE
     finally:
         catalog.close()
+
+
+def test_re_extract_keeps_the_title_a_page_without_one_was_stored_with(stack: Stack) -> None:
+    """A page with no title of its own is stored under its listing's title; re-extracting it from the archive
+    (where no listing is at hand) keeps that title instead of erasing it."""
+    path = OLD_BRIEFING.removeprefix("https://www.fmprc.gov.cn")
+    page = (REPO / "tests/fixtures/sites/www.fmprc.gov.cn" / path.lstrip("/")).read_text("utf-8")
+    untitled = re.sub(r"<title>.*?</title>|<h1>.*?</h1>", "", page, flags=re.S)
+    stack.farm.overrides[("www.fmprc.gov.cn", path)] = stack.farm.rewrite_bytes(untitled.encode())
+    try:
+        assert _fetch(stack).state == "success"
+    finally:
+        stack.farm.overrides.clear()
+    listed = _documents(stack)[_real(stack, OLD_BRIEFING)].title
+    assert listed  # from the listing page's link
+    conf = {"sources": [SOURCE], "from_date": "2021-01-01", "to_date": "2021-12-31", "mode": "re-extract"}
+    assert stack.dag("readout_backfill").test(run_conf=conf).state == "success"
+    assert _documents(stack)[_real(stack, OLD_BRIEFING)].title == listed
 
 
 def test_re_extract_reads_the_archive_and_sends_no_request(stack: Stack) -> None:

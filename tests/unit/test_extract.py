@@ -289,6 +289,20 @@ def test_title_without_the_site_name(head: str, expected: str | None) -> None:
     assert extract(page.encode(), url="https://news.example.org/world/1.html", now=NOW).title == expected
 
 
+@pytest.mark.parametrize(
+    ("headings", "expected"),
+    [
+        ("<h1>China rejects sanctions</h1>", "China rejects sanctions"),
+        ("<h1>Example News</h1>", None),  # the site's logo, not a headline
+        ("<h1>Example News</h1><h1>China rejects sanctions</h1>", None),  # no telling which one
+    ],
+)
+def test_an_empty_headline_field_falls_back_to_the_pages_h1(headings: str, expected: str | None) -> None:
+    head = '<meta property="og:title" content=""><title>| Example News</title>'
+    page = f"<html><head>{head}</head><body>{headings}<div>{FILLER}</div><div>{FILLER}</div></body></html>"
+    assert extract(page.encode(), url="https://news.example.org/world/1.html", now=NOW).title == expected
+
+
 def test_authors_are_split() -> None:
     head = '<meta name="author" content="Jane Doe; John Smith">'
     doc = extract(news_page(head=head).encode(), url=NEWS_URL, now=NOW)
