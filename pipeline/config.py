@@ -18,7 +18,16 @@ from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from pipeline import __version__
@@ -32,8 +41,10 @@ _CRON_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@month
 _SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
-#: Values of READOUT_TOPICS / READOUT_COUNTRIES that turn that kind of tagging off on purpose.
-RULES_OFF = frozenset({"", "none", "off"})
+#: Values of READOUT_TOPICS / READOUT_COUNTRIES that turn that kind of tagging off on purpose. An empty value is
+#: not one of them: `READOUT_TOPICS=` in a .env file or an unset `${VAR}` in compose is an accident, and means
+#: the shipped default.
+RULES_OFF = frozenset({"none", "off"})
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -52,11 +63,11 @@ class Settings(BaseSettings):
     sources: Path = Field(default=Path("config/sources.yaml"), description="Path of the sources file.")
     topics: Path | None = Field(
         default_factory=lambda: default_rules_file("topics.yaml"),
-        description="Path of the topic taxonomy file; 'none' (or empty) turns topic tagging off.",
+        description="Path of the topic taxonomy file; 'none' turns topic tagging off (empty: the default).",
     )
     countries: Path | None = Field(
         default_factory=lambda: default_rules_file("countries.yaml"),
-        description="Path of the gazetteer of countries mentioned; 'none' (or empty) turns country tagging off.",
+        description="Path of the countries gazetteer; 'none' turns country tagging off (empty: the default).",
     )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
@@ -122,10 +133,12 @@ class Settings(BaseSettings):
 
     @field_validator("topics", "countries", mode="before")
     @classmethod
-    def _rules_off(cls, value: Any) -> Any:
+    def _rules_off(cls, value: Any, info: ValidationInfo) -> Any:
         # The explicit off switch: without it a missing rules file is an error to report, not a choice.
         if value is None or (isinstance(value, str) and value.strip().lower() in RULES_OFF):
             return None
+        if isinstance(value, str) and not value.strip():
+            return default_rules_file(f"{info.field_name}.yaml")
         return value
 
     @field_validator("allow_private_hosts", mode="before")

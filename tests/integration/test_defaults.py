@@ -83,7 +83,7 @@ def test_tagging_turned_off_on_purpose_is_quiet(farm: SiteFarm, tmp_path: Path) 
     assert run.exit_code == 0, run.output
     assert "tagging:" not in run.output
     assert not any(document.topics or document.countries for document in world.documents().values())
-    check = world.cli("check", READOUT_TOPICS="none", READOUT_COUNTRIES="")
+    check = world.cli("check", READOUT_TOPICS="none", READOUT_COUNTRIES="none")
     assert check.exit_code == 0, check.output
     assert "off: topic tagging (READOUT_TOPICS=none)" in check.output
     assert "off: country tagging (READOUT_COUNTRIES=none)" in check.output

@@ -200,11 +200,22 @@ def test_settings_defaults_follow_the_design() -> None:
 # --- the tagging rules files (issue 11, item 8) ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("off", ["none", "NONE", "off", "", "  "])
+@pytest.mark.parametrize("off", ["none", "NONE", "off", " Off "])
 def test_rules_files_can_be_turned_off_explicitly(off: str) -> None:
     settings = Settings(topics=off, countries=off)  # type: ignore[arg-type]
     assert settings.topics is None
     assert settings.countries is None
+
+
+@pytest.mark.parametrize("empty", ["", "  "])
+def test_an_empty_rules_setting_means_the_default_not_off(empty: str) -> None:
+    """`READOUT_TOPICS=` in a .env file or an unset ${VAR} in compose is an accident, not a choice to tag nothing."""
+    settings = Settings(topics=empty, countries=empty)  # type: ignore[arg-type]
+    assert settings.topics is not None
+    assert settings.countries is not None
+    assert (settings.topics.name, settings.countries.name) == ("topics.yaml", "countries.yaml")
+    assert settings.topics.is_file()
+    assert settings.countries.is_file()
 
 
 def test_default_rules_do_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
