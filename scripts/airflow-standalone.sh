@@ -16,6 +16,9 @@ export AIRFLOW__CORE__LOAD_EXAMPLES="${AIRFLOW__CORE__LOAD_EXAMPLES:-False}"
 export READOUT_SOURCES="${READOUT_SOURCES:-$repo/config/sources.yaml}"
 export READOUT_TOPICS="${READOUT_TOPICS:-$repo/config/topics.yaml}"
 export READOUT_DATA_DIR="${READOUT_DATA_DIR:-$repo/data}"
+# LocalExecutor keeps a worker process per slot of [core] parallelism (32 by default: 4.5 GB of idle workers
+# here after a few runs); a laptop's Airflow needs a few slots per core, not 32.
+export AIRFLOW__CORE__PARALLELISM="${AIRFLOW__CORE__PARALLELISM:-$(($(nproc) * 2))}"
 
 # Tasks reach the execution API at [api] base_url + /execution/, and base_url unset means localhost:8080
 # (airflow/executors/base_executor.py): on another port, tasks would fail to start (or reach another Airflow).

@@ -189,6 +189,8 @@ def test_make_airflow_starts_and_honours_the_exported_settings(standalone: Stand
             continue
         for key in ("AIRFLOW_HOME", "READOUT_SOURCES", "READOUT_DATA_DIR", "AIRFLOW__API__PORT"):
             assert environ.get(key) == standalone.env[key], (name, key)
+        # Not exported: a few executor slots per core rather than Airflow's 32 idle worker processes.
+        assert environ.get("AIRFLOW__CORE__PARALLELISM") == str(2 * len(os.sched_getaffinity(0))), name
 
     # The banner says where the UI and the admin password are, and the password is there and works.
     home = Path(standalone.env["AIRFLOW_HOME"])
