@@ -408,6 +408,13 @@ def parse_bulk(raw: bytes, default_index: str | None = None) -> list[BulkAction]
                 "illegal_argument_exception",
                 f"Malformed action/metadata line [{number}], expected FIELD_NAME but found [END_OBJECT]",
             )
+        if len(action_line) > 1:
+            # The parser reads one action object, then expects the line's object to end
+            # (BulkRequestParser; BulkRequestParserTests: "expected END_OBJECT but found [FIELD_NAME]").
+            raise bad_request(
+                "illegal_argument_exception",
+                f"Malformed action/metadata line [{number}], expected END_OBJECT but found [FIELD_NAME]",
+            )
         op, meta = next(iter(action_line.items()))
         if op not in BULK_ACTIONS:
             raise bad_request(
@@ -472,7 +479,8 @@ _INTEGER_RANGES = {
     "long": (-(2**63), 2**63 - 1, "a long"),
 }
 #: ``strict_date_optional_time`` (DOCS reference/elasticsearch/mapping-reference/mapping-date-format):
-#: a date (year, year-month or full), optionally a time (hours and minutes at least), optionally a zone.
+#: a date (year, year-month or full), optionally a time (the hour, then optional minutes, seconds and fraction:
+#: DateFormatters.java STRICT_DATE_OPTIONAL_TIME appends HOUR_OF_DAY, then optional parts), optionally a zone.
 _DATE_OPTIONAL_TIME = re.compile(
     r"^(?P<y>[+-]?\d{4,9})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
     r"(?:T(?P<H>\d{2})(?::(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,]\d{1,9})?)?)?(?P<z>Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$"

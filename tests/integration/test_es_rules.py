@@ -389,6 +389,8 @@ def test_readouts_runs_rows_are_accepted(index: ElasticIndex) -> None:
          "illegal_argument_exception",
          "stand-in: action/metadata line [3] has no source line (Elasticsearch would drop it silently)"),
         (b'{"index":{"_index":"i","_id":"1"}\n{"a":1}\n', "x_content_parse_exception", None),
+        (b'{"index":{"_index":"i","_id":"1"},"x":1}\n{"a":1}\n', "illegal_argument_exception",
+         "Malformed action/metadata line [1], expected END_OBJECT but found [FIELD_NAME]"),
         (b'["index"]\n{"a":1}\n', "illegal_argument_exception",
          "Malformed action/metadata line [1], expected START_OBJECT but found [START_ARRAY]"),
         (b'{"index":"i"}\n{"a":1}\n', "illegal_argument_exception",
