@@ -201,7 +201,18 @@ def discover_source(
                 if _past_the_last_page(discovery.method, depth, exc):
                     # Walking a listing finds its end by asking one page too many; an archive that
                     # really lost a page in the middle looks the same and cannot be told apart.
-                    log.info("[%s] listing ends before %s (%s)", source.id, url, exc.reason)
+                    if depth == 1:
+                        # Not even one older page: a one-page listing, or a pagination rule that does not
+                        # fit the site (which would otherwise go unnoticed for ever).
+                        log.warning(
+                            "[%s] the listing's first older page %s answers %s: a one-page listing, or check "
+                            "the source's pagination rule",
+                            source.id,
+                            url,
+                            exc.reason,
+                        )
+                    else:
+                        log.info("[%s] listing ends before %s (%s)", source.id, url, exc.reason)
                     continue
                 outcome.errors.append(exc)
                 log.warning("[%s] cannot read %s: %s", source.id, url, exc)

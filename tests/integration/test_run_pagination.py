@@ -57,6 +57,24 @@ def test_a_backfill_ends_quietly_at_the_404_past_the_last_listing_page(farm: Sit
     assert "problem(s)" not in result.output
 
 
+def test_a_pagination_rule_that_finds_no_older_page_is_warned_about(farm: SiteFarm, tmp_path: Path) -> None:
+    """A pagination template that does not fit the site 404s on its very first page: not a failure (a
+    one-page listing looks the same) but a warning, so that a broken rule does not go unnoticed."""
+    world = fresh_world(farm, tmp_path)
+    text = world.sources_file.read_text("utf-8")
+    assert text.count("lxjzh/index_{page}.html") == 1
+    world.sources_file.write_text(text.replace("lxjzh/index_{page}.html", "lxjzh/page-{page}.htm"), "utf-8")
+    result = world.cli("backfill", "--source", SOURCE, "--since", "2019-01-01")
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "page-1.htm answers HTTP 404: a one-page listing, or check the source's pagination rule" in output
+    assert failures(world) == []
+    # The real end of a listing, one page past the last of several, stays quiet.
+    world.sources_file.write_text(text, "utf-8")
+    again = world.cli("backfill", "--source", SOURCE, "--since", "2019-01-01")
+    assert "pagination rule" not in again.output
+
+
 def test_a_404_on_the_first_listing_page_is_still_a_failure(farm: SiteFarm, tmp_path: Path) -> None:
     world = fresh_world(farm, tmp_path)
     text = world.sources_file.read_text("utf-8")
