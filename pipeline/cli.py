@@ -961,16 +961,21 @@ def search_command(
         until=_date(until, "--until"),
         include_removed=include_removed,
     )
+    unknown: list[str] = []
     if filters.topics or filters.countries:
         from pipeline.enrich.vocabulary import unknown_labels
 
         unknown = unknown_labels(settings, topics=filters.topics, countries=filters.countries)
-        if unknown:
-            raise _fail("; ".join(unknown))
     try:
         result = search(settings, query, filters, limit=limit)
     except ReadoutError as exc:
-        raise _fail(str(exc), code=1) from None
+        raise _fail("; ".join(unknown) if unknown else str(exc), code=2 if unknown else 1) from None
+    if unknown and not result.total:
+        raise _fail("; ".join(unknown))
+    if unknown:  # documents tagged by older rules still carry a label the rules no longer give
+        err.print(
+            f"[yellow]note:[/] {_escape('; '.join(unknown))} (these hits were tagged by older rules: `readout retag`)"
+        )
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return

@@ -19,6 +19,7 @@ from sqlalchemy import create_engine
 
 from pipeline.devsite import SiteFarm
 from pipeline.store.catalog import MIGRATIONS
+from tests.conftest import REPO
 
 from .test_run_e2e import World, fresh_world
 
@@ -249,6 +250,25 @@ def test_search_by_a_known_topic_and_country_still_finds(ingested: World) -> Non
     result = ingested.cli("search", "sanctions", "--topic", "sanctions", "--country", "cn", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["total"] >= 1
+
+
+def test_search_by_a_topic_the_rules_dropped_still_finds_what_older_rules_tagged(
+    ingested: World, tmp_path: Path
+) -> None:
+    """A topic removed from (or renamed in) the rules stays on documents until a re-tag: searching for it finds
+    them, with a note, rather than a refusal."""
+    import yaml
+
+    assert ingested.cli("index").exit_code == 0
+    rules = yaml.safe_load((REPO / "config" / "topics.yaml").read_text("utf-8"))
+    rules["topics"] = [topic for topic in rules["topics"] if topic["id"] != "sanctions"]
+    trimmed = tmp_path / "topics-without-sanctions.yaml"
+    trimmed.write_text(yaml.safe_dump(rules, allow_unicode=True), "utf-8")
+    result = ingested.cli("search", "sanctions", "--topic", "sanctions", "--json", READOUT_TOPICS=str(trimmed))
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["total"] >= 1
+    assert "no topic 'sanctions' in" in _flat(result.stderr)
+    assert "tagged by older rules" in _flat(result.stderr)
 
 
 def test_search_checks_no_topic_when_topic_tagging_is_off(ingested: World) -> None:
