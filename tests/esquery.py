@@ -11,11 +11,12 @@ compare the documents found with the embedded index's. It is deliberately writte
     boundaries, a segment with a letter or digit is a token, ``max_token_length`` 255;
   - ``standard`` analyzer (analysis-standard-analyzer): tokenizer + ``lowercase`` (stop words off);
   - ``english`` (analysis-lang-analyzer, "english analyzer"): ``stemmer`` ``possessive_english``,
-    ``lowercase``, ``stop`` ``_english_``, ``stemmer`` ``english`` (Lucene ``PorterStemFilter``, which
-    leaves words of one or two letters alone);
+    ``lowercase``, ``stop`` ``_english_``, ``stemmer`` ``english`` (Lucene ``PorterStemFilter``: Martin
+    Porter's reference stemmer, not Snowball's ``porter``; :mod:`tests.esporter`);
   - ``russian`` (same page): ``lowercase``, ``stop`` ``_russian_``, ``stemmer`` ``russian`` (Snowball);
   - ``cjk`` (same page): ``cjk_width``, ``lowercase``, ``cjk_bigram``, ``stop`` (the CJK analyzer's
-    English stop words); analysis-cjk-bigram-tokenfilter: adjacent Han/Hiragana/Katakana/Hangul
+    ``stopwords.txt``: the English ones but ``an``, plus ``s``, ``t``, ``www``);
+    analysis-cjk-bigram-tokenfilter: adjacent Han/Hiragana/Katakana/Hangul
     characters make overlapping bigrams, a lone one stays a unigram.
   Removed stop words leave a gap in positions (Lucene's ``StopFilter``), which phrases respect. The
   Russian stop words are not listed here: no query of the parity tests is one. Other analyzers raise.
@@ -44,6 +45,8 @@ from typing import Any
 import regex
 import Stemmer
 
+from tests.esporter import porter_stem
+
 TEMPLATES = Path(__file__).resolve().parents[1] / "config" / "elasticsearch" / "component_templates"
 
 _SEGMENTS = regex.compile(r"(?V1ws)\b.+?\b")
@@ -60,7 +63,14 @@ _ENGLISH_STOP = frozenset(
         "to", "was", "will", "with",
     )
 )  # fmt: skip
-_CJK_STOP = _ENGLISH_STOP | {"s", "t", "www"}
+# Lucene's CJKAnalyzer stopwords.txt: not the English set (no "an"; "s", "t", "www" added).
+_CJK_STOP = frozenset(
+    (
+        "a", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no", "not",
+        "of", "on", "or", "s", "such", "t", "that", "the", "their", "then", "there", "these", "they", "this",
+        "to", "was", "will", "with", "www",
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ def analyze(text: str, analyzer: str) -> list[Position]:
             term = _lower(token)
             if term in _ENGLISH_STOP:
                 continue
-            out.append(Position(term if len(term) <= 2 else _stemmer("porter").stemWord(term), i))
+            out.append(Position(porter_stem(term), i))
         return out
     if analyzer == "russian":
         return [Position(_stemmer("russian").stemWord(_lower(t)), i) for i, t in enumerate(tokens)]

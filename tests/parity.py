@@ -42,10 +42,15 @@ QUERIES: tuple[str, ...] = (
     "Wang OR Zakharova",
     "U.S.-China",
     "'unilateral' measures",
+    "possible",
+    "ideology",
+    "responsible",
+    "οδοσ",
 )
 
 #: A few documents written for the forms the fixture pages lack (U.S. with periods, a curly
-#: apostrophe, "1 000" next to "1,000", a CJK run with 制裁), indexed next to the fixture corpus.
+#: apostrophe, "1 000" next to "1,000", a CJK run with 制裁, words where Lucene's Porter stemmer and
+#: Java's lower case differ from Snowball's and Python's), indexed next to the fixture corpus.
 EXTRA_TEXTS: tuple[tuple[str, str, str], ...] = (
     ("extra-us", "en", "The U.S. and China's trade; U.S.-China talks resumed, the U S delegation said."),
     (
@@ -54,6 +59,9 @@ EXTRA_TEXTS: tuple[tuple[str, str, str], ...] = (
         "Lavrov’s remarks on China’s position and on sanctioning 1 000 firms: 'unilateral' measures.",
     ),
     ("extra-zh", "zh", "外交部发言人表示，中方坚决反对美方滥用单边制裁措施。"),
+    # Lucene's Porter stems (possibly/possible -> possibl, ideological -> ideolog, responsibly -> respons)
+    # and its lower case (ΟΔΟΣ -> οδοσ, no final sigma).
+    ("extra-stems", "en", "Sanctions possibly ideological, applied responsibly on the ΟΔΟΣ ΑΘΗΝΑΣ road."),
 )
 
 

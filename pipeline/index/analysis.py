@@ -13,40 +13,50 @@ and queries the *tokens* Elasticsearch's analyzers would produce (``config/elast
   word (``'abc``) is dropped, as UAX #29 and Lucene break there.
 * ``standard`` analyzer (the ``title``/``text`` fields): lower case.
 * ``english``: possessive ``'s``/``’s``/``＇s`` removed, lower case, the English stop words, Porter stemming
-  (Lucene's ``PorterStemmer`` leaves words of one or two letters alone; so does this).
+  as Lucene's ``PorterStemmer`` does it (:mod:`pipeline.index.porter`: Martin Porter's reference version,
+  ``possibly`` → ``possibl``; not Snowball's ``porter``, which follows the 1980 paper).
 * ``russian``: lower case, Snowball Russian stemming (the algorithm Lucene's ``russian`` analyzer runs).
 * ``cjk`` (``zh``, ``ja``): full-width ASCII and half-width Katakana folded, lower case, overlapping
   bigrams of adjacent Han/Hiragana/Katakana/Hangul characters (a lone character stays a unigram), the
   CJK analyzer's stop words.
 * ``french``, ``spanish``, ``german``, ``arabic``: lower case (French: elided articles removed), then the
   Snowball stemmer of the language. Elasticsearch uses Lucene's *light* stemmers there, so a few forms
-  stem differently: the one known gap between the backends, limited to these four languages' own fields
-  (the ``standard`` fields, which phrases and prefixes use, are exact).
+  stem differently: a known gap between the backends (with the two below), limited to these four
+  languages' own fields (the ``standard`` fields, which phrases and prefixes use, are exact).
 
-Two simplifications, both documented in the README: stop words are removed only for English and CJK
-(elsewhere a stop word always matches on the ``standard`` fields anyway), and removed stop words leave
-no gap in positions (Elasticsearch keeps one, which matters only inside a hyphenated word such as
+Two simplifications, both documented in the README (Search): stop words are removed only for English
+and CJK, while Elasticsearch's ``russian``, ``french``, ``spanish``, ``german`` and ``arabic`` analyzers
+drop their language's stop words too (such a stop word typed alone matches on the ``standard`` fields on
+both backends, but on the embedded language field also forms that stem alike, ``она`` finding "он"; a
+term cut into several tokens around one, ``Россия-и-Вьетнам``, needs that very word on the embedded
+language field, where Elasticsearch takes any word in its place); and removed stop words leave no gap
+in positions (Elasticsearch keeps one, which matters only inside a hyphenated word such as
 ``state-of-the-art`` on a language field).
 
-:data:`ANALYSIS_ID` names this behaviour and the libraries it depends on; the embedded index stores it
-and rebuilds itself when it changes, so a file is never searched with tokens it was not built with.
+:func:`analysis_id` names this behaviour (:data:`ANALYSIS_VERSION` and a hash of what the analysis makes
+of a sample text, so a library upgrade that changes tokens is noticed and one that does not costs
+nothing); the embedded index stores it and is rebuilt when it changes, so a file is never searched
+with tokens it was not built with.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib.metadata import version
 from typing import Final
 
 import regex
 import Stemmer
 
-#: Bump whenever the tokens produced for a text change.
-ANALYSIS_VERSION: Final = 1
+from pipeline.index import porter
+
+#: Bump whenever the tokens produced for a text change (2: Lucene's Porter stemmer, CJK stop words
+#: without "an", Java's per-character lower case of Σ).
+ANALYSIS_VERSION: Final = 2
 MAX_TOKEN_LENGTH: Final = 255
 
 #: A UAX #29 word-boundary segment that starts with a word character (WORD flag: Unicode default word
@@ -118,8 +128,9 @@ ENGLISH_STOP: Final = frozenset(
         "to", "was", "will", "with",
     )
 )  # fmt: skip
-#: Lucene's CJKAnalyzer default stop words (the English set plus ``s``, ``t``, ``www``).
-CJK_STOP: Final = ENGLISH_STOP | {"s", "t", "www"}
+#: Lucene's CJKAnalyzer default stop words (``analysis/cjk/stopwords.txt``): the English set without
+#: ``an``, plus ``s``, ``t``, ``www``.
+CJK_STOP: Final = (ENGLISH_STOP - {"an"}) | {"s", "t", "www"}
 #: The ``elision`` articles of Elasticsearch's ``french`` analyzer.
 _FRENCH_ELISION: Final = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu")
 _APOSTROPHES: Final = ("'", "\u2019", "\uff07")
@@ -143,7 +154,29 @@ _SNOWBALL: Final = {
     "arabic": "arabic",
 }
 
-ANALYSIS_ID: Final = f"{ANALYSIS_VERSION}; regex {version('regex')}; PyStemmer {version('PyStemmer')}"
+#: The text :func:`analysis_id` analyses: possessives, abbreviations, numbers, hyphens, apostrophes, long
+#: and stop words, CJK (with full-width and half-width forms), Cyrillic, Greek, Arabic, accents, punctuation.
+_SAMPLE: Final = (
+    "The U.S. and China's ministers' talks on 1,000 firms (3.5% of 12 000): U.S.-China relations, "
+    "Lavrov’s remarks, 'unilateral' sanctioning, possibly ideological; state-of-the-art foo_bar www.mfa.gov "
+    "İstanbul Ǆemal ﬁnance. 外交部发言人表示，中方坚决反对ＡＢＣ单边制裁。ｶﾀｶﾅ カタカナ ひらがな 한국어 "
+    "Россия и Вьетнам, удобрений; ΟΔΟΣ Σωκράτης; l'État français, s'engagent; Bundesländer, niños; "
+    "وزارة الخارجية؛ " + "x" * 300
+)
+
+
+@cache
+def analysis_id() -> str:
+    """What the embedded index stores to know it was built with this analysis: :data:`ANALYSIS_VERSION`
+    and a hash of the tokens every analyzer makes of a fixed sample text (computed once per process, a
+    few milliseconds). A library upgrade that changes no token keeps the id, and the index; one that
+    splits or stems the sample differently changes it."""
+    digest = hashlib.sha256()
+    for analyzer in ("standard", *sorted(set(LANGUAGE_ANALYZERS.values()))):
+        found = terms(_SAMPLE, analyzer)
+        offsets = [f"{token.term}@{token.start}-{token.end}" for token in analyze(_SAMPLE, analyzer)]
+        digest.update("\x00".join([analyzer, *found, *offsets]).encode())
+    return f"{ANALYSIS_VERSION}:{digest.hexdigest()[:16]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,9 +256,11 @@ def _cut(segment: str, start: int) -> list[Token]:
 
 
 def lower(term: str) -> str:
-    """Lower case one character at a time, as Java's ``Character.toLowerCase`` (``İ`` → ``i``)."""
+    """Lower case one character at a time, as Java's ``Character.toLowerCase`` (Lucene's
+    ``LowerCaseFilter``): ``İ`` → ``i``, and ``Σ`` → ``σ`` even at the end of a word, where
+    ``str.lower()`` writes the final ``ς`` (``ΟΔΟΣ`` is ``οδοσ`` in Elasticsearch)."""
     lowered = term.lower()
-    if len(lowered) == len(term):
+    if len(lowered) == len(term) and "Σ" not in term:
         return lowered
     return "".join(ch.lower()[0] for ch in term)
 
@@ -233,7 +268,7 @@ def lower(term: str) -> str:
 def _lower_all(terms: list[str]) -> list[str]:
     joined = "\n".join(terms)  # one call instead of one per token; tokens never hold a newline
     lowered = joined.lower()
-    if len(lowered) == len(joined):
+    if len(lowered) == len(joined) and "Σ" not in joined:
         return lowered.split("\n") if terms else []
     return [lower(term) for term in terms]
 
@@ -244,9 +279,7 @@ def _filter(terms: list[str], analyzer: str) -> list[str | None]:
         return list(_lower_all(terms))
     if analyzer == "english":
         lowered = _lower_all(_strip_possessives(terms))
-        kept = [term for term in lowered if term not in ENGLISH_STOP]
-        stems = iter(_porter()(kept))
-        return [None if term in ENGLISH_STOP else next(stems) for term in lowered]
+        return [None if term in ENGLISH_STOP else porter.stem(term) for term in lowered]
     if analyzer in _SNOWBALL:
         lowered = _lower_all(terms)
         if analyzer == "french":
@@ -288,19 +321,6 @@ def _elide(term: str) -> str:
         if found and head in _FRENCH_ELISION:
             return tail
     return term
-
-
-@cache
-def _porter() -> Callable[[list[str]], list[str]]:
-    stemmer = Stemmer.Stemmer("porter")
-
-    def stem(terms: list[str]) -> list[str]:
-        # Lucene's PorterStemmer only stems words of three characters or more.
-        return [
-            term if len(term) <= 2 else stemmed for term, stemmed in zip(terms, stemmer.stemWords(terms), strict=True)
-        ]
-
-    return stem
 
 
 @cache

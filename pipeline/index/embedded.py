@@ -20,14 +20,16 @@ The token streams are computed by SQL functions registered on the connection (``
 ``readout_lang``), called by the triggers on ``texts`` that keep the index in step: the FTS table stores
 only the inverted index and nothing is stored twice. A contentless table's ``delete`` command must be
 given the tokens that were indexed: the triggers recompute them from the stored text with the same
-analysis, which :data:`~pipeline.index.analysis.ANALYSIS_ID` pins (below). A new revision whose text is
+analysis, which :func:`~pipeline.index.analysis.analysis_id` pins (below). A new revision whose text is
 unchanged (a re-tagging or a removal) does not touch the index. The tables have ``INTEGER PRIMARY KEY``
 ids, so a ``VACUUM`` cannot renumber the rowids the index refers to.
 
 A file built with another layout or another analysis (an older Readout tokenised with FTS5's own
 ``porter unicode61``; a new PyStemmer or ``regex`` could stem or split differently) is never searched
-or updated as it is: opening it empties it under a new identity, so the catalog sends every document
-again on the next index run, and until then a search says so instead of answering from nothing.
+or updated as it is: opening it to write (an index run, a reindex) empties it under a new identity, so
+the catalog sends every document again on the next index run, and until then a search says so instead
+of answering from nothing. Opening it to search (``read_only``) never writes: it refuses with the
+command that rebuilds it, so a search works on a read-only data folder and cannot empty an index.
 
 Revisions: a document is replaced only by a newer revision; the same revision again, or an older one
 arriving late, is acknowledged without change (what Elasticsearch's external versioning does).
@@ -54,7 +56,7 @@ from typing import Any, Final, Literal
 
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
-from pipeline.index.analysis import ANALYSIS_ID
+from pipeline.index.analysis import analysis_id
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import Query, is_cjk
 from pipeline.index.search import (
@@ -209,11 +211,13 @@ class EmbeddedIndex:
     """The embedded FTS5 search index in one SQLite file; a context manager.
 
     Opening creates the file and its schema if needed (idempotent). ``timeout`` is how long a write waits
-    for another connection's write lock before the batch is left for later.
+    for another connection's write lock before the batch is left for later. ``read_only`` (to search): a
+    file built with another analysis is refused (:class:`SearchBackendError`) instead of emptied.
     """
 
-    def __init__(self, path: Path, *, timeout: float = 5.0) -> None:
+    def __init__(self, path: Path, *, timeout: float = 5.0, read_only: bool = False) -> None:
         self.path = Path(path)
+        self._read_only = read_only
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are opened explicitly, one per batch.
@@ -225,6 +229,9 @@ class EmbeddedIndex:
         except sqlite3.Error as exc:
             self._conn.close()
             raise SearchBackendError(f"cannot open the embedded search index {self.path}: {exc}") from exc
+        except SearchBackendError:
+            self._conn.close()  # a newer schema, or another analysis on a read-only open
+            raise
 
     def _setup(self) -> None:
         conn = self._conn
@@ -248,7 +255,13 @@ class EmbeddedIndex:
                 self._create_schema()
             return
         built_with = self._meta("analysis")
-        if version < SCHEMA_VERSION or built_with != ANALYSIS_ID:
+        if version < SCHEMA_VERSION or built_with != analysis_id():
+            if self._read_only:
+                raise SearchBackendError(
+                    f"the embedded search index {self.path} was built with another tokenisation (schema {version}, "
+                    f"analysis {built_with!r}; this Readout's is schema {SCHEMA_VERSION}, analysis {analysis_id()!r}): "
+                    "run `readout index` (or `readout reindex`) to rebuild it from the catalog"
+                )
             # Its tokens are not the ones queries are analysed into (and the triggers could not delete
             # them): empty it under a new identity, so the catalog sends every document again.
             log.warning(
@@ -272,7 +285,7 @@ class EmbeddedIndex:
         # keeps its acknowledgements per identity, so a lost or emptied index is refilled, not trusted.
         self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self._set_meta("index_id", uuid.uuid4().hex)
-        self._set_meta("analysis", ANALYSIS_ID)
+        self._set_meta("analysis", analysis_id())
         self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
         self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

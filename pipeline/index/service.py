@@ -239,6 +239,7 @@ def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int 
         return result
     from pipeline.index.embedded import EmbeddedIndex
 
-    with EmbeddedIndex(settings.effective_search_db) as embedded:
+    # Read-only: a search never empties an index built with another analysis, it says how to rebuild it.
+    with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
         found: SearchResult = embedded.search(query, filters, limit)
         return found

@@ -47,6 +47,10 @@ def test_both_backends_find_the_same_documents(rows: dict[str, Row], query: str)
         ("удобрения", 1),  # only "удобрений" is in the text: Russian stemming finds it
         ("sanction*", 3),
         ("sanctions -Russia", 1),
+        ("possible", 1),  # "possibly" on the english field: both stem to possibl
+        ("ideology", 1),  # "ideological"
+        ("responsible", 1),  # "responsibly"
+        ("οδοσ", 1),  # "ΟΔΟΣ" lowered per character
     ],
 )
 def test_the_queries_find_something(rows: dict[str, Row], query: str, at_least: int) -> None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,27 @@ def test_a_lost_embedded_index_is_refilled_by_the_next_index_step(farm: SiteFarm
     world.settings().effective_search_db.unlink()
     result = world.cli("index")
     assert result.exit_code == 0, result.output
+    assert search_json(world)["total"] == before
+
+
+def test_a_search_never_empties_an_index_built_with_another_analysis(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert world.cli("run", "--source", "uk-fcdo").exit_code == 0
+    before = search_json(world)["total"]
+    search_db = world.settings().effective_search_db
+    with sqlite3.connect(search_db) as conn:
+        # What an older Readout (another analysis) left behind.
+        conn.execute("UPDATE meta SET value = '1; regex 2020.1.1; PyStemmer 1.0' WHERE key = 'analysis'")
+    conn.close()
+    result = world.cli("search", "sanctions")
+    assert result.exit_code != 0
+    assert "readout index" in " ".join(result.output.split())
+    with sqlite3.connect(search_db) as conn:
+        kept = conn.execute("SELECT count(*) FROM texts").fetchone()[0]
+    conn.close()
+    assert kept == before, "the search wrote nothing"
+    # The next index run (a writer) rebuilds it from the catalog.
+    assert world.cli("index").exit_code == 0
     assert search_json(world)["total"] == before
 
 

@@ -192,6 +192,33 @@ def test_an_index_built_with_another_analysis_is_emptied(tmp_path: Path) -> None
         assert ids(search(index, "China's")) == ["a"]
 
 
+def test_a_read_only_open_refuses_an_index_built_with_another_analysis_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    with EmbeddedIndex(path) as index:
+        load(index, Doc("a", "China's position"))
+        first = index.identity()
+        count = index.count()
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE meta SET value = '1; regex 2020.1.1; PyStemmer 1.0' WHERE key = 'analysis'")
+    conn.close()
+    with pytest.raises(SearchBackendError, match=r"another tokenisation .*`readout index` \(or `readout reindex`\)"):
+        EmbeddedIndex(path, read_only=True)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'analysis'").fetchone()[0].startswith("1; regex")
+        assert conn.execute("SELECT count(*) FROM texts").fetchone()[0] == count
+    conn.close()
+    with EmbeddedIndex(path) as index:  # a writer rebuilds it
+        assert index.identity() != first
+
+
+def test_a_read_only_open_of_an_up_to_date_index_searches_it(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    with EmbeddedIndex(path) as index:
+        load(index, Doc("a", "China's position"))
+    with EmbeddedIndex(path, read_only=True) as index:
+        assert ids(search(index, "China's")) == ["a"]
+
+
 # --- indexing ---------------------------------------------------------------------------------------
 
 
