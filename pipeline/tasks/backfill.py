@@ -1,23 +1,18 @@
-"""The bodies of Readout's Airflow tasks, as plain functions (this module never imports Airflow).
+"""The backfill DAG's tasks (fetch | re-extract | re-tag | reindex) and the reindex DAG's.
 
-DAG files in ``dags/`` only wire these together; everything they pass between tasks is JSON (XCom).
-A task can be retried, and a whole DAG run re-run, without duplicating anything: the catalog run is
-keyed by the DAG run, items wait in the catalog's frontier until they are settled, and documents are
-keyed by their canonical URL.
+A backfill is checked and its catalog run opened by :func:`plan_backfill`, done source by source (fetching one
+host at a time), and closed by :func:`finish_backfill`.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-import uuid
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from pipeline.archive import WarcFile, read_response, warc_path
+from pipeline.archive import read_response
 from pipeline.config import Settings, Source, validate_source_entries
 from pipeline.enrich import load_enricher, warn_missing_rules
 from pipeline.enrich.retag import retag
@@ -26,356 +21,19 @@ from pipeline.extract import extract
 from pipeline.extract.titles import clean_title
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest import (
-    RETRY_GIVEN_UP_AFTER,
     Counts,
-    Mode,
     SourceReport,
     discover_source,
     enrich_document,
-    fetch_item,
-    local_day,
     plan_items,
-    plan_source,
     prepare_source,
-    record_discovery,
-    record_item,
-    record_plan,
     run_cycle,
 )
-from pipeline.models import ArchiveRef, DiscoveredItem, FetchedResponse
+from pipeline.models import ArchiveRef
 from pipeline.store.catalog import Catalog
-from pipeline.urls import canonical_url
+from pipeline.tasks.common import brief_counts, load_source, open_catalog, readout_run_id, source_pool
 
 log = logging.getLogger(__name__)
-
-#: Namespace of the catalog run ids derived from Airflow's (dag_id, run_id): the same DAG run always
-#: maps to the same catalog run, however often its tasks are retried.
-_RUN_NAMESPACE = uuid.UUID("5f0c7a52-2f6e-4d55-9a51-6a0d2b1e7c3e")
-
-
-def readout_run_id(dag_id: str, run_id: str) -> str:
-    """The catalog run id of an Airflow DAG run."""
-    return str(uuid.uuid5(_RUN_NAMESPACE, f"{dag_id}/{run_id}"))
-
-
-def ingest_dag_id(source_id: str) -> str:
-    """The id of a source's ingest DAG."""
-    return f"readout_ingest_{source_id}"
-
-
-def host_pool(url: str) -> str:
-    """The Airflow pool of the host serving ``url``: one slot, shared by every DAG that reads the host."""
-    host = (urlsplit(url).hostname or "unknown").lower()
-    return "readout_host_" + re.sub(r"[^a-z0-9]+", "_", host).strip("_")
-
-
-def source_pool(source: Source) -> str:
-    """The pool of a source's tasks: its discovery host (where its items live too, for every source we know)."""
-    return host_pool(source.discovery.urls[0])
-
-
-def default_args(
-    *, timeout: timedelta, retries: int = 2, retry_delay: timedelta = timedelta(minutes=2)
-) -> dict[str, Any]:
-    """The ``default_args`` every Readout DAG shares: owner, retries with exponential backoff, a timeout."""
-    return {
-        "owner": "readout",
-        "retries": retries,
-        "retry_delay": retry_delay,
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=30),
-        "execution_timeout": timeout,
-    }
-
-
-def pools_spec(sources: Iterable[Source]) -> dict[str, dict[str, object]]:
-    """Pools for ``airflow pools import``: one slot per host, so that politeness holds across DAGs."""
-    spec: dict[str, dict[str, object]] = {}
-    for source in sources:
-        name = source_pool(source)
-        entry = spec.setdefault(
-            name, {"slots": 1, "description": "Readout: one request stream per host", "include_deferred": False}
-        )
-        entry["description"] = f"Readout: one request stream to {urlsplit(source.discovery.urls[0]).hostname}"
-    return spec
-
-
-# --- ingest: discover → fetch and extract (mapped batches) → index → record ---------------------------
-
-#: Items per mapped fetch task: small enough that a retry repeats little, large enough to keep the
-#: number of task instances (and their start-up cost) low.
-DEFAULT_BATCH_SIZE = 20
-#: Airflow refuses to expand a task into more than ``[core] max_map_length`` (1024 by default)
-#: instances; a backlog larger than this many batches waits in the frontier for the next run.
-MAX_BATCHES = 1000
-
-
-def _open_catalog(settings: Settings) -> Catalog:
-    return Catalog.open(settings.effective_catalog_url)
-
-
-def _item_json(item: DiscoveredItem) -> dict[str, Any]:
-    return {
-        "url": item.url,
-        "source_id": item.source_id,
-        "title": item.title,
-        "published_at": item.published_at.isoformat() if item.published_at else None,
-        "updated_at": item.updated_at.isoformat() if item.updated_at else None,
-        "found_on": item.found_on,
-    }
-
-
-def _item_from_json(raw: dict[str, Any]) -> DiscoveredItem:
-    return DiscoveredItem(
-        url=raw["url"],
-        source_id=raw["source_id"],
-        title=raw.get("title"),
-        published_at=datetime.fromisoformat(raw["published_at"]) if raw.get("published_at") else None,
-        updated_at=datetime.fromisoformat(raw["updated_at"]) if raw.get("updated_at") else None,
-        found_on=raw.get("found_on"),
-    )
-
-
-def _endpoint_json(response: FetchedResponse, parent: str | None) -> dict[str, Any]:
-    return {
-        "url": response.url,
-        "status": response.status,
-        "etag": response.header("etag"),
-        "last_modified": response.header("last-modified"),
-        "fetched_at": response.fetched_at.isoformat(),
-        "parent": parent,
-    }
-
-
-def _endpoint_response(raw: dict[str, Any]) -> FetchedResponse:
-    headers = tuple(
-        (name, raw[key]) for name, key in (("ETag", "etag"), ("Last-Modified", "last_modified")) if raw.get(key)
-    )
-    return FetchedResponse(
-        url=raw["url"],
-        final_url=raw["url"],
-        status=raw["status"],
-        headers=headers,
-        body=b"",
-        fetched_at=datetime.fromisoformat(raw["fetched_at"]),
-    )
-
-
-def batch_items(items: list[dict[str, Any]], *, batch_size: int, max_batches: int = MAX_BATCHES) -> list[list[Any]]:
-    """Cut ``items`` into at most ``max_batches`` batches of about ``batch_size`` (larger when needed)."""
-    if not items:
-        return []
-    size = max(batch_size, -(-len(items) // max_batches))
-    return [items[start : start + size] for start in range(0, len(items), size)]
-
-
-def interval_days(start: datetime | None, end: datetime | None, source: Source) -> tuple[date | None, date | None]:
-    """The publication days an Airflow data interval ``[start, end)`` covers, in the source's time zone."""
-    if start is None or end is None or end <= start:
-        return None, None
-    last = end - timedelta(microseconds=1)
-    return local_day(start, source), local_day(last, source)
-
-
-def ingest_discover(
-    settings: Settings,
-    source: Source,
-    *,
-    run_id: str,
-    mode: Mode = "incremental",
-    since: date | None = None,
-    until: date | None = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> dict[str, Any]:
-    """Open (or reopen) the catalog run, discover the source's items and plan the fetches.
-
-    Returns ``{"run_id", "source_id", "mode", "batches", "endpoints", "counts", "errors", "deferred"}``;
-    every planned item is in the frontier before this returns, so nothing is lost if a later task fails.
-    """
-    warn_missing_rules(settings, log)
-    catalog = _open_catalog(settings)
-    try:
-        params: dict[str, Any] = {"sources": [source.id], "airflow": True}
-        if since:
-            params["since"] = since.isoformat()
-        if until:
-            params["until"] = until.isoformat()
-        catalog.start_run(mode, params, run_id=run_id)
-        prepared = prepare_source(catalog, source, mode)
-        report = SourceReport(source.id)
-        started = datetime.now(UTC)
-        with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
-            # A unique file per attempt: a retried task must never overwrite records stored documents point at.
-            relative = warc_path(source.id, f"{run_id[:8]}-{uuid.uuid4().hex[:8]}", started)
-            with WarcFile(settings.effective_archive_url, relative) as warc:
-                outcome = discover_source(
-                    source,
-                    client,
-                    validators=prepared.validators,
-                    children=prepared.children,
-                    warc=warc,
-                    mode=mode,
-                    since=since,
-                    first_run=prepared.first_run,
-                )
-        record_discovery(catalog, source, report, outcome, run_id)
-        plan = plan_source(
-            source,
-            outcome,
-            prepared,
-            since=since,
-            until=until,
-            limit=min(settings.max_items_per_source, batch_size * MAX_BATCHES),
-        )
-        record_plan(catalog, source, report, plan)
-        endpoints = [_endpoint_json(r, outcome.parents.get(r.url)) for r in outcome.responses]
-        return {
-            "run_id": run_id,
-            "source_id": source.id,
-            "mode": mode,
-            "batches": batch_items([_item_json(item) for item, _ in plan.fetch], batch_size=batch_size),
-            "endpoints": endpoints if mode == "incremental" else [],
-            "counts": report.counts.as_dict(),
-            "errors": report.errors,
-            "reached": report.reached,
-            "deferred": len(plan.deferred),
-        }
-    finally:
-        catalog.close()
-
-
-def ingest_fetch_batch(
-    settings: Settings, source: Source, *, run_id: str, batch: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Fetch, archive, extract and catalog one batch of items; returns its counts and errors.
-
-    Items a previous attempt of this task already settled are skipped, so a retry repeats only the
-    unfinished part of the batch and never duplicates a document.
-    """
-    catalog = _open_catalog(settings)
-    try:
-        frontier = catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER)
-        pending = {canonical_url(item.url) for item in frontier.pending}
-        known = catalog.known_items(source.id)
-        report = SourceReport(source.id, reached=True)
-        items = [_item_from_json(raw) for raw in batch]
-        todo = [item for item in items if canonical_url(item.url) in pending]
-        report.counts.skipped += len(items) - len(todo)
-        started = datetime.now(UTC)
-        enricher = load_enricher(settings)
-        with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
-            relative = warc_path(source.id, f"{run_id[:8]}-{uuid.uuid4().hex[:8]}", started)
-            with WarcFile(settings.effective_archive_url, relative) as warc:
-                for item in todo:
-                    result = fetch_item(source, item, known.get(canonical_url(item.url)), client, warc=warc)
-                    record_item(catalog, source, report, result, run_id, enricher)
-        log.info("[%s] batch of %d: %s", source.id, len(items), _brief(report.counts))
-        return {"counts": report.counts.as_dict(), "errors": report.errors}
-    finally:
-        catalog.close()
-
-
-def ingest_record(
-    settings: Settings, source: Source, *, discovered: dict[str, Any], batches: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Close the run for this source: save the discovery validators, the counts and the run's status.
-
-    ``batches`` holds the results of the fetch tasks that succeeded; when fewer came back than were
-    planned, the missing ones failed (their items are still in the frontier) and the run is "partial".
-    """
-    run_id = discovered["run_id"]
-    counts = Counts(**discovered["counts"])
-    errors: list[str] = list(discovered["errors"])
-    for result in batches:
-        for key, value in result["counts"].items():
-            setattr(counts, key, getattr(counts, key) + value)
-        errors.extend(result["errors"])
-    planned = len(discovered["batches"])
-    lost = planned - len(batches)
-    if lost:
-        errors.append(f"{lost} of {planned} fetch batch(es) failed; their items wait in the frontier")
-    report = SourceReport(source.id, counts=counts, errors=errors, reached=discovered["reached"])
-    catalog = _open_catalog(settings)
-    try:
-        if not lost:
-            # As in a CLI run, validators are saved only when every planned item was dealt with: a 304
-            # next time must not stand for items this run did not finish.
-            for raw in discovered["endpoints"]:
-                catalog.save_endpoint(source.id, _endpoint_response(raw), parent_url=raw.get("parent"))
-        catalog.save_source_result(
-            run_id, source.id, report.status, counts.as_dict(), "; ".join(errors[:3]) or None, 0.0
-        )
-        catalog.finish_run(run_id, report.status)
-    finally:
-        catalog.close()
-    summary = {
-        "run_id": run_id,
-        "source_id": source.id,
-        "status": report.status,
-        "counts": counts.as_dict(),
-        "lost_batches": lost,
-    }
-    log.info("[%s] run %s %s: %s", source.id, run_id[:8], report.status, _brief(counts))
-    for error in errors[:20]:
-        log.warning("[%s] %s", source.id, error)
-    return summary
-
-
-def _brief(counts: Counts) -> str:
-    return (
-        ", ".join(f"{value} {key.replace('_', ' ')}" for key, value in counts.as_dict().items() if value) or "nothing"
-    )
-
-
-def load_source(settings: Settings, source_id: str) -> Source:
-    """The source ``source_id`` as the sources file says now (tasks read it at run time, not parse time)."""
-    sources, errors = validate_source_entries(settings.sources)
-    for source in sources:
-        if source.id == source_id:
-            return source
-    for error in errors:
-        if error.entry and error.entry.startswith(f"'{source_id}'"):
-            raise error
-    raise ConfigError(f"no source {source_id!r}", file=str(settings.sources))
-
-
-def run_mode(run_type: object) -> Mode:
-    """``airflow backfill create`` runs re-walk their data interval; every other run is incremental.
-
-    ``run_type`` is the DAG run's type as Airflow gives it (a ``DagRunType``, a ``(str, Enum)``) or its
-    value (``"backfill"``). The enum is compared by its value: the task SDK's ``str(DagRunType.BACKFILL)``
-    is ``"DagRunType.BACKFILL"``, which is accepted too."""
-    value = str(getattr(run_type, "value", run_type))
-    return "backfill" if value in ("backfill", "DagRunType.BACKFILL") else "incremental"
-
-
-def discover_for_run(
-    source_id: str,
-    *,
-    dag_id: str,
-    run_id: str,
-    run_type: object,
-    interval_start: datetime | None,
-    interval_end: datetime | None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-) -> dict[str, Any]:
-    """The ingest DAG's first task: :func:`ingest_discover` for an Airflow DAG run."""
-    settings = Settings()
-    source = load_source(settings, source_id)
-    mode = run_mode(run_type)
-    since, until = interval_days(interval_start, interval_end, source) if mode == "backfill" else (None, None)
-    return ingest_discover(
-        settings,
-        source,
-        run_id=readout_run_id(dag_id, run_id),
-        mode=mode,
-        since=since,
-        until=until,
-        batch_size=batch_size,
-    )
-
-
-# --- backfill: fetch | re-extract | re-tag | reindex -------------------------------------------------------
 
 BACKFILL_MODES = ("fetch", "re-extract", "re-tag", "reindex")
 #: The longest range one backfill run may cover; longer ones are refused (split them).
@@ -509,7 +167,7 @@ class _LogProgress:
             log.info("[%s] %d/%d items done", source_id, self.done, self.total)
 
     def source_finished(self, report: SourceReport) -> None:
-        log.info("[%s] finished: %s", report.source_id, _brief(report.counts))
+        log.info("[%s] finished: %s", report.source_id, brief_counts(report.counts))
 
 
 def backfill_source(settings: Settings, source: Source, request: BackfillRequest, *, run_id: str) -> dict[str, Any]:
@@ -517,7 +175,7 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
     missing = warn_missing_rules(settings, log)
     if missing and request.mode == "re-tag":
         raise ConfigError(missing[0])  # re-tagging without the rules would strip every document of those tags
-    catalog = _open_catalog(settings)
+    catalog = open_catalog(settings)
     try:
         if request.mode == "fetch":
             if request.dry_run:
@@ -670,7 +328,7 @@ def reindex_target(settings: Settings, *, drop_old: bool = False) -> dict[str, A
     """Rebuild the search index from the catalog (a new index version and an alias swap on Elasticsearch)."""
     from pipeline.index.service import reindex
 
-    catalog = _open_catalog(settings)
+    catalog = open_catalog(settings)
     try:
         report = reindex(settings, catalog, drop_old=drop_old)
     finally:
@@ -684,7 +342,7 @@ def start_backfill(request: BackfillRequest, *, dag_id: str, run_id: str) -> dic
     """Open the backfill's catalog run (not for a dry run) and return the plan the source tasks read."""
     planned = request.as_dict() | {"run_id": readout_run_id(dag_id, run_id)}
     if not request.dry_run:
-        catalog = _open_catalog(Settings())
+        catalog = open_catalog(Settings())
         try:
             catalog.start_run("backfill", request.as_dict() | {"airflow": True}, run_id=planned["run_id"])
         finally:
@@ -732,30 +390,9 @@ def finish_backfill(planned: dict[str, Any], results: list[dict[str, Any]], *, r
     lines.extend(f"  {source_id:<24} FAILED (see its task log)" for source_id in missing)
     log.info("\n".join(lines))
     if not planned["dry_run"]:
-        catalog = _open_catalog(Settings())
+        catalog = open_catalog(Settings())
         try:
             catalog.finish_run(planned["run_id"], status)
         finally:
             catalog.close()
     return {"status": status, "results": results, "failed_sources": missing}
-
-
-# --- health ---------------------------------------------------------------------------------------------
-
-
-def health_check(*, run_id: str | None = None) -> dict[str, Any]:
-    """The health DAG's task: judge every enabled source, record the result as a run, log a summary.
-    ``run_id`` (the catalog run of the DAG run) makes a retried task rewrite the same run."""
-    from pipeline.health import check_health, format_health, record_health
-
-    settings = Settings()
-    sources = [source for source in validate_source_entries(settings.sources)[0] if source.enabled]
-    catalog = _open_catalog(settings)
-    try:
-        report = check_health(catalog, sources, now=datetime.now(UTC))
-        run_id = record_health(catalog, report, run_id=run_id)
-    finally:
-        catalog.close()
-    log.info("%s", format_health(report))
-    statuses = {item.source_id: item.status for item in report.sources}
-    return {"run_id": run_id, "statuses": statuses}
