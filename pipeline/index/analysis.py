@@ -53,6 +53,7 @@ import regex
 import Stemmer
 
 from pipeline.index import porter
+from pipeline.index.projection import ANALYZED_LANGUAGES
 
 #: Bump whenever the tokens produced for a text change (2: Lucene's Porter stemmer, CJK stop words
 #: without "an", Java's per-character lower case of Σ).
@@ -135,17 +136,8 @@ CJK_STOP: Final = (ENGLISH_STOP - {"an"}) | {"s", "t", "www"}
 _FRENCH_ELISION: Final = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu")
 _APOSTROPHES: Final = ("'", "\u2019", "\uff07")
 
-#: The analyzer each language field uses (``readout-settings.json``); ``standard`` for ``title``/``text``.
-LANGUAGE_ANALYZERS: Final = {
-    "en": "english",
-    "ru": "russian",
-    "fr": "french",
-    "es": "spanish",
-    "de": "german",
-    "ar": "arabic",
-    "zh": "cjk",
-    "ja": "cjk",
-}
+#: The analyzer each language field uses (the projection's, as in the mappings); ``standard`` for ``title``/``text``.
+LANGUAGE_ANALYZERS: Final = ANALYZED_LANGUAGES
 _SNOWBALL: Final = {
     "russian": "russian",
     "french": "french",
