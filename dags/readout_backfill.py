@@ -22,7 +22,8 @@ sentence saying what to fix, and no other task runs. Otherwise it opens the cata
 - **reprocess** (re-extract, re-tag) is mapped over the selected sources, one instance per source, in the
   default pool: it sends no HTTP request, so it never waits for a host.
 - **fetch** holds one task per host, each in its host's pool (one request stream per host across all DAGs),
-  mapped over the selected sources on that host; hosts with nothing selected are skipped without starting.
+  fetching the selected sources on that host one after the other (Airflow gives every instance of a mapped
+  task the same pool); hosts with nothing selected are skipped without starting.
 - **reindex** runs only in reindex mode.
 
 `index` then sends the changes to the search index, and `summary` (the teardown of `plan`) logs a table of

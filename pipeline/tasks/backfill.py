@@ -31,7 +31,14 @@ from pipeline.ingest import (
 )
 from pipeline.models import ArchiveRef
 from pipeline.store.catalog import Catalog
-from pipeline.tasks.common import brief_counts, load_source, open_catalog, readout_run_id, source_pool
+from pipeline.tasks.common import (
+    brief_counts,
+    entry_error,
+    load_source,
+    open_catalog,
+    readout_run_id,
+    source_pool,
+)
 
 log = logging.getLogger(__name__)
 
@@ -127,10 +134,10 @@ def plan_backfill(
     fetching takes one task per host pool; a source on a host the DAG had no such task for when it was parsed is
     refused rather than silently left out."""
     good, refused = validate_source_entries(Settings().sources)
-    for error in refused:  # a selected source whose entry broke since the DAG was parsed: say why
-        broken = [id_ for id_ in params.get("sources") or [] if (error.entry or "").startswith(f"'{id_}'")]
-        if broken:
-            raise ConfigError(f"source {broken[0]} cannot be loaded: {error}")
+    for source_id in params.get("sources") or []:  # a selected source whose entry broke since the DAG was parsed
+        broken = entry_error(refused, source_id)
+        if broken is not None:
+            raise ConfigError(f"source {source_id} cannot be loaded: {broken}")
     sources = {source.id: source for source in good}
     request = validate_backfill(params, list(sources), today=today)
     fetch: dict[str, list[str]] = {pool: [] for pool in fetch_pools}

@@ -84,7 +84,13 @@ def load_source(settings: Settings, source_id: str) -> Source:
     for source in sources:
         if source.id == source_id:
             return source
-    for error in errors:
-        if error.entry and error.entry.startswith(f"'{source_id}'"):
-            raise error
+    broken = entry_error(errors, source_id)
+    if broken is not None:
+        raise broken
     raise ConfigError(f"no source {source_id!r}", file=str(settings.sources))
+
+
+def entry_error(errors: Iterable[ConfigError], source_id: str) -> ConfigError | None:
+    """The error that kept the entry with id ``source_id`` out of the sources (entries are labelled "'id' (line N)"
+    by :func:`pipeline.config.validate_source_entries`), or None."""
+    return next((error for error in errors if (error.entry or "").startswith(f"'{source_id}'")), None)
