@@ -21,6 +21,7 @@ from pipeline.store.catalog import Catalog
 from pipeline.store.schema import FrontierItem
 from tests.conftest import make_settings
 from tests.hostile import Hostile, Route, hostile_server, page, rss, silent, status, trickle
+from tests.integration.test_run_hostile import source
 
 
 def article(title: str) -> bytes:
@@ -36,18 +37,7 @@ def server() -> Iterator[Hostile]:
 
 def write_sources(tmp_path: Path, server: Hostile, feeds: dict[str, str]) -> Path:
     """One feed source per ``id -> feed path``, every one on the same host."""
-    entries = [
-        {
-            "id": source_id,
-            "name": source_id,
-            "kind": "news",
-            "publisher": source_id,
-            "country": "GB",
-            "language": "en",
-            "discovery": {"method": "feed", "urls": [server.url(path)]},
-        }
-        for source_id, path in feeds.items()
-    ]
+    entries = [source(source_id, server.url(path)) for source_id, path in feeds.items()]
     path = tmp_path / "sources.yaml"
     path.write_text(yaml.safe_dump({"sources": entries}), "utf-8")
     return path
