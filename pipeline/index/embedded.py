@@ -53,6 +53,7 @@ from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
+from urllib.parse import quote
 
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
@@ -211,17 +212,27 @@ class EmbeddedIndex:
     """The embedded FTS5 search index in one SQLite file; a context manager.
 
     Opening creates the file and its schema if needed (idempotent). ``timeout`` is how long a write waits
-    for another connection's write lock before the batch is left for later. ``read_only`` (to search): a
-    file built with another analysis is refused (:class:`SearchBackendError`) instead of emptied.
+    for another connection's write lock before the batch is left for later. ``read_only`` (to search) opens
+    the file with SQLite's ``mode=ro`` and writes nothing at all: a missing index, or one built with another
+    analysis, is refused (:class:`SearchBackendError`, saying how to build it) instead of created or emptied.
     """
 
     def __init__(self, path: Path, *, timeout: float = 5.0, read_only: bool = False) -> None:
         self.path = Path(path)
         self._read_only = read_only
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             # Autocommit mode: transactions are opened explicitly, one per batch.
-            self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+            if read_only:
+                if not self.path.is_file():
+                    raise SearchBackendError(
+                        f"no embedded search index at {self.path} yet: `readout index` (or `readout run`) builds it "
+                        "from the catalog"
+                    )
+                uri = f"file:{quote(self.path.resolve().as_posix())}?mode=ro"
+                self._conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise SearchBackendError(f"cannot open the embedded search index {self.path}: {exc}") from exc
         try:
@@ -236,17 +247,23 @@ class EmbeddedIndex:
     def _setup(self) -> None:
         conn = self._conn
         fts.register(conn)
-        # Only takes effect on a new, empty file (before WAL mode and the first table).
-        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-        conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: a batch is acknowledged to the catalog's outbox only after its commit is on disk, so an
-        # acknowledged document cannot be lost to a power cut (one fsync per batch; cheap).
-        conn.execute("PRAGMA synchronous = FULL")
+        if not self._read_only:
+            # Only takes effect on a new, empty file (before WAL mode and the first table).
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a batch is acknowledged to the catalog's outbox only after its commit is on disk, so an
+            # acknowledged document cannot be lost to a power cut (one fsync per batch; cheap).
+            conn.execute("PRAGMA synchronous = FULL")
         version = int(conn.execute("PRAGMA user_version").fetchone()[0])
         if version > SCHEMA_VERSION:
             raise SearchBackendError(
                 f"the embedded search index {self.path} was written by a newer Readout "
                 f"(schema {version} > {SCHEMA_VERSION}); rebuild it with `readout reindex`"
+            )
+        if version == 0 and self._read_only:
+            raise SearchBackendError(
+                f"the embedded search index {self.path} is empty (never built): `readout index` (or `readout run`) "
+                "builds it from the catalog"
             )
         if version == 0:
             # Only a new file takes the write lock here: opening an up-to-date index to search it never

@@ -219,6 +219,20 @@ def test_a_read_only_open_of_an_up_to_date_index_searches_it(tmp_path: Path) -> 
         assert ids(search(index, "China's")) == ["a"]
 
 
+def test_a_read_only_open_creates_nothing_and_says_how_to_build_the_index(tmp_path: Path) -> None:
+    """A search before any index run: no folder, file or schema appears, and the error names the command."""
+    path = tmp_path / "not-yet" / "index.sqlite"
+    with pytest.raises(SearchBackendError, match=r"no embedded search index at .* yet: `readout index`"):
+        EmbeddedIndex(path, read_only=True)
+    assert not path.parent.exists()
+    path.parent.mkdir()
+    path.touch()  # an empty file (SQLite's empty database): still nothing to search, and still not written
+    with pytest.raises(SearchBackendError, match=r"is empty \(never built\): `readout index`"):
+        EmbeddedIndex(path, read_only=True)
+    assert path.stat().st_size == 0
+    assert sorted(p.name for p in path.parent.iterdir()) == ["index.sqlite"]
+
+
 # --- indexing ---------------------------------------------------------------------------------------
 
 
