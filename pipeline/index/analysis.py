@@ -60,8 +60,6 @@ from pipeline.index.projection import ANALYZED_LANGUAGES
 ANALYSIS_VERSION: Final = 2
 MAX_TOKEN_LENGTH: Final = 255
 
-#: A UAX #29 word-boundary segment that starts with a word character (WORD flag: Unicode default word
-#: boundaries); segments of spaces and punctuation are never tokens, so they are not even matched.
 #: One UAX #29 segment per match (WORD flag: Unicode default word boundaries), in the group. The ``regex``
 #: module glues an apostrophe to the letters after it ("'abc", where UAX #29 and Lucene break before the
 #: letters): the group leaves such a lead out.
@@ -136,8 +134,6 @@ CJK_STOP: Final = (ENGLISH_STOP - {"an"}) | {"s", "t", "www"}
 _FRENCH_ELISION: Final = ("l", "m", "t", "qu", "n", "s", "j", "d", "c", "jusqu", "quoiqu", "lorsqu", "puisqu")
 _APOSTROPHES: Final = ("'", "\u2019", "\uff07")
 
-#: The analyzer each language field uses (the projection's, as in the mappings); ``standard`` for ``title``/``text``.
-LANGUAGE_ANALYZERS: Final = ANALYZED_LANGUAGES
 _SNOWBALL: Final = {
     "russian": "russian",
     "french": "french",
@@ -164,7 +160,7 @@ def analysis_id() -> str:
     few milliseconds). A library upgrade that changes no token keeps the id, and the index; one that
     splits or stems the sample differently changes it."""
     digest = hashlib.sha256()
-    for analyzer in ("standard", *sorted(set(LANGUAGE_ANALYZERS.values()))):
+    for analyzer in ("standard", *sorted(set(ANALYZED_LANGUAGES.values()))):
         found = terms(_SAMPLE, analyzer)
         offsets = [f"{token.term}@{token.start}-{token.end}" for token in analyze(_SAMPLE, analyzer)]
         digest.update("\x00".join([analyzer, *found, *offsets]).encode())
@@ -281,7 +277,7 @@ def _filter(terms: list[str], analyzer: str) -> list[str | None]:
 
 
 def analyze(text: str, analyzer: str) -> list[Token]:
-    """The tokens ``analyzer`` (``standard`` or a :data:`LANGUAGE_ANALYZERS` value) makes of ``text``,
+    """The tokens ``analyzer`` (``standard`` or a :data:`ANALYZED_LANGUAGES` value) makes of ``text``,
     with the offsets of the characters they came from."""
     return filter_tokens(tokenize(text), analyzer)
 

@@ -38,7 +38,7 @@ from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundErro
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, ReadoutError, SearchBackendError
 from pipeline.index.mappings import Templates, load_templates
-from pipeline.index.projection import ANALYZED_LANGUAGES, Projectable, project_document
+from pipeline.index.projection import ANALYZED_LANGUAGES, Projectable, analyzed_codes, project_document
 from pipeline.index.query import Group, Query, Term
 from pipeline.index.search import (
     FACETS,
@@ -253,8 +253,7 @@ def classify_item(item: Mapping[str, Any]) -> Classification:
 def search_fields(languages: Iterable[str] | None = None) -> list[str]:
     """The analyzed fields a query runs over: ``title``/``text`` (standard analyzer, every language) and
     the language fields (stemming, CJK bigrams), restricted to ``languages`` when given."""
-    wanted = set(ANALYZED_LANGUAGES) if languages is None else set(languages)
-    codes = [code for code in ANALYZED_LANGUAGES if code in wanted]
+    codes = analyzed_codes(languages)
     return [
         f"title^{TITLE_BOOST}",
         *(f"title_{code}^{TITLE_BOOST}" for code in codes),

@@ -36,7 +36,8 @@ from typing import Final
 
 import regex
 
-from pipeline.index.analysis import LANGUAGE_ANALYZERS, Token, filter_tokens, terms, tokenize
+from pipeline.index.analysis import Token, filter_tokens, terms, tokenize
+from pipeline.index.projection import ANALYZED_LANGUAGES, analyzed_codes
 from pipeline.index.query import Group, Query, Term, is_cjk
 from pipeline.index.search import MARK_END, MARK_START
 
@@ -48,12 +49,13 @@ TOKEN_CHARS: Final = ".,:;_'\""  # noqa: S105 (not a password)
 #: tokens; so only the spaces between the tokens of a stream separate them. (Quoted for SQL: ``'``
 #: doubled inside the FTS5 argument, ``"`` doubled inside the SQL identifier.)
 TOKENIZER: Final = "ascii tokenchars '" + TOKEN_CHARS.replace("'", "''").replace('"', '""') + "'"
-COLUMNS: Final = ("title", "text", "ltitle", "ltext")
 _STANDARD: Final = "{title text}"
 _LANGUAGE: Final = "{ltitle ltext}"
 #: Tokens in a snippet: about 30 words; CJK texts count characters, so they get more.
 SNIPPET_TOKENS: Final = 30
 SNIPPET_TOKENS_CJK: Final = 64
+#: Characters of a hit's text analysed for a snippet before giving up on finding a match in it.
+SNIPPET_SCAN_CHARS: Final = 10_000
 #: Characters of text analysed at a time for a snippet (more than a window's worth of tokens).
 _CHUNK: Final = 500
 #: Characters that are a token each (Lucene's <IDEOGRAPHIC> and <HIRAGANA>).
@@ -74,9 +76,9 @@ def standard_stream(text: str | None) -> str:
 
 def language_stream(text: str | None, language: str | None) -> str:
     """The language analyzer's tokens, tagged with the language; empty for a language without one."""
-    if not text or language not in LANGUAGE_ANALYZERS:
+    if not text or language not in ANALYZED_LANGUAGES:
         return ""
-    tokens = _terms(text, LANGUAGE_ANALYZERS[language])
+    tokens = _terms(text, ANALYZED_LANGUAGES[language])
     tag = f"{language}:"
     return tag + f" {tag}".join(tokens) if tokens else ""
 
@@ -91,12 +93,6 @@ def _string(tokens: Sequence[str]) -> str:
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 
-def searched_languages(languages: Iterable[str] | None) -> list[str]:
-    """The language fields a query runs over, as :func:`pipeline.index.elastic.search_fields` picks them."""
-    wanted = set(LANGUAGE_ANALYZERS) if languages is None else set(languages)
-    return [code for code in LANGUAGE_ANALYZERS if code in wanted]
-
-
 def term_expression(term: Term, languages: Sequence[str]) -> str:
     """One term as an FTS5 expression (see the module docstring)."""
     standard = terms(term.text, "standard")
@@ -108,7 +104,7 @@ def term_expression(term: Term, languages: Sequence[str]) -> str:
     alternatives = [f"{_STANDARD} : {_string(standard)}"]
     if term.kind == "word":
         for code in languages:
-            tokens = terms(term.text, LANGUAGE_ANALYZERS[code])
+            tokens = terms(term.text, ANALYZED_LANGUAGES[code])
             if tokens:
                 alternatives.append(f"{_LANGUAGE} : {_string([f'{code}:{token}' for token in tokens])}")
     return alternatives[0] if len(alternatives) == 1 else f"({' OR '.join(alternatives)})"
@@ -122,7 +118,7 @@ def compile_query(query: Query, languages: Iterable[str] | None) -> str | None:
     matches do not change, but FTS5's bm25 sums over every phrase of the query, so the words adjacent
     and in order rank higher, like a ``match_phrase`` *should* clause in Elasticsearch.
     """
-    searched = searched_languages(languages)
+    searched = analyzed_codes(languages)  # as elastic.search_fields picks them
     groups = [_group_expression(group, searched) for group in query.groups if group.must]
     return " OR ".join(f"({group})" for group in groups) if groups else None
 
@@ -149,7 +145,7 @@ def _phrase_boosts(must: Sequence[Term], languages: Sequence[str]) -> list[str]:
     boosts = [f"{_STANDARD} : " + " + ".join(parts)]
     if all(term.kind == "word" for term in must):
         for code in languages:
-            tokens = [[f"{code}:{token}" for token in terms(term.text, LANGUAGE_ANALYZERS[code])] for term in must]
+            tokens = [[f"{code}:{token}" for token in terms(term.text, ANALYZED_LANGUAGES[code])] for term in must]
             if all(tokens):
                 boosts.append(f"{_LANGUAGE} : " + " + ".join(_string(part) for part in tokens))
     return boosts
@@ -172,8 +168,8 @@ def _patterns(query: Query, language: str | None) -> tuple[list[_Pattern], list[
     own: list[_Pattern] = []
     for term in query.positive_terms():
         standard.append(_Pattern(tuple(terms(term.text, "standard")), term.kind == "prefix"))
-        if term.kind == "word" and language in LANGUAGE_ANALYZERS:
-            tokens = terms(term.text, LANGUAGE_ANALYZERS[language])
+        if term.kind == "word" and language in ANALYZED_LANGUAGES:
+            tokens = terms(term.text, ANALYZED_LANGUAGES[language])
             if tokens:
                 own.append(_Pattern(tuple(tokens)))
     return standard, own
@@ -212,14 +208,21 @@ def snippet(text: str, language: str | None, query: Query) -> str:
     """
     standard, own = _patterns(query, language)
     # CJK bigrams only ever match where the standard tokens (one per character) do: skip them.
-    analyzer = LANGUAGE_ANALYZERS[language] if own and language is not None else None
+    analyzer = ANALYZED_LANGUAGES[language] if own and language is not None else None
     if analyzer == "cjk":
         analyzer = None
     tokens: list[Token] = []
     spans: list[tuple[int, int]] = []
     chunks_after_match = 0
+    scanned = 0
     complete = True  # the whole text analysed
     for start, end in _chunks(text, _hint(text, [*standard, *own])):
+        if not spans and scanned >= SNIPPET_SCAN_CHARS:
+            # A hit that matched in its title only: the body has nothing to mark, and analysing all of it
+            # would cost milliseconds per hit (Elasticsearch's highlighter has index.highlight.max_analyzed_offset).
+            complete = False
+            break
+        scanned += end - start
         raw = tokenize(text, start, end)
         chunk = filter_tokens(raw, "standard")
         tokens += chunk

@@ -11,6 +11,7 @@ and ``title_<lang>``/``text_<lang>`` with the language's own analyzer (stemming;
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -25,6 +26,12 @@ ANALYZED_LANGUAGES: dict[str, str] = {
     "zh": "cjk",
     "ja": "cjk",
 }
+
+
+def analyzed_codes(languages: Iterable[str] | None = None) -> list[str]:
+    """The languages whose own fields a query runs over: every analysed one, or those of ``languages``."""
+    wanted = set(ANALYZED_LANGUAGES) if languages is None else set(languages)
+    return [code for code in ANALYZED_LANGUAGES if code in wanted]
 
 
 class Projectable(Protocol):
