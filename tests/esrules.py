@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -88,6 +89,30 @@ def check_template_fields(kind: str, body: Mapping[str, Any]) -> None:
     for key in template:
         if key not in TEMPLATE_FIELDS:
             raise bad_request("x_content_parse_exception", f"[1:14] [template] unknown field [{key}]")
+    for setting in flat_settings(template.get("settings") or {}):
+        if setting not in INDEX_SETTINGS and not setting.startswith(INDEX_SETTING_GROUPS):
+            raise bad_request(
+                "illegal_argument_exception",
+                f"unknown setting [{setting}] please check that any required plugins are installed, or check the "
+                "breaking changes documentation for removed settings",
+            )
+
+
+#: Index settings a template may set (ES server/.../common/settings/IndexScopedSettings.java
+#: BUILT_IN_INDEX_SETTINGS; TransportPutComponentTemplateAction and the index template action validate the
+#: template's settings against them when it is stored, "unknown setting [...]"). Only the ones an index
+#: template plausibly sets are listed: the stand-in refuses the rest, so a new one must be added here with care.
+INDEX_SETTINGS = frozenset(
+    f"index.{name}"
+    for name in (
+        "number_of_shards", "number_of_replicas", "auto_expand_replicas", "refresh_interval", "codec",
+        "max_result_window", "hidden", "search.idle.after", "highlight.max_analyzed_offset", "max_ngram_diff",
+        "max_shingle_diff", "mapping.total_fields.limit", "mapping.depth.limit", "mapping.nested_fields.limit",
+        "lifecycle.name", "lifecycle.rollover_alias", "default_pipeline", "final_pipeline",
+    )
+)  # fmt: skip
+#: Groups of settings whose members are checked elsewhere (analysis components by the analysis registry).
+INDEX_SETTING_GROUPS = ("index.analysis.",)
 
 
 def missing_components(name: str, body: Mapping[str, Any], components: Mapping[str, Any]) -> StubError | None:
@@ -442,6 +467,9 @@ def parse_bulk(raw: bytes, default_index: str | None = None) -> list[BulkAction]
                 )
         if "_index" not in meta and default_index is None:
             raise bad_request("action_request_validation_exception", "Validation Failed: 1: index is missing;")
+        versioning = _versioning_problem(op, meta)
+        if versioning:
+            raise bad_request("action_request_validation_exception", f"Validation Failed: 1: {versioning};")
         action = BulkAction(op, {"_index": default_index, **meta}, number)
         if op != "delete":
             if position >= len(lines):
@@ -463,6 +491,24 @@ def parse_bulk(raw: bytes, default_index: str | None = None) -> list[BulkAction]
     if not actions:
         raise bad_request("action_request_validation_exception", "Validation Failed: 1: no requests added;")
     return actions
+
+
+def _versioning_problem(op: str, meta: Mapping[str, Any]) -> str | None:
+    """What BulkRequest.validate refuses in an action's versioning, for the whole request (ES server/.../action/
+    index/IndexRequest.java ``validate`` and DocWriteRequest.java ``validateSeqNoBasedCASParams``)."""
+    version_type = str(meta.get("version_type", "internal")).lower()
+    if version_type == "internal":
+        if "version" in meta:
+            return (
+                "internal versioning can not be used for optimistic concurrency control. "
+                "Please use `if_seq_no` and `if_primary_term` instead"
+            )
+        return None
+    if op == "create":
+        return "create operations only support internal versioning. use index instead"
+    if "version" not in meta:  # Versions.MATCH_ANY (-3) is not a valid external version
+        return f"illegal version value [-3] for version type [{version_type.upper()}]"
+    return None
 
 
 # --- documents -------------------------------------------------------------------------------------------
@@ -659,6 +705,11 @@ def _number_problem(value: Any, kind: str) -> tuple[str, str] | None:
             number = float(str(value).strip())
         except ValueError:
             return "number_format_exception", f'For input string: "{value}"'
+    if not math.isfinite(number):
+        # NumberFieldMapper's NumberType.parse: "[float] supports only finite values, but got [NaN]" (for "NaN" as
+        # a string; a bare NaN token is not JSON, and Jackson refuses it while parsing: a refusal either way).
+        java = "NaN" if math.isnan(number) else ("Infinity" if number > 0 else "-Infinity")
+        return "illegal_argument_exception", f"[{kind}] supports only finite values, but got [{java}]"
     if kind in _INTEGER_RANGES:
         low, high, name = _INTEGER_RANGES[kind]
         whole = int(number)  # coerce truncates a fraction

@@ -196,6 +196,18 @@ def test_unknown_template_fields_are_refused(http: httpx.Client) -> None:
         assert error["reason"].partition("] ")[2] == reason
 
 
+def test_a_misspelled_index_setting_is_refused(http: httpx.Client) -> None:
+    # IndexScopedSettings validates a template's settings when it is stored, flat or nested, with the index. prefix.
+    for settings in ({"index": {"number_of_shard": 1}}, {"number_of_shard": 1}):
+        response = put_json(http, "/_component_template/s", {"template": {"settings": settings}})
+        assert response.status_code == 400
+        error = response.json()["error"]
+        assert error["type"] == "illegal_argument_exception"
+        assert error["reason"].startswith("unknown setting [index.number_of_shard] please check")
+    good = {"template": {"settings": {"index": {"number_of_shards": 1, "auto_expand_replicas": "0-1"}}}}
+    assert put_json(http, "/_component_template/s", good).status_code == 200
+
+
 # --- index templates ------------------------------------------------------------------------------------------
 
 
@@ -318,6 +330,12 @@ def test_wrong_values_say_why_in_caused_by(http: httpx.Client, index: ElasticInd
     }
     number_error = bulk_one(http, a_document(version="three"))["error"]
     assert number_error["caused_by"] == {"type": "number_format_exception", "reason": 'For input string: "three"'}
+    # Coerced from a string, NaN is a number, but not one a numeric field takes.
+    nan_error = bulk_one(http, a_document(version="NaN"))["error"]
+    assert nan_error["caused_by"] == {
+        "type": "illegal_argument_exception",
+        "reason": "[integer] supports only finite values, but got [NaN]",
+    }
 
 
 def test_an_immense_keyword_term_is_refused_but_ignore_above_keeps_long_values_out(
@@ -373,6 +391,7 @@ def test_readouts_runs_rows_are_accepted(index: ElasticIndex) -> None:
     outcome = index.index_runs([row])
     assert outcome.rejected == []
     assert outcome.retry_later == []
+    assert len(outcome.acked) == 1
 
 
 # --- malformed bulk bodies: the whole request is refused --------------------------------------------------------
@@ -397,6 +416,15 @@ def test_readouts_runs_rows_are_accepted(index: ElasticIndex) -> None:
          "Malformed action/metadata line [1], expected START_OBJECT or END_OBJECT but found [VALUE_STRING]"),
         (b'{"index":{"_index":"i","_version":1}}\n{"a":1}\n', "illegal_argument_exception",
          "Action/metadata line [1] contains an unknown parameter [_version]"),
+        (b'{"index":{"_index":"i","_id":"1","version":3}}\n{"a":1}\n', "action_request_validation_exception",
+         "Validation Failed: 1: internal versioning can not be used for optimistic concurrency control. "
+         "Please use `if_seq_no` and `if_primary_term` instead;"),
+        (b'{"index":{"_index":"i","_id":"1","version_type":"external"}}\n{"a":1}\n',
+         "action_request_validation_exception",
+         "Validation Failed: 1: illegal version value [-3] for version type [EXTERNAL];"),
+        (b'{"create":{"_index":"i","_id":"1","version":3,"version_type":"external"}}\n{"a":1}\n',
+         "action_request_validation_exception",
+         "Validation Failed: 1: create operations only support internal versioning. use index instead;"),
         (b'{"index":{"_id":"1"}}\n{"a":1}\n', "action_request_validation_exception",
          "Validation Failed: 1: index is missing;"),
         (b"\n", "action_request_validation_exception", "Validation Failed: 1: no requests added;"),

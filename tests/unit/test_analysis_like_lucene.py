@@ -129,4 +129,3 @@ def test_the_analysis_id_names_the_tokens_not_the_library_versions() -> None:
     assert identity.startswith(f"{ANALYSIS_VERSION}:")
     assert version("regex") not in identity
     assert version("PyStemmer") not in identity
-    assert analysis_id() == identity
