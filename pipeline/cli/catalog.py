@@ -13,6 +13,7 @@ from pipeline.cli.common import (
     all_sources,
     app,
     console,
+    escape,
     fail,
     iso,
     open_catalog,
@@ -31,9 +32,11 @@ def sources(
     configured = all_sources(settings)
     with open_catalog(settings, read_only=True, missing_ok=True) as catalog:
         states = catalog.source_states() if catalog is not None else {}
+        warnings = catalog.last_warnings() if catalog is not None else {}
     rows: list[dict[str, Any]] = []
     for src in configured:
         state = states.get(src.id)
+        shown = [warning.message for warning in warnings.get(src.id, [])]
         rows.append(
             {
                 "id": src.id,
@@ -49,13 +52,14 @@ def sources(
                 "last_status": state.last_status if state else None,
                 "consecutive_failures": state.consecutive_failures if state else 0,
                 "last_error": state.last_error if state else None,
+                "warnings": shown,
             }
         )
     if as_json:
         console.print_json(json.dumps(rows))
         return
     table = Table(title=f"Sources ({settings.sources})", title_justify="left")
-    for column in ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails"):
+    for column in ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails", "warn"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -68,8 +72,14 @@ def sources(
             (row["last_poll_at"] or "never")[:16],
             row["last_status"] or "-",
             str(row["consecutive_failures"]),
+            str(len(row["warnings"])) if row["warnings"] else "",
         )
     console.print(table)
+    warned = [(row["id"], warning) for row in rows for warning in row["warnings"]]
+    for source_id, warning in warned[:10]:
+        console.print(f"[yellow]warning[/] [bold]{source_id}[/]: {escape(warning)}", soft_wrap=True)
+    if len(warned) > 10:
+        console.print(f"… and {len(warned) - 10} more warning(s): see [bold]readout sources --json[/]")
 
 
 @app.command("list")
@@ -167,27 +177,36 @@ def failures(
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
 ) -> None:
-    """List recorded failures and the documents the search index rejected.
+    """List the failures still unresolved and the documents the search index rejected.
 
-    For each failure: when, source, stage, kind, whether it will be retried, and why. Rejected
-    documents (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
+    For each failure: when, source, stage, kind, whether it will be retried, and where and why. A failure
+    is resolved by a later success of what failed: the item stored, the feed or page read, the response
+    archived, the source entry loaded, or (for a source-level error) a later run of the source that
+    finishes ok. `--all` lists resolved failures too, with when they were resolved. Rejected documents
+    (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
     """
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
         rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
         dead = catalog.dead_letters(limit=limit)
-    table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
-    for column in ("when", "source", "stage", "kind", "retry", "where / why"):
+    title = f"{len(rows)} failure(s)" if include_resolved else f"{len(rows)} unresolved failure(s)"
+    table = Table(title=title, title_justify="left")
+    columns = ["when", "source", "stage", "kind", "retry", "where / why"]
+    for column in [*columns, "resolved"] if include_resolved else columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(
+        where = "" if row.url is None or row.url in row.message else f"{row.url}: "
+        cells = [
             row.occurred_at.isoformat()[:16],
             row.source_id,
             row.stage,
             row.error_kind,
             "no" if row.permanent else "yes",
-            row.message,
-        )
+            escape(where + row.message),
+        ]
+        if include_resolved:
+            cells.append(row.resolved_at.isoformat()[:16] if row.resolved_at else "no")
+        table.add_row(*cells)
     console.print(table)
     if dead:
         letters = Table(title=f"{len(dead)} document(s) rejected by the search index", title_justify="left")

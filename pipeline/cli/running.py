@@ -62,7 +62,10 @@ def execute(
     mode: str,
     since: date | None = None,
     until: date | None = None,
+    whole_file: bool = False,
 ) -> Any:
+    """Run ``loaded``'s sources and print the summary. ``whole_file``: every entry of the sources file was
+    loaded (no ``--source``), so an entry failure not repeated now is resolved."""
     from pipeline.ingest import run_cycle
 
     sources = loaded.sources
@@ -74,6 +77,8 @@ def execute(
             catalog.record_failure(
                 run_id=None, source_id=entry_id(error), url=str(settings.sources), stage="config", error=error
             )
+        refused = [entry_id(error) for error in loaded.refused] if whole_file else None
+        catalog.resolve_config_failures(str(settings.sources), valid=[s.id for s in sources], refused=refused)
         progress = Progress(
             TextColumn("{task.description:<22}"),
             BarColumn(),
@@ -112,10 +117,10 @@ def _print_summary(report: Any) -> None:
         pad_edge=False,
         collapse_padding=True,
         caption="new/upd: documents added or versioned · same: seen or unchanged · 304: not modified · "
-        "dl: full downloads · gone: removed · fail: failures",
+        "dl: full downloads · gone: removed · fail: failures · warn: read in part or dropped (listed below)",
         caption_justify="left",
     )
-    columns = ["source", "status", "found", "new", "upd", "same", "304", "dl", "gone", "fail"]
+    columns = ["source", "status", "found", "new", "upd", "same", "304", "dl", "gone", "fail", "warn"]
     for column in columns:
         table.add_column(column, justify="left" if column in ("source", "status") else "right", no_wrap=True)
     styles = {"ok": "green", "partial": "yellow", "failed": "red"}
@@ -135,6 +140,7 @@ def _print_summary(report: Any) -> None:
                     c.fetched,
                     c.removed,
                     c.failed,
+                    c.warnings,
                 )
             ),
         )
@@ -153,16 +159,24 @@ def _print_summary(report: Any) -> None:
                 t.fetched,
                 t.removed,
                 t.failed,
+                t.warnings,
             )
         ),
         style="bold",
     )
     console.print(table)
+    warnings = [(r.source_id, w) for r in sorted(report.sources, key=lambda r: r.source_id) for w in r.warnings]
+    if warnings:
+        console.print(f"[yellow]{len(warnings)} warning(s)[/]: read in part or dropped, recorded with the run")
+        for source_id, warning in warnings[:8]:
+            console.print(f"  [bold]{source_id}[/]: {escape(warning)}", soft_wrap=True)
+        if len(warnings) > 8:
+            console.print(f"  … and {len(warnings) - 8} more: see [bold]readout sources --json[/]")
     problems = [(r.source_id, e) for r in report.sources for e in r.errors]
     if problems:
         console.print(f"[yellow]{len(problems)} problem(s)[/] recorded; the first ones:")
         for source_id, error in problems[:8]:
-            console.print(f"  [bold]{source_id}[/]: {error}")
+            console.print(f"  [bold]{source_id}[/]: {escape(error)}", soft_wrap=True)
         console.print("See them all with [bold]readout failures[/].")
 
 
@@ -182,7 +196,7 @@ def run(
     next run catches up.
     """
     settings = options.settings()
-    report = execute(settings, load(settings, source), mode="incremental")
+    report = execute(settings, load(settings, source), mode="incremental", whole_file=not source)
     if not no_index:
         index_step(settings)
     if report.nothing_reached:
@@ -247,7 +261,7 @@ def demo(
             elasticsearch_url=None,  # the demo is self-contained: always the embedded index
         )
         console.print(f"Serving {len(farm.origins)} fixture sites on 127.0.0.1; data in {data_dir}")
-        execute(settings, load(settings, None), mode="incremental")
+        execute(settings, load(settings, None), mode="incremental", whole_file=True)
         index_step(settings)
     with open_catalog(settings) as catalog:
         documents = list(catalog.documents(limit=show_count))

@@ -14,7 +14,7 @@ from pipeline.errors import (
     HTTPStatusError,
 )
 from pipeline.fetch.client import HttpClient
-from pipeline.ingest.outcomes import DiscoveryOutcome, Mode
+from pipeline.ingest.outcomes import DiscoveryOutcome, EndpointProblem, Mode
 from pipeline.models import DiscoveredItem, FetchedResponse, ParsedListing
 from pipeline.sources import parse_discovery
 from pipeline.store.frontier import Validators
@@ -85,15 +85,16 @@ def discover_source(
                     else:
                         log.info("[%s] listing ends before %s (%s)", source.id, url, exc.reason)
                     continue
-                outcome.errors.append(exc)
+                outcome.failures.append(EndpointProblem(url, "discover", str(exc), exc))
                 log.warning("[%s] cannot read %s: %s", source.id, url, exc)
                 continue
             outcome.responses.append(response)
             if parent is not None:
                 outcome.parents[response.url] = parent
             if warc is not None:
-                _archive_quietly(warc, response, outcome, source)
+                _archive_quietly(warc, url, response, outcome, source)
             if response.not_modified:
+                outcome.read.append(url)
                 if discovery.method == "sitemap" and depth == 0:
                     pending.extend((child, 1, url) for child in known_children.get(url, [])[: discovery.max_sitemaps])
                 continue
@@ -104,10 +105,15 @@ def discover_source(
                 content_type=response.header("content-type"),
                 page_number=depth,
             )
-            outcome.warnings.extend(parsed.warnings)
+            for warning in parsed.warnings:
+                outcome.warnings.append(EndpointProblem(url, "discover", warning))
+                log.warning("[%s] %s (%s)", source.id, warning, url)
             if parsed.error:
-                outcome.errors.append(DiscoveryError(parsed.error, url=url))
+                error = DiscoveryError(parsed.error, url=url)
+                outcome.failures.append(EndpointProblem(url, "discover", str(error), error))
                 log.warning("[%s] %s (%s)", source.id, parsed.error, url)
+            else:
+                outcome.read.append(url)
             outcome.items.extend(parsed.items)
             pages = _pages_this_run(source, settings, first_run=first_run, found=len(outcome.items))
             for next_url in _follow(source, parsed, depth, mode=mode, since=since, pages=pages):
@@ -123,13 +129,18 @@ _ACCEPT = {
 }
 
 
-def _archive_quietly(warc: WarcFile, response: FetchedResponse, outcome: DiscoveryOutcome, source: Source) -> None:
-    """Archive a discovery response; a failure is recorded but does not stop discovery."""
+def _archive_quietly(
+    warc: WarcFile, url: str, response: FetchedResponse, outcome: DiscoveryOutcome, source: Source
+) -> None:
+    """Archive the response to endpoint ``url``; a failure is recorded under that URL (so a later archive of
+    it resolves the failure) but does not stop discovery."""
     try:
         warc.write(response)
     except ArchiveError as exc:
-        outcome.errors.append(exc)
-        log.warning("[%s] %s", source.id, exc)
+        outcome.failures.append(EndpointProblem(url, "archive", f"cannot archive the response of {url}: {exc}", exc))
+        log.warning("[%s] cannot archive the response of %s: %s", source.id, url, exc)
+    else:
+        outcome.archived.append(url)
 
 
 def _past_the_last_page(method: str, depth: int, error: FetchError) -> bool:

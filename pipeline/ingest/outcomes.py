@@ -21,7 +21,8 @@ Mode = Literal["incremental", "backfill"]
 @dataclass
 class Counts:
     """Every outcome of a source in one run. ``fetched`` counts full downloads (2xx bodies),
-    ``not_modified`` conditional GETs answered 304; both include feeds, listings and sitemaps."""
+    ``not_modified`` conditional GETs answered 304; both include feeds, listings and sitemaps.
+    ``warnings`` counts what discovery read only in part or dropped (a truncated feed, a ``file:`` link)."""
 
     discovered: int = 0
     new: int = 0
@@ -33,6 +34,7 @@ class Counts:
     removed: int = 0
     skipped: int = 0
     failed: int = 0
+    warnings: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -45,13 +47,18 @@ class SourceReport:
     source_id: str
     counts: Counts = field(default_factory=Counts)
     errors: list[str] = field(default_factory=list)
+    #: What discovery read only in part or dropped: recorded, shown, but not a failure.
+    warnings: list[str] = field(default_factory=list)
     reached: bool = False
+    #: The source answered, but every discovery endpoint that answered was unreadable (malformed, empty).
+    broken: bool = False
     seconds: float = 0.0
 
     @property
     def status(self) -> str:
-        """``failed`` when nothing could be read from the source, ``partial`` when something failed."""
-        if not self.reached:
+        """``failed`` when nothing could be read from the source (unreachable, or every endpoint broken),
+        ``partial`` when something failed; warnings leave an ``ok`` source ``ok``."""
+        if not self.reached or self.broken:
             return "failed"
         return "partial" if self.errors else "ok"
 
@@ -86,20 +93,51 @@ class RunReport:
         return total
 
 
+@dataclass(frozen=True, slots=True)
+class EndpointProblem:
+    """A failure or warning of one discovery endpoint (a feed, listing page or sitemap URL).
+
+    ``stage`` is ``discover`` (fetching or reading it) or ``archive`` (writing its response to the WARC
+    file); ``url`` is the endpoint as requested, so that a later clean read of it resolves the failure."""
+
+    url: str
+    stage: str
+    message: str
+    error: ReadoutError | None = None
+
+    def __str__(self) -> str:
+        return self.message if self.url in self.message else f"{self.message} ({self.url})"
+
+
 @dataclass
 class DiscoveryOutcome:
     """What discovery found for one source."""
 
     items: list[DiscoveredItem] = field(default_factory=list)
     responses: list[FetchedResponse] = field(default_factory=list)
-    errors: list[ReadoutError] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    failures: list[EndpointProblem] = field(default_factory=list)
+    warnings: list[EndpointProblem] = field(default_factory=list)
+    #: Endpoints that answered and could be read (parsed, or answered 304), as requested.
+    read: list[str] = field(default_factory=list)
+    #: Endpoints whose response was written to the archive.
+    archived: list[str] = field(default_factory=list)
     #: Child sitemap URL → the sitemap index that listed it.
     parents: dict[str, str] = field(default_factory=dict)
 
     @property
+    def errors(self) -> list[ReadoutError]:
+        """The errors of :attr:`failures`."""
+        return [failure.error for failure in self.failures if failure.error is not None]
+
+    @property
     def reached(self) -> bool:
+        """Whether any endpoint answered at all."""
         return bool(self.responses)
+
+    @property
+    def broken(self) -> bool:
+        """Whether endpoints answered but none could be read: the source is up and yields nothing."""
+        return self.reached and not self.read
 
 
 @dataclass

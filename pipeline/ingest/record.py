@@ -7,9 +7,7 @@ from datetime import UTC, datetime
 
 from pipeline.config import Source
 from pipeline.enrich import Enricher, Enrichment
-from pipeline.errors import (
-    InternalError,
-)
+from pipeline.errors import DiscoveryError, InternalError
 from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, SourceReport
 from pipeline.ingest.plan import Plan
 from pipeline.models import ExtractedDocument, ItemStatus
@@ -24,33 +22,34 @@ def apply_result(
     """Enrich an extracted document (with ``enricher``), write the item's outcome to the catalog and settle
     it in the frontier; returns the final status."""
     item = result.item
-    status: ItemStatus
+    # Each outcome settles the item's frontier row in the transaction that writes it: a crash right after
+    # the commit must not leave the row pending for ever (planning skips an item the catalog has).
     if result.status == "not_modified" and result.response is not None:
-        catalog.touch_document(item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at)
-        status = "not_modified"
-    elif result.status == "removed":
-        catalog.mark_removed(item.url, datetime.now(UTC), run_id=run_id)
-        status = "removed"
-    elif result.status == "failed" or result.document is None or result.response is None:
+        catalog.touch_document(
+            item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at, source_id=source.id
+        )
+        return "not_modified"
+    if result.status == "removed":
+        catalog.mark_removed(item.url, datetime.now(UTC), run_id=run_id, source_id=source.id)
+        return "removed"
+    if result.status == "failed" or result.document is None or result.response is None:
         error = result.error or InternalError("no document and no error")
         catalog.record_failure(run_id=run_id, source_id=source.id, url=item.url, stage=result.stage, error=error)
         state = catalog.settle(source.id, item.url, error=error)
         if state == "given_up":
             log.warning("[%s] giving up on %s after: %s", source.id, item.url, error)
         return "failed"
-    else:
-        status = catalog.store_document(
-            source=source,
-            item_url=item.url,
-            response=result.response,
-            extracted=result.document,
-            archive=result.archive,
-            listed_updated_at=item.updated_at,
-            run_id=run_id,
-            enrichment=enrich_document(enricher, result.document, source_id=source.id, url=item.url),
-        )
-    catalog.settle(source.id, item.url)
-    return status
+    return catalog.store_document(
+        source=source,
+        item_url=item.url,
+        response=result.response,
+        extracted=result.document,
+        archive=result.archive,
+        listed_updated_at=item.updated_at,
+        run_id=run_id,
+        enrichment=enrich_document(enricher, result.document, source_id=source.id, url=item.url),
+        settle=True,
+    )
 
 
 def enrich_document(
@@ -91,8 +90,12 @@ def record_plan(catalog: Catalog, source: Source, report: SourceReport, plan: Pl
 def record_discovery(
     catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str
 ) -> None:
-    """Count what discovery read into ``report`` and record its failures in the catalog."""
+    """Count what discovery read into ``report`` and record its failures and warnings in the catalog.
+
+    Endpoints read (or archived) cleanly first resolve their earlier failures; a failure has the endpoint's
+    URL, so only a later clean read of that same URL resolves it."""
     report.reached = outcome.reached
+    report.broken = outcome.broken
     unchanged = sum(1 for response in outcome.responses if response.not_modified)
     log.info(
         "[%s] discovery read %d endpoint(s) (%d not modified): %d item(s)",
@@ -107,11 +110,14 @@ def record_discovery(
             report.counts.not_modified += 1
         else:
             report.counts.fetched += 1
-    for error in outcome.errors:
-        report.errors.append(str(error))
-        catalog.record_failure(
-            run_id=run_id, source_id=source.id, url=getattr(error, "url", None), stage="discover", error=error
-        )
+    catalog.resolve_endpoint_failures(source.id, read=outcome.read, archived=outcome.archived)
+    for failure in outcome.failures:
+        report.errors.append(str(failure))
+        error = failure.error or DiscoveryError(failure.message, url=failure.url)
+        catalog.record_failure(run_id=run_id, source_id=source.id, url=failure.url, stage=failure.stage, error=error)
+    report.counts.warnings += len(outcome.warnings)
+    report.warnings.extend(str(warning) for warning in outcome.warnings)
+    catalog.record_warnings(run_id, source.id, [(warning.url, str(warning)) for warning in outcome.warnings])
 
 
 def record_item(

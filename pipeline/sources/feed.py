@@ -30,6 +30,7 @@ from pipeline.sources.common import (
     describe_exception,
     looks_like_html,
     never_raise,
+    normalise_title,
     parse_html,
     resolve_url,
 )
@@ -108,31 +109,57 @@ def parse_feed(body: bytes, *, url: str, source: Source, content_type: str | Non
         return ParsedListing(warnings=warnings)
 
     result = ParsedListing()
+    http_only = isinstance(parsed.get("bozo_exception"), _HTTP_ONLY_BOZO)
     if bozo:
-        http_only = isinstance(parsed.get("bozo_exception"), _HTTP_ONLY_BOZO)
         problem = "feed has a charset or Content-Type problem" if http_only else "feed is not well-formed"
         result.warnings.append(f"{problem} (bozo: {reason}); read {len(entries)} entries anyway")
 
     url_filter = UrlFilter.for_source(source)
     collector = ItemCollector(source, url)
     tz = source.tz
-    no_link = 0
-    for entry in entries:
+    unlinked: list[str] = []
+    for number, entry in enumerate(entries, start=1):
         if not isinstance(entry, Mapping):
             continue
         link = _entry_link(entry, url)
         if link is None:
-            no_link += 1
+            unlinked.append(_describe_unlinked(entry, number))
             continue
         if not url_filter.accepts(link):
             continue
         updated_at = _entry_date(entry, "updated", tz)
         published_at = _entry_date(entry, "published", tz) or updated_at
         collector.add(link, title=_entry_title(entry), published_at=published_at, updated_at=updated_at)
-    if no_link:
-        result.warnings.append(f"{no_link} of {len(entries)} entries had no http(s) link and were skipped")
     result.items = collector.items
+    if not result.items:
+        # Entries but no item: unless the source's own link rules dropped them, the feed is broken, not empty.
+        if bozo and not http_only:
+            return ParsedListing(
+                error=f"feed is not well-formed ({reason}): none of its {len(entries)} entries could be read"
+            )
+        if unlinked and len(unlinked) == len(entries):
+            return ParsedListing(
+                error=f"no entry of the feed has an http(s) link ({len(entries)} entries: {_listed(unlinked)})"
+            )
+    if unlinked:
+        result.warnings.append(
+            f"{len(unlinked)} of {len(entries)} entries had no http(s) link and were skipped: {_listed(unlinked)}"
+        )
     return result
+
+
+def _describe_unlinked(entry: Mapping[str, Any], number: int) -> str:
+    """An entry without a usable link, named for a warning: its title (or number) and the link it has."""
+    title = normalise_title(_entry_title(entry))
+    name = repr(title[:80]) if title else f"entry {number}"
+    href = next(_link_candidates(entry), None)
+    return f"{name} links to {href.strip()[:200]!r}" if href and href.strip() else f"{name} has no link"
+
+
+def _listed(described: list[str], shown: int = 3) -> str:
+    """The first ``shown`` descriptions joined, and how many more there are."""
+    more = len(described) - shown
+    return "; ".join(described[:shown]) + (f"; and {more} more" if more > 0 else "")
 
 
 def _link_candidates(entry: Mapping[str, Any]) -> Iterator[str]:

@@ -76,7 +76,10 @@ def parse_listing(body: bytes, *, url: str, source: Source, page_number: int = 0
     ``url_template`` URL for ``page_number + 1`` (not after a page that listed nothing), and only while
     ``page_number + 1 < pagination.max_pages``.
 
-    Never raises: an empty or unparsable body gives ``error``; selectors matching nothing give a warning.
+    Never raises: an empty or unparsable body gives ``error``, and so does a first page (``page_number``
+    0) that yields no item, whether its selectors match nothing or no match passes the URL rules: that
+    is a page whose layout changed, not an empty listing. A later page that yields nothing is where the
+    archive ends.
     """
     if not body or not body.strip():
         return ParsedListing(error="empty body: no listing page to parse")
@@ -110,8 +113,7 @@ def parse_listing(body: bytes, *, url: str, source: Source, page_number: int = 0
 
     if item_selector is not None:
         containers = item_selector(document)
-        if not containers:
-            result.warnings.append(f"no element matched item_selector {discovery.item_selector!r}")
+        matched = f"{len(containers) or 'no'} element(s) matched item_selector {discovery.item_selector!r}"
         for container in containers:
             for link in _links(link_selector(container)):
                 absolute = accept(link)
@@ -122,14 +124,18 @@ def parse_listing(body: bytes, *, url: str, source: Source, page_number: int = 0
                 break
     else:
         links = _links(link_selector(document))
-        if not links:
-            result.warnings.append(f"no link matched link_selector {discovery.link_selector!r}")
+        matched = f"{len(links) or 'no'} link(s) matched link_selector {discovery.link_selector!r}"
         for link in links:
             absolute = accept(link)
             if absolute is not None:
                 collector.add(absolute, title=_link_title(link))
 
     result.items = collector.items
+    if not result.items and page_number == 0:
+        # The first page always lists something: nothing read means the site's layout or the source's rules
+        # changed. (A later page that lists nothing is where the archive ends.)
+        detail = " but none gave an item link that passes the source's rules" if not matched.startswith("no ") else ""
+        return ParsedListing(error=f"the listing page yields no item: {matched}{detail}")
     next_url = _next_page(document, base, url, source, page_number, listed_any=bool(result.items))
     if next_url is not None:
         result.more_urls.append(next_url)

@@ -49,7 +49,7 @@ def parse_sitemap(body: bytes, *, url: str, source: Source) -> ParsedListing:
     RSS/Atom feed used as a sitemap is read as a feed.
 
     Never raises: an empty, HTML, non-sitemap or over-large body gives ``error``; malformed XML gives
-    what could be recovered and a warning.
+    what could be recovered and a warning, or ``error`` when nothing could be.
     """
     if not body or not body.strip():
         return ParsedListing(error="empty body: no sitemap to parse")
@@ -189,6 +189,9 @@ def _parse_xml(body: bytes, url: str, source: Source) -> ParsedListing:
         return ParsedListing(error=f"not a sitemap: the root element is <{name}>, not <urlset> or <sitemapindex>")
     if problems:
         read = len(result.items) or len(result.more_urls)
+        if not read:
+            # Nothing recovered from broken XML: a broken sitemap, not an empty one.
+            return ParsedListing(error=f"sitemap XML is malformed ({first_problem}): no entry could be read")
         result.warnings.append(f"sitemap XML is malformed ({first_problem}); read {read} entries anyway")
     return result
 

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from pipeline.config import Source
 from pipeline.errors import CatalogError
@@ -25,6 +26,7 @@ from pipeline.store.access import CatalogMissingError, check_schema_current, nor
 from pipeline.store.schema import (
     Document,
     DocumentVersion,
+    FrontierItem,
 )
 
 if TYPE_CHECKING:
@@ -112,11 +114,15 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
         listed_updated_at: datetime | None,
         run_id: str | None = None,
         enrichment: Enrichment | None = None,
+        settle: bool = False,
     ) -> StoreOutcome:
         """Insert or update a document; a changed content hash writes a new version. ``run_id`` is
         recorded on the document when this call changes it. With ``enrichment``, the document's language,
         topics, countries and key phrases are set too; on an unchanged page, tags that changed (new rules)
-        still give a new revision."""
+        still give a new revision. The item's earlier failures are resolved.
+
+        With ``settle`` (ingest, not re-extraction), the item's frontier row is settled in the same
+        transaction: no crash can leave a stored item pending."""
         digest = content_hash(extracted.title, extracted.text)
         identifier = doc_id(item_url)
         with self.session() as session, session.begin():
@@ -192,19 +198,35 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
+            if settle:
+                _settle_in(session, source.id, item_url)
         return outcome
 
-    def touch_document(self, item_url: str, *, fetched_at: datetime, listed_updated_at: datetime | None) -> None:
-        """A conditional GET answered 304: the document is current as of ``fetched_at``."""
+    def touch_document(
+        self, item_url: str, *, fetched_at: datetime, listed_updated_at: datetime | None, source_id: str | None = None
+    ) -> None:
+        """A conditional GET answered 304: the document is current as of ``fetched_at``. Given the
+        ``source_id`` it was fetched for, the item's frontier row is settled and its earlier failures are
+        resolved in the same transaction."""
         with self.session() as session, session.begin():
             document = session.get(Document, doc_id(item_url))
             if document is not None:
                 document.fetched_at = fetched_at
                 document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
+            if source_id is not None:
+                self._resolve_failures(session, source_id, item_url)
+                _settle_in(session, source_id, item_url)
 
-    def mark_removed(self, item_url: str, when: datetime, *, run_id: str | None = None) -> bool:
-        """Record that a page is gone (404/410 or a "deleted" page). Never deletes. True if it was known."""
+    def mark_removed(
+        self, item_url: str, when: datetime, *, run_id: str | None = None, source_id: str | None = None
+    ) -> bool:
+        """Record that a page is gone (404/410 or a "deleted" page). Never deletes. True if it was known.
+        Given the ``source_id`` it was fetched for, the item's frontier row is settled and its earlier
+        failures are resolved in the same transaction (the item is dealt with: it is gone)."""
         with self.session() as session, session.begin():
+            if source_id is not None:
+                self._resolve_failures(session, source_id, item_url)
+                _settle_in(session, source_id, item_url)
             document = session.get(Document, doc_id(item_url))
             if document is None:
                 return False
@@ -327,6 +349,16 @@ def _version_of(document: Document) -> DocumentVersion:
         warc_offset=document.warc_offset,
         warc_length=document.warc_length,
         extractor_version=document.extractor_version,
+    )
+
+
+def _settle_in(session: Session, source_id: str, item_url: str) -> None:
+    """Settle an item's frontier row as done (see :meth:`FrontierQueries.settle`) inside ``session``'s
+    transaction."""
+    session.execute(
+        delete(FrontierItem).where(
+            FrontierItem.source_id == source_id, FrontierItem.canonical_url == canonical_url(item_url)
+        )
     )
 
 

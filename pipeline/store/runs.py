@@ -5,23 +5,21 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.errors import ReadoutError
+from pipeline.store.base import CatalogBase
 from pipeline.store.schema import (
     Document,
     Failure,
     Run,
     RunSource,
+    RunWarning,
     SourceState,
 )
-
-if TYPE_CHECKING:
-    pass
-from pipeline.store.base import CatalogBase
 
 
 class RunQueries(CatalogBase):
@@ -48,12 +46,69 @@ class RunQueries(CatalogBase):
             )
 
     @staticmethod
-    def _resolve_failures(session: Session, source_id: str, url: str) -> None:
-        session.execute(
-            update(Failure)
-            .where(Failure.source_id == source_id, Failure.url == url, Failure.resolved_at.is_(None))
-            .values(resolved_at=datetime.now(UTC))
-        )
+    def _resolve_failures(
+        session: Session, source_id: str, url: str | None, *, stages: Sequence[str] | None = None
+    ) -> None:
+        """Mark the source's unresolved failures of ``url`` (``None``: its failures that have no URL, the
+        source-level ones) as resolved, all of them or those of ``stages``."""
+        query = update(Failure).where(Failure.source_id == source_id, Failure.resolved_at.is_(None))
+        query = query.where(Failure.url.is_(None) if url is None else Failure.url == url)
+        if stages is not None:
+            query = query.where(Failure.stage.in_(list(stages)))
+        session.execute(query.values(resolved_at=datetime.now(UTC)))
+
+    def resolve_endpoint_failures(self, source_id: str, *, read: Sequence[str], archived: Sequence[str]) -> None:
+        """Resolve the discovery failures of endpoints ``read`` cleanly and the archive failures of those
+        ``archived``: what was wrong with them is not any more."""
+        if not read and not archived:
+            return
+        with self.session() as session, session.begin():
+            for url in dict.fromkeys(read):
+                self._resolve_failures(session, source_id, url, stages=["discover"])
+            for url in dict.fromkeys(archived):
+                self._resolve_failures(session, source_id, url, stages=["archive"])
+
+    def resolve_config_failures(
+        self, sources_file: str, *, valid: Sequence[str], refused: Sequence[str] | None
+    ) -> None:
+        """Resolve ``sources_file``'s entry failures (stage ``config``) of the sources now ``valid``; given
+        ``refused`` (every entry of the file that is still broken), of every other entry too."""
+        with self.session() as session, session.begin():
+            query = update(Failure).where(
+                Failure.stage == "config", Failure.url == sources_file, Failure.resolved_at.is_(None)
+            )
+            if refused is None:
+                query = query.where(Failure.source_id.in_(list(valid)))
+            elif refused:
+                query = query.where(Failure.source_id.not_in(list(refused)))
+            session.execute(query.values(resolved_at=datetime.now(UTC)))
+
+    def record_warnings(self, run_id: str, source_id: str, warnings: Sequence[tuple[str | None, str]]) -> None:
+        """Record a source's discovery warnings in a run, as ``(url, message)``: they replace any recorded
+        for the same run and source before (an Airflow task retried)."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            session.execute(delete(RunWarning).where(RunWarning.run_id == run_id, RunWarning.source_id == source_id))
+            session.add_all(
+                RunWarning(run_id=run_id, source_id=source_id, url=url, message=message[:4000], occurred_at=now)
+                for url, message in warnings
+            )
+
+    def last_warnings(self) -> dict[str, list[RunWarning]]:
+        """Each source's warnings from the run that last polled it (sources without any are left out)."""
+        with self.session() as session:
+            rows = session.scalars(
+                select(RunWarning)
+                .join(
+                    SourceState,
+                    (SourceState.source_id == RunWarning.source_id) & (SourceState.last_run_id == RunWarning.run_id),
+                )
+                .order_by(RunWarning.id)
+            )
+            found: dict[str, list[RunWarning]] = {}
+            for row in rows:
+                found.setdefault(row.source_id, []).append(row)
+            return found
 
     def start_run(self, mode: str, params: dict[str, Any], *, run_id: str | None = None) -> str:
         """Open a run. Given an existing ``run_id`` (an Airflow DAG run retried), reopen that run instead."""
@@ -117,6 +172,10 @@ class RunQueries(CatalogBase):
             if not update_state or (run is not None and run.mode == "health"):
                 return
             state = session.get(SourceState, source_id) or SourceState(source_id=source_id, consecutive_failures=0)
+            if status == "ok":
+                # A clean run of the source: its source-level failures (no URL: a catalog error, a crash) are over.
+                self._resolve_failures(session, source_id, None)
+            state.last_run_id = run_id
             state.last_poll_at = now
             state.last_status = status
             state.last_error = error

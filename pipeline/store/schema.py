@@ -46,6 +46,8 @@ class SourceState(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     documents: Mapped[int] = mapped_column(Integer, default=0)
+    #: The run that last polled the source: its warnings are the source's current ones.
+    last_run_id: Mapped[str | None] = mapped_column(String(36))
 
 
 class Endpoint(Base):
@@ -222,6 +224,8 @@ class RunSource(Base):
     removed: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
+    #: Discovery warnings (texts in ``run_warnings``): what was read only in part or dropped.
+    warnings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
     seconds: Mapped[float] = mapped_column(default=0.0)
     #: When Elasticsearch acknowledged this row for the "Pipeline health" dashboard (None: not yet).
@@ -243,3 +247,18 @@ class Failure(Base):
     permanent: Mapped[bool] = mapped_column(Boolean)
     occurred_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+
+
+class RunWarning(Base):
+    """Something discovery read only in part or dropped in one run of a source (a feed cut off mid-item, a
+    ``file:`` link): not a failure, but not to pass in silence either."""
+
+    __tablename__ = "run_warnings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(String(36), index=True)
+    source_id: Mapped[str] = mapped_column(String(64))
+    #: The feed, listing page or sitemap it concerns.
+    url: Mapped[str | None] = mapped_column(String(2048))
+    message: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime]

@@ -163,6 +163,7 @@ def ingest_discover(
             "counts": report.counts.as_dict(),
             "errors": report.errors,
             "reached": report.reached,
+            "broken": report.broken,
             "deferred": len(plan.deferred),
         }
     finally:
@@ -219,7 +220,9 @@ def ingest_record(
     lost = planned - len(batches)
     if lost:
         errors.append(f"{lost} of {planned} fetch batch(es) failed; their items wait in the frontier")
-    report = SourceReport(source.id, counts=counts, errors=errors, reached=discovered["reached"])
+    report = SourceReport(
+        source.id, counts=counts, errors=errors, reached=discovered["reached"], broken=discovered.get("broken", False)
+    )
     catalog = open_catalog(settings)
     try:
         if not lost:

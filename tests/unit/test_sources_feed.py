@@ -449,3 +449,51 @@ def test_titles_missing_or_blank_are_none() -> None:
 def test_parse_discovery_dispatches_to_the_feed_parser() -> None:
     result = parse_discovery(RSS2.encode(), url=FEED_URL, source=make_source(), content_type="application/rss+xml")
     assert len(result.items) == 2
+
+
+def test_a_malformed_feed_whose_entries_give_no_item_is_an_error_with_the_reason() -> None:
+    # Answered 200, but a mismatched tag swallows the only entry's link: broken, not empty.
+    body = (
+        '<?xml version="1.0"?>\n<rss version="2.0">\n<channel><title>T</title>\n'
+        "<item><title>A</titl><link>https://news.example.org/a</link></item></channel></rss>"
+    )
+    result = parse(body)
+    assert result.items == []
+    assert result.error is not None
+    assert result.error.startswith("feed is not well-formed (mismatched tag at line 4")
+    assert "none of its 1 entries could be read" in result.error
+
+
+def test_a_feed_whose_every_entry_lacks_an_http_link_is_an_error_naming_them() -> None:
+    body = rss_items(
+        "<item><title>Passwords</title><link>file:///etc/passwd</link></item>",
+        "<item><title>Nothing</title></item>",
+    )
+    result = parse(body)
+    assert result.items == []
+    # feedparser hands the link over as "file://etc/passwd": named as feedparser read it.
+    assert result.error is not None
+    assert result.error.startswith("no entry of the feed has an http(s) link (2 entries: 'Passwords' links to 'file:")
+    assert result.error.endswith("; 'Nothing' has no link)")
+
+
+def test_a_dropped_file_link_is_a_warning_naming_the_link() -> None:
+    body = rss_items(
+        "<item><title>Local</title><link>file:///srv/briefing.html</link></item>",
+        "<item><title>Good</title><link>https://news.example.org/good</link></item>",
+    )
+    result = parse(body)
+    assert [item.url for item in result.items] == ["https://news.example.org/good"]
+    [warning] = result.warnings
+    assert warning.startswith("1 of 2 entries had no http(s) link and were skipped: 'Local' links to 'file:")
+    assert warning.endswith("srv/briefing.html'")
+
+
+def test_a_feed_cut_off_mid_item_gives_the_items_before_the_cut_and_a_warning() -> None:
+    items = "".join(f"<item><title>T{n}</title><link>https://news.example.org/{n}</link></item>" for n in range(5))
+    whole = rss_items(items).encode()
+    cut = whole[: whole.index(b"https://news.example.org/2")]
+    result = parse(cut)
+    assert result.error is None
+    assert [item.url for item in result.items] == ["https://news.example.org/0", "https://news.example.org/1"]
+    assert result.warnings[0].startswith("feed is not well-formed (bozo: ")

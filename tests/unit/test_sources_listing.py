@@ -246,13 +246,27 @@ def test_a_broken_xml_declaration_or_stale_meta_charset_does_not_stop_the_page()
     assert [item.title for item in parse(stale, source).items] == ["Брифинг"]
 
 
-def test_selectors_matching_nothing_give_a_warning() -> None:
+def test_a_first_page_whose_selectors_match_nothing_is_an_error() -> None:
+    # A layout change, not an empty listing: the source must not be reported "ok, 0 found".
     result = parse(mfa_page(), make_source(item_selector="div.does-not-exist", link_selector="a"))
     assert result.items == []
-    assert result.error is None
-    assert result.warnings == ["no element matched item_selector 'div.does-not-exist'"]
+    assert result.error == "the listing page yields no item: no element(s) matched item_selector 'div.does-not-exist'"
     result = parse(mfa_page(), make_source(link_selector="a.announce__link"))
-    assert result.warnings == ["no link matched link_selector 'a.announce__link'"]
+    assert result.error == "the listing page yields no item: no link(s) matched link_selector 'a.announce__link'"
+
+
+def test_a_first_page_whose_links_all_fail_the_rules_is_an_error() -> None:
+    result = parse(mfa_page(), make_source(link_selector="a", link_pattern=r"/no-such-section/"))
+    assert result.items == []
+    assert result.error is not None
+    assert "link(s) matched link_selector 'a' but none gave an item link that passes the source's rules" in (
+        result.error
+    )
+
+
+def test_a_later_page_that_lists_nothing_is_the_end_of_the_archive() -> None:
+    result = parse(mfa_page(), make_source(item_selector="div.does-not-exist", link_selector="a"), page_number=2)
+    assert (result.items, result.error, result.warnings) == ([], None, [])
 
 
 @pytest.mark.parametrize("body", [b"", b"  \r\n  "])

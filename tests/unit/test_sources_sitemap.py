@@ -324,3 +324,17 @@ def test_binary_garbage_is_an_error_not_a_crash() -> None:
 def test_parse_discovery_dispatches_to_the_sitemap_parser() -> None:
     result = parse_discovery(URLSET.encode(), url=SITEMAP_URL, source=make_source(), content_type="text/xml")
     assert len(result.items) == 3
+
+
+def test_malformed_xml_with_nothing_recoverable_is_an_error() -> None:
+    body = f'<?xml version="1.0"?><urlset {NS}><url>'  # cut off before its first <loc>
+    result = parse(body, url="https://a.example.org/sitemap.xml")
+    assert result.items == []
+    assert result.error is not None
+    assert result.error.startswith("sitemap XML is malformed (")
+    assert result.error.endswith("): no entry could be read")
+
+
+def test_a_well_formed_empty_urlset_is_not_an_error() -> None:
+    result = parse(f'<?xml version="1.0"?><urlset {NS}></urlset>', url="https://a.example.org/sitemap.xml")
+    assert (result.items, result.error, result.warnings) == ([], None, [])
