@@ -20,10 +20,13 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app
 from pipeline.config import load_sources
+from pipeline.errors import NetworkError
 from pipeline.ingest import run_cycle
+from pipeline.models import DiscoveredItem
 from pipeline.store.catalog import Catalog
 from tests.conftest import make_settings
 from tests.hostile import Hostile, hostile_server, page, rss, sequence, status
+from tests.integration.test_catalog import NOW, SOURCE, URL, extracted, response
 
 REPO = Path(__file__).resolve().parents[2]
 runner = CliRunner()
@@ -386,3 +389,34 @@ def test_a_feed_whose_archive_write_failed_is_resolved_by_a_later_archive(server
         assert resolved.resolved_at is not None
     finally:
         catalog.close()
+
+
+def test_each_settling_write_settles_the_frontier_and_resolves_in_its_own_transaction(catalog: Catalog) -> None:
+    def pending() -> list[str]:
+        return [i.url for i in catalog.frontier(SOURCE.id, now=NOW, retry_given_up_after=timedelta(days=1)).pending]
+
+    def fail_once() -> None:
+        catalog.add_to_frontier(SOURCE.id, [DiscoveredItem(url=URL, source_id=SOURCE.id)])
+        error = NetworkError("connection reset", url=URL)
+        catalog.record_failure(run_id=None, source_id=SOURCE.id, url=URL, stage="fetch", error=error)
+        catalog.settle(SOURCE.id, URL, error=error)
+        assert (pending(), len(catalog.failures())) == ([URL], 1)
+
+    fail_once()
+    catalog.store_document(
+        source=SOURCE,
+        item_url=URL,
+        response=response(),
+        extracted=extracted("First text of the page."),
+        archive=None,
+        listed_updated_at=None,
+        settle=True,
+    )
+    assert (pending(), catalog.failures()) == ([], [])
+    fail_once()
+    catalog.touch_document(URL, fetched_at=NOW, listed_updated_at=None, source_id=SOURCE.id)
+    assert (pending(), catalog.failures()) == ([], [])
+    fail_once()
+    catalog.mark_removed(URL, NOW, source_id=SOURCE.id)
+    assert (pending(), catalog.failures()) == ([], [])
+    assert len(catalog.failures(unresolved=False)) == 3
