@@ -95,26 +95,25 @@ def compile_rules(settings: Settings) -> CompiledRules:
     like a broken entry: it tags nothing, and the rest still does."""
     from pipeline.enrich.countries import read_gazetteer
     from pipeline.enrich.taxonomy import read_taxonomy
-    from pipeline.enrich.text import default_normaliser
+    from pipeline.enrich.text import Normaliser
 
-    normaliser = default_normaliser()
-    seen_keys, seen_folded = set(normaliser.keys), set(normaliser.folded)
+    # A normaliser of its own, so that what is cached is exactly the rules' words, whatever this process
+    # tagged before.
+    normaliser = Normaliser()
     rules = CompiledRules(None, None)
     if settings.topics is not None and settings.topics.is_file():
         try:
-            rules.taxonomy, errors = read_taxonomy(settings.topics)
+            rules.taxonomy, errors = read_taxonomy(settings.topics, normaliser=normaliser)
             rules.problems.extend(errors)
         except ConfigError as exc:
             rules.problems.append(exc)
     if settings.countries is not None and settings.countries.is_file():
         try:
-            rules.gazetteer, errors = read_gazetteer(settings.countries)
+            rules.gazetteer, errors = read_gazetteer(settings.countries, normaliser=normaliser)
             rules.problems.extend(errors)
         except ConfigError as exc:
             rules.problems.append(exc)
-    # Only the words the rules brought in: a long-lived process has also cached the words of its documents.
-    rules.keys = {word: key for word, key in normaliser.keys.items() if word not in seen_keys}
-    rules.folded = {word: form for word, form in normaliser.folded.items() if word not in seen_folded}
+    rules.keys, rules.folded = normaliser.keys, normaliser.folded
     return rules
 
 
