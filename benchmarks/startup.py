@@ -3,9 +3,11 @@
 Serves the bundled fixture sites on loopback (as ``readout demo`` does), fills a fresh data folder per
 checkout with one ``readout run``, then alternates the checkouts, ``--repeat`` times each: a no-change
 ``readout run`` (every feed and page answers 304 or is known) and a ``readout search`` on the embedded
-index. CPU is the child's user + system time (``getrusage(RUSAGE_CHILDREN)``), with bytecode already
-compiled by the filling run. Give a second checkout (``--checkout``, e.g. a worktree of main with its own
-``.venv``) to compare side by side in one run: the machine's load is then the same for both.
+index, each with bytecode cached (compiled by the filling run into a private ``PYTHONPYCACHEPREFIX``) and
+with none (``PYTHONDONTWRITEBYTECODE``: every module compiled from source, as in a fresh container). CPU is
+the child's user + system time (``getrusage(RUSAGE_CHILDREN)``). Give a second checkout (``--checkout``,
+e.g. a worktree of main with its own ``.venv``) to compare side by side in one run: the machine's load is
+then the same for both.
 
     python benchmarks/startup.py [--checkout PATH ...] [--repeat 5] [--json]
 """
@@ -54,9 +56,16 @@ def measure(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, 
     return cpu, wall, code
 
 
-def environment(sources: Path, data: Path) -> dict[str, str]:
-    """The demo's settings, as environment variables, and nothing of the caller's READOUT_* ones."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("READOUT_")}
+def environment(sources: Path, data: Path, pycache: Path | None) -> dict[str, str]:
+    """The demo's settings, as environment variables, and nothing of the caller's READOUT_* ones. With
+    ``pycache``, bytecode is written there and read back (as an installed package's would be); without,
+    every module is compiled from source each time (``PYTHONDONTWRITEBYTECODE``, as in a fresh container)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("READOUT_", "PYTHONPYCACHE"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if pycache is None:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
     env.update(
         READOUT_SOURCES=str(sources),
         READOUT_DATA_DIR=str(data),
@@ -88,17 +97,23 @@ def main() -> int:
             "readout run (no change)": lambda tree: [tree.readout, "run"],
             f"readout search {args.query}": lambda tree: [tree.readout, "search", args.query, "--limit", "5"],
         }
-        for tree in trees:
-            _, _, code = measure([tree.readout, "run"], environment(sources, tree.data), work)
+        caches = {tree.root: work / f"pycache-{n}" for n, tree in enumerate(trees)}
+        for tree in trees:  # fills the catalog and index, and compiles the bytecode of the cached mode
+            _, _, code = measure([tree.readout, "run"], environment(sources, tree.data, caches[tree.root]), work)
             if code != 0:
                 failures.append(f"{tree.root}: the filling run exited {code}")
+            search = commands[f"readout search {args.query}"](tree)
+            measure(search, environment(sources, tree.data, caches[tree.root]), work)  # its modules' bytecode
         for _ in range(args.repeat):
             for name, command in commands.items():
-                for tree in trees:
-                    cpu, wall, code = measure(command(tree), environment(sources, tree.data), work)
-                    tree.samples.setdefault(name, []).append((cpu, wall))
-                    if code != 0:
-                        failures.append(f"{tree.root}: {name} exited {code}")
+                for cached in (True, False):
+                    label = f"{name} [{'bytecode cached' if cached else 'no bytecode cache'}]"
+                    for tree in trees:
+                        env = environment(sources, tree.data, caches[tree.root] if cached else None)
+                        cpu, wall, code = measure(command(tree), env, work)
+                        tree.samples.setdefault(label, []).append((cpu, wall))
+                        if code != 0:
+                            failures.append(f"{tree.root}: {label} exited {code}")
     result: dict[str, object] = {
         "repeat": args.repeat,
         "checkouts": {
@@ -121,18 +136,18 @@ def main() -> int:
                 / statistics.median(cpu for cpu, _ in base.samples[name]),
                 3,
             )
-            for name in commands
+            for name in trees[0].samples
         }
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print(f"Process cost of small commands (median of {args.repeat}; bytecode compiled; fixture sites on loopback)")
+        print(f"Process cost of small commands (median of {args.repeat}; fixture sites on loopback)")
         for tree in trees:
             print(f"  {tree.root}")
             for name, samples in tree.samples.items():
                 cpu = statistics.median(cpu for cpu, _ in samples)
                 wall = statistics.median(wall for _, wall in samples)
-                print(f"    {name:<32} cpu {cpu:6.2f} s   wall {wall:6.2f} s")
+                print(f"    {name:<52} cpu {cpu:6.2f} s   wall {wall:6.2f} s")
         if "cpu_ratio_last_to_first" in result:
             print(f"  CPU ratio, {trees[-1].root} / {trees[0].root}: {result['cpu_ratio_last_to_first']}")
         for failure in failures:
