@@ -268,4 +268,5 @@ def plan_source(
         since=since,
         until=until,
         limit=limit,
+        requeued=frozenset(canonical_url(item.url) for item in prepared.frontier.pending),
     )
