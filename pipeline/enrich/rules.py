@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 import sys
 import tempfile
@@ -172,19 +171,22 @@ def _read_cache(path: Path) -> CompiledRules | None:
 
 def _write_cache(path: Path, rules: CompiledRules) -> None:
     """Write atomically (a reader sees the old file or the whole new one); a failure only costs the cache."""
+    written: Path | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".rules-", suffix=".tmp", delete=False) as file:
-            try:
-                pickle.dump(rules, file, protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException:
-                os.unlink(file.name)
-                raise
-        os.chmod(file.name, 0o644)  # like any file the process writes, not the temporary file's 0600
-        os.replace(file.name, path)
+            written = Path(file.name)
+            pickle.dump(rules, file, protocol=pickle.HIGHEST_PROTOCOL)
+        written.chmod(0o644)  # like any file the process writes, not the temporary file's 0600
+        written.replace(path)
     except Exception as exc:  # a read-only or full data folder: the rules were compiled all the same
+        if written is not None:
+            written.unlink(missing_ok=True)
         log.warning("cannot cache the compiled tagging rules in %s: %s", path.parent, exc)
         return
     for old in path.parent.glob("rules-*.pickle"):
         if old != path:
-            old.unlink(missing_ok=True)  # rules or code since changed: nothing will read it again
+            try:
+                old.unlink(missing_ok=True)  # rules or code since changed: nothing will read it again
+            except OSError as exc:
+                log.warning("cannot remove the outdated tagging rules cache %s: %s", old, exc)
