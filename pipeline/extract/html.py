@@ -1,13 +1,19 @@
 """Page bytes → :class:`ExtractedDocument`: clean text, title, authors, language hint and date.
 
-Text comes from trafilatura, tuned on the article-extraction benchmark (``benchmarks/extraction.py``):
+One parse per page: the decoded page is parsed once, and trafilatura, the metadata look-ups
+(:mod:`pipeline.extract.metadata`) and htmldate all read that tree (trafilatura works on its own copy).
 
-* generic pages: ``favor_precision=True, include_comments=False, include_tables=True`` — the best F1
-  of the options tried. When precision mode keeps almost nothing (under ``_SHORT_OUTPUT`` characters
-  and less than half of what the balanced mode finds), the balanced result is used instead: precision
-  mode occasionally throws away the whole article and keeps a notice. ``deduplicate`` stays off: it
-  uses a process-wide cache, so a paragraph seen often enough in *earlier* pages ("Wang Wenbin: No.")
-  would be dropped, making the output depend on what ran before (not idempotent); it also lowered F1;
+Text comes from trafilatura, with the options and rules that ``benchmarks/extraction.py`` keeps by its fold
+test on the article-extraction benchmark (an option or rule stays only if it raises F1 on most tuning folds
+and does not lower it on the held-out fold):
+
+* generic pages: one pass with ``favor_precision=True, include_comments=False, include_tables=True``
+  (``include_comments=False`` gives the same body as trafilatura's default on the benchmark and is
+  cheaper: comment sections are pruned instead of extracted). ``deduplicate`` stays off: it uses a
+  process-wide cache, so a paragraph seen often enough in *earlier* pages ("Wang Wenbin: No.") would be
+  dropped, making the output depend on what ran before (not idempotent). A second, "balanced" pass when
+  the precision output is short is *not* made: it rescued a single page of the benchmark and failed the
+  fold test;
 * then cheap, line-level clean-up: a first paragraph that repeats the title is dropped (the title has
   its own field), and so are lines that are only a widget's label ("Tags", "Share this article");
 * a source's ``body_selector``: trafilatura (``favor_recall``) on just the selected elements; if that
@@ -24,6 +30,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -32,7 +39,6 @@ import htmldate
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
-from trafilatura.metadata import extract_metadata
 from trafilatura.settings import Document as TrafilaturaDocument
 from trafilatura.utils import load_html
 from trafilatura.xml import xmltotxt
@@ -40,12 +46,12 @@ from trafilatura.xml import xmltotxt
 from pipeline.config import Source
 from pipeline.errors import ExtractionError
 from pipeline.extract.encoding import decode_html
+from pipeline.extract.metadata import declared_date, page_metadata
 from pipeline.extract.published import (
     FoundDate,
     choose_date,
     htmldate_date,
     mark_coarse,
-    page_date_params,
     parse_found,
     rule_date,
     utc_now,
@@ -65,12 +71,10 @@ from pipeline.models import ExtractedDocument
 
 #: Identifies the extraction behaviour; stored with every document so that re-extraction can find
 #: what an older extractor produced. Bump the leading number whenever our own behaviour changes.
-EXTRACTOR_VERSION = f"readout-extract/2 trafilatura/{trafilatura.__version__} htmldate/{htmldate.__version__}"
+EXTRACTOR_VERSION = f"readout-extract/3 trafilatura/{trafilatura.__version__} htmldate/{htmldate.__version__}"
 
 #: Below this many word characters a page has no usable text ("Page not found", an empty shell).
 MIN_TEXT_CHARS = 20
-#: Precision-mode output shorter than this is checked against the balanced mode (see module doc).
-_SHORT_OUTPUT = 1000
 _DEFAULT_EARLIEST = date(1990, 1, 1)
 
 _NOT_HTML_TYPES: tuple[str, ...] = (
@@ -136,7 +140,7 @@ def extract(
     decoded, encoding = decode_html(body, content_type)
     if not _HTML_SNIFF.search(decoded[:65536]):
         raise ExtractionError("not HTML (no HTML tags found)", url=url)
-    tree = _parse(decoded)
+    tree = parse_html(decoded)
     if tree is None:
         raise ExtractionError("HTML could not be parsed", url=url)
 
@@ -148,14 +152,12 @@ def extract(
 
     title_selector = rules.title_selector if rules else None
     drop_patterns = _compiled(tuple(rules.drop_patterns)) if rules else ()
+    metadata = page_metadata(tree, url)
+    title = _title(tree, title_selector, metadata.title, url)
     text = ""
-    title: str | None = None
-    metadata: TrafilaturaDocument | None = None
     if rules and rules.body_selector:
         selected = _select(tree, rules.body_selector)
         if selected:
-            metadata = _metadata(tree, url)
-            title = _title(tree, title_selector, metadata.title, url)
             text = join_paragraphs(drop_matching(drop_title(_selected_paragraphs(selected, url), title), drop_patterns))
         # A layout change can leave the selector matching nothing, or an empty shell: say so, and let the
         # generic extractor try rather than losing the page.
@@ -163,10 +165,8 @@ def extract(
             warnings.append(f"body_selector {rules.body_selector!r} matched nothing; generic extraction used")
         elif len(word_key(text)) < MIN_TEXT_CHARS:
             warnings.append(f"body_selector {rules.body_selector!r} matched no usable text; generic extraction used")
-    if metadata is None or len(word_key(text)) < MIN_TEXT_CHARS:
-        paragraphs, metadata = _generic(tree, url)
-        title = _title(tree, title_selector, metadata.title, url)
-        text = join_paragraphs(drop_matching(drop_widget_lines(drop_title(paragraphs, title)), drop_patterns))
+    if len(word_key(text)) < MIN_TEXT_CHARS:
+        text = join_paragraphs(drop_matching(generic_paragraphs(tree, url, title), drop_patterns))
     if len(word_key(text)) < MIN_TEXT_CHARS:
         raise ExtractionError("no usable text extracted", url=url)
 
@@ -184,10 +184,12 @@ def extract(
                 ),
             )
         )
-    evidence.append(("page", lambda: mark_coarse(parse_found(metadata.date, tz), months=False)))
-    evidence.append(("htmldate", lambda: htmldate_date(tree, url=url, tz=tz, earliest=earliest, now=now_utc)))
+    evidence.append(("page", lambda: mark_coarse(parse_found(declared_date(tree, metadata, url), tz), months=False)))
+    # htmldate's extensive search (text patterns, dateparser: up to ~140 ms a page) only when neither the page's
+    # markup nor the listing gives a date: a feed's date is better evidence than a date guessed from the text.
+    without_listing = [("htmldate", lambda: htmldate_date(tree, url=url, tz=tz, earliest=earliest, now=now_utc))]
     published_at, date_source, date_warnings = choose_date(
-        evidence, listing_date=listing_date, tz=tz, earliest=earliest, now=now_utc
+        evidence, without_listing=without_listing, listing_date=listing_date, tz=tz, earliest=earliest, now=now_utc
     )
     warnings.extend(date_warnings)
 
@@ -221,7 +223,7 @@ def _reject_non_html(body: bytes, content_type: str | None, url: str) -> None:
         raise ExtractionError("not HTML (looks like JSON)", url=url)
 
 
-def _parse(decoded: str) -> lxml_html.HtmlElement | None:
+def parse_html(decoded: str) -> lxml_html.HtmlElement | None:
     """Parse as trafilatura does (same parser, so its results match the benchmark's); wrap fragments."""
     tree = load_html(decoded)
     if tree is None:
@@ -251,16 +253,47 @@ def _select(tree: lxml_html.HtmlElement, selector: str) -> list[lxml_html.HtmlEl
 # --- text -------------------------------------------------------------------------------------------
 
 
-def _generic(tree: lxml_html.HtmlElement, url: str) -> tuple[list[str], TrafilaturaDocument]:
-    """trafilatura on the whole page, with the options tuned on the benchmark (see module doc)."""
-    document = _run_trafilatura(tree, url, favor_precision=True, with_metadata=True)
-    text = _document_text(document)
-    if len(text) < _SHORT_OUTPUT:
-        balanced = _document_text(_run_trafilatura(tree, url, favor_precision=False, with_metadata=False))
-        if len(text) < 0.5 * len(balanced):
-            text = balanced
-    metadata = document if document is not None else _metadata(tree, url)
-    return split_paragraphs(text), metadata
+@dataclass(frozen=True, slots=True)
+class TrafilaturaOptions:
+    """The trafilatura options of one pass (trafilatura's own defaults unless said otherwise)."""
+
+    favor_precision: bool = False
+    favor_recall: bool = False
+    include_comments: bool = True
+    include_tables: bool = True
+
+
+#: The generic pass (see module doc); ``benchmarks/extraction.py`` measures each choice against the default.
+GENERIC_OPTIONS = TrafilaturaOptions(favor_precision=True, include_comments=False)
+#: A configured body element: keep as much of it as trafilatura will.
+_SELECTED_OPTIONS = TrafilaturaOptions(favor_recall=True, include_comments=False)
+
+
+def generic_paragraphs(tree: lxml_html.HtmlElement, url: str, title: str | None) -> list[str]:
+    """The page's article text without source rules: one trafilatura pass, then the line rules (module doc)."""
+    return drop_widget_lines(drop_title(split_paragraphs(trafilatura_text(tree, url, GENERIC_OPTIONS)), title))
+
+
+def trafilatura_text(tree: lxml_html.HtmlElement, url: str, options: TrafilaturaOptions) -> str:
+    """trafilatura's text of ``tree`` with ``options``, one line per block (see :func:`_document_text`).
+
+    trafilatura works on a copy: ``tree`` stays intact for the other look-ups.
+    """
+    try:
+        result = trafilatura.bare_extraction(
+            tree,
+            url=url,
+            output_format="python",
+            with_metadata=False,
+            include_comments=options.include_comments,
+            include_tables=options.include_tables,
+            favor_precision=options.favor_precision,
+            favor_recall=options.favor_recall,
+            deduplicate=False,
+        )
+    except Exception as exc:  # a bug in a third-party extractor must not stop the run
+        raise ExtractionError(f"trafilatura failed: {exc!r}", url=url) from exc
+    return _document_text(result if isinstance(result, TrafilaturaDocument) else None)
 
 
 def _selected_paragraphs(selected: Sequence[lxml_html.HtmlElement], url: str) -> list[str]:
@@ -268,8 +301,7 @@ def _selected_paragraphs(selected: Sequence[lxml_html.HtmlElement], url: str) ->
     own = element_paragraphs(selected)
     fragment = "".join(etree.tostring(el, encoding="unicode", method="html", with_tail=False) for el in selected)
     subtree = load_html(f"<html><body>{fragment}</body></html>")
-    document = _run_trafilatura(subtree, url, favor_recall=True, with_metadata=False) if subtree is not None else None
-    paragraphs = split_paragraphs(_document_text(document))
+    paragraphs = split_paragraphs(trafilatura_text(subtree, url, _SELECTED_OPTIONS)) if subtree is not None else []
     kept = word_key("".join(paragraphs))
     # Count, not just presence: a repeated "Wang Wenbin: No." is a paragraph of its own each time.
     needed = Counter(key for key in map(word_key, own) if key)
@@ -277,33 +309,6 @@ def _selected_paragraphs(selected: Sequence[lxml_html.HtmlElement], url: str) ->
         # trafilatura judged part of the element to be boilerplate; the source's rules say otherwise.
         return own
     return paragraphs
-
-
-def _run_trafilatura(
-    tree: lxml_html.HtmlElement,
-    url: str,
-    *,
-    favor_precision: bool = False,
-    favor_recall: bool = False,
-    with_metadata: bool,
-) -> TrafilaturaDocument | None:
-    """One trafilatura pass (it copies the tree, so ours stays intact for the other look-ups)."""
-    try:
-        result = trafilatura.bare_extraction(
-            tree,
-            url=url,
-            output_format="python",
-            with_metadata=with_metadata,
-            include_comments=False,
-            include_tables=True,
-            favor_precision=favor_precision,
-            favor_recall=favor_recall,
-            deduplicate=False,
-            date_extraction_params=page_date_params(),
-        )
-    except Exception as exc:  # a bug in a third-party extractor must not stop the run
-        raise ExtractionError(f"trafilatura failed: {exc!r}", url=url) from exc
-    return result if isinstance(result, TrafilaturaDocument) else None
 
 
 def _document_text(document: TrafilaturaDocument | None) -> str:
@@ -329,14 +334,6 @@ def _document_text(document: TrafilaturaDocument | None) -> str:
     if not changed:
         return document.text or ""
     return xmltotxt(body, False)
-
-
-def _metadata(tree: lxml_html.HtmlElement, url: str) -> TrafilaturaDocument:
-    """trafilatura's metadata alone (title, author, declared date) for when its text is not used."""
-    try:
-        return extract_metadata(tree, url, page_date_params())
-    except Exception as exc:  # see _run_trafilatura
-        raise ExtractionError(f"trafilatura metadata failed: {exc!r}", url=url) from exc
 
 
 @lru_cache(maxsize=256)

@@ -309,6 +309,16 @@ def test_authors_are_split() -> None:
     assert doc.authors == ("Jane Doe", "John Smith")
 
 
+def test_authors_from_json_ld_and_broken_json_ld_is_ignored() -> None:
+    person = '{"@context": "https://schema.org", "@type": "NewsArticle", "author": {"name": "Li Wei"}}'
+    head = f'<script type="application/ld+json">{person}</script>'
+    assert extract(news_page(head=head).encode(), url=NEWS_URL, now=NOW).authors == ("Li Wei",)
+    broken = '<meta name="author" content="Jane Doe"><script type="application/ld+json">{"author": [</script>'
+    doc = extract(news_page(head=broken).encode(), url=NEWS_URL, now=NOW)
+    assert doc.authors == ("Jane Doe",)
+    assert doc.title == "China rejects new sanctions"
+
+
 @pytest.mark.parametrize(
     ("lang", "head", "expected"),
     [
@@ -406,6 +416,19 @@ def test_htmldate_finds_a_date_the_markup_does_not_declare() -> None:
     doc = extract(html.encode(), url=NEWS_URL, source=make_source(tz="UTC"), now=NOW)
     assert doc.published_at == datetime(2021, 4, 26, tzinfo=UTC)
     assert doc.date_source == "htmldate"
+
+
+def test_a_listing_date_is_preferred_to_htmldates_extensive_search() -> None:
+    """The extensive search guesses from the page's text (slow: dateparser); the feed's date is better evidence."""
+    html = news_page().replace(
+        "<h1>China rejects new sanctions</h1>", "<h1>China rejects</h1><p>Updated: April 26, 2021</p>"
+    )
+    listing = datetime(2021, 4, 24, 7, 30, tzinfo=UTC)
+    doc = extract(html.encode(), url=NEWS_URL, source=make_source(tz="UTC"), listing_date=listing, now=NOW)
+    assert (doc.published_at, doc.date_source) == (listing, "listing")
+    implausible = datetime(2099, 1, 1, tzinfo=UTC)
+    doc = extract(html.encode(), url=NEWS_URL, source=make_source(tz="UTC"), listing_date=implausible, now=NOW)
+    assert (doc.published_at, doc.date_source) == (datetime(2021, 4, 26, tzinfo=UTC), "htmldate")
 
 
 def test_copyright_year_from_htmldate_yields_to_a_listing_date_in_that_year() -> None:
