@@ -482,6 +482,21 @@ def _load_entries(path: Path, text: str | None) -> list[tuple[Any, int]]:
     return entries
 
 
+#: PyYAML's C parser (libyaml) when the installed PyYAML was built with it: several times faster than the
+#: pure-Python one on the rules files, which are tens of thousands of lines.
+_SafeLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for line numbers) and the document built from it: one parse, not one for each."""
+    loader = _SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def read_yaml_entries(
     path: Path, list_key: str, *, text: str | None = None, setting: str, other_keys: Collection[str] = ()
 ) -> tuple[dict[str, Any], list[tuple[Any, int]]]:
@@ -496,8 +511,7 @@ def read_yaml_entries(
         except (OSError, UnicodeDecodeError) as exc:
             raise ConfigError(f"cannot read: {exc}", file=str(path)) from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        document = yaml.safe_load(text)
+        node, document = _parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -6,10 +6,48 @@
 - :mod:`~pipeline.enrich.keyphrases`: key phrases for display and faceting;
 - an explanation of every decision, stored with the document (``readout show --explain``).
 
-:class:`Enricher` runs them all; :func:`load_enricher` builds one from the settings. Re-tagging the
-catalog with a changed taxonomy is :func:`pipeline.enrich.retag.retag`.
+:class:`Enricher` runs them all; :func:`load_enricher` gives one for the settings, built on first use (the
+compiled rules are cached by digest: :mod:`pipeline.enrich.rules`). Re-tagging the catalog with a changed
+taxonomy is :func:`pipeline.enrich.retag.retag`.
+
+The names are imported on first use: checking that the rules files exist (every run does) must not import
+the taggers and their models.
 """
 
-from pipeline.enrich.enricher import Enricher, Enrichment, load_enricher, missing_rules, warn_missing_rules
+from __future__ import annotations
 
-__all__ = ["Enricher", "Enrichment", "load_enricher", "missing_rules", "warn_missing_rules"]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.enrich.enricher import Enricher, Enrichment, LazyEnricher, build_enricher, load_enricher
+    from pipeline.enrich.rules import missing_rules, warn_missing_rules
+
+__all__ = [
+    "Enricher",
+    "Enrichment",
+    "LazyEnricher",
+    "build_enricher",
+    "load_enricher",
+    "missing_rules",
+    "warn_missing_rules",
+]
+
+_HOMES = {
+    "Enricher": "pipeline.enrich.enricher",
+    "Enrichment": "pipeline.enrich.enricher",
+    "LazyEnricher": "pipeline.enrich.enricher",
+    "build_enricher": "pipeline.enrich.enricher",
+    "load_enricher": "pipeline.enrich.enricher",
+    "missing_rules": "pipeline.enrich.rules",
+    "warn_missing_rules": "pipeline.enrich.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -84,8 +84,11 @@ class Gazetteer:
     blockers: dict[str, list[str]] = field(default_factory=dict)
 
 
-def read_gazetteer(path: Path | str, *, text: str | None = None) -> tuple[Gazetteer, list[ConfigError]]:
-    """Validate each entry on its own: the good countries (and the blockers), one error per bad entry."""
+def read_gazetteer(
+    path: Path | str, *, text: str | None = None, normaliser: Normaliser | None = None
+) -> tuple[Gazetteer, list[ConfigError]]:
+    """Validate each entry on its own: the good countries (and the blockers), one error per bad entry. The
+    forms are checked through ``normaliser`` (default: the process-wide one), which keeps their stems."""
     path = Path(path)
     document, entries = read_yaml_entries(
         path, "countries", text=text, setting="READOUT_COUNTRIES", other_keys=("blockers",)
@@ -96,7 +99,7 @@ def read_gazetteer(path: Path | str, *, text: str | None = None) -> tuple[Gazett
         for value in blockers.values()
     ):
         raise ConfigError("expected a mapping of language → list of phrases", file=str(path), entry="blockers")
-    normaliser = default_normaliser()
+    normaliser = normaliser or default_normaliser()
     for language, phrases in blockers.items():
         for phrase in phrases:
             try:

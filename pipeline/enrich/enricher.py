@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pipeline.config import Settings
-from pipeline.enrich.countries import CountryTagger, Gazetteer, read_gazetteer
+from pipeline.enrich.countries import CountryTagger, Gazetteer
 from pipeline.enrich.keyphrases import KeyPhraseExtractor
 from pipeline.enrich.language import LanguageDetector, base_language
-from pipeline.enrich.taxonomy import Taxonomy, read_taxonomy
+from pipeline.enrich.rules import load_rules, rules_digest
+from pipeline.enrich.taxonomy import Taxonomy
 from pipeline.enrich.text import Normaliser, TextView, default_normaliser, lead_end
 from pipeline.enrich.topics import TopicTagger
 from pipeline.errors import ConfigError
@@ -100,79 +99,83 @@ class Enricher:
         return Enrichment(guess.code, topics, scores, countries, phrases, self.version, explanation)
 
 
-def _digest(*paths: Path | None) -> str:
-    hasher = hashlib.sha256()
-    for path in paths:
-        hasher.update(path.read_bytes() if path is not None and path.is_file() else b"-")
-    return hasher.hexdigest()
-
-
-def missing_rules(settings: Settings) -> list[str]:
-    """One sentence per tagging rules file that is configured but missing (what is then not tagged, and the two
-    ways out). A file turned off on purpose (``READOUT_TOPICS=none``) is not missing."""
-    problems: list[str] = []
-    for kind, setting, path in (
-        ("topics", "READOUT_TOPICS", settings.topics),
-        ("countries", "READOUT_COUNTRIES", settings.countries),
-    ):
-        if path is not None and not path.is_file():
-            problems.append(
-                f"the {kind} file {path} does not exist ({setting}): documents get no {kind}; "
-                f"set {setting} to the file, or to 'none' to turn {kind} tagging off"
-            )
-    return problems
-
-
-def warn_missing_rules(settings: Settings, logger: logging.Logger = log) -> list[str]:
-    """Log a warning for each missing rules file (see :func:`missing_rules`) at the start of every run that
-    tags: without it a run would store untagged documents, exit 0 and say nothing."""
-    problems = missing_rules(settings)
-    for problem in problems:
-        logger.warning("tagging: %s", problem)
-    return problems
-
-
 #: Enrichers already built, by rules files and their content: building one compiles thousands of terms.
 _built: dict[tuple[str, str, str], Enricher] = {}
 _built_lock = threading.Lock()
 
 
 def load_enricher(settings: Settings) -> Enricher:
-    """The enricher of the configured topics and countries files (built once per process and content).
+    """The enricher of the configured topics and countries files, built on first use: cheap to call.
+
+    Nothing is read until a document is enriched or the rules are looked at (:attr:`Enricher.problems`),
+    so a run that finds nothing new never reads the rules. It can be sent to another process (it travels as
+    its settings and builds there). See :func:`build_enricher` for what building means.
+    """
+    return LazyEnricher(settings)
+
+
+def build_enricher(settings: Settings) -> Enricher:
+    """The enricher of the configured topics and countries files, built now (once per process and content;
+    the compiled rules come from the data folder's cache when it has them, see :mod:`pipeline.enrich.rules`).
 
     A missing file (reported by :func:`warn_missing_rules`) or one turned off means no topics (or no
     countries); a broken entry is logged and left out, so the
     rest still tags, and the problems are kept on :attr:`Enricher.problems` (``readout check`` refuses
     them). A file that cannot be read at all is logged the same way and tags nothing.
     """
+    digest = rules_digest(settings)
     key = (
         str(settings.topics.resolve()) if settings.topics else "",
         str(settings.countries.resolve()) if settings.countries else "",
-        _digest(settings.topics, settings.countries),
+        digest,
     )
     with _built_lock:
         enricher = _built.get(key)
         if enricher is None:
-            enricher = _built[key] = _build(settings, key[2])
+            rules = load_rules(settings, digest)
+            for problem in rules.problems:
+                log.error("tagging rules: %s (left out)", problem)
+            enricher = _built[key] = Enricher(
+                rules.taxonomy, rules.gazetteer, rules_digest=digest, problems=rules.problems
+            )
     return enricher
 
 
-def _build(settings: Settings, digest: str) -> Enricher:
-    problems: list[ConfigError] = []
-    taxonomy: Taxonomy | None = None
-    gazetteer: Gazetteer | None = None
-    if settings.topics is not None and settings.topics.is_file():
-        try:
-            taxonomy, errors = read_taxonomy(settings.topics)
-            problems.extend(errors)
-        except ConfigError as exc:
-            problems.append(exc)
-    if settings.countries is not None and settings.countries.is_file():
-        try:
-            gazetteer, errors = read_gazetteer(settings.countries)
-            problems.extend(errors)
-        except ConfigError as exc:
-            problems.append(exc)
-    for problem in problems:
-        log.error("tagging rules: %s (left out)", problem)
-    return Enricher(taxonomy, gazetteer, rules_digest=digest, problems=problems)
+class LazyEnricher(Enricher):
+    """An :class:`Enricher` that builds itself (:func:`build_enricher`) the first time it is used.
+
+    It stands wherever an enricher is expected: :meth:`enrich` and every attribute are the built one's.
+    """
+
+    def __init__(self, settings: Settings) -> None:  # no Enricher.__init__: building is what is put off
+        self._settings = settings
+        self._enricher: Enricher | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def built(self) -> bool:
+        """Whether the enricher has been built (the rules read)."""
+        return self._enricher is not None
+
+    def get(self) -> Enricher:
+        """The built enricher (built now if it was not yet)."""
+        if self._enricher is None:
+            with self._lock:
+                if self._enricher is None:
+                    self._enricher = build_enricher(self._settings)
+        return self._enricher
+
+    def enrich(self, title: str | None, text: str, *, declared_language: str | None = None) -> Enrichment:
+        """See :meth:`Enricher.enrich`."""
+        return self.get().enrich(title, text, declared_language=declared_language)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for what this object lacks: the built enricher's attributes (never dunders, which copy and
+        # pickle probe for, nor this object's own, while it is being unpickled).
+        if name.startswith("__") or name in ("_settings", "_enricher", "_lock"):
+            raise AttributeError(name)
+        return getattr(self.get(), name)
+
+    def __reduce__(self) -> tuple[type[LazyEnricher], tuple[Settings]]:
+        # Its settings, not what it built: the tagger holds objects that do not pickle, and is rebuilt anyway.
+        return (LazyEnricher, (self._settings,))

@@ -9,12 +9,15 @@ returns the good topics and one error per bad one; :func:`load_taxonomy` refuses
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.config import read_yaml_entries
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.enrich.text import Normaliser
 
 #: Every topic needs terms in these languages (the languages of the sources we follow first).
 REQUIRED_LANGUAGES = ("en", "zh", "ru")
@@ -104,8 +107,11 @@ class Taxonomy(_Strict):
         return topic.threshold if topic.threshold is not None else self.defaults.threshold
 
 
-def read_taxonomy(path: Path | str, *, text: str | None = None) -> tuple[Taxonomy, list[ConfigError]]:
-    """Validate each topic on its own: the taxonomy of the good topics, and one error per bad topic.
+def read_taxonomy(
+    path: Path | str, *, text: str | None = None, normaliser: Normaliser | None = None
+) -> tuple[Taxonomy, list[ConfigError]]:
+    """Validate each topic on its own: the taxonomy of the good topics, and one error per bad topic. The terms
+    are checked through ``normaliser`` (default: the process-wide one), which keeps their stems.
 
     Problems with the file as a whole (missing, not YAML, bad ``defaults``) raise :class:`ConfigError`.
     """
@@ -118,7 +124,7 @@ def read_taxonomy(path: Path | str, *, text: str | None = None) -> tuple[Taxonom
         defaults = Scoring.model_validate(document.get("defaults") or {})
     except ValidationError as exc:
         raise _error(exc, path, entry="defaults", model=Scoring) from None
-    normaliser = default_normaliser()
+    normaliser = normaliser or default_normaliser()
     topics: list[Topic] = []
     errors: list[ConfigError] = []
     seen: dict[str, str] = {}

@@ -19,10 +19,12 @@ from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
 from pipeline.index.query import parse
 from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult
-from pipeline.store.catalog import Catalog
 
 if TYPE_CHECKING:
     from pipeline.index.projection import Projectable
+
+    # Only for annotations: a search answers from the index without importing SQLAlchemy and Alembic.
+    from pipeline.store.catalog import Catalog
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from pipeline.archive import WarcFile, warc_path
@@ -20,6 +21,7 @@ from pipeline.ingest.fetch import fetch_item
 from pipeline.ingest.outcomes import DiscoveryOutcome, Mode, RunObserver, RunReport, SourceReport
 from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import record_discovery, record_failure_quietly, record_item, record_plan
+from pipeline.models import DiscoveredItem
 from pipeline.store.catalog import Catalog
 from pipeline.store.frontier import Frontier, KnownItem, Validators
 from pipeline.urls import canonical_url
@@ -48,17 +50,21 @@ class _Context:
 
 @dataclass
 class Prepared:
-    """What a worker needs from the catalog, read before it starts (workers never touch the catalog)."""
+    """What a worker needs from the catalog: read before it starts, except what it knows of the items
+    discovery finds, which only planning can ask for (:meth:`known`)."""
 
-    known: dict[str, KnownItem]
     frontier: Frontier
     validators: dict[str, Validators]
     children: dict[str, list[str]]
+    #: Whether the source has no documents yet: its first run walks more listing pages.
+    first_run: bool
+    #: Canonical URLs → what the catalog knows of them, for this source (a read; it never writes).
+    lookup: Callable[[Collection[str]], dict[str, KnownItem]]
 
-    @property
-    def first_run(self) -> bool:
-        """Whether the source has no documents yet: its first run walks more listing pages."""
-        return not self.known
+    def known(self, items: Iterable[DiscoveredItem]) -> dict[str, KnownItem]:
+        """What the catalog knows of ``items``: the rows of those URLs only, so that planning after a 304
+        or a feed of old items costs what the feed holds, not what the source ever published."""
+        return self.lookup({canonical_url(item.url) for item in items})
 
 
 def run_cycle(
@@ -205,16 +211,18 @@ def _handle(
 
 
 def prepare_source(catalog: Catalog, source: Source, mode: Mode) -> Prepared:
-    """What discovery and planning need from the catalog for one source, read in one go."""
+    """What discovery and planning need from the catalog for one source, read in one go (the items'
+    rows are looked up later, for the URLs discovery finds: see :meth:`Prepared.known`)."""
     validators = catalog.validators(source.discovery.urls) if mode == "incremental" else {}
     children = catalog.sitemap_children(source.discovery.urls) if source.discovery.method == "sitemap" else {}
     if children and mode == "incremental":
         validators |= catalog.validators([child for urls in children.values() for child in urls])
     return Prepared(
-        known=catalog.known_items(source.id),
         frontier=catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER),
         validators=validators,
         children=children,
+        first_run=not catalog.has_documents(source.id),
+        lookup=partial(catalog.known_items, source.id),
     )
 
 
@@ -251,10 +259,11 @@ def plan_source(
 ) -> Plan:
     """:func:`plan_items` over what discovery found and what the frontier still holds."""
     # The frontier's pending items come after this run's discoveries: a 304 cannot hide them.
+    items = dedupe_items(outcome.items + prepared.frontier.pending)
     return plan_items(
-        dedupe_items(outcome.items + prepared.frontier.pending),
+        items,
         source=source,
-        known=prepared.known,
+        known=prepared.known(items),
         given_up=prepared.frontier.given_up,
         since=since,
         until=until,

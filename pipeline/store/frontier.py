@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -40,6 +40,11 @@ class Frontier:
 
     pending: list[DiscoveredItem]
     given_up: set[str]
+
+
+#: Canonical URLs per ``IN (...)`` query of :meth:`FrontierQueries.known_items` (SQLite's limit on bound
+#: parameters is 999 in old builds).
+KNOWN_CHUNK = 500
 
 
 #: Attempts (one per run) before an item failing with a transient error is given up on.
@@ -81,20 +86,42 @@ def fit_header(value: str | None, size: int) -> str | None:
 class FrontierQueries(CatalogBase):
     """What workers need before a run and what a run settles: the seen set, the frontier, endpoint validators."""
 
-    def known_items(self, source_id: str) -> dict[str, KnownItem]:
-        """The seen set of a source: canonical URL → what we know of it."""
+    def known_items(self, source_id: str, urls: Collection[str] | None = None) -> dict[str, KnownItem]:
+        """What the catalog knows of a source's items: canonical URL → what we know of it. With ``urls``
+        (canonical), only those: planning asks for what discovery found, so that it costs in proportion
+        to the new work and not to the source's history; without, every document of the source."""
+        columns = (
+            Document.canonical_url,
+            Document.doc_id,
+            Document.listed_updated_at,
+            Document.http_etag,
+            Document.http_last_modified,
+            Document.removed_at,
+            Document.source_id,
+        )
+        if urls is None:
+            queries = [select(*columns).where(Document.source_id == source_id)]
+        else:
+            # By canonical_url alone, its own index (ix_documents_canonical_url): with the source in the WHERE
+            # too, SQLite walks the source's index instead, every document of the source. A canonical URL is
+            # one document (doc_id is its hash), so the source is checked on the few rows found.
+            wanted = sorted(set(urls))
+            queries = [
+                select(*columns).where(Document.canonical_url.in_(wanted[i : i + KNOWN_CHUNK]))
+                for i in range(0, len(wanted), KNOWN_CHUNK)
+            ]
+        known: dict[str, KnownItem] = {}
         with self.session() as session:
-            rows = session.execute(
-                select(
-                    Document.canonical_url,
-                    Document.doc_id,
-                    Document.listed_updated_at,
-                    Document.http_etag,
-                    Document.http_last_modified,
-                    Document.removed_at,
-                ).where(Document.source_id == source_id)
-            )
-            return {row[0]: KnownItem(row[1], row[2], row[3], row[4], row[5] is not None) for row in rows}
+            for query in queries:
+                for row in session.execute(query):
+                    if row[6] == source_id:
+                        known[row[0]] = KnownItem(row[1], row[2], row[3], row[4], row[5] is not None)
+        return known
+
+    def has_documents(self, source_id: str) -> bool:
+        """Whether the source has at least one document (one row read, through the source's index)."""
+        with self.session() as session:
+            return session.scalar(select(Document.doc_id).where(Document.source_id == source_id).limit(1)) is not None
 
     def frontier(self, source_id: str, *, now: datetime, retry_given_up_after: timedelta) -> Frontier:
         """The source's unsettled items: those to try again, and those given up on (canonical URLs).

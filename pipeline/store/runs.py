@@ -186,9 +186,14 @@ class RunQueries(CatalogBase):
                 state.last_success_at = now
             if counts.get("new", 0) or counts.get("updated", 0):
                 state.last_new_at = now
-            state.documents = (
-                session.scalar(select(func.count()).select_from(Document).where(Document.source_id == source_id)) or 0
-            )
+            if counts.get("new", 0) or state.documents is None:
+                # Recounted only when the run added documents (or nothing was counted yet): a run that found
+                # nothing new costs nothing here, and a count an earlier run left short (killed after storing
+                # documents, before this) is mended by the next run that stores one.
+                state.documents = (
+                    session.scalar(select(func.count()).select_from(Document).where(Document.source_id == source_id))
+                    or 0
+                )
             session.add(state)
 
     def source_states(self) -> dict[str, SourceState]:

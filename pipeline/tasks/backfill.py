@@ -253,7 +253,7 @@ def ingest_discover_dry(
     plan = plan_items(
         outcome.items,
         source=source,
-        known=prepared.known,
+        known=prepared.known(outcome.items),
         given_up=prepared.frontier.given_up,
         since=request.since,
         until=request.until,

@@ -182,10 +182,10 @@ def ingest_fetch_batch(
     try:
         frontier = catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER)
         pending = {canonical_url(item.url) for item in frontier.pending}
-        known = catalog.known_items(source.id)
         report = SourceReport(source.id, reached=True)
         items = [_item_from_json(raw) for raw in batch]
         todo = [item for item in items if canonical_url(item.url) in pending]
+        known = catalog.known_items(source.id, [canonical_url(item.url) for item in todo])
         report.counts.skipped += len(items) - len(todo)
         started = datetime.now(UTC)
         enricher = load_enricher(settings)
