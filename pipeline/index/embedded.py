@@ -58,6 +58,7 @@ from urllib.parse import quote
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
 from pipeline.index.analysis import analysis_id
+from pipeline.index.damage import IndexDamagedError, describe, is_damage
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import Query, is_cjk
 from pipeline.index.search import (
@@ -238,7 +239,10 @@ class EmbeddedIndex:
         try:
             self._setup()
         except sqlite3.Error as exc:
+            error = self._damaged(exc) if is_damage(exc) else None
             self._conn.close()
+            if error is not None:
+                raise error from exc
             raise SearchBackendError(f"cannot open the embedded search index {self.path}: {exc}") from exc
         except SearchBackendError:
             self._conn.close()  # a newer schema, or another analysis on a read-only open
@@ -333,6 +337,16 @@ class EmbeddedIndex:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
+    def _damaged(self, exc: sqlite3.Error) -> IndexDamagedError:
+        """The error for a statement SQLite failed because the file is damaged (with what quick_check finds)."""
+        return IndexDamagedError(self.path, describe(self._conn, exc))
+
+    def _failure(self, exc: sqlite3.Error, what: str) -> SearchBackendError:
+        """The error for a failed statement: the file is damaged, or ``what`` failed (locked, full...)."""
+        if is_damage(exc):
+            return self._damaged(exc)
+        return SearchBackendError(f"embedded index {self.path}: {what}: {exc}")
+
     # --- writing -----------------------------------------------------------------------------------
 
     def index_documents(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -347,9 +361,12 @@ class EmbeddedIndex:
         outcome = BulkOutcome()
         for rows in _row_batches(documents, outcome):
             self._write(rows, outcome)
-        if outcome.acked and self._meta("refill") is not None:
-            with self._transaction():
-                self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
+        try:
+            if outcome.acked and self._meta("refill") is not None:
+                with self._transaction():
+                    self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
+        except sqlite3.Error as exc:
+            raise self._failure(exc, "cannot mark the index refilled") from exc
         return outcome
 
     def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -367,7 +384,7 @@ class EmbeddedIndex:
                 for rows in _row_batches(documents, outcome):
                     self._apply_with_savepoints(rows, outcome)
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: rebuild failed, old index kept: {exc}") from exc
+            raise self._failure(exc, "rebuild failed, old index kept") from exc
         return outcome
 
     def _apply_with_savepoints(self, rows: list[_Row], outcome: BulkOutcome) -> None:
@@ -375,17 +392,17 @@ class EmbeddedIndex:
         conn.execute("SAVEPOINT batch")
         try:
             self._apply(rows)
-        except sqlite3.OperationalError:
-            raise  # the file, not the documents
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
+                raise  # the file, not the documents
             conn.execute("ROLLBACK TO batch")
             for row in rows:
                 conn.execute("SAVEPOINT one")
                 try:
                     self._apply([row])
-                except sqlite3.OperationalError:
-                    raise
                 except sqlite3.Error as exc:
+                    if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
+                        raise
                     conn.execute("ROLLBACK TO one")
                     outcome.rejected.append(Rejection(row.doc_id, row.revision, None, type(exc).__name__, str(exc)))
                 else:
@@ -405,17 +422,10 @@ class EmbeddedIndex:
             # Locked, busy, disk full, I/O: nothing wrong with the documents; try again next run.
             outcome.retry_later.extend((row.doc_id, row.revision, f"embedded index: {exc}") for row in rows)
             return
-        except sqlite3.DatabaseError as exc:
-            if _is_corruption(exc):
+        except sqlite3.Error as exc:
+            if is_damage(exc):
                 # The file, not the documents: stop, so nothing is dead-lettered for it.
-                raise SearchBackendError(
-                    f"the embedded search index {self.path} is damaged ({exc}); delete it and run `readout index`"
-                ) from exc
-            # Something in one row that the checks in _prepare missed: find it, keep the others.
-            for row in rows:
-                self._write_one(row, outcome)
-            return
-        except sqlite3.Error:
+                raise self._damaged(exc) from exc
             # Something in one row that the checks in _prepare missed: find it, keep the others.
             for row in rows:
                 self._write_one(row, outcome)
@@ -429,6 +439,8 @@ class EmbeddedIndex:
         except sqlite3.OperationalError as exc:
             outcome.retry_later.append((row.doc_id, row.revision, f"embedded index: {exc}"))
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise self._damaged(exc) from exc
             outcome.rejected.append(Rejection(row.doc_id, row.revision, None, type(exc).__name__, str(exc)))
         else:
             outcome.acked.append((row.doc_id, row.revision))
@@ -459,7 +471,7 @@ class EmbeddedIndex:
                 cursor = self._conn.executemany("DELETE FROM docs WHERE doc_id = ?", ((d,) for d in doc_ids))
                 return max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: delete failed: {exc}") from exc
+            raise self._failure(exc, "delete failed") from exc
 
     def clear(self) -> None:
         """Empty the index. Dropping and re-creating the tables is far faster than deleting row by row
@@ -468,14 +480,14 @@ class EmbeddedIndex:
             with self._transaction():
                 self._reset()
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: clear failed: {exc}") from exc
+            raise self._failure(exc, "clear failed") from exc
 
     def identity(self) -> str:
         """This index's identity (renewed by :meth:`clear` and for a new file)."""
         try:
             row = self._conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: cannot read its identity: {exc}") from exc
+            raise self._failure(exc, "cannot read its identity") from exc
         if row is None:
             raise SearchBackendError(f"embedded index {self.path} has no identity; rebuild it with `readout reindex`")
         return str(row[0])
@@ -491,7 +503,7 @@ class EmbeddedIndex:
         try:
             return int(self._conn.execute("SELECT count(*) FROM docs").fetchone()[0])
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: count failed: {exc}") from exc
+            raise self._failure(exc, "count failed") from exc
 
     # --- searching ---------------------------------------------------------------------------------
 
@@ -521,6 +533,8 @@ class EmbeddedIndex:
                     return _empty(query)
                 return self._search_match(query, match, filters, limit)
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise self._damaged(exc) from exc
             raise SearchBackendError(f"embedded search for {query.text!r} failed: {exc}") from exc
 
     def _search_match(self, query: Query, match: str, filters: SearchFilters, limit: int) -> SearchResult:
@@ -591,11 +605,6 @@ def _row_batches(documents: Iterable[Projectable], outcome: BulkOutcome) -> Iter
                 rows.append(prepared)
         if rows:
             yield rows
-
-
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    message = str(exc).lower()
-    return any(sign in message for sign in ("malformed", "not a database", "corrupt", "disk image"))
 
 
 class _Transaction:

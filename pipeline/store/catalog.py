@@ -17,24 +17,21 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Select, and_, create_engine, delete, event, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.config import Source
 from pipeline.errors import CatalogError, ExtractionError, HostBackedOffError, HTTPStatusError, ReadoutError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.access import CatalogMissingError, check_schema_current, normalised_url, read_only_engine
+from pipeline.store.outbox import SearchOutbox
 from pipeline.store.schema import (
-    DeadLetter,
     Document,
     DocumentVersion,
     Endpoint,
     Failure,
     FrontierItem,
-    IndexAck,
     Run,
     RunSource,
     SourceState,
@@ -115,8 +112,8 @@ def create_catalog_engine(url: str) -> Engine:
     return create_engine(normalised_url(parsed), pool_pre_ping=True)
 
 
-class Catalog:
-    """Queries and writes over the catalog's tables."""
+class Catalog(SearchOutbox):
+    """Queries and writes over the catalog's tables (the search outbox's in :class:`SearchOutbox`)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -415,104 +412,6 @@ class Catalog:
             .values(resolved_at=datetime.now(UTC))
         )
 
-    # --- the search outbox ---------------------------------------------------------------------------
-
-    def _pending_query(self, target: str) -> Select[Any]:
-        acked = aliased(IndexAck)
-        dead = aliased(DeadLetter)
-        return (
-            select(Document)
-            .outerjoin(acked, and_(acked.target == target, acked.doc_id == Document.doc_id))
-            .outerjoin(dead, and_(dead.target == target, dead.doc_id == Document.doc_id))
-            .where(or_(acked.revision.is_(None), acked.revision < Document.revision))
-            .where(or_(dead.revision.is_(None), dead.revision < Document.revision))
-        )
-
-    def pending_for_index(self, target: str, *, batch: int = 500) -> Iterator[list[Document]]:
-        """Documents ``target`` has not acknowledged at their current revision, in batches.
-
-        Dead-lettered revisions are left out until the document changes again (or the dead letter is
-        cleared with :meth:`clear_dead_letters`).
-        """
-        last = ""
-        while True:
-            with self.session() as session:
-                rows = list(
-                    session.scalars(
-                        self._pending_query(target).where(Document.doc_id > last).order_by(Document.doc_id).limit(batch)
-                    )
-                )
-            if not rows:
-                return
-            yield rows
-            last = rows[-1].doc_id
-
-    def pending_count(self, target: str) -> int:
-        with self.session() as session:
-            return session.scalar(select(func.count()).select_from(self._pending_query(target).subquery())) or 0
-
-    def ack(self, target: str, acknowledged: Sequence[tuple[str, int]]) -> None:
-        """Record that ``target`` has these (doc_id, revision) pairs; older acks are never written over newer.
-
-        One set-based upsert per call (the outbox acknowledges whole batches).
-        """
-        if not acknowledged:
-            return
-        now = datetime.now(UTC)
-        newest: dict[str, int] = {}
-        for identifier, revision in acknowledged:
-            newest[identifier] = max(revision, newest.get(identifier, revision))
-        rows = [{"target": target, "doc_id": d, "revision": r, "acked_at": now} for d, r in newest.items()]
-        insert = sqlite_insert if self.engine.dialect.name == "sqlite" else postgresql_insert
-        with self.session() as session, session.begin():
-            for chunk in _chunks(rows, 500):
-                statement = insert(IndexAck).values(chunk)
-                session.execute(
-                    statement.on_conflict_do_update(
-                        index_elements=[IndexAck.target, IndexAck.doc_id],
-                        set_={"revision": statement.excluded.revision, "acked_at": statement.excluded.acked_at},
-                        where=IndexAck.revision < statement.excluded.revision,
-                    )
-                )
-            # An acknowledged revision settles any dead letter for it or an older one.
-            session.execute(
-                delete(DeadLetter).where(
-                    DeadLetter.target == target,
-                    DeadLetter.doc_id.in_(list(newest)),
-                )
-            )
-
-    def forget_acks(self, target: str, doc_ids: Sequence[str] | None = None) -> None:
-        """Make documents pending again for ``target`` (all of them when ``doc_ids`` is None)."""
-        with self.session() as session, session.begin():
-            query = delete(IndexAck).where(IndexAck.target == target)
-            if doc_ids is not None:
-                query = query.where(IndexAck.doc_id.in_(list(doc_ids)))
-            session.execute(query)
-
-    def dead_letter(
-        self, target: str, identifier: str, revision: int, *, status: int | None, error_type: str | None, reason: str
-    ) -> None:
-        """Park a revision the target rejected for good, with the reason; it is not sent again."""
-        with self.session() as session, session.begin():
-            row = session.get(DeadLetter, (target, identifier)) or DeadLetter(target=target, doc_id=identifier)
-            row.revision, row.status, row.error_type = revision, status, error_type
-            row.reason, row.occurred_at = reason[:4000], datetime.now(UTC)
-            session.add(row)
-
-    def dead_letters(self, target: str | None = None, *, limit: int = 100) -> list[DeadLetter]:
-        query = select(DeadLetter).order_by(DeadLetter.occurred_at.desc()).limit(limit)
-        if target is not None:
-            query = query.where(DeadLetter.target == target)
-        with self.session() as session:
-            return list(session.scalars(query))
-
-    def clear_dead_letters(self, target: str) -> int:
-        """Let every dead-lettered document be sent again (after fixing the mapping)."""
-        with self.session() as session, session.begin():
-            result = session.execute(delete(DeadLetter).where(DeadLetter.target == target))
-            return int(getattr(result, "rowcount", 0) or 0)
-
     # --- runs and source state ---------------------------------------------------------------------
 
     def start_run(self, mode: str, params: dict[str, Any], *, run_id: str | None = None) -> str:
@@ -757,11 +656,6 @@ def _version_of(document: Document) -> DocumentVersion:
         warc_length=document.warc_length,
         extractor_version=document.extractor_version,
     )
-
-
-def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 def retry_limit(error: BaseException) -> int | None:
