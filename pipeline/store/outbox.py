@@ -23,23 +23,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Engine,
-    Integer,
-    bindparam,
-    delete,
-    exists,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Integer, bindparam, delete, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from pipeline.store.schema import DeadLetter, Document, IndexAck, OutboxTarget
+from pipeline.store.base import CatalogBase
+from pipeline.store.schema import DeadLetter, Document, IndexAck, OutboxTarget, Run, RunSource
 
+#: The per-source counts a run result carries into the search index.
+RUN_COUNTS = ("discovered", "new", "updated", "unchanged", "fetched", "not_modified", "removed", "skipped", "failed")
 #: The one row of ``index_outbox_target``.
 _TARGET_ROW = 1
 #: ``documents`` as a Core table: the column is written by set-based statements, not through the ORM.
@@ -50,11 +43,9 @@ _COUNT_BATCH = 1000
 _CHUNK = 500
 
 
-class SearchOutbox:
-    """The outbox half of :class:`~pipeline.store.catalog.Catalog` (which provides the engine and sessions)."""
-
-    engine: Engine
-    _sessions: sessionmaker[Session]
+class OutboxQueries(CatalogBase):
+    """The search outbox: what each index target has not acknowledged yet, acknowledgements and dead letters
+    (and the run results waiting for the runs index)."""
 
     def _pending_ids(self, target: str, batch: int) -> Iterator[list[str]]:
         """Ids of the documents pending for ``target``, in ``doc_id`` order, at most ``batch`` at a time.
@@ -67,7 +58,7 @@ class SearchOutbox:
         self._track(target)
         last = ""
         while True:
-            with self._sessions() as session:
+            with self.session() as session:
                 rows = session.execute(
                     select(Document.doc_id, Document.revision)
                     # The partial index's condition (schema.UNSETTLED), term for term, so that it is used.
@@ -103,7 +94,7 @@ class SearchOutbox:
         except on the first pass for a new target (:meth:`_track`).
         """
         for ids in self._pending_ids(target, batch):
-            with self._sessions() as session:
+            with self.session() as session:
                 yield list(session.scalars(select(Document).where(Document.doc_id.in_(ids)).order_by(Document.doc_id)))
 
     def pending_count(self, target: str) -> int:
@@ -123,7 +114,7 @@ class SearchOutbox:
             newest[identifier] = max(revision, newest.get(identifier, revision))
         rows = [{"target": target, "doc_id": d, "revision": r, "acked_at": now} for d, r in newest.items()]
         insert = self._insert()
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             current = self._lock_target(session, exclusive=False) == target
             for chunk in _chunks(rows, _CHUNK):
                 statement = insert(IndexAck).values(chunk)
@@ -146,7 +137,7 @@ class SearchOutbox:
 
     def forget_acks(self, target: str, doc_ids: Sequence[str] | None = None) -> None:
         """Make documents pending again for ``target`` (all of them when ``doc_ids`` is None)."""
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             current = self._lock_target(session, exclusive=doc_ids is None) == target
             query = delete(IndexAck).where(IndexAck.target == target)
             if doc_ids is not None:
@@ -164,7 +155,7 @@ class SearchOutbox:
         self, target: str, identifier: str, revision: int, *, status: int | None, error_type: str | None, reason: str
     ) -> None:
         """Park a revision the target rejected for good, with the reason; it is not sent again."""
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             current = self._lock_target(session, exclusive=False) == target
             row = session.get(DeadLetter, (target, identifier)) or DeadLetter(target=target, doc_id=identifier)
             row.revision, row.status, row.error_type = revision, status, error_type
@@ -179,17 +170,51 @@ class SearchOutbox:
         query = select(DeadLetter).order_by(DeadLetter.occurred_at.desc()).limit(limit)
         if target is not None:
             query = query.where(DeadLetter.target == target)
-        with self._sessions() as session:
+        with self.session() as session:
             return list(session.scalars(query))
 
     def clear_dead_letters(self, target: str) -> int:
         """Let every dead-lettered document be sent again (after fixing the mapping)."""
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             if self._lock_target(session, exclusive=False) == target:
                 rejected = select(DeadLetter.doc_id).where(DeadLetter.target == target)
                 _unsettle(session, target, _DOCS.c.doc_id.in_(rejected))
             result = session.execute(delete(DeadLetter).where(DeadLetter.target == target))
             return int(getattr(result, "rowcount", 0) or 0)
+
+    def unindexed_run_results(self, *, limit: int = 1000) -> list[dict[str, Any]]:
+        """Per-source run results not yet in the search index's runs index, as index rows."""
+        with self.session() as session:
+            rows = session.execute(
+                select(RunSource, Run)
+                .join(Run, Run.run_id == RunSource.run_id)
+                .where(RunSource.indexed_at.is_(None), Run.finished_at.is_not(None))
+                .order_by(Run.started_at)
+                .limit(limit)
+            ).all()
+        return [
+            {
+                "run_id": result.run_id,
+                "source": result.source_id,
+                "mode": run.mode,
+                "status": result.status,
+                "started_at": run.started_at.isoformat(),
+                "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+                **{name: getattr(result, name) for name in RUN_COUNTS},
+                "error": result.error,
+                "seconds": result.seconds,
+            }
+            for result, run in rows
+        ]
+
+    def mark_run_results_indexed(self, keys: Sequence[tuple[str, str]]) -> None:
+        """(run_id, source_id) pairs the runs index acknowledged."""
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            for run_id, source_id in keys:
+                row = session.get(RunSource, (run_id, source_id))
+                if row is not None:
+                    row.indexed_at = now
 
     # --- the column's target ---------------------------------------------------------------------------
 
@@ -200,7 +225,7 @@ class SearchOutbox:
         changes): once per new target, in one transaction, under the target row's lock, so that no
         acknowledgement for the previous target lands in the column afterwards.
         """
-        with self._sessions() as session:
+        with self.session() as session:
             if session.scalar(select(OutboxTarget.target).where(OutboxTarget.id == _TARGET_ROW)) == target:
                 return
         acked = (
@@ -209,7 +234,7 @@ class SearchOutbox:
             .scalar_subquery()
         )
         rejected = select(DeadLetter.revision).where(DeadLetter.target == target, DeadLetter.doc_id == _DOCS.c.doc_id)
-        with self._sessions() as session, session.begin():
+        with self.session() as session, session.begin():
             if self._lock_target(session, exclusive=True) == target:
                 return  # another process did it meanwhile
             session.execute(

@@ -10,7 +10,8 @@ from alembic.migration import MigrationContext
 from pipeline.config import Source
 from pipeline.errors import BodyTooLargeError, ExtractionError, HTTPStatusError, NetworkError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
-from pipeline.store.catalog import CONTENT_NOT_YET_ATTEMPTS, TRANSIENT_ATTEMPTS, Catalog, migrate, retry_limit
+from pipeline.store.catalog import Catalog, migrate
+from pipeline.store.frontier import CONTENT_NOT_YET_ATTEMPTS, TRANSIENT_ATTEMPTS, retry_limit
 from pipeline.store.schema import Base, Run
 from pipeline.urls import canonical_url, doc_id
 

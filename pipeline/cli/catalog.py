@@ -1,0 +1,206 @@
+"""Commands that look at what the catalog holds: ``sources``, ``list``, ``show`` and ``failures``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from pipeline.cli.common import (
+    all_sources,
+    app,
+    console,
+    fail,
+    iso,
+    open_catalog,
+    options,
+    parse_date,
+)
+from pipeline.cli.tagging import print_explanation
+
+
+@app.command()
+def sources(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the configured sources with their state and last result."""
+    settings = options.settings()
+    configured = all_sources(settings)
+    with open_catalog(settings, read_only=True, missing_ok=True) as catalog:
+        states = catalog.source_states() if catalog is not None else {}
+    rows: list[dict[str, Any]] = []
+    for src in configured:
+        state = states.get(src.id)
+        rows.append(
+            {
+                "id": src.id,
+                "kind": src.kind,
+                "publisher": src.publisher,
+                "country": src.country,
+                "language": src.language,
+                "method": src.discovery.method,
+                "schedule": src.schedule,
+                "enabled": src.enabled,
+                "documents": state.documents if state else 0,
+                "last_poll_at": iso(state.last_poll_at) if state else None,
+                "last_status": state.last_status if state else None,
+                "consecutive_failures": state.consecutive_failures if state else 0,
+                "last_error": state.last_error if state else None,
+            }
+        )
+    if as_json:
+        console.print_json(json.dumps(rows))
+        return
+    table = Table(title=f"Sources ({settings.sources})", title_justify="left")
+    for column in ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["id"] + ("" if row["enabled"] else " (disabled)"),
+            row["kind"],
+            row["country"],
+            row["method"],
+            row["schedule"],
+            str(row["documents"]),
+            (row["last_poll_at"] or "never")[:16],
+            row["last_status"] or "-",
+            str(row["consecutive_failures"]),
+        )
+    console.print(table)
+
+
+@app.command("list")
+def list_documents(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many documents.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines of the fields.")] = False,
+) -> None:
+    """List ingested documents, newest first: id, url, title, published_at, source, language."""
+    settings = options.settings()
+    with open_catalog(settings, read_only=True) as catalog:
+        documents = list(catalog.documents(source_ids=source or (), since=parse_date(since, "--since"), limit=limit))
+    rows: list[dict[str, Any]] = [
+        {
+            "doc_id": d.doc_id,
+            "url": d.url,
+            "title": d.title,
+            "published_at": iso(d.published_at),
+            "source": d.source_id,
+            "language": d.language,
+            "version": d.version,
+            "removed_at": iso(d.removed_at),
+        }
+        for d in documents
+    ]
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table(title=f"{len(rows)} document(s)", title_justify="left")
+    for column in ("id", "published", "source", "lang", "v", "title"):
+        table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
+    for row in rows:
+        title = (row["title"] or "(no title)") + (" [red](removed)[/]" if row["removed_at"] else "")
+        table.add_row(
+            row["doc_id"][:12],
+            (row["published_at"] or "")[:10],
+            row["source"],
+            row["language"] or "",
+            str(row["version"]),
+            title,
+        )
+    console.print(table)
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix of it).")],
+    versions: Annotated[bool, typer.Option("--versions", help="Also list every stored version.")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Also show why it has its language, topics and countries.")
+    ] = False,
+) -> None:
+    """Print one document: metadata, tags and clean text."""
+    settings = options.settings()
+    with open_catalog(settings, read_only=True) as catalog:
+        document = catalog.document(doc_id)
+        if document is None:
+            raise fail(f"no document with id {doc_id!r} (or the prefix is not unique)", code=1)
+        history = catalog.versions(document.doc_id) if versions else []
+    console.rule(document.title or "(no title)")
+    for label, value in (
+        ("id", document.doc_id),
+        ("url", document.url),
+        ("source", document.source_id),
+        ("published", iso(document.published_at)),
+        ("language", document.language),
+        ("version", document.version),
+        ("removed", iso(document.removed_at)),
+        ("archive", f"{document.warc_file} @ {document.warc_offset}" if document.warc_file else None),
+        ("topics", ", ".join(document.topics) or None),
+        ("countries", ", ".join(document.countries) or None),
+        ("key phrases", "; ".join(document.key_phrases) or None),
+    ):
+        if value is not None:
+            console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    if explain:
+        print_explanation(document.tag_explanation)
+    console.print()
+    console.print(document.text, markup=False, highlight=False)
+    for version in history:
+        console.print(
+            f"[dim]version {version.version}: fetched {iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]"
+        )
+
+
+@app.command()
+def failures(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    include_resolved: Annotated[bool, typer.Option("--all", help="Include failures resolved since.")] = False,
+) -> None:
+    """List recorded failures and the documents the search index rejected.
+
+    For each failure: when, source, stage, kind, whether it will be retried, and why. Rejected
+    documents (the dead letters) are sent again when they change or after `readout index --retry-rejected`.
+    """
+    settings = options.settings()
+    with open_catalog(settings, read_only=True) as catalog:
+        rows = catalog.failures(source_ids=source or (), limit=limit, unresolved=not include_resolved)
+        dead = catalog.dead_letters(limit=limit)
+    table = Table(title=f"{len(rows)} failure(s)", title_justify="left")
+    for column in ("when", "source", "stage", "kind", "retry", "where / why"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            row.occurred_at.isoformat()[:16],
+            row.source_id,
+            row.stage,
+            row.error_kind,
+            "no" if row.permanent else "yes",
+            row.message,
+        )
+    console.print(table)
+    if dead:
+        letters = Table(title=f"{len(dead)} document(s) rejected by the search index", title_justify="left")
+        for column in ("when", "target", "document", "revision", "status", "reason"):
+            letters.add_column(column, overflow="fold")
+        for letter in dead:
+            letters.add_row(
+                letter.occurred_at.isoformat()[:16],
+                letter.target,
+                letter.doc_id[:12],
+                str(letter.revision),
+                str(letter.status or ""),
+                f"{letter.error_type or ''}: {letter.reason}",
+            )
+        console.print(letters)
+        console.print("They are sent again when the document changes, or after `readout index --retry-rejected`.")

@@ -1,0 +1,231 @@
+"""Shared pieces of the ``readout`` command: the Typer app, consoles, global options and helpers."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import IntEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.text import Text
+
+from pipeline import __version__
+from pipeline.config import Settings, Source, load_sources, validate_source_entries
+from pipeline.errors import ConfigError, ReadoutError
+
+app = typer.Typer(
+    name="readout",
+    help="Readout: follow what governments say at the podium. Ingest foreign-ministry briefings and news "
+    "into a versioned catalog and raw archive, and look at what it holds.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="rich",
+)
+
+
+console = Console()
+
+
+err = Console(stderr=True)
+
+
+log = logging.getLogger("pipeline")
+
+
+@dataclass
+class _Options:
+    sources: Path | None = None
+    data_dir: Path | None = None
+    catalog_url: str | None = None
+
+    def settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            key: value
+            for key, value in (
+                ("sources", self.sources),
+                ("data_dir", self.data_dir),
+                ("catalog_url", self.catalog_url),
+            )
+            if value is not None
+        }
+        values.update(overrides)
+        try:
+            return Settings(**values)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"READOUT_{str(error['loc'][0]).upper()}: {error['msg']}" for error in exc.errors() if error["loc"]
+            )
+            raise fail(f"invalid setting: {problems}") from None
+
+
+options = _Options()
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"readout {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    sources: Annotated[
+        Path | None, typer.Option("--sources", help="Sources file (default: $READOUT_SOURCES or config/sources.yaml).")
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Data folder (default: $READOUT_DATA_DIR or ./data).")
+    ] = None,
+    catalog_url: Annotated[
+        str | None, typer.Option("--catalog-url", help="Catalog database URL (default: SQLite in the data folder).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every request and decision.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors in the log.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Readout's command line."""
+    options.sources, options.data_dir, options.catalog_url = sources, data_dir, catalog_url
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
+        force=True,
+    )
+    for noisy in (
+        "httpx",
+        "httpcore",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+        "alembic",
+        "pymorphy3",
+        "jieba",
+    ):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+class ExitCode(IntEnum):
+    """What ``readout`` exits with, so that scripts and schedulers can tell the failures apart."""
+
+    OK = 0
+    #: A run reached no source at all; a lookup found nothing; ``check`` found a problem.
+    NOTHING = 1
+    #: A bad option, setting or configuration file: nothing was done.
+    USAGE = 2
+    #: The catalog cannot be opened or written (locked, full, unreachable, damaged).
+    CATALOG = 3
+    #: The search index cannot be reached, or is missing or damaged.
+    INDEX = 4
+
+
+def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
+    """Print ``message`` as one error line and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@dataclass
+class Loaded:
+    """The sources a run will use, and the entries of the file that were refused."""
+
+    sources: list[Source]
+    refused: list[ConfigError]
+
+
+def load(settings: Settings, only: list[str] | None) -> Loaded:
+    """Valid sources to run. A broken entry is reported and skipped, so it cannot stop the others; a
+    broken file (not YAML, no ``sources`` list) or a requested id that is broken stops the command."""
+    try:
+        sources, refused = validate_source_entries(settings.sources)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+    for error in refused:
+        err.print(f"[bold yellow]skipped a broken source entry:[/] {error}", soft_wrap=True)
+    if only:
+        broken = [e for e in refused if any(e.entry and e.entry.startswith(f"'{sid}'") for sid in only)]
+        if broken:
+            raise fail(str(broken[0]))
+        unknown = sorted(set(only) - {source.id for source in sources})
+        if unknown:
+            raise fail(f"unknown source id(s): {', '.join(unknown)} (see `readout sources`)")
+        return Loaded([source for source in sources if source.id in only], [])
+    return Loaded([source for source in sources if source.enabled], refused)
+
+
+@contextmanager
+def open_catalog(settings: Settings, *, read_only: bool = False, missing_ok: bool = False) -> Iterator[Any]:
+    """The catalog, migrated; ``read_only`` for the commands that only read (no migration, no write, so a
+    read-only catalog can be browsed); with ``missing_ok`` a catalog not created yet is None."""
+    from pipeline.store.access import CatalogMissingError
+    from pipeline.store.catalog import Catalog
+
+    try:
+        catalog = Catalog.open(settings.effective_catalog_url, read_only=read_only)
+    except CatalogMissingError as exc:
+        if not missing_ok:
+            raise fail(str(exc), code=1) from None
+        catalog = None
+    except ReadoutError as exc:
+        raise fail(str(exc)) from None
+    try:
+        yield catalog
+    finally:
+        if catalog is not None:
+            catalog.close()
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise fail(f"{option} expects a date as YYYY-MM-DD, got {value!r}") from None
+
+
+def entry_id(error: ConfigError) -> str:
+    """The source id a config error is about, as far as the entry label tells (for the failures table)."""
+    label = error.entry or "config"
+    return label.split("'")[1] if label.startswith("'") else label.split(" ")[0]
+
+
+def all_sources(settings: Settings) -> list[Source]:
+    try:
+        return load_sources(settings.sources)
+    except ConfigError as exc:
+        raise fail(str(exc)) from None
+
+
+def marked(snippet: str) -> Text:
+    """A snippet with its matches (between MARK_START and MARK_END) highlighted; nothing in it is markup."""
+    from pipeline.index.search import MARK_END, MARK_START
+
+    text = Text()
+    for n, part in enumerate(re.split(f"({re.escape(MARK_START)}.*?{re.escape(MARK_END)})", snippet)):
+        if n % 2:
+            text.append(part[1:-1], style="bold yellow")
+        else:
+            text.append(part)
+    return text
+
+
+def escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

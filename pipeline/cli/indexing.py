@@ -1,0 +1,193 @@
+"""Commands of the search index: ``index``, ``reindex``, ``search`` and ``kibana-setup``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from pipeline.cli.common import (
+    app,
+    console,
+    err,
+    escape,
+    fail,
+    marked,
+    open_catalog,
+    options,
+    parse_date,
+)
+from pipeline.config import Settings
+from pipeline.errors import ReadoutError
+
+
+def index_step(settings: Settings) -> Any:
+    """Send the catalog's pending changes to the search target and say how it went."""
+    from pipeline.index.service import index_pending
+
+    with open_catalog(settings) as catalog:
+        report = index_pending(settings, catalog)
+    where = (
+        "Elasticsearch" if report.target == "elasticsearch" else f"the embedded index ({settings.effective_search_db})"
+    )
+    if report.ok:
+        console.print(
+            f"Index: {report.acked} document(s) sent to {where}"
+            + (f", {report.rejected} rejected (see `readout failures`)" if report.rejected else "")
+            + (f", {report.retry_later} left for the next run" if report.retry_later else "")
+            + (f", {report.runs_indexed} run result(s)" if report.runs_indexed else "")
+            + "."
+        )
+    else:
+        console.print(
+            f"[yellow]Index step failed[/] ({where}): {report.error}. "
+            f"{report.pending_after} document(s) stay pending; the next run catches up.",
+            soft_wrap=True,
+        )
+    return report
+
+
+@app.command()
+def index(
+    retry_rejected: Annotated[
+        bool, typer.Option("--retry-rejected", help="Send the dead-lettered documents again (after a mapping fix).")
+    ] = False,
+) -> None:
+    """Send every catalog change not yet acknowledged to the search index (the outbox).
+
+    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 1
+    when the index could not be reached (the documents stay pending).
+    """
+    settings = options.settings()
+    if retry_rejected:
+        from pipeline.index.service import active_target
+
+        with open_catalog(settings) as catalog:
+            cleared = catalog.clear_dead_letters(active_target(settings))
+        console.print(f"{cleared} rejected document(s) will be sent again.")
+    report = index_step(settings)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reindex(
+    drop_old: Annotated[bool, typer.Option("--drop-old", help="Delete the previous index after the swap.")] = False,
+) -> None:
+    """Rebuild the search index from the catalog and switch to it atomically.
+
+    Elasticsearch: builds <prefix>-documents-vN+1, verifies the count, swaps the alias in one request
+    and keeps the old index unless --drop-old. Search never stops during a reindex.
+    """
+    from pipeline.index.service import reindex as rebuild
+
+    settings = options.settings()
+    with open_catalog(settings) as catalog:
+        try:
+            report = rebuild(settings, catalog, drop_old=drop_old)
+        except ReadoutError as exc:
+            raise fail(str(exc), code=1) from None
+    if report.target == "elasticsearch":
+        console.print(
+            f"Reindexed {report.documents} document(s) into {report.new_index}; the alias now points there."
+            + (f" The old index {report.old_index} was dropped." if report.dropped_old and report.old_index else "")
+            + (f" The old index {report.old_index} is kept." if report.old_index and not report.dropped_old else "")
+        )
+    else:
+        console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
+
+
+@app.command("search")
+def search_command(
+    query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, OR, -exclusions. Empty: everything.')] = "",
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Source id (repeatable).")] = None,
+    kind: Annotated[list[str] | None, typer.Option(help="briefing, news or statement (repeatable).")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language code (repeatable).")] = None,
+    topic: Annotated[list[str] | None, typer.Option(help="Topic id (repeatable).")] = None,
+    country: Annotated[list[str] | None, typer.Option(help="Country mentioned, ISO code (repeatable).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many hits.", min=1, max=1000)] = 20,
+    include_removed: Annotated[bool, typer.Option("--include-removed", help="Also pages the site removed.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Search the archive (Elasticsearch when configured, else the embedded index).
+
+    Both backends take the same options and answer in the same shape (--json).
+    """
+    from pipeline.index.search import SearchFilters
+    from pipeline.index.service import search
+
+    settings = options.settings()
+    filters = SearchFilters(
+        sources=tuple(source or ()),
+        kinds=tuple(kind or ()),
+        languages=tuple(code.lower() for code in language or ()),
+        topics=tuple(topic or ()),
+        countries=tuple(c.upper() for c in country or ()),
+        since=parse_date(since, "--since"),
+        until=parse_date(until, "--until"),
+        include_removed=include_removed,
+    )
+    unknown: list[str] = []
+    if filters.topics or filters.countries:
+        from pipeline.enrich.vocabulary import unknown_labels
+
+        unknown = unknown_labels(settings, topics=filters.topics, countries=filters.countries)
+    try:
+        result = search(settings, query, filters, limit=limit)
+    except ReadoutError as exc:
+        raise fail("; ".join(unknown) if unknown else str(exc), code=2 if unknown else 1) from None
+    if unknown and not result.total:
+        raise fail("; ".join(unknown))
+    if unknown:  # documents tagged by older rules still carry a label the rules no longer give
+        err.print(
+            f"[yellow]note:[/] {escape('; '.join(unknown))} (these hits were tagged by older rules: `readout retag`)"
+        )
+    if as_json:
+        sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{result.total} match(es) for {query or '(everything)'} — {result.backend}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("published", "source", "title / snippet"):
+        table.add_column(column, overflow="fold")
+    for hit in result.hits:
+        cell = Text(hit.title or "(no title)", style="bold")
+        cell.append("\n")
+        cell.append_text(marked(hit.snippet))
+        table.add_row((hit.published_at or "")[:10], hit.source, cell)
+    console.print(table)
+    for facet, counts in result.facets.items():
+        if counts:
+            top = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
+            console.print(f"[dim]{facet}:[/] {escape(top)}")
+
+
+@app.command("kibana-setup")
+def kibana_setup(
+    file: Annotated[
+        list[Path] | None, typer.Option("--file", help="ndjson file(s); default config/kibana/*.ndjson.")
+    ] = None,
+) -> None:
+    """Import Readout's data views, saved searches and dashboards into Kibana (idempotent: overwrite)."""
+    from pipeline.index.kibana import import_saved_objects
+
+    settings = options.settings()
+    if not settings.kibana_url:
+        raise fail("set READOUT_KIBANA_URL (and READOUT_KIBANA_API_KEY or _USERNAME/_PASSWORD)")
+    try:
+        report = import_saved_objects(settings, file or None)
+    except ReadoutError as exc:
+        raise fail(str(exc), code=1) from None
+    from pipeline.index.elastic import redact_url
+
+    console.print(f"Kibana: {report.success_count} saved object(s) imported into {redact_url(settings.kibana_url)}.")

@@ -1,0 +1,125 @@
+"""Outcomes of each stage and of whole runs, and the observer a run reports its progress to."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pipeline.errors import (
+    ReadoutError,
+)
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse, ItemStatus
+
+log = logging.getLogger(__name__)
+
+
+Mode = Literal["incremental", "backfill"]
+
+
+@dataclass
+class Counts:
+    """Every outcome of a source in one run. ``fetched`` counts full downloads (2xx bodies),
+    ``not_modified`` conditional GETs answered 304; both include feeds, listings and sitemaps."""
+
+    discovered: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    extracted: int = 0
+    removed: int = 0
+    skipped: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+@dataclass
+class SourceReport:
+    """How one source fared in a run."""
+
+    source_id: str
+    counts: Counts = field(default_factory=Counts)
+    errors: list[str] = field(default_factory=list)
+    reached: bool = False
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """``failed`` when nothing could be read from the source, ``partial`` when something failed."""
+        if not self.reached:
+            return "failed"
+        return "partial" if self.errors else "ok"
+
+
+@dataclass
+class RunReport:
+    """The outcome of a whole run."""
+
+    run_id: str
+    mode: Mode
+    started_at: datetime
+    finished_at: datetime | None = None
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        statuses = {report.status for report in self.sources}
+        if not self.sources or statuses == {"ok"}:
+            return "ok"
+        return "failed" if statuses == {"failed"} else "partial"
+
+    @property
+    def nothing_reached(self) -> bool:
+        """True when not a single source could be read: the one case the CLI exits non-zero."""
+        return bool(self.sources) and not any(report.reached for report in self.sources)
+
+    def totals(self) -> Counts:
+        total = Counts()
+        for report in self.sources:
+            for key, value in report.counts.as_dict().items():
+                setattr(total, key, getattr(total, key) + value)
+        return total
+
+
+@dataclass
+class DiscoveryOutcome:
+    """What discovery found for one source."""
+
+    items: list[DiscoveredItem] = field(default_factory=list)
+    responses: list[FetchedResponse] = field(default_factory=list)
+    errors: list[ReadoutError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    #: Child sitemap URL → the sitemap index that listed it.
+    parents: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def reached(self) -> bool:
+        return bool(self.responses)
+
+
+@dataclass
+class ItemResult:
+    """The outcome of fetching and extracting one item."""
+
+    item: DiscoveredItem
+    status: ItemStatus
+    response: FetchedResponse | None = None
+    archive: ArchiveRef | None = None
+    document: ExtractedDocument | None = None
+    error: ReadoutError | None = None
+    stage: str = "fetch"
+
+
+class RunObserver(Protocol):
+    """Receives progress from :func:`run_cycle` (on the calling thread)."""
+
+    def source_planned(self, source_id: str, items: int) -> None: ...
+
+    def item_done(self, source_id: str, status: ItemStatus) -> None: ...
+
+    def source_finished(self, report: SourceReport) -> None: ...

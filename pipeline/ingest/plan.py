@@ -1,0 +1,67 @@
+"""Planning: which of the discovered items to fetch in this run, and which wait for the next."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from pipeline.config import Source
+from pipeline.ingest.discover import local_day
+from pipeline.models import DiscoveredItem
+from pipeline.store.frontier import KnownItem
+from pipeline.urls import canonical_url
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Plan:
+    """What to do with a source's items in this run."""
+
+    #: Items to fetch now, newest first, with what the catalog knows of them.
+    fetch: list[tuple[DiscoveredItem, KnownItem | None]] = field(default_factory=list)
+    #: Items wanted but over this run's limit: they wait in the frontier for the next run.
+    deferred: list[DiscoveredItem] = field(default_factory=list)
+    #: Items known and unchanged, given up on, or outside the backfill's range.
+    skipped: int = 0
+
+
+def plan_items(
+    items: Sequence[DiscoveredItem],
+    *,
+    source: Source,
+    known: dict[str, KnownItem],
+    given_up: set[str],
+    since: date | None = None,
+    until: date | None = None,
+    limit: int | None = None,
+) -> Plan:
+    """Choose what to fetch: new items, and known ones the listing says were updated.
+
+    ``since``/``until`` (inclusive) compare with the item's publication day in the source's time zone.
+    """
+    plan = Plan()
+    wanted: list[tuple[DiscoveredItem, KnownItem | None]] = []
+    for item in items:
+        key = canonical_url(item.url)
+        if item.published_at is not None:
+            day = local_day(item.published_at, source)
+            if (since and day < since) or (until and day > until):
+                plan.skipped += 1
+                continue
+        seen = known.get(key)
+        if seen is None:
+            if key in given_up:
+                plan.skipped += 1
+            else:
+                wanted.append((item, None))
+        elif item.updated_at and (seen.listed_updated_at is None or item.updated_at > seen.listed_updated_at):
+            wanted.append((item, seen))
+        else:
+            plan.skipped += 1
+    wanted.sort(key=lambda pair: pair[0].published_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    cut = len(wanted) if limit is None else limit
+    plan.fetch, plan.deferred = wanted[:cut], [item for item, _ in wanted[cut:]]
+    return plan

@@ -1,0 +1,136 @@
+"""Writing outcomes to the catalog: discoveries, plans (the frontier) and items, with enrichment."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from pipeline.config import Source
+from pipeline.enrich import Enricher, Enrichment
+from pipeline.errors import (
+    InternalError,
+)
+from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, SourceReport
+from pipeline.ingest.plan import Plan
+from pipeline.models import ExtractedDocument, ItemStatus
+from pipeline.store.catalog import Catalog
+
+log = logging.getLogger(__name__)
+
+
+def apply_result(
+    catalog: Catalog, source: Source, result: ItemResult, *, run_id: str, enricher: Enricher | None = None
+) -> ItemStatus:
+    """Enrich an extracted document (with ``enricher``), write the item's outcome to the catalog and settle
+    it in the frontier; returns the final status."""
+    item = result.item
+    status: ItemStatus
+    if result.status == "not_modified" and result.response is not None:
+        catalog.touch_document(item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at)
+        status = "not_modified"
+    elif result.status == "removed":
+        catalog.mark_removed(item.url, datetime.now(UTC), run_id=run_id)
+        status = "removed"
+    elif result.status == "failed" or result.document is None or result.response is None:
+        error = result.error or InternalError("no document and no error")
+        catalog.record_failure(run_id=run_id, source_id=source.id, url=item.url, stage=result.stage, error=error)
+        state = catalog.settle(source.id, item.url, error=error)
+        if state == "given_up":
+            log.warning("[%s] giving up on %s after: %s", source.id, item.url, error)
+        return "failed"
+    else:
+        status = catalog.store_document(
+            source=source,
+            item_url=item.url,
+            response=result.response,
+            extracted=result.document,
+            archive=result.archive,
+            listed_updated_at=item.updated_at,
+            run_id=run_id,
+            enrichment=enrich_document(enricher, result.document, source_id=source.id, url=item.url),
+        )
+    catalog.settle(source.id, item.url)
+    return status
+
+
+def enrich_document(
+    enricher: Enricher | None, document: ExtractedDocument, *, source_id: str, url: str
+) -> Enrichment | None:
+    """The document's enrichment, or None without an enricher. A failure here is a bug in the tagger: it
+    is logged and the document is stored untagged (``readout retag`` catches it up), never lost."""
+    if enricher is None:
+        return None
+    try:
+        return enricher.enrich(document.title, document.text, declared_language=document.language)
+    except Exception:
+        log.exception("[%s] enrichment failed on %s; stored untagged", source_id, url)
+        return None
+
+
+def record_failure_quietly(catalog: Catalog, run_id: str, source_id: str, stage: str, error: BaseException) -> None:
+    """Record a source-level failure (no URL); when the catalog itself fails, only log it."""
+    try:
+        catalog.record_failure(run_id=run_id, source_id=source_id, url=None, stage=stage, error=error)
+    except Exception:  # the catalog itself is failing; the log line above is all we can do
+        log.exception("[%s] could not record the failure either", source_id)
+
+
+def record_plan(catalog: Catalog, source: Source, report: SourceReport, plan: Plan) -> None:
+    """Put every planned item into the frontier (so no later failure loses it) and count the skipped."""
+    report.counts.skipped += plan.skipped
+    catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
+    log.info(
+        "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
+        source.id,
+        len(plan.fetch),
+        len(plan.deferred),
+        plan.skipped,
+    )
+
+
+def record_discovery(
+    catalog: Catalog, source: Source, report: SourceReport, outcome: DiscoveryOutcome, run_id: str
+) -> None:
+    """Count what discovery read into ``report`` and record its failures in the catalog."""
+    report.reached = outcome.reached
+    unchanged = sum(1 for response in outcome.responses if response.not_modified)
+    log.info(
+        "[%s] discovery read %d endpoint(s) (%d not modified): %d item(s)",
+        source.id,
+        len(outcome.responses),
+        unchanged,
+        len(outcome.items),
+    )
+    report.counts.discovered = len(outcome.items)
+    for response in outcome.responses:
+        if response.not_modified:
+            report.counts.not_modified += 1
+        else:
+            report.counts.fetched += 1
+    for error in outcome.errors:
+        report.errors.append(str(error))
+        catalog.record_failure(
+            run_id=run_id, source_id=source.id, url=getattr(error, "url", None), stage="discover", error=error
+        )
+
+
+def record_item(
+    catalog: Catalog,
+    source: Source,
+    report: SourceReport,
+    result: ItemResult,
+    run_id: str,
+    enricher: Enricher | None = None,
+) -> ItemStatus:
+    """Enrich and write one item's outcome to the catalog and count it into ``report``."""
+    counts = report.counts
+    if result.response is not None and not result.response.not_modified:
+        counts.fetched += 1
+    if result.document is not None:
+        counts.extracted += 1
+    status = apply_result(catalog, source, result, run_id=run_id, enricher=enricher)
+    setattr(counts, status, getattr(counts, status) + 1)
+    if status == "failed" and result.error is not None:
+        report.errors.append(str(result.error))
+        log.warning("[%s] %s: %s", source.id, result.stage, result.error)
+    return status
