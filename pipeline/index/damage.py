@@ -18,15 +18,12 @@ Recognising damage costs different amounts:
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from pipeline.errors import SearchBackendError
-
-log = logging.getLogger(__name__)
 
 #: The primary result codes of damage (extended codes such as SQLITE_CORRUPT_VTAB share them).
 _DAMAGE_CODES: Final = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
@@ -85,9 +82,12 @@ def inspect(path: Path, *, timeout: float = 5.0) -> str | None:
     return "; ".join(problems) or None
 
 
-def set_aside(path: Path) -> Path:
-    """Move a damaged index (and its WAL companions) to ``<name>.corrupt-<UTC time>``; return the new path."""
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+def set_aside(path: Path, *, now: datetime | None = None) -> Path:
+    """Move a damaged index (and its WAL companions) to ``<name>.corrupt-<UTC time>``; return the new path.
+
+    ``now`` is the time in the name (default: the current time); a name already taken gets a counter.
+    """
+    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     attempt = 1
     while any(Path(f"{target}{suffix}").exists() for suffix in ("", *_COMPANIONS)):
@@ -102,7 +102,6 @@ def set_aside(path: Path) -> Path:
         path.rename(target)
     except OSError as exc:
         raise SearchBackendError(f"cannot move the damaged embedded search index {path} aside: {exc}") from exc
-    log.warning("the damaged embedded search index %s was moved to %s", path, target)
     return target
 
 

@@ -126,9 +126,9 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
             if kind == ELASTICSEARCH:
                 report.runs_indexed = _index_runs(catalog, backend)
     except IndexDamagedError as exc:
-        # Not transient: no later run can write into that file, so do not promise one will catch up.
+        # Not transient: no later run can write into that file, so nothing promises a catch-up. The caller
+        # says it (one line), with the command that rebuilds it.
         report.error, report.damaged = str(exc), True
-        log.error("%s", exc)
     except SearchBackendError as exc:
         report.error = str(exc)
         log.warning("indexing into %s failed; documents stay pending for the next run: %s", kind, exc)
