@@ -41,15 +41,12 @@ original text with the same analysis (:func:`pipeline.index.fts.snippet`).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
@@ -59,7 +56,8 @@ from pipeline.errors import SearchBackendError
 from pipeline.index import fts
 from pipeline.index.analysis import analysis_id
 from pipeline.index.damage import IndexDamagedError, describe, is_damage
-from pipeline.index.projection import Projectable, project_document
+from pipeline.index.embedded_rows import Row, row_batches
+from pipeline.index.projection import Projectable
 from pipeline.index.query import Query, is_cjk
 from pipeline.index.search import (
     FACETS,
@@ -86,7 +84,6 @@ PAGE_SIZE: Final = 16384
 RANK: Final = "bm25(5.0, 1.0, 5.0, 1.0)"
 
 _WS = re.compile(r"\s+")
-_INT64_MAX = 2**63 - 1
 
 #: ``docs``: what filters, facets and hits read. Small columns only, so that scanning the matches of a
 #: common word touches few pages (the texts live in ``texts``).
@@ -359,7 +356,7 @@ class EmbeddedIndex:
         tried. One transaction per :data:`BATCH_SIZE` documents.
         """
         outcome = BulkOutcome()
-        for rows in _row_batches(documents, outcome):
+        for rows in row_batches(documents, outcome, BATCH_SIZE):
             self._write(rows, outcome)
         try:
             if outcome.acked and self._meta("refill") is not None:
@@ -381,13 +378,13 @@ class EmbeddedIndex:
         try:
             with self._transaction():
                 self._reset()
-                for rows in _row_batches(documents, outcome):
+                for rows in row_batches(documents, outcome, BATCH_SIZE):
                     self._apply_with_savepoints(rows, outcome)
         except sqlite3.Error as exc:
             raise self._failure(exc, "rebuild failed, old index kept") from exc
         return outcome
 
-    def _apply_with_savepoints(self, rows: list[_Row], outcome: BulkOutcome) -> None:
+    def _apply_with_savepoints(self, rows: list[Row], outcome: BulkOutcome) -> None:
         conn = self._conn
         conn.execute("SAVEPOINT batch")
         try:
@@ -414,7 +411,7 @@ class EmbeddedIndex:
         finally:
             conn.execute("RELEASE batch")
 
-    def _write(self, rows: list[_Row], outcome: BulkOutcome) -> None:
+    def _write(self, rows: list[Row], outcome: BulkOutcome) -> None:
         try:
             with self._transaction():
                 self._apply(rows)
@@ -426,13 +423,13 @@ class EmbeddedIndex:
             if is_damage(exc):
                 # The file, not the documents: stop, so nothing is dead-lettered for it.
                 raise self._damaged(exc) from exc
-            # Something in one row that the checks in _prepare missed: find it, keep the others.
+            # Something in one row that the checks in embedded_rows.prepare missed: find it, keep the others.
             for row in rows:
                 self._write_one(row, outcome)
             return
         outcome.acked.extend((row.doc_id, row.revision) for row in rows)
 
-    def _write_one(self, row: _Row, outcome: BulkOutcome) -> None:
+    def _write_one(self, row: Row, outcome: BulkOutcome) -> None:
         try:
             with self._transaction():
                 self._apply([row])
@@ -445,10 +442,10 @@ class EmbeddedIndex:
         else:
             outcome.acked.append((row.doc_id, row.revision))
 
-    def _apply(self, rows: list[_Row]) -> None:
+    def _apply(self, rows: list[Row]) -> None:
         """Insert new documents and replace older revisions (inside the caller's transaction)."""
         # The newest revision of each doc_id in the batch wins, as it would arriving one at a time.
-        latest: dict[str, _Row] = {}
+        latest: dict[str, Row] = {}
         for row in rows:
             if row.doc_id not in latest or row.revision > latest[row.doc_id].revision:
                 latest[row.doc_id] = row
@@ -592,21 +589,6 @@ class EmbeddedIndex:
         return total, ordered
 
 
-def _row_batches(documents: Iterable[Projectable], outcome: BulkOutcome) -> Iterator[list[_Row]]:
-    """Prepared rows in batches of :data:`BATCH_SIZE`; documents that cannot be indexed go to ``outcome``."""
-    iterator = iter(documents)
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        rows: list[_Row] = []
-        for document in batch:
-            prepared = _prepare(document)
-            if isinstance(prepared, Rejection):
-                outcome.rejected.append(prepared)
-            else:
-                rows.append(prepared)
-        if rows:
-            yield rows
-
-
 class _Transaction:
     """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any exception (the connection is in autocommit mode, so
     nothing is opened implicitly).
@@ -630,101 +612,6 @@ class _Transaction:
             self._conn.execute("COMMIT")
         elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-
-
-# --- indexing helpers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A document ready to write: values of :data:`_META_COLUMNS` and :data:`_TEXT_COLUMNS`."""
-
-    doc_id: str
-    revision: int
-    meta: tuple[Any, ...]
-    texts: tuple[Any, ...]
-
-
-def _prepare(document: Projectable) -> _Row | Rejection:
-    """A document's rows, or why it cannot be indexed."""
-    doc_id = getattr(document, "doc_id", None)
-    revision = getattr(document, "revision", None)
-    key_id = doc_id if isinstance(doc_id, str) else str(doc_id)
-    key_revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else -1
-
-    def reject(reason: str, error_type: str = "invalid_document") -> Rejection:
-        return Rejection(key_id, key_revision, None, error_type, reason)
-
-    try:
-        projected = project_document(document)
-    except Exception as exc:  # a document the projection cannot read costs itself, not the batch
-        return reject(f"cannot project the document: {type(exc).__name__}: {exc}", "projection_error")
-    if not isinstance(doc_id, str) or not doc_id.strip():
-        return reject("no doc_id")
-    if key_revision < 0 or key_revision > _INT64_MAX:
-        return reject(f"revision must be a non-negative 64-bit integer, not {revision!r}")
-    text = projected.get("text")
-    if not isinstance(text, str) or not any(ch.isalnum() for ch in text):
-        return reject("no text to index")
-    for field in ("url", "source", "kind"):
-        if not isinstance(projected.get(field), str) or not projected[field]:
-            return reject(f"no {field}")
-    title = projected.get("title")
-    strings = [
-        doc_id,
-        text,
-        title,
-        projected["url"],
-        projected.get("publisher"),
-        *projected.get("topics", ()),
-        *projected.get("countries", ()),
-    ]
-    for value in strings:
-        if isinstance(value, str) and not _valid_unicode(value):
-            return reject("text is not valid Unicode (lone surrogate code points)")
-    try:
-        published_at, published_ts = _utc(projected.get("published_at"))
-    except ValueError as exc:
-        return reject(f"published_at is not an ISO date-time: {exc}")
-    meta = (
-        doc_id,
-        key_revision,
-        projected["source"],
-        projected["kind"],
-        projected.get("language"),
-        1 if projected.get("removed") else 0,
-        published_ts,
-        _json_set(projected.get("topics", ())),
-        _json_set(projected.get("countries", ())),
-        published_at,
-        projected["url"],
-        projected.get("publisher"),
-        projected.get("country"),
-    )
-    texts = (title, text, projected.get("language"))
-    return _Row(doc_id, key_revision, meta, texts)
-
-
-def _valid_unicode(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _utc(value: object) -> tuple[str | None, int | None]:
-    """ISO UTC text and epoch seconds of a projected date (naive means UTC, as in the catalog)."""
-    if value is None:
-        return None, None
-    parsed = datetime.fromisoformat(str(value))
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return parsed.isoformat(), int(parsed.timestamp())
-
-
-def _json_set(values: Iterable[Any]) -> str:
-    # Unique values, so that a facet never counts one document twice.
-    return json.dumps(sorted({str(value) for value in values}), ensure_ascii=False)
 
 
 def _split_script(script: str) -> Iterator[str]:
