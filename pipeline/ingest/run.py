@@ -22,6 +22,7 @@ from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import record_discovery, record_failure_quietly, record_item, record_plan
 from pipeline.store.catalog import Catalog
 from pipeline.store.frontier import Frontier, KnownItem, Validators
+from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -258,4 +259,5 @@ def plan_source(
         since=since,
         until=until,
         limit=limit,
+        requeued=frozenset(canonical_url(item.url) for item in prepared.frontier.pending),
     )
