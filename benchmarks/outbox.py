@@ -41,49 +41,56 @@ def texts() -> list[str]:
     return found
 
 
+def fill(catalog: Catalog, docs: int, corpus: list[str], *, start: int = 0) -> int:
+    """Store documents ``start`` … ``start + docs - 1`` (varied fixture texts) in one transaction; returns
+    the bytes of text stored."""
+    rng = random.Random(7 + start)
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    total_bytes = 0
+    with catalog.session() as session, session.begin():
+        for n in range(start, start + docs):
+            base = corpus[n % len(corpus)]
+            text = "\n\n".join([*rng.sample(base.split("\n\n"), k=1), base])
+            total_bytes += len(text.encode())
+            url = f"https://example.org/doc/{n}"
+            session.add(
+                Document(
+                    doc_id=hashlib.sha256(url.encode()).hexdigest(),
+                    url=url,
+                    canonical_url=url,
+                    source_id="bench",
+                    source_kind="news",
+                    publisher="Bench",
+                    source_country="GB",
+                    language="en",
+                    title=f"Document {n}",
+                    text=text,
+                    published_at=now - timedelta(hours=n),
+                    fetched_at=now,
+                    first_seen_at=now,
+                    content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                    version=1,
+                    revision=1,
+                    authors=[],
+                    topics=[],
+                    countries=[],
+                    topic_scores={},
+                    extractor_version="bench",
+                )
+            )
+    return total_bytes
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     corpus = texts()
-    rng = random.Random(7)
-    now = datetime(2026, 11, 20, tzinfo=UTC)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), elasticsearch_url=None)
         catalog = Catalog.open(settings.effective_catalog_url)
-        total_bytes = 0
-        with catalog.session() as session, session.begin():
-            for n in range(args.docs):
-                base = corpus[n % len(corpus)]
-                text = "\n\n".join([*rng.sample(base.split("\n\n"), k=1), base])
-                total_bytes += len(text.encode())
-                url = f"https://example.org/doc/{n}"
-                session.add(
-                    Document(
-                        doc_id=hashlib.sha256(url.encode()).hexdigest(),
-                        url=url,
-                        canonical_url=url,
-                        source_id="bench",
-                        source_kind="news",
-                        publisher="Bench",
-                        source_country="GB",
-                        language="en",
-                        title=f"Document {n}",
-                        text=text,
-                        published_at=now - timedelta(hours=n),
-                        fetched_at=now,
-                        first_seen_at=now,
-                        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-                        version=1,
-                        revision=1,
-                        authors=[],
-                        topics=[],
-                        countries=[],
-                        topic_scores={},
-                        extractor_version="bench",
-                    )
-                )
+        total_bytes = fill(catalog, args.docs, corpus)
         started = time.perf_counter()
         report = index_pending(settings, catalog)
         full = time.perf_counter() - started

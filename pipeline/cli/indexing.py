@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.cli.common import (
+    ExitCode,
     app,
     console,
     err,
@@ -24,7 +25,7 @@ from pipeline.cli.common import (
     parse_date,
 )
 from pipeline.config import Settings
-from pipeline.errors import ReadoutError
+from pipeline.errors import ReadoutError, SearchBackendError
 
 
 def index_step(settings: Settings) -> Any:
@@ -44,6 +45,12 @@ def index_step(settings: Settings) -> Any:
             + (f", {report.runs_indexed} run result(s)" if report.runs_indexed else "")
             + "."
         )
+    elif report.damaged:
+        # No later run can write there: say what rebuilds it instead of promising a catch-up.
+        console.print(
+            f"[bold red]Index step failed:[/] {escape(report.error or '')} ({report.pending_after} document(s) wait).",
+            soft_wrap=True,
+        )
     else:
         console.print(
             f"[yellow]Index step failed[/] ({where}): {report.error}. "
@@ -62,7 +69,8 @@ def index(
     """Send every catalog change not yet acknowledged to the search index (the outbox).
 
     Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 1
-    when the index could not be reached (the documents stay pending).
+    when the index could not be reached (the documents stay pending), 4 when the embedded index file is
+    damaged (`readout reindex` rebuilds it).
     """
     settings = options.settings()
     if retry_rejected:
@@ -72,6 +80,8 @@ def index(
             cleared = catalog.clear_dead_letters(active_target(settings))
         console.print(f"{cleared} rejected document(s) will be sent again.")
     report = index_step(settings)
+    if report.damaged:
+        raise typer.Exit(ExitCode.INDEX)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -83,7 +93,9 @@ def reindex(
     """Rebuild the search index from the catalog and switch to it atomically.
 
     Elasticsearch: builds <prefix>-documents-vN+1, verifies the count, swaps the alias in one request
-    and keeps the old index unless --drop-old. Search never stops during a reindex.
+    and keeps the old index unless --drop-old. Search never stops during a reindex. Embedded: a damaged
+    search.db is moved aside (search.db.corrupt-<time>) and a new one built. Exits 4 when the index
+    cannot be reached or rebuilt.
     """
     from pipeline.index.service import reindex as rebuild
 
@@ -91,6 +103,8 @@ def reindex(
     with open_catalog(settings) as catalog:
         try:
             report = rebuild(settings, catalog, drop_old=drop_old)
+        except SearchBackendError as exc:
+            raise fail(str(exc), code=ExitCode.INDEX) from None
         except ReadoutError as exc:
             raise fail(str(exc), code=1) from None
     if report.target == "elasticsearch":
@@ -100,6 +114,8 @@ def reindex(
             + (f" The old index {report.old_index} is kept." if report.old_index and not report.dropped_old else "")
         )
     else:
+        if report.set_aside:
+            console.print(f"The damaged index was moved to {report.set_aside} (delete it when no longer needed).")
         console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
 
 
@@ -143,7 +159,9 @@ def search_command(
     try:
         result = search(settings, query, filters, limit=limit)
     except ReadoutError as exc:
-        raise fail("; ".join(unknown) if unknown else str(exc), code=2 if unknown else 1) from None
+        # A missing, damaged or unreachable index is an error with its own code, never an empty answer.
+        code = ExitCode.USAGE if unknown else ExitCode.INDEX if isinstance(exc, SearchBackendError) else 1
+        raise fail("; ".join(unknown) if unknown else str(exc), code=code) from None
     if unknown and not result.total:
         raise fail("; ".join(unknown))
     if unknown:  # documents tagged by older rules still carry a label the rules no longer give

@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.cli.common import (
+    ExitCode,
     Loaded,
     app,
     console,
@@ -191,14 +192,14 @@ def run(
 
     Discovers new items (conditional GET, the catalog's seen set), fetches them politely, archives
     every response as WARC, extracts the text, stores documents and versions in the catalog, and
-    ends with the index step (Elasticsearch when configured, the embedded index otherwise). Exits
-    non-zero only when no source at all could be reached; a failed index step is reported and the
-    next run catches up.
+    ends with the index step (Elasticsearch when configured, the embedded index otherwise). Exits 1
+    when no source at all could be reached, 4 when the embedded index file is damaged (no later run can
+    fill it: `readout reindex` rebuilds it); any other failed index step is reported and the next run
+    catches up.
     """
     settings = options.settings()
     report = execute(settings, load(settings, source), mode="incremental", whole_file=not source)
-    if not no_index:
-        index_step(settings)
+    damaged = not no_index and index_step(settings).damaged
     if report.nothing_reached:
         err.print(
             "[bold red]No source could be reached.[/] This machine may have no internet access. "
@@ -206,6 +207,8 @@ def run(
             soft_wrap=True,
         )
         raise typer.Exit(1)
+    if damaged:
+        raise typer.Exit(ExitCode.INDEX)
 
 
 @app.command()

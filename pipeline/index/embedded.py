@@ -41,15 +41,12 @@ original text with the same analysis (:func:`pipeline.index.fts.snippet`).
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import islice
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal
@@ -58,7 +55,9 @@ from urllib.parse import quote
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
 from pipeline.index.analysis import analysis_id
-from pipeline.index.projection import Projectable, project_document
+from pipeline.index.damage import IndexDamagedError, describe, is_damage
+from pipeline.index.embedded_rows import Row, row_batches
+from pipeline.index.projection import Projectable
 from pipeline.index.query import Query, is_cjk
 from pipeline.index.search import (
     FACETS,
@@ -85,7 +84,6 @@ PAGE_SIZE: Final = 16384
 RANK: Final = "bm25(5.0, 1.0, 5.0, 1.0)"
 
 _WS = re.compile(r"\s+")
-_INT64_MAX = 2**63 - 1
 
 #: ``docs``: what filters, facets and hits read. Small columns only, so that scanning the matches of a
 #: common word touches few pages (the texts live in ``texts``).
@@ -238,7 +236,10 @@ class EmbeddedIndex:
         try:
             self._setup()
         except sqlite3.Error as exc:
+            error = self._damaged(exc) if is_damage(exc) else None
             self._conn.close()
+            if error is not None:
+                raise error from exc
             raise SearchBackendError(f"cannot open the embedded search index {self.path}: {exc}") from exc
         except SearchBackendError:
             self._conn.close()  # a newer schema, or another analysis on a read-only open
@@ -333,6 +334,16 @@ class EmbeddedIndex:
     def _transaction(self) -> _Transaction:
         return _Transaction(self._conn)
 
+    def _damaged(self, exc: sqlite3.Error) -> IndexDamagedError:
+        """The error for a statement SQLite failed because the file is damaged (with what quick_check finds)."""
+        return IndexDamagedError(self.path, describe(self._conn, exc))
+
+    def _failure(self, exc: sqlite3.Error, what: str) -> SearchBackendError:
+        """The error for a failed statement: the file is damaged, or ``what`` failed (locked, full...)."""
+        if is_damage(exc):
+            return self._damaged(exc)
+        return SearchBackendError(f"embedded index {self.path}: {what}: {exc}")
+
     # --- writing -----------------------------------------------------------------------------------
 
     def index_documents(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -345,11 +356,14 @@ class EmbeddedIndex:
         tried. One transaction per :data:`BATCH_SIZE` documents.
         """
         outcome = BulkOutcome()
-        for rows in _row_batches(documents, outcome):
+        for rows in row_batches(documents, outcome, BATCH_SIZE):
             self._write(rows, outcome)
-        if outcome.acked and self._meta("refill") is not None:
-            with self._transaction():
-                self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
+        try:
+            if outcome.acked and self._meta("refill") is not None:
+                with self._transaction():
+                    self._conn.execute("DELETE FROM meta WHERE key = 'refill'")
+        except sqlite3.Error as exc:
+            raise self._failure(exc, "cannot mark the index refilled") from exc
         return outcome
 
     def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
@@ -364,28 +378,28 @@ class EmbeddedIndex:
         try:
             with self._transaction():
                 self._reset()
-                for rows in _row_batches(documents, outcome):
+                for rows in row_batches(documents, outcome, BATCH_SIZE):
                     self._apply_with_savepoints(rows, outcome)
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: rebuild failed, old index kept: {exc}") from exc
+            raise self._failure(exc, "rebuild failed, old index kept") from exc
         return outcome
 
-    def _apply_with_savepoints(self, rows: list[_Row], outcome: BulkOutcome) -> None:
+    def _apply_with_savepoints(self, rows: list[Row], outcome: BulkOutcome) -> None:
         conn = self._conn
         conn.execute("SAVEPOINT batch")
         try:
             self._apply(rows)
-        except sqlite3.OperationalError:
-            raise  # the file, not the documents
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
+                raise  # the file, not the documents
             conn.execute("ROLLBACK TO batch")
             for row in rows:
                 conn.execute("SAVEPOINT one")
                 try:
                     self._apply([row])
-                except sqlite3.OperationalError:
-                    raise
                 except sqlite3.Error as exc:
+                    if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
+                        raise
                     conn.execute("ROLLBACK TO one")
                     outcome.rejected.append(Rejection(row.doc_id, row.revision, None, type(exc).__name__, str(exc)))
                 else:
@@ -397,7 +411,7 @@ class EmbeddedIndex:
         finally:
             conn.execute("RELEASE batch")
 
-    def _write(self, rows: list[_Row], outcome: BulkOutcome) -> None:
+    def _write(self, rows: list[Row], outcome: BulkOutcome) -> None:
         try:
             with self._transaction():
                 self._apply(rows)
@@ -405,38 +419,33 @@ class EmbeddedIndex:
             # Locked, busy, disk full, I/O: nothing wrong with the documents; try again next run.
             outcome.retry_later.extend((row.doc_id, row.revision, f"embedded index: {exc}") for row in rows)
             return
-        except sqlite3.DatabaseError as exc:
-            if _is_corruption(exc):
+        except sqlite3.Error as exc:
+            if is_damage(exc):
                 # The file, not the documents: stop, so nothing is dead-lettered for it.
-                raise SearchBackendError(
-                    f"the embedded search index {self.path} is damaged ({exc}); delete it and run `readout index`"
-                ) from exc
-            # Something in one row that the checks in _prepare missed: find it, keep the others.
-            for row in rows:
-                self._write_one(row, outcome)
-            return
-        except sqlite3.Error:
-            # Something in one row that the checks in _prepare missed: find it, keep the others.
+                raise self._damaged(exc) from exc
+            # Something in one row that the checks in embedded_rows.prepare missed: find it, keep the others.
             for row in rows:
                 self._write_one(row, outcome)
             return
         outcome.acked.extend((row.doc_id, row.revision) for row in rows)
 
-    def _write_one(self, row: _Row, outcome: BulkOutcome) -> None:
+    def _write_one(self, row: Row, outcome: BulkOutcome) -> None:
         try:
             with self._transaction():
                 self._apply([row])
         except sqlite3.OperationalError as exc:
             outcome.retry_later.append((row.doc_id, row.revision, f"embedded index: {exc}"))
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise self._damaged(exc) from exc
             outcome.rejected.append(Rejection(row.doc_id, row.revision, None, type(exc).__name__, str(exc)))
         else:
             outcome.acked.append((row.doc_id, row.revision))
 
-    def _apply(self, rows: list[_Row]) -> None:
+    def _apply(self, rows: list[Row]) -> None:
         """Insert new documents and replace older revisions (inside the caller's transaction)."""
         # The newest revision of each doc_id in the batch wins, as it would arriving one at a time.
-        latest: dict[str, _Row] = {}
+        latest: dict[str, Row] = {}
         for row in rows:
             if row.doc_id not in latest or row.revision > latest[row.doc_id].revision:
                 latest[row.doc_id] = row
@@ -459,7 +468,7 @@ class EmbeddedIndex:
                 cursor = self._conn.executemany("DELETE FROM docs WHERE doc_id = ?", ((d,) for d in doc_ids))
                 return max(cursor.rowcount, 0)
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: delete failed: {exc}") from exc
+            raise self._failure(exc, "delete failed") from exc
 
     def clear(self) -> None:
         """Empty the index. Dropping and re-creating the tables is far faster than deleting row by row
@@ -468,14 +477,14 @@ class EmbeddedIndex:
             with self._transaction():
                 self._reset()
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: clear failed: {exc}") from exc
+            raise self._failure(exc, "clear failed") from exc
 
     def identity(self) -> str:
         """This index's identity (renewed by :meth:`clear` and for a new file)."""
         try:
             row = self._conn.execute("SELECT value FROM meta WHERE key = 'index_id'").fetchone()
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: cannot read its identity: {exc}") from exc
+            raise self._failure(exc, "cannot read its identity") from exc
         if row is None:
             raise SearchBackendError(f"embedded index {self.path} has no identity; rebuild it with `readout reindex`")
         return str(row[0])
@@ -491,7 +500,7 @@ class EmbeddedIndex:
         try:
             return int(self._conn.execute("SELECT count(*) FROM docs").fetchone()[0])
         except sqlite3.Error as exc:
-            raise SearchBackendError(f"embedded index {self.path}: count failed: {exc}") from exc
+            raise self._failure(exc, "count failed") from exc
 
     # --- searching ---------------------------------------------------------------------------------
 
@@ -521,6 +530,8 @@ class EmbeddedIndex:
                     return _empty(query)
                 return self._search_match(query, match, filters, limit)
         except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise self._damaged(exc) from exc
             raise SearchBackendError(f"embedded search for {query.text!r} failed: {exc}") from exc
 
     def _search_match(self, query: Query, match: str, filters: SearchFilters, limit: int) -> SearchResult:
@@ -578,26 +589,6 @@ class EmbeddedIndex:
         return total, ordered
 
 
-def _row_batches(documents: Iterable[Projectable], outcome: BulkOutcome) -> Iterator[list[_Row]]:
-    """Prepared rows in batches of :data:`BATCH_SIZE`; documents that cannot be indexed go to ``outcome``."""
-    iterator = iter(documents)
-    while batch := list(islice(iterator, BATCH_SIZE)):
-        rows: list[_Row] = []
-        for document in batch:
-            prepared = _prepare(document)
-            if isinstance(prepared, Rejection):
-                outcome.rejected.append(prepared)
-            else:
-                rows.append(prepared)
-        if rows:
-            yield rows
-
-
-def _is_corruption(exc: sqlite3.Error) -> bool:
-    message = str(exc).lower()
-    return any(sign in message for sign in ("malformed", "not a database", "corrupt", "disk image"))
-
-
 class _Transaction:
     """``BEGIN`` … ``COMMIT``, or ``ROLLBACK`` on any exception (the connection is in autocommit mode, so
     nothing is opened implicitly).
@@ -621,101 +612,6 @@ class _Transaction:
             self._conn.execute("COMMIT")
         elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-
-
-# --- indexing helpers ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    """A document ready to write: values of :data:`_META_COLUMNS` and :data:`_TEXT_COLUMNS`."""
-
-    doc_id: str
-    revision: int
-    meta: tuple[Any, ...]
-    texts: tuple[Any, ...]
-
-
-def _prepare(document: Projectable) -> _Row | Rejection:
-    """A document's rows, or why it cannot be indexed."""
-    doc_id = getattr(document, "doc_id", None)
-    revision = getattr(document, "revision", None)
-    key_id = doc_id if isinstance(doc_id, str) else str(doc_id)
-    key_revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else -1
-
-    def reject(reason: str, error_type: str = "invalid_document") -> Rejection:
-        return Rejection(key_id, key_revision, None, error_type, reason)
-
-    try:
-        projected = project_document(document)
-    except Exception as exc:  # a document the projection cannot read costs itself, not the batch
-        return reject(f"cannot project the document: {type(exc).__name__}: {exc}", "projection_error")
-    if not isinstance(doc_id, str) or not doc_id.strip():
-        return reject("no doc_id")
-    if key_revision < 0 or key_revision > _INT64_MAX:
-        return reject(f"revision must be a non-negative 64-bit integer, not {revision!r}")
-    text = projected.get("text")
-    if not isinstance(text, str) or not any(ch.isalnum() for ch in text):
-        return reject("no text to index")
-    for field in ("url", "source", "kind"):
-        if not isinstance(projected.get(field), str) or not projected[field]:
-            return reject(f"no {field}")
-    title = projected.get("title")
-    strings = [
-        doc_id,
-        text,
-        title,
-        projected["url"],
-        projected.get("publisher"),
-        *projected.get("topics", ()),
-        *projected.get("countries", ()),
-    ]
-    for value in strings:
-        if isinstance(value, str) and not _valid_unicode(value):
-            return reject("text is not valid Unicode (lone surrogate code points)")
-    try:
-        published_at, published_ts = _utc(projected.get("published_at"))
-    except ValueError as exc:
-        return reject(f"published_at is not an ISO date-time: {exc}")
-    meta = (
-        doc_id,
-        key_revision,
-        projected["source"],
-        projected["kind"],
-        projected.get("language"),
-        1 if projected.get("removed") else 0,
-        published_ts,
-        _json_set(projected.get("topics", ())),
-        _json_set(projected.get("countries", ())),
-        published_at,
-        projected["url"],
-        projected.get("publisher"),
-        projected.get("country"),
-    )
-    texts = (title, text, projected.get("language"))
-    return _Row(doc_id, key_revision, meta, texts)
-
-
-def _valid_unicode(value: str) -> bool:
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _utc(value: object) -> tuple[str | None, int | None]:
-    """ISO UTC text and epoch seconds of a projected date (naive means UTC, as in the catalog)."""
-    if value is None:
-        return None, None
-    parsed = datetime.fromisoformat(str(value))
-    parsed = parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-    return parsed.isoformat(), int(parsed.timestamp())
-
-
-def _json_set(values: Iterable[Any]) -> str:
-    # Unique values, so that a facet never counts one document twice.
-    return json.dumps(sorted({str(value) for value in values}), ensure_ascii=False)
 
 
 def _split_script(script: str) -> Iterator[str]:

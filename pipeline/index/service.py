@@ -10,13 +10,15 @@ anything else (429 after retries, 5xx, the target unreachable) stays pending for
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
+from pipeline.index.damage import IndexDamagedError, inspect, set_aside
 from pipeline.index.query import parse
 from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult
 
@@ -48,6 +50,8 @@ class IndexReport:
     #: The physical index acknowledgements are kept for (see :func:`ack_key`).
     index: str | None = None
     error: str | None = None
+    #: The embedded index file is damaged: no later run can fill it, ``readout reindex`` rebuilds it.
+    damaged: bool = False
     reasons: list[str] = field(default_factory=list)
 
     @property
@@ -64,6 +68,8 @@ class ReindexReport:
     new_index: str | None
     documents: int
     dropped_old: bool = False
+    #: Where a damaged embedded index was moved before the rebuild (``search.db.corrupt-<time>``).
+    set_aside: str | None = None
 
 
 def ack_key(kind: str, backend: Any) -> str:
@@ -121,6 +127,10 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
                 raise
             if kind == ELASTICSEARCH:
                 report.runs_indexed = _index_runs(catalog, backend)
+    except IndexDamagedError as exc:
+        # Not transient: no later run can write into that file, so nothing promises a catch-up. The caller
+        # says it (one line), with the command that rebuilds it.
+        report.error, report.damaged = str(exc), True
     except SearchBackendError as exc:
         report.error = str(exc)
         log.warning("indexing into %s failed; documents stay pending for the next run: %s", kind, exc)
@@ -190,7 +200,8 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     Elasticsearch: a new ``vN+1`` index is filled, its count verified, and the alias swapped in one
     atomic request; the old index is kept unless ``drop_old``. Documents that change while the new
     index is built stay pending and reach it through the alias on the next index run.
-    Embedded: the contents are replaced in one transaction (searches see the old index until it commits).
+    Embedded: the contents are replaced in one transaction (searches see the old index until it commits);
+    a damaged file (:mod:`pipeline.index.damage`) is moved aside first and a new one built.
     """
     kind = active_target(settings)
     # A fixed snapshot: documents stored while the rebuild runs are not part of it (and stay pending).
@@ -216,15 +227,30 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
         _record(catalog, key, result.outcome, IndexReport(kind), sent=len(snapshot))
         return ReindexReport(kind, result.old_index, result.new_index, result.count, drop_old)
 
+    path = settings.effective_search_db
+    # A damaged file cannot be rebuilt in place (dropping its tables reads the damaged pages): check it
+    # whole (quick_check), and move it aside rather than delete it.
+    moved = set_aside(path) if inspect(path) is not None else None
+    try:
+        outcome, key, count = _rebuild_embedded(path, documents())
+    except IndexDamagedError:
+        if moved is not None:
+            raise  # a new file damaged too: the disk, not the index
+        # Damage quick_check does not read (the FTS index's own structure) showed when the rebuild touched it.
+        moved = set_aside(path)
+        outcome, key, count = _rebuild_embedded(path, documents())
+    _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
+    return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None)
+
+
+def _rebuild_embedded(path: Path, documents: Iterable[Projectable]) -> tuple[BulkOutcome, str, int]:
+    """Rebuild the embedded index at ``path``: the outcome, the new identity's ack key, the count."""
     from pipeline.index.embedded import EmbeddedIndex
 
-    with EmbeddedIndex(settings.effective_search_db) as embedded:
+    with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
-        outcome = embedded.rebuild(documents())
-        key = ack_key(kind, embedded)
-        count = embedded.count()
-    _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
-    return ReindexReport(kind, None, str(settings.effective_search_db), count)
+        outcome = embedded.rebuild(documents)
+        return outcome, ack_key(EMBEDDED, embedded), embedded.count()
 
 
 def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> SearchResult:

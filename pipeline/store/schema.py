@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -27,6 +28,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+#: The condition of the outbox's candidates (the partial index ``ix_documents_unsettled``); queries must spell
+#: it the same way (SQL in this form), or the database will not use the index.
+UNSETTLED = "indexed_revision IS NULL OR indexed_revision < revision"
 
 
 class Base(DeclarativeBase):
@@ -137,10 +143,21 @@ class Document(Base):
     listed_updated_at: Mapped[datetime | None]
     #: The run that last changed it (new, updated, removed, back): "Open in Kibana" filters on it.
     run_id: Mapped[str | None] = mapped_column(String(36))
+    #: The revision the search outbox's current target (:class:`OutboxTarget`) has settled: acknowledged
+    #: or dead-lettered. NULL or lower than ``revision``: a candidate for the next index pass. Every
+    #: change bumps ``revision``, so a change makes the row a candidate without its writer knowing.
+    indexed_revision: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_documents_source_published", "source_id", "published_at"),
         Index("ix_documents_canonical_url", "canonical_url"),
+        # Only the candidates are in it: an index pass with nothing to do reads no document row.
+        Index(
+            "ix_documents_unsettled",
+            "doc_id",
+            sqlite_where=sql_text(UNSETTLED),
+            postgresql_where=sql_text(UNSETTLED),
+        ),
     )
 
 
@@ -177,6 +194,20 @@ class IndexAck(Base):
     doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer)
     acked_at: Mapped[datetime]
+
+
+class OutboxTarget(Base):
+    """The search target ``documents.indexed_revision`` speaks for (one row, ``id`` 1).
+
+    A pass for another target (a new Elasticsearch index, a new ``search.db``) first rewrites the column
+    from that target's acknowledgements and dead letters, then makes it the current one.
+    """
+
+    __tablename__ = "index_outbox_target"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    target: Mapped[str | None] = mapped_column(String(160))
+    since: Mapped[datetime | None]
 
 
 class DeadLetter(Base):

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from pipeline.cli.common import ExitCode
 from pipeline.devsite import SiteFarm
 from pipeline.store.catalog import Catalog
 from tests.esstub import running_stub
@@ -226,7 +227,7 @@ def test_a_damaged_embedded_index_fails_the_step_without_dead_letters(farm: Site
     search_db.parent.mkdir(parents=True, exist_ok=True)
     search_db.write_bytes(b"this is not an SQLite file" * 100)
     result = world.cli("index")
-    assert result.exit_code == 1
+    assert result.exit_code == ExitCode.INDEX
     assert "Index step failed" in result.output
     assert str(search_db) in " ".join(result.output.split())
     catalog = Catalog.open(world.settings().effective_catalog_url)

@@ -1,7 +1,7 @@
 """discovery warnings are recorded per run and source, and a source remembers the run that last polled it
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-06 23:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import pipeline.store.schema
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
