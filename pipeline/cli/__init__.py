@@ -5,14 +5,17 @@ One module per command group; importing them registers their commands on :data:`
 
 from __future__ import annotations
 
+import inspect
+import re
+
 from typer.models import CommandInfo
 
-from pipeline.cli import catalog, indexing, running, setup, tagging
+from pipeline.cli import archive, catalog, indexing, running, setup, tagging
 from pipeline.cli.common import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_GROUPS = (running, catalog, indexing, tagging, setup)
+_COMMAND_GROUPS = (running, catalog, indexing, tagging, setup, archive)
 #: The order of ``readout --help``: the main job first, then looking, searching, tagging, setting up
 #: (the modules import each other, so their import order is not this one).
 _HELP_ORDER = (
@@ -23,6 +26,7 @@ _HELP_ORDER = (
     "list",
     "show",
     "failures",
+    "archive-check",
     "search",
     "index",
     "reindex",
@@ -43,6 +47,28 @@ def _command_name(info: CommandInfo) -> str:
 app.registered_commands.sort(
     key=lambda info: _HELP_ORDER.index(name) if (name := _command_name(info)) in _HELP_ORDER else len(_HELP_ORDER)
 )
+
+
+def _reflowed(doc: str) -> str:
+    """A docstring with each paragraph on one line: Typer's rich help keeps the source's line breaks, which
+    then break again at the terminal's width. Lines that start a list item keep their own line."""
+    paragraphs = []
+    for paragraph in re.split(r"\n\s*\n", inspect.cleandoc(doc)):
+        lines = paragraph.splitlines()
+        merged: list[str] = []
+        for line in lines:
+            if merged and not re.match(r"\s*([-*•]|\d+\.)\s", line):
+                merged[-1] += " " + line.strip()
+            else:
+                merged.append(line.rstrip())
+        paragraphs.append("\n".join(merged))
+    return "\n\n".join(paragraphs)
+
+
+for _info in app.registered_commands:
+    _doc = _info.help or (_info.callback.__doc__ if _info.callback else None)
+    if _doc:
+        _info.help = _reflowed(_doc)
 
 
 def main() -> None:

@@ -128,6 +128,8 @@ class ExitCode(IntEnum):
     CATALOG = 3
     #: The search index cannot be reached, or is missing or damaged.
     INDEX = 4
+    #: The raw archive has a damaged file or a document whose record does not read back.
+    ARCHIVE = 5
 
 
 def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:

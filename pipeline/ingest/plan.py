@@ -37,8 +37,11 @@ def plan_items(
     since: date | None = None,
     until: date | None = None,
     limit: int | None = None,
+    requeued: frozenset[str] = frozenset(),
 ) -> Plan:
-    """Choose what to fetch: new items, and known ones the listing says were updated.
+    """Choose what to fetch: new items, known ones the listing says were updated, and known ones the
+    frontier still holds (``requeued``, canonical URLs: a run that died between storing and settling, a
+    document whose raw record must be fetched again); those are asked conditionally when we can.
 
     ``since``/``until`` (inclusive) compare with the item's publication day in the source's time zone.
     """
@@ -57,7 +60,9 @@ def plan_items(
                 plan.skipped += 1
             else:
                 wanted.append((item, None))
-        elif item.updated_at and (seen.listed_updated_at is None or item.updated_at > seen.listed_updated_at):
+        elif key in requeued or (
+            item.updated_at and (seen.listed_updated_at is None or item.updated_at > seen.listed_updated_at)
+        ):
             wanted.append((item, seen))
         else:
             plan.skipped += 1

@@ -25,6 +25,7 @@ from pipeline.ingest.workers import ExtractionPool
 from pipeline.models import DiscoveredItem
 from pipeline.store.catalog import Catalog
 from pipeline.store.frontier import Frontier, KnownItem, Validators
+from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -399,4 +400,5 @@ def plan_source(
         since=since,
         until=until,
         limit=limit,
+        requeued=frozenset(canonical_url(item.url) for item in prepared.frontier.pending),
     )

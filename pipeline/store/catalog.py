@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from pipeline.config import Source
 from pipeline.errors import CatalogError
-from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.access import CatalogMissingError, check_schema_current, normalised_url, read_only_engine
 from pipeline.store.schema import (
     Document,
@@ -177,6 +177,11 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
                 if existing.content_hash == digest:
                     outcome = "unchanged"
+                    if existing.warc_file is None and archive is not None:
+                        # Its raw record was found unreadable and dropped (`readout archive-check --repair`):
+                        # this fetch gives it a readable one again.
+                        existing.warc_file, existing.warc_offset = archive.file, archive.offset
+                        existing.warc_length = archive.length
                     if enrichment is not None and _set_enrichment(existing, enrichment):
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
@@ -289,6 +294,58 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
             return list(
                 session.scalars(select(Document).where(Document.doc_id.in_(list(ids))).order_by(Document.doc_id))
             )
+
+    def archive_pointers(
+        self, *, source_ids: Sequence[str] = (), batch: int = 1000
+    ) -> Iterator[list[tuple[str, str, str, ArchiveRef]]]:
+        """(doc_id, source_id, url, pointer) of every document with a raw record, in batches by doc_id."""
+        last = ""
+        while True:
+            query = (
+                select(
+                    Document.doc_id,
+                    Document.source_id,
+                    Document.url,
+                    Document.warc_file,
+                    Document.warc_offset,
+                    Document.warc_length,
+                )
+                .where(Document.doc_id > last, Document.warc_file.is_not(None))
+                .order_by(Document.doc_id)
+                .limit(batch)
+            )
+            if source_ids:
+                query = query.where(Document.source_id.in_(list(source_ids)))
+            with self.session() as session:
+                rows = session.execute(query).all()
+            if not rows:
+                return
+            yield [(r[0], r[1], r[2], ArchiveRef(file=str(r[3]), offset=r[4] or 0, length=r[5] or 0)) for r in rows]
+            last = rows[-1][0]
+
+    def refetch_documents(self, doc_ids: Sequence[str]) -> int:
+        """Queue documents whose raw record is unreadable to be fetched again in full.
+
+        Their pointer and HTTP validators are dropped (a 304 could not give a record back) and they go
+        into the frontier; the next run fetches them, and an unchanged page gets its new record's pointer.
+        The versions keep their old pointers: history is never rewritten. Returns how many were queued."""
+        by_source: dict[str, list[DiscoveredItem]] = {}
+        with self.session() as session, session.begin():
+            for document in session.scalars(select(Document).where(Document.doc_id.in_(list(doc_ids)))):
+                document.warc_file = document.warc_offset = document.warc_length = None
+                document.http_etag = document.http_last_modified = None
+                by_source.setdefault(document.source_id, []).append(
+                    DiscoveredItem(
+                        # The key it was stored under (the page may have redirected to ``url``).
+                        url=document.canonical_url,
+                        source_id=document.source_id,
+                        title=document.title,
+                        published_at=document.published_at,
+                    )
+                )
+        for source_id, items in by_source.items():
+            self.add_to_frontier(source_id, items)
+        return sum(len(items) for items in by_source.values())
 
     def count_documents(self) -> int:
         with self.session() as session:

@@ -75,6 +75,8 @@ def test_a_bad_pointer_is_a_clear_archive_error(tmp_path: Path) -> None:
     with WarcFile(str(tmp_path), "s/x.warc.gz") as warc:
         ref = warc.write(response("https://a.example/", b"<p>x</p>"))
     with pytest.raises(ArchiveError, match="no response record"):
+        read_response(str(tmp_path), ArchiveRef(ref.file, 0, ref.offset))  # the warcinfo and request records
+    with pytest.raises(ArchiveError, match=r"damaged record .* at offset 0: the gzip member is cut short"):
         read_response(str(tmp_path), ArchiveRef(ref.file, 0, 10))
     with pytest.raises(ArchiveError, match="cannot read"):
         read_response(str(tmp_path), ArchiveRef("s/missing.warc.gz", 0, 10))
