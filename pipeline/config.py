@@ -102,6 +102,24 @@ class Settings(BaseSettings):
         default=2, ge=1, description="Timeouts in one run after which a host is left alone until the next run."
     )
     parallel_hosts: int = Field(default=8, ge=1, le=64)
+    workers: int | None = Field(
+        default=None,
+        ge=0,
+        le=256,
+        description="Processes that extract and tag fetched pages; default: the CPUs this process may use; "
+        "0 or 1: in the fetching threads (debugging, tiny runs).",
+    )
+    pool_min_pages: int = Field(
+        default=32,
+        ge=0,
+        description="Pages a run must plan to fetch before it starts extraction processes (fewer: extracted inline).",
+    )
+    pages_in_flight: int = Field(
+        default=16,
+        ge=1,
+        le=1024,
+        description="Fetched pages a run holds at most before they are extracted and stored (bounds memory).",
+    )
     max_items_per_source: int = Field(default=500, ge=1, description="Items fetched per source in one run.")
     first_run_pages: int = Field(
         default=10, ge=1, description="Listing pages read by the first run of a source that has no documents yet."

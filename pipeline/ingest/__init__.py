@@ -2,8 +2,9 @@
 
 The stage functions (:func:`discover_source`, :func:`plan_items`, :func:`fetch_item`,
 :func:`apply_result`) are what the CLI and the Airflow DAGs call. :func:`run_cycle` runs them for a
-set of sources: one worker thread per source (politeness keeps one request in flight per host), with
-every catalog write on the calling thread, in the order results arrive.
+set of sources: one worker thread per source (politeness keeps one request in flight per host) that
+fetches only once its plan is committed to the frontier, extraction and tagging in worker processes
+(:mod:`.workers`), and every catalog write on the calling thread, in the order results arrive.
 
 The package is cut by stage: :mod:`.discover`, :mod:`.plan`, :mod:`.fetch`, :mod:`.record` (catalog
 writes) and :mod:`.run`; :mod:`.outcomes` holds what each stage returns.

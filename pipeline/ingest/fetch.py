@@ -1,10 +1,14 @@
-"""Fetch, archive and extract one item."""
+"""Fetch, archive and extract one item.
+
+:func:`fetch_item` does all three on the calling thread. A run splits it in two: :func:`fetch_page`
+(network and archive, on a source's thread) and :func:`extract_document` (CPU, in a worker process).
+"""
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from pipeline.archive import WarcFile
 from pipeline.config import Source
@@ -18,10 +22,19 @@ from pipeline.errors import (
 from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.outcomes import ItemResult
-from pipeline.models import DiscoveredItem
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.frontier import KnownItem
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A page fetched and archived, its text still to be extracted."""
+
+    item: DiscoveredItem
+    response: FetchedResponse
+    archive: ArchiveRef | None
 
 
 def fetch_item(
@@ -32,15 +45,38 @@ def fetch_item(
     Never raises: whatever goes wrong, even a bug, becomes a failed :class:`ItemResult` for this item.
     """
     try:
-        return _fetch_item(source, item, known, client, warc=warc)
+        fetched = fetch_page(source, item, known, client, warc=warc)
+        if isinstance(fetched, ItemResult):
+            return fetched
+        try:
+            document = extract_document(source, fetched.item, fetched.response)
+        except ExtractionError as exc:
+            return extraction_failed(fetched, exc)
+        return ItemResult(
+            item, "new", response=fetched.response, archive=fetched.archive, document=document, stage="extract"
+        )
     except Exception as exc:  # a bug must cost this item only
         log.exception("[%s] internal error on %s", source.id, item.url)
-        return ItemResult(item, "failed", error=InternalError(f"internal error: {exc!r}"), stage="internal")
+        return internal_error(item, repr(exc))
 
 
-def _fetch_item(
+def internal_error(item: DiscoveredItem, what: str) -> ItemResult:
+    """The failed result of an item a bug (described by ``what``) stopped; it is retried by later runs."""
+    return ItemResult(item, "failed", error=InternalError(f"internal error: {what}"), stage="internal")
+
+
+def extraction_failed(fetched: Fetched, error: ExtractionError) -> ItemResult:
+    """The failed result of a page with no usable text."""
+    return ItemResult(
+        fetched.item, "failed", response=fetched.response, archive=fetched.archive, error=error, stage="extract"
+    )
+
+
+def fetch_page(
     source: Source, item: DiscoveredItem, known: KnownItem | None, client: HttpClient, *, warc: WarcFile | None
-) -> ItemResult:
+) -> ItemResult | Fetched:
+    """Fetch one item and archive the response: the item's final result when there is nothing to extract
+    (a failure, a 304, a removed page), else the :class:`Fetched` page. Raises only on a bug."""
     try:
         response = client.get(
             item.url,
@@ -68,16 +104,18 @@ def _fetch_item(
             f"the site answers with a 'deleted page' ({response.final_url})", url=item.url, status=410
         )
         return ItemResult(item, "removed" if known else "failed", response=response, archive=archive, error=gone)
-    try:
-        document = extract(
-            response.body,
-            url=response.final_url,
-            content_type=response.header("content-type"),
-            source=source,
-            listing_date=item.published_at,
-        )
-    except ExtractionError as exc:
-        return ItemResult(item, "failed", response=response, archive=archive, error=exc, stage="extract")
+    return Fetched(item, response, archive)
+
+
+def extract_document(source: Source, item: DiscoveredItem, response: FetchedResponse) -> ExtractedDocument:
+    """The page's text and metadata (the listing's title when the page has none); raises ExtractionError."""
+    document = extract(
+        response.body,
+        url=response.final_url,
+        content_type=response.header("content-type"),
+        source=source,
+        listing_date=item.published_at,
+    )
     if document.title is None and item.title:
         document = replace(document, title=item.title)
-    return ItemResult(item, "new", response=response, archive=archive, document=document, stage="extract")
+    return document

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from pipeline.errors import (
     ReadoutError,
 )
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse, ItemStatus
+
+if TYPE_CHECKING:
+    from pipeline.enrich import Enrichment
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +154,8 @@ class ItemResult:
     document: ExtractedDocument | None = None
     error: ReadoutError | None = None
     stage: str = "fetch"
+    #: The document's enrichment when it was computed with the extraction (in a worker process).
+    enrichment: Enrichment | None = None
 
 
 class RunObserver(Protocol):

@@ -47,7 +47,7 @@ def apply_result(
         archive=result.archive,
         listed_updated_at=item.updated_at,
         run_id=run_id,
-        enrichment=enrich_document(enricher, result.document, source_id=source.id, url=item.url),
+        enrichment=result.enrichment or enrich_document(enricher, result.document, source_id=source.id, url=item.url),
         settle=True,
     )
 

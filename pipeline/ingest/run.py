@@ -1,26 +1,28 @@
-"""A whole run over many sources: one worker thread per source, every catalog write on the calling thread."""
+"""A whole run over many sources: one worker thread per source, extraction in worker processes, every
+catalog write on the calling thread."""
 
 from __future__ import annotations
 
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
-from pipeline.enrich import Enricher, load_enricher
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.discover import dedupe_items, discover_source
-from pipeline.ingest.fetch import fetch_item
-from pipeline.ingest.outcomes import DiscoveryOutcome, Mode, RunObserver, RunReport, SourceReport
+from pipeline.ingest.fetch import fetch_page, internal_error
+from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, Mode, RunObserver, RunReport, SourceReport
 from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import record_discovery, record_failure_quietly, record_item, record_plan
+from pipeline.ingest.workers import ExtractionPool
 from pipeline.models import DiscoveredItem
 from pipeline.store.catalog import Catalog
 from pipeline.store.frontier import Frontier, KnownItem, Validators
@@ -37,6 +39,71 @@ RETRY_GIVEN_UP_AFTER = timedelta(days=30)
 STALE_RUN_AFTER = timedelta(hours=24)
 
 
+#: How often a source thread waiting for the main thread checks whether the run was abandoned.
+_STOP_CHECK = 0.5
+
+
+@dataclass
+class _Flow:
+    """What bounds and stops the source threads."""
+
+    #: One per fetched page not yet stored: memory stays flat however many pages a run fetches.
+    slots: threading.Semaphore
+    #: Set when the main thread leaves the run early (an exception, Ctrl-C): the source threads stop.
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def take_slot(self) -> bool:
+        """Wait for room for one more page; False when the run is being abandoned."""
+        while not self.slots.acquire(timeout=_STOP_CHECK):
+            if self.stop.is_set():
+                return False
+        return not self.stop.is_set()
+
+
+@dataclass
+class _Planned:
+    """A source's plan on its way to the frontier; the source thread fetches nothing before ``committed``."""
+
+    plan: Plan
+    committed: threading.Event = field(default_factory=threading.Event)
+    #: Whether the plan reached the frontier (set before ``committed``).
+    ok: bool = False
+
+    def answer(self, ok: bool) -> None:
+        self.ok = ok
+        self.committed.set()
+
+    def wait(self, stop: threading.Event) -> bool:
+        """Wait for the main thread's answer: True when the plan is committed."""
+        while not self.committed.wait(_STOP_CHECK):
+            if stop.is_set():
+                return False
+        return self.ok
+
+
+class _InFlight:
+    """Pages of one source handed to the extraction pool and not yet reported."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def add(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def remove(self) -> None:
+        with self._idle:
+            self._count -= 1
+            if not self._count:
+                self._idle.notify_all()
+
+    def wait(self) -> None:
+        """Until every page handed over has been reported."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0)
+
+
 @dataclass
 class _Context:
     settings: Settings
@@ -46,6 +113,8 @@ class _Context:
     mode: Mode
     since: date | None
     until: date | None
+    extraction: ExtractionPool
+    flow: _Flow
 
 
 @dataclass
@@ -93,7 +162,7 @@ def run_cycle(
     report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
     try:
-        _run(settings, sources, catalog, report, observer, since=since, until=until, enricher=load_enricher(settings))
+        _run(settings, sources, catalog, report, observer, since=since, until=until)
     finally:
         report.finished_at = datetime.now(UTC)
         catalog.finish_run(run_id, report.status if len(report.sources) == len(sources) else "failed")
@@ -120,32 +189,61 @@ def _run(
     *,
     since: date | None,
     until: date | None,
-    enricher: Enricher,
 ) -> None:
     events: queue.Queue[tuple[str, str, Any]] = queue.Queue()
+    flow = _Flow(threading.Semaphore(settings.pages_in_flight))
+    extraction = ExtractionPool(settings)
+    finished = False
+    try:
+        with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
+            ctx = _Context(
+                settings, client, report.run_id, report.started_at, report.mode, since, until, extraction, flow
+            )
+            prepared = {source.id: prepare_source(catalog, source, report.mode) for source in sources}
+            with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
+                try:
+                    for source in sources:
+                        pool.submit(_work, source, ctx, prepared[source.id], events)
+                    _consume(events, sources, catalog, report, observer, flow)
+                except BaseException:
+                    flow.stop.set()  # the source threads must stop before the thread pool can be left
+                    raise
+        finished = True
+    finally:
+        extraction.close(cancel=not finished)
+
+
+def _consume(
+    events: queue.Queue[tuple[str, str, Any]],
+    sources: Sequence[Source],
+    catalog: Catalog,
+    report: RunReport,
+    observer: RunObserver | None,
+    flow: _Flow,
+) -> None:
+    """Every catalog write of the run, on this thread, in the order the source threads' events arrive."""
     by_id = {source.id: source for source in sources}
     reports = {source.id: SourceReport(source.id) for source in sources}
     outcomes: dict[str, DiscoveryOutcome] = {}
-    with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
-        ctx = _Context(settings, client, report.run_id, report.started_at, report.mode, since, until)
-        prepared = {source.id: prepare_source(catalog, source, report.mode) for source in sources}
-        with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
-            for source in sources:
-                pool.submit(_work, source, ctx, prepared[source.id], events)
-            pending = len(sources)
-            while pending:
-                kind, source_id, payload = events.get()
-                source, source_report = by_id[source_id], reports[source_id]
-                if kind == "done":
-                    pending -= 1
-                try:
-                    _handle(kind, payload, catalog, source, source_report, outcomes, observer, report, enricher)
-                except Exception as exc:  # a catalog failure costs this event, never the run
-                    source_report.errors.append(f"catalog error: {exc}")
-                    log.exception("[%s] catalog error while handling %s", source_id, kind)
-                    record_failure_quietly(catalog, report.run_id, source_id, "catalog", exc)
-                    if kind == "done":
-                        report.sources.append(source_report)
+    pending = len(sources)
+    while pending:
+        kind, source_id, payload = events.get()
+        source, source_report = by_id[source_id], reports[source_id]
+        if kind == "done":
+            pending -= 1
+        try:
+            _handle(kind, payload, catalog, source, source_report, outcomes, observer, report)
+        except Exception as exc:  # a catalog failure costs this event, never the run
+            source_report.errors.append(f"catalog error: {exc}")
+            log.exception("[%s] catalog error while handling %s", source_id, kind)
+            record_failure_quietly(catalog, report.run_id, source_id, "catalog", exc)
+            if kind == "done":
+                report.sources.append(source_report)
+        finally:
+            if kind == "planned" and not payload.committed.is_set():
+                payload.answer(False)  # the plan is not in the frontier: its source must fetch nothing
+            elif kind == "item":
+                flow.slots.release()
 
 
 def _handle(
@@ -157,19 +255,20 @@ def _handle(
     outcomes: dict[str, DiscoveryOutcome],
     observer: RunObserver | None,
     report: RunReport,
-    enricher: Enricher,
 ) -> None:
     run_id = report.run_id
     if kind == "discovered":
         outcomes[source.id] = payload
         record_discovery(catalog, source, source_report, payload, run_id)
     elif kind == "planned":
-        plan: Plan = payload
+        plan: Plan = payload.plan
         record_plan(catalog, source, source_report, plan)
+        payload.answer(True)  # committed: the source thread may fetch
         if observer:
             observer.source_planned(source.id, len(plan.fetch))
     elif kind == "item":
-        status = record_item(catalog, source, source_report, payload, run_id, enricher)
+        # Enriched with its extraction (in a worker process); a failed enrichment leaves it untagged.
+        status = record_item(catalog, source, source_report, payload, run_id)
         if observer:
             observer.item_done(source.id, status)
     elif kind == "crashed":
@@ -228,30 +327,71 @@ def prepare_source(catalog: Catalog, source: Source, mode: Mode) -> Prepared:
 
 def _work(source: Source, ctx: _Context, prepared: Prepared, events: queue.Queue[tuple[str, str, Any]]) -> None:
     started = time.monotonic()
+    in_flight = _InFlight()
     try:
         root = ctx.settings.effective_archive_url
         with WarcFile(root, warc_path(source.id, ctx.run_id, ctx.started)) as warc:
-            outcome = discover_source(
-                source,
-                ctx.client,
-                validators=prepared.validators,
-                children=prepared.children,
-                warc=warc,
-                mode=ctx.mode,
-                since=ctx.since,
-                first_run=prepared.first_run,
-            )
-            events.put(("discovered", source.id, outcome))
-            plan = plan_source(
-                source, outcome, prepared, since=ctx.since, until=ctx.until, limit=ctx.settings.max_items_per_source
-            )
-            events.put(("planned", source.id, plan))
-            for item, seen in plan.fetch:
-                events.put(("item", source.id, fetch_item(source, item, seen, ctx.client, warc=warc)))
+            try:
+                outcome = discover_source(
+                    source,
+                    ctx.client,
+                    validators=prepared.validators,
+                    children=prepared.children,
+                    warc=warc,
+                    mode=ctx.mode,
+                    since=ctx.since,
+                    first_run=prepared.first_run,
+                )
+                events.put(("discovered", source.id, outcome))
+                plan = plan_source(
+                    source, outcome, prepared, since=ctx.since, until=ctx.until, limit=ctx.settings.max_items_per_source
+                )
+                planned = _Planned(plan)
+                events.put(("planned", source.id, planned))
+                # Nothing is fetched before the plan is committed to the frontier: killed from here on, the
+                # run loses nothing, since the next one finds every planned item there even if the feed moved on.
+                if not planned.wait(ctx.flow.stop):
+                    return
+                ctx.extraction.expect(len(plan.fetch))
+                for item, seen in plan.fetch:
+                    if not ctx.flow.take_slot():
+                        return
+                    _fetch(source, item, seen, ctx, warc, events, in_flight)
+            finally:
+                in_flight.wait()  # every item is reported before its source's "done"
     except Exception as exc:  # a bug must cost this source only, never the run
         events.put(("crashed", source.id, exc))
     finally:
         events.put(("done", source.id, time.monotonic() - started))
+
+
+def _fetch(
+    source: Source,
+    item: DiscoveredItem,
+    seen: KnownItem | None,
+    ctx: _Context,
+    warc: WarcFile,
+    events: queue.Queue[tuple[str, str, Any]],
+    in_flight: _InFlight,
+) -> None:
+    """Fetch and archive ``item`` here, extract it in the pool; exactly one "item" event reports it."""
+    try:
+        fetched = fetch_page(source, item, seen, ctx.client, warc=warc)
+    except Exception as exc:  # a bug must cost this item only
+        log.exception("[%s] internal error on %s", source.id, item.url)
+        fetched = internal_error(item, repr(exc))
+    if isinstance(fetched, ItemResult):
+        events.put(("item", source.id, fetched))
+        return
+    in_flight.add()
+
+    def done(result: ItemResult) -> None:
+        try:
+            events.put(("item", source.id, result))
+        finally:
+            in_flight.remove()
+
+    ctx.extraction.submit(source, fetched, done)
 
 
 def plan_source(
