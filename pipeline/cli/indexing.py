@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.cli.common import (
+    ExitCode,
     app,
     console,
     err,
@@ -61,7 +62,7 @@ def index(
 ) -> None:
     """Send every catalog change not yet acknowledged to the search index (the outbox).
 
-    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 1
+    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 4
     when the index could not be reached (the documents stay pending).
     """
     settings = options.settings()
@@ -73,7 +74,7 @@ def index(
         console.print(f"{cleared} rejected document(s) will be sent again.")
     report = index_step(settings)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INDEX)
 
 
 @app.command()
