@@ -175,8 +175,10 @@ def _database_failure(error: BaseException) -> str | None:
     sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # never imported just to look: `search` runs without
     if sqlalchemy_errors is None or not isinstance(error, sqlalchemy_errors.SQLAlchemyError):
         return None
+    from pipeline.store.access import first_line
+
     cause = getattr(error, "orig", None) or error
-    detail = next((line.strip() for line in str(cause).splitlines() if line.strip()), "")
+    detail = first_line(str(cause))
     return f"the catalog refused a statement ({type(cause).__name__}: {detail}); --verbose shows where"
 
 

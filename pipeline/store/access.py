@@ -103,7 +103,7 @@ def explain_errors(engine: Engine, url: str, timeouts: Timeouts) -> None:
 def catalog_error(error: BaseException, *, url: str, operation: str, timeouts: Timeouts) -> CatalogError:
     """The :class:`CatalogError` (a :class:`CatalogLockedError` for a lock that was not granted in time) for the
     driver's ``error`` while doing ``operation`` on the catalog at ``url``."""
-    message = _first_line(str(error)) or type(error).__name__
+    message = first_line(str(error)) or type(error).__name__
     state = getattr(error, "sqlstate", None)  # PostgreSQL (psycopg)
     sqlite_error = getattr(error, "sqlite_errorname", None) or ""
     kind: type[CatalogError] = CatalogError
@@ -144,7 +144,8 @@ def _operation(context: ExceptionContext) -> str:
     return f"run {statement.split(None, 1)[0].upper()}"
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """The first non-blank line of ``text`` (a driver's message can go on with hints and context lines)."""
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 

@@ -26,6 +26,7 @@ from pipeline.store.access import (
     check_schema_current,
     engine_options,
     explain_errors,
+    first_line,
     normalised_url,
     read_only_engine,
     shown_url,
@@ -114,7 +115,9 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
                 raise exc.during("be opened") from exc.__cause__
             raise CatalogError(f"cannot open the catalog at {shown_url(url)}: {exc}") from exc
         except Exception as exc:  # the driver's own errors vary; the user needs the URL and the reason
-            raise CatalogError(f"cannot open the catalog at {shown_url(url)}: {_first_line(exc)}") from exc
+            raise CatalogError(
+                f"cannot open the catalog at {shown_url(url)}: {first_line(str(exc)) or type(exc).__name__}"
+            ) from exc
         return cls(engine)
 
     @classmethod
@@ -360,7 +363,3 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     if a is None or b is None:
         return a or b
     return max(a, b)
-
-
-def _first_line(error: BaseException) -> str:
-    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
