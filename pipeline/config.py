@@ -73,6 +73,17 @@ class Settings(BaseSettings):
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the catalog; default: SQLite file in the data dir."
     )
+    catalog_lock_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds a catalog statement waits for a lock another process holds (SQLite's busy timeout, "
+        "PostgreSQL's lock_timeout) before the command fails saying so.",
+    )
+    catalog_statement_timeout: float = Field(
+        default=300.0,
+        ge=0,
+        description="Seconds one catalog statement may run on PostgreSQL (statement_timeout; 0: no limit).",
+    )
     archive_url: str | None = Field(
         default=None, description="Raw WARC archive location (a folder or fsspec URL); default: data dir."
     )
@@ -135,6 +146,14 @@ class Settings(BaseSettings):
     elasticsearch_timeout: float = Field(default=30.0, gt=0, description="Seconds per Elasticsearch request.")
     elasticsearch_bulk_chunk: int = Field(default=500, ge=1, le=10_000, description="Documents per bulk request.")
     elasticsearch_max_retries: int = Field(default=5, ge=0, description="Retries of a 429-rejected bulk chunk.")
+    elasticsearch_request_retries: int = Field(
+        default=1, ge=0, le=10, description="Retries of one request after a timeout, a lost connection or 502/503/504."
+    )
+    elasticsearch_probe_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds the one health probe before indexing waits for Elasticsearch to answer.",
+    )
     index_prefix: str = Field(default="readout", pattern=r"^[a-z][a-z0-9_-]*$", description="Index/alias prefix.")
     search_db: Path | None = Field(default=None, description="Embedded search index file; default in the data dir.")
     kibana_url: str | None = Field(default=None, description="Kibana base URL for `readout kibana-setup`.")

@@ -26,12 +26,16 @@ Every error the pipeline records is one of these, so that a run can sort failure
     ├── DiscoveryError               a feed, listing page or sitemap could not be read
     ├── ExtractionError              no usable text could be extracted from a page
     ├── ArchiveError                 the raw archive could not be written or read
-    ├── CatalogError                 the catalog cannot be opened or migrated
+    ├── CatalogError                 the catalog cannot be opened, migrated, read or written
+    │   ├── CatalogLockedError       another process held a lock for longer than the lock timeout
+    │   └── CatalogMissingError      nothing was ingested with these settings yet (pipeline.store.access)
     ├── SearchBackendError           Elasticsearch/Kibana unreachable or answering errors (transient)
     └── InternalError                a bug in Readout, caught so that it costs one item or source
 """
 
 from __future__ import annotations
+
+import logging
 
 
 class ReadoutError(Exception):
@@ -172,9 +176,33 @@ class ArchiveError(ReadoutError):
 
 
 class CatalogError(ReadoutError):
-    """The catalog cannot be opened or migrated (wrong URL, server down, migration failed)."""
+    """The catalog cannot be opened, migrated, read or written: a wrong URL, the server down or gone, a lock
+    held by another process, a full disk, a read-only or damaged database, a migration that failed.
+
+    Raised for the database's own errors by the catalog's engine (:mod:`pipeline.store.access`), with ``url``
+    (password hidden) and a one-line ``reason``: never the SQL or its parameters, which hold document text.
+    """
 
     permanent = False
+
+    def __init__(self, message: str, *, url: str | None = None, reason: str | None = None) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(message)
+
+    def during(self, step: str) -> CatalogError:
+        """The same error (same class) told as a failure of ``step``, what Readout was doing ("start the run"),
+        instead of the statement that failed; unchanged when it has no URL and reason to retell."""
+        if self.url is None or self.reason is None:
+            return self
+        return type(self)(
+            f"the catalog at {self.url} could not {step}: {self.reason}", url=self.url, reason=self.reason
+        )
+
+
+class CatalogLockedError(CatalogError):
+    """Another process held a lock on the catalog for longer than ``READOUT_CATALOG_LOCK_TIMEOUT`` (SQLite's busy
+    timeout, PostgreSQL's ``lock_timeout``)."""
 
 
 class InternalError(ReadoutError):
@@ -190,3 +218,10 @@ class SearchBackendError(ReadoutError):
     """
 
     permanent = False
+
+
+def traceback_wanted(logger: logging.Logger, error: BaseException) -> bool:
+    """Whether a log line about ``error`` should carry its traceback: always for a bug, but for a failure Readout
+    expects and explains (a :class:`ReadoutError`, such as a catalog that is locked or gone) only when ``logger``
+    logs at DEBUG (``--verbose``): a run over a failing catalog would otherwise print one traceback per item."""
+    return not isinstance(error, ReadoutError) or logger.isEnabledFor(logging.DEBUG)

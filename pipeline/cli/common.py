@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,12 +18,34 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.text import Text
+from typer.core import TyperGroup
 
 from pipeline import __version__
 from pipeline.config import Settings, Source, load_sources, validate_source_entries
-from pipeline.errors import ConfigError, ReadoutError
+from pipeline.errors import CatalogError, ConfigError, ReadoutError, SearchBackendError
+
+
+class ReadoutGroup(TyperGroup):
+    """The ``readout`` command group: a catalog or search index that fails under any command ends it with one
+    line naming what failed, where and why, and the exit code of that kind of failure (:class:`ExitCode`),
+    never with a traceback; ``--verbose`` logs the traceback as well."""
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context (Typer ships its own click: typer._click)
+        try:
+            return super().invoke(ctx)
+        except CatalogError as exc:
+            raise _failed(exc, str(exc), ExitCode.CATALOG) from None
+        except SearchBackendError as exc:
+            raise _failed(exc, str(exc), ExitCode.INDEX) from None
+        except Exception as exc:
+            message = _database_failure(exc)
+            if message is None:
+                raise
+            raise _failed(exc, message, ExitCode.CATALOG) from None
+
 
 app = typer.Typer(
+    cls=ReadoutGroup,
     name="readout",
     help="Readout: follow what governments say at the podium. Ingest foreign-ministry briefings and news "
     "into a versioned catalog and raw archive, and look at what it holds.",
@@ -103,6 +126,10 @@ def main_options(
         handlers=[RichHandler(console=err, show_path=False, rich_tracebacks=False)],
         force=True,
     )
+    # The Elasticsearch client logs a warning with a traceback for every retried request: the index step says
+    # in one line what failed (--verbose keeps them).
+    for chatty in ("elastic_transport", "elasticsearch"):
+        logging.getLogger(chatty).setLevel(logging.WARNING if verbose else logging.ERROR)
     for noisy in (
         "httpx",
         "httpcore",
@@ -133,9 +160,28 @@ class ExitCode(IntEnum):
 
 
 def fail(message: str, code: int = ExitCode.USAGE) -> typer.Exit:
-    """Print ``message`` as one error line and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}")
+    """Print ``message`` as one error line (never wrapped, nothing in it read as markup) and return the exit to
+    raise."""
+    err.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def _failed(error: BaseException, message: str, code: int) -> typer.Exit:
+    log.debug("the traceback of that error:", exc_info=error)
+    return fail(message, code)
+
+
+def _database_failure(error: BaseException) -> str | None:
+    """One line for an error of SQLAlchemy's the catalog's engine left as it is (a bug in a statement of ours, not
+    the catalog's state: see :mod:`pipeline.store.access`), or None for any other error."""
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")  # never imported just to look: `search` runs without
+    if sqlalchemy_errors is None or not isinstance(error, sqlalchemy_errors.SQLAlchemyError):
+        return None
+    from pipeline.store.access import first_line
+
+    cause = getattr(error, "orig", None) or error
+    detail = first_line(str(cause))
+    return f"the catalog refused a statement ({type(cause).__name__}: {detail}); --verbose shows where"
 
 
 @dataclass
@@ -170,15 +216,20 @@ def load(settings: Settings, only: list[str] | None) -> Loaded:
 def open_catalog(settings: Settings, *, read_only: bool = False, missing_ok: bool = False) -> Iterator[Any]:
     """The catalog, migrated; ``read_only`` for the commands that only read (no migration, no write, so a
     read-only catalog can be browsed); with ``missing_ok`` a catalog not created yet is None."""
-    from pipeline.store.access import CatalogMissingError
+    from pipeline.store.access import CatalogMissingError, catalog_url_problem, shown_url
     from pipeline.store.catalog import Catalog
 
+    problem = catalog_url_problem(settings.effective_catalog_url)
+    if problem is not None:
+        raise fail(f"the catalog URL {shown_url(settings.effective_catalog_url)}: {problem}")
     try:
-        catalog = Catalog.open(settings.effective_catalog_url, read_only=read_only)
+        catalog = Catalog.for_settings(settings, read_only=read_only)
     except CatalogMissingError as exc:
         if not missing_ok:
-            raise fail(str(exc), code=1) from None
+            raise fail(str(exc), code=ExitCode.NOTHING) from None
         catalog = None
+    except CatalogError as exc:
+        raise _failed(exc, str(exc), ExitCode.CATALOG) from None
     except ReadoutError as exc:
         raise fail(str(exc)) from None
     try:

@@ -68,8 +68,8 @@ def index(
 ) -> None:
     """Send every catalog change not yet acknowledged to the search index (the outbox).
 
-    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 1
-    when the index could not be reached (the documents stay pending), 4 when the embedded index file is
+    Elasticsearch when READOUT_ELASTICSEARCH_URL is set, the embedded SQLite index otherwise. Exits 4
+    when the index could not be reached (the documents stay pending) or the embedded index file is
     damaged (`readout reindex` rebuilds it).
     """
     settings = options.settings()
@@ -83,7 +83,7 @@ def index(
     if report.damaged:
         raise typer.Exit(ExitCode.INDEX)
     if not report.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.INDEX)
 
 
 @app.command()

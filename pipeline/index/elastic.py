@@ -33,7 +33,15 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch import (
+    ApiError,
+    BadRequestError,
+    ConnectionTimeout,
+    Elasticsearch,
+    NotFoundError,
+    TransportError,
+    helpers,
+)
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, ReadoutError, SearchBackendError
@@ -417,7 +425,8 @@ def redact_url(url: str) -> str:
 def build_client(settings: Settings) -> Elasticsearch:
     """The official client from ``READOUT_ELASTICSEARCH_*`` settings.
 
-    Transport-level retries cover timeouts and 502/503/504 (with jittered backoff); 429 is left to the
+    Transport-level retries (``READOUT_ELASTICSEARCH_REQUEST_RETRIES``, few: each can cost a whole request
+    timeout) cover timeouts, lost connections and 502/503/504 (with jittered backoff); 429 is left to the
     bulk helper, which retries only the rejected documents with exponential backoff, so the two retry
     loops never multiply.
     """
@@ -426,7 +435,7 @@ def build_client(settings: Settings) -> Elasticsearch:
     options: dict[str, Any] = {
         "request_timeout": settings.elasticsearch_timeout,
         "retry_on_timeout": True,
-        "max_retries": settings.elasticsearch_max_retries,
+        "max_retries": settings.elasticsearch_request_retries,
         "retry_on_status": (502, 503, 504),
     }
     if settings.backoff_base > 0:
@@ -481,6 +490,21 @@ class ElasticIndex:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def probe(self) -> None:
+        """Ask the cluster once whether it answers (``HEAD /``), waiting at most
+        ``READOUT_ELASTICSEARCH_PROBE_TIMEOUT`` seconds and never retrying: a cluster that is down or black-holed
+        costs a command seconds here instead of every request's timeout and retries."""
+        timeout = self.settings.elasticsearch_probe_timeout
+        quick = self.client.options(request_timeout=timeout, max_retries=0, retry_on_timeout=False)
+        try:
+            quick.perform_request("HEAD", "/", headers={"accept": "application/json"})
+        except ApiError as exc:
+            raise SearchBackendError(f"Elasticsearch at {self.url} answers {_exception_detail(exc)}") from exc
+        except TransportError as exc:
+            raise SearchBackendError(
+                f"Elasticsearch at {self.url} is not answering ({_transport_detail(exc, timeout)})"
+            ) from exc
 
     # --- names and aliases ---
 
@@ -834,6 +858,13 @@ def _exception_detail(exc: Any) -> str:
     if isinstance(exc, TransportError):
         return f"{type(exc).__name__}: {exc.message}"
     return str(exc)
+
+
+def _transport_detail(exc: TransportError, timeout: float) -> str:
+    """Why a request got no answer, in a few words: "no answer within 3 s" or the connection's own error."""
+    if isinstance(exc, ConnectionTimeout):
+        return f"no answer within {timeout:g} s"
+    return _exception_detail(exc)
 
 
 def _write_target(body: Mapping[str, Any], alias: str) -> str | None:

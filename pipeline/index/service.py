@@ -94,6 +94,7 @@ def open_backend(settings: Settings) -> Iterator[Any]:
 
         elastic = ElasticIndex.from_settings(settings)
         try:
+            elastic.probe()  # seconds, not every request's timeouts and retries, when the cluster is not there
             elastic.ensure_ready()
             yield elastic
         finally:

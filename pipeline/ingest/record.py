@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from pipeline.config import Source
 from pipeline.enrich import Enricher, Enrichment
-from pipeline.errors import DiscoveryError, InternalError
+from pipeline.errors import DiscoveryError, InternalError, traceback_wanted
 from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, SourceReport
 from pipeline.ingest.plan import Plan
 from pipeline.models import ExtractedDocument, ItemStatus
@@ -70,8 +70,8 @@ def record_failure_quietly(catalog: Catalog, run_id: str, source_id: str, stage:
     """Record a source-level failure (no URL); when the catalog itself fails, only log it."""
     try:
         catalog.record_failure(run_id=run_id, source_id=source_id, url=None, stage=stage, error=error)
-    except Exception:  # the catalog itself is failing; the log line above is all we can do
-        log.exception("[%s] could not record the failure either", source_id)
+    except Exception as exc:  # the catalog itself is failing; the log line above is all we can do
+        log.warning("[%s] could not record the failure either: %s", source_id, exc, exc_info=traceback_wanted(log, exc))
 
 
 def record_plan(catalog: Catalog, source: Source, report: SourceReport, plan: Plan) -> None:

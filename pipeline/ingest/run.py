@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
+from pipeline.errors import CatalogError, traceback_wanted
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.discover import dedupe_items, discover_source
 from pipeline.ingest.fetch import fetch_page, internal_error
@@ -152,20 +153,29 @@ def run_cycle(
     Whatever one source or item does, the run completes, every outcome is counted and recorded, and
     the run's row is closed. ``run_id`` reuses a catalog run (an Airflow task retried).
     """
-    catalog.close_stale_runs(STALE_RUN_AFTER)
     params: dict[str, Any] = {"sources": [s.id for s in sources]}
     if since:
         params["since"] = since.isoformat()
     if until:
         params["until"] = until.isoformat()
-    run_id = catalog.start_run(mode, params, run_id=run_id)
+    try:
+        catalog.close_stale_runs(STALE_RUN_AFTER)
+        run_id = catalog.start_run(mode, params, run_id=run_id)
+    except CatalogError as exc:
+        raise exc.during("start the run") from exc.__cause__
     report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
     try:
         _run(settings, sources, catalog, report, observer, since=since, until=until)
-    finally:
+    except BaseException:
         report.finished_at = datetime.now(UTC)
-        catalog.finish_run(run_id, report.status if len(report.sources) == len(sources) else "failed")
+        try:
+            _close_run(catalog, run_id, "failed")
+        except CatalogError as unclosed:  # what stopped the run is the error to raise; this one is told alongside
+            log.warning("%s", unclosed)
+        raise
+    report.finished_at = datetime.now(UTC)
+    _close_run(catalog, run_id, report.status if len(report.sources) == len(sources) else "failed")
     totals = report.totals()
     log.info(
         "run %s finished (%s): %d new, %d updated, %d failed, %d full downloads, %d not modified",
@@ -178,6 +188,28 @@ def run_cycle(
         totals.not_modified,
     )
     return report
+
+
+def _close_run(catalog: Catalog, run_id: str, status: str) -> None:
+    """Close the run's row with ``status``, trying once more when the catalog fails (a dropped connection is
+    replaced, a lock may have gone). When the second try fails too, the :class:`CatalogError` says that the run
+    stays "running" and which later run closes it: a run never stays open without a word."""
+    try:
+        catalog.finish_run(run_id, status)
+        return
+    except CatalogError as exc:
+        log.warning("run %s could not be closed (%s); trying once more", run_id[:8], exc.reason or exc)
+    try:
+        catalog.finish_run(run_id, status)
+    except CatalogError as exc:
+        unclosed = exc.during(f'close run {run_id[:8]} as "{status}"')
+        hours = STALE_RUN_AFTER.total_seconds() / 3600
+        raise type(exc)(
+            f'{unclosed}; the run stays "running" until a run that starts {hours:g} h after it closes it as '
+            '"interrupted"',
+            url=exc.url,
+            reason=exc.reason,
+        ) from exc.__cause__
 
 
 def _run(
@@ -235,7 +267,9 @@ def _consume(
             _handle(kind, payload, catalog, source, source_report, outcomes, observer, report)
         except Exception as exc:  # a catalog failure costs this event, never the run
             source_report.errors.append(f"catalog error: {exc}")
-            log.exception("[%s] catalog error while handling %s", source_id, kind)
+            log.warning(
+                "[%s] catalog error while handling %s: %s", source_id, kind, exc, exc_info=traceback_wanted(log, exc)
+            )
             record_failure_quietly(catalog, report.run_id, source_id, "catalog", exc)
             if kind == "done":
                 report.sources.append(source_report)

@@ -16,13 +16,22 @@ from typing import TYPE_CHECKING, Any, Literal
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from pipeline.config import Source
+from pipeline.config import Settings, Source
 from pipeline.errors import CatalogError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
-from pipeline.store.access import CatalogMissingError, check_schema_current, normalised_url, read_only_engine
+from pipeline.store.access import (
+    CatalogMissingError,
+    Timeouts,
+    check_schema_current,
+    engine_options,
+    explain_errors,
+    first_line,
+    normalised_url,
+    read_only_engine,
+    shown_url,
+)
 from pipeline.store.schema import (
     Document,
     DocumentVersion,
@@ -54,17 +63,23 @@ def migrate(engine: Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: only the lock timeout bounds it, not the statement timeout.
+            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
-def create_catalog_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys, and its folder created."""
-    parsed = make_url(url)
+def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
+    """An engine for ``url`` that waits for locks and statements only as long as ``timeouts`` say and raises a
+    one-line :class:`CatalogError` for the database's errors (:mod:`pipeline.store.access`); SQLite gets WAL
+    and foreign keys, and its folder created."""
+    timeouts = timeouts or Timeouts()
+    parsed = normalised_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, **engine_options(parsed, timeouts))
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -73,30 +88,44 @@ def create_catalog_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
-        return engine
-    return create_engine(normalised_url(parsed), pool_pre_ping=True)
+    explain_errors(engine, url, timeouts)
+    return engine
 
 
 class Catalog(FrontierQueries, OutboxQueries, RunQueries):
     """Queries and writes over the catalog's tables."""
 
     @classmethod
-    def open(cls, url: str, *, migrate_schema: bool = True, read_only: bool = False) -> Catalog:
+    def open(
+        cls, url: str, *, migrate_schema: bool = True, read_only: bool = False, timeouts: Timeouts | None = None
+    ) -> Catalog:
         """Connect to the catalog at ``url`` and migrate it to the current schema; ``read_only`` (for commands
-        that only read) writes nothing at all and refuses a schema it would have to migrate."""
+        that only read) writes nothing at all and refuses a schema it would have to migrate. ``timeouts`` bound
+        the waits for locks and statements (default: the settings' defaults)."""
         try:
             if read_only:
-                engine = read_only_engine(url)
+                engine = read_only_engine(url, timeouts)
                 check_schema_current(engine, MIGRATIONS)
             else:
-                engine = create_catalog_engine(url)
+                engine = create_catalog_engine(url, timeouts)
                 if migrate_schema:
                     migrate(engine)
         except CatalogMissingError:
             raise  # says where it looked, and what creates it
+        except CatalogError as exc:
+            if exc.url is not None:  # the engine's own: names the catalog and the reason
+                raise exc.during("be opened") from exc.__cause__
+            raise CatalogError(f"cannot open the catalog at {shown_url(url)}: {exc}") from exc
         except Exception as exc:  # the driver's own errors vary; the user needs the URL and the reason
-            raise CatalogError(f"cannot open the catalog at {_safe_url(url)}: {exc}") from exc
+            raise CatalogError(
+                f"cannot open the catalog at {shown_url(url)}: {first_line(str(exc)) or type(exc).__name__}"
+            ) from exc
         return cls(engine)
+
+    @classmethod
+    def for_settings(cls, settings: Settings, *, read_only: bool = False) -> Catalog:
+        """:meth:`open` the catalog ``settings`` name, with the timeouts they set."""
+        return cls.open(settings.effective_catalog_url, read_only=read_only, timeouts=Timeouts.of(settings))
 
     def close(self) -> None:
         self.engine.dispose()
@@ -423,10 +452,3 @@ def _later(a: datetime | None, b: datetime | None) -> datetime | None:
     if a is None or b is None:
         return a or b
     return max(a, b)
-
-
-def _safe_url(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown as given, minus nothing secret we could find
-        return url.split("@")[-1]

@@ -68,7 +68,7 @@ def pools_spec(sources: Iterable[Source]) -> dict[str, dict[str, object]]:
 
 def open_catalog(settings: Settings) -> Catalog:
     """The catalog the settings name (every task opens its own and closes it before returning)."""
-    return Catalog.open(settings.effective_catalog_url)
+    return Catalog.for_settings(settings)
 
 
 def brief_counts(counts: Counts) -> str:

@@ -163,7 +163,7 @@ def test_a_read_does_not_migrate_the_catalog(ingested: World, tmp_path: Path) ->
             config.attributes["connection"] = connection
             command.downgrade(config, "0002")
         listed = ingested.cli("list", READOUT_DATA_DIR=str(tmp_path))
-        assert listed.exit_code == 2, listed.output
+        assert listed.exit_code == 3, listed.output  # ExitCode.CATALOG
         assert "schema is at revision 0002" in _flat(listed.output)
         assert "migrates it first" in _flat(listed.output)
         with engine.connect() as connection:

@@ -86,7 +86,7 @@ def test_elasticsearch_receives_every_document_once_and_survives_being_down(farm
         assert len(stub.calls(path="/_bulk")) == bulk_calls, "nothing pending: no bulk request"
     # Elasticsearch is gone: ingest goes on, the index step fails, the documents stay pending.
     down = world.cli("index", **es)
-    assert down.exit_code == 1
+    assert down.exit_code == 4
     assert "Index step failed" in down.output
     with running_stub() as fresh:
         # A fresh cluster is a new physical index: nothing is taken as acknowledged there, and a plain
@@ -248,7 +248,7 @@ def test_an_interrupted_run_results_bulk_leaves_them_pending(farm: SiteFarm, tmp
         stub.fail("PUT", r"/_bulk", 500, times=20)
         stub.fail("POST", r"/_bulk", 500, times=20)
         failed = world.cli("index", **es)
-        assert failed.exit_code == 1, failed.output
+        assert failed.exit_code == 4, failed.output
         assert "run results" in failed.output
         stub.faults.clear()
         caught_up = world.cli("index", **es)
