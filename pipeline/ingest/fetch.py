@@ -19,7 +19,6 @@ from pipeline.errors import (
     HTTPStatusError,
     InternalError,
 )
-from pipeline.extract import extract
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.outcomes import ItemResult
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
@@ -109,6 +108,10 @@ def fetch_page(
 
 def extract_document(source: Source, item: DiscoveredItem, response: FetchedResponse) -> ExtractedDocument:
     """The page's text and metadata (the listing's title when the page has none); raises ExtractionError."""
+    # Imported here: trafilatura costs about a second to import, and a run that finds nothing new (or
+    # hands its pages to the worker processes) never extracts in this process.
+    from pipeline.extract import extract
+
     document = extract(
         response.body,
         url=response.final_url,

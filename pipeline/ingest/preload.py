@@ -1,6 +1,7 @@
 """Imported once by the extraction pool's fork server (never by the run itself): what every worker needs.
 
-Importing :mod:`pipeline.ingest.workers` loads trafilatura, lxml and the tagger; building the configured
+Importing the extractor (:mod:`pipeline.extract.html`: trafilatura, lxml) and :mod:`pipeline.ingest.workers`
+(the tagger) here means workers start with them loaded; building the configured
 enricher here (the settings come from the same environment as the run's) and using it once means that
 each worker forked from the server starts with compiled rules in memory (shared copy-on-write) instead
 of building its own. Settings the run got otherwise (tests pass their own) only make a worker build its
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import logging
 
+import pipeline.extract.html  # noqa: F401  (the point: trafilatura loaded once, before the fork)
 from pipeline.config import Settings
 from pipeline.ingest.workers import warm_up
 

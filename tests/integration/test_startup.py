@@ -166,3 +166,32 @@ def test_planning_after_a_304_reads_the_rows_of_the_urls_found_not_the_sources_h
     large = planning_work(tmp_path, source, 4000)
     # 200 times the documents; the index lookups get a level or so deeper, nothing reads them all.
     assert large < 2 * small, (small, large)
+
+
+def test_a_run_that_finds_nothing_new_does_not_import_the_extractor(farm: SiteFarm, tmp_path: Path) -> None:
+    """trafilatura costs about a second to import; a run that extracts nothing must not pay for it."""
+    sources_file, _ = fixture_source(farm, tmp_path)
+    program = (
+        "import json, sys\n"
+        "from pipeline.cli import app\n"
+        "try:\n"
+        f"    app(['--sources', sys.argv[1], '--data-dir', sys.argv[2], 'run', '--source', {SOURCE!r}, '--no-index'])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print('IMPORTED', json.dumps('trafilatura' in sys.modules))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if not key.startswith("READOUT_")}
+    env |= {"READOUT_ALLOW_PRIVATE_HOSTS": "127.0.0.1", "READOUT_MIN_DELAY": "0", "READOUT_MAX_CRAWL_DELAY": "0"}
+    imported = []
+    for _ in range(2):  # the first run extracts its three pages; the second finds nothing new
+        done = subprocess.run(
+            [sys.executable, "-c", program, str(sources_file), str(tmp_path / "data")],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        imported.append(json.loads(done.stdout.rpartition("IMPORTED ")[2]))
+    assert imported == [True, False]
