@@ -20,10 +20,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-import yaml
 
 from pipeline.archive import check_archive, read_response
-from pipeline.config import Source, load_sources
+from pipeline.config import Source
 from pipeline.extract import extract
 from pipeline.ingest import run_cycle
 from pipeline.models import ArchiveRef
@@ -31,6 +30,7 @@ from pipeline.store.catalog import Catalog
 from tests.conftest import REPO, make_settings
 from tests.faultyfs import full_disk
 from tests.hostile import Hostile, Route, hostile_server, rss, send, status
+from tests.integration.test_run_recovery import one_source
 
 PAGES = 40
 WORDS = ("ministry", "sanctions", "talks", "border", "trade", "envoy", "summit", "treaty", "security", "grain")
@@ -44,22 +44,6 @@ def article(n: int) -> bytes:
     )
     head = f"<html lang='en'><head><title>Briefing {n}</title></head>"
     return f"{head}<body><article><h1>Briefing {n}</h1>{paragraphs}</article></body></html>".encode()
-
-
-def source_file(tmp_path: Path, url: str) -> Source:
-    entry = {
-        "id": "drill",
-        "name": "drill",
-        "kind": "news",
-        "publisher": "Drill",
-        "country": "GB",
-        "language": "en",
-        "discovery": {"method": "feed", "urls": [url]},
-    }
-    path = tmp_path / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [entry]}), "utf-8")
-    [source] = load_sources(path)
-    return source
 
 
 @pytest.fixture
@@ -97,7 +81,7 @@ def test_a_run_over_a_disk_that_fills_and_frees_stores_only_pointers_that_read_b
         tmp_path / "data", allow_private_hosts=["localhost"], retries=0, catalog_url=catalog_url,
         archive_url=archive_url,
     )  # fmt: skip
-    source = source_file(tmp_path, server.url("/feed.xml"))
+    source = one_source(tmp_path, server.url("/feed.xml"))
 
     first = run_cycle(settings, [source], catalog=catalog).sources[0]
     assert disk.full_errors, "the disk never filled: the drill proves nothing"
@@ -107,7 +91,7 @@ def test_a_run_over_a_disk_that_fills_and_frees_stores_only_pointers_that_read_b
     assert 0 < first.counts.new < PAGES
     for failure in failures:
         assert "No space left on device" in failure.message
-        assert f"{archive_url}/drill/" in failure.message
+        assert f"{archive_url}/{source.id}/" in failure.message
         assert ".warc.gz" in failure.message
     assert_every_document_reads_back(catalog, archive_url, source)
 

@@ -24,6 +24,7 @@ import pytest
 import yaml
 
 from tests.hostile import Hostile, Route, hostile_server, page, rss, send, status
+from tests.integration.test_run_hostile import source
 from tests.integration.test_run_recovery import article
 
 FIRST_FEED = 40
@@ -39,16 +40,7 @@ def server() -> Iterator[Hostile]:
 
 
 def environment(tmp_path: Path, feed: str) -> dict[str, str]:
-    entry = {
-        "id": "crashy",
-        "name": "Crashy",
-        "kind": "news",
-        "publisher": "Crashy",
-        "country": "GB",
-        "language": "en",
-        "timezone": "UTC",
-        "discovery": {"method": "feed", "urls": [feed]},
-    }
+    entry = source("crashy", feed)
     sources = tmp_path / "sources.yaml"
     sources.write_text(yaml.safe_dump({"sources": [entry]}), "utf-8")
     env = {key: value for key, value in os.environ.items() if not key.startswith("READOUT_")}
