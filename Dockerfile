@@ -40,10 +40,12 @@ RUN --mount=type=bind,from=requirements,source=/requirements.txt,target=/tmp/rea
 # --- 3. Readout itself -------------------------------------------------------------------------------------
 # Installed in editable mode from /opt/readout: the package finds config/ (index templates, roles, Kibana
 # objects) next to pipeline/, as in a checkout. `pip check` fails the build if the locked versions do not fit
-# the providers that ship in the base image.
+# the providers that ship in the base image. The package's bytecode is compiled here (pip does it for the
+# dependencies): a task process must not compile it from source each time it starts.
 COPY --chown=airflow:0 pyproject.toml README.md ${READOUT_HOME}/
 COPY --chown=airflow:0 pipeline/ ${READOUT_HOME}/pipeline/
 RUN pip install --no-cache-dir --no-deps --editable ${READOUT_HOME} \
+    && python -m compileall -q ${READOUT_HOME}/pipeline \
     && pip check \
     && readout --version
 

@@ -69,11 +69,18 @@ def _numbered(relative: str, number: int) -> str:
     return f"{stem}-{number}{_SUFFIX}"
 
 
+#: zlib level of each record's gzip member. warcio compresses at 9, which costs about 1.6x the CPU of 6 for
+#: about 1 % smaller files on news pages (benchmark HTML: 5.3 against 3.4 ms a page, 19.6 % against 19.8 % of
+#: the raw size); on a fast run the archive's compression was a quarter of the run process's CPU.
+GZIP_LEVEL = 6
+
+
 def _serialize(record: ArcWarcRecord) -> bytes:
     """One record as its own gzip member, built in memory so that it is written (or not) in one piece."""
     buffer = io.BytesIO()
-    WARCWriter(buffer, gzip=True).write_record(record)
-    return buffer.getvalue()
+    WARCWriter(buffer, gzip=False).write_record(record)
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)  # +16: a gzip member
+    return compressor.compress(buffer.getvalue()) + compressor.flush()
 
 
 def _close_quietly(file: Any) -> None:
