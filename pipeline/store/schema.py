@@ -179,6 +179,54 @@ class DocumentVersion(Base):
     extractor_version: Mapped[str] = mapped_column(String(128))
 
 
+class Turn(Base):
+    """One exchange of a briefing (a question and its answer, with follow-ups) or one opening announcement.
+
+    Rows follow their document: a new version or a re-extraction or re-tag of the document replaces its
+    rows, and a row whose content did not change keeps its ``number`` (so its ``turn_id``).
+    """
+
+    __tablename__ = "turns"
+
+    #: ``<doc_id>:<number>``.
+    turn_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), index=True)
+    #: The id's suffix: assigned once, kept while the exchange's content stays the same.
+    number: Mapped[int] = mapped_column(Integer)
+    #: Order in the document now (0-based); differs from ``number`` after an edit removed or added one.
+    position: Mapped[int] = mapped_column(Integer)
+    #: "announcement" or "exchange".
+    kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str] = mapped_column(String(64))
+    #: The source's country (ISO 3166-1 alpha-2): the ministry.
+    ministry: Mapped[str] = mapped_column(String(2))
+    #: The briefing's date: the document's ``published_at``.
+    briefing_date: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    #: Normalised id from the speakers file; None when the label is unknown (kept as written below).
+    spokesperson_id: Mapped[str | None] = mapped_column(String(64))
+    spokesperson: Mapped[str | None] = mapped_column(Text)
+    outlet_id: Mapped[str | None] = mapped_column(String(64))
+    outlet: Mapped[str | None] = mapped_column(Text)
+    journalist: Mapped[str | None] = mapped_column(Text)
+    #: The question(s) asked, "" for an announcement.
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    #: The exchange's parts in order: [{"kind", "speaker", "speaker_id", "outlet", "outlet_id",
+    #: "journalist", "text", "paragraph"}].
+    utterances: Mapped[list[Any]] = mapped_column(default=list)
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    question_countries: Mapped[list[Any]] = mapped_column(default=list)
+    answer_countries: Mapped[list[Any]] = mapped_column(default=list)
+    #: SHA-256 of the exchange's kind and texts: what decides whether ``number`` is kept.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    #: The document version the exchange was segmented from.
+    version: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_turns_source_date", "source_id", "briefing_date"),)
+
+
 class IndexAck(Base):
     """The outbox's other half: the revision of each document a search target has acknowledged.
 
