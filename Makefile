@@ -78,8 +78,8 @@ bench-airflow: install  ## Event trigger vs 15-minute cron latency, and a no-cha
 bench-tagging: install  ## Tagging speed, and its share of extraction time (needs ../shared/data)
 	.venv/bin/python benchmarks/tagging_speed.py
 
-bench-throughput: install  ## Pages/s of `readout run` vs bare trafilatura (2 processes) on 2,000 real pages, peak RSS at 500/2,000
-	.venv/bin/python benchmarks/throughput.py --pages 2000 --memory
+bench-throughput: install  ## Pages/s of `readout run` vs bare trafilatura (2 processes) on 2,000 real pages, peak RSS at 500/2,000, CPU per stage
+	.venv/bin/python benchmarks/throughput.py --pages 2000 --memory --stages
 
 eval-tagging: install  ## Tagging quality: P/R/F1 per topic and country on the labelled set
 	.venv/bin/python benchmarks/tagging_eval.py --countries
