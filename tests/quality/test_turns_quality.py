@@ -1,0 +1,63 @@
+"""The turn segmentation quality gate: each part of the labelled briefings may not fall below the pinned floors.
+
+The floors live in one file, ``tests/fixtures/briefings/floors.yaml``; the numbers per ministry are printed by
+``make eval-turns`` (``benchmarks/turns_eval.py``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pipeline.enrich.speakers import load_speakers
+from pipeline.enrich.turns.evaluate import LabelledDocument, Score, evaluate, load_labelled
+
+REPO = Path(__file__).resolve().parents[2]
+LABELLED = REPO / "tests" / "fixtures" / "briefings"
+FLOORS = yaml.safe_load((LABELLED / "floors.yaml").read_text("utf-8"))
+SPEAKERS = REPO / "config" / "speakers.yaml"
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[LabelledDocument]:
+    return load_labelled(
+        LABELLED, sites=REPO / "tests" / "fixtures" / "sites", sources=REPO / "config" / "sources.yaml"
+    )
+
+
+@pytest.fixture(scope="module")
+def scores(documents: list[LabelledDocument]) -> dict[tuple[str, str], Score]:
+    return evaluate(documents, load_speakers(SPEAKERS))
+
+
+def test_the_labelled_set_covers_every_ministry_in_both_parts(documents: list[LabelledDocument]) -> None:
+    for part, minimum in FLOORS["min_documents"].items():
+        in_part = [d for d in documents if d.part == part]
+        assert len(in_part) >= minimum, part
+        assert {d.ministry for d in in_part} >= set(FLOORS["ministries"]), part
+
+
+def test_labels_name_speakers_and_outlets_of_the_speakers_file_or_as_written(documents: list[LabelledDocument]) -> None:
+    """A labelled id that looks like an id must be one: a typo in the labels would otherwise never match."""
+    directory = load_speakers(SPEAKERS)
+    speaker_ids = {s.id for s in directory.speakers}
+    outlet_ids = {o.id for o in directory.outlets}
+    for document in documents:
+        for _, _, speaker, outlet in document.turns:
+            if speaker is not None and speaker.islower():
+                assert speaker in speaker_ids, (document.id, speaker)
+            if outlet is not None and outlet.islower() and outlet.isascii():
+                assert outlet in outlet_ids, (document.id, outlet)
+
+
+@pytest.mark.parametrize("part", ["tune", "holdout"])
+def test_each_part_holds_the_floors(scores: dict[tuple[str, str], Score], part: str) -> None:
+    score = scores[(part, "all")]
+    detail = "; ".join(score.misses[:10])
+    assert score.f1 >= FLOORS["boundary_f1"], f"{part} boundary F1 {score.f1:.3f}: {detail}"
+    assert score.speaker_accuracy >= FLOORS["speaker_accuracy"], (
+        f"{part} speakers {score.speaker_accuracy:.3f}: {detail}"
+    )
+    assert score.outlet_accuracy >= FLOORS["outlet_accuracy"], f"{part} outlets {score.outlet_accuracy:.3f}: {detail}"
