@@ -97,8 +97,11 @@ class Label:
     journalist: str | None = None
 
 
-def parse_label(paragraph: str, directory: SpeakerDirectory, *, ministry: str | None) -> Label | None:
-    """The label ``paragraph`` starts with, or None when it starts with none (see the module's rules)."""
+def parse_label(
+    paragraph: str, directory: SpeakerDirectory, *, ministry: str | None, title: str | None = None
+) -> Label | None:
+    """The label ``paragraph`` starts with, or None when it starts with none (see the module's rules). A Chinese
+    name the ``title`` contains is a label too (a spokesperson not yet in the speakers file)."""
     bracket = _BRACKET_LABEL.match(paragraph)
     if bracket:
         written, rest = bracket.group(1).strip(), bracket.group(2).strip()
@@ -109,12 +112,12 @@ def parse_label(paragraph: str, directory: SpeakerDirectory, *, ministry: str | 
     if colon is None:
         return None
     written, rest = colon.group(1).strip(), colon.group(2).strip()
-    if not written or not _label_shaped(written, directory, ministry):
+    if not written or not _label_shaped(written, directory, ministry, title):
         return None
     return _named(written, rest, directory, ministry, bracketed=False)
 
 
-def _label_shaped(written: str, directory: SpeakerDirectory, ministry: str | None) -> bool:
+def _label_shaped(written: str, directory: SpeakerDirectory, ministry: str | None, title: str | None) -> bool:
     key = label_key(written)
     if not key or key in _NOT_LABELS or _DIGIT.search(written):
         return False
@@ -125,6 +128,7 @@ def _label_shaped(written: str, directory: SpeakerDirectory, ministry: str | Non
             return False
         return (
             written.endswith(_CJK_JOURNALIST)
+            or (title is not None and len(written) >= 2 and written in title)
             or directory.speaker(written, ministry=ministry) is not None
             or directory.outlet(written) is not None
         )
@@ -221,4 +225,3 @@ def outlet_named_by_host(text: str, directory: SpeakerDirectory) -> tuple[str, s
     """The outlet a moderator or operator gives for the next question ("... Shaun Tandon with AFP")."""
     found = list(_HOST_OUTLET.finditer(text))
     return _known_prefix(found[-1].group("outlet"), directory) if found else None
-

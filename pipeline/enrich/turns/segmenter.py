@@ -23,7 +23,8 @@ generic fallback makes each paragraph an announcement. Nothing here raises on an
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
 from pipeline.enrich.turns.labels import Label, outlet_in_question, outlet_named_by_host, parse_label
@@ -186,9 +187,10 @@ class _Reader:
 
 
 def _short(paragraph: str) -> bool:
-    """A line of at most eight words (25 characters in Chinese or Japanese, written without spaces)."""
+    """A line of at most eight words (in Chinese or Japanese, written without spaces: 25 characters that do not
+    end a sentence)."""
     if _CJK.search(paragraph) or _KANA.search(paragraph):
-        return len(paragraph) <= 25
+        return len(paragraph) <= 25 and not paragraph.endswith(("。", "！", "？"))
     return len(paragraph.split()) <= 8
 
 
@@ -226,9 +228,10 @@ def segment(
     labels: dict[int, Label] = {}
     for index, paragraph in enumerate(stripped):
         if paragraph and not _CLOSING.match(paragraph) and not _NOTE.match(paragraph):
-            label = parse_label(paragraph, directory, ministry=ministry)
+            label = parse_label(paragraph, directory, ministry=ministry, title=title)
             if label is not None:
                 labels[index] = label
+    labels = _with_unlisted_officials(labels, title)
     if len(labels) < 2 and title_speaker is None:
         return _generic(stripped)
     reader = _Reader(directory, ministry, title_speaker)
@@ -249,6 +252,34 @@ def segment(
         _layout(list(labels.values()), ministry or _ministry_of(utterances, directory), language, text),
         tuple(reader.unknown),
     )
+
+
+def _with_unlisted_officials(labels: dict[int, Label], title: str | None) -> dict[int, Label]:
+    """The labels, with those of a spokesperson missing from the speakers file read as an official's rather than
+    an asker's: a name the title gives ("Spokesperson Li Hua's Regular Press Conference"), or, when no label of
+    the document is an official's, the label that speaks most (twice at least, and a third of all labels)."""
+    askers = [label for label in labels.values() if label.role == "question" and not label.generic]
+    unlisted = [label.written for label in askers if label.outlet_id is None]
+    title_key = f" {label_key(title)} " if title else ""
+    promoted = {
+        written
+        for written in unlisted
+        if title_key
+        and (f" {label_key(written)} " in title_key if not _CJK.search(written) else written in (title or ""))
+        and (len(written.split()) > 1 or _CJK.search(written) is not None)
+    }
+    if not promoted and len(labels) >= 4 and not any(label.role == "official" for label in labels.values()):
+        counted = Counter(unlisted).most_common(1)
+        if counted and counted[0][1] >= 2 and counted[0][1] * 3 >= len(labels):
+            promoted.add(counted[0][0])
+    if not promoted:
+        return labels
+    return {
+        index: replace(label, role="official", outlet=None, outlet_id=None, journalist=None)
+        if label.written in promoted
+        else label
+        for index, label in labels.items()
+    }
 
 
 def _content_range(paragraphs: list[str], labels: dict[int, Label]) -> range:
