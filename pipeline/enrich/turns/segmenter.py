@@ -164,9 +164,12 @@ class _Reader:
         ids = {sid for known, sid in self.officials.items() if key in known or known in key}
         return ids.pop() if len(ids) == 1 else None
 
-    def plain(self, index: int, paragraph: str) -> None:
+    def plain(self, index: int, paragraph: str, *, before_label: bool) -> None:
+        """An unlabelled paragraph; ``before_label``: the next paragraph with text starts with a label (or is a
+        section marker), so that after the first question a short line is a heading only before a new turn and
+        otherwise part of the answer (a list item)."""
         numbered = _NUMBERED.match(paragraph) is not None
-        if _heading_shaped(paragraph):
+        if _heading_shaped(paragraph) and (before_label or not self.asked):
             self.heading, self.heading_at = paragraph, index
             self.current = None
             return
@@ -235,16 +238,21 @@ def segment(
     if len(labels) < 2 and title_speaker is None:
         return _generic(stripped)
     reader = _Reader(directory, ministry, title_speaker)
-    for index in _content_range(stripped, labels):
+    content = [
+        index
+        for index in _content_range(stripped, labels)
+        if stripped[index] and not _CLOSING.match(stripped[index]) and not _NOTE.match(stripped[index])
+    ]
+    for position, index in enumerate(content):
         paragraph = stripped[index]
-        if not paragraph or _CLOSING.match(paragraph) or _NOTE.match(paragraph):
-            continue
         if index in labels:
             reader.labelled(index, labels[index])
         elif _MARKER.match(paragraph):
             reader.current, reader.heading = None, None
         else:
-            reader.plain(index, paragraph)
+            following = content[position + 1] if position + 1 < len(content) else None
+            before_label = following is None or following in labels or _MARKER.match(stripped[following]) is not None
+            reader.plain(index, paragraph, before_label=before_label)
     turns = _without_closing_thanks(reader.turns)
     utterances = [turn.utterance() for turn in turns]
     return Segmentation(

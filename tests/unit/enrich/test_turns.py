@@ -361,6 +361,32 @@ def test_a_colon_after_a_name_inside_a_sentence_is_not_a_turn(paragraph: str) ->
     assert utterances(result)[1].text.endswith(paragraph)
 
 
+def test_after_the_first_question_a_short_line_is_a_heading_only_before_a_new_turn() -> None:
+    text = doc(
+        "Question: What are Russia's priorities?",
+        "Answer: There are two.",
+        "Security in Europe",
+        "We want guarantees that take our interests into account.",
+        "Trade with Asia",
+        "Question: And the Arctic?",
+        "Answer: Cooperation there must go on.",
+    )
+    result = run(text, title="Briefing by Foreign Ministry Spokeswoman Maria Zakharova", ministry="RU")
+    assert [(u.paragraph, u.kind) for u in utterances(result)] == [
+        (0, "question"),
+        (1, "answer"),
+        (5, "question"),
+        (6, "answer"),
+    ]
+    first_answer = utterances(result)[1]
+    assert first_answer.text.split("\n\n") == [
+        "There are two.",
+        "Security in Europe",
+        "We want guarantees that take our interests into account.",
+    ]
+    assert utterances(result)[2].heading == "Trade with Asia"
+
+
 def test_unknown_labels_are_kept_as_written_and_listed_once() -> None:
     """A spokesperson missing from the speakers file still answers (the label that speaks most, when no label is
     an official's); their label and the unknown outlet are listed once each."""
