@@ -29,6 +29,7 @@ def _words(text: str) -> frozenset[str]:
 
 
 _DIGIT = re.compile(r"\d")
+_QUALIFIED = re.compile(r"^(\w+)\s*[(（]([^()（）]{1,40})[)）]$")
 _CJK_PUNCTUATION = re.compile(r"[，。、“”‘’《》？！（）「」]")
 
 GENERIC_QUESTION = frozenset(
@@ -112,6 +113,13 @@ def parse_label(
     if colon is None:
         return None
     written, rest = colon.group(1).strip(), colon.group(2).strip()
+    qualified = _QUALIFIED.match(written)
+    if qualified and label_key(qualified.group(1)) in GENERIC_QUESTION:
+        # "Question (TASS):", "Вопрос (РИА Новости):", "Вопрос (уточнение):": the brackets name the outlet, if any.
+        inner = qualified.group(2).strip()
+        outlet_id = directory.outlet(inner)
+        named = outlet_id is not None or inner[:1].isupper()
+        return Label(written, rest, "question", generic=not named, outlet=inner if named else None, outlet_id=outlet_id)
     if not written or not _label_shaped(written, directory, ministry, title):
         return None
     return _named(written, rest, directory, ministry, bracketed=False)

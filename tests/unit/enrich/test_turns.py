@@ -171,6 +171,27 @@ def test_russia_sections_become_announcements_and_the_contents_and_notes_do_not(
     assert result.layout == "ru-mid-en"
 
 
+def test_a_question_label_may_name_its_outlet_in_brackets() -> None:
+    text = doc(
+        "Вопрос (ТАСС): Когда начнутся консультации?",
+        "Ответ: В декабре.",
+        "Вопрос (уточнение): А где?",
+        "Ответ: В Москве.",
+        "Question (Reuters): And the agenda?",
+        "Answer: Security.",
+    )
+    speakers = load_speakers("speakers.yaml", text="speakers: []\noutlets:\n  - {id: tass, names: [ТАСС]}\n")
+    result = segment(text, ministry="RU", speakers=speakers)
+    assert [(u.paragraph, u.kind, u.outlet_id or u.outlet) for u in utterances(result)] == [
+        (0, "question", "tass"),
+        (1, "answer", None),
+        (2, "question", None),
+        (3, "answer", None),
+        (4, "question", "Reuters"),
+        (5, "answer", None),
+    ]
+
+
 def test_a_transcript_with_no_questions_is_all_announcements() -> None:
     text = doc(
         "Содержание",
