@@ -234,7 +234,7 @@ def segment(
             label = parse_label(paragraph, directory, ministry=ministry, title=title)
             if label is not None:
                 labels[index] = label
-    labels = _with_unlisted_officials(labels, title)
+    labels = _with_unlisted_officials(_without_stray_labels(labels), title)
     if len(labels) < 2 and title_speaker is None:
         return _generic(stripped)
     reader = _Reader(directory, ministry, title_speaker)
@@ -260,6 +260,23 @@ def segment(
         _layout(list(labels.values()), ministry or _ministry_of(utterances, directory), language, text),
         tuple(reader.unknown),
     )
+
+
+def _without_stray_labels(labels: dict[int, Label]) -> dict[int, Label]:
+    """The labels, without names that ask once in a document whose questions are all generic ("Q:", "QUESTION:",
+    "Question:"): there, "Wang Yi: ..." opening a paragraph of an answer quotes him; it is no turn."""
+    generic = sum(1 for label in labels.values() if label.role == "question" and label.generic)
+    named = Counter(
+        label.written
+        for label in labels.values()
+        if label.role == "question" and not label.generic and label.outlet_id is None and label.journalist is None
+    )
+    if generic < 3 or any(label.outlet_id or label.journalist for label in labels.values()):
+        return labels
+    stray = {written for written, count in named.items() if count == 1}
+    if not stray or len(stray) * 3 > generic:
+        return labels
+    return {index: label for index, label in labels.items() if label.written not in stray}
 
 
 def _with_unlisted_officials(labels: dict[int, Label], title: str | None) -> dict[int, Label]:

@@ -408,6 +408,29 @@ def test_after_the_first_question_a_short_line_is_a_heading_only_before_a_new_tu
     assert utterances(result)[2].heading == "Trade with Asia"
 
 
+def test_a_name_opening_a_paragraph_of_an_answer_is_a_quotation_where_questions_are_generic() -> None:
+    text = doc(
+        "Q: What did the two ministers agree?",
+        "A: They agreed on three points.",
+        'Wang Yi: "China and Ostland are good partners." This is our shared view.',
+        "Q: When is the next meeting?",
+        "A: In the spring.",
+        "Q: Where?",
+        "A: In Beijing.",
+    )
+    result = run(text, title="Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference", ministry="CN")
+    assert [(u.paragraph, u.kind) for u in utterances(result)] == [
+        (0, "question"),
+        (1, "answer"),
+        (3, "question"),
+        (4, "answer"),
+        (5, "question"),
+        (6, "answer"),
+    ]
+    assert utterances(result)[1].text.endswith("This is our shared view.")
+    assert result.unknown_labels == ()
+
+
 def test_unknown_labels_are_kept_as_written_and_listed_once() -> None:
     """A spokesperson missing from the speakers file still answers (the label that speaks most, when no label is
     an official's); their label and the unknown outlet are listed once each."""
