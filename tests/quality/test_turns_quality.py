@@ -61,3 +61,41 @@ def test_each_part_holds_the_floors(scores: dict[tuple[str, str], Score], part: 
         f"{part} speakers {score.speaker_accuracy:.3f}: {detail}"
     )
     assert score.outlet_accuracy >= FLOORS["outlet_accuracy"], f"{part} outlets {score.outlet_accuracy:.3f}: {detail}"
+
+
+#: Fixture hosts of news outlets: their articles quote officials ("Wang Wenbin said: ...") but are no transcripts.
+NEWS_HOSTS = (
+    "en.people.cn",
+    "sputnikglobe.com",
+    "tass.com",
+    "tass.ru",
+    "world.people.com.cn",
+    "www.aljazeera.com",
+    "www.bbc.com",
+    "www.dw.com",
+    "www.globaltimes.cn",
+    "www.islamtimes.com",
+    "www.theguardian.com",
+)
+
+
+def test_news_articles_of_the_fixture_sites_are_not_read_as_transcripts() -> None:
+    from pipeline.enrich.turns import segment
+    from pipeline.errors import ExtractionError
+    from pipeline.extract import extract
+
+    sites = REPO / "tests" / "fixtures" / "sites"
+    read = 0
+    for host in NEWS_HOSTS:
+        for page in sorted((sites / host).rglob("*")):
+            if not page.is_file() or page.suffix in (".txt", ".headers", ".xml", ".rss", ".atom", ".gz"):
+                continue
+            try:
+                extracted = extract(page.read_bytes(), url=f"https://{host}/{page.relative_to(sites / host)}")
+            except ExtractionError:
+                continue  # a feed or listing page
+            read += 1
+            result = segment(extracted.text, title=extracted.title, language=extracted.language)
+            assert result.layout == "generic", (page, result.layout)
+            assert all(u.speaker is None and u.outlet is None for e in result.exchanges for u in e.utterances)
+    assert read >= 30
