@@ -1,6 +1,6 @@
 """A briefing's exchanges, tagged one at a time: the segmentation stage of enrichment.
 
-:func:`tag_exchanges` cuts a briefing's text into exchanges (:func:`pipeline.enrich.turns.segment`) and
+:class:`ExchangeTagger` cuts a briefing's text into exchanges (:func:`pipeline.enrich.turns.segment`) and
 tags each with the document's own taggers: the topics of the whole exchange, the countries of the whole
 exchange, and separately those of its question and of its answer (what was asked about and what was
 answered about are not always the same). No key phrases per exchange: they cost most of the document
@@ -96,10 +96,11 @@ class ExchangeTagger:
         # SPEAKERS: the speakers directory (config/speakers.yaml, branch `seg`) is passed to segment() here,
         # as segment(..., speakers=...), once it lands; until then unknown labels are whatever segment() says.
         segmentation: Segmentation = segment(text, title=title, language=language, ministry=ministry)
-        tagged = tuple(self._tag(exchange) for exchange in segmentation.exchanges)
+        tagged = tuple(self.tag_exchange(exchange) for exchange in segmentation.exchanges)
         return ExchangeResult(tagged, segmentation.layout, tuple(segmentation.unknown_labels))
 
-    def _tag(self, exchange: Exchange) -> ExchangeTags:
+    def tag_exchange(self, exchange: Exchange) -> ExchangeTags:
+        """The topics of ``exchange`` and the countries of all of it, of its questions and of its answers."""
         if self.topics is None and self.countries is None:
             return ExchangeTags(exchange)
         question, answer = exchange.question, exchange.answer

@@ -17,10 +17,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("documents") as batch:
-        batch.add_column(sa.Column("turns_next", sa.Integer(), nullable=False, server_default="0"))
+    # Plain ALTER TABLE on both backends (SQLite adds a column with a constant default in place): a batch
+    # copy of ``documents`` would rebuild its partial index from reflection, without its condition.
+    op.add_column("documents", sa.Column("turns_next", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("documents") as batch:
-        batch.drop_column("turns_next")
+    # SQLite drops a column that no index or key uses in place since 3.35.
+    op.drop_column("documents", "turns_next")
