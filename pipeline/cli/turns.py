@@ -155,10 +155,11 @@ def list_turns(
     until: Annotated[str | None, typer.Option(help="Briefings on or before YYYY-MM-DD (UTC).")] = None,
     spokesperson: Annotated[
         str | None,
-        typer.Option(help="Only this spokesperson: the id in the speakers file, or an unknown label as written."),
+        typer.Option(help="Only this spokesperson: the id in the speakers file, or the label as written."),
     ] = None,
     outlet: Annotated[
-        str | None, typer.Option(help="Only questions from this outlet: its id, or an unknown label as written.")
+        str | None,
+        typer.Option(help="Only questions from this outlet: its id in the speakers file, or the label as written."),
     ] = None,
     kind: Annotated[
         str | None,

@@ -78,8 +78,8 @@ class TurnQueries(CatalogBase):
         limit: int | None = 100,
     ) -> list[Turn]:
         """Turns of the briefings of ``source_ids`` (all when None) dated in [since, until), newest briefing
-        first and in document order within one. ``spokesperson`` and ``outlet`` match the normalised id or,
-        for a label the speakers file does not know, the label as written; ``kind`` is "exchange" or
+        first and in document order within one. ``spokesperson`` and ``outlet`` match the normalised id or
+        the label as written (all a label the speakers file does not know has); ``kind`` is "exchange" or
         "announcement"."""
         query = select(Turn).where(*_conditions(source_ids, since, until, spokesperson, outlet, kind))
         query = query.order_by(Turn.briefing_date.desc().nulls_last(), Turn.doc_id, Turn.position)
