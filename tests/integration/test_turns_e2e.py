@@ -42,8 +42,15 @@ EDITED = "This is typical economic coercion and bullying."
 
 
 def _finds_questions() -> bool:
-    found = segment("AFP: Will China respond?\n\nWang Wenbin: China will respond.", language="en", ministry="CN")
-    return any(utterance.kind == "question" for exchange in found.exchanges for utterance in exchange.utterances)
+    """Whether ``segment`` finds a question in the MFA's two English layouts (the placeholder never does)."""
+    for transcript in (
+        "Q: Will China respond?\n\nA: China will respond.",
+        "AFP: Will China respond?\n\nWang Wenbin: China will respond.",
+    ):
+        found = segment(transcript, language="en", ministry="CN")
+        if any(utterance.kind == "question" for exchange in found.exchanges for utterance in exchange.utterances):
+            return True
+    return False
 
 
 #: Assertions about what the real segmenter finds (branch `seg`); skipped under the placeholder.
