@@ -19,9 +19,10 @@ import pytest
 import yaml
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, delete
 
 from pipeline.devsite import SiteFarm
+from pipeline.enrich import Enrichment
 from pipeline.enrich.turns import segment
 from pipeline.store.catalog import MIGRATIONS, Catalog
 from pipeline.store.schema import Document, Turn
@@ -419,3 +420,36 @@ def test_turns_for_documents_groups_every_briefing_s_turns(ingested: World) -> N
     finally:
         catalog.close()
     assert re.fullmatch(r"[0-9a-f]{64}:\d+", next(iter(grouped.values()))[0].turn_id)
+
+
+def test_unknown_labels_and_missing_turns_are_said_plainly(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert world.cli("run", "-s", "cn-mfa-en").exit_code == 0
+    document = _document(world, LIN_JIAN)
+    catalog = world.catalog()
+    try:
+        # As the segmenter leaves them in the explanation when the speakers file lacks a label.
+        explanation = document.tag_explanation | {"turns": {"layout": "test", "unknown_labels": ["MR NOBODY"]}}
+        enrichment = Enrichment(
+            document.language, document.topics, {}, document.countries, document.key_phrases, "test", explanation
+        )
+        assert not catalog.apply_enrichment(document.doc_id, enrichment), "no exchanges: the turns stay"
+    finally:
+        catalog.close()
+    listed = " ".join(world.cli("turns", "--since", "2026-11-18", "--until", "2026-11-18").output.split())
+    assert "1 unknown label(s) (not in the speakers file): MR NOBODY" in listed
+    shown = " ".join(world.cli("show", document.doc_id[:16], "--turns").output.split())
+    assert "1 unknown label(s) (not in the speakers file): MR NOBODY" in shown
+    explained = " ".join(world.cli("show", document.doc_id[:16], "--explain").output.split())
+    assert "1 unknown speaker or outlet label(s): MR NOBODY" in explained
+    # A briefing with no turns stored (segmented by no run yet) says how to get them.
+    catalog = world.catalog()
+    try:
+        with catalog.session() as session, session.begin():
+            session.execute(delete(Turn).where(Turn.doc_id == document.doc_id))
+    finally:
+        catalog.close()
+    empty = world.cli("show", document.doc_id[:16], "--turns")
+    assert empty.exit_code == 0
+    assert "readout retag -s cn-mfa-en" in " ".join(empty.output.split())
+    assert json.loads(world.cli("show", document.doc_id[:16], "--turns", "--json").stdout) == []
