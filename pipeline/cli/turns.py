@@ -9,20 +9,19 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich import box
-from rich.table import Table
+from rich.text import Text
 
 from pipeline.cli.common import app, console, escape, fail, iso, open_catalog, options, parse_date
+from pipeline.config import Settings, load_sources
+from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
     from pipeline.store.schema import Document, Turn
 
-#: Characters of a question or answer the listing shows.
-SNIPPET = 90
 #: What a turn's utterance kind is called in the plain output.
 _MARKS = {"announcement": "", "question": "Q", "answer": "A"}
 
@@ -60,15 +59,17 @@ def utterance_rows(turns: Sequence[Turn]) -> list[dict[str, Any]]:
     return rows
 
 
-def turn_row(turn: Turn) -> dict[str, Any]:
+def turn_row(turn: Turn, zone: tzinfo | None = None) -> dict[str, Any]:
     """``readout turns --json``: one object per turn (an exchange or an announcement), with its whole question
-    and answer text (an announcement's text is its ``answer``; its ``question`` is "")."""
+    and answer text (an announcement's text is its ``answer``; its ``question`` is ""). ``date`` is the
+    briefing's instant (UTC), ``day`` its date where it was held (``zone``, the source's time zone)."""
     return {
         "turn_id": turn.turn_id,
         "doc_id": turn.doc_id,
         "position": turn.position,
         "kind": turn.kind,
         "date": iso(turn.briefing_date),
+        "day": local_day(turn.briefing_date, zone),
         "source": turn.source_id,
         "ministry": turn.ministry,
         "language": turn.language,
@@ -137,13 +138,21 @@ def show_turns(document: Document, turns: Sequence[Turn], *, as_json: bool) -> N
             console.print(f"  [bold]{escape(label)}[/] {escape(str(utterance.get('text') or ''))}", soft_wrap=True)
 
 
-def _day_start(day: date | None) -> datetime | None:
-    return datetime.combine(day, time.min, UTC) if day else None
+def local_day(moment: datetime | None, zone: tzinfo | None) -> str | None:
+    """The day of ``moment`` in ``zone`` (UTC when None): a briefing in Beijing on 19 November is stored
+    as 16:00 UTC on the 18th when its page gives only the date."""
+    if moment is None:
+        return None
+    return (moment.astimezone(zone) if zone is not None else moment).date().isoformat()
 
 
-def _snippet(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= SNIPPET else flat[: SNIPPET - 1].rstrip() + "…"
+def source_zones(settings: Settings) -> dict[str, tzinfo]:
+    """Each configured source's time zone; none when the sources file cannot be read (dates are then UTC:
+    listing what is stored must not depend on the sources file being sound)."""
+    try:
+        return {source.id: source.tz for source in load_sources(settings.sources)}
+    except (ConfigError, OSError):
+        return {}
 
 
 @app.command("turns")
@@ -151,8 +160,12 @@ def list_turns(
     source: Annotated[
         list[str] | None, typer.Option("--source", "-s", help="Only this source id (repeatable).")
     ] = None,
-    since: Annotated[str | None, typer.Option(help="Briefings on or after YYYY-MM-DD (UTC).")] = None,
-    until: Annotated[str | None, typer.Option(help="Briefings on or before YYYY-MM-DD (UTC).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Briefings held on or after YYYY-MM-DD (the source's own date).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Briefings held on or before YYYY-MM-DD (the source's own date).")
+    ] = None,
     spokesperson: Annotated[
         str | None,
         typer.Option(help="Only this spokesperson: the id in the speakers file, or the label as written."),
@@ -173,10 +186,10 @@ def list_turns(
     """List the exchanges of stored briefings, newest briefing first and in order within one.
 
     Each briefing (a source of kind briefing) is split into turns: opening announcements, then exchanges,
-    a question (with its outlet) and its answer (with the spokesperson). The table shows each with its
-    date, source, spokesperson, outlet and the start of its question and answer; `readout show DOC_ID
-    --turns` prints a whole briefing. Labels the speakers file does not know are kept as written and
-    counted at the end.
+    a question (with its outlet) and its answer (with the spokesperson). Each is shown with the day it
+    was held (in the source's time zone), its source, id, outlet and spokesperson, then the start of its
+    question and answer; `readout show DOC_ID --turns` prints a whole briefing. Labels the speakers file
+    does not know are kept as written and counted at the end.
     """
     settings = options.settings()
     start, end = parse_date(since, "--since"), parse_date(until, "--until")
@@ -188,35 +201,27 @@ def list_turns(
         raise fail(f"--kind is 'exchange' or 'announcement', not {kind!r}")
     filters: dict[str, Any] = {
         "source_ids": source or None,
-        "since": _day_start(start),
-        "until": _day_start(end + timedelta(days=1)) if end else None,
+        "since": start,
+        "until": end + timedelta(days=1) if end else None,
         "spokesperson": spokesperson,
         "outlet": outlet,
         "kind": kind,
     }
+    zones = source_zones(settings)
+    filters["zones"] = zones
     with open_catalog(settings, read_only=True) as catalog:
         turns = catalog.list_turns(**filters, limit=limit)
         # Only a full page may have left some out: then say how many match in all.
         matching: tuple[int, int] | None = catalog.count_turns(**filters) if len(turns) == limit else None
         unknown = catalog.unknown_speaker_labels(sorted({turn.doc_id for turn in turns}))
     if as_json:
-        sys.stdout.write(json.dumps([turn_row(turn) for turn in turns], ensure_ascii=False, indent=2) + "\n")
+        rows = [turn_row(turn, zones.get(turn.source_id)) for turn in turns]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(box=box.SIMPLE, title_justify="left")
-    for column in ("date", "source", "spokesperson", "outlet", "question", "answer", "turn"):
-        table.add_column(column, overflow="fold" if column in ("question", "answer") else "ellipsis")
     for turn in turns:
-        table.add_row(
-            (iso(turn.briefing_date) or "")[:10],
-            turn.source_id,
-            escape(turn.spokesperson_id or turn.spokesperson or ""),
-            escape(turn.outlet_id or turn.outlet or ("(announcement)" if turn.kind == "announcement" else "")),
-            escape(_snippet(turn.question)),
-            escape(_snippet(turn.answer)),
-            f"{turn.doc_id[:12]}:{turn.number}",
-        )
+        _print_turn(turn, zones.get(turn.source_id))
     if turns:
-        console.print(table)
+        console.print()
     shown_briefings = len({turn.doc_id for turn in turns})
     exchanges = sum(1 for turn in turns if turn.kind == "exchange")
     summary = f"{exchanges} exchange(s) and {len(turns) - exchanges} announcement(s) in {shown_briefings} briefing(s)"
@@ -228,3 +233,21 @@ def list_turns(
     if labels:
         summary += f" (not in the speakers file): {', '.join(labels)}"
     console.print(escape(summary), soft_wrap=True, highlight=False)
+
+
+def _print_turn(turn: Turn, zone: tzinfo | None) -> None:
+    """One turn in three lines at most: who and when, then the question and the answer cut to the width."""
+    asked_by = turn.outlet_id or turn.outlet or turn.journalist or "?"
+    answered_by = turn.spokesperson_id or turn.spokesperson or "?"
+    who = f"announcement by {answered_by}" if turn.kind == "announcement" else f"{asked_by} → {answered_by}"
+    head = Text.assemble(
+        (local_day(turn.briefing_date, zone) or "(no date)", "bold"),
+        f"  {turn.source_id}  ",
+        (f"{turn.doc_id[:12]}:{turn.number}", "dim"),
+        "  ",
+        (who, "cyan"),
+    )
+    console.print(head, no_wrap=True, overflow="ellipsis")
+    for mark, text in (("Q", turn.question), ("A" if turn.kind == "exchange" else " ", turn.answer)):
+        if text:
+            console.print(Text(f"  {mark}  " + " ".join(text.split())), no_wrap=True, overflow="ellipsis")

@@ -19,11 +19,11 @@ again. The same transcript segmented and tagged the same way changes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, distinct, func, or_, select
+from sqlalchemy import ColumnElement, and_, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
 from pipeline.store.base import CatalogBase
@@ -70,18 +70,21 @@ class TurnQueries(CatalogBase):
         self,
         *,
         source_ids: Sequence[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
         spokesperson: str | None = None,
         outlet: str | None = None,
         kind: str | None = None,
         limit: int | None = 100,
+        zones: Mapping[str, tzinfo] | None = None,
     ) -> list[Turn]:
         """Turns of the briefings of ``source_ids`` (all when None) dated in [since, until), newest briefing
-        first and in document order within one. ``spokesperson`` and ``outlet`` match the normalised id or
+        first and in document order within one. ``since`` and ``until`` are instants, or days: a day is the
+        source's own (its time zone in ``zones``, else UTC), since a briefing "on 19 November" in Beijing
+        starts on the 18th in UTC. ``spokesperson`` and ``outlet`` match the normalised id or
         the label as written (all a label the speakers file does not know has); ``kind`` is "exchange" or
         "announcement"."""
-        query = select(Turn).where(*_conditions(source_ids, since, until, spokesperson, outlet, kind))
+        query = select(Turn).where(*_conditions(source_ids, since, until, spokesperson, outlet, kind, zones))
         query = query.order_by(Turn.briefing_date.desc().nulls_last(), Turn.doc_id, Turn.position)
         if limit is not None:
             query = query.limit(limit)
@@ -92,15 +95,16 @@ class TurnQueries(CatalogBase):
         self,
         *,
         source_ids: Sequence[str] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
         spokesperson: str | None = None,
         outlet: str | None = None,
         kind: str | None = None,
+        zones: Mapping[str, tzinfo] | None = None,
     ) -> tuple[int, int]:
         """(turns, briefings) that :meth:`list_turns` with the same filters and no limit would list."""
         query = select(func.count(), func.count(distinct(Turn.doc_id))).select_from(Turn)
-        query = query.where(*_conditions(source_ids, since, until, spokesperson, outlet, kind))
+        query = query.where(*_conditions(source_ids, since, until, spokesperson, outlet, kind, zones))
         with self.session() as session:
             counted = session.execute(query).one()
         return int(counted[0]), int(counted[1])
@@ -239,20 +243,19 @@ def _as_compared(turns: Iterable[Turn]) -> dict[str, dict[str, Any]]:
 
 def _conditions(
     source_ids: Sequence[str] | None,
-    since: datetime | None,
-    until: datetime | None,
+    since: datetime | date | None,
+    until: datetime | date | None,
     spokesperson: str | None,
     outlet: str | None,
     kind: str | None,
+    zones: Mapping[str, tzinfo] | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filters of :meth:`TurnQueries.list_turns` as conditions."""
     conditions: list[ColumnElement[bool]] = []
     if source_ids:
         conditions.append(Turn.source_id.in_(list(source_ids)))
-    if since is not None:
-        conditions.append(Turn.briefing_date >= since)
-    if until is not None:
-        conditions.append(Turn.briefing_date < until)
+    if since is not None or until is not None:
+        conditions.append(_dated(since, until, zones or {}))
     if spokesperson is not None:
         conditions.append(or_(Turn.spokesperson_id == spokesperson, Turn.spokesperson == spokesperson))
     if outlet is not None:
@@ -260,3 +263,37 @@ def _conditions(
     if kind is not None:
         conditions.append(Turn.kind == kind)
     return conditions
+
+
+def _dated(
+    since: datetime | date | None, until: datetime | date | None, zones: Mapping[str, tzinfo]
+) -> ColumnElement[bool]:
+    """``since <= briefing_date < until``; days are each source's own days (UTC for a source not in ``zones``)."""
+
+    def bounds(zone: tzinfo) -> ColumnElement[bool]:
+        parts: list[ColumnElement[bool]] = []
+        if since is not None:
+            parts.append(Turn.briefing_date >= _instant(since, zone))
+        if until is not None:
+            parts.append(Turn.briefing_date < _instant(until, zone))
+        return and_(*parts)
+
+    days = (isinstance(since, date) and not isinstance(since, datetime)) or (
+        isinstance(until, date) and not isinstance(until, datetime)
+    )
+    if not days or not zones:
+        return bounds(UTC)
+    by_zone: dict[tzinfo, list[str]] = defaultdict(list)
+    for source_id, zone in zones.items():
+        by_zone[zone].append(source_id)
+    return or_(
+        *(and_(Turn.source_id.in_(ids), bounds(zone)) for zone, ids in by_zone.items()),
+        and_(Turn.source_id.not_in(list(zones)), bounds(UTC)),
+    )
+
+
+def _instant(value: datetime | date, zone: tzinfo) -> datetime:
+    """A datetime as it is; a day as its start in ``zone``."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.combine(value, time.min, zone).astimezone(UTC)

@@ -4,8 +4,9 @@ the document's versions with stable ids, the revision they bump, and the queries
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -308,3 +309,14 @@ def test_turn_queries_filter_count_and_group_by_document(catalog: Catalog) -> No
     assert set(grouped) == {DOC, doc_id(moscow)}
     assert [turn.position for turn in grouped[DOC]] == [0, 1, 2]
     assert catalog.unknown_speaker_labels([DOC, doc_id(moscow)]) == {DOC: ["MR SMITH"]}
+
+
+def test_days_are_the_source_s_own_days(catalog: Catalog) -> None:
+    # A Beijing briefing whose page gives only its date is stored at local midnight: 16:00 UTC the day before.
+    store(catalog, tagged(SANCTIONS), published=datetime(2021, 4, 25, 16, tzinfo=UTC))
+    beijing = {SOURCE.id: ZoneInfo("Asia/Shanghai")}
+    april_26 = {"since": date(2021, 4, 26), "until": date(2021, 4, 27)}
+    assert len(catalog.list_turns(**april_26, zones=beijing)) == 1
+    assert catalog.count_turns(**april_26, zones=beijing) == (1, 1)
+    assert catalog.list_turns(**april_26) == [], "without the source's zone a day is a UTC day"
+    assert catalog.list_turns(since=date(2021, 4, 27), zones=beijing) == []

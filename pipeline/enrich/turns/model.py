@@ -51,6 +51,9 @@ class Exchange:
     utterances: tuple[Utterance, ...]
     #: A question with no outlet of its own that continues the previous exchange's questioning.
     follow_up: bool = False
+    #: For a follow-up that names no outlet or journalist: the (outlet, outlet id, journalist) of the exchange
+    #: it follows, so that the exchange is found under the outlet that asked it.
+    continues: tuple[str | None, str | None, str | None] | None = None
 
     @property
     def question(self) -> str:
@@ -73,9 +76,14 @@ class Exchange:
 
     @property
     def questioner(self) -> tuple[str | None, str | None, str | None]:
-        """(outlet as written, outlet id, journalist) of the first question."""
+        """(outlet as written, outlet id, journalist) of the first question; for a follow-up that names
+        none, those of the exchange it follows (:attr:`continues`)."""
         first = self._first("question")
-        return (first.outlet, first.outlet_id, first.journalist) if first else (None, None, None)
+        if first is None:
+            return (None, None, None)
+        if first.outlet is None and first.journalist is None and self.continues is not None:
+            return self.continues
+        return (first.outlet, first.outlet_id, first.journalist)
 
 
 @dataclass(frozen=True, slots=True)

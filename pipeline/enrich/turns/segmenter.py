@@ -366,7 +366,9 @@ def _exchanges(utterances: list[Utterance]) -> tuple[Exchange, ...]:
             )
         )
         kind: ExchangeKind = "announcement" if first.kind == "announcement" else "exchange"
-        exchanges.append(Exchange(position, kind, tuple(group), follow_up=follow_up))
+        # A follow-up naming nobody is asked by whoever asked before ("Follow-up:", "Q: A follow-up on that").
+        continues = exchanges[-1].questioner if follow_up and not (first.outlet or first.journalist) else None
+        exchanges.append(Exchange(position, kind, tuple(group), follow_up=follow_up, continues=continues))
     return tuple(exchanges)
 
 

@@ -499,3 +499,21 @@ def test_garbage_never_raises(text: str) -> None:
         for utterance in exchange.utterances:
             assert utterance.kind in ("announcement", "question", "answer")
             assert 0 <= utterance.paragraph < max(1, len(text.split("\n\n")))
+
+
+def test_a_follow_up_naming_nobody_is_filed_under_the_outlet_that_asked_before() -> None:
+    text = doc(
+        'Reuters: The defence minister said on Tuesday: "We will keep patrolling." How does China respond?',
+        "Wang Wenbin: We urge the relevant side to stop provocations.",
+        "Follow-up: Does that mean talks will resume this month?",
+        "Wang Wenbin: I have nothing to announce at the moment.",
+        "AFP: A question on trade. Will the tariffs change?",
+        "Wang Wenbin: I would refer you to the competent authorities.",
+    )
+    exchanges = run(
+        text, title="Foreign Ministry Spokesperson Wang Wenbin's Regular Press Conference", ministry="CN"
+    ).exchanges
+    assert [e.follow_up for e in exchanges] == [False, True, False]
+    # The utterance stays as written (no outlet); the exchange is the questioner's.
+    assert exchanges[1].utterances[0].outlet is None
+    assert [e.questioner[1] for e in exchanges] == ["reuters", "reuters", "afp"]
