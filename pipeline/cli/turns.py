@@ -134,6 +134,8 @@ def show_turns(document: Document, turns: Sequence[Turn], *, as_json: bool) -> N
             who = utterance.get("outlet") if utterance.get("kind") == "question" else utterance.get("speaker")
             if utterance.get("kind") == "question" and utterance.get("journalist"):
                 who = f"{who or ''} ({utterance['journalist']})".strip()
+            elif utterance.get("kind") == "question" and not who and turn.outlet:
+                who = f"{turn.outlet} (follow-up)"  # the exchange is filed under the outlet that asked before
             label = " ".join(part for part in (mark, f"{who}:" if who else "") if part)
             console.print(f"  [bold]{escape(label)}[/] {escape(str(utterance.get('text') or ''))}", soft_wrap=True)
 
