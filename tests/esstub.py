@@ -47,6 +47,7 @@ from tests.esrules import (
     BulkAction,
     DocumentError,
     StubError,
+    after,
     bad_request,
     check_document,
     check_mappings,
@@ -56,6 +57,7 @@ from tests.esrules import (
     find_template,
     missing_components,
     parse_bulk,
+    sort_hits,
 )
 
 API = "https://www.elastic.co/docs/api/doc/elasticsearch/operation"
@@ -577,15 +579,23 @@ class EsStub:
         names = self._resolve(index)
         if self.search_response is not None:
             return 200, self.search_response
-        size = int((request.body or {}).get("size", 10))
+        body = request.body or {}
+        size = int(body.get("size", 10))
         hits = [
             {"_index": name, "_id": doc_id, "_score": 1.0, "_source": self.indices[name].docs[doc_id]["_source"]}
             for name in names
             for doc_id in sorted(self.indices[name].visible)
+            if doc_id in self.indices[name].docs  # deleted since the last refresh
         ]
         # The query is evaluated with its documented semantics (tests/esquery.py); scores are not.
-        found = Evaluator(hit["_source"] for hit in hits).search(request.body or {})
-        hits = [hit for hit in hits if hit["_source"]["doc_id"] in found]
+        found = Evaluator.by_id((hit["_id"], hit["_source"]) for hit in hits).search(body)
+        hits = [hit for hit in hits if hit["_id"] in found]
+        if "sort" in body:
+            hits = sort_hits(hits, body["sort"], self._field_types(names))
+            if "search_after" in body:
+                hits = after(hits, body["search_after"], body["sort"])
+        elif "search_after" in body:
+            raise bad_request("illegal_argument_exception", "stand-in: search_after without sort is not modelled")
         return 200, {
             "took": 1,
             "timed_out": False,
@@ -596,6 +606,14 @@ class EsStub:
                 "hits": hits[:size],
             },
         }
+
+    def _field_types(self, names: list[str]) -> dict[str, str]:
+        """Field → mapping type over the searched indices (top-level properties)."""
+        types: dict[str, str] = {}
+        for name in names:
+            for field_name, spec in self.indices[name].mappings.get("properties", {}).items():
+                types[field_name] = str(spec.get("type", "object"))
+        return types
 
     def _cat_indices(self, request: Request, index: str | None = None) -> tuple[int, Any]:
         # DOC_PAGES["cat_indices"] with format=json: one object per index, every value a string.
@@ -744,6 +762,21 @@ class EsStub:
         else:
             version = (existing["_version"] + 1) if existing else 1
         stub_index.seq_no += 1
+        if op == "delete":
+            # DOC_PAGES["bulk"]: a delete answers "deleted" (200) or, for an id the index does not hold,
+            # "not_found" (404, no error); with an external version it still records that version
+            # (ES server/.../index/engine/InternalEngine.java, planDeletionAsPrimary).
+            gone = stub_index.docs.pop(doc_id, None)
+            return {
+                "_index": index,
+                "_id": doc_id,
+                "_version": version,
+                "result": "deleted" if gone else "not_found",
+                "_shards": {"total": 1, "successful": 1, "failed": 0},
+                "_seq_no": stub_index.seq_no,
+                "_primary_term": 1,
+                "status": 200 if gone else 404,
+            }
         stub_index.docs[doc_id] = {"_source": copy.deepcopy(source), "_version": version, "_seq_no": stub_index.seq_no}
         return {
             "_index": index,

@@ -20,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
 from pipeline.index.damage import IndexDamagedError, inspect, set_aside
 from pipeline.index.query import parse
-from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult
+from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult, TurnSearchResult
 
 if TYPE_CHECKING:
     from pipeline.index.projection import Projectable
@@ -109,6 +109,9 @@ def open_backend(settings: Settings) -> Iterator[Any]:
 def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
     """Send every catalog change the active target has not acknowledged. Never raises for the target's
     failures: they are in the report, and the documents stay pending."""
+    # Here, not at the top: a search answers from the index without importing SQLAlchemy.
+    from pipeline.index.turn_source import turns_for_documents
+
     kind = active_target(settings)
     report = IndexReport(kind)
     key: str | None = None
@@ -118,7 +121,9 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
             report.index = key
             try:
                 for batch in catalog.pending_for_index(key, batch=settings.elasticsearch_bulk_chunk):
-                    outcome: BulkOutcome = backend.index_documents(batch)
+                    # The batch's turns ride with it: a document is acknowledged only with all its turns.
+                    turns = turns_for_documents(catalog, [document.doc_id for document in batch])
+                    outcome: BulkOutcome = backend.index_documents(batch, turns)
                     _record(catalog, key, outcome, report, sent=len(batch))
             except SearchBackendError as exc:
                 # A batch interrupted half-way still tells which documents arrived.
@@ -204,6 +209,8 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     Embedded: the contents are replaced in one transaction (searches see the old index until it commits);
     a damaged file (:mod:`pipeline.index.damage`) is moved aside first and a new one built.
     """
+    from pipeline.index.turn_source import turns_for_documents
+
     kind = active_target(settings)
     # A fixed snapshot: documents stored while the rebuild runs are not part of it (and stay pending).
     snapshot = catalog.document_ids()
@@ -220,7 +227,9 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
             # Templates only: a reindex is also how a lost alias is recovered, which ensure_ready refuses.
             elastic.apply_templates()
             # Raises (leaving the alias alone) unless the new index counts every document of the snapshot.
-            result = elastic.reindex(documents(), len(snapshot), drop_old=drop_old)
+            result = elastic.reindex(
+                documents(), len(snapshot), drop_old=drop_old, turns_for=lambda ids: turns_for_documents(catalog, ids)
+            )
             key = ack_key(kind, elastic)
         finally:
             elastic.close()
@@ -233,24 +242,28 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     # whole (quick_check), and move it aside rather than delete it.
     moved = set_aside(path) if inspect(path) is not None else None
     try:
-        outcome, key, count = _rebuild_embedded(path, documents())
+        outcome, key, count = _rebuild_embedded(path, documents(), catalog)
     except IndexDamagedError:
         if moved is not None:
             raise  # a new file damaged too: the disk, not the index
         # Damage quick_check does not read (the FTS index's own structure) showed when the rebuild touched it.
         moved = set_aside(path)
-        outcome, key, count = _rebuild_embedded(path, documents())
+        outcome, key, count = _rebuild_embedded(path, documents(), catalog)
     _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
     return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None)
 
 
-def _rebuild_embedded(path: Path, documents: Iterable[Projectable]) -> tuple[BulkOutcome, str, int]:
-    """Rebuild the embedded index at ``path``: the outcome, the new identity's ack key, the count."""
+def _rebuild_embedded(
+    path: Path, documents: Iterable[Projectable], catalog: Catalog
+) -> tuple[BulkOutcome, str, int]:
+    """Rebuild the embedded index at ``path`` (documents and their turns): the outcome, the new identity's
+    ack key, the count of documents."""
     from pipeline.index.embedded import EmbeddedIndex
+    from pipeline.index.turn_source import turns_for_documents
 
     with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
-        outcome = embedded.rebuild(documents)
+        outcome = embedded.rebuild(documents, lambda ids: turns_for_documents(catalog, ids))
         return outcome, ack_key(EMBEDDED, embedded), embedded.count()
 
 
@@ -272,3 +285,23 @@ def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int 
     with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
         found: SearchResult = embedded.search(query, filters, limit)
         return found
+
+
+def search_turns(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> TurnSearchResult:
+    """Search the briefings' turns (question and answer) on the active target, with the same query language."""
+    query = parse(text)
+    if active_target(settings) == ELASTICSEARCH:
+        from pipeline.index.elastic import ElasticIndex
+
+        elastic = ElasticIndex.from_settings(settings)
+        try:
+            result: TurnSearchResult = elastic.search_turns(query, filters, limit)
+        finally:
+            elastic.close()
+        return result
+    from pipeline.index.embedded import EmbeddedIndex
+
+    with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
+        found: TurnSearchResult = embedded.search_turns(query, filters, limit)
+        return found
+

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.index.elastic import RUN_FIELDS, ElasticIndex
+from pipeline.index.elastic import ElasticIndex
+from pipeline.index.es_bulk import RUN_FIELDS
 from pipeline.index.mappings import load_templates
 from pipeline.index.projection import project_document
 from tests.conftest import make_settings

@@ -212,7 +212,7 @@ def test_mapping_is_strict_everywhere() -> None:
 
 
 def test_runs_mapping_fields() -> None:
-    from pipeline.index.elastic import RUN_FIELDS
+    from pipeline.index.es_bulk import RUN_FIELDS
 
     properties = runs_mapping()
     assert set(properties) == set(RUN_FIELDS)
@@ -256,7 +256,12 @@ def test_runs_mapping_fields() -> None:
 
 def test_templates_compose_and_prefix_substitution() -> None:
     templates = load_templates("news")
-    assert set(templates.component_templates) == {"news-settings", "news-document-mappings", "news-run-mappings"}
+    assert set(templates.component_templates) == {
+        "news-settings",
+        "news-document-mappings",
+        "news-run-mappings",
+        "news-turn-mappings",
+    }
     documents = templates.index_templates["news-documents"]
     assert documents["index_patterns"] == ["news-documents-v*"]
     assert documents["composed_of"] == ["news-settings", "news-document-mappings"]
