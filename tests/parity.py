@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.index.es_search import build_search_body
 from pipeline.index.embedded import EmbeddedIndex
+from pipeline.index.es_search import build_search_body
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import parse
 from pipeline.index.search import SearchFilters

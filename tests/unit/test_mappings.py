@@ -307,12 +307,15 @@ def test_roles() -> None:
             "names": ["readout-*"],
             "privileges": ["create_index", "index", "read", "view_index_metadata", "manage"],
             "allow_restricted_indices": False,
-        }
+        },
+        # Deleting documents only where the outbox deletes: turns a briefing no longer has.
+        {"names": ["readout-turns", "readout-turns-v*"], "privileges": ["delete"], "allow_restricted_indices": False},
     ]
     assert analyst["cluster"] == []
     assert analyst["indices"][0]["names"] == ["readout-*"]
     assert set(analyst["indices"][0]["privileges"]) == {"read", "view_index_metadata"}
     assert load_roles("news")["news_writer"]["indices"][0]["names"] == ["news-*"]
+    assert load_roles("news")["news_writer"]["indices"][1]["names"] == ["news-turns", "news-turns-v*"]
 
 
 def test_load_templates_fails_clearly_on_a_missing_component(tmp_path: Path) -> None:
