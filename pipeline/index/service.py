@@ -253,9 +253,7 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None)
 
 
-def _rebuild_embedded(
-    path: Path, documents: Iterable[Projectable], catalog: Catalog
-) -> tuple[BulkOutcome, str, int]:
+def _rebuild_embedded(path: Path, documents: Iterable[Projectable], catalog: Catalog) -> tuple[BulkOutcome, str, int]:
     """Rebuild the embedded index at ``path`` (documents and their turns): the outcome, the new identity's
     ack key, the count of documents."""
     from pipeline.index.embedded import EmbeddedIndex
@@ -304,4 +302,3 @@ def search_turns(settings: Settings, text: str, filters: SearchFilters, *, limit
     with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
         found: TurnSearchResult = embedded.search_turns(query, filters, limit)
         return found
-

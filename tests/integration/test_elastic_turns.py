@@ -22,7 +22,9 @@ from tests.integration.test_elastic import es_settings
 from tests.turnrows import TurnRow, add_document, set_turns
 from tests.unit.test_embedded_search import Doc
 
-SANCTIONS = TurnRow("b1", 1, "What is China's response to the new sanctions on Russia?", "China opposes unilateral sanctions.")
+SANCTIONS = TurnRow(
+    "b1", 1, "What is China's response to the new sanctions on Russia?", "China opposes unilateral sanctions."
+)
 VACCINES = TurnRow(
     "b1",
     2,
@@ -117,16 +119,19 @@ def test_a_throttled_turn_leaves_its_document_pending(stub: EsStub, index: Elast
     assert outcome.acked == []
     ((doc_id, revision, reason),) = outcome.retry_later
     assert (doc_id, revision) == ("b1", 1)
-    assert "b1:1" in reason and "unavailable_shards_exception" in reason
+    assert "b1:1" in reason
+    assert "unavailable_shards_exception" in reason
 
 
 def test_the_ack_identity_names_both_physical_indices(stub: EsStub, index: ElasticIndex) -> None:
     before = index.identity()
     documents, turns = before.split("+")
-    assert documents.startswith("readout-documents-v1:") and turns.startswith("readout-turns-v1:")
+    assert documents.startswith("readout-documents-v1:")
+    assert turns.startswith("readout-turns-v1:")
     index.reindex([Doc("b1", "Transcript.")], expected_count=1, turns_for=lambda ids: {"b1": [SANCTIONS]})
     after = index.identity()
-    assert after != before and after.split("+")[1].startswith("readout-turns-v2:")
+    assert after != before
+    assert after.split("+")[1].startswith("readout-turns-v2:")
     assert sorted(turn_docs(stub)) == ["b1:1"]
 
 
@@ -165,7 +170,8 @@ def test_the_outbox_sends_turns_and_acknowledges_the_pair(stub: EsStub, tmp_path
         set_turns(catalog, "b1", [OPENING, SANCTIONS, VACCINES])
         report = service.index_pending(settings, catalog)
         assert (report.error, report.acked, report.pending_after) == (None, 1, 0)
-        assert report.index is not None and "+readout-turns-v1:" in report.index
+        assert report.index is not None
+        assert "+readout-turns-v1:" in report.index
         assert sorted(turn_docs(stub)) == ["b1:0", "b1:1", "b1:2"]
 
         # The turn store replaces the turns and bumps the revision: the next pass follows.

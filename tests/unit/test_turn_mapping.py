@@ -76,6 +76,7 @@ def test_facets_are_keywords_and_texts_use_the_documents_analyzers(properties: d
     for part in TURN_TEXTS:
         assert properties[part]["analyzer"] == "standard"
         for code in ANALYZED_LANGUAGES:
-            assert properties[f"{part}_{code}"]["analyzer"] == documents["mappings"]["properties"][f"text_{code}"][
-                "analyzer"
-            ]
+            assert (
+                properties[f"{part}_{code}"]["analyzer"]
+                == documents["mappings"]["properties"][f"text_{code}"]["analyzer"]
+            )
