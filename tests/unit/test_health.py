@@ -25,7 +25,8 @@ from pipeline.health import (
     usual_interval,
 )
 from pipeline.index.es_bulk import RUN_FIELDS
-from pipeline.index.kibana import default_files, field_uses, load_objects
+from pipeline.index.kibana import default_files, load_objects
+from pipeline.index.kibana_fields import field_uses
 from pipeline.index.mappings import runs_mapping
 from pipeline.store.schema import Run, RunSource
 

@@ -21,14 +21,8 @@ from typing import Any
 
 import pytest
 
-from pipeline.index.kibana import (
-    FieldUse,
-    default_files,
-    field_uses,
-    fields_used,
-    kql_fields,
-    load_objects,
-)
+from pipeline.index.kibana import default_files, load_objects
+from pipeline.index.kibana_fields import FieldUse, field_uses, fields_used, kql_fields
 from pipeline.index.projection import project_document
 
 OBJECTS = load_objects(default_files())
