@@ -96,10 +96,10 @@ def reindex(
 ) -> None:
     """Rebuild the search index from the catalog and switch to it atomically.
 
-    Elasticsearch: builds <prefix>-documents-vN+1, verifies the count, swaps the alias in one request
-    and keeps the old index unless --drop-old. Search never stops during a reindex. Embedded: a damaged
-    search.db is moved aside (search.db.corrupt-<time>) and a new one built. Exits 4 when the index
-    cannot be reached or rebuilt.
+    Elasticsearch: builds <prefix>-documents-vN+1 and <prefix>-turns-vM+1, verifies both counts, swaps both
+    aliases in one request and keeps the old indices unless --drop-old. Search never stops during a
+    reindex. Embedded: a damaged search.db is moved aside (search.db.corrupt-<time>) and a new one built
+    (documents and turns). Exits 4 when the index cannot be reached or rebuilt.
     """
     from pipeline.index.service import reindex as rebuild
 
@@ -113,14 +113,18 @@ def reindex(
             raise fail(str(exc), code=1) from None
     if report.target == "elasticsearch":
         console.print(
-            f"Reindexed {report.documents} document(s) into {report.new_index}; the alias now points there."
+            f"Reindexed {report.documents} document(s) into {report.new_index} and {report.turns} turn(s) into "
+            f"{report.turns_index}; the aliases now point there."
             + (f" The old index {report.old_index} was dropped." if report.dropped_old and report.old_index else "")
             + (f" The old index {report.old_index} is kept." if report.old_index and not report.dropped_old else "")
         )
     else:
         if report.set_aside:
             console.print(f"The damaged index was moved to {report.set_aside} (delete it when no longer needed).")
-        console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
+        console.print(
+            f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s) "
+            f"and {report.turns} turn(s)."
+        )
 
 
 @app.command("search")

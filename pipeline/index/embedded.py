@@ -395,6 +395,13 @@ class EmbeddedIndex:
         except sqlite3.Error as exc:
             raise self._failure(exc, "count failed") from exc
 
+    def count_turns(self) -> int:
+        """The number of turns in the index (those of removed documents included)."""
+        try:
+            return int(self._conn.execute("SELECT count(*) FROM turns").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._failure(exc, "count failed") from exc
+
     # --- searching ---------------------------------------------------------------------------------
 
     def search(self, query: Query, filters: SearchFilters, limit: int = 20) -> SearchResult:

@@ -70,6 +70,9 @@ class ReindexReport:
     dropped_old: bool = False
     #: Where a damaged embedded index was moved before the rebuild (``search.db.corrupt-<time>``).
     set_aside: str | None = None
+    #: Turns of briefings in the rebuilt index (Elasticsearch: in ``turns_index``, swapped with the documents').
+    turns: int = 0
+    turns_index: str | None = None
 
 
 def ack_key(kind: str, backend: Any) -> str:
@@ -235,34 +238,44 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
             elastic.close()
         # Acknowledged under the new index's identity: only what it confirmed.
         _record(catalog, key, result.outcome, IndexReport(kind), sent=len(snapshot))
-        return ReindexReport(kind, result.old_index, result.new_index, result.count, drop_old)
+        return ReindexReport(
+            kind,
+            result.old_index,
+            result.new_index,
+            result.count,
+            drop_old,
+            turns=result.turns_counted or 0,
+            turns_index=result.turns_new_index,
+        )
 
     path = settings.effective_search_db
     # A damaged file cannot be rebuilt in place (dropping its tables reads the damaged pages): check it
     # whole (quick_check), and move it aside rather than delete it.
     moved = set_aside(path) if inspect(path) is not None else None
     try:
-        outcome, key, count = _rebuild_embedded(path, documents(), catalog)
+        outcome, key, count, turns = _rebuild_embedded(path, documents(), catalog)
     except IndexDamagedError:
         if moved is not None:
             raise  # a new file damaged too: the disk, not the index
         # Damage quick_check does not read (the FTS index's own structure) showed when the rebuild touched it.
         moved = set_aside(path)
-        outcome, key, count = _rebuild_embedded(path, documents(), catalog)
+        outcome, key, count, turns = _rebuild_embedded(path, documents(), catalog)
     _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
-    return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None)
+    return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None, turns=turns)
 
 
-def _rebuild_embedded(path: Path, documents: Iterable[Projectable], catalog: Catalog) -> tuple[BulkOutcome, str, int]:
+def _rebuild_embedded(
+    path: Path, documents: Iterable[Projectable], catalog: Catalog
+) -> tuple[BulkOutcome, str, int, int]:
     """Rebuild the embedded index at ``path`` (documents and their turns): the outcome, the new identity's
-    ack key, the count of documents."""
+    ack key, the counts of documents and turns."""
     from pipeline.index.embedded import EmbeddedIndex
     from pipeline.index.turn_source import turns_for_documents
 
     with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
         outcome = embedded.rebuild(documents, lambda ids: turns_for_documents(catalog, ids))
-        return outcome, ack_key(EMBEDDED, embedded), embedded.count()
+        return outcome, ack_key(EMBEDDED, embedded), embedded.count(), embedded.count_turns()
 
 
 def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> SearchResult:

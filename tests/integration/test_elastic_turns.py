@@ -1,6 +1,6 @@
 """The turns index on the Elasticsearch stand-in: turns written with their document, vanished turns
 deleted, acknowledgements per document only when every turn arrived, reindex of both families, and
-turn search; the outbox end to end over a real SQLite catalog."""
+turn search (the outbox over a catalog: test_outbox_turns.py)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,9 @@ from pipeline.index.mappings import load_templates, validate_against_mapping
 from pipeline.index.query import parse
 from pipeline.index.search import SearchFilters
 from pipeline.index.turn_projection import project_turn
-from pipeline.store.catalog import Catalog
 from tests.esstub import EsStub, running_stub
 from tests.integration.test_elastic import es_settings
-from tests.turnrows import TurnRow, add_document, set_turns
+from tests.turnrows import TurnRow
 from tests.unit.test_embedded_search import Doc
 
 SANCTIONS = TurnRow(
@@ -157,34 +156,3 @@ def test_search_turns_by_phrase_outlet_and_spokesperson(stub: EsStub, index: Ela
     assert nobody.hits == []
     hit = by_outlet.hits[0]
     assert (hit.doc_id, hit.ministry, hit.spokesperson_id, hit.outlet_id) == ("b1", "CN", "wang-wenbin", "global-times")
-
-
-# --- the outbox, end to end over a real catalog --------------------------------------------------------------
-
-
-def test_the_outbox_sends_turns_and_acknowledges_the_pair(stub: EsStub, tmp_path: Path) -> None:
-    settings = es_settings(tmp_path, stub.url)
-    catalog = Catalog.open(f"sqlite:///{tmp_path / 'catalog.db'}")
-    try:
-        add_document(catalog, "b1", "Transcript.")
-        set_turns(catalog, "b1", [OPENING, SANCTIONS, VACCINES])
-        report = service.index_pending(settings, catalog)
-        assert (report.error, report.acked, report.pending_after) == (None, 1, 0)
-        assert report.index is not None
-        assert "+readout-turns-v1:" in report.index
-        assert sorted(turn_docs(stub)) == ["b1:0", "b1:1", "b1:2"]
-
-        # The turn store replaces the turns and bumps the revision: the next pass follows.
-        set_turns(catalog, "b1", [OPENING, SANCTIONS], revision=2)
-        assert service.index_pending(settings, catalog).acked == 1
-        assert sorted(turn_docs(stub)) == ["b1:0", "b1:1"]
-        assert service.index_pending(settings, catalog).sent == 0, "nothing pending once acknowledged"
-
-        # A reindex rebuilds both families from the catalog.
-        rebuilt = service.reindex(settings, catalog)
-        assert rebuilt.new_index == "readout-documents-v2"
-        assert sorted(turn_docs(stub)) == ["b1:0", "b1:1"]
-        assert stub_target(stub, "readout-turns") == "readout-turns-v2"
-        assert service.index_pending(settings, catalog).sent == 0
-    finally:
-        catalog.close()
