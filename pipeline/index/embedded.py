@@ -14,7 +14,11 @@ One SQLite file (WAL mode) holds:
   the standard analyzer's tokens in ``title``/``text`` and the document language's analyzer's tokens in
   ``ltitle``/``ltext``, exactly the terms Elasticsearch indexes in ``title``/``text`` and
   ``title_<lang>``/``text_<lang>`` (:mod:`pipeline.index.analysis`), ranked by ``bm25(5.0, 1.0, 5.0,
-  1.0)`` (a title hit weighs five body hits). So a query finds the same documents on both backends.
+  1.0)`` (a title hit weighs five body hits). So a query finds the same documents on both backends;
+* ``turns`` and ``turns_fts`` — the briefings' turns (:mod:`pipeline.index.embedded_schema`,
+  :mod:`pipeline.index.embedded_turns`): one row per exchange or announcement and a contentless FTS5
+  table over its question and answer, analysed the same way. A document's turns are replaced in the
+  transaction that writes its new revision, and go with it when it is deleted.
 
 The token streams are computed by SQL functions registered on the connection (``readout_std``,
 ``readout_lang``), called by the triggers on ``texts`` that keep the index in step: the FTS table stores
