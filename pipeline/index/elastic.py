@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -50,11 +50,12 @@ from pipeline.index.es_search import (
     parse_search_response,
     parse_turn_response,
 )
-from pipeline.index.es_turns import LOOKUP_PAGE, TurnsByDocument, build_turn_actions, fold, hold_back, previous_ids_body
+from pipeline.index.es_turns import LOOKUP_PAGE, build_turn_actions, fold, hold_back, previous_ids_body
 from pipeline.index.mappings import Templates, load_templates
 from pipeline.index.projection import Projectable
 from pipeline.index.query import Query
 from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult, TurnSearchResult
+from pipeline.index.turn_projection import TurnLookup, TurnsByDocument
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +63,6 @@ log = logging.getLogger(__name__)
 FAMILIES: tuple[str, ...] = ("documents", "turns", "runs")
 #: The families the outbox fills together; acknowledgements are kept for this pair of physical indices.
 OUTBOX_FAMILIES: tuple[str, ...] = ("documents", "turns")
-
-#: Looks up a batch's current turns in the catalog (doc_ids → turns).
-TurnLookup = Callable[[Sequence[str]], TurnsByDocument]
 
 
 class IndexRefusedError(ReadoutError):

@@ -48,7 +48,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Final, Literal, TypeVar
@@ -75,15 +75,13 @@ from pipeline.index.embedded_schema import (
 )
 from pipeline.index.embedded_search import empty, search_all, search_match
 from pipeline.index.embedded_turns import search_turns
-from pipeline.index.es_turns import TurnsByDocument
 from pipeline.index.projection import Projectable
 from pipeline.index.query import Query
 from pipeline.index.search import BulkOutcome, Rejection, SearchFilters, SearchResult, TurnSearchResult
+from pipeline.index.turn_projection import TurnLookup, TurnsByDocument
 
 _Result = TypeVar("_Result")
 
-#: Looks up a batch's current turns in the catalog (doc_ids → turns).
-TurnLookup = Callable[[Sequence[str]], TurnsByDocument]
 
 log = logging.getLogger(__name__)
 

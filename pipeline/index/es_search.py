@@ -93,17 +93,7 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     ):
         if values:
             clauses.append({"terms": {name: list(values)}})
-    if filters.since or filters.until:
-        # Whole UTC days on both ends: from the start of `since` to before the day after `until`.
-        bounds: dict[str, Any] = {}
-        if filters.since:
-            bounds["gte"] = filters.since.isoformat()
-        if filters.until:
-            bounds["lt"] = (filters.until + timedelta(days=1)).isoformat()
-        bounds["format"] = "strict_date"
-        clauses.append({"range": {"published_at": bounds}})
-    if not filters.include_removed:
-        clauses.append({"term": {"removed": False}})
+    clauses.extend(_days_and_removal(filters, "published_at"))
     return clauses
 
 
@@ -229,6 +219,14 @@ def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
         if values:
             either = [{"terms": {f"{field_name}_id": list(values)}}, {"terms": {field_name: list(values)}}]
             clauses.append({"bool": {"should": either, "minimum_should_match": 1}})
+    clauses.extend(_days_and_removal(filters, "date"))
+    return clauses
+
+
+def _days_and_removal(filters: SearchFilters, date_field: str) -> list[dict[str, Any]]:
+    """The date range on ``date_field`` (whole UTC days on both ends: from the start of ``since`` to before
+    the day after ``until``) and, unless asked for, removed pages hidden."""
+    clauses: list[dict[str, Any]] = []
     if filters.since or filters.until:
         bounds: dict[str, Any] = {}
         if filters.since:
@@ -236,7 +234,7 @@ def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
         if filters.until:
             bounds["lt"] = (filters.until + timedelta(days=1)).isoformat()
         bounds["format"] = "strict_date"
-        clauses.append({"range": {"date": bounds}})
+        clauses.append({"range": {date_field: bounds}})
     if not filters.include_removed:
         clauses.append({"term": {"removed": False}})
     return clauses

@@ -27,13 +27,10 @@ from typing import Any
 
 from pipeline.index.projection import Projectable
 from pipeline.index.search import BulkOutcome, Rejection
-from pipeline.index.turn_projection import TurnLike, project_turn
+from pipeline.index.turn_projection import TurnsByDocument, project_turn
 
 #: Hits per page when looking up the turn ids a batch of documents has in the index.
 LOOKUP_PAGE = 1000
-
-#: A batch's turns: doc_id → its current turns.
-TurnsByDocument = Mapping[str, Sequence[TurnLike]]
 
 
 @dataclass

@@ -14,6 +14,7 @@ of that revision is written with), its ``url`` and whether it was ``removed``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -48,6 +49,12 @@ class TurnLike(Protocol):
     answer_countries: list[Any]
     content_hash: str
     version: int
+
+
+#: A batch's turns: doc_id → its current turns (a document absent from it has none).
+TurnsByDocument = Mapping[str, Sequence[TurnLike]]
+#: Looks up a batch's current turns in the catalog (doc_ids → turns).
+TurnLookup = Callable[[Sequence[str]], TurnsByDocument]
 
 
 def project_turn(turn: TurnLike, document: Projectable) -> dict[str, Any]:
