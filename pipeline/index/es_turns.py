@@ -98,17 +98,22 @@ def previous_ids_body(doc_ids: Sequence[str], after: str | None) -> dict[str, An
 def fold(
     documents: Sequence[Projectable], docs: BulkOutcome, turns: BulkOutcome, owner: Mapping[str, str]
 ) -> BulkOutcome:
-    """Per document: acknowledged when the document and all its turn actions were, rejected when either
-    was refused for good (the reason names the turn), pending otherwise."""
+    """Per document: acknowledged when the document and every one of its turn actions (``owner``: turn id →
+    doc_id) were, rejected when either was refused for good (the reason names the turn), pending otherwise
+    (also when a turn action got no answer at all: a bulk interrupted before sending it)."""
     acked_docs = {doc_id for doc_id, _ in docs.acked}
     rejected_docs = {rejection.doc_id: rejection for rejection in docs.rejected}
     pending_docs = {doc_id: reason for doc_id, _, reason in docs.retry_later}
+    acked_turns = {turn_id for turn_id, _ in turns.acked}
     turn_rejected: dict[str, Rejection] = {}
     for rejection in turns.rejected:
         turn_rejected.setdefault(owner[rejection.doc_id], rejection)
     turn_pending: dict[str, str] = {}
     for turn_id, _, reason in turns.retry_later:
         turn_pending.setdefault(owner[turn_id], f"turn {turn_id}: {reason}")
+    for turn_id, doc_id in sorted(owner.items()):
+        if turn_id not in acked_turns and doc_id not in turn_rejected:
+            turn_pending.setdefault(doc_id, f"turn {turn_id}: not sent")
     outcome = BulkOutcome()
     for document in documents:
         doc_id, revision = document.doc_id, int(document.revision)
@@ -116,11 +121,8 @@ def fold(
             outcome.rejected.append(rejected_docs[doc_id])
         elif doc_id in turn_rejected:
             refused = turn_rejected[doc_id]
-            outcome.rejected.append(
-                Rejection(
-                    doc_id, revision, refused.status, refused.error_type, f"turn {refused.doc_id}: {refused.reason}"
-                )
-            )
+            reason = f"turn {refused.doc_id}: {refused.reason}"
+            outcome.rejected.append(Rejection(doc_id, revision, refused.status, refused.error_type, reason))
         elif doc_id in acked_docs and doc_id not in turn_pending:
             outcome.acked.append((doc_id, revision))
         else:

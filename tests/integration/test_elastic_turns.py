@@ -12,9 +12,11 @@ import pytest
 
 from pipeline.index import service
 from pipeline.index.elastic import ElasticIndex
+from pipeline.index.es_bulk import BulkInterruptedError
+from pipeline.index.es_turns import fold
 from pipeline.index.mappings import load_templates, validate_against_mapping
 from pipeline.index.query import parse
-from pipeline.index.search import SearchFilters
+from pipeline.index.search import BulkOutcome, SearchFilters
 from pipeline.index.turn_projection import project_turn
 from tests.esstub import EsStub, running_stub
 from tests.integration.test_elastic import es_settings
@@ -156,3 +158,31 @@ def test_search_turns_by_phrase_outlet_and_spokesperson(stub: EsStub, index: Ela
     assert nobody.hits == []
     hit = by_outlet.hits[0]
     assert (hit.doc_id, hit.ministry, hit.spokesperson_id, hit.outlet_id) == ("b1", "CN", "wang-wenbin", "global-times")
+
+
+def test_a_turn_never_answered_keeps_its_document_pending() -> None:
+    # A bulk interrupted before it sent a turn leaves no answer for it: the document must not count as indexed.
+    batch = [Doc("b1", "Transcript.", revision=2), Doc("b2", "Other.", revision=1)]
+    docs = BulkOutcome(acked=[("b1", 2), ("b2", 1)])
+    turns = BulkOutcome(acked=[("b1:1", 2)])
+    owner = {"b1:1": "b1", "b1:2": "b1", "b2:1": "b2"}
+    outcome = fold(batch, docs, turns, owner)
+    assert outcome.acked == []
+    assert [(doc_id, reason) for doc_id, _, reason in outcome.retry_later] == [
+        ("b1", "turn b1:2: not sent"),
+        ("b2", "turn b2:1: not sent"),
+    ]
+    assert fold(batch, docs, BulkOutcome(acked=[("b1:1", 2), ("b1:2", 2), ("b2:1", 1)]), owner).acked == docs.acked
+
+
+@pytest.mark.parametrize(("method", "path"), [("PUT", "/_bulk"), ("POST", "/readout-turns/_search")])
+def test_documents_whose_turns_could_not_be_written_stay_pending(
+    stub: EsStub, index: ElasticIndex, method: str, path: str
+) -> None:
+    # The documents' bulk refused whole, or the lookup of the turns to delete: nothing is acknowledged,
+    # even documents Elasticsearch took, since their turns were not written.
+    stub.fail(method, path, status=503, times=10)
+    with pytest.raises(BulkInterruptedError) as caught:
+        index.index_documents([Doc("b1", "Transcript.")], {"b1": [SANCTIONS, VACCINES]})
+    assert caught.value.outcome.acked == []
+    assert [doc_id for doc_id, _, _ in caught.value.outcome.retry_later] == ["b1"]
