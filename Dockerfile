@@ -66,6 +66,7 @@ ENV AIRFLOW__CORE__DAGS_FOLDER=${READOUT_HOME}/dags \
     READOUT_SOURCES=${READOUT_HOME}/config/sources.yaml \
     READOUT_TOPICS=${READOUT_HOME}/config/topics.yaml \
     READOUT_COUNTRIES=${READOUT_HOME}/config/countries.yaml \
+    READOUT_SPEAKERS=${READOUT_HOME}/config/speakers.yaml \
     READOUT_DATA_DIR=/opt/airflow/readout-data
 
 # The image's own entrypoint, behind a wrapper that exports READOUT_ELASTICSEARCH_API_KEY from the key file the

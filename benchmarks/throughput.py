@@ -13,15 +13,20 @@ under distinct URLs) from ``--hosts`` loopback servers, each with an RSS feed li
 The ratio of the two rates is what matters: both ran on the same machine in the same minute. ``--memory``
 adds a run at 500 pages so that the peak RSS at 500 and at ``--pages`` can be compared (flat is the aim).
 
-    python benchmarks/throughput.py [--pages 2000] [--hosts 20] [--memory] [--json]
+``--stages`` adds each stage's CPU per page measured in one process on the distinct pages (bare trafilatura,
+Readout's extraction, its enrichment): what the run's per-page CPU is made of, and its floor.
+
+    python benchmarks/throughput.py [--pages 2000] [--hosts 20] [--memory] [--stages] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ctypes
 import gzip
 import json
+import math
 import os
 import resource
 import sqlite3
@@ -201,6 +206,48 @@ def run_bare(pages: list[bytes], processes: int = 2) -> dict[str, Any]:
     return {"pages": len(pages), "wall": wall, "pages_per_s": len(pages) / wall}
 
 
+def stage_costs(pages: list[bytes], rounds: int = 2) -> dict[str, float]:
+    """CPU milliseconds per page of each stage, in this process, on the distinct ``pages``: bare
+    ``trafilatura.extract``, Readout's extraction (text, metadata, dates) and its enrichment. The best of
+    ``rounds`` (the first warms caches). This is the floor: a run adds fetching, the archive and the catalog."""
+    import trafilatura
+
+    from pipeline.config import Settings
+    from pipeline.enrich import load_enricher
+    from pipeline.errors import ExtractionError
+    from pipeline.extract import extract
+
+    distinct = list(dict.fromkeys(pages))
+    enricher = load_enricher(Settings())
+    documents = []
+    for n, body in enumerate(distinct):
+        with contextlib.suppress(ExtractionError):
+            documents.append(extract(body, url=f"http://127.0.0.1/news/{n}.html", content_type="text/html"))
+
+    def bare() -> None:
+        for body in distinct:
+            trafilatura.extract(body.decode("utf-8", "replace"))
+
+    def ours() -> None:
+        for n, body in enumerate(distinct):
+            with contextlib.suppress(ExtractionError):
+                extract(body, url=f"http://127.0.0.1/news/{n}.html", content_type="text/html")
+
+    def enrich() -> None:
+        for document in documents:
+            enricher.enrich(document.title, document.text, declared_language=document.language)
+
+    costs: dict[str, float] = {}
+    for name, stage in (("bare_trafilatura", bare), ("readout_extract", ours), ("readout_enrich", enrich)):
+        best = math.inf
+        for _ in range(rounds):
+            started = time.process_time()
+            stage()
+            best = min(best, time.process_time() - started)
+        costs[name] = best / len(distinct) * 1000
+    return costs
+
+
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--measure-child":
         measure_child(json.loads(sys.argv[2]))
@@ -212,6 +259,7 @@ def main() -> int:
     parser.add_argument("--readout", default=str(Path(sys.executable).with_name("readout")), help="the command run")
     parser.add_argument("--workers", help="READOUT_WORKERS for the run (default: the run's own default)")
     parser.add_argument("--memory", action="store_true", help="also run at 500 pages and compare peak RSS")
+    parser.add_argument("--stages", action="store_true", help="also time each stage in this process (ms per page)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if not (args.data / "html").is_dir():
@@ -225,6 +273,8 @@ def main() -> int:
     if args.memory:
         result["readout_500"] = run_readout(pages[:500], args.hosts, args.readout, args.workers)
         result["rss_ratio_full_vs_500"] = result["readout"]["max_rss_mib"] / result["readout_500"]["max_rss_mib"]
+    if args.stages:
+        result["stage_cpu_ms_per_page"] = stage_costs(pages)
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
@@ -239,6 +289,10 @@ def main() -> int:
     if args.memory:
         small = result["readout_500"]
         print(f"peak RSS: {small['max_rss_mib']:.0f} MiB at 500 pages, {run['max_rss_mib']:.0f} MiB at {args.pages}")
+    if args.stages:
+        per_page = run["cpu"] / run["pages"] * 1000
+        print(f"CPU per page: readout run {per_page:.1f} ms (whole process tree); in one process:", end="")
+        print("".join(f"  {name} {ms:.1f} ms" for name, ms in result["stage_cpu_ms_per_page"].items()))
     return 0
 
 

@@ -41,9 +41,9 @@ _CRON_PRESETS = {"@once", "@continuous", "@hourly", "@daily", "@weekly", "@month
 _SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 
 
-#: Values of READOUT_TOPICS / READOUT_COUNTRIES that turn that kind of tagging off on purpose. An empty value is
-#: not one of them: `READOUT_TOPICS=` in a .env file or an unset `${VAR}` in compose is an accident, and means
-#: the shipped default.
+#: Values of READOUT_TOPICS / READOUT_COUNTRIES / READOUT_SPEAKERS that turn that kind of tagging off on purpose.
+#: An empty value is not one of them: `READOUT_TOPICS=` in a .env file or an unset `${VAR}` in compose is an
+#: accident, and means the shipped default.
 RULES_OFF = frozenset({"none", "off"})
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     countries: Path | None = Field(
         default_factory=lambda: default_rules_file("countries.yaml"),
         description="Path of the countries gazetteer; 'none' turns country tagging off (empty: the default).",
+    )
+    speakers: Path | None = Field(
+        default_factory=lambda: default_rules_file("speakers.yaml"),
+        description="Path of the spokespersons and outlets file of the briefing segmenter; 'none': no names are "
+        "normalised, labels are kept as written (empty: the default).",
     )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
@@ -168,7 +173,7 @@ class Settings(BaseSettings):
             raise ValueError(f"expected an http(s) URL such as https://localhost:9200, got {value.split('@')[-1]!r}")
         return value.rstrip("/") if value else value
 
-    @field_validator("topics", "countries", mode="before")
+    @field_validator("topics", "countries", "speakers", mode="before")
     @classmethod
     def _rules_off(cls, value: Any, info: ValidationInfo) -> Any:
         # The explicit off switch: without it a missing rules file is an error to report, not a choice.

@@ -10,12 +10,12 @@ import re
 
 from typer.models import CommandInfo
 
-from pipeline.cli import archive, catalog, indexing, running, setup, tagging
+from pipeline.cli import archive, catalog, indexing, running, setup, tagging, turns
 from pipeline.cli.common import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_GROUPS = (running, catalog, indexing, tagging, setup, archive)
+_COMMAND_GROUPS = (running, catalog, turns, indexing, tagging, setup, archive)
 #: The order of ``readout --help``: the main job first, then looking, searching, tagging, setting up
 #: (the modules import each other, so their import order is not this one).
 _HELP_ORDER = (
@@ -25,6 +25,7 @@ _HELP_ORDER = (
     "sources",
     "list",
     "show",
+    "turns",
     "failures",
     "archive-check",
     "search",

@@ -1,4 +1,5 @@
-"""Commands that look at what the catalog holds: ``sources``, ``list``, ``show`` and ``failures``."""
+"""Commands that look at what the catalog holds: ``sources``, ``list``, ``show`` and ``failures`` (``turns`` is
+in :mod:`pipeline.cli.turns`)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pipeline.cli.common import (
     parse_date,
 )
 from pipeline.cli.tagging import print_explanation
+from pipeline.cli.turns import show_turns
 
 
 @app.command()
@@ -135,14 +137,40 @@ def show(
     explain: Annotated[
         bool, typer.Option("--explain", help="Also show why it has its language, topics and countries.")
     ] = False,
+    turns: Annotated[
+        bool, typer.Option("--turns", help="Print a briefing's turns (announcements, questions, answers) instead.")
+    ] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="With --turns: a JSON list, one object per utterance (turn_id, position, kind = announcement, "
+            "question or answer, speaker, speaker_id, outlet, outlet_id, journalist, paragraph, text).",
+        ),
+    ] = False,
 ) -> None:
-    """Print one document: metadata, tags and clean text."""
+    """Print one document: metadata, tags and clean text; or, with --turns, a briefing's turns.
+
+    A briefing is split into turns: opening announcements, then exchanges (questions with their outlet,
+    the answer with its spokesperson). --turns prints each turn with its id (`<doc_id>:<number>`, kept
+    while its words do not change), and --json prints one object per utterance, each with its turn's id
+    and position: `kind` is announcement, question or answer; `speaker` is the label as written and
+    `speaker_id` the spokesperson's id in the speakers file (null when unknown); `outlet` and `outlet_id`
+    are a question's outlet. A document that is not a briefing has no turns (exit status 1).
+    """
+    if as_json and not turns:
+        raise fail("--json goes with --turns (the document itself: `readout list --json`)")
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
         document = catalog.document(doc_id)
         if document is None:
             raise fail(f"no document with id {doc_id!r} (or the prefix is not unique)", code=1)
+        if turns:
+            stored = catalog.turns_of(document.doc_id)
         history = catalog.versions(document.doc_id) if versions else []
+    if turns:
+        show_turns(document, stored, as_json=as_json)
+        return
     console.rule(document.title or "(no title)")
     for label, value in (
         ("id", document.doc_id),

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from pipeline.cli.common import (
     all_sources,
@@ -18,12 +19,13 @@ from pipeline.cli.common import (
     options,
 )
 from pipeline.cli.tagging import enricher_for, missing_rules, print_rules
+from pipeline.config import Settings
 
 
 @app.command()
 def check() -> None:
-    """Validate the sources file, the tagging rules (topics, countries) and the catalog URL, and show the
-    effective settings."""
+    """Validate the sources file, the tagging rules (topics, countries), the speakers file and the catalog URL,
+    and show the effective settings."""
     from pipeline.store.access import catalog_url_problem
 
     settings = options.settings()
@@ -35,7 +37,10 @@ def check() -> None:
     if enricher.problems:
         raise typer.Exit(2)
     print_rules(settings, enricher)
-    missing = missing_rules(settings)
+    speakers = _check_speakers(settings)
+    if speakers == 2:
+        raise typer.Exit(2)
+    missing = missing_rules(settings) or speakers == 1
     bad_url = catalog_url_problem(settings.effective_catalog_url)
     if bad_url:
         err.print(f"[bold red]error:[/] the catalog URL (READOUT_CATALOG_URL or --catalog-url): {bad_url}")
@@ -56,6 +61,36 @@ def check() -> None:
             # The URL may carry a password: print it as SQLAlchemy does in its own logs.
             value = make_url(value).render_as_string(hide_password=True)
         console.print(f"  {key.removeprefix('effective_')}: {value}")
+
+
+def _check_speakers(settings: Settings) -> int:
+    """Validate the speakers file of the briefing segmenter and say what it holds: 0 when it is fine or turned
+    off, 1 when it is missing, 2 when it has broken entries (each printed with its file, entry and field)."""
+    from pipeline.enrich.speakers import read_speakers
+    from pipeline.errors import ConfigError
+
+    path = settings.speakers
+    if path is None:
+        console.print("[yellow]off[/]: speaker and outlet names are kept as written (READOUT_SPEAKERS=none)")
+        return 0
+    if not path.is_file():
+        err.print(
+            f"[bold red]error:[/] the speakers file {path} does not exist (READOUT_SPEAKERS): briefing turns keep "
+            "their labels as written; set READOUT_SPEAKERS to the file, or to 'none'",
+            soft_wrap=True,
+        )
+        return 1
+    try:
+        directory, problems = read_speakers(path)
+    except ConfigError as exc:
+        directory, problems = None, [exc]
+    for problem in problems:
+        # Escaped: the messages quote patterns such as "[a-z0-9-]", which are not markup.
+        err.print(f"[bold red]error:[/] {escape(str(problem))}")
+    if directory is None or problems:
+        return 2
+    console.print(f"[green]ok[/]: {len(directory.speakers)} speaker(s), {len(directory.outlets)} outlet(s) in {path}")
+    return 0
 
 
 @app.command("airflow-pools")

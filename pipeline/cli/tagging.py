@@ -18,6 +18,7 @@ from pipeline.cli.common import (
     app,
     console,
     err,
+    escape,
     fail,
     log,
     open_catalog,
@@ -113,6 +114,18 @@ def print_explanation(explanation: dict[str, Any]) -> None:
         if countries.get("blocked"):
             table.add_row("[dim]—[/]", Text(f"blocked phrases: {', '.join(countries['blocked'])}"))
         console.print(table)
+    turns = explanation.get("turns") or {}
+    if turns.get("error"):
+        console.print(f"[bold]turns:[/] [yellow]segmenting failed: {escape(str(turns['error']))}[/]", highlight=False)
+    elif turns:
+        unknown = [str(label) for label in turns.get("unknown_labels") or []]
+        console.print(
+            f"[bold]turns:[/] {turns.get('exchanges', 0)} exchange(s), {turns.get('announcements', 0)} "
+            f"announcement(s) (layout {turns.get('layout')}); {len(unknown)} unknown speaker or outlet label(s)"
+            + (f": {escape(', '.join(unknown))}" if unknown else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()
@@ -169,8 +182,9 @@ def retag(
     """Apply the current tagging rules to stored documents again, without fetching anything.
 
     Run it after editing config/topics.yaml or config/countries.yaml. Only documents whose language,
-    topics, countries or key phrases change get a new revision and go back to the search index (the
-    index step runs at the end). Refuses rules with broken entries, which would strip their tags.
+    topics, countries or key phrases change, or (briefings, segmented again on the way) whose turns
+    change, get a new revision and go back to the search index (the index step runs at the end).
+    Refuses rules with broken entries, which would strip their tags.
     """
     from pipeline.enrich.retag import retag as run_retag
 

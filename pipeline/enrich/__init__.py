@@ -4,7 +4,9 @@
 - :mod:`~pipeline.enrich.topics`: topics from the taxonomy (``config/topics.yaml``), with scores;
 - :mod:`~pipeline.enrich.countries`: countries mentioned, from the gazetteer (``config/countries.yaml``);
 - :mod:`~pipeline.enrich.keyphrases`: key phrases for display and faceting;
-- an explanation of every decision, stored with the document (``readout show --explain``).
+- an explanation of every decision, stored with the document (``readout show --explain``);
+- :mod:`~pipeline.enrich.exchanges`: a briefing's exchanges (:mod:`~pipeline.enrich.turns` cuts them),
+  each tagged with topics and countries (:class:`ExchangeTags`), stored as the document's turns.
 
 :class:`Enricher` runs them all; :func:`load_enricher` gives one for the settings, built on first use (the
 compiled rules are cached by digest: :mod:`pipeline.enrich.rules`). Re-tagging the catalog with a changed
@@ -21,11 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.enrich.enricher import Enricher, Enrichment, LazyEnricher, build_enricher, load_enricher
+    from pipeline.enrich.exchanges import ExchangeTags
     from pipeline.enrich.rules import missing_rules, warn_missing_rules
 
 __all__ = [
     "Enricher",
     "Enrichment",
+    "ExchangeTags",
     "LazyEnricher",
     "build_enricher",
     "load_enricher",
@@ -36,6 +40,7 @@ __all__ = [
 _HOMES = {
     "Enricher": "pipeline.enrich.enricher",
     "Enrichment": "pipeline.enrich.enricher",
+    "ExchangeTags": "pipeline.enrich.exchanges",
     "LazyEnricher": "pipeline.enrich.enricher",
     "build_enricher": "pipeline.enrich.enricher",
     "load_enricher": "pipeline.enrich.enricher",

@@ -1,17 +1,22 @@
-"""One call that enriches a document: language, topics, countries, key phrases, and the explanation."""
+"""One call that enriches a document: language, topics, countries, key phrases, the explanation, and (for a
+briefing) its exchanges, tagged one by one (:mod:`pipeline.enrich.exchanges`)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.config import Settings
 from pipeline.enrich.countries import CountryTagger, Gazetteer
+from pipeline.enrich.exchanges import BRIEFING, ExchangeTagger, ExchangeTags
 from pipeline.enrich.keyphrases import KeyPhraseExtractor
 from pipeline.enrich.language import LanguageDetector, base_language
 from pipeline.enrich.rules import load_rules, rules_digest
+from pipeline.enrich.speakers import SpeakerDirectory, speakers_for
 from pipeline.enrich.taxonomy import Taxonomy
 from pipeline.enrich.text import Normaliser, TextView, default_normaliser, lead_end
 from pipeline.enrich.topics import TopicTagger
@@ -20,7 +25,7 @@ from pipeline.errors import ConfigError
 log = logging.getLogger(__name__)
 
 #: Bumped when the enrichment code changes what it produces for the same rules and text.
-ENRICHER_VERSION = "1"
+ENRICHER_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,12 @@ class Enrichment:
     key_phrases: list[str]
     #: The enricher version and rules digest that produced it (:attr:`Enricher.version`).
     rules: str = ""
-    #: Why: {"language": {...}, "topics": {id: {...}}, "countries": {...}, "rules": version}.
+    #: Why: {"language": {...}, "topics": {id: {...}}, "countries": {...}, "rules": version, and for a briefing
+    #: "turns": {"layout", "exchanges", "announcements", "unknown_labels"} (or {"error"} when segmenting failed)}.
     explanation: dict[str, Any] = field(default_factory=dict)
+    #: A briefing's exchanges in order, tagged; None when the document was not segmented (not a briefing, or
+    #: segmenting failed): the catalog then leaves its turns as they are.
+    exchanges: tuple[ExchangeTags, ...] | None = None
 
     def indexed(self, declared_language: str | None) -> tuple[Any, ...]:
         """What the search index will show of this enrichment (a change here needs a new revision): when
@@ -55,6 +64,7 @@ class Enricher:
         normaliser: Normaliser | None = None,
         rules_digest: str = "",
         problems: list[ConfigError] | None = None,
+        speakers: Callable[[], SpeakerDirectory] | None = None,
     ) -> None:
         self.normaliser = normaliser or default_normaliser()
         self.taxonomy = taxonomy
@@ -62,13 +72,33 @@ class Enricher:
         self.countries = CountryTagger(gazetteer, self.normaliser) if gazetteer and gazetteer.countries else None
         self.language = LanguageDetector()
         self.key_phrases = KeyPhraseExtractor(self.normaliser)
+        self.exchange_tagger = ExchangeTagger(
+            self.normaliser,
+            self.topics,
+            self.countries,
+            lead_sentences=taxonomy.defaults.lead_sentences if taxonomy else 2,
+            speakers=speakers,
+        )
         #: Identifies the rules and code: stored with each document, so stale tags can be found.
         self.version = f"{ENRICHER_VERSION}-{rules_digest[:12]}" if rules_digest else ENRICHER_VERSION
         #: Problems found in the rules files (the broken entries were left out).
         self.problems = list(problems or [])
 
-    def enrich(self, title: str | None, text: str, *, declared_language: str | None = None) -> Enrichment:
-        """Enrich one document from its title and text; ``declared_language`` is the page's (a hint)."""
+    def enrich(
+        self,
+        title: str | None,
+        text: str,
+        *,
+        declared_language: str | None = None,
+        source_kind: str | None = None,
+        ministry: str | None = None,
+    ) -> Enrichment:
+        """Enrich one document from its title and text; ``declared_language`` is the page's (a hint).
+
+        A document of a ``briefing`` source (``source_kind``) is also cut into exchanges, each tagged
+        (:attr:`Enrichment.exchanges`); ``ministry`` is its source's country code, which tells the
+        segmenter whose layouts to expect. A segmenter that fails costs the exchanges only (logged, and
+        said in the explanation): the document's own tags stand."""
         guess = self.language.detect(f"{title or ''}\n{text}", declared_language)
         text_view = TextView(text, self.normaliser)
         title_view = TextView(title, self.normaliser) if title else None
@@ -96,7 +126,19 @@ class Enricher:
             countries = found.codes
             explanation["countries"] = found.explanation
         phrases = self.key_phrases.extract(text, guess.code)
-        return Enrichment(guess.code, topics, scores, countries, phrases, self.version, explanation)
+        exchanges = None
+        if source_kind == BRIEFING:
+            try:
+                segmented = self.exchange_tagger.tag(
+                    title, text, language=guess.code or base_language(declared_language), ministry=ministry
+                )
+            except Exception as exc:  # a bug in the segmenter must not cost the document its tags
+                log.exception("segmenting a briefing (%s) failed; its turns are left as they were", title)
+                explanation["turns"] = {"error": f"{type(exc).__name__}: {exc}"}
+            else:
+                exchanges = segmented.exchanges
+                explanation["turns"] = segmented.explanation()
+        return Enrichment(guess.code, topics, scores, countries, phrases, self.version, explanation, exchanges)
 
 
 #: Enrichers already built, by rules files and their content: building one compiles thousands of terms.
@@ -136,7 +178,12 @@ def build_enricher(settings: Settings) -> Enricher:
             for problem in rules.problems:
                 log.error("tagging rules: %s (left out)", problem)
             enricher = _built[key] = Enricher(
-                rules.taxonomy, rules.gazetteer, rules_digest=digest, problems=rules.problems
+                rules.taxonomy,
+                rules.gazetteer,
+                rules_digest=digest,
+                problems=rules.problems,
+                # Read at each use (cached by the file's mtime): an edited speakers file needs no new enricher.
+                speakers=functools.partial(speakers_for, settings),
             )
     return enricher
 
@@ -165,9 +212,19 @@ class LazyEnricher(Enricher):
                     self._enricher = build_enricher(self._settings)
         return self._enricher
 
-    def enrich(self, title: str | None, text: str, *, declared_language: str | None = None) -> Enrichment:
+    def enrich(
+        self,
+        title: str | None,
+        text: str,
+        *,
+        declared_language: str | None = None,
+        source_kind: str | None = None,
+        ministry: str | None = None,
+    ) -> Enrichment:
         """See :meth:`Enricher.enrich`."""
-        return self.get().enrich(title, text, declared_language=declared_language)
+        return self.get().enrich(
+            title, text, declared_language=declared_language, source_kind=source_kind, ministry=ministry
+        )
 
     def __getattr__(self, name: str) -> Any:
         # Only for what this object lacks: the built enricher's attributes (never dunders, which copy and

@@ -2,9 +2,10 @@
 
 Run after editing ``config/topics.yaml`` or ``config/countries.yaml`` (``readout retag``, or the
 backfill DAG in ``re-tag`` mode). Enrichment is deterministic, so a document whose tags come out the
-same is left alone; one whose language, topics, countries or key phrases change gets a new revision,
-which puts it back in the index outbox. The counts say which topics and countries were added or
-removed how many times: the footprint of the rule change.
+same is left alone; one whose language, topics, countries or key phrases change, or (a briefing) whose
+turns change, gets a new revision, which puts it back in the index outbox. Briefings are segmented again
+on the way, so a re-tag is also how stored briefings get the current segmenter's turns. The counts say
+which topics and countries were added or removed how many times: the footprint of the rule change.
 """
 
 from __future__ import annotations
@@ -63,7 +64,11 @@ def retag(
             counts.examined += 1
             try:
                 enrichment = enricher.enrich(
-                    document.title, document.text, declared_language=document.declared_language or document.language
+                    document.title,
+                    document.text,
+                    declared_language=document.declared_language or document.language,
+                    source_kind=document.source_kind,
+                    ministry=document.source_country,
                 )
             except Exception:  # a bug in the tagger costs this document, never the whole re-tag
                 log.exception("re-tagging %s failed; left as it was", document.doc_id)
@@ -71,7 +76,10 @@ def retag(
                 continue
             before_topics, before_countries = set(document.topics), set(document.countries)
             if dry_run:
-                changed = enrichment.indexed(document.declared_language) != shown_tags(document)
+                changed = enrichment.indexed(document.declared_language) != shown_tags(document) or (
+                    enrichment.exchanges is not None
+                    and catalog.turns_would_change(document.doc_id, enrichment.exchanges)
+                )
             else:
                 changed = catalog.apply_enrichment(document.doc_id, enrichment, run_id=run_id)
             if changed:

@@ -47,22 +47,29 @@ def apply_result(
         archive=result.archive,
         listed_updated_at=item.updated_at,
         run_id=run_id,
-        enrichment=result.enrichment or enrich_document(enricher, result.document, source_id=source.id, url=item.url),
+        enrichment=result.enrichment or enrich_document(enricher, result.document, source=source, url=item.url),
         settle=True,
     )
 
 
 def enrich_document(
-    enricher: Enricher | None, document: ExtractedDocument, *, source_id: str, url: str
+    enricher: Enricher | None, document: ExtractedDocument, *, source: Source, url: str
 ) -> Enrichment | None:
-    """The document's enrichment, or None without an enricher. A failure here is a bug in the tagger: it
-    is logged and the document is stored untagged (``readout retag`` catches it up), never lost."""
+    """The document's enrichment (a briefing's with its exchanges), or None without an enricher. A failure
+    here is a bug in the tagger: it is logged and the document is stored untagged (``readout retag`` catches
+    it up), never lost."""
     if enricher is None:
         return None
     try:
-        return enricher.enrich(document.title, document.text, declared_language=document.language)
+        return enricher.enrich(
+            document.title,
+            document.text,
+            declared_language=document.language,
+            source_kind=source.kind,
+            ministry=source.country,
+        )
     except Exception:
-        log.exception("[%s] enrichment failed on %s; stored untagged", source_id, url)
+        log.exception("[%s] enrichment failed on %s; stored untagged", source.id, url)
         return None
 
 

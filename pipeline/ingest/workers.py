@@ -82,7 +82,13 @@ def process(job: Job, enricher: Enricher) -> Outcome:
     except Exception as exc:  # a bug must cost this item only
         return Outcome(crashed=(repr(exc), traceback.format_exc()))
     try:
-        enrichment = enricher.enrich(document.title, document.text, declared_language=document.language)
+        enrichment = enricher.enrich(
+            document.title,
+            document.text,
+            declared_language=document.language,
+            source_kind=job.source.kind,
+            ministry=job.source.country,
+        )
     except Exception:
         return Outcome(document=document, enrichment_failed=traceback.format_exc())
     return Outcome(document=document, enrichment=enrichment)
@@ -196,9 +202,15 @@ class ExtractionPool:
 
 
 def warm_up(settings: Settings) -> Enricher:
-    """The enricher of ``settings``, used once so that its lazily built parts are built."""
+    """The enricher of ``settings``, used once (on a two-exchange briefing, so that the segmenter's parts are
+    built too) so that its lazily built parts are built."""
     enricher = load_enricher(settings)
-    enricher.enrich("Warm-up", "The ministers met to discuss trade and security.", declared_language="en")
+    enricher.enrich(
+        "Warm-up",
+        "Q: Did the ministers meet?\n\nA: They met to discuss trade and security.",
+        declared_language="en",
+        source_kind="briefing",
+    )
     return enricher
 
 

@@ -46,6 +46,7 @@ from pipeline.store.frontier import (
 )
 from pipeline.store.outbox import OutboxQueries
 from pipeline.store.runs import RunQueries
+from pipeline.store.turns import TurnQueries, replace_turns
 from pipeline.urls import canonical_url, doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -92,7 +93,7 @@ def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     return engine
 
 
-class Catalog(FrontierQueries, OutboxQueries, RunQueries):
+class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
     """Queries and writes over the catalog's tables."""
 
     @classmethod
@@ -147,8 +148,9 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
     ) -> StoreOutcome:
         """Insert or update a document; a changed content hash writes a new version. ``run_id`` is
         recorded on the document when this call changes it. With ``enrichment``, the document's language,
-        topics, countries and key phrases are set too; on an unchanged page, tags that changed (new rules)
-        still give a new revision. The item's earlier failures are resolved.
+        topics, countries and key phrases are set too, and a briefing's turns replaced by its exchanges
+        (:mod:`pipeline.store.turns`); on an unchanged page, tags or turns that changed (new rules, a new
+        segmenter) still give a new revision. The item's earlier failures are resolved.
 
         With ``settle`` (ingest, not re-extraction), the item's frontier row is settled in the same
         transaction: no crash can leave a stored item pending."""
@@ -200,6 +202,8 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
+                if enrichment is not None and enrichment.exchanges is not None:
+                    replace_turns(session, document, enrichment.exchanges)
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
@@ -217,18 +221,18 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
                         # this fetch gives it a readable one again.
                         existing.warc_file, existing.warc_offset = archive.file, archive.offset
                         existing.warc_length = archive.length
-                    if enrichment is not None and _set_enrichment(existing, enrichment):
+                    if enrichment is not None and _apply(session, existing, enrichment):
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
                 else:
                     for key, value in fields.items():
                         setattr(existing, key, value)
-                    if enrichment is not None:
-                        _set_enrichment(existing, enrichment)
                     existing.content_hash = digest
                     existing.version += 1
                     existing.revision += 1
                     existing.run_id = run_id or existing.run_id
+                    if enrichment is not None:
+                        _apply(session, existing, enrichment)
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
@@ -328,13 +332,13 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries):
 
     def apply_enrichment(self, identifier: str, enrichment: Enrichment, *, run_id: str | None = None) -> bool:
         """Store a document's new enrichment; True (and a new revision for the search index) when what
-        the index shows (language, topics, countries, key phrases) changed. The explanation and scores
-        are always updated."""
+        the index shows (language, topics, countries, key phrases, a briefing's turns) changed. The
+        explanation and scores are always updated."""
         with self.session() as session, session.begin():
             document = session.get(Document, identifier)
             if document is None:
                 return False
-            changed = _set_enrichment(document, enrichment)
+            changed = _apply(session, document, enrichment)
             if changed:
                 document.revision += 1
                 document.run_id = run_id or document.run_id
@@ -420,6 +424,15 @@ def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
     document.tag_explanation = dict(enrichment.explanation)
     document.tagged_with = enrichment.rules
     return before != after
+
+
+def _apply(session: Session, document: Document, enrichment: Enrichment) -> bool:
+    """Copy ``enrichment`` onto ``document`` and replace its turns when it carries exchanges (after the tags:
+    the turns copy the document's language); True when the search index must see the document again."""
+    changed = _set_enrichment(document, enrichment)
+    if enrichment.exchanges is not None:
+        changed = replace_turns(session, document, enrichment.exchanges) or changed
+    return changed
 
 
 def _version_of(document: Document) -> DocumentVersion:

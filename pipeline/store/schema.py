@@ -147,6 +147,9 @@ class Document(Base):
     #: or dead-lettered. NULL or lower than ``revision``: a candidate for the next index pass. Every
     #: change bumps ``revision``, so a change makes the row a candidate without its writer knowing.
     indexed_revision: Mapped[int | None] = mapped_column(Integer)
+    #: The number the document's next new turn gets (:class:`Turn`): every number below it was given once
+    #: and is never given to other content, even after the turn it named was dropped.
+    turns_next: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_documents_source_published", "source_id", "published_at"),
@@ -221,7 +224,7 @@ class Turn(Base):
     answer_countries: Mapped[list[Any]] = mapped_column(default=list)
     #: SHA-256 of the exchange's kind and texts: what decides whether ``number`` is kept.
     content_hash: Mapped[str] = mapped_column(String(64))
-    #: The document version the exchange was segmented from.
+    #: The first document version whose text has this exchange (kept while its content stays the same).
     version: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_turns_source_date", "source_id", "briefing_date"),)

@@ -325,7 +325,7 @@ def reextract(
             archive=ref,
             listed_updated_at=listed_updated_at,
             run_id=run_id,
-            enrichment=enrich_document(enricher, extracted, source_id=source.id, url=url),
+            enrichment=enrich_document(enricher, extracted, source=source, url=url),
         )
         counts["updated" if status == "updated" else "unchanged"] += 1
     return counts

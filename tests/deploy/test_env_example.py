@@ -45,7 +45,7 @@ def test_readout_settings_are_documented_with_their_defaults_not_set(env_example
         if default in (None, [], ""):
             assert line.value == "", f"{line.name}: the default is unset, the file says {line.value!r}"
             continue
-        if line.name in ("READOUT_TOPICS", "READOUT_COUNTRIES"):
+        if line.name in ("READOUT_TOPICS", "READOUT_COUNTRIES", "READOUT_SPEAKERS"):
             # The shipped rules, found beside the package whatever the working directory: in a checkout, the
             # repository's config/ (which the file's relative path names).
             assert ENV_EXAMPLE.parent / line.value == default, line.name

@@ -202,18 +202,21 @@ def test_settings_defaults_follow_the_design() -> None:
 
 @pytest.mark.parametrize("off", ["none", "NONE", "off", " Off "])
 def test_rules_files_can_be_turned_off_explicitly(off: str) -> None:
-    settings = Settings(topics=off, countries=off)  # type: ignore[arg-type]
+    settings = Settings(topics=off, countries=off, speakers=off)  # type: ignore[arg-type]
     assert settings.topics is None
     assert settings.countries is None
+    assert settings.speakers is None
 
 
 @pytest.mark.parametrize("empty", ["", "  "])
 def test_an_empty_rules_setting_means_the_default_not_off(empty: str) -> None:
     """`READOUT_TOPICS=` in a .env file or an unset ${VAR} in compose is an accident, not a choice to tag nothing."""
-    settings = Settings(topics=empty, countries=empty)  # type: ignore[arg-type]
+    settings = Settings(topics=empty, countries=empty, speakers=empty)  # type: ignore[arg-type]
     assert settings.topics is not None
     assert settings.countries is not None
+    assert settings.speakers is not None
     assert (settings.topics.name, settings.countries.name) == ("topics.yaml", "countries.yaml")
+    assert settings.speakers.name == "speakers.yaml"
     assert settings.topics.is_file()
     assert settings.countries.is_file()
 
@@ -221,13 +224,16 @@ def test_an_empty_rules_setting_means_the_default_not_off(empty: str) -> None:
 def test_default_rules_do_not_depend_on_the_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("READOUT_TOPICS", raising=False)
     monkeypatch.delenv("READOUT_COUNTRIES", raising=False)
+    monkeypatch.delenv("READOUT_SPEAKERS", raising=False)
     monkeypatch.chdir(tmp_path)
     settings = Settings()
     assert settings.topics is not None
     assert settings.countries is not None
+    assert settings.speakers is not None
     assert settings.topics.is_absolute()
     assert settings.topics.is_file()
     assert settings.countries.is_file()
+    assert settings.speakers.is_file()
 
 
 def test_a_built_wheel_carries_the_default_rules_where_the_settings_look() -> None:
@@ -240,7 +246,7 @@ def test_a_built_wheel_carries_the_default_rules_where_the_settings_look() -> No
     repo = Path(__file__).resolve().parents[2]
     wheel = tomllib.loads((repo / "pyproject.toml").read_text("utf-8"))["tool"]["hatch"]["build"]["targets"]["wheel"]
     included = wheel["force-include"]
-    for name in ("topics.yaml", "countries.yaml"):
+    for name in ("topics.yaml", "countries.yaml", "speakers.yaml"):
         assert included[f"config/{name}"] == f"pipeline/default_rules/{name}"
         assert (repo / "config" / name).is_file()
         assert default_rules_file(name) == repo / "config" / name  # a checkout: no packaged copy

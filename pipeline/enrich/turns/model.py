@@ -1,13 +1,10 @@
-"""Briefings as exchanges: a transcript's text cut into announcements, questions and answers.
-
-The public surface, used by the enricher, the catalog and the CLI:
+"""The turns of a briefing: what :func:`pipeline.enrich.turns.segment` returns.
 
 * :class:`Utterance`: one labelled part of a transcript (an announcement, a question or an answer), with
   its speaker or outlet as written and as normalised ids;
 * :class:`Exchange`: an opening announcement, or a question with its answer (follow-ups included);
 * :class:`Segmentation`: what :func:`segment` found in one document, with the layout it recognised and
-  the labels it could not normalise;
-* :func:`segment`: the stage function.
+  the labels it could not normalise.
 
 Texts are the extracted document text: paragraphs separated by a blank line
 (:data:`pipeline.extract.text.PARAGRAPH_SEPARATOR`); ``paragraph`` numbers count from 0 in that split.
@@ -41,6 +38,8 @@ class Utterance:
     outlet_id: str | None = None
     #: The journalist's name, where the transcript gives it.
     journalist: str | None = None
+    #: The section heading it falls under, where the transcript has them (MID topics, MOFA question topics).
+    heading: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +87,3 @@ class Segmentation:
     layout: str
     #: Speaker and outlet labels not found in the speakers file, as written (each once).
     unknown_labels: tuple[str, ...] = ()
-
-
-def segment(
-    text: str, *, title: str | None = None, language: str | None = None, ministry: str | None = None
-) -> Segmentation:
-    """The exchanges of a briefing's ``text``. Placeholder contract: one announcement per paragraph."""
-    paragraphs = text.split(PARAGRAPH_SEPARATOR)
-    exchanges = tuple(
-        Exchange(position=n, kind="announcement", utterances=(Utterance("announcement", p.strip(), n),))
-        for n, p in enumerate(paragraphs)
-        if p.strip()
-    )
-    return Segmentation(exchanges, "generic")
