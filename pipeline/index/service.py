@@ -112,9 +112,6 @@ def open_backend(settings: Settings) -> Iterator[Any]:
 def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
     """Send every catalog change the active target has not acknowledged. Never raises for the target's
     failures: they are in the report, and the documents stay pending."""
-    # Here, not at the top: a search answers from the index without importing SQLAlchemy.
-    from pipeline.index.turn_source import turns_for_documents
-
     kind = active_target(settings)
     report = IndexReport(kind)
     key: str | None = None
@@ -125,7 +122,7 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
             try:
                 for batch in catalog.pending_for_index(key, batch=settings.elasticsearch_bulk_chunk):
                     # The batch's turns ride with it: a document is acknowledged only with all its turns.
-                    turns = turns_for_documents(catalog, [document.doc_id for document in batch])
+                    turns = catalog.turns_for_documents([document.doc_id for document in batch])
                     outcome: BulkOutcome = backend.index_documents(batch, turns)
                     _record(catalog, key, outcome, report, sent=len(batch))
             except SearchBackendError as exc:
@@ -212,8 +209,6 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
     Embedded: the contents are replaced in one transaction (searches see the old index until it commits);
     a damaged file (:mod:`pipeline.index.damage`) is moved aside first and a new one built.
     """
-    from pipeline.index.turn_source import turns_for_documents
-
     kind = active_target(settings)
     # A fixed snapshot: documents stored while the rebuild runs are not part of it (and stay pending).
     snapshot = catalog.document_ids()
@@ -231,7 +226,7 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
             elastic.apply_templates()
             # Raises (leaving the alias alone) unless the new index counts every document of the snapshot.
             result = elastic.reindex(
-                documents(), len(snapshot), drop_old=drop_old, turns_for=lambda ids: turns_for_documents(catalog, ids)
+                documents(), len(snapshot), drop_old=drop_old, turns_for=catalog.turns_for_documents
             )
             key = ack_key(kind, elastic)
         finally:
@@ -270,11 +265,10 @@ def _rebuild_embedded(
     """Rebuild the embedded index at ``path`` (documents and their turns): the outcome, the new identity's
     ack key, the counts of documents and turns."""
     from pipeline.index.embedded import EmbeddedIndex
-    from pipeline.index.turn_source import turns_for_documents
 
     with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
-        outcome = embedded.rebuild(documents, lambda ids: turns_for_documents(catalog, ids))
+        outcome = embedded.rebuild(documents, catalog.turns_for_documents)
         return outcome, ack_key(EMBEDDED, embedded), embedded.count(), embedded.count_turns()
 
 

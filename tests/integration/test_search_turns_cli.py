@@ -107,3 +107,29 @@ def test_search_turns_without_any_index_says_how_to_build_it(
     result = world.cli("search", *args)
     assert result.exit_code == 4
     assert "readout index" in result.output
+
+
+def test_run_then_search_turns_finds_a_segmented_exchange(farm: SiteFarm, tmp_path: Path) -> None:
+    """With the segmenter: `readout run` stores and indexes the briefings' exchanges, and `readout search
+    --turns` finds one by its outlet and a phrase of its question, on both backends."""
+    world: World = fresh_world(farm, tmp_path)
+    assert world.cli("run").exit_code == 0
+    catalog = world.catalog()
+    try:
+        turns = [turn for turn in catalog.list_turns(limit=None) if turn.outlet_id and len(turn.question.split()) >= 4]
+    finally:
+        catalog.close()
+    assert turns, "the fixture briefings have exchanges with a known outlet"
+    asked = turns[0]
+    assert asked.outlet_id is not None
+    phrase = '"' + " ".join(asked.question.split()[:4]) + '"'
+    embedded = search_json(world, phrase, "--outlet", asked.outlet_id, "--limit", "50")
+    assert asked.turn_id in [hit["turn_id"] for hit in embedded]
+    assert all(hit["outlet_id"] == asked.outlet_id for hit in embedded)
+    with running_stub() as stub:
+        es = {"READOUT_ELASTICSEARCH_URL": stub.url}
+        assert world.cli("index", **es).exit_code == 0
+        for index in stub.indices.values():
+            index.visible = set(index.docs)
+        on_es = search_json(world, phrase, "--outlet", asked.outlet_id, "--limit", "50", **es)
+    assert sorted(hit["turn_id"] for hit in on_es) == sorted(hit["turn_id"] for hit in embedded)
