@@ -5,8 +5,10 @@ loopback, one full cycle, into a temporary data folder), adds the few documents 
 ``tests.parity.EXTRA_TEXTS`` (forms the fixture pages lack: ``U.S.`` with periods, a curly apostrophe,
 ``1 000``), indexes everything into a fresh embedded index, and runs each query of
 ``tests.parity.QUERIES`` (or ``--query``, repeatable) on it and through the Elasticsearch request body
-that ``pipeline.index.elastic.build_search_body`` sends, evaluated by ``tests.esquery`` with the
-documented semantics of its queries and analyzers (no Elasticsearch runs here).
+that ``pipeline.index.es_search.build_search_body`` sends, evaluated by ``tests.esquery`` with the
+documented semantics of its queries and analyzers (no Elasticsearch runs here). Then the same for
+turns (``readout search --turns``): each document's paragraphs as exchanges, each query under each turn
+filter (``tests.parity.TURN_FILTERS``), on the embedded turns table and through ``build_turn_search_body``.
 
     .venv/bin/python benchmarks/query_parity.py [--query TEXT ...]
     make bench-query-parity
@@ -27,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from pipeline.index.projection import Projectable  # noqa: E402
 from pipeline.store.catalog import Catalog  # noqa: E402
-from tests.parity import QUERIES, compare, extra_documents, table  # noqa: E402
+from tests.parity import QUERIES, compare, compare_turns, extra_documents, table  # noqa: E402
 
 
 def fixture_documents(data_dir: Path) -> list[Projectable]:
@@ -53,9 +55,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         documents = [*fixture_documents(Path(folder) / "data"), *extra_documents()]
         rows = compare(documents, Path(folder), args.query or QUERIES)
+        turn_rows = compare_turns(documents, Path(folder), args.query or QUERIES)
     print(f"{len(documents)} documents (the fixture corpus and {len(extra_documents())} extra)\n")
     print(table(rows))
-    return 0 if all(row.embedded == row.elasticsearch for row in rows) else 1
+    print("\nturns (the documents' paragraphs as exchanges; each query under each turn filter)\n")
+    print(table(turn_rows))
+    return 0 if all(row.embedded == row.elasticsearch for row in [*rows, *turn_rows]) else 1
 
 
 if __name__ == "__main__":

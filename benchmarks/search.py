@@ -266,18 +266,18 @@ def bench_actions(docs: Sequence[Any]) -> dict[str, Any]:
     """Documents per second building bulk actions (and ``json.dumps`` of each), next to plain
     ``json.dumps(project_document(d))``.
 
-    Uses ``pipeline.index.elastic.build_actions`` when that exists (imported lazily), else the action
+    Uses ``pipeline.index.es_bulk.build_actions`` when that exists (imported lazily), else the action
     shape built here: ``{"_op_type": "index", "_index": ..., "_id": doc_id, "_source": projection}``.
     """
     builder: Callable[[Sequence[Any]], Sequence[Any]] = _default_actions
     used = "benchmarks/search.py inline actions"
     try:
-        from pipeline.index.elastic import build_actions
+        from pipeline.index.es_bulk import build_actions
 
         def builder(batch: Sequence[Any]) -> Sequence[Any]:
             return list(build_actions(batch))
 
-        used = "pipeline.index.elastic.build_actions"
+        used = "pipeline.index.es_bulk.build_actions"
     except ImportError:
         pass
 

@@ -175,11 +175,19 @@ def field_analyzers() -> dict[str, str]:
 
 
 class Evaluator:
-    """The documents (``_source`` objects keyed by ``doc_id``) and the queries run over them."""
+    """The documents (``_source`` objects keyed by their ``key`` field: ``doc_id``, ``turn_id``) and the
+    queries run over them."""
 
-    def __init__(self, sources: Iterable[Mapping[str, Any]]) -> None:
-        self.docs = {str(source["doc_id"]): source for source in sources}
+    def __init__(self, sources: Iterable[Mapping[str, Any]], *, key: str = "doc_id") -> None:
+        self.docs = {str(source[key]): source for source in sources}
         self._analyzed: dict[tuple[str, str], list[Position]] = {}
+
+    @classmethod
+    def by_id(cls, hits: Iterable[tuple[str, Mapping[str, Any]]]) -> Evaluator:
+        """An evaluator over ``(_id, _source)`` pairs, keyed by ``_id`` (what a search hit is)."""
+        evaluator = cls([])
+        evaluator.docs = dict(hits)
+        return evaluator
 
     def search(self, body: Mapping[str, Any]) -> set[str]:
         """The ids of the documents the body's ``query`` matches."""

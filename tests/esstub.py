@@ -6,11 +6,12 @@ memory and answers with the response bodies Elastic documents (each handler name
 
 - every response carries ``X-Elastic-Product: Elasticsearch`` (the client refuses a 2xx without it);
 - it refuses what Elasticsearch 9 refuses, with the same error bodies, by the rules of
-  :mod:`tests.esrules` (each citing the Elasticsearch source or doc page it follows): a component
-  template whose mappings do not build on their own (an analyzer it does not define, an unknown
-  mapping parameter...), an index template composed of missing or incompatible components, a
-  malformed bulk body (the whole request), and documents that break the index's mapping (per item:
-  ``strict_dynamic_mapping_exception``, ``document_parsing_exception``...);
+  :mod:`tests.esrules`, :mod:`tests.eswrites` and :mod:`tests.essearch` (each citing the Elasticsearch
+  source or doc page it follows): a component template whose mappings do not build on their own (an
+  analyzer it does not define, an unknown mapping parameter...), an index template composed of missing
+  or incompatible components, a malformed bulk body (the whole request), documents that break the
+  index's mapping (per item: ``strict_dynamic_mapping_exception``, ``document_parsing_exception``...),
+  and a sort on a field that cannot be sorted on;
 - index creation applies the matching composable index template (components merged as Elasticsearch
   does), and every indexed ``_source`` is checked against the resulting mapping;
 - external versioning, ``require_alias``, write indices behind aliases, atomic ``_aliases``, and
@@ -44,19 +45,18 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.esquery import Evaluator
 from tests.esrules import (
-    BulkAction,
-    DocumentError,
     StubError,
     bad_request,
-    check_document,
     check_mappings,
     check_template_fields,
     compose,
     error_body,
     find_template,
     missing_components,
-    parse_bulk,
 )
+from tests.essearch import after, sort_hits
+from tests.esstub_bulk import bulk_item
+from tests.eswrites import parse_bulk
 
 API = "https://www.elastic.co/docs/api/doc/elasticsearch/operation"
 #: The doc pages whose response shapes the handlers follow.
@@ -343,7 +343,7 @@ class EsStub:
                 raise not_found(part)
         return names
 
-    def _write_index(self, alias: str) -> str | None:
+    def write_index(self, alias: str) -> str | None:
         members = self.aliases.get(alias, {})
         flagged = [name for name, props in members.items() if props.get("is_write_index")]
         if flagged:
@@ -577,15 +577,23 @@ class EsStub:
         names = self._resolve(index)
         if self.search_response is not None:
             return 200, self.search_response
-        size = int((request.body or {}).get("size", 10))
+        body = request.body or {}
+        size = int(body.get("size", 10))
         hits = [
             {"_index": name, "_id": doc_id, "_score": 1.0, "_source": self.indices[name].docs[doc_id]["_source"]}
             for name in names
             for doc_id in sorted(self.indices[name].visible)
+            if doc_id in self.indices[name].docs  # deleted since the last refresh
         ]
         # The query is evaluated with its documented semantics (tests/esquery.py); scores are not.
-        found = Evaluator(hit["_source"] for hit in hits).search(request.body or {})
-        hits = [hit for hit in hits if hit["_source"]["doc_id"] in found]
+        found = Evaluator.by_id((hit["_id"], hit["_source"]) for hit in hits).search(body)
+        hits = [hit for hit in hits if hit["_id"] in found]
+        if "sort" in body:
+            hits = sort_hits(hits, body["sort"], self._field_types(names))
+            if "search_after" in body:
+                hits = after(hits, body["search_after"], body["sort"])
+        elif "search_after" in body:
+            raise bad_request("illegal_argument_exception", "stand-in: search_after without sort is not modelled")
         return 200, {
             "took": 1,
             "timed_out": False,
@@ -596,6 +604,14 @@ class EsStub:
                 "hits": hits[:size],
             },
         }
+
+    def _field_types(self, names: list[str]) -> dict[str, str]:
+        """Field → mapping type over the searched indices (top-level properties)."""
+        types: dict[str, str] = {}
+        for name in names:
+            for field_name, spec in self.indices[name].mappings.get("properties", {}).items():
+                types[field_name] = str(spec.get("type", "object"))
+        return types
 
     def _cat_indices(self, request: Request, index: str | None = None) -> tuple[int, Any]:
         # DOC_PAGES["cat_indices"] with format=json: one object per index, every value a string.
@@ -621,162 +637,14 @@ class EsStub:
 
     def _bulk(self, request: Request, index: str | None = None) -> tuple[int, Any]:
         # DOC_PAGES["bulk"]: one item per action, in order; "errors" true when any item failed. A malformed
-        # body refuses the whole request (tests.esrules.parse_bulk, after BulkRequestParser).
+        # body refuses the whole request (tests.eswrites.parse_bulk, after BulkRequestParser).
         require_alias = request.params.get("require_alias") == "true"
-        items = [{action.op: self._bulk_item(action, require_alias)} for action in parse_bulk(request.raw, index)]
+        items = [{action.op: bulk_item(self, action, require_alias)} for action in parse_bulk(request.raw, index)]
         errors = any("error" in next(iter(item.values())) for item in items)
         if request.params.get("refresh") in ("true", ""):
             for stub_index in self.indices.values():
                 stub_index.visible = set(stub_index.docs)
         return 200, {"errors": errors, "took": 3, "items": items}
-
-    def _bulk_item(self, action: BulkAction, require_alias: bool) -> dict[str, Any]:
-        op, meta, source = action.op, action.meta, action.source
-        target = str(meta.get("_index"))
-        doc_id = str(meta.get("_id") or uuid.uuid4().hex[:20])
-        require_alias = bool(meta.get("require_alias", require_alias))
-        if target in self.aliases:
-            index = self._write_index(target)
-            if index is None:
-                return _item_error(
-                    target,
-                    doc_id,
-                    400,
-                    "illegal_argument_exception",
-                    f"no write index is defined for alias [{target}]. The write index may be explicitly disabled "
-                    "using is_write_index=false or the alias points to multiple indices without one being "
-                    "designated as a write index",
-                )
-        elif require_alias:
-            return _item_error(
-                target,
-                doc_id,
-                404,
-                "index_not_found_exception",
-                f"no such index [{target}] and [require_alias] request flag is [true] and [{target}] is not an alias",
-            )
-        elif target in self.indices:
-            index = target
-        else:
-            # Real Elasticsearch would auto-create the index here; our code never relies on that.
-            return _item_error(target, doc_id, 404, "index_not_found_exception", f"no such index [{target}]")
-        stub_index = self.indices[index]
-        if doc_id in self.reject_ids:
-            return _item_error(
-                index,
-                doc_id,
-                400,
-                "mapper_parsing_exception",
-                "failed to parse",
-                stub_index.uuid,
-                caused_by={"type": "illegal_argument_exception", "reason": f"stand-in told to reject [{doc_id}]"},
-            )
-        if doc_id in self.throttle_once:
-            self.throttle_once.discard(doc_id)
-            return _item_error(
-                index,
-                doc_id,
-                429,
-                "es_rejected_execution_exception",
-                "rejected execution of primary operation [coordinating_and_primary_bytes=0, "
-                "replica_bytes=0, all_bytes=0, primary_operation_bytes=1024, max_coordinating_and_primary_bytes=0]",
-                stub_index.uuid,
-            )
-        if doc_id in self.unavailable_once:
-            self.unavailable_once.discard(doc_id)
-            # DOC_PAGES["bulk"] item; the reason as TransportReplicationAction words it for a missing primary.
-            return _item_error(
-                index,
-                doc_id,
-                503,
-                "unavailable_shards_exception",
-                f"[{index}][0] primary shard is not active Timeout: [1m], request: [BulkShardRequest [[{index}][0]] "
-                "containing [1] requests]",
-                stub_index.uuid,
-            )
-        if action.source_error is not None:
-            # The source is parsed on the shard (DocumentParser): a per-item failure, not the request's.
-            return _item_error(
-                index,
-                doc_id,
-                400,
-                "document_parsing_exception",
-                f"{action.source_error}",
-                stub_index.uuid,
-            )
-        if op != "delete":
-            try:
-                check_document(source, stub_index.mappings, doc_id)
-            except DocumentError as exc:
-                return _item_error(
-                    index,
-                    doc_id,
-                    exc.status,
-                    str(exc.error["type"]),
-                    str(exc.error["reason"]),
-                    stub_index.uuid,
-                    caused_by=exc.error.get("caused_by"),
-                )
-        existing = stub_index.docs.get(doc_id)
-        version_type = meta.get("version_type")
-        if version_type in ("external", "external_gte"):
-            version = int(meta["version"])
-            current = existing["_version"] if existing else None
-            if current is not None and (current > version or (current == version and version_type == "external")):
-                return _item_error(
-                    index,
-                    doc_id,
-                    409,
-                    "version_conflict_engine_exception",
-                    f"[{doc_id}]: version conflict, current version [{current}] is higher or equal to the one "
-                    f"provided [{version}]",
-                    stub_index.uuid,
-                )
-        elif op == "create" and existing:
-            return _item_error(
-                index,
-                doc_id,
-                409,
-                "version_conflict_engine_exception",
-                f"[{doc_id}]: version conflict, document already exists (current version [{existing['_version']}])",
-                stub_index.uuid,
-            )
-        else:
-            version = (existing["_version"] + 1) if existing else 1
-        stub_index.seq_no += 1
-        stub_index.docs[doc_id] = {"_source": copy.deepcopy(source), "_version": version, "_seq_no": stub_index.seq_no}
-        return {
-            "_index": index,
-            "_id": doc_id,
-            "_version": version,
-            "result": "updated" if existing else "created",
-            "_shards": {"total": 1, "successful": 1, "failed": 0},
-            "_seq_no": stub_index.seq_no,
-            "_primary_term": 1,
-            "status": 200 if existing else 201,
-        }
-
-
-def _item_error(
-    index: str,
-    doc_id: str,
-    status: int,
-    error_type: str,
-    reason: str,
-    index_uuid: str = "_na_",
-    caused_by: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A failed bulk item, as in the bulk page's example (``_index``, ``_id``, ``status``, ``error``)."""
-    error: dict[str, Any] = {
-        "type": error_type,
-        "reason": reason,
-        "index_uuid": index_uuid,
-        "shard": "0",
-        "index": index,
-    }
-    if caused_by:
-        error["caused_by"] = caused_by
-    return {"_index": index, "_id": doc_id, "status": status, "error": error}
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Backend parity: the same query over the same documents finds the same documents on the embedded
 index and on Elasticsearch (whose request bodies :mod:`tests.esquery` evaluates with the documented
-semantics). Shared by ``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
+semantics), and the same turns in the turns indices (:func:`compare_turns`). Shared by
+``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
 """
 
 from __future__ import annotations
@@ -8,14 +9,17 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from pipeline.index.elastic import build_search_body
 from pipeline.index.embedded import EmbeddedIndex
+from pipeline.index.es_search import build_search_body, build_turn_search_body
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import parse
 from pipeline.index.search import SearchFilters
+from pipeline.index.turn_projection import project_turn
 from tests.esquery import Evaluator
+from tests.turnrows import TurnRow
 from tests.unit.test_embedded_search import Doc
 
 #: Queries over the fixture corpus: the forms the standard tokenizer keeps whole, a quoted phrase, CJK
@@ -114,3 +118,80 @@ def table(rows: Sequence[Row]) -> str:
 def _width(text: str) -> int:
     """Terminal columns: wide (CJK) characters take two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+# --- turns ---------------------------------------------------------------------------------------------------
+
+#: Speakers and outlets the corpus turns take in turn, so that the filters have something to tell apart.
+SPEAKERS: tuple[tuple[str, str], ...] = (("wang-wenbin", "Wang Wenbin"), ("maria-zakharova", "Maria Zakharova"))
+OUTLETS: tuple[tuple[str, str] | None, ...] = (("afp", "AFP"), ("global-times", "Global Times"), None)
+
+#: Filters the turn queries also run with: each kind of turn filter.
+TURN_FILTERS: dict[str, SearchFilters] = {
+    "none": SearchFilters(),
+    "spokesperson id": SearchFilters(spokespersons=("wang-wenbin",)),
+    "outlet label": SearchFilters(outlets=("Global Times",)),
+    "since 2021": SearchFilters(since=date(2021, 1, 1)),
+    "exchanges": SearchFilters(kinds=("exchange",)),
+}
+
+
+def paragraph_turns(documents: Sequence[Projectable]) -> dict[str, list[TurnRow]]:
+    """Turns made from each document's paragraphs: the first an announcement, then each pair a question and
+    its answer (the corpus's own words in both parts), dated as the document."""
+    turns: dict[str, list[TurnRow]] = {}
+    for document in documents:
+        paragraphs = [part.strip() for part in document.text.split("\n") if part.strip()]
+        if not paragraphs:
+            continue
+        made = [TurnRow(document.doc_id, 0, "", paragraphs[0], kind="announcement", outlet=None, outlet_id=None)]
+        for number, start in enumerate(range(1, len(paragraphs), 2), start=1):
+            speaker_id, speaker = SPEAKERS[number % len(SPEAKERS)]
+            outlet = OUTLETS[number % len(OUTLETS)]
+            made.append(
+                TurnRow(
+                    document.doc_id,
+                    number,
+                    paragraphs[start],
+                    " ".join(paragraphs[start + 1 : start + 2]),
+                    spokesperson=speaker,
+                    spokesperson_id=speaker_id,
+                    outlet=outlet[1] if outlet else None,
+                    outlet_id=outlet[0] if outlet else None,
+                    source_id=document.source_id,
+                    ministry=document.source_country,
+                    briefing_date=document.published_at,
+                    language=document.language,
+                )
+            )
+        turns[document.doc_id] = made
+    return turns
+
+
+def compare_turns(
+    documents: Sequence[Projectable],
+    folder: Path,
+    queries: Sequence[str] = QUERIES,
+    filters: dict[str, SearchFilters] = TURN_FILTERS,
+) -> list[Row]:
+    """Index the documents' :func:`paragraph_turns` into a new embedded index and run every query under every
+    filter on it and through the evaluator; the turns each backend finds (rows named ``query [filter]``)."""
+    turns = paragraph_turns(documents)
+    by_id = {document.doc_id: document for document in documents}
+    evaluator = Evaluator(
+        (project_turn(turn, by_id[doc_id]) for doc_id, made in turns.items() for turn in made), key="turn_id"
+    )
+    size = sum(len(made) for made in turns.values())
+    rows = []
+    with EmbeddedIndex(folder / "parity-turns.sqlite") as index:
+        outcome = index.index_documents(documents, turns)
+        assert not outcome.rejected, outcome.rejected
+        for text in queries:
+            query = parse(text)
+            for name, chosen in filters.items():
+                found = index.search_turns(query, chosen, limit=size)
+                assert found.total == len(found.hits)
+                body = build_turn_search_body(query, chosen, size)
+                embedded = frozenset(hit.turn_id for hit in found.hits)
+                rows.append(Row(f"{text} [{name}]", embedded, frozenset(evaluator.search(body))))
+    return rows

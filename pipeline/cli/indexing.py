@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -26,6 +27,9 @@ from pipeline.cli.common import (
 )
 from pipeline.config import Settings
 from pipeline.errors import ReadoutError, SearchBackendError
+
+if TYPE_CHECKING:
+    from pipeline.index.search import SearchFilters
 
 
 def index_step(settings: Settings) -> Any:
@@ -92,10 +96,10 @@ def reindex(
 ) -> None:
     """Rebuild the search index from the catalog and switch to it atomically.
 
-    Elasticsearch: builds <prefix>-documents-vN+1, verifies the count, swaps the alias in one request
-    and keeps the old index unless --drop-old. Search never stops during a reindex. Embedded: a damaged
-    search.db is moved aside (search.db.corrupt-<time>) and a new one built. Exits 4 when the index
-    cannot be reached or rebuilt.
+    Elasticsearch: builds <prefix>-documents-vN+1 and <prefix>-turns-vM+1, verifies both counts, swaps both
+    aliases in one request and keeps the old indices unless --drop-old. Search never stops during a
+    reindex. Embedded: a damaged search.db is moved aside (search.db.corrupt-<time>) and a new one built
+    (documents and turns). Exits 4 when the index cannot be reached or rebuilt.
     """
     from pipeline.index.service import reindex as rebuild
 
@@ -109,21 +113,28 @@ def reindex(
             raise fail(str(exc), code=1) from None
     if report.target == "elasticsearch":
         console.print(
-            f"Reindexed {report.documents} document(s) into {report.new_index}; the alias now points there."
+            f"Reindexed {report.documents} document(s) into {report.new_index} and {report.turns} turn(s) into "
+            f"{report.turns_index}; the aliases now point there."
             + (f" The old index {report.old_index} was dropped." if report.dropped_old and report.old_index else "")
             + (f" The old index {report.old_index} is kept." if report.old_index and not report.dropped_old else "")
         )
     else:
         if report.set_aside:
             console.print(f"The damaged index was moved to {report.set_aside} (delete it when no longer needed).")
-        console.print(f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s).")
+        console.print(
+            f"Rebuilt the embedded index {report.new_index} with {report.documents} document(s) "
+            f"and {report.turns} turn(s)."
+        )
 
 
 @app.command("search")
 def search_command(
     query: Annotated[str, typer.Argument(help='Words, "phrases", prefix*, OR, -exclusions. Empty: everything.')] = "",
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Source id (repeatable).")] = None,
-    kind: Annotated[list[str] | None, typer.Option(help="briefing, news or statement (repeatable).")] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(help="briefing, news or statement (repeatable); with --turns: announcement or exchange."),
+    ] = None,
     language: Annotated[list[str] | None, typer.Option("--language", "-l", help="Language code (repeatable).")] = None,
     topic: Annotated[list[str] | None, typer.Option(help="Topic id (repeatable).")] = None,
     country: Annotated[list[str] | None, typer.Option(help="Country mentioned, ISO code (repeatable).")] = None,
@@ -131,11 +142,22 @@ def search_command(
     until: Annotated[str | None, typer.Option(help="Published on or before YYYY-MM-DD.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many hits.", min=1, max=1000)] = 20,
     include_removed: Annotated[bool, typer.Option("--include-removed", help="Also pages the site removed.")] = False,
+    turns: Annotated[
+        bool, typer.Option("--turns", help="Search the briefings' exchanges (question and answer), not documents.")
+    ] = False,
+    spokesperson: Annotated[
+        list[str] | None, typer.Option(help="With --turns: spokesperson id or name as listed (repeatable).")
+    ] = None,
+    outlet: Annotated[
+        list[str] | None, typer.Option(help="With --turns: questioning outlet, id or name as listed (repeatable).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Search the archive (Elasticsearch when configured, else the embedded index).
 
-    Both backends take the same options and answer in the same shape (--json).
+    Both backends take the same options and answer in the same shape (--json). With --turns, the hits are
+    exchanges of briefings: date, ministry, spokesperson, outlet, question and answer snippets, turn id
+    (--json: a list of objects).
     """
     from pipeline.index.search import SearchFilters
     from pipeline.index.service import search
@@ -150,12 +172,19 @@ def search_command(
         since=parse_date(since, "--since"),
         until=parse_date(until, "--until"),
         include_removed=include_removed,
+        spokespersons=tuple(spokesperson or ()),
+        outlets=tuple(outlet or ()),
     )
+    if (filters.spokespersons or filters.outlets) and not turns:
+        raise fail("--spokesperson and --outlet filter exchanges: add --turns", code=ExitCode.USAGE)
     unknown: list[str] = []
     if filters.topics or filters.countries:
         from pipeline.enrich.vocabulary import unknown_labels
 
         unknown = unknown_labels(settings, topics=filters.topics, countries=filters.countries)
+    if turns:
+        _search_turns(settings, query, filters, limit=limit, as_json=as_json, unknown=unknown)
+        return
     try:
         result = search(settings, query, filters, limit=limit)
     except ReadoutError as exc:
@@ -183,6 +212,44 @@ def search_command(
         cell.append("\n")
         cell.append_text(marked(hit.snippet))
         table.add_row((hit.published_at or "")[:10], hit.source, cell)
+    console.print(table)
+    for facet, counts in result.facets.items():
+        if counts:
+            top = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])
+            console.print(f"[dim]{facet}:[/] {escape(top)}")
+
+
+def _search_turns(
+    settings: Settings, query: str, filters: SearchFilters, *, limit: int, as_json: bool, unknown: list[str]
+) -> None:
+    """``readout search --turns``: the exchanges that match, as a table or a JSON list of objects."""
+    from pipeline.index.service import search_turns
+
+    try:
+        result = search_turns(settings, query, filters, limit=limit)
+    except ReadoutError as exc:
+        code = ExitCode.USAGE if unknown else ExitCode.INDEX if isinstance(exc, SearchBackendError) else 1
+        raise fail("; ".join(unknown) if unknown else str(exc), code=code) from None
+    if unknown and not result.total:
+        raise fail("; ".join(unknown))
+    if as_json:
+        # A list of exchanges: the stable interface (question and answer are snippets, marked ⟦…⟧).
+        hits = [asdict(hit) for hit in result.hits]
+        sys.stdout.write(json.dumps(hits, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(
+        title=f"{result.total} exchange(s) for {query or '(everything)'} — {result.backend}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    for column in ("date", "ministry", "spokesperson", "outlet", "question / answer", "turn"):
+        table.add_column(column, overflow="fold")
+    for hit in result.hits:
+        cell = Text("Q: ", style="bold")
+        cell.append_text(marked(hit.question or "—"))
+        cell.append("\nA: ", style="bold")
+        cell.append_text(marked(hit.answer or "—"))
+        table.add_row((hit.date or "")[:10], hit.ministry, hit.spokesperson or "", hit.outlet or "", cell, hit.turn_id)
     console.print(table)
     for facet, counts in result.facets.items():
         if counts:

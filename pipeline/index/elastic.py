@@ -1,36 +1,34 @@
-"""The Elasticsearch side of search: templates, versioned indices behind aliases, bulk indexing, search.
+"""The Elasticsearch side of search: templates, versioned indices behind aliases, and the client.
 
-Thin on purpose: the decisions live in pure functions tested directly (:func:`build_actions`,
-:func:`classify_item`, :func:`build_search_body`, :func:`parse_search_response`), and
-:class:`ElasticIndex` only sequences requests through the official client (major version 9, like the
-server).
+Thin on purpose: the decisions live in pure functions tested directly (:mod:`pipeline.index.es_bulk`:
+actions and what each item result means; :mod:`pipeline.index.es_turns`: a document's turns in step with
+it; :mod:`pipeline.index.es_search`: query bodies and results), and :class:`ElasticIndex` only sequences
+requests through the official client (major version 9, like the server).
 
 Names (prefix ``readout`` by default, ``Settings.index_prefix``)::
 
     alias readout-documents ──▶ readout-documents-v3     (the write index; v1, v2 kept until dropped)
+    alias readout-turns     ──▶ readout-turns-v2         (one document per exchange of a briefing)
     alias readout-runs      ──▶ readout-runs-v1
-    (alias readout-turns    ──▶ readout-turns-vN          a later issue; same machinery)
 
 Writes go through the alias (``require_alias`` so a missing alias can never auto-create an index with
-dynamic mappings); a reindex writes to ``vN+1`` by name, checks ``_count`` and swaps the alias in one
-``_aliases`` request.
+dynamic mappings); a reindex writes to ``vN+1`` of documents and turns by name, checks both ``_count``
+and swaps both aliases in one ``_aliases`` request.
 
-Versioning: each document is indexed with ``version = revision`` and ``version_type = external``.
-Elasticsearch then keeps the highest revision whatever order writes arrive in, and answers 409 to a
-revision it already has (or has a newer one of). A 409 therefore means "the index holds this revision or
-a newer one": the outbox can count it as acknowledged. Re-sending a batch after a crash is harmless.
+The catalog's outbox acknowledges a document revision for the pair of physical indices the documents
+and turns aliases write to (:meth:`ElasticIndex.identity`): a new, deleted or rebuilt index of either
+family makes every document pending again.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import defaultdict, deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Literal, cast
+from itertools import islice
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 
 from elasticsearch import (
@@ -40,80 +38,35 @@ from elasticsearch import (
     Elasticsearch,
     NotFoundError,
     TransportError,
-    helpers,
 )
 
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, ReadoutError, SearchBackendError
-from pipeline.index.mappings import Templates, load_templates
-from pipeline.index.projection import ANALYZED_LANGUAGES, Projectable, analyzed_codes, project_document
-from pipeline.index.query import Group, Query, Term
-from pipeline.index.search import (
-    FACETS,
-    MARK_END,
-    MARK_START,
-    BulkOutcome,
-    Rejection,
-    SearchFilters,
-    SearchHit,
-    SearchResult,
+from pipeline.index import es_bulk
+from pipeline.index.es_bulk import BulkInterruptedError, build_actions, build_run_actions, error_type, exception_detail
+from pipeline.index.es_search import (
+    build_search_body,
+    build_turn_search_body,
+    parse_search_response,
+    parse_turn_response,
 )
+from pipeline.index.es_turns import LOOKUP_PAGE, build_turn_actions, fold, hold_back, previous_ids_body
+from pipeline.index.mappings import Templates, load_templates
+from pipeline.index.projection import Projectable
+from pipeline.index.query import Query
+from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult, TurnSearchResult
+from pipeline.index.turn_projection import TurnLookup, TurnsByDocument
 
 log = logging.getLogger(__name__)
 
-Classification = Literal["acked", "retry", "rejected"]
-
-#: Index families this module manages (``turns`` joins when its template exists).
-FAMILIES: tuple[str, ...] = ("documents", "runs")
-
-#: Fields of a runs row (the ``<prefix>-run-mappings`` component template).
-RUN_FIELDS: tuple[str, ...] = (
-    "run_id",
-    "source",
-    "mode",
-    "status",
-    "started_at",
-    "finished_at",
-    "discovered",
-    "new",
-    "updated",
-    "unchanged",
-    "not_modified",
-    "fetched",
-    "removed",
-    "skipped",
-    "failed",
-    "error",
-    "seconds",
-)
-
-#: How many values each facet aggregation returns.
-FACET_SIZE = 20
-#: Characters of text around the matches in a snippet.
-SNIPPET_CHARS = 200
-#: The ``_source`` fields a search hit needs (never the full text: it can be megabytes).
-HIT_SOURCE_FIELDS: tuple[str, ...] = ("doc_id", "title", "url", "source", "kind", "language", "published_at")
-#: Field boosts: a match in the title counts three times a match in the body.
-TITLE_BOOST = 3
-
-_BULK_OPS = ("index", "create", "update", "delete")
+#: Index families this module manages: an index template, an alias and versioned indices each.
+FAMILIES: tuple[str, ...] = ("documents", "turns", "runs")
+#: The families the outbox fills together; acknowledgements are kept for this pair of physical indices.
+OUTBOX_FAMILIES: tuple[str, ...] = ("documents", "turns")
 
 
 class IndexRefusedError(ReadoutError):
     """An index operation was refused on purpose (dropping the live index, a name that is not ours)."""
-
-
-class BulkInterruptedError(SearchBackendError):
-    """A bulk run stopped part-way: Elasticsearch unreachable, or it refused a whole request.
-
-    ``outcome`` holds what was settled before the failure (acked, rejected) and, in ``retry_later``,
-    every document that was sent or about to be sent without an answer. Documents not listed were never
-    read from the input; like those in ``retry_later`` they stay pending in the outbox.
-    """
-
-    def __init__(self, message: str, outcome: BulkOutcome) -> None:
-        super().__init__(message)
-        self.outcome = outcome
 
 
 class ReindexAbortedError(SearchBackendError):
@@ -157,255 +110,16 @@ class ReindexReport:
     dropped_old: bool = False
     reason: str | None = None
     outcome: BulkOutcome = field(default_factory=BulkOutcome)
+    #: The turns index rebuilt beside the documents' (same swap).
+    turns_old_index: str | None = None
+    turns_new_index: str | None = None
+    turns_expected: int = 0
+    turns_counted: int | None = None
 
     @property
     def count(self) -> int:
         """Documents in the new index (0 when it could not be counted)."""
         return self.counted or 0
-
-
-# --- pure functions: actions, classification, search translation --------------------------------------
-
-
-def build_actions(documents: Iterable[Projectable], index: str = "readout-documents") -> Iterator[dict[str, Any]]:
-    """One bulk ``index`` action per document: ``_id`` = doc_id, external version = revision."""
-    for document in documents:
-        yield {
-            "_op_type": "index",
-            "_index": index,
-            "_id": document.doc_id,
-            "version": int(document.revision),
-            "version_type": "external",
-            "_source": project_document(document),
-        }
-
-
-def project_run(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A runs row as JSON: dates as ISO 8601, ``None`` dropped (unknown keys are kept, so the strict
-    mapping rejects them visibly instead of their vanishing here)."""
-    projected: dict[str, Any] = {}
-    for key, value in row.items():
-        if value is None:
-            continue
-        projected[key] = value.isoformat() if isinstance(value, datetime | date) else value
-    return projected
-
-
-def build_run_actions(rows: Iterable[Mapping[str, Any]], index: str = "readout-runs") -> Iterator[dict[str, Any]]:
-    """One bulk ``index`` action per runs row, ``_id`` = ``run_id:source`` (a re-sent row overwrites itself)."""
-    for row in rows:
-        try:
-            run_id, source = row["run_id"], row["source"]
-        except KeyError as exc:
-            raise ValueError(f"a runs row needs run_id and source (missing {exc.args[0]!r})") from None
-        yield {"_op_type": "index", "_index": index, "_id": f"{run_id}:{source}", "_source": project_run(row)}
-
-
-#: Item errors that are about the document itself: sending it again cannot succeed.
-DOCUMENT_ERRORS = frozenset(
-    {
-        "mapper_parsing_exception",
-        "document_parsing_exception",
-        "strict_dynamic_mapping_exception",
-        "max_bytes_length_exceeded_exception",
-        "request_entity_too_large",
-        "document_missing_exception",
-    }
-)
-
-
-#: Item statuses the bulk helper re-sends within the run, with exponential backoff (``streaming_bulk``'s
-#: ``retry_on_status``). Only 429: the helper also retries a whole request answered with these statuses,
-#: and the transport already retries 502/503/504 (:func:`build_client`), so adding 5xx here would multiply
-#: the two loops. Other retryable items (408, 5xx...) stay pending for the next run (:func:`classify_item`).
-BULK_RETRY_STATUSES: tuple[int, ...] = (429,)
-
-
-def classify_item(item: Mapping[str, Any]) -> Classification:
-    """What a bulk item result means for the outbox.
-
-    Accepts a response item (``{"index": {...}}``) or its inner object.
-
-    - 2xx (``created``, ``updated``, ``noop``): **acked**.
-    - 409 ``version_conflict_engine_exception``: **acked**. We index with external versions equal to the
-      catalog revision, so a conflict means the index already holds this revision or a newer one.
-    - 408, 429 and 5xx: **retry** (overload, timeouts, unavailable shards): a 429 item is first re-sent
-      by the bulk helper (:data:`BULK_RETRY_STATUSES`); the others are left pending for the next run.
-    - 401/403 (credentials, privileges) and 404 ``index_not_found_exception`` (alias or index missing):
-      **retry**. They are the deployment's problem, not the document's; dead-lettering every document
-      because an API key expired would be wrong.
-    - a 4xx whose error type is about the document (:data:`DOCUMENT_ERRORS`: mapping and parsing errors,
-      an immense term): **rejected**; sending the same document again cannot succeed.
-    - any other 4xx (``index_closed_exception``, "no write index is defined for alias"...): **retry**.
-    - no status at all: **retry** (we do not know, so we do not drop it).
-    """
-    info = _item_info(item)
-    status = info.get("status")
-    if not isinstance(status, int) or isinstance(status, bool):
-        return "retry"
-    if 200 <= status < 300 or status == 409:
-        return "acked"
-    if status in (401, 403, 408, 429) or status >= 500:
-        return "retry"
-    error_type = _error_type(info)
-    if error_type in DOCUMENT_ERRORS:
-        return "rejected"
-    reason = str((info.get("error") or {}).get("reason") or "") if isinstance(info.get("error"), Mapping) else ""
-    if error_type == "illegal_argument_exception" and "immense term" in reason:
-        return "rejected"  # a keyword value over Lucene's 32,766-byte limit: the document's own problem
-    # Anything else (a closed index, an alias without a write index, a missing index...) is about the
-    # deployment, not the document: dead-lettering every document for it would lose them from the index.
-    return "retry"
-
-
-def search_fields(languages: Iterable[str] | None = None) -> list[str]:
-    """The analyzed fields a query runs over: ``title``/``text`` (standard analyzer, every language) and
-    the language fields (stemming, CJK bigrams), restricted to ``languages`` when given."""
-    codes = analyzed_codes(languages)
-    return [
-        f"title^{TITLE_BOOST}",
-        *(f"title_{code}^{TITLE_BOOST}" for code in codes),
-        "text",
-        *(f"text_{code}" for code in codes),
-    ]
-
-
-#: The fields that keep every token (standard analyzer: no stemming, no stopwords).
-EXACT_FIELDS = [f"title^{TITLE_BOOST}", "text"]
-
-
-def term_query(term: Term, fields: list[str]) -> dict[str, Any]:
-    """A term of the query as Elasticsearch should run it: the user's text as typed, analysed by each
-    field's own analyzer (never split or lower-cased here, so ``China's``, ``U.S.``, ``1,000`` reach the
-    standard tokenizer whole).
-
-    * **word** (``China's``): ``multi_match`` of type ``phrase`` over every analysed field. A word that is
-      one token is a term query per field (``china's`` on ``text``, ``china`` on ``text_en``); a word the
-      tokenizer cuts in several (``U.S.-China``, ``制裁措施``) needs them in order.
-    * **phrase** (``"unilateral sanctions"``): ``multi_match`` of type ``phrase`` on the standard-analysed
-      fields only: the exact words. The language analyzers drop stop words and stem, which would turn
-      "the hague" into any text with "hague".
-    * **prefix** (``sanction*``): ``multi_match`` of type ``bool_prefix`` with ``operator: and`` on the
-      standard fields: every token of the text, the last one as a ``prefix`` query, which matches every
-      term with that prefix (``phrase_prefix`` expands only the first 50 and would miss some).
-    """
-    if term.kind == "phrase":
-        return {"multi_match": {"query": term.text, "fields": EXACT_FIELDS, "type": "phrase"}}
-    if term.kind == "prefix":
-        return {"multi_match": {"query": term.text, "fields": EXACT_FIELDS, "type": "bool_prefix", "operator": "and"}}
-    return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase"}}
-
-
-def group_query(group: Group, fields: list[str]) -> dict[str, Any]:
-    """Every term of the group must match; none of its exclusions may."""
-    clause: dict[str, Any] = {"must": [term_query(term, fields) for term in group.must]}
-    if group.must_not:
-        clause["must_not"] = [term_query(term, fields) for term in group.must_not]
-    return {"bool": clause}
-
-
-def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
-    """Filters as non-scoring clauses: ``terms`` per facet, publication days inclusive, removed hidden."""
-    clauses: list[dict[str, Any]] = []
-    for name, values in (
-        ("source", filters.sources),
-        ("kind", filters.kinds),
-        ("language", filters.languages),
-        ("topics", filters.topics),
-        ("countries", filters.countries),
-    ):
-        if values:
-            clauses.append({"terms": {name: list(values)}})
-    if filters.since or filters.until:
-        # Whole UTC days on both ends: from the start of `since` to before the day after `until`.
-        bounds: dict[str, Any] = {}
-        if filters.since:
-            bounds["gte"] = filters.since.isoformat()
-        if filters.until:
-            bounds["lt"] = (filters.until + timedelta(days=1)).isoformat()
-        bounds["format"] = "strict_date"
-        clauses.append({"range": {"published_at": bounds}})
-    if not filters.include_removed:
-        clauses.append({"term": {"removed": False}})
-    return clauses
-
-
-def build_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[str, Any]:
-    """The ``_search`` request body for a parsed query, its filters and a result limit."""
-    languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
-    fields = search_fields(languages)
-    text_fields = [field.split("^")[0] for field in fields if field.startswith("text")]
-    clause: dict[str, Any] = {}
-    if query.groups:
-        clause["should"] = [group_query(group, fields) for group in query.groups]
-        clause["minimum_should_match"] = 1
-    filters_list = filter_clauses(filters)
-    if filters_list:
-        clause["filter"] = filters_list
-    body: dict[str, Any] = {
-        "query": {"bool": clause} if clause else {"match_all": {}},
-        "size": limit,
-        "track_total_hits": True,
-        "_source": list(HIT_SOURCE_FIELDS),
-        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in FACETS},
-        "highlight": {
-            "pre_tags": [MARK_START],
-            "post_tags": [MARK_END],
-            "fragment_size": SNIPPET_CHARS,
-            "number_of_fragments": 1,
-            # A snippet even when only the title matched, or for filter-only searches.
-            "no_match_size": SNIPPET_CHARS,
-            "fields": {name: {} for name in text_fields},
-        },
-    }
-    if query.match_all:
-        # No relevance to rank by: newest first, ties in a stable order.
-        body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
-    return body
-
-
-def parse_search_response(query_text: str, response: Mapping[str, Any]) -> SearchResult:
-    """A ``_search`` response body as the shared :class:`SearchResult`."""
-    hits_part = response.get("hits") or {}
-    total_part = hits_part.get("total", 0)
-    total = int(total_part.get("value", 0)) if isinstance(total_part, Mapping) else int(total_part or 0)
-    hits: list[SearchHit] = []
-    for hit in hits_part.get("hits") or []:
-        source = hit.get("_source") or {}
-        hits.append(
-            SearchHit(
-                doc_id=str(source.get("doc_id") or hit.get("_id")),
-                title=source.get("title"),
-                url=str(source.get("url", "")),
-                source=str(source.get("source", "")),
-                kind=str(source.get("kind", "")),
-                language=source.get("language"),
-                published_at=source.get("published_at"),
-                score=float(hit.get("_score") or 0.0),
-                snippet=pick_snippet(hit.get("highlight") or {}, source.get("language")),
-            )
-        )
-    aggregations = response.get("aggregations") or {}
-    # Every facet is present, empty when there is nothing to count, exactly as the embedded backend answers.
-    facets = {
-        facet: {
-            str(bucket["key"]): int(bucket["doc_count"])
-            for bucket in (aggregations.get(facet) or {}).get("buckets", [])
-        }
-        for facet in FACETS
-    }
-    return SearchResult(backend="elasticsearch", query=query_text, total=total, hits=hits, facets=facets)
-
-
-def pick_snippet(highlight: Mapping[str, list[str]], language: str | None) -> str:
-    """The best highlighted fragment: one with marks, from the document's language field (stemmed
-    matches), then ``text``, then any field; whitespace collapsed."""
-    order = [f"text_{language}"] if language else []
-    order += ["text", *sorted(name for name in highlight if name not in order and name != "text")]
-    fragments = [fragment for name in order for fragment in highlight.get(name, [])]
-    marked = [fragment for fragment in fragments if MARK_START in fragment]
-    chosen = (marked or fragments or [""])[0]
-    return " ".join(chosen.split())
 
 
 # --- the client ---------------------------------------------------------------------------------------
@@ -500,7 +214,7 @@ class ElasticIndex:
         try:
             quick.perform_request("HEAD", "/", headers={"accept": "application/json"})
         except ApiError as exc:
-            raise SearchBackendError(f"Elasticsearch at {self.url} answers {_exception_detail(exc)}") from exc
+            raise SearchBackendError(f"Elasticsearch at {self.url} answers {exception_detail(exc)}") from exc
         except TransportError as exc:
             raise SearchBackendError(
                 f"Elasticsearch at {self.url} is not answering ({_transport_detail(exc, timeout)})"
@@ -522,17 +236,23 @@ class ElasticIndex:
                 return None
         return _write_target(body, alias)
 
-    def identity(self, family: str = "documents") -> str:
-        """Which physical index the alias writes to: ``<name>:<uuid>``.
+    def identity(self, family: str | None = None) -> str:
+        """Which physical index the alias writes to: ``<name>:<uuid>``; without ``family``, the outbox's
+        pair ``<documents index>:<uuid>+<turns index>:<uuid>``.
 
         The catalog's acknowledgements are kept per identity, so a new cluster, a deleted index or a
-        rebuilt one starts with nothing acknowledged instead of trusting acks for documents it lacks.
+        rebuilt one (of either family) starts with nothing acknowledged instead of trusting acks for
+        documents or turns it lacks.
         """
-        target = self.write_index(family)
-        for info in self.list_indices():
-            if info.name == target:
-                return f"{target}:{info.uuid or 'unknown'}"
-        raise SearchBackendError(f"index {target} behind alias {self.alias(family)} is not listed at {self.url}")
+        families = OUTBOX_FAMILIES if family is None else (family,)
+        targets = {name: self.write_index(name) for name in families}
+        uuids = {info.name: info.uuid for info in self.list_indices()}
+        parts = []
+        for name, target in targets.items():
+            if target not in uuids:
+                raise SearchBackendError(f"index {target} behind alias {self.alias(name)} is not listed at {self.url}")
+            parts.append(f"{target}:{uuids[target] or 'unknown'}")
+        return "+".join(parts)
 
     def write_index(self, family: str = "documents") -> str:
         """Like :meth:`alias_target`, but a missing alias is an error."""
@@ -572,7 +292,7 @@ class ElasticIndex:
                 self.client.indices.create(index=first, aliases={alias: {"is_write_index": True}})
         except SearchBackendError as exc:
             cause = exc.__cause__
-            if not isinstance(cause, BadRequestError) or _error_type(cause.body) != "resource_already_exists_exception":
+            if not isinstance(cause, BadRequestError) or error_type(cause.body) != "resource_already_exists_exception":
                 raise
             # Another process created it first (fine), or the alias was removed by hand (not fine: a
             # fresh empty index behind the alias would hide every acknowledged document).
@@ -587,16 +307,40 @@ class ElasticIndex:
 
     # --- writing ---
 
-    def index_documents(self, documents: Iterable[Projectable]) -> BulkOutcome:
-        """Send documents through the alias; every one ends in exactly one list of the outcome.
+    def index_documents(self, documents: Iterable[Projectable], turns: TurnsByDocument | None = None) -> BulkOutcome:
+        """Send documents, and their turns, through the aliases; every document ends in exactly one list.
 
+        ``turns`` holds each document's current turns (a document absent from it has none): they are
+        indexed, and turns the index holds for these documents but the catalog no longer has are deleted
+        (:mod:`pipeline.index.es_turns`). A document is acknowledged only when it and all its turns were.
         Raises :class:`BulkInterruptedError` (a :class:`SearchBackendError`) when Elasticsearch cannot be
         reached or refuses a whole request; ``exc.outcome`` has what was settled before that.
         """
-        outcome = self._bulk(build_actions(documents, self.alias("documents")), require_alias=True)
+        batch = list(documents)
+        try:
+            docs = self._send(build_actions(batch, self.alias("documents")), require_alias=True)
+        except BulkInterruptedError as exc:
+            raise BulkInterruptedError(str(exc), hold_back(exc.outcome)) from exc
+        alias = self.alias("turns")
+        if not docs.acked:
+            # Nothing to complete (the alias missing, every document refused or left pending): the
+            # turns wait for their documents.
+            return fold(batch, docs, BulkOutcome(), {})
+        try:
+            previous = self._turn_ids(alias, [document.doc_id for document in batch])
+        except SearchBackendError as exc:
+            raise BulkInterruptedError(str(exc), hold_back(docs)) from exc
+        built = build_turn_actions(batch, turns or {}, alias, previous)
+        try:
+            sent = self._send(built.actions, require_alias=True) if built.actions else BulkOutcome()
+        except BulkInterruptedError as exc:
+            raise BulkInterruptedError(str(exc), fold(batch, docs, exc.outcome, built.owner)) from exc
+        outcome = fold(batch, docs, sent, built.owner)
         log.info(
-            "indexed into %s: %d acked, %d rejected, %d left for later",
+            "indexed into %s and %s (%d turn actions): %d acked, %d rejected, %d left for later",
             self.alias("documents"),
+            alias,
+            len(built.actions),
             len(outcome.acked),
             len(outcome.rejected),
             len(outcome.retry_later),
@@ -604,63 +348,93 @@ class ElasticIndex:
         return outcome
 
     def index_runs(self, rows: Iterable[Mapping[str, Any]]) -> BulkOutcome:
-        """Send runs rows (keys: :data:`RUN_FIELDS`) through the runs alias; revisions are reported as 0."""
-        return self._bulk(build_run_actions(rows, self.alias("runs")), require_alias=True)
+        """Send runs rows (keys: :data:`~pipeline.index.es_bulk.RUN_FIELDS`) through the runs alias; revisions
+        are reported as 0."""
+        return self._send(build_run_actions(rows, self.alias("runs")), require_alias=True)
 
-    def reindex(self, documents: Iterable[Projectable], expected_count: int, drop_old: bool = False) -> ReindexReport:
-        """Build ``<alias>-v(N+1)`` from ``documents``, verify it holds ``expected_count``, swap the alias.
+    def reindex(
+        self,
+        documents: Iterable[Projectable],
+        expected_count: int,
+        drop_old: bool = False,
+        turns_for: TurnLookup | None = None,
+    ) -> ReindexReport:
+        """Build ``<alias>-v(N+1)`` of documents and of turns from ``documents`` (their turns looked up
+        with ``turns_for``, none without it), verify both counts, swap both aliases.
 
-        N is the highest existing version (an aborted earlier attempt is never reused). Templates are
-        applied first, since a new mapping is the usual reason to reindex. If the count differs, the alias
-        is left alone, the new index kept for inspection (drop it with :meth:`drop_index`) and
-        :class:`ReindexAbortedError` raised with the report. The swap is
-        one ``_aliases`` request (remove + add), which Elasticsearch applies atomically: searches see the
-        old index or the new one, never neither. The old index is kept unless ``drop_old``.
+        N is the highest existing version of each family (an aborted earlier attempt is never reused).
+        Templates are applied first, since a new mapping is the usual reason to reindex. If a count
+        differs (documents: ``expected_count``; turns: as many as were sent), the aliases are left alone,
+        the new indices kept for inspection (drop them with :meth:`drop_index`) and
+        :class:`ReindexAbortedError` raised with the report. The swap is one ``_aliases`` request (remove
+        + add for both families), which Elasticsearch applies atomically: searches see the old indices or
+        the new ones, never a mix. The old indices are kept unless ``drop_old``.
 
-        Writes that go through the alias while this runs land in the old index only; run the outbox
+        Writes that go through the aliases while this runs land in the old indices only; run the outbox
         again after the swap for documents changed since ``documents`` was read.
         """
-        alias = self.alias("documents")
         self.apply_templates()
-        old = self.alias_target("documents")
-        versions = [info.version for info in self.list_indices() if info.family == "documents" and info.version]
-        new = f"{alias}-v{max(versions, default=0) + 1}"
-        with self._backend(f"create index {new}"):
-            self.client.indices.create(index=new)
-        log.info("reindex: building %s (alias %s now on %s)", new, alias, old)
-        outcome = self._bulk(build_actions(documents, new), require_alias=False)
-        with self._backend(f"refresh {new}"):
-            self.client.indices.refresh(index=new)
-        with self._backend(f"count {new}"):
-            counted = int(self.client.count(index=new).body["count"])
+        old = {family: self.alias_target(family) for family in OUTBOX_FAMILIES}
+        infos = self.list_indices()
+        new: dict[str, str] = {}
+        for family in OUTBOX_FAMILIES:
+            versions = [info.version for info in infos if info.family == family and info.version]
+            new[family] = f"{self.alias(family)}-v{max(versions, default=0) + 1}"
+            with self._backend(f"create index {new[family]}"):
+                self.client.indices.create(index=new[family])
+        log.info("reindex: building %s and %s", new["documents"], new["turns"])
+        outcome, turns_sent = BulkOutcome(), 0
+        iterator = iter(documents)
+        while batch := list(islice(iterator, self.settings.elasticsearch_bulk_chunk)):
+            docs = self._send(build_actions(batch, new["documents"]), require_alias=False)
+            built = build_turn_actions(batch, turns_for([d.doc_id for d in batch]) if turns_for else {}, new["turns"])
+            turns_sent += built.indexed
+            sent = self._send(built.actions, require_alias=False) if built.actions else BulkOutcome()
+            outcome.merge(fold(batch, docs, sent, built.owner))
+        counted = {family: self._count(new[family]) for family in OUTBOX_FAMILIES}
         report = ReindexReport(
-            alias=alias,
-            old_index=old,
-            new_index=new,
+            alias=self.alias("documents"),
+            old_index=old["documents"],
+            new_index=new["documents"],
             expected=expected_count,
-            counted=counted,
+            counted=counted["documents"],
             swapped=False,
             outcome=outcome,
+            turns_old_index=old["turns"],
+            turns_new_index=new["turns"],
+            turns_expected=turns_sent,
+            turns_counted=counted["turns"],
         )
-        if counted != expected_count:
+        if counted["documents"] != expected_count or counted["turns"] != turns_sent:
             report.reason = (
-                f"{new} holds {counted} documents, expected {expected_count} "
+                f"{new['documents']} holds {counted['documents']} documents, expected {expected_count}, and "
+                f"{new['turns']} {counted['turns']} turns, expected {turns_sent} "
                 f"({len(outcome.rejected)} rejected, {len(outcome.retry_later)} not indexed); "
-                f"alias {alias} left on {old or 'nothing'}, {new} kept for inspection"
+                f"aliases left on {old['documents'] or 'nothing'} and {old['turns'] or 'nothing'}, "
+                "the new indices kept for inspection"
             )
             log.warning("reindex aborted: %s", report.reason)
             raise ReindexAbortedError(report)
         actions: list[dict[str, Any]] = []
-        if old:
-            actions.append({"remove": {"index": old, "alias": alias}})
-        actions.append({"add": {"index": new, "alias": alias, "is_write_index": True}})
-        with self._backend(f"swap alias {alias} to {new}"):
+        for family in OUTBOX_FAMILIES:
+            if old[family]:
+                actions.append({"remove": {"index": old[family], "alias": self.alias(family)}})
+            actions.append({"add": {"index": new[family], "alias": self.alias(family), "is_write_index": True}})
+        with self._backend(f"swap aliases to {new['documents']} and {new['turns']}"):
             self.client.indices.update_aliases(actions=actions)
         report.swapped = True
-        log.info("reindex: alias %s now on %s (%d documents)", alias, new, counted)
-        if drop_old and old:
-            self.drop_index(old)
-            report.dropped_old = True
+        log.info(
+            "reindex: aliases now on %s (%d documents) and %s (%d turns)",
+            new["documents"],
+            counted["documents"],
+            new["turns"],
+            counted["turns"],
+        )
+        if drop_old:
+            for family in OUTBOX_FAMILIES:
+                if old[family]:
+                    self.drop_index(cast(str, old[family]))
+            report.dropped_old = old["documents"] is not None
         return report
 
     def drop_index(self, name: str) -> None:
@@ -723,81 +497,55 @@ class ElasticIndex:
             response = self.client.search(index=alias, body=body).body
         return parse_search_response(query.text, response)
 
+    def search_turns(self, query: Query, filters: SearchFilters | None = None, limit: int = 10) -> TurnSearchResult:
+        """Run a parsed query over the turns alias (question and answer); the embedded index's result shape."""
+        body = build_turn_search_body(query, filters or SearchFilters(), limit)
+        alias = self.alias("turns")
+        with self._backend(f"search {alias}"):
+            response = self.client.search(index=alias, body=body).body
+        return parse_turn_response(query.text, response)
+
     # --- internals ---
 
-    def _bulk(self, actions: Iterable[dict[str, Any]], *, require_alias: bool) -> BulkOutcome:
-        outcome = BulkOutcome()
-        # doc_id → revisions sent and not yet answered (a deque in case a batch repeats a document).
-        pending: dict[str, deque[int]] = defaultdict(deque)
-
-        def tracked() -> Iterator[dict[str, Any]]:
-            for action in actions:
-                pending[str(action["_id"])].append(int(action.get("version", 0)))
-                yield action
-
-        results = helpers.streaming_bulk(
+    def _send(self, actions: Iterable[dict[str, Any]], *, require_alias: bool) -> BulkOutcome:
+        return es_bulk.send(
             self.client,
-            tracked(),
+            actions,
+            url=self.url,
             chunk_size=self.settings.elasticsearch_bulk_chunk,
             max_retries=self.settings.elasticsearch_max_retries,
-            retry_on_status=BULK_RETRY_STATUSES,
             initial_backoff=self.initial_backoff,
             max_backoff=self.max_backoff,
-            raise_on_error=False,
-            raise_on_exception=False,
-            yield_ok=True,
             require_alias=require_alias,
         )
-        try:
-            for _ok, item in results:
-                info = _item_info(item)
-                doc_id = str(info.get("_id"))
-                revision = _take(pending, doc_id)
-                if "exception" in info:
-                    # The whole request failed (429 after every retry, 5xx, 401...): stop here rather
-                    # than hammer a cluster that refuses everything; the rest stays pending.
-                    detail = _exception_detail(info["exception"])
-                    outcome.retry_later.append((doc_id, revision, detail))
-                    raise BulkInterruptedError(self._interrupted(outcome, pending, detail), outcome)
-                self._settle(outcome, info, doc_id, revision)
-        except (TransportError, ApiError) as exc:
-            detail = _exception_detail(exc)
-            raise BulkInterruptedError(self._interrupted(outcome, pending, detail), outcome) from exc
-        finally:
-            close = getattr(results, "close", None)
-            if close is not None:
-                close()
-        for doc_id, revisions in pending.items():
-            # Cannot happen with a well-behaved server; if it does, nothing is dropped silently.
-            outcome.retry_later.extend((doc_id, revision, "no result from Elasticsearch") for revision in revisions)
-        return outcome
 
-    def _settle(self, outcome: BulkOutcome, info: Mapping[str, Any], doc_id: str, revision: int) -> None:
-        verdict = classify_item(info)
-        if verdict == "acked":
-            outcome.acked.append((doc_id, revision))
-        elif verdict == "retry":
-            outcome.retry_later.append((doc_id, revision, _item_reason(info)))
-        else:
-            error = info.get("error")
-            outcome.rejected.append(
-                Rejection(
-                    doc_id=doc_id,
-                    revision=revision,
-                    status=info.get("status"),
-                    error_type=_error_type(error),
-                    reason=_item_reason(info),
-                )
-            )
+    def _count(self, index: str) -> int:
+        """Refresh ``index`` and count what it holds (a count sees only refreshed documents)."""
+        with self._backend(f"refresh {index}"):
+            self.client.indices.refresh(index=index)
+        with self._backend(f"count {index}"):
+            return int(self.client.count(index=index).body["count"])
 
-    def _interrupted(self, outcome: BulkOutcome, pending: dict[str, deque[int]], detail: str) -> str:
-        for doc_id, revisions in pending.items():
-            outcome.retry_later.extend((doc_id, revision, detail) for revision in revisions)
-        pending.clear()
-        return (
-            f"Elasticsearch at {self.url} did not take the bulk request ({detail}); "
-            f"{len(outcome.acked)} acknowledged, {len(outcome.retry_later)} left pending for the next run"
-        )
+    def _turn_ids(self, alias: str, doc_ids: Sequence[str]) -> dict[str, set[str]]:
+        """doc_id → the turn ids the turns index holds for it now.
+
+        Refreshed first: a search sees only refreshed writes, and a turn indexed a moment ago that the
+        lookup missed would never be deleted.
+        """
+        found: dict[str, set[str]] = {}
+        if not doc_ids:
+            return found
+        with self._backend(f"refresh {alias}"):
+            self.client.indices.refresh(index=alias)
+        after: str | None = None
+        while True:
+            with self._backend(f"look up the turns in {alias}"):
+                hits = self.client.search(index=alias, body=previous_ids_body(doc_ids, after)).body["hits"]["hits"]
+            for hit in hits:
+                found.setdefault(str(hit["_source"]["doc_id"]), set()).add(str(hit["_id"]))
+            if len(hits) < LOOKUP_PAGE:
+                return found
+            after = str(hits[-1]["sort"][0])
 
     @contextmanager
     def _backend(self, action: str) -> Iterator[None]:
@@ -805,66 +553,14 @@ class ElasticIndex:
         try:
             yield
         except (TransportError, ApiError) as exc:
-            raise SearchBackendError(f"Elasticsearch at {self.url}: cannot {action}: {_exception_detail(exc)}") from exc
-
-
-def _item_info(item: Mapping[str, Any]) -> Mapping[str, Any]:
-    if len(item) == 1:
-        ((key, value),) = item.items()
-        if key in _BULK_OPS and isinstance(value, Mapping):
-            return value
-    return item
-
-
-def _take(pending: dict[str, deque[int]], doc_id: str) -> int:
-    revisions = pending.get(doc_id)
-    if not revisions:
-        return 0
-    revision = revisions.popleft()
-    if not revisions:
-        del pending[doc_id]
-    return revision
-
-
-def _error_type(error: Any) -> str | None:
-    """The ``type`` of an Elasticsearch error object (also inside ``{"error": ...}`` and bulk items)."""
-    if isinstance(error, Mapping):
-        inner = error.get("error", error)
-        if isinstance(inner, Mapping) and isinstance(inner.get("type"), str):
-            return str(inner["type"])
-    return None
-
-
-def _item_reason(info: Mapping[str, Any]) -> str:
-    status = info.get("status")
-    error = info.get("error")
-    if isinstance(error, Mapping):
-        text = f"{error.get('type', 'error')}: {error.get('reason', '')}".rstrip(": ")
-        cause = error.get("caused_by")
-        if isinstance(cause, Mapping):
-            text += f" (caused by {cause.get('type', 'error')}: {cause.get('reason', '')})"
-    else:
-        text = str(error) if error else "no error detail"
-    return f"{status} {text}" if status is not None else text
-
-
-def _exception_detail(exc: Any) -> str:
-    if isinstance(exc, ApiError):
-        body = exc.body
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if isinstance(error, Mapping):
-            return f"HTTP {exc.status_code} {error.get('type', '')}: {error.get('reason', '')}".strip()
-        return f"HTTP {exc.status_code} {error or exc.message}"
-    if isinstance(exc, TransportError):
-        return f"{type(exc).__name__}: {exc.message}"
-    return str(exc)
+            raise SearchBackendError(f"Elasticsearch at {self.url}: cannot {action}: {exception_detail(exc)}") from exc
 
 
 def _transport_detail(exc: TransportError, timeout: float) -> str:
     """Why a request got no answer, in a few words: "no answer within 3 s" or the connection's own error."""
     if isinstance(exc, ConnectionTimeout):
         return f"no answer within {timeout:g} s"
-    return _exception_detail(exc)
+    return exception_detail(exc)
 
 
 def _write_target(body: Mapping[str, Any], alias: str) -> str | None:

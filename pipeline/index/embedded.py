@@ -14,7 +14,11 @@ One SQLite file (WAL mode) holds:
   the standard analyzer's tokens in ``title``/``text`` and the document language's analyzer's tokens in
   ``ltitle``/``ltext``, exactly the terms Elasticsearch indexes in ``title``/``text`` and
   ``title_<lang>``/``text_<lang>`` (:mod:`pipeline.index.analysis`), ranked by ``bm25(5.0, 1.0, 5.0,
-  1.0)`` (a title hit weighs five body hits). So a query finds the same documents on both backends.
+  1.0)`` (a title hit weighs five body hits). So a query finds the same documents on both backends;
+* ``turns`` and ``turns_fts`` — the briefings' turns (:mod:`pipeline.index.embedded_schema`,
+  :mod:`pipeline.index.embedded_turns`): one row per exchange or announcement and a contentless FTS5
+  table over its question and answer, analysed the same way. A document's turns are replaced in the
+  transaction that writes its new revision, and go with it when it is deleted.
 
 The token streams are computed by SQL functions registered on the connection (``readout_std``,
 ``readout_lang``), called by the triggers on ``texts`` that keep the index in step: the FTS table stores
@@ -42,168 +46,47 @@ original text with the same analysis (:func:`pipeline.index.fts.snippet`).
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Literal
+from typing import Final, Literal, TypeVar
 from urllib.parse import quote
 
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
 from pipeline.index.analysis import analysis_id
 from pipeline.index.damage import IndexDamagedError, describe, is_damage
-from pipeline.index.embedded_rows import Row, row_batches
-from pipeline.index.projection import Projectable
-from pipeline.index.query import Query, is_cjk
-from pipeline.index.search import (
-    FACETS,
-    BulkOutcome,
-    Rejection,
-    SearchFilters,
-    SearchHit,
-    SearchResult,
+from pipeline.index.embedded_rows import Row, row_batches, turn_values
+from pipeline.index.embedded_schema import (
+    DROP,
+    INSERT_DOC,
+    INSERT_TEXT,
+    INSERT_TURN,
+    PAGE_SIZE,
+    RANK,
+    SCHEMA,
+    SCHEMA_VERSION,
+    TURN_RANK,
+    UPDATE_DOC,
+    UPDATE_TEXT,
+    split_script,
 )
+from pipeline.index.embedded_search import empty, search_all, search_match
+from pipeline.index.embedded_turns import search_turns
+from pipeline.index.projection import Projectable
+from pipeline.index.query import Query
+from pipeline.index.search import BulkOutcome, Rejection, SearchFilters, SearchResult, TurnSearchResult
+from pipeline.index.turn_projection import TurnLookup, TurnsByDocument
+
+_Result = TypeVar("_Result")
+
 
 log = logging.getLogger(__name__)
 
-BACKEND: Final = "embedded"
-#: Bumped when the file layout changes; a file from a newer Readout is refused rather than misread, an
-#: older one is emptied and refilled. 2: analysed token streams (Elasticsearch's analysis) in FTS5.
-SCHEMA_VERSION: Final = 2
 #: Documents per transaction in :meth:`EmbeddedIndex.index_documents` (one fsync each).
 BATCH_SIZE: Final = 500
-#: SQLite page size for new files. Texts of a few KB pack about six to a 16 KiB page but only one to a
-#: 4 KiB page (the default), wasting ~40% of it; measured on 30,000 generated documents: a 12% smaller
-#: file and 5-10% faster indexing, same query latency.
-PAGE_SIZE: Final = 16384
-#: bm25 column weights: title, text, then the same for the language columns.
-RANK: Final = "bm25(5.0, 1.0, 5.0, 1.0)"
-
-_WS = re.compile(r"\s+")
-
-#: ``docs``: what filters, facets and hits read. Small columns only, so that scanning the matches of a
-#: common word touches few pages (the texts live in ``texts``).
-_META_COLUMNS: Final = (
-    "doc_id",
-    "revision",
-    "source",
-    "kind",
-    "language",
-    "removed",
-    "published_ts",
-    "topics",
-    "countries",
-    "published_at",
-    "url",
-    "publisher",
-    "country",
-)
-#: ``texts``: the original title and text, and the language whose analyzer the language columns use.
-_TEXT_COLUMNS: Final = ("title", "text", "language")
-
-_SCHEMA_TEMPLATE: Final = """
-CREATE TABLE IF NOT EXISTS docs (
-    id INTEGER PRIMARY KEY,
-    doc_id TEXT NOT NULL UNIQUE,
-    revision INTEGER NOT NULL,
-    source TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    language TEXT,
-    removed INTEGER NOT NULL DEFAULT 0 CHECK (removed IN (0, 1)),
-    published_ts INTEGER,
-    topics TEXT NOT NULL DEFAULT '[]',
-    countries TEXT NOT NULL DEFAULT '[]',
-    published_at TEXT,
-    url TEXT NOT NULL,
-    publisher TEXT,
-    country TEXT
-);
-CREATE INDEX IF NOT EXISTS docs_published ON docs (published_ts);
-CREATE INDEX IF NOT EXISTS docs_source_published ON docs (source, published_ts);
-CREATE TABLE IF NOT EXISTS texts (
-    id INTEGER PRIMARY KEY,
-    title TEXT,
-    text TEXT NOT NULL,
-    language TEXT
-);
-CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    title, text, ltitle, ltext, content='', tokenize="{fts.TOKENIZER}"
-);
-CREATE TRIGGER IF NOT EXISTS texts_after_insert AFTER INSERT ON texts BEGIN
-    INSERT INTO fts (rowid, title, text, ltitle, ltext) VALUES (new.id, {new});
-END;
-CREATE TRIGGER IF NOT EXISTS texts_after_delete AFTER DELETE ON texts BEGIN
-    INSERT INTO fts (fts, rowid, title, text, ltitle, ltext) VALUES ('delete', old.id, {old});
-END;
--- A new revision that only re-tags or removes a document leaves the text alone: skip the re-index.
-CREATE TRIGGER IF NOT EXISTS texts_after_update AFTER UPDATE ON texts
-WHEN old.title IS NOT new.title OR old.text IS NOT new.text OR old.language IS NOT new.language
-BEGIN
-    INSERT INTO fts (fts, rowid, title, text, ltitle, ltext) VALUES ('delete', old.id, {old});
-    INSERT INTO fts (rowid, title, text, ltitle, ltext) VALUES (new.id, {new});
-END;
-CREATE TRIGGER IF NOT EXISTS docs_after_delete AFTER DELETE ON docs BEGIN
-    DELETE FROM texts WHERE id = old.id;
-END;
-"""
-
-#: The analysed values of a ``texts`` row (``new`` or ``old``), in the order of the FTS columns.
-_STREAMS: Final = (
-    "readout_std({row}.title), readout_std({row}.text), "
-    "readout_lang({row}.title, {row}.language), readout_lang({row}.text, {row}.language)"
-)
-_SCHEMA: Final = (
-    _SCHEMA_TEMPLATE.replace("{fts.TOKENIZER}", fts.TOKENIZER)
-    .replace("{new}", _STREAMS.format(row="new"))
-    .replace("{old}", _STREAMS.format(row="old"))
-)
-
-# Also what schema 1 had (fts_vocab, the fts_source view), so that an old file is emptied completely.
-_DROP: Final = """
-DROP TRIGGER IF EXISTS docs_after_delete;
-DROP TRIGGER IF EXISTS texts_after_insert;
-DROP TRIGGER IF EXISTS texts_after_delete;
-DROP TRIGGER IF EXISTS texts_after_update;
-DROP TABLE IF EXISTS fts_vocab;
-DROP TABLE IF EXISTS fts;
-DROP VIEW IF EXISTS fts_source;
-DROP TABLE IF EXISTS texts;
-DROP TABLE IF EXISTS docs;
-"""
-
-# Statements built from the constant column names above; every value is a bound parameter (hence the
-# S608 waivers in this module).
-_INSERT_DOC: Final = f"INSERT INTO docs ({', '.join(_META_COLUMNS)}) VALUES ({', '.join('?' for _ in _META_COLUMNS)})"  # noqa: S608
-_UPDATE_DOC: Final = f"UPDATE docs SET {', '.join(f'{c} = ?' for c in _META_COLUMNS[1:])} WHERE doc_id = ?"  # noqa: S608
-_INSERT_TEXT: Final = (
-    f"INSERT INTO texts (id, {', '.join(_TEXT_COLUMNS)}) "  # noqa: S608
-    f"VALUES ((SELECT id FROM docs WHERE doc_id = ?), {', '.join('?' for _ in _TEXT_COLUMNS)})"
-)
-_UPDATE_TEXT: Final = (
-    f"UPDATE texts SET {', '.join(f'{c} = ?' for c in _TEXT_COLUMNS)} "  # noqa: S608
-    "WHERE id = (SELECT id FROM docs WHERE doc_id = ?)"
-)
-
-_HIT_COLUMNS: Final = "d.doc_id, t.title, d.url, d.source, d.kind, d.language, d.published_at"
-
-#: How each facet is counted. ``m`` is the matching set (materialised once); ``skl`` groups it by source,
-#: kind and language together (few combinations, one sort instead of three). JSON arrays are grouped as
-#: they are first and only the distinct arrays are unpacked: far fewer json_each calls than one per
-#: matching document.
-_FACET_SQL: Final = {
-    "source": "SELECT 'source', source, sum(n) FROM skl GROUP BY source",
-    "kind": "SELECT 'kind', kind, sum(n) FROM skl GROUP BY kind",
-    "language": "SELECT 'language', language, sum(n) FROM skl WHERE language IS NOT NULL GROUP BY language",
-    "topics": "SELECT 'topics', j.value, sum(g.n) "
-    "FROM (SELECT topics, count(*) AS n FROM m GROUP BY topics) AS g, json_each(g.topics) AS j GROUP BY j.value",
-    "countries": "SELECT 'countries', j.value, sum(g.n) "
-    "FROM (SELECT countries, count(*) AS n FROM m GROUP BY countries) AS g, json_each(g.countries) AS j "
-    "GROUP BY j.value",
-}
 
 
 class EmbeddedIndex:
@@ -295,10 +178,11 @@ class EmbeddedIndex:
 
     def _create_schema(self) -> None:
         # Statement by statement: executescript() would commit the transaction this runs in.
-        for statement in _split_script(_SCHEMA):
+        for statement in split_script(SCHEMA):
             self._conn.execute(statement)
         # The rank function is stored in the FTS table's config, so ``ORDER BY rank`` uses the weights.
         self._conn.execute("INSERT INTO fts (fts, rank) VALUES ('rank', ?)", (RANK,))
+        self._conn.execute("INSERT INTO turns_fts (turns_fts, rank) VALUES ('rank', ?)", (TURN_RANK,))
         # A new identity whenever the contents start from nothing (a new file, clear()): the catalog
         # keeps its acknowledgements per identity, so a lost or emptied index is refilled, not trusted.
         self._conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -346,8 +230,12 @@ class EmbeddedIndex:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def index_documents(self, documents: Iterable[Projectable]) -> BulkOutcome:
-        """Upsert documents by ``doc_id``; every one ends in ``acked``, ``rejected`` or ``retry_later``.
+    def index_documents(self, documents: Iterable[Projectable], turns: TurnsByDocument | None = None) -> BulkOutcome:
+        """Upsert documents by ``doc_id``, with their turns; every one ends in ``acked``, ``rejected`` or
+        ``retry_later``.
+
+        ``turns`` holds each document's current turns (a document absent from it has none): a document
+        written at a newer revision has its turns replaced in the same transaction.
 
         A newer revision replaces the stored row and its index entry; the same (or an older) revision is
         acknowledged as it is, like Elasticsearch's external versioning answering 409. A document that
@@ -357,7 +245,7 @@ class EmbeddedIndex:
         """
         outcome = BulkOutcome()
         for rows in row_batches(documents, outcome, BATCH_SIZE):
-            self._write(rows, outcome)
+            self._write(rows, outcome, turns or {})
         try:
             if outcome.acked and self._meta("refill") is not None:
                 with self._transaction():
@@ -366,8 +254,9 @@ class EmbeddedIndex:
             raise self._failure(exc, "cannot mark the index refilled") from exc
         return outcome
 
-    def rebuild(self, documents: Iterable[Projectable]) -> BulkOutcome:
-        """Replace the whole contents, and the identity, in ONE transaction.
+    def rebuild(self, documents: Iterable[Projectable], turns_for: TurnLookup | None = None) -> BulkOutcome:
+        """Replace the whole contents, and the identity, in ONE transaction; each batch's turns are looked up
+        with ``turns_for`` (none without it).
 
         In WAL mode readers keep their snapshot, so searches see the old index, complete, until the new
         one commits. A document SQLite refuses is rejected (savepoints keep the rest); a failure of the
@@ -379,16 +268,17 @@ class EmbeddedIndex:
             with self._transaction():
                 self._reset()
                 for rows in row_batches(documents, outcome, BATCH_SIZE):
-                    self._apply_with_savepoints(rows, outcome)
+                    turns = turns_for([row.doc_id for row in rows]) if turns_for else {}
+                    self._apply_with_savepoints(rows, outcome, turns)
         except sqlite3.Error as exc:
             raise self._failure(exc, "rebuild failed, old index kept") from exc
         return outcome
 
-    def _apply_with_savepoints(self, rows: list[Row], outcome: BulkOutcome) -> None:
+    def _apply_with_savepoints(self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument) -> None:
         conn = self._conn
         conn.execute("SAVEPOINT batch")
         try:
-            self._apply(rows)
+            self._apply(rows, turns)
         except sqlite3.Error as exc:
             if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
                 raise  # the file, not the documents
@@ -396,7 +286,7 @@ class EmbeddedIndex:
             for row in rows:
                 conn.execute("SAVEPOINT one")
                 try:
-                    self._apply([row])
+                    self._apply([row], turns)
                 except sqlite3.Error as exc:
                     if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
                         raise
@@ -411,10 +301,10 @@ class EmbeddedIndex:
         finally:
             conn.execute("RELEASE batch")
 
-    def _write(self, rows: list[Row], outcome: BulkOutcome) -> None:
+    def _write(self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument) -> None:
         try:
             with self._transaction():
-                self._apply(rows)
+                self._apply(rows, turns)
         except sqlite3.OperationalError as exc:
             # Locked, busy, disk full, I/O: nothing wrong with the documents; try again next run.
             outcome.retry_later.extend((row.doc_id, row.revision, f"embedded index: {exc}") for row in rows)
@@ -425,14 +315,14 @@ class EmbeddedIndex:
                 raise self._damaged(exc) from exc
             # Something in one row that the checks in embedded_rows.prepare missed: find it, keep the others.
             for row in rows:
-                self._write_one(row, outcome)
+                self._write_one(row, outcome, turns)
             return
         outcome.acked.extend((row.doc_id, row.revision) for row in rows)
 
-    def _write_one(self, row: Row, outcome: BulkOutcome) -> None:
+    def _write_one(self, row: Row, outcome: BulkOutcome, turns: TurnsByDocument) -> None:
         try:
             with self._transaction():
-                self._apply([row])
+                self._apply([row], turns)
         except sqlite3.OperationalError as exc:
             outcome.retry_later.append((row.doc_id, row.revision, f"embedded index: {exc}"))
         except sqlite3.Error as exc:
@@ -442,8 +332,9 @@ class EmbeddedIndex:
         else:
             outcome.acked.append((row.doc_id, row.revision))
 
-    def _apply(self, rows: list[Row]) -> None:
-        """Insert new documents and replace older revisions (inside the caller's transaction)."""
+    def _apply(self, rows: list[Row], turns: TurnsByDocument) -> None:
+        """Insert new documents and replace older revisions, with their turns (inside the caller's
+        transaction)."""
         # The newest revision of each doc_id in the batch wins, as it would arriving one at a time.
         latest: dict[str, Row] = {}
         for row in rows:
@@ -456,10 +347,14 @@ class EmbeddedIndex:
         new = [row for row in latest.values() if row.doc_id not in stored]
         newer = [row for row in latest.values() if row.doc_id in stored and row.revision > stored[row.doc_id]]
         conn = self._conn
-        conn.executemany(_INSERT_DOC, (row.meta for row in new))
-        conn.executemany(_INSERT_TEXT, ((row.doc_id, *row.texts) for row in new))
-        conn.executemany(_UPDATE_DOC, ((*row.meta[1:], row.doc_id) for row in newer))
-        conn.executemany(_UPDATE_TEXT, ((*row.texts, row.doc_id) for row in newer))
+        conn.executemany(INSERT_DOC, (row.meta for row in new))
+        conn.executemany(INSERT_TEXT, ((row.doc_id, *row.texts) for row in new))
+        conn.executemany(UPDATE_DOC, ((*row.meta[1:], row.doc_id) for row in newer))
+        conn.executemany(UPDATE_TEXT, ((*row.texts, row.doc_id) for row in newer))
+        # A written revision brings its turns: the old ones go (their FTS entries with them, by trigger).
+        written = [*new, *newer]
+        conn.executemany("DELETE FROM turns WHERE doc_id = ?", ((row.doc_id,) for row in newer))
+        conn.executemany(INSERT_TURN, (turn_values(turn, row) for row in written for turn in turns.get(row.doc_id, ())))
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (and their index entries); returns how many were there."""
@@ -491,7 +386,7 @@ class EmbeddedIndex:
 
     def _reset(self) -> None:
         """Drop and re-create every table (inside the caller's transaction): empty, with a new identity."""
-        for statement in _split_script(_DROP):
+        for statement in split_script(DROP):
             self._conn.execute(statement)
         self._create_schema()
 
@@ -499,6 +394,13 @@ class EmbeddedIndex:
         """The number of documents in the index (removed ones included: they are hidden at search time)."""
         try:
             return int(self._conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise self._failure(exc, "count failed") from exc
+
+    def count_turns(self) -> int:
+        """The number of turns in the index (those of removed documents included)."""
+        try:
+            return int(self._conn.execute("SELECT count(*) FROM turns").fetchone()[0])
         except sqlite3.Error as exc:
             raise self._failure(exc, "count failed") from exc
 
@@ -511,11 +413,28 @@ class EmbeddedIndex:
         terms lists the newest documents first. ``total`` and the facet counts cover every matching
         document, not just the page. Raises :class:`SearchBackendError` if SQLite fails.
         """
+
+        def run() -> SearchResult:
+            if query.match_all:
+                return search_all(self._conn, query, filters, limit)
+            match = fts.compile_query(query, filters.languages or None)
+            if match is None:
+                return empty(query)
+            return search_match(self._conn, query, match, filters, limit)
+
+        return self._read(query, limit, run)
+
+    def search_turns(self, query: Query, filters: SearchFilters, limit: int = 20) -> TurnSearchResult:
+        """Search the briefings' turns (question and answer) with the same query language and filters, plus
+        spokesperson and outlet; the same matches as Elasticsearch's turns index."""
+        return self._read(query, limit, lambda: search_turns(self._conn, query, filters, limit))
+
+    def _read(self, query: Query, limit: int, run: Callable[[], _Result]) -> _Result:
+        """``run`` in one read transaction, so that the total, the facets and the page see one snapshot
+        even while an index run commits batches; SQLite's failures as :class:`SearchBackendError`."""
         if limit < 0:
             raise ValueError("limit must be 0 or more")
         try:
-            # One read transaction: the total, the facets and the page all see the same snapshot even
-            # while an index run commits batches.
             with _Transaction(self._conn, "DEFERRED"):
                 refill = self._meta("refill")
                 if refill is not None:
@@ -523,70 +442,11 @@ class EmbeddedIndex:
                         f"the embedded search index {self.path} was built with an older tokenisation ({refill}) "
                         "and has been emptied; run `readout index` (or `readout reindex`) to refill it from the catalog"
                     )
-                if query.match_all:
-                    return self._search_all(query, filters, limit)
-                match = fts.compile_query(query, filters.languages or None)
-                if match is None:
-                    return _empty(query)
-                return self._search_match(query, match, filters, limit)
+                return run()
         except sqlite3.Error as exc:
             if is_damage(exc):
                 raise self._damaged(exc) from exc
             raise SearchBackendError(f"embedded search for {query.text!r} failed: {exc}") from exc
-
-    def _search_match(self, query: Query, match: str, filters: SearchFilters, limit: int) -> SearchResult:
-        where, params = _filter_sql(filters)
-        params["match"] = match
-        conditions = " AND ".join(["fts MATCH :match", *where])
-        # CROSS JOIN keeps fts as the outer loop, so FTS5 itself does ORDER BY rank and snippet() runs
-        # only for the rows on the page, not for every match.
-        matches = "FROM fts CROSS JOIN docs AS d ON d.id = fts.rowid"
-        total, facets = self._facets(f"{matches} WHERE {conditions}", params)
-        hits: list[SearchHit] = []
-        if total and limit:
-            rows = self._conn.execute(
-                f"SELECT {_HIT_COLUMNS}, -fts.rank, t.text "
-                f"{matches} CROSS JOIN texts AS t ON t.id = d.id WHERE {conditions} ORDER BY fts.rank LIMIT :limit",
-                {**params, "limit": limit},
-            ).fetchall()
-            # Snippets in Python, from the original text and the same analysis: only for the page.
-            hits = [_hit(row, score=float(row[7]), snippet=fts.snippet(row[8], row[5], query)) for row in rows]
-        return SearchResult(BACKEND, query.text, total, hits, facets)
-
-    def _search_all(self, query: Query, filters: SearchFilters, limit: int) -> SearchResult:
-        where, params = _filter_sql(filters)
-        conditions = f" WHERE {' AND '.join(where)}" if where else ""
-        total, facets = self._facets(f"FROM docs AS d{conditions}", params)
-        hits: list[SearchHit] = []
-        if total and limit:
-            # NULL dates sort last under DESC in SQLite; the rowid breaks ties and is the last key of the
-            # published_ts index, so the index gives this exact order without a sort.
-            sql = (
-                f"SELECT {_HIT_COLUMNS}, t.text FROM docs AS d CROSS JOIN texts AS t ON t.id = d.id{conditions} "  # noqa: S608
-                "ORDER BY d.published_ts DESC, d.id DESC LIMIT :limit"
-            )
-            rows = self._conn.execute(sql, {**params, "limit": limit}).fetchall()
-            hits = [_hit(row, score=0.0, snippet=_leading_words(row[7])) for row in rows]
-        return SearchResult(BACKEND, query.text, total, hits, facets)
-
-    def _facets(self, source: str, params: dict[str, Any]) -> tuple[int, dict[str, dict[str, int]]]:
-        """The total and every facet's counts over the whole matching set ``source`` (a FROM … WHERE
-        clause on ``docs AS d``), in one statement: the match runs once, into a materialised CTE."""
-        parts = ["SELECT '', NULL, sum(n) FROM skl", *(_FACET_SQL[name] for name in FACETS)]
-        matched = f"SELECT d.source, d.kind, d.language, d.topics, d.countries {source}"
-        grouped = "SELECT source, kind, language, count(*) AS n FROM m GROUP BY source, kind, language"
-        sql = f"WITH m AS MATERIALIZED ({matched}), skl AS MATERIALIZED ({grouped}) {' UNION ALL '.join(parts)}"
-        total = 0
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        for facet, value, number in self._conn.execute(sql, params):
-            if facet == "":
-                total = int(number or 0)  # sum() over no rows is NULL
-            elif value is not None:
-                counts[facet][str(value)] = int(number)
-        ordered = {
-            name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0]))) for name, values in counts.items()
-        }
-        return total, ordered
 
 
 class _Transaction:
@@ -612,96 +472,3 @@ class _Transaction:
             self._conn.execute("COMMIT")
         elif self._conn.in_transaction:
             self._conn.execute("ROLLBACK")
-
-
-def _split_script(script: str) -> Iterator[str]:
-    """Statements of a script (``executescript`` would commit the open transaction). Triggers contain
-    ``;`` inside ``BEGIN … END``, so split on ``;`` at the end of a line that is not inside one."""
-    statement: list[str] = []
-    in_trigger = False
-    for line in script.strip().splitlines():
-        if line.startswith("--") or not line.strip():
-            continue
-        statement.append(line)
-        if line.startswith("CREATE TRIGGER"):
-            in_trigger = True
-        if line.rstrip().endswith(";") and (not in_trigger or line.strip() == "END;"):
-            yield "\n".join(statement)
-            statement, in_trigger = [], False
-
-
-# --- filters -------------------------------------------------------------------------------------
-
-
-def _filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
-    """WHERE conditions on ``docs AS d`` and their named parameters."""
-    where: list[str] = []
-    params: dict[str, Any] = {}
-
-    def one_of(column: str, values: Sequence[str], name: str) -> None:
-        if values:
-            marks = []
-            for i, value in enumerate(values):
-                params[f"{name}{i}"] = value
-                marks.append(f":{name}{i}")
-            where.append(f"{column} IN ({', '.join(marks)})")
-
-    def any_in_array(column: str, values: Sequence[str], name: str) -> None:
-        if values:
-            marks = []
-            for i, value in enumerate(values):
-                params[f"{name}{i}"] = value
-                marks.append(f":{name}{i}")
-            marked = ", ".join(marks)
-            where.append(f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value IN ({marked}))")  # noqa: S608
-
-    one_of("d.source", filters.sources, "source")
-    one_of("d.kind", filters.kinds, "kind")
-    # The projection lower-cases languages.
-    one_of("d.language", [language.lower() for language in filters.languages], "language")
-    any_in_array("d.topics", filters.topics, "topic")
-    any_in_array("d.countries", filters.countries, "country")
-    if filters.since is not None:
-        where.append("d.published_ts >= :since")
-        params["since"] = _day_start(filters.since)
-    if filters.until is not None:
-        # Inclusive: everything before the start of the next day.
-        where.append("d.published_ts < :until")
-        params["until"] = _day_start(filters.until + timedelta(days=1))
-    if not filters.include_removed:
-        where.append("d.removed = 0")
-    return where, params
-
-
-def _day_start(day: date) -> int:
-    return int(datetime.combine(day, time(), tzinfo=UTC).timestamp())
-
-
-# --- results ---------------------------------------------------------------------------------------
-
-
-def _empty(query: Query) -> SearchResult:
-    return SearchResult(BACKEND, query.text, 0, [], {name: {} for name in FACETS})
-
-
-def _hit(row: Sequence[Any], *, score: float, snippet: str) -> SearchHit:
-    return SearchHit(
-        doc_id=row[0],
-        title=row[1],
-        url=row[2],
-        source=row[3],
-        kind=row[4],
-        language=row[5],
-        published_at=row[6],
-        score=score,
-        snippet=snippet,
-    )
-
-
-def _leading_words(text: str) -> str:
-    """The start of a text as a snippet, for listings with no words to highlight."""
-    if is_cjk(text):
-        collapsed = _WS.sub(" ", text).strip()
-        return collapsed[: fts.SNIPPET_TOKENS_CJK * 2] + ("…" if len(collapsed) > fts.SNIPPET_TOKENS_CJK * 2 else "")
-    words = text.split()
-    return " ".join(words[: fts.SNIPPET_TOKENS]) + (" …" if len(words) > fts.SNIPPET_TOKENS else "")

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.search import BulkOutcome, Rejection
+from pipeline.index.turn_projection import TurnLike
 
 _INT64_MAX = 2**63 - 1
 
@@ -39,12 +40,22 @@ def row_batches(documents: Iterable[Projectable], outcome: BulkOutcome, size: in
 @dataclass(frozen=True, slots=True)
 class Row:
     """A document ready to write: the values of the ``docs`` row and of the ``texts`` row, in the columns' order
-    (:data:`pipeline.index.embedded._META_COLUMNS`, ``_TEXT_COLUMNS``)."""
+    (:data:`pipeline.index.embedded_schema.META_COLUMNS`, ``TEXT_COLUMNS``)."""
 
     doc_id: str
     revision: int
     meta: tuple[Any, ...]
     texts: tuple[Any, ...]
+
+    @property
+    def language(self) -> str | None:
+        """The document's (projected, lower-case) language."""
+        return self.texts[2]  # type: ignore[no-any-return]
+
+    @property
+    def removed(self) -> int:
+        """1 when the document was removed from its site, else 0 (the ``docs.removed`` value)."""
+        return int(self.meta[5])
 
 
 def prepare(document: Projectable) -> Row | Rejection:
@@ -127,3 +138,31 @@ def _utc(value: object) -> tuple[str | None, int | None]:
 def _json_set(values: Iterable[Any]) -> str:
     # Unique values, so that a facet never counts one document twice.
     return json.dumps(sorted({str(value) for value in values}), ensure_ascii=False)
+
+
+def turn_values(turn: TurnLike, row: Row) -> tuple[Any, ...]:
+    """A turn of the document ``row`` as the values of its ``turns`` row
+    (:data:`pipeline.index.embedded_schema.TURN_COLUMNS`); removed with its document, in its language
+    (the document's when the turn has none), dated as the briefing (naive means UTC)."""
+    language = (turn.language or row.language or "").lower() or None
+    date_iso, date_ts = _utc(turn.briefing_date.isoformat() if turn.briefing_date is not None else None)
+    return (
+        turn.turn_id,
+        turn.doc_id,
+        turn.position,
+        turn.kind,
+        turn.source_id,
+        turn.ministry,
+        language,
+        row.removed,
+        date_ts,
+        date_iso,
+        turn.spokesperson,
+        turn.spokesperson_id,
+        turn.outlet,
+        turn.outlet_id,
+        _json_set(turn.topics),
+        _json_set(turn.countries),
+        turn.question,
+        turn.answer,
+    )

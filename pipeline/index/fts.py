@@ -15,7 +15,7 @@ tokens as they are Lucene terms. The table is contentless: the original texts li
 the streams are computed by SQL functions (:func:`register`) in the triggers that keep the index in
 step, so they are never stored twice.
 
-A query term becomes what Elasticsearch runs for it (:func:`pipeline.index.elastic.term_query`):
+A query term becomes what Elasticsearch runs for it (:func:`pipeline.index.es_search.term_query`):
 
 * word: the standard tokens as a phrase in ``title``/``text``, OR, for each language searched, that
   language's tokens as a phrase in ``ltitle``/``ltext`` (a language analysing the word to nothing, a
@@ -118,7 +118,7 @@ def compile_query(query: Query, languages: Iterable[str] | None) -> str | None:
     matches do not change, but FTS5's bm25 sums over every phrase of the query, so the words adjacent
     and in order rank higher, like a ``match_phrase`` *should* clause in Elasticsearch.
     """
-    searched = analyzed_codes(languages)  # as elastic.search_fields picks them
+    searched = analyzed_codes(languages)  # as es_search.search_fields picks them
     groups = [_group_expression(group, searched) for group in query.groups if group.must]
     return " OR ".join(f"({group})" for group in groups) if groups else None
 

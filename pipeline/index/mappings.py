@@ -2,7 +2,7 @@
 
 The templates are composable index templates (Elasticsearch 9): component templates hold the shared
 settings (``<prefix>-settings``) and each index family's mappings (``<prefix>-document-mappings``,
-``<prefix>-run-mappings``; ``<prefix>-turn-mappings`` later), each mappings template together with the
+``<prefix>-run-mappings``, ``<prefix>-turn-mappings``), each mappings template together with the
 analyzers it names: Elasticsearch validates every component template on its own when it is stored,
 so an analyzer defined in another component is refused; one index template per family
 (``<prefix>-documents`` matching ``<prefix>-documents-v*``...) lists them in ``composed_of``. The files
@@ -116,6 +116,11 @@ def load_roles(prefix: str = FILE_PREFIX, directory: Path = CONFIG_DIR) -> dict[
 def document_mapping(prefix: str = FILE_PREFIX, directory: Path = CONFIG_DIR) -> dict[str, Any]:
     """The merged ``properties`` of the documents index (what ``<prefix>-documents-vN`` gets)."""
     return dict(load_templates(prefix, directory).composed("documents")["mappings"]["properties"])
+
+
+def turns_mapping(prefix: str = FILE_PREFIX, directory: Path = CONFIG_DIR) -> dict[str, Any]:
+    """The merged ``properties`` of the turns index (one document per exchange of a briefing)."""
+    return dict(load_templates(prefix, directory).composed("turns")["mappings"]["properties"])
 
 
 def runs_mapping(prefix: str = FILE_PREFIX, directory: Path = CONFIG_DIR) -> dict[str, Any]:

@@ -8,6 +8,8 @@ from typing import Any
 
 #: Facets every backend counts, in this order.
 FACETS = ("source", "kind", "language", "topics", "countries")
+#: Facets of a turns search, in this order (labels: the speakers file's canonical ones where known).
+TURN_FACETS = ("ministry", "spokesperson", "outlet", "topics", "countries", "language")
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,9 @@ class SearchFilters:
     since: date | None = None
     until: date | None = None
     include_removed: bool = False
+    #: Turns only: each value matches a spokesperson's (outlet's) id or its label, exactly.
+    spokespersons: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +50,43 @@ class SearchResult:
     total: int
     hits: list[SearchHit] = field(default_factory=list)
     #: facet → value → number of matching documents.
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnHit:
+    """One exchange (or announcement) of a briefing; ``question`` and ``answer`` are snippets, marked like
+    :attr:`SearchHit.snippet`."""
+
+    turn_id: str
+    doc_id: str
+    date: str | None
+    ministry: str
+    source: str
+    language: str | None
+    kind: str
+    position: int
+    spokesperson: str | None
+    spokesperson_id: str | None
+    outlet: str | None
+    outlet_id: str | None
+    question: str
+    answer: str
+    score: float
+
+
+@dataclass
+class TurnSearchResult:
+    """A turns search (``readout search --turns``), the same for both backends."""
+
+    backend: str
+    query: str
+    total: int
+    hits: list[TurnHit] = field(default_factory=list)
+    #: facet (:data:`TURN_FACETS`) → value → number of matching turns.
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:

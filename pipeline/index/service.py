@@ -20,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
 from pipeline.index.damage import IndexDamagedError, inspect, set_aside
 from pipeline.index.query import parse
-from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult
+from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult, TurnSearchResult
 
 if TYPE_CHECKING:
     from pipeline.index.projection import Projectable
@@ -70,6 +70,9 @@ class ReindexReport:
     dropped_old: bool = False
     #: Where a damaged embedded index was moved before the rebuild (``search.db.corrupt-<time>``).
     set_aside: str | None = None
+    #: Turns of briefings in the rebuilt index (Elasticsearch: in ``turns_index``, swapped with the documents').
+    turns: int = 0
+    turns_index: str | None = None
 
 
 def ack_key(kind: str, backend: Any) -> str:
@@ -118,7 +121,9 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
             report.index = key
             try:
                 for batch in catalog.pending_for_index(key, batch=settings.elasticsearch_bulk_chunk):
-                    outcome: BulkOutcome = backend.index_documents(batch)
+                    # The batch's turns ride with it: a document is acknowledged only with all its turns.
+                    turns = catalog.turns_for_documents([document.doc_id for document in batch])
+                    outcome: BulkOutcome = backend.index_documents(batch, turns)
                     _record(catalog, key, outcome, report, sent=len(batch))
             except SearchBackendError as exc:
                 # A batch interrupted half-way still tells which documents arrived.
@@ -220,38 +225,51 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
             # Templates only: a reindex is also how a lost alias is recovered, which ensure_ready refuses.
             elastic.apply_templates()
             # Raises (leaving the alias alone) unless the new index counts every document of the snapshot.
-            result = elastic.reindex(documents(), len(snapshot), drop_old=drop_old)
+            result = elastic.reindex(
+                documents(), len(snapshot), drop_old=drop_old, turns_for=catalog.turns_for_documents
+            )
             key = ack_key(kind, elastic)
         finally:
             elastic.close()
         # Acknowledged under the new index's identity: only what it confirmed.
         _record(catalog, key, result.outcome, IndexReport(kind), sent=len(snapshot))
-        return ReindexReport(kind, result.old_index, result.new_index, result.count, drop_old)
+        return ReindexReport(
+            kind,
+            result.old_index,
+            result.new_index,
+            result.count,
+            drop_old,
+            turns=result.turns_counted or 0,
+            turns_index=result.turns_new_index,
+        )
 
     path = settings.effective_search_db
     # A damaged file cannot be rebuilt in place (dropping its tables reads the damaged pages): check it
     # whole (quick_check), and move it aside rather than delete it.
     moved = set_aside(path) if inspect(path) is not None else None
     try:
-        outcome, key, count = _rebuild_embedded(path, documents())
+        outcome, key, count, turns = _rebuild_embedded(path, documents(), catalog)
     except IndexDamagedError:
         if moved is not None:
             raise  # a new file damaged too: the disk, not the index
         # Damage quick_check does not read (the FTS index's own structure) showed when the rebuild touched it.
         moved = set_aside(path)
-        outcome, key, count = _rebuild_embedded(path, documents())
+        outcome, key, count, turns = _rebuild_embedded(path, documents(), catalog)
     _record(catalog, key, outcome, IndexReport(kind), sent=len(snapshot))
-    return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None)
+    return ReindexReport(kind, None, str(path), count, set_aside=str(moved) if moved else None, turns=turns)
 
 
-def _rebuild_embedded(path: Path, documents: Iterable[Projectable]) -> tuple[BulkOutcome, str, int]:
-    """Rebuild the embedded index at ``path``: the outcome, the new identity's ack key, the count."""
+def _rebuild_embedded(
+    path: Path, documents: Iterable[Projectable], catalog: Catalog
+) -> tuple[BulkOutcome, str, int, int]:
+    """Rebuild the embedded index at ``path`` (documents and their turns): the outcome, the new identity's
+    ack key, the counts of documents and turns."""
     from pipeline.index.embedded import EmbeddedIndex
 
     with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
-        outcome = embedded.rebuild(documents)
-        return outcome, ack_key(EMBEDDED, embedded), embedded.count()
+        outcome = embedded.rebuild(documents, catalog.turns_for_documents)
+        return outcome, ack_key(EMBEDDED, embedded), embedded.count(), embedded.count_turns()
 
 
 def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> SearchResult:
@@ -271,4 +289,23 @@ def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int 
     # Read-only: a search never empties an index built with another analysis, it says how to rebuild it.
     with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
         found: SearchResult = embedded.search(query, filters, limit)
+        return found
+
+
+def search_turns(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> TurnSearchResult:
+    """Search the briefings' turns (question and answer) on the active target, with the same query language."""
+    query = parse(text)
+    if active_target(settings) == ELASTICSEARCH:
+        from pipeline.index.elastic import ElasticIndex
+
+        elastic = ElasticIndex.from_settings(settings)
+        try:
+            result: TurnSearchResult = elastic.search_turns(query, filters, limit)
+        finally:
+            elastic.close()
+        return result
+    from pipeline.index.embedded import EmbeddedIndex
+
+    with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
+        found: TurnSearchResult = embedded.search_turns(query, filters, limit)
         return found

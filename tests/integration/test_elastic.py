@@ -19,20 +19,9 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
-from pipeline.index.elastic import (
-    BULK_RETRY_STATUSES,
-    HIT_SOURCE_FIELDS,
-    BulkInterruptedError,
-    ElasticIndex,
-    IndexRefusedError,
-    ReindexAbortedError,
-    build_actions,
-    build_client,
-    build_search_body,
-    classify_item,
-    parse_search_response,
-    redact_url,
-)
+from pipeline.index.elastic import ElasticIndex, IndexRefusedError, ReindexAbortedError, build_client, redact_url
+from pipeline.index.es_bulk import BULK_RETRY_STATUSES, BulkInterruptedError, build_actions, classify_item
+from pipeline.index.es_search import HIT_SOURCE_FIELDS, build_search_body, parse_search_response
 from pipeline.index.mappings import CONFIG_DIR, load_templates
 from pipeline.index.projection import project_document
 from pipeline.index.query import parse
@@ -127,20 +116,25 @@ def test_ensure_ready_applies_templates_and_creates_v1_once(stub: EsStub, index:
         ),
         ("PUT", "/_component_template/readout-run-mappings", templates.component_templates["readout-run-mappings"]),
         ("PUT", "/_component_template/readout-settings", templates.component_templates["readout-settings"]),
+        ("PUT", "/_component_template/readout-turn-mappings", templates.component_templates["readout-turn-mappings"]),
         ("PUT", "/_index_template/readout-documents", templates.index_templates["readout-documents"]),
         ("PUT", "/_index_template/readout-runs", templates.index_templates["readout-runs"]),
+        ("PUT", "/_index_template/readout-turns", templates.index_templates["readout-turns"]),
         ("PUT", "/readout-documents-v1", {"aliases": {"readout-documents": {"is_write_index": True}}}),
+        ("PUT", "/readout-turns-v1", {"aliases": {"readout-turns": {"is_write_index": True}}}),
         ("PUT", "/readout-runs-v1", {"aliases": {"readout-runs": {"is_write_index": True}}}),
     ]
     stub.requests.clear()
     index.ensure_ready()
     second = [(r.method, r.path, r.body) for r in stub.requests if r.method == "PUT"]
-    assert second == first[:5], "the same template PUTs again, and no second index"
-    assert sorted(stub.indices) == ["readout-documents-v1", "readout-runs-v1"]
+    assert second == first[:7], "the same template PUTs again, and no second index"
+    assert sorted(stub.indices) == ["readout-documents-v1", "readout-runs-v1", "readout-turns-v1"]
     assert stub.aliases == {
         "readout-documents": {"readout-documents-v1": {"is_write_index": True}},
+        "readout-turns": {"readout-turns-v1": {"is_write_index": True}},
         "readout-runs": {"readout-runs-v1": {"is_write_index": True}},
     }
+    assert stub.indices["readout-turns-v1"].mappings["dynamic"] == "strict"
     # The new index got the strict mapping from the templates (what the stand-in validates against).
     assert stub.indices["readout-documents-v1"].mappings["dynamic"] == "strict"
     assert index.alias_target() == index.write_index() == "readout-documents-v1"
@@ -150,9 +144,15 @@ def test_ensure_ready_applies_templates_and_creates_v1_once(stub: EsStub, index:
 def test_ensure_ready_uses_the_configured_prefix(stub: EsStub, tmp_path: Path) -> None:
     with ElasticIndex.from_settings(es_settings(tmp_path, stub.url, index_prefix="news")) as es:
         es.ensure_ready()
-    assert set(stub.component_templates) == {"news-settings", "news-document-mappings", "news-run-mappings"}
+    assert set(stub.component_templates) == {
+        "news-settings",
+        "news-document-mappings",
+        "news-run-mappings",
+        "news-turn-mappings",
+    }
     assert stub.index_templates["news-documents"]["composed_of"] == ["news-settings", "news-document-mappings"]
-    assert sorted(stub.indices) == ["news-documents-v1", "news-runs-v1"]
+    assert stub.index_templates["news-turns"]["composed_of"] == ["news-settings", "news-turn-mappings"]
+    assert sorted(stub.indices) == ["news-documents-v1", "news-runs-v1", "news-turns-v1"]
 
 
 def test_ensure_ready_refuses_to_hide_an_orphaned_index(stub: EsStub, index: ElasticIndex) -> None:
@@ -366,22 +366,29 @@ def test_reindex_swaps_the_alias_in_one_request(stub: EsStub, index: ElasticInde
     )
     assert report.outcome.acked == [("a", 2), ("b", 1), ("c", 1)]
     # Exactly one _aliases request, remove + add, which Elasticsearch applies atomically (ALIASES_DOC).
+    # Both families (documents and turns) in the same request.
     (swap,) = stub.calls("POST", "/_aliases")
     assert swap.body == {
         "actions": [
             {"remove": {"index": "readout-documents-v1", "alias": "readout-documents"}},
             {"add": {"index": "readout-documents-v2", "alias": "readout-documents", "is_write_index": True}},
+            {"remove": {"index": "readout-turns-v1", "alias": "readout-turns"}},
+            {"add": {"index": "readout-turns-v2", "alias": "readout-turns", "is_write_index": True}},
         ]
     }
     sequence = [(r.method, r.path) for r in stub.requests if not r.path.startswith(("/_component", "/_index_t"))]
     assert sequence == [
         ("GET", "/_alias/readout-documents"),
+        ("GET", "/_alias/readout-turns"),
         ("GET", "/_cat/indices/readout-*"),
         ("GET", "/readout-*/_alias"),
         ("PUT", "/readout-documents-v2"),
+        ("PUT", "/readout-turns-v2"),
         ("PUT", "/_bulk"),
         ("POST", "/readout-documents-v2/_refresh"),
         ("POST", "/readout-documents-v2/_count"),
+        ("POST", "/readout-turns-v2/_refresh"),
+        ("POST", "/readout-turns-v2/_count"),
         ("POST", "/_aliases"),
     ]
     # The new index is built by name, not through the alias, and created without any alias.
@@ -400,7 +407,13 @@ def test_reindex_swaps_the_alias_in_one_request(stub: EsStub, index: ElasticInde
         "readout-documents-v3",
         True,
     )
-    assert sorted(stub.indices) == ["readout-documents-v1", "readout-documents-v3", "readout-runs-v1"]
+    assert sorted(stub.indices) == [
+        "readout-documents-v1",
+        "readout-documents-v3",
+        "readout-runs-v1",
+        "readout-turns-v1",
+        "readout-turns-v3",
+    ]
 
 
 def test_reindex_aborts_when_the_count_does_not_match(stub: EsStub, index: ElasticIndex) -> None:
@@ -436,6 +449,8 @@ def test_drop_index_refuses_the_live_index(stub: EsStub, index: ElasticIndex) ->
     assert [(i.name, i.aliases, i.is_write_index, i.docs) for i in index.list_indices()] == [
         ("readout-documents-v2", ("readout-documents",), True, 0),
         ("readout-runs-v1", ("readout-runs",), True, 0),
+        ("readout-turns-v1", (), False, 0),
+        ("readout-turns-v2", ("readout-turns",), True, 0),
     ]
 
 
@@ -795,7 +810,7 @@ def test_stand_in_answers_with_documented_shapes(stub: EsStub, index: ElasticInd
 
 
 def test_prefixes_are_bool_prefix_queries_that_expand_every_term() -> None:
-    from pipeline.index.elastic import term_query
+    from pipeline.index.es_search import term_query
     from pipeline.index.query import Term
 
     # match_bool_prefix: the last token is a `prefix` query (every term with it), not phrase_prefix's

@@ -1,8 +1,9 @@
 """The Elasticsearch stand-in refuses what Elasticsearch 9 refuses, and takes Readout's real requests.
 
-Each rule of ``tests/esrules.py`` is shown twice: a bad request gets Elasticsearch's error (status, type,
-reason, ``root_cause``), sent over real HTTP; and what Readout really sends (the templates of
-``config/elasticsearch``, documents from the pipeline's projection, runs rows) is accepted.
+Each rule of ``tests/esrules.py`` (and ``tests/eswrites.py``, ``tests/essearch.py``) is shown twice: a bad
+request gets Elasticsearch's error (status, type, reason, ``root_cause``), sent over real HTTP; and what
+Readout really sends (the templates of ``config/elasticsearch``, documents and turns from the pipeline's
+projections, runs rows) is accepted.
 """
 
 from __future__ import annotations
@@ -12,16 +13,20 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 
-from pipeline.index.elastic import RUN_FIELDS, ElasticIndex
+from pipeline.index.elastic import ElasticIndex
+from pipeline.index.es_bulk import RUN_FIELDS
 from pipeline.index.mappings import load_templates
 from pipeline.index.projection import project_document
+from pipeline.index.turn_projection import project_turn
 from tests.conftest import make_settings
 from tests.esstub import EsStub, running_stub
+from tests.turnrows import TurnRow
 from tests.unit.test_mappings import LANGUAGES, FakeDocument
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -470,3 +475,86 @@ def test_readouts_bulk_bodies_parse(stub: EsStub, index: ElasticIndex) -> None:
     assert request.body[0] == {
         "index": {"_index": "readout-documents", "_id": "a" * 64, "version": 7, "version_type": "external"}
     }
+
+
+# --- turns: the strict turn mapping, deletes, sorting ---------------------------------------------------------
+
+
+def turn_bulk(http: httpx.Client, *lines: dict[str, Any]) -> list[dict[str, Any]]:
+    body = "".join(json.dumps(line) + "\n" for line in lines)
+    response = http.put("/_bulk", content=body, headers=NDJSON)
+    assert response.status_code == 200, response.text
+    return [next(iter(item.values())) for item in response.json()["items"]]
+
+
+def a_turn(**changes: Any) -> dict[str, Any]:
+    document = SimpleNamespace(url="https://example.org/b1", revision=3, removed_at=None, language="en")
+    turn = TurnRow("b1", 1, "A question?", "An answer.", topics=["sanctions"], question_countries=["RU"])
+    return {**project_turn(turn, document), **changes}  # type: ignore[arg-type]
+
+
+def test_the_turn_mapping_is_strict(http: httpx.Client, index: ElasticIndex) -> None:
+    index.ensure_ready()
+    action = {"index": {"_index": "readout-turns", "_id": "b1:1", "version": 3, "version_type": "external"}}
+    (accepted,) = turn_bulk(http, action, a_turn())
+    assert accepted["status"] == 201
+    (unknown,) = turn_bulk(http, action | {"index": {**action["index"], "version": 4}}, a_turn(speaker="Wang"))
+    assert unknown["status"] == 400
+    assert unknown["error"]["type"] == "strict_dynamic_mapping_exception"
+    assert "[speaker]" in unknown["error"]["reason"]
+
+
+def test_a_delete_answers_deleted_or_not_found_and_respects_external_versions(
+    http: httpx.Client, index: ElasticIndex
+) -> None:
+    # DOC_PAGES["bulk"]: result "deleted" (200), "not_found" (404, no error); an older external version: 409.
+    index.ensure_ready()
+    turn_bulk(
+        http, {"index": {"_index": "readout-turns", "_id": "b1:1", "version": 3, "version_type": "external"}}, a_turn()
+    )
+    stale, gone, missing = turn_bulk(
+        http,
+        {"delete": {"_index": "readout-turns", "_id": "b1:1", "version": 2, "version_type": "external"}},
+        {"delete": {"_index": "readout-turns", "_id": "b1:1", "version": 4, "version_type": "external"}},
+        {"delete": {"_index": "readout-turns", "_id": "b1:9", "version": 4, "version_type": "external"}},
+    )
+    assert (stale["status"], stale["error"]["type"]) == (409, "version_conflict_engine_exception")
+    assert (gone["status"], gone["result"]) == (200, "deleted")
+    assert (missing["status"], missing["result"]) == (404, "not_found")
+    assert "error" not in missing
+
+
+def test_sorting_on_text_or_unmapped_fields_and_a_short_search_after_are_refused(
+    http: httpx.Client, index: ElasticIndex
+) -> None:
+    index.ensure_ready()
+    search = "/readout-turns/_search"
+    text = http.post(search, json={"query": {"match_all": {}}, "sort": [{"question": "asc"}]})
+    assert text.status_code == 400
+    assert text.json()["error"]["type"] == "illegal_argument_exception"
+    assert text.json()["error"]["reason"].startswith("Fielddata is disabled on [question]")
+    refused(
+        http.post(search, json={"query": {"match_all": {}}, "sort": [{"speaker": "asc"}]}),
+        400,
+        "query_shard_exception",
+        "No mapping found for [speaker] in order to sort on",
+    )
+    refused(
+        http.post(search, json={"sort": [{"doc_id": "asc"}, {"position": "asc"}], "search_after": ["b1"]}),
+        400,
+        "illegal_argument_exception",
+        "search_after has 1 value(s) but sort has 2.",
+    )
+
+
+def test_search_after_pages_in_sort_order(stub: EsStub, http: httpx.Client, index: ElasticIndex) -> None:
+    index.ensure_ready()
+    for number in (3, 1, 2):
+        action = {"index": {"_index": "readout-turns", "_id": f"b1:{number}", "version": 1, "version_type": "external"}}
+        turn_bulk(http, action, a_turn(turn_id=f"b1:{number}", number=number))
+    http.post("/readout-turns/_refresh")
+    body = {"query": {"terms": {"doc_id": ["b1"]}}, "sort": [{"turn_id": "asc"}], "size": 2}
+    first = http.post("/readout-turns/_search", json=body).json()["hits"]["hits"]
+    assert [(hit["_id"], hit["sort"]) for hit in first] == [("b1:1", ["b1:1"]), ("b1:2", ["b1:2"])]
+    rest = http.post("/readout-turns/_search", json=body | {"search_after": ["b1:2"]}).json()["hits"]["hits"]
+    assert [hit["_id"] for hit in rest] == ["b1:3"]

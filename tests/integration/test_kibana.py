@@ -136,7 +136,8 @@ def test_missing_references_name_the_missing_objects(tmp_path: Path) -> None:
     with kibana_stub() as kibana, pytest.raises(KibanaImportError) as raised:
         import_saved_objects(settings_for(kibana.url, tmp_path), dashboards)
     failures = {f.id: f for f in raised.value.failures}
-    assert set(failures) == {"readout-overview", "readout-pipeline-health"}
+    assert set(failures) == {"readout-overview", "readout-pipeline-health", "readout-briefings"}
+    assert "search/readout-exchanges-by-outlet" in failures["readout-briefings"].message
     assert failures["readout-overview"].error_type == "missing_references"
     assert "lens/readout-top-topics" in failures["readout-overview"].message
     assert "search/readout-latest-briefings" in failures["readout-overview"].message
@@ -187,11 +188,19 @@ def test_a_custom_index_prefix_moves_the_data_view_titles_but_not_the_ids(tmp_pa
         import_saved_objects(settings_for(kibana.url, tmp_path, index_prefix="staging"))
         (request,) = kibana.imports()
     views = {obj["id"]: obj["attributes"]["title"] for obj in request.objects if obj["type"] == "index-pattern"}
-    assert views == {"readout-documents": "staging-documents", "readout-runs": "staging-runs"}
+    assert views == {
+        "readout-documents": "staging-documents",
+        "readout-runs": "staging-runs",
+        "readout-turns": "staging-turns",
+    }
     # The shipped files are untouched.
     assert all(json.loads(line) for path in default_files() for line in path.read_text("utf-8").splitlines())
     shipped_views = {obj["id"]: obj["attributes"]["title"] for obj in SHIPPED if obj["type"] == "index-pattern"}
-    assert shipped_views == {"readout-documents": "readout-documents", "readout-runs": "readout-runs"}
+    assert shipped_views == {
+        "readout-documents": "readout-documents",
+        "readout-runs": "readout-runs",
+        "readout-turns": "readout-turns",
+    }
 
 
 def test_status_reports_version_and_level(tmp_path: Path) -> None:

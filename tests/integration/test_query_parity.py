@@ -13,7 +13,7 @@ import pytest
 from pipeline.devsite import SiteFarm
 from pipeline.index.projection import Projectable
 from tests.integration.test_run_e2e import World, fresh_world
-from tests.parity import QUERIES, Row, compare, extra_documents, table
+from tests.parity import QUERIES, TURN_FILTERS, Row, compare, compare_turns, extra_documents, table
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,34 @@ def test_both_backends_find_the_same_documents(rows: dict[str, Row], query: str)
 def test_the_queries_find_something(rows: dict[str, Row], query: str, at_least: int) -> None:
     # Parity over empty results would prove nothing: these forms are in the corpus.
     assert len(rows[query].embedded) >= at_least
+
+
+@pytest.fixture(scope="module")
+def turn_rows(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
+    world: World = fresh_world(farm, tmp_path_factory.mktemp("parity-turns"))
+    result = world.cli("run")
+    assert result.exit_code == 0, result.output
+    documents: list[Projectable] = [*world.documents().values(), *extra_documents()]
+    compared = compare_turns(documents, tmp_path_factory.mktemp("parity-turns-index"))
+    print(table(compared))
+    return {row.query: row for row in compared}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_both_backends_find_the_same_turns(turn_rows: dict[str, Row], query: str) -> None:
+    # The question and answer of every turn are the corpus's paragraphs: every query form is there.
+    assert turn_rows[f"{query} [none]"].embedded
+    for name in TURN_FILTERS:
+        row = turn_rows[f"{query} [{name}]"]
+        assert row.embedded == row.elasticsearch, row.query
+
+
+def test_the_turn_filters_narrow_the_matches(turn_rows: dict[str, Row]) -> None:
+    # Parity under a filter that keeps everything, or nothing, would prove little.
+    for name in TURN_FILTERS:
+        if name == "none":
+            continue
+        narrowed = [q for q in QUERIES if turn_rows[f"{q} [{name}]"].embedded < turn_rows[f"{q} [none]"].embedded]
+        kept = [q for q in QUERIES if turn_rows[f"{q} [{name}]"].embedded]
+        assert narrowed, f"{name} never removes a turn"
+        assert kept, f"{name} never keeps a turn"

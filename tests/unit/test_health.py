@@ -24,8 +24,9 @@ from pipeline.health import (
     percentile,
     usual_interval,
 )
-from pipeline.index.elastic import RUN_FIELDS
-from pipeline.index.kibana import default_files, field_uses, load_objects
+from pipeline.index.es_bulk import RUN_FIELDS
+from pipeline.index.kibana import default_files, load_objects
+from pipeline.index.kibana_fields import field_uses
 from pipeline.index.mappings import runs_mapping
 from pipeline.store.schema import Run, RunSource
 

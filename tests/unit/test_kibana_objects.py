@@ -21,15 +21,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.index.kibana import (
-    FieldUse,
-    default_files,
-    field_uses,
-    fields_used,
-    kql_fields,
-    load_objects,
-)
+from pipeline.index.kibana import default_files, load_objects
+from pipeline.index.kibana_fields import FieldUse, field_uses, fields_used, kql_fields
 from pipeline.index.projection import project_document
+from pipeline.index.turn_projection import project_turn
+from tests.turnrows import TurnRow
+from tests.unit.test_embedded_search import Doc
 
 OBJECTS = load_objects(default_files())
 BY_KEY = {(obj["type"], obj["id"]): obj for obj in OBJECTS}
@@ -57,7 +54,11 @@ FITS: dict[str, set[str]] = {
 }
 
 #: Which mapping each data view's title stands for (the alias it matches), by function name.
-MAPPING_OF_TITLE = {"readout-documents": "document_mapping", "readout-runs": "runs_mapping"}
+MAPPING_OF_TITLE = {
+    "readout-documents": "document_mapping",
+    "readout-runs": "runs_mapping",
+    "readout-turns": "turns_mapping",
+}
 
 
 # --- the files ----------------------------------------------------------------------------------------
@@ -174,6 +175,7 @@ def test_the_data_views_match_the_aliases_with_their_time_fields() -> None:
     assert views == {
         "readout-documents": ("readout-documents", "published_at"),
         "readout-runs": ("readout-runs", "started_at"),
+        "readout-turns": ("readout-turns", "date"),
     }
 
 
@@ -235,6 +237,31 @@ def test_pipeline_health_dashboard_shows_runs_failures_and_last_status_per_sourc
     assert ("search", "readout-failures") in panels
 
 
+def test_exchanges_by_outlet_lists_exchanges_grouped_by_outlet() -> None:
+    obj, source = _search("Exchanges by outlet")
+    assert _ref_names(obj)[source["indexRefName"]] == ("index-pattern", "readout-turns")
+    (pill,) = source["filter"]
+    assert pill["query"] == {"match_phrase": {"kind": "exchange"}}
+    assert obj["attributes"]["sort"] == [["outlet", "asc"], ["date", "desc"]]
+    assert obj["attributes"]["columns"] == ["outlet", "date", "ministry", "spokesperson", "question", "answer"]
+
+
+def test_briefings_dashboard_shows_ministries_outlets_topics_and_countries() -> None:
+    panels = _dashboard_panels("Briefings")
+    lens_fields = [_lens_fields(panel_id) for kind, panel_id in panels if kind == "lens"]
+    # Every panel counts exchanges only (kind : "exchange" in the lens query).
+    assert all("kind" in fields for fields in lens_fields)
+    assert {"date", "ministry", "kind"} in lens_fields  # exchanges over time per ministry
+    assert {"outlet", "kind"} in lens_fields  # top questioning outlets
+    assert {"spokesperson", "topics", "kind"} in lens_fields  # topics per spokesperson
+    assert {"question_countries", "answer_countries", "kind"} in lens_fields  # questions vs answers
+    assert ("search", "readout-exchanges-by-outlet") in panels
+    views = {
+        use.data_view for kind, panel_id in panels if kind == "lens" for use in field_uses([BY_KEY[(kind, panel_id)]])
+    }
+    assert views == {"readout-turns"}
+
+
 # --- the field extraction itself (so the mapping check below cannot pass vacuously) -------------------
 
 
@@ -247,7 +274,7 @@ def test_kql_fields() -> None:
 
 def test_fields_used_finds_every_kind_of_use() -> None:
     used = fields_used(OBJECTS)
-    assert set(used) == {"readout-documents", "readout-runs"}
+    assert set(used) == {"readout-documents", "readout-runs", "readout-turns"}
     assert {"published_at", "title", "source", "ministry", "kind", "topics", "countries", "language"} <= used[
         "readout-documents"
     ]
@@ -269,6 +296,14 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
     )  # fmt: skip
     produced = set(project_document(document))
     used = {name.split(".")[0] for name in fields_used(OBJECTS)["readout-documents"]}
+    assert used <= produced, used - produced
+
+
+def test_turn_fields_used_are_fields_the_turn_projection_produces() -> None:
+    """Independent of the mappings: the turns data view only names fields project_turn writes."""
+    turn = TurnRow("b1", 1, "Q?", "A.", topics=["sanctions"], question_countries=["RU"], answer_countries=["US"])
+    produced = set(project_turn(turn, Doc("b1", "Transcript.")))
+    used = fields_used(OBJECTS)["readout-turns"]
     assert used <= produced, used - produced
 
 

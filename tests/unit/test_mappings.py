@@ -212,7 +212,7 @@ def test_mapping_is_strict_everywhere() -> None:
 
 
 def test_runs_mapping_fields() -> None:
-    from pipeline.index.elastic import RUN_FIELDS
+    from pipeline.index.es_bulk import RUN_FIELDS
 
     properties = runs_mapping()
     assert set(properties) == set(RUN_FIELDS)
@@ -256,7 +256,12 @@ def test_runs_mapping_fields() -> None:
 
 def test_templates_compose_and_prefix_substitution() -> None:
     templates = load_templates("news")
-    assert set(templates.component_templates) == {"news-settings", "news-document-mappings", "news-run-mappings"}
+    assert set(templates.component_templates) == {
+        "news-settings",
+        "news-document-mappings",
+        "news-run-mappings",
+        "news-turn-mappings",
+    }
     documents = templates.index_templates["news-documents"]
     assert documents["index_patterns"] == ["news-documents-v*"]
     assert documents["composed_of"] == ["news-settings", "news-document-mappings"]
@@ -302,12 +307,15 @@ def test_roles() -> None:
             "names": ["readout-*"],
             "privileges": ["create_index", "index", "read", "view_index_metadata", "manage"],
             "allow_restricted_indices": False,
-        }
+        },
+        # Deleting documents only where the outbox deletes: turns a briefing no longer has.
+        {"names": ["readout-turns", "readout-turns-v*"], "privileges": ["delete"], "allow_restricted_indices": False},
     ]
     assert analyst["cluster"] == []
     assert analyst["indices"][0]["names"] == ["readout-*"]
     assert set(analyst["indices"][0]["privileges"]) == {"read", "view_index_metadata"}
     assert load_roles("news")["news_writer"]["indices"][0]["names"] == ["news-*"]
+    assert load_roles("news")["news_writer"]["indices"][1]["names"] == ["news-turns", "news-turns-v*"]
 
 
 def test_load_templates_fails_clearly_on_a_missing_component(tmp_path: Path) -> None:

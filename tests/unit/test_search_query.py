@@ -17,7 +17,7 @@ import pytest
 
 from pipeline.index import analysis
 from pipeline.index.analysis import analyze, terms, words
-from pipeline.index.elastic import EXACT_FIELDS, build_search_body, search_fields
+from pipeline.index.es_search import EXACT_FIELDS, build_search_body, search_fields
 from pipeline.index.query import Term, parse
 from pipeline.index.search import SearchFilters
 from tests.esquery import Evaluator

@@ -1,0 +1,327 @@
+"""Readout's queries as Elasticsearch ``_search`` bodies, and the answers as the shared result shape.
+
+Pure functions, tested directly and evaluated by the test stand-in (``tests/esquery.py``) with the
+documented semantics, so that both backends find the same documents for the same query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from pipeline.index.projection import ANALYZED_LANGUAGES, analyzed_codes
+from pipeline.index.query import Group, Query, Term
+from pipeline.index.search import (
+    FACETS,
+    MARK_END,
+    MARK_START,
+    TURN_FACETS,
+    SearchFilters,
+    SearchHit,
+    SearchResult,
+    TurnHit,
+    TurnSearchResult,
+)
+from pipeline.index.turn_projection import TURN_TEXTS
+
+#: How many values each facet aggregation returns.
+FACET_SIZE = 20
+#: Characters of text around the matches in a snippet.
+SNIPPET_CHARS = 200
+#: The ``_source`` fields a search hit needs (never the full text: it can be megabytes).
+HIT_SOURCE_FIELDS: tuple[str, ...] = ("doc_id", "title", "url", "source", "kind", "language", "published_at")
+#: Field boosts: a match in the title counts three times a match in the body.
+TITLE_BOOST = 3
+
+
+def search_fields(languages: Iterable[str] | None = None) -> list[str]:
+    """The analyzed fields a query runs over: ``title``/``text`` (standard analyzer, every language) and
+    the language fields (stemming, CJK bigrams), restricted to ``languages`` when given."""
+    codes = analyzed_codes(languages)
+    return [
+        f"title^{TITLE_BOOST}",
+        *(f"title_{code}^{TITLE_BOOST}" for code in codes),
+        "text",
+        *(f"text_{code}" for code in codes),
+    ]
+
+
+#: The fields that keep every token (standard analyzer: no stemming, no stopwords).
+EXACT_FIELDS = [f"title^{TITLE_BOOST}", "text"]
+
+
+def term_query(term: Term, fields: list[str], exact: list[str] = EXACT_FIELDS) -> dict[str, Any]:
+    """A term of the query as Elasticsearch should run it: the user's text as typed, analysed by each
+    field's own analyzer (never split or lower-cased here, so ``China's``, ``U.S.``, ``1,000`` reach the
+    standard tokenizer whole).
+
+    * **word** (``China's``): ``multi_match`` of type ``phrase`` over every analysed field. A word that is
+      one token is a term query per field (``china's`` on ``text``, ``china`` on ``text_en``); a word the
+      tokenizer cuts in several (``U.S.-China``, ``制裁措施``) needs them in order.
+    * **phrase** (``"unilateral sanctions"``): ``multi_match`` of type ``phrase`` on the standard-analysed
+      fields only: the exact words. The language analyzers drop stop words and stem, which would turn
+      "the hague" into any text with "hague".
+    * **prefix** (``sanction*``): ``multi_match`` of type ``bool_prefix`` with ``operator: and`` on the
+      standard fields: every token of the text, the last one as a ``prefix`` query, which matches every
+      term with that prefix (``phrase_prefix`` expands only the first 50 and would miss some).
+    """
+    if term.kind == "phrase":
+        return {"multi_match": {"query": term.text, "fields": exact, "type": "phrase"}}
+    if term.kind == "prefix":
+        return {"multi_match": {"query": term.text, "fields": exact, "type": "bool_prefix", "operator": "and"}}
+    return {"multi_match": {"query": term.text, "fields": fields, "type": "phrase"}}
+
+
+def group_query(group: Group, fields: list[str], exact: list[str] = EXACT_FIELDS) -> dict[str, Any]:
+    """Every term of the group must match; none of its exclusions may."""
+    clause: dict[str, Any] = {"must": [term_query(term, fields, exact) for term in group.must]}
+    if group.must_not:
+        clause["must_not"] = [term_query(term, fields, exact) for term in group.must_not]
+    return {"bool": clause}
+
+
+def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+    """Filters as non-scoring clauses: ``terms`` per facet, publication days inclusive, removed hidden."""
+    clauses: list[dict[str, Any]] = []
+    for name, values in (
+        ("source", filters.sources),
+        ("kind", filters.kinds),
+        ("language", filters.languages),
+        ("topics", filters.topics),
+        ("countries", filters.countries),
+    ):
+        if values:
+            clauses.append({"terms": {name: list(values)}})
+    clauses.extend(_days_and_removal(filters, "published_at"))
+    return clauses
+
+
+def build_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[str, Any]:
+    """The ``_search`` request body for a parsed query, its filters and a result limit."""
+    languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
+    fields = search_fields(languages)
+    text_fields = [field.split("^")[0] for field in fields if field.startswith("text")]
+    clause: dict[str, Any] = {}
+    if query.groups:
+        clause["should"] = [group_query(group, fields) for group in query.groups]
+        clause["minimum_should_match"] = 1
+    filters_list = filter_clauses(filters)
+    if filters_list:
+        clause["filter"] = filters_list
+    body: dict[str, Any] = {
+        "query": {"bool": clause} if clause else {"match_all": {}},
+        "size": limit,
+        "track_total_hits": True,
+        "_source": list(HIT_SOURCE_FIELDS),
+        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in FACETS},
+        "highlight": {
+            "pre_tags": [MARK_START],
+            "post_tags": [MARK_END],
+            "fragment_size": SNIPPET_CHARS,
+            "number_of_fragments": 1,
+            # A snippet even when only the title matched, or for filter-only searches.
+            "no_match_size": SNIPPET_CHARS,
+            "fields": {name: {} for name in text_fields},
+        },
+    }
+    if query.match_all:
+        # No relevance to rank by: newest first, ties in a stable order.
+        body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
+    return body
+
+
+def parse_search_response(query_text: str, response: Mapping[str, Any]) -> SearchResult:
+    """A ``_search`` response body as the shared :class:`SearchResult`."""
+    hits_part = response.get("hits") or {}
+    total_part = hits_part.get("total", 0)
+    total = int(total_part.get("value", 0)) if isinstance(total_part, Mapping) else int(total_part or 0)
+    hits: list[SearchHit] = []
+    for hit in hits_part.get("hits") or []:
+        source = hit.get("_source") or {}
+        hits.append(
+            SearchHit(
+                doc_id=str(source.get("doc_id") or hit.get("_id")),
+                title=source.get("title"),
+                url=str(source.get("url", "")),
+                source=str(source.get("source", "")),
+                kind=str(source.get("kind", "")),
+                language=source.get("language"),
+                published_at=source.get("published_at"),
+                score=float(hit.get("_score") or 0.0),
+                snippet=pick_snippet(hit.get("highlight") or {}, source.get("language")),
+            )
+        )
+    aggregations = response.get("aggregations") or {}
+    # Every facet is present, empty when there is nothing to count, exactly as the embedded backend answers.
+    facets = {
+        facet: {
+            str(bucket["key"]): int(bucket["doc_count"])
+            for bucket in (aggregations.get(facet) or {}).get("buckets", [])
+        }
+        for facet in FACETS
+    }
+    return SearchResult(backend="elasticsearch", query=query_text, total=total, hits=hits, facets=facets)
+
+
+def pick_snippet(highlight: Mapping[str, list[str]], language: str | None) -> str:
+    """The best highlighted fragment: one with marks, from the document's language field (stemmed
+    matches), then ``text``, then any field; whitespace collapsed."""
+    order = [f"text_{language}"] if language else []
+    order += ["text", *sorted(name for name in highlight if name not in order and name != "text")]
+    fragments = [fragment for name in order for fragment in highlight.get(name, [])]
+    marked = [fragment for fragment in fragments if MARK_START in fragment]
+    chosen = (marked or fragments or [""])[0]
+    return " ".join(chosen.split())
+
+
+# --- turns ---------------------------------------------------------------------------------------------
+
+#: The ``_source`` fields a turn hit needs (the texts come back as highlights).
+TURN_SOURCE_FIELDS: tuple[str, ...] = (
+    "turn_id",
+    "doc_id",
+    "date",
+    "ministry",
+    "source",
+    "language",
+    "kind",
+    "position",
+    "spokesperson",
+    "spokesperson_id",
+    "outlet",
+    "outlet_id",
+)
+#: The turn fields that keep every token (standard analyzer): phrases and prefixes run on these.
+TURN_EXACT_FIELDS = list(TURN_TEXTS)
+
+
+def turn_search_fields(languages: Iterable[str] | None = None) -> list[str]:
+    """``question``/``answer`` and their language fields, restricted to ``languages`` when given."""
+    codes = analyzed_codes(languages)
+    return [name for part in TURN_TEXTS for name in (part, *(f"{part}_{code}" for code in codes))]
+
+
+def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+    """The turns' filters: the documents' ones on the turn's fields (``kind`` is announcement or
+    exchange, the date is the briefing's), and each spokesperson or outlet as its id or its label."""
+    clauses: list[dict[str, Any]] = []
+    for name, values in (
+        ("source", filters.sources),
+        ("kind", filters.kinds),
+        ("language", filters.languages),
+        ("topics", filters.topics),
+        ("countries", filters.countries),
+    ):
+        if values:
+            clauses.append({"terms": {name: list(values)}})
+    for field_name, values in (("spokesperson", filters.spokespersons), ("outlet", filters.outlets)):
+        if values:
+            either = [{"terms": {f"{field_name}_id": list(values)}}, {"terms": {field_name: list(values)}}]
+            clauses.append({"bool": {"should": either, "minimum_should_match": 1}})
+    clauses.extend(_days_and_removal(filters, "date"))
+    return clauses
+
+
+def _days_and_removal(filters: SearchFilters, date_field: str) -> list[dict[str, Any]]:
+    """The date range on ``date_field`` (whole UTC days on both ends: from the start of ``since`` to before
+    the day after ``until``) and, unless asked for, removed pages hidden."""
+    clauses: list[dict[str, Any]] = []
+    if filters.since or filters.until:
+        bounds: dict[str, Any] = {}
+        if filters.since:
+            bounds["gte"] = filters.since.isoformat()
+        if filters.until:
+            bounds["lt"] = (filters.until + timedelta(days=1)).isoformat()
+        bounds["format"] = "strict_date"
+        clauses.append({"range": {date_field: bounds}})
+    if not filters.include_removed:
+        clauses.append({"term": {"removed": False}})
+    return clauses
+
+
+def build_turn_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[str, Any]:
+    """The ``_search`` body of a turns search: the query over question and answer, the filters, facets,
+    and one highlighted fragment per text part."""
+    languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
+    fields = turn_search_fields(languages)
+    clause: dict[str, Any] = {}
+    if query.groups:
+        clause["should"] = [group_query(group, fields, TURN_EXACT_FIELDS) for group in query.groups]
+        clause["minimum_should_match"] = 1
+    clause["filter"] = turn_filter_clauses(filters)
+    if not clause["filter"]:
+        del clause["filter"]
+    body: dict[str, Any] = {
+        "query": {"bool": clause} if clause else {"match_all": {}},
+        "size": limit,
+        "track_total_hits": True,
+        "_source": list(TURN_SOURCE_FIELDS),
+        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in TURN_FACETS},
+        "highlight": {
+            "pre_tags": [MARK_START],
+            "post_tags": [MARK_END],
+            "fragment_size": SNIPPET_CHARS,
+            "number_of_fragments": 1,
+            "no_match_size": SNIPPET_CHARS,
+            "fields": {name: {} for name in fields},
+        },
+    }
+    if query.match_all:
+        # Newest briefing first, then the briefing's own order.
+        body["sort"] = [
+            {"date": {"order": "desc", "missing": "_last"}},
+            {"doc_id": "asc"},
+            {"position": "asc"},
+        ]
+    return body
+
+
+def parse_turn_response(query_text: str, response: Mapping[str, Any]) -> TurnSearchResult:
+    """A turns ``_search`` response as the shared :class:`TurnSearchResult`."""
+    hits_part = response.get("hits") or {}
+    total_part = hits_part.get("total", 0)
+    total = int(total_part.get("value", 0)) if isinstance(total_part, Mapping) else int(total_part or 0)
+    hits: list[TurnHit] = []
+    for hit in hits_part.get("hits") or []:
+        source = hit.get("_source") or {}
+        highlight = hit.get("highlight") or {}
+        language = source.get("language")
+        hits.append(
+            TurnHit(
+                turn_id=str(source.get("turn_id") or hit.get("_id")),
+                doc_id=str(source.get("doc_id", "")),
+                date=source.get("date"),
+                ministry=str(source.get("ministry", "")),
+                source=str(source.get("source", "")),
+                language=language,
+                kind=str(source.get("kind", "")),
+                position=int(source.get("position", 0)),
+                spokesperson=source.get("spokesperson"),
+                spokesperson_id=source.get("spokesperson_id"),
+                outlet=source.get("outlet"),
+                outlet_id=source.get("outlet_id"),
+                question=_part_snippet(highlight, "question", language),
+                answer=_part_snippet(highlight, "answer", language),
+                score=float(hit.get("_score") or 0.0),
+            )
+        )
+    aggregations = response.get("aggregations") or {}
+    facets = {
+        facet: {
+            str(bucket["key"]): int(bucket["doc_count"])
+            for bucket in (aggregations.get(facet) or {}).get("buckets", [])
+        }
+        for facet in TURN_FACETS
+    }
+    return TurnSearchResult(backend="elasticsearch", query=query_text, total=total, hits=hits, facets=facets)
+
+
+def _part_snippet(highlight: Mapping[str, list[str]], part: str, language: str | None) -> str:
+    """The best fragment of one text part: marked first, from the language field, then the standard one."""
+    order = [f"{part}_{language}", part] if language else [part]
+    order += sorted(name for name in highlight if name.startswith(f"{part}_") and name not in order)
+    fragments = [fragment for name in order for fragment in highlight.get(name, [])]
+    marked = [fragment for fragment in fragments if MARK_START in fragment]
+    chosen = (marked or fragments or [""])[0]
+    return " ".join(chosen.split())
