@@ -157,21 +157,20 @@ class EmbeddedIndex:
             return
         built_with = self._meta("analysis")
         if version < SCHEMA_VERSION or built_with != analysis_id():
+            # Older tables (a new one, such as the turns) or tokens that are not the ones queries are analysed
+            # into (and the triggers could not delete): empty it under a new identity, so the catalog sends
+            # every document again.
+            why = (
+                f"laid out by an older Readout (schema {version}; this one's is {SCHEMA_VERSION})"
+                if version < SCHEMA_VERSION
+                else f"built with another tokenisation (analysis {built_with!r}; this Readout's is {analysis_id()!r})"
+            )
             if self._read_only:
                 raise SearchBackendError(
-                    f"the embedded search index {self.path} was built with another tokenisation (schema {version}, "
-                    f"analysis {built_with!r}; this Readout's is schema {SCHEMA_VERSION}, analysis {analysis_id()!r}): "
-                    "run `readout index` (or `readout reindex`) to rebuild it from the catalog"
+                    f"the embedded search index {self.path} was {why}: run `readout index` (or `readout reindex`) "
+                    "to rebuild it from the catalog"
                 )
-            # Its tokens are not the ones queries are analysed into (and the triggers could not delete
-            # them): empty it under a new identity, so the catalog sends every document again.
-            log.warning(
-                "the embedded search index %s was built with another tokenisation (schema %d, analysis %r); "
-                "emptied, the next index run refills it from the catalog",
-                self.path,
-                version,
-                built_with,
-            )
+            log.warning("the embedded search index %s was %s; emptied, the next index run refills it", self.path, why)
             with self._transaction():
                 self._reset()
                 self._set_meta("refill", f"schema {version}, analysis {built_with}")

@@ -76,8 +76,8 @@ def test_search_turns_finds_an_exchange_by_outlet_and_phrase(farm: SiteFarm, tmp
 
     table = world.cli("search", "--turns", phrase, "--outlet", "global-times")
     assert table.exit_code == 0, table.output
-    assert asked.turn_id in table.stdout
-    assert "Global Times" in table.stdout
+    assert f"{doc_id[:12]}:{asked.number}" in table.stdout, "the turn's short id"
+    assert "Global Times \u2192" in table.stdout, "asked by Global Times"
 
     with running_stub() as stub:
         es = {"READOUT_ELASTICSEARCH_URL": stub.url}

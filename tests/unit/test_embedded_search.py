@@ -18,6 +18,7 @@ import pytest
 
 from pipeline.errors import SearchBackendError
 from pipeline.index.embedded import BATCH_SIZE, EmbeddedIndex
+from pipeline.index.embedded_schema import SCHEMA_VERSION
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import QueryError, parse
 from pipeline.index.search import FACETS, MARK_END, MARK_START, SearchFilters, SearchResult
@@ -209,6 +210,17 @@ def test_a_read_only_open_refuses_an_index_built_with_another_analysis_and_write
     conn.close()
     with EmbeddedIndex(path) as index:  # a writer rebuilds it
         assert index.identity() != first
+
+
+def test_a_read_only_open_of_an_index_laid_out_by_an_older_readout_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "index.sqlite"
+    with EmbeddedIndex(path) as index:
+        load(index, Doc("a", "China's position"))
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.close()
+    with pytest.raises(SearchBackendError, match=rf"older Readout \(schema {SCHEMA_VERSION - 1}; .*`readout index`"):
+        EmbeddedIndex(path, read_only=True)
 
 
 def test_a_read_only_open_of_an_up_to_date_index_searches_it(tmp_path: Path) -> None:
