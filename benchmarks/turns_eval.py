@@ -1,11 +1,13 @@
 """Turn segmentation quality and cost on the labelled briefings: boundary P/R/F1, speaker and outlet accuracy
 per ministry and part, turns per second, and segmentation time as a share of extraction time.
 
-    .venv/bin/python benchmarks/turns_eval.py [--part tune|holdout] [--errors] [--repeat N]
+    .venv/bin/python benchmarks/turns_eval.py [--part tune|holdout] [--errors] [--repeat N] [--labels PATH]
 
 Reads ``tests/fixtures/briefings/labels.yaml`` (transcripts in texts/ and pages of tests/fixtures/sites/,
 extracted with config/sources.yaml's rules) and the speakers file (READOUT_SPEAKERS or the shipped one).
 The ``holdout`` part was never used to tune the rules. The CI floors are in tests/fixtures/briefings/floors.yaml.
+``--labels`` scores another labels.yaml instead (its texts relative to it), e.g. the blind set
+``tests/fixtures/briefings/blind/labels.yaml`` (part ``blind``, written without reading the segmenter).
 The cost line times ``pipeline.extract.extract`` and ``segment`` on the same briefing pages in this one run.
 """
 
@@ -27,6 +29,7 @@ LABELLED = REPO / "tests" / "fixtures" / "briefings"
 SITES = REPO / "tests" / "fixtures" / "sites"
 SOURCES = REPO / "config" / "sources.yaml"
 MINISTRIES = ("CN", "RU", "US", "GB", "JP", "IN")
+PARTS = ("tune", "holdout", "blind")
 
 
 def _row(name: str, score: Score) -> str:
@@ -38,17 +41,23 @@ def _row(name: str, score: Score) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("tune", "holdout"), help="Only this part of the labelled set.")
+    parser.add_argument("--part", choices=("tune", "holdout", "blind"), help="Only this part of the labelled set.")
     parser.add_argument("--errors", action="store_true", help="List every boundary, speaker and outlet missed.")
     parser.add_argument("--repeat", type=int, default=20, help="Timing repetitions per page (default 20).")
+    parser.add_argument(
+        "--labels", type=Path, help="Another labels.yaml (its texts relative to it), e.g. the blind set's."
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
     speakers = speakers_for(Settings())
-    documents = [d for d in load_labelled(LABELLED, sites=SITES, sources=SOURCES) if args.part in (None, d.part)]
+    if args.labels is not None and (args.labels.name != "labels.yaml" or not args.labels.is_file()):
+        parser.error(f"--labels: {args.labels} is not a labels.yaml file")
+    labelled = args.labels.resolve().parent if args.labels is not None else LABELLED
+    documents = [d for d in load_labelled(labelled, sites=SITES, sources=SOURCES) if args.part in (None, d.part)]
     scores = evaluate(documents, speakers)
     print(f"{len(documents)} labelled documents, {sum(len(d.turns) for d in documents)} labelled utterances\n")
-    for part in ("tune", "holdout"):
+    for part in PARTS:
         if (part, "all") not in scores:
             continue
         print(f"part {part}{' (never tuned on)' if part == 'holdout' else ''}")
@@ -60,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(_row(ministry, scores[(part, ministry)]))
         print()
     overall = Score()
-    for part in ("tune", "holdout"):
+    for part in PARTS:
         if (part, "all") in scores:
             overall.add(scores[(part, "all")])
     print(_row("both parts", overall))
