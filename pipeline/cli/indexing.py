@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -26,7 +25,7 @@ from pipeline.cli.common import (
     options,
     parse_date,
 )
-from pipeline.cli.turns import local_day, source_zones
+from pipeline.cli.turns import print_turn_hits, source_zones
 from pipeline.config import Settings
 from pipeline.errors import ReadoutError, SearchBackendError
 
@@ -242,32 +241,7 @@ def _search_turns(
     console.print(
         f"{result.total} exchange(s) for {escape(query or '(everything)')} — {result.backend}", highlight=False
     )
-    zones = source_zones(settings)
-    for hit in result.hits:
-        # One block per exchange: who and when on one line (the day where the briefing was held), then the
-        # question and answer snippets with their matches highlighted.
-        moment = datetime.fromisoformat(hit.date) if hit.date else None
-        asked_by, answered_by = hit.outlet or "?", hit.spokesperson or "?"
-        who = f"announcement by {answered_by}" if hit.kind == "announcement" else f"{asked_by} → {answered_by}"
-        short_id = f"{hit.doc_id[:12]}:{hit.turn_id.rsplit(':', 1)[-1]}"
-        console.print()
-        console.print(
-            Text.assemble(
-                (local_day(moment, zones.get(hit.source)) or "(no date)", "bold"),
-                f"  {hit.ministry}  {hit.source}  ",
-                (short_id, "dim"),
-                "  ",
-                (who, "cyan"),
-            ),
-            no_wrap=True,
-            overflow="ellipsis",
-        )
-        for mark, snippet in (("Q", hit.question), ("A" if hit.kind == "exchange" else " ", hit.answer)):
-            if snippet:
-                line = Text(f"  {mark}  ", style="bold")
-                line.append_text(marked(" ".join(snippet.split())))
-                console.print(line)
-    console.print()
+    print_turn_hits(result.hits, source_zones(settings))
     for facet, counts in result.facets.items():
         if counts:
             top = ", ".join(f"{value} ({count})" for value, count in list(counts.items())[:8])

@@ -284,7 +284,15 @@ def demo(
     for hit in found.hits:
         console.print(f"[bold]{escape(hit.title or '')}[/] [dim]({hit.source}, {(hit.published_at or '')[:10]})[/]")
         console.print(Text("  ").append_text(marked(hit.snippet)))
+    # The same answer, one exchange at a time: the briefing's turn that said it, with who asked.
+    from pipeline.cli.turns import print_turn_hits, source_zones
+    from pipeline.index.service import search_turns
+
+    exchanges = search_turns(settings, example, SearchFilters(), limit=3)
+    console.rule(f"[bold]readout search --turns {example}[/]: {exchanges.total} exchange(s)")
+    print_turn_hits(exchanges.hits, source_zones(settings))
     console.print(
-        f"\nExplore the demo catalog with: [bold]readout --data-dir {data_dir} list[/] or "
+        f"Explore the demo catalog with: [bold]readout --data-dir {data_dir} list[/], "
+        f"[bold]readout --data-dir {data_dir} turns[/] or "
         f"[bold]readout --data-dir {data_dir} search 'your words'[/]"
     )

@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from pipeline.cli.common import app, console, escape, fail, iso, open_catalog, options, parse_date
+from pipeline.cli.common import app, console, escape, fail, iso, marked, open_catalog, options, parse_date
 from pipeline.config import Settings, load_sources
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
+    from pipeline.index.search import TurnHit
     from pipeline.store.schema import Document, Turn
 
 #: What a turn's utterance kind is called in the plain output.
@@ -253,3 +254,31 @@ def _print_turn(turn: Turn, zone: tzinfo | None) -> None:
     for mark, text in (("Q", turn.question), ("A" if turn.kind == "exchange" else " ", turn.answer)):
         if text:
             console.print(Text(f"  {mark}  " + " ".join(text.split())), no_wrap=True, overflow="ellipsis")
+
+
+def print_turn_hits(hits: Sequence[TurnHit], zones: dict[str, tzinfo]) -> None:
+    """Search hits on exchanges (``readout search --turns``, the demo), one block each: who and when on one
+    line (the day where the briefing was held), then the question and answer snippets, matches highlighted."""
+    for hit in hits:
+        moment = datetime.fromisoformat(hit.date) if hit.date else None
+        asked_by, answered_by = hit.outlet or "?", hit.spokesperson or "?"
+        who = f"announcement by {answered_by}" if hit.kind == "announcement" else f"{asked_by} → {answered_by}"
+        short_id = f"{hit.doc_id[:12]}:{hit.turn_id.rsplit(':', 1)[-1]}"
+        console.print()
+        console.print(
+            Text.assemble(
+                (local_day(moment, zones.get(hit.source)) or "(no date)", "bold"),
+                f"  {hit.ministry}  {hit.source}  ",
+                (short_id, "dim"),
+                "  ",
+                (who, "cyan"),
+            ),
+            no_wrap=True,
+            overflow="ellipsis",
+        )
+        for mark, snippet in (("Q", hit.question), ("A" if hit.kind == "exchange" else " ", hit.answer)):
+            if snippet:
+                line = Text(f"  {mark}  ", style="bold")
+                line.append_text(marked(" ".join(snippet.split())))
+                console.print(line)
+    console.print()

@@ -345,3 +345,13 @@ def test_every_ingested_document_validates_against_the_strict_mapping(first_run:
     assert documents
     for url, document in documents.items():
         assert validate_against_mapping(project_document(document), properties) == [], url
+
+
+def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "demo", "--show", "1"])
+    assert result.exit_code == 0, result.output
+    # The documents that quote it, then the briefing's exchange itself, with who asked and who answered.
+    assert 'readout search "unilateral sanctions"' in result.output
+    assert 'readout search --turns "unilateral sanctions": 1 exchange(s)' in result.output
+    assert "2021-04-26  CN  cn-mfa-en" in result.output
+    assert "Sputnik → Wang Wenbin" in result.output
