@@ -29,7 +29,7 @@ LABELLED = REPO / "tests" / "fixtures" / "briefings"
 SITES = REPO / "tests" / "fixtures" / "sites"
 SOURCES = REPO / "config" / "sources.yaml"
 MINISTRIES = ("CN", "RU", "US", "GB", "JP", "IN")
-PARTS = ("tune", "holdout", "blind")
+PARTS = ("tune", "holdout", "blind", "blind2")
 
 
 def _row(name: str, score: Score) -> str:
@@ -41,7 +41,7 @@ def _row(name: str, score: Score) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=("tune", "holdout", "blind"), help="Only this part of the labelled set.")
+    parser.add_argument("--part", choices=PARTS, help="Only this part of the labelled set.")
     parser.add_argument("--errors", action="store_true", help="List every boundary, speaker and outlet missed.")
     parser.add_argument("--repeat", type=int, default=20, help="Timing repetitions per page (default 20).")
     parser.add_argument(
