@@ -76,17 +76,29 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# A name after an official's title in a briefing's title: two or three capitalised words, then the end, a comma,
+# A name after an official's title (and portfolio: "Minister for Development") in a briefing's title: two or three
+# capitalised words (the last two after a portfolio), then the end, a comma,
 # a possessive or a preposition; the Russian initials form ("А.А.Зайцева"); Chinese "发言人X主持".
 _TITLE_NAMES = (
     re.compile(
-        r"\b(?:spokesperson|spokesman|spokeswoman|director|minister|secretary|department|ambassador|envoy|"
-        r"representative|counsell?or|chief)\s+(?P<name>[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+){1,2})"
-        r"(?=\s*(?:$|[,:;(–—]|['’]s\b|-\s)|\s+(?:at|on|in|to|for|with|during)\b)",
-        re.I,
+        r"\b(?i:spokesperson|spokesman|spokeswoman|director|minister|secretary|department|ambassador|envoy|"
+        r"representative|counsell?or|chief)(?:\s+(?:for|of)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+(?:and\s+)?[A-Z][\w-]*)*)*"
+        r"\s+(?P<name>[A-Z](?:[A-Za-z-]|['’](?!s\b))+(?:\s+(?:[A-Z]\.|[A-Z](?:[A-Za-z-]|['’](?!s\b))+)){1,2})"
+        r"(?=\s*(?:$|[,:;(–—]|['’]s\b|-\s)|\s+(?i:at|on|in|to|for|with|during|speech|statement|remarks|address)\b)"
     ),
     re.compile(r"(?P<name>\b[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+)"),
     re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答)"),
+)
+# A title that announces one official's speech or statement: its text is theirs even without labels.
+_SPEECH_TITLE = re.compile(r"\b(?:speech|remarks|statement|address|lecture)\b", re.I)
+# An official's paragraph that only hosts a briefing where another official speaks: introducing the guest and
+# asking them to begin, opening the floor, closing the briefing (the MEA's special briefings).
+_HANDOVER = re.compile(
+    r"\bmay I (?:now )?(?:request|invite)\b|\bI (?:would )?(?:now )?(?:request|invite) (?:\w+ ){0,6}to (?:make|give|"
+    r"share|deliver|say)\b|\bwe (?:will|shall|can) now (?:take|open the floor (?:for|to))(?: a few| some| your)? "
+    r"questions\b|\bthe floor is (?:now )?open\b|\b(?:with this|this brings us|that brings us),? (?:we )?"
+    r"(?:come )?to the (?:end|close)\b",
+    re.I,
 )
 # Capitalised words after a title that are no name ("Department Press Briefing", "Minister of Foreign Affairs").
 _NOT_NAMES = _words(
@@ -144,6 +156,8 @@ class _Reader:
     title_name: str | None = None
     #: The title's key: the title repeated at the top of the text (an embassy's mirror) is a header line.
     title_key: str | None = None
+    #: Two officials or more speak (a spokesperson hosting a guest): an official's one-paragraph handover is no turn.
+    hosted: bool = False
     turns: list[_Turn] = field(default_factory=list)
     current: _Turn | None = None
     asked: bool = False
@@ -164,7 +178,9 @@ class _Reader:
         self.turns.append(turn)
         self.current = turn
 
-    def labelled(self, index: int, label: Label) -> None:
+    def labelled(self, index: int, label: Label, *, alone: bool = False) -> None:
+        """A labelled paragraph; ``alone``: the next paragraph with text starts with a label (the utterance is this
+        one paragraph)."""
         text = _LEADING_NOTE.sub("", label.rest).strip() or label.rest
         if label.role == "procedural":
             self.pending_outlet = outlet_named_by_host(label.rest, self.directory) or self.pending_outlet
@@ -173,6 +189,9 @@ class _Reader:
         if label.role == "question":
             self.asked = True
             self.start(self.question(index, label, text))
+            return
+        if self.hosted and alone and len(text.split()) <= 80 and _HANDOVER.search(text):
+            self.current = None  # the host of a special briefing introducing the guest, opening or closing
             return
         if _HOST_LINE.match(text) and not (self.turns and self.turns[-1].kind == "question"):
             # The official handing over the floor; right after a question ("Can I follow up?") it answers it.
@@ -289,10 +308,14 @@ def segment(
             if label is not None:
                 labels[index] = label
     labels = _with_unlisted_officials(_without_stray_labels(_with_loose_labels_paired(labels)), title)
-    if len(labels) < 2 and title_speaker is None:
-        return _generic(stripped)
     title_name = _name_in_title(title) if title and title_speaker is None else None
-    reader = _Reader(directory, ministry, title_speaker, title_name, label_key(title) if title else None)
+    # A speech whose title names a speaker the file does not know is still theirs; a news story stays generic.
+    speech = title_name is not None and _SPEECH_TITLE.search(title or "") is not None
+    if len(labels) < 2 and title_speaker is None and not speech:
+        return _generic(stripped)
+    reader = _Reader(
+        directory, ministry, title_speaker, title_name, label_key(title) if title else None, _officials(labels) >= 2
+    )
     content = [
         index
         for index in _content_range(stripped, labels)
@@ -300,13 +323,13 @@ def segment(
     ]
     for position, index in enumerate(content):
         paragraph = stripped[index]
+        following = content[position + 1] if position + 1 < len(content) else None
+        before_label = following is None or following in labels or _MARKER.match(stripped[following]) is not None
         if index in labels:
-            reader.labelled(index, labels[index])
+            reader.labelled(index, labels[index], alone=before_label)
         elif _MARKER.match(paragraph):
             reader.current, reader.heading = None, None
         else:
-            following = content[position + 1] if position + 1 < len(content) else None
-            before_label = following is None or following in labels or _MARKER.match(stripped[following]) is not None
             reader.plain(index, paragraph, before_label=before_label)
     turns = _without_closing_thanks(reader.turns)
     utterances = [turn.utterance() for turn in turns]
@@ -315,6 +338,17 @@ def segment(
         _layout(list(labels.values()), ministry or _ministry_of(utterances, directory), language, text),
         tuple(reader.unknown),
     )
+
+
+def _officials(labels: dict[int, Label]) -> int:
+    """How many officials speak: named official labels, a short one ("Foreign Secretary") counted with the full
+    one it is part of ("Foreign Secretary Yvette Cooper")."""
+    keys = {
+        label.speaker_id or label_key(label.written)
+        for label in labels.values()
+        if label.role == "official" and not label.generic
+    }
+    return sum(1 for key in keys if not any(key != other and key in other for other in keys))
 
 
 def _with_loose_labels_paired(labels: dict[int, Label]) -> dict[int, Label]:
@@ -405,10 +439,12 @@ def _without_closing_thanks(turns: list[_Turn]) -> list[_Turn]:
 
 
 def _generic(paragraphs: list[str]) -> Segmentation:
+    """One announcement per paragraph, without closing lines and a note on the text at the top ("Transcript of
+    the speech, exactly as it was delivered.")."""
     utterances = [
         Utterance("announcement", paragraph, index)
         for index, paragraph in enumerate(paragraphs)
-        if paragraph and not _CLOSING.match(paragraph)
+        if paragraph and not _CLOSING.match(paragraph) and not (index <= 2 and _HEADER_NOTE.match(paragraph))
     ]
     return Segmentation(_exchanges(utterances), "generic")
 

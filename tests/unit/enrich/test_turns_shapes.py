@@ -267,3 +267,45 @@ def test_the_shipped_file_knows_outlets_long_forms() -> None:
     assert (asker.outlet_id, asker.journalist) == ("tv-asahi", "渡辺記者")
     chinese = segment(doc("韩联社记者：请问？", "毛宁：回答。"), title="外交部发言人毛宁主持例行记者会", ministry="CN")
     assert utterances(chinese)[0].outlet_id == "yonhap"
+
+
+SPEECH = doc(
+    "Transcript of the speech, exactly as it was delivered.",
+    "Thank you, Madam President. It is a privilege to speak at this forum on the future of the high seas.",
+    "When I took up this role, I made a promise: that the UK would lead on ocean protection, not follow.",
+    "First, funding. The UK will double its support for marine protected areas in the Pacific.",
+)
+
+
+def test_a_speech_by_an_official_the_title_names_is_theirs_and_a_news_story_stays_generic() -> None:
+    speech = run(SPEECH, title="Minister for the Ocean Jane Holloway's speech at the High Seas Forum", ministry="GB")
+    assert turns(speech) == [(1, "announcement", "Jane Holloway", None)]
+    assert utterances(speech)[0].text.endswith("in the Pacific.")
+    news = run(SPEECH, title="Minister for the Ocean Jane Holloway visits the Pacific", ministry="GB")
+    assert news.layout == "generic"
+    assert turns(news) == [(index, "announcement", None, None) for index in (1, 2, 3)]  # without the delivery note
+
+
+def test_a_spokesperson_hosting_another_official_introduces_opens_and_closes_without_a_turn() -> None:
+    text = doc(
+        "Shri Randhir Jaiswal, Official Spokesperson: Good afternoon friends. We have with us Secretary (East) "
+        "Shri Arun Rao. Sir, may I request you to make your opening remarks.",
+        "Shri Arun Rao, Secretary (East): Thank you. The President of Ostland will visit India next week.",
+        "Shri Randhir Jaiswal, Official Spokesperson: Thank you, sir. The floor is now open for questions.",
+        "Meera: Sir, Meera from the Indian Express. Will there be a defence agreement?",
+        "Shri Arun Rao, Secretary (East): The two sides will review defence cooperation.",
+        "Shri Randhir Jaiswal, Official Spokesperson: Thank you, sir. With this we come to the end of this briefing.",
+    )
+    result = run(text, ministry="IN")
+    assert [(p, k) for p, k, _, _ in turns(result)] == [(1, "announcement"), (3, "question"), (4, "answer")]
+    alone = doc(
+        "Shri Randhir Jaiswal, Official Spokesperson: Good afternoon. We will now take questions.",
+        "Meera: Sir, Meera from the Indian Express. Any update?",
+        "Shri Randhir Jaiswal, Official Spokesperson: Not today.",
+    )
+    # With no guest, the spokesperson's opening is an announcement like any other.
+    assert [(p, k) for p, k, _, _ in turns(run(alone, ministry="IN"))] == [
+        (0, "announcement"),
+        (1, "question"),
+        (2, "answer"),
+    ]
