@@ -210,7 +210,13 @@ def _official(written: str, key: str) -> bool:
 def _asker(written: str, rest: str, directory: SpeakerDirectory, ministry: str | None, *, bracketed: bool) -> Label:
     """A questioner's label: an outlet, a journalist, or both ("Kyodo News, Katsurada", "NHK 北川記者")."""
     bracketed_outlet = _NAME_OUTLET.match(written)
-    if bracketed_outlet and bracketed_outlet.group(2).strip()[:1].isupper():
+    # "Sato (Bloomberg News)"; not "China Review News (Hong Kong)", an outlet with its place, nor "(interpreted)".
+    if (
+        bracketed_outlet
+        and bracketed_outlet.group(2).strip()[:1].isupper()
+        and not _media_like(bracketed_outlet.group(1))
+        and directory.outlet(bracketed_outlet.group(1)) is None
+    ):
         journalist, outlet = bracketed_outlet.group(1).strip(), bracketed_outlet.group(2).strip()
         return Label(
             written, rest, "question", outlet=outlet, outlet_id=directory.outlet(outlet), journalist=journalist

@@ -309,3 +309,9 @@ def test_a_spokesperson_hosting_another_official_introduces_opens_and_closes_wit
         (1, "question"),
         (2, "answer"),
     ]
+
+
+def test_an_outlet_with_its_place_in_brackets_stays_the_outlet() -> None:
+    result = run(doc("Eastern Daily News (Hong Kong): A question.", "Mao Ning: An answer."), ministry="CN")
+    asker = utterances(result)[0]
+    assert (asker.outlet, asker.journalist) == ("Eastern Daily News (Hong Kong)", None)
