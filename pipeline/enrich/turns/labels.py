@@ -20,6 +20,12 @@ from pipeline.enrich.speakers import SpeakerDirectory, label_key
 Role = Literal["question", "official", "procedural"]
 
 _BRACKET_LABEL = re.compile(r"^【([^】]{1,30})】\s*(.*)\Z", re.S)
+# "Q. ...", "A. ...", "Q - ...", "Question. ...": the generic labels with a full stop or a dash for a colon (the
+# embassies' mirrors of the MFA's pages). Only these words, capitalised, and a document must use both the
+# question and the answer shape for them to count (see the segmenter), so "A. Lists" alone make no turn.
+_LOOSE_LABEL = re.compile(r"^(Q|A|Question|Answer|QUESTION|ANSWER)\s*(?:\.|\s[-–—])\s+(\S.*)\Z", re.S)
+# "Speaker 1:", "Questioner 2:": a numbered, unnamed questioner (MEA transcripts).
+_NUMBERED_ASKER = re.compile(r"^(?:speaker|questioner|participant|journalist|reporter)\s*\d{1,2}$", re.I)
 _COLON_LABEL = re.compile(r"^([^:：\n]{1,80}?)\s*[:：]\s*(\S.*)\Z", re.S)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
@@ -30,7 +36,11 @@ def _words(text: str) -> frozenset[str]:
 
 _DIGIT = re.compile(r"\d")
 _QUALIFIED = re.compile(r"^(\w+)\s*[(（]([^()（）]{1,40})[)）]$")
-_CJK_PUNCTUATION = re.compile(r"[，。、“”‘’《》？！（）「」]")
+# "Sato (Bloomberg News)", "Yeshi Seli (The New Indian Express)": a journalist with the outlet in brackets.
+_NAME_OUTLET = re.compile(r"^([^()（）]{1,40}?)\s*[(（]([^()（）]{1,60})[)）]$")
+_CJK_PUNCTUATION = re.compile(r"[，。、“”‘’？！（）「」]")
+# Book-title marks around an outlet's name: "《环球时报》记者".
+_TITLE_MARKS = re.compile(r"[《》〈〉]")
 
 GENERIC_QUESTION = frozenset(
     {"q", "question", "questions", "вопрос", "问", "提问", "追问", "记者", "記者", "質問", "reporter", "journalist"}
@@ -77,7 +87,14 @@ _MEDIA_WORDS = _words(
 _CJK_MEDIA = ("新聞", "通信", "放送", "电视", "日报", "新闻", "广电", "社", "台")
 # "Rishabh from Times Now", "Sir, Kavya from The Hindu": a journalist introducing themselves and their outlet.
 _FROM_OUTLET = re.compile(
-    r"(?<!\w)(?P<journalist>[A-Z][\w'-]+)\s+from\s+(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+[A-Z][\w&'-]*){0,4})"
+    r"(?<!\w)(?P<journalist>[A-Z][\w'-]+)\s+from\s+(?:the\s+)?"
+    r"(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+[A-Z][\w&'-]*){0,4})"
+)
+# "Hi, Ned. Shaun Tandon with AFP.", "Thank you, Matt. Nike Ching, Voice of America.": a journalist's sentence of
+# name and outlet at the start of a question (the State Department's QUESTION: turns).
+_NAME_WITH_OUTLET = re.compile(
+    r"(?:^|[.!?]\s+)(?P<journalist>[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+){1,2})(?P<joint>\s+(?:with|from|of)\s+|,\s*)"
+    r"(?:the\s+)?(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+(?:of\s+)?[A-Z][\w&'-]*){0,4})\s*[.!?]"
 )
 # "comes from the line of Shaun Tandon with AFP", "Let's go to Said Arikat of Al-Quds".
 _HOST_OUTLET = re.compile(r"\b(?:with|of|from)\s+(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+[A-Z][\w&'-]*){0,4})")
@@ -92,6 +109,8 @@ class Label:
     role: Role
     #: "Q", "A", "QUESTION", "问", "Reporter": a label that names nobody.
     generic: bool = False
+    #: "Q." / "A." with a full stop or a dash: a label only where the document uses both (see the segmenter).
+    loose: bool = False
     speaker_id: str | None = None
     outlet: str | None = None
     outlet_id: str | None = None
@@ -103,6 +122,11 @@ def parse_label(
 ) -> Label | None:
     """The label ``paragraph`` starts with, or None when it starts with none (see the module's rules). A Chinese
     name the ``title`` contains is a label too (a spokesperson not yet in the speakers file)."""
+    loose = _LOOSE_LABEL.match(paragraph)
+    if loose:
+        key = loose.group(1)[0].casefold()
+        role: Role = "question" if key == "q" else "official"
+        return Label(loose.group(1), loose.group(2).strip(), role, generic=True, loose=True)
     bracket = _BRACKET_LABEL.match(paragraph)
     if bracket:
         written, rest = bracket.group(1).strip(), bracket.group(2).strip()
@@ -127,15 +151,18 @@ def parse_label(
 
 def _label_shaped(written: str, directory: SpeakerDirectory, ministry: str | None, title: str | None) -> bool:
     key = label_key(written)
+    if _NUMBERED_ASKER.match(written):
+        return True
     if not key or key in _NOT_LABELS or _DIGIT.search(written):
         return False
     if key in GENERIC_QUESTION or key in GENERIC_ANSWER or key in PROCEDURAL:
         return True
     if _CJK.search(written):
-        if len(written) > 20 or _CJK_PUNCTUATION.search(written) or any(verb in written for verb in _CJK_VERBS):
+        bare = _TITLE_MARKS.sub("", written)
+        if len(bare) > 20 or _CJK_PUNCTUATION.search(bare) or any(verb in bare for verb in _CJK_VERBS):
             return False
         return (
-            written.endswith(_CJK_JOURNALIST)
+            bare.endswith(_CJK_JOURNALIST)
             or (title is not None and len(written) >= 2 and written in title)
             or directory.speaker(written, ministry=ministry) is not None
             or directory.outlet(written) is not None
@@ -156,7 +183,7 @@ def _label_shaped(written: str, directory: SpeakerDirectory, ministry: str | Non
 
 def _named(written: str, rest: str, directory: SpeakerDirectory, ministry: str | None, *, bracketed: bool) -> Label:
     key = label_key(written)
-    if key in GENERIC_QUESTION:
+    if key in GENERIC_QUESTION or _NUMBERED_ASKER.match(written):
         return Label(written, rest, "question", generic=True)
     if key in GENERIC_ANSWER:
         return Label(written, rest, "official", generic=True)
@@ -182,8 +209,20 @@ def _official(written: str, key: str) -> bool:
 
 def _asker(written: str, rest: str, directory: SpeakerDirectory, ministry: str | None, *, bracketed: bool) -> Label:
     """A questioner's label: an outlet, a journalist, or both ("Kyodo News, Katsurada", "NHK 北川記者")."""
+    bracketed_outlet = _NAME_OUTLET.match(written)
+    # "Sato (Bloomberg News)"; not "China Review News (Hong Kong)", an outlet with its place, nor "(interpreted)".
+    if (
+        bracketed_outlet
+        and bracketed_outlet.group(2).strip()[:1].isupper()
+        and not _media_like(bracketed_outlet.group(1))
+        and directory.outlet(bracketed_outlet.group(1)) is None
+    ):
+        journalist, outlet = bracketed_outlet.group(1).strip(), bracketed_outlet.group(2).strip()
+        return Label(
+            written, rest, "question", outlet=outlet, outlet_id=directory.outlet(outlet), journalist=journalist
+        )
     parts = [part.strip() for part in re.split(r"[,，]", written) if part.strip()]
-    if len(parts) == 1 and bracketed and " " in written.strip():
+    if len(parts) == 1 and bracketed and re.search(r"\s", written.strip()):
         parts = written.split()
     if len(parts) > 1:
         known = [part for part in parts if directory.outlet(part)]
@@ -194,7 +233,9 @@ def _asker(written: str, rest: str, directory: SpeakerDirectory, ministry: str |
         )
     outlet_id = directory.outlet(written)
     if outlet_id is not None or _CJK.search(written):
-        return Label(written, rest, "question", outlet=written, outlet_id=outlet_id)
+        # "韩联社记者", "《环球时报》记者": the outlet is the name without the journalist's word and the marks.
+        outlet = _TITLE_MARKS.sub("", written).removesuffix("记者").removesuffix("記者").strip() or written
+        return Label(written, rest, "question", outlet=outlet, outlet_id=outlet_id)
     introduced = outlet_in_question(rest, directory)
     if introduced is not None:
         return Label(written, rest, "question", outlet=introduced[0], outlet_id=introduced[1], journalist=written)
@@ -225,8 +266,18 @@ def _known_prefix(phrase: str, directory: SpeakerDirectory) -> tuple[str, str | 
 def outlet_in_question(text: str, directory: SpeakerDirectory) -> tuple[str, str | None] | None:
     """The outlet a journalist names at the start of a question ("Hi sir, Rishabh from Times Now."), as written
     and as an id."""
-    match = _FROM_OUTLET.search(text[:160])
-    return _known_prefix(match.group("outlet"), directory) if match else None
+    head = text[:160]
+    match = _FROM_OUTLET.search(head)
+    if match:
+        return _known_prefix(match.group("outlet"), directory)
+    named = _NAME_WITH_OUTLET.search(head)
+    if named is None:
+        return None
+    outlet, outlet_id = _known_prefix(named.group("outlet"), directory)
+    # "Mr Secretary, Ukraine." is no affiliation: after a bare comma the outlet must be known or look like one.
+    if outlet_id is None and "," in named.group("joint") and not _media_like(outlet):
+        return None
+    return outlet, outlet_id
 
 
 def outlet_named_by_host(text: str, directory: SpeakerDirectory) -> tuple[str, str | None] | None:

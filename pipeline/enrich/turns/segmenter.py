@@ -38,7 +38,21 @@ _CLOSING = re.compile(
     r"|(?:今天的)?记者会(?:到此)?结束[。！]?|分享到.*)$",
     re.I,
 )
-_NOTE = re.compile(r"^(?:\([^()]*\)|\[[^\[\]]*\]|（[^（）]*）|〔[^〔〕]*〕)$")
+# A paragraph entirely in brackets, with at most one bracket inside: "(Provisional translation)",
+# "（令和6年5月21日（火曜日）11時05分　於：本省会見室）".
+_NOTE = re.compile(r"^(?:\((?:[^()]|\([^()]*\))*\)|\[[^\[\]]*\]|（(?:[^（）]|（[^（）]*）)*）|〔[^〔〕]*〕)$")
+# Notes on the text itself at the top of a page: MOFA's translation note, GOV.UK's delivery note.
+_HEADER_NOTE = re.compile(
+    r"^(?:this is an? (?:provisional|unofficial|tentative) translation|(?:provisional|unofficial|tentative) "
+    r"translation\b|transcript of the (?:speech|remarks|statement)|check against delivery|仮訳|（仮訳）)",
+    re.I,
+)
+# A host's line that hands over the floor and says nothing ("MR MILLER: Go ahead.", "Yes, in the back.").
+_HOST_LINE = re.compile(
+    r"^(?:(?:yes|okay|ok|sure|please|all right|right)[,.]?\s+)*(?:(?:[A-Z][\w'-]+,?\s+)?(?:please\s+)?go ahead"
+    r"|next question|(?:the )?next one|in the (?:back|front|middle)|(?:over )?here)[.!]?$",
+    re.I,
+)
 _MARKER = re.compile(
     r"^(?:contents|table of contents|back to contents|содержание|к содержанию|answers to (?:media )?questions"
     r"(?: from the media)?|из ответов на вопросы(?: сми)?|ответы на вопросы(?: сми)?|opening remarks|opening statement"
@@ -47,7 +61,7 @@ _MARKER = re.compile(
 )
 _NUMBERED = re.compile(r"^(?:[IVX]{1,5}\.|\d{1,2}[.)]|\(\d{1,2}\)|（\d{1,2}）|[一二三四五六七八九十]{1,3}、)\s*")
 _DATELINE = re.compile(
-    r"\b\d{1,2}:\d{2}\s*[ap]\.?m\b|\d{4}年\d{1,2}月\d{1,2}日|^(?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"\b\d{1,2}:\d{2}\s*[ap]\.?m\b|\d{4}年\d{1,2}月\d{1,2}日|^[（(]?(?:令和|平成)\s*(?:元|\d{1,2})年|^(?:monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday)\b|^\w+ \d{1,2}, \d{4}$|^\d{1,2} \w+,? \d{4}$",
     re.I,
 )
@@ -55,6 +69,42 @@ _LEADING_NOTE = re.compile(
     r"^(?:\([^()]{0,80}(?:hindi|translat|interpret|english|russian|chinese|korean|japanese)[^()]{0,80}\)|"
     r"（[^（）]{0,40}(?:翻译|译文|同传)[^（）]{0,40}）)\s*",
     re.I,
+)
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# A name after an official's title (and portfolio: "Minister for Development") in a briefing's title: two or three
+# capitalised words (the last two after a portfolio), then the end, a comma,
+# a possessive or a preposition; the Russian initials form ("А.А.Зайцева"); Chinese "发言人X主持".
+_TITLE_NAMES = (
+    re.compile(
+        r"\b(?i:spokesperson|spokesman|spokeswoman|director|minister|secretary|department|ambassador|envoy|"
+        r"representative|counsell?or|chief)(?:\s+(?:for|of)\s+(?:the\s+)?[A-Z][\w-]*(?:\s+(?:and\s+)?[A-Z][\w-]*)*)*"
+        r"\s+(?P<name>[A-Z](?:[A-Za-z-]|['’](?!s\b))+(?:\s+(?:[A-Z]\.|[A-Z](?:[A-Za-z-]|['’](?!s\b))+)){1,2})"
+        r"(?=\s*(?:$|[,:;(–—]|['’]s\b|-\s)|\s+(?i:at|on|in|to|for|with|during|speech|statement|remarks|address)\b)"
+    ),
+    re.compile(r"(?P<name>\b[А-ЯЁ]\.\s?[А-ЯЁ]\.\s?[А-ЯЁ][а-яё]+)"),
+    re.compile(r"发言人(?P<name>[\u4e00-\u9fff]{2,4}?)(?:主持|答)"),
+)
+# A title that announces one official's speech or statement: its text is theirs even without labels.
+_SPEECH_TITLE = re.compile(r"\b(?:speech|remarks|statement|address|lecture)\b", re.I)
+# An official's paragraph that only hosts a briefing where another official speaks: introducing the guest and
+# asking them to begin, opening the floor, closing the briefing (the MEA's special briefings).
+_HANDOVER = re.compile(
+    r"\bmay I (?:now )?(?:request|invite)\b|\bI (?:would )?(?:now )?(?:request|invite) (?:\w+ ){0,6}to (?:make|give|"
+    r"share|deliver|say)\b|\bwe (?:will|shall|can) now (?:take|open the floor (?:for|to))(?: a few| some| your)? "
+    r"questions\b|\bthe floor is (?:now )?open\b|\b(?:with this|this brings us|that brings us),? (?:we )?"
+    r"(?:come )?to the (?:end|close)\b",
+    re.I,
+)
+# Capitalised words after a title that are no name ("Department Press Briefing", "Minister of Foreign Affairs").
+_NOT_NAMES = _words(
+    "press briefing briefings conference regular remarks statement speech speeches foreign ministry affairs "
+    "department information office general deputy spokesperson minister secretary state special online media "
+    "weekly daily transcript interview of the and for on"
 )
 _THANKS = re.compile(r"thank|спасибо|благодарю|谢谢|感谢|ありがとう", re.I)
 _FOLLOW_UP = re.compile(r"follow[- ]?up|追问|ещё один вопрос|補足", re.I)
@@ -101,6 +151,13 @@ class _Reader:
     directory: SpeakerDirectory
     ministry: str | None
     title_speaker: str | None
+    #: The name the title gives when it is not in the speakers file ("... Department Alexey Zaitsev, Moscow"): the
+    #: speaker, as written, of unlabelled announcements and generic answers.
+    title_name: str | None = None
+    #: The title's key: the title repeated at the top of the text (an embassy's mirror) is a header line.
+    title_key: str | None = None
+    #: Two officials or more speak (a spokesperson hosting a guest): an official's one-paragraph handover is no turn.
+    hosted: bool = False
     turns: list[_Turn] = field(default_factory=list)
     current: _Turn | None = None
     asked: bool = False
@@ -121,7 +178,9 @@ class _Reader:
         self.turns.append(turn)
         self.current = turn
 
-    def labelled(self, index: int, label: Label) -> None:
+    def labelled(self, index: int, label: Label, *, alone: bool = False) -> None:
+        """A labelled paragraph; ``alone``: the next paragraph with text starts with a label (the utterance is this
+        one paragraph)."""
         text = _LEADING_NOTE.sub("", label.rest).strip() or label.rest
         if label.role == "procedural":
             self.pending_outlet = outlet_named_by_host(label.rest, self.directory) or self.pending_outlet
@@ -131,8 +190,15 @@ class _Reader:
             self.asked = True
             self.start(self.question(index, label, text))
             return
+        if self.hosted and alone and len(text.split()) <= 80 and _HANDOVER.search(text):
+            self.current = None  # the host of a special briefing introducing the guest, opening or closing
+            return
+        if _HOST_LINE.match(text) and not (self.turns and self.turns[-1].kind == "question"):
+            # The official handing over the floor; right after a question ("Can I follow up?") it answers it.
+            self.current = None
+            return
         self.pending_outlet = None
-        speaker = None if label.generic else label.written
+        speaker = (self.title_name if self.title_speaker is None else None) if label.generic else label.written
         speaker_id = label.speaker_id or (self.title_speaker if label.generic else self.inherited(label.written))
         if speaker is not None and speaker_id is not None:
             self.officials[label_key(speaker)] = speaker_id
@@ -174,16 +240,23 @@ class _Reader:
             self.current = None
             return
         if numbered and not self.asked:
-            speaker, speaker_id = self.official if self.official != (None, None) else (None, self.title_speaker)
+            default = (self.title_name if self.title_speaker is None else None, self.title_speaker)
+            speaker, speaker_id = self.official if self.official != (None, None) else default
             self.start(_Turn("announcement", index, [paragraph], speaker, speaker_id))
             return
         if self.current is not None:
             self.current.parts.append(paragraph)
             return
-        if not self.turns and (_short(paragraph) or _DATELINE.search(paragraph)):
-            return  # a header line: "Washington, D.C.", "Ned Price, Department Spokesperson"
+        if not self.turns and (
+            _short(paragraph)
+            or _DATELINE.search(paragraph)
+            or _HEADER_NOTE.match(paragraph)
+            or label_key(paragraph) == self.title_key
+        ):
+            return  # a header line: "Washington, D.C.", "Ned Price, Department Spokesperson", a translation note
         if not self.asked:
-            self.start(_Turn("announcement", index, [paragraph], None, self.title_speaker))
+            speaker = self.title_name if self.title_speaker is None else None
+            self.start(_Turn("announcement", index, [paragraph], speaker, self.title_speaker))
         elif self.turns:
             self.turns[-1].parts.append(paragraph)
             self.current = self.turns[-1]
@@ -234,10 +307,15 @@ def segment(
             label = parse_label(paragraph, directory, ministry=ministry, title=title)
             if label is not None:
                 labels[index] = label
-    labels = _with_unlisted_officials(_without_stray_labels(labels), title)
-    if len(labels) < 2 and title_speaker is None:
+    labels = _with_unlisted_officials(_without_stray_labels(_with_loose_labels_paired(labels)), title)
+    title_name = _name_in_title(title) if title and title_speaker is None else None
+    # A speech whose title names a speaker the file does not know is still theirs; a news story stays generic.
+    speech = title_name is not None and _SPEECH_TITLE.search(title or "") is not None
+    if len(labels) < 2 and title_speaker is None and not speech:
         return _generic(stripped)
-    reader = _Reader(directory, ministry, title_speaker)
+    reader = _Reader(
+        directory, ministry, title_speaker, title_name, label_key(title) if title else None, _officials(labels) >= 2
+    )
     content = [
         index
         for index in _content_range(stripped, labels)
@@ -245,13 +323,13 @@ def segment(
     ]
     for position, index in enumerate(content):
         paragraph = stripped[index]
+        following = content[position + 1] if position + 1 < len(content) else None
+        before_label = following is None or following in labels or _MARKER.match(stripped[following]) is not None
         if index in labels:
-            reader.labelled(index, labels[index])
+            reader.labelled(index, labels[index], alone=before_label)
         elif _MARKER.match(paragraph):
             reader.current, reader.heading = None, None
         else:
-            following = content[position + 1] if position + 1 < len(content) else None
-            before_label = following is None or following in labels or _MARKER.match(stripped[following]) is not None
             reader.plain(index, paragraph, before_label=before_label)
     turns = _without_closing_thanks(reader.turns)
     utterances = [turn.utterance() for turn in turns]
@@ -260,6 +338,36 @@ def segment(
         _layout(list(labels.values()), ministry or _ministry_of(utterances, directory), language, text),
         tuple(reader.unknown),
     )
+
+
+def _officials(labels: dict[int, Label]) -> int:
+    """How many officials speak: named official labels, a short one ("Foreign Secretary") counted with the full
+    one it is part of ("Foreign Secretary Yvette Cooper")."""
+    keys = {
+        label.speaker_id or label_key(label.written)
+        for label in labels.values()
+        if label.role == "official" and not label.generic
+    }
+    return sum(1 for key in keys if not any(key != other and key in other for other in keys))
+
+
+def _with_loose_labels_paired(labels: dict[int, Label]) -> dict[int, Label]:
+    """The labels, with "Q." / "A." (a full stop or a dash for the colon) kept only where the document has both a
+    question and an answer of that shape: "A. Lists" or "Q. the quality" alone are an answer's text."""
+    loose = [label for label in labels.values() if label.loose]
+    if not loose or {label.role for label in loose} == {"question", "official"}:
+        return labels
+    return {index: label for index, label in labels.items() if not label.loose}
+
+
+def _name_in_title(title: str) -> str | None:
+    """The official a title names when the speakers file does not know them, as written: "Briefing by Deputy
+    Director of the Information and Press Department Alexey Zaitsev, Moscow" gives "Alexey Zaitsev"."""
+    for pattern in _TITLE_NAMES:
+        match = pattern.search(title)
+        if match and not any(word in _NOT_NAMES for word in label_key(match.group("name")).split()):
+            return match.group("name")
+    return None
 
 
 def _without_stray_labels(labels: dict[int, Label]) -> dict[int, Label]:
@@ -331,10 +439,12 @@ def _without_closing_thanks(turns: list[_Turn]) -> list[_Turn]:
 
 
 def _generic(paragraphs: list[str]) -> Segmentation:
+    """One announcement per paragraph, without closing lines and a note on the text at the top ("Transcript of
+    the speech, exactly as it was delivered.")."""
     utterances = [
         Utterance("announcement", paragraph, index)
         for index, paragraph in enumerate(paragraphs)
-        if paragraph and not _CLOSING.match(paragraph)
+        if paragraph and not _CLOSING.match(paragraph) and not (index <= 2 and _HEADER_NOTE.match(paragraph))
     ]
     return Segmentation(_exchanges(utterances), "generic")
 
