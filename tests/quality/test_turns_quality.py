@@ -99,3 +99,16 @@ def test_news_articles_of_the_fixture_sites_are_not_read_as_transcripts() -> Non
             assert result.layout == "generic", (page, result.layout)
             assert all(u.speaker is None and u.outlet is None for e in result.exchanges for u in e.utterances)
     assert read >= 30
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS["blind_floors"]))
+def test_the_blind_sets_do_not_fall_below_what_they_scored(part: str) -> None:
+    floors = FLOORS["blind_floors"][part]
+    documents = load_labelled(
+        LABELLED / part, sites=REPO / "tests" / "fixtures" / "sites", sources=REPO / "config" / "sources.yaml"
+    )
+    score = evaluate(documents, load_speakers(SPEAKERS))[(part, "all")]
+    detail = "; ".join(score.misses[:10])
+    assert score.f1 >= floors["boundary_f1"], f"{part} boundary F1 {score.f1:.3f}: {detail}"
+    assert score.speaker_accuracy >= floors["speaker_accuracy"], f"{part} speakers {score.speaker_accuracy:.3f}"
+    assert score.outlet_accuracy >= floors["outlet_accuracy"], f"{part} outlets {score.outlet_accuracy:.3f}"
