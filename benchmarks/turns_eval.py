@@ -1,14 +1,15 @@
 """Turn segmentation quality and cost on the labelled briefings: boundary P/R/F1, speaker and outlet accuracy
 per ministry and part, turns per second, and segmentation time as a share of extraction time.
 
-    .venv/bin/python benchmarks/turns_eval.py [--part tune|holdout] [--errors] [--repeat N] [--labels PATH]
+    .venv/bin/python benchmarks/turns_eval.py [--part PART] [--errors] [--repeat N] [--labels PATH]
 
 Reads ``tests/fixtures/briefings/labels.yaml`` (transcripts in texts/ and pages of tests/fixtures/sites/,
 extracted with config/sources.yaml's rules) and the speakers file (READOUT_SPEAKERS or the shipped one).
 The ``holdout`` part was never used to tune the rules. The CI floors are in tests/fixtures/briefings/floors.yaml.
 ``--labels`` scores another labels.yaml instead (its texts relative to it), e.g. the blind set
 ``tests/fixtures/briefings/blind/labels.yaml`` (part ``blind``, written without reading the segmenter).
-The cost line times ``pipeline.extract.extract`` and ``segment`` on the same briefing pages in this one run.
+The cost lines time ``pipeline.extract.extract``, ``segment``, and segmenting with each exchange tagged (what
+ingest adds for a briefing), on the same briefing pages in this one run.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.config import Settings, load_sources
+from pipeline.enrich.enricher import build_enricher
 from pipeline.enrich.speakers import speakers_for
 from pipeline.enrich.turns.evaluate import Score, evaluate, load_labelled, segment_document
 from pipeline.extract import extract
@@ -89,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         segment_seconds += time.perf_counter() - start
         turns += args.repeat * sum(len(e.utterances) for e in segmentation.exchanges)
     pages = [d for d in documents if d.page is not None]
-    extract_page, segment_page = 0.0, 0.0
+    extract_page, segment_page, tag_page = 0.0, 0.0, 0.0
+    # What ingest adds for a briefing: segmenting and tagging each exchange (topics, countries of the question,
+    # the answer and both), as the enricher does in the worker processes.
+    tagger = build_enricher(Settings()).exchange_tagger
     for document in pages:
         assert document.page is not None
         body, url, source = document.page
@@ -101,13 +106,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(args.repeat):
             segment_document(document, speakers)
         segment_page += time.perf_counter() - start
+        start = time.perf_counter()
+        for _ in range(args.repeat):
+            tagger.tag(document.title, document.text, language=document.language, ministry=document.ministry)
+        tag_page += time.perf_counter() - start
     print(f"\nspeed: {turns / segment_seconds:,.0f} turns/s ({len(documents)} documents x {args.repeat})")
     if pages:
-        per_page = lambda seconds: seconds / (len(pages) * args.repeat) * 1000  # noqa: E731
+
+        def per_page(seconds: float) -> float:
+            return seconds / (len(pages) * args.repeat) * 1000
+
         print(
             f"cost on {len(pages)} briefing pages: extract {per_page(extract_page):.2f} ms/page, "
             f"segment {per_page(segment_page):.3f} ms/page, segmentation = {segment_page / extract_page:.1%} of "
             "extraction time"
+        )
+        print(
+            f"segment and tag each exchange (what ingest adds per briefing): {per_page(tag_page):.2f} ms/page, "
+            f"{tag_page / extract_page:.0%} of extraction time"
         )
     return 0
 
