@@ -114,7 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pages:
 
         def per_page(seconds: float) -> float:
-            return seconds / (len(pages) * args.repeat) * 1000
+            return float(seconds / (len(pages) * args.repeat) * 1000)
 
         print(
             f"cost on {len(pages)} briefing pages: extract {per_page(extract_page):.2f} ms/page, "
