@@ -49,6 +49,7 @@ CANDIDATES = (
     Candidate("drop_title", "drop a first line that repeats the title", True),
     Candidate("drop_widget_lines", "drop lines that are only a widget label", True),
     Candidate("balanced_fallback", "2nd, balanced pass when precision output is short", False),
+    Candidate("fast", "trafilatura fast=True: no readability/jusText comparison (default False)", False),
 )
 
 
@@ -88,6 +89,7 @@ def page_variants(page: Page, title: str | None) -> PageVariants:
         "drop_title": text(precise, title_rule=False),
         "drop_widget_lines": text(precise, widget_rule=False),
         "balanced_fallback": text(balanced if fallback else precise),
+        "fast": text(trafilatura_text(tree, page.url, replace(GENERIC_OPTIONS, fast=True))),
     }
     return PageVariants(text(precise), variants)
 

@@ -261,6 +261,8 @@ class TrafilaturaOptions:
     favor_recall: bool = False
     include_comments: bool = True
     include_tables: bool = True
+    #: trafilatura's ``fast``: no comparison with its readability and jusText fallbacks.
+    fast: bool = False
 
 
 #: The generic pass (see module doc); ``benchmarks/extraction.py`` measures each choice against the default.
@@ -289,6 +291,7 @@ def trafilatura_text(tree: lxml_html.HtmlElement, url: str, options: Trafilatura
             include_tables=options.include_tables,
             favor_precision=options.favor_precision,
             favor_recall=options.favor_recall,
+            fast=options.fast,
             deduplicate=False,
         )
     except Exception as exc:  # a bug in a third-party extractor must not stop the run
