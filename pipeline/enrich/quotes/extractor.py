@@ -1,0 +1,257 @@
+"""Quotes of one news document: its quoted passages and reported speech, each with its speaker.
+
+Reading order: paragraphs (blank-line separated), the quoted passages of the whole text
+(:func:`~pipeline.enrich.quotes.marks.quoted_spans`, a quote may run over paragraphs), then each paragraph's
+sentences with their quotes masked, and in each sentence its attributions
+(:func:`~pipeline.enrich.quotes.speech.attributions`). A quote takes the attribution of its sentence nearest to
+it; failing that, the one of a sentence it continues (a second quote after "…,” he added.", a paragraph that is
+only a quote after one attributed in the paragraph before, a paragraph opened by a quote whose attribution is
+the next short sentence, or a sentence ending with a colon just before). A pronoun ("he", "она", "他") names
+the speaker last named in the sentences before, in the same paragraph or the one before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
+from pipeline.enrich.quotes.model import Quote
+from pipeline.enrich.quotes.speech import Attribution, attributions
+from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
+_ROLE_NAME = re.compile(
+    r"(?:spokesperson|spokeswoman|spokesman|minister|ambassador|secretary|envoy)\s+"
+    r"((?:[A-Z][\w’'-]+)(?:\s[A-Z][\w’'-]+){1,2})"
+)
+_HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
+_NOT_HEADLINE_SPEAKERS = frozenset(
+    {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
+)
+
+
+def is_short(quoted: str) -> bool:
+    """One or two words (four characters or fewer in Chinese and Japanese): a scare quote, a name or a term,
+    not a statement."""
+    if _CJK.search(quoted):
+        return len(re.sub(r"\s", "", quoted)) <= 4 and not re.search(r"[，。！？、；：,.!?]", quoted)
+    return len(quoted.split()) <= 2
+
+
+@dataclass
+class _Named:
+    """A speaker named in the text so far: what a pronoun may refer to."""
+
+    paragraph: int
+    name: str
+    speaker_id: str | None
+
+
+@dataclass
+class _Document:
+    text: str
+    language: str
+    directory: SpeakerDirectory
+    mentioned: set[str] = field(default_factory=set)
+    named: list[_Named] = field(default_factory=list)
+
+    def speaker_id(self, phrase: str) -> str | None:
+        """The directory id of a speaker phrase; a surname ("Wang") or an inflected one ("Лаврова") names a
+        listed person the document names in full elsewhere."""
+        found = self.directory.speaker(phrase) or self.directory.speaker_in(phrase)
+        if found is not None:
+            return found
+        words = label_key(phrase).split()
+        if not words:
+            return None
+        last = words[-1]
+        candidates = {
+            speaker.id
+            for speaker in self.directory.speakers
+            if speaker.id in self.mentioned
+            for name in speaker.names
+            for word in label_key(name).split()
+            if _same_word(last, word)
+        }
+        return candidates.pop() if len(candidates) == 1 else None
+
+    def resolve_pronoun(self, paragraph: int) -> _Named | None:
+        for named in reversed(self.named):
+            if named.paragraph in (paragraph, paragraph - 1):
+                return named
+            if named.paragraph < paragraph - 1:
+                break
+        return None
+
+
+def _same_word(word: str, name_word: str) -> bool:
+    if word == name_word:
+        return True
+    # Russian case endings: "Лаврова", "Захаровой" for "Лавров", "Захарова".
+    if len(name_word) >= 4 and re.fullmatch(r"[а-яё-]+", name_word):
+        stem = name_word[:-1] if name_word[-1] in "аяоеиыуюь" else name_word
+        return word.startswith(stem) and len(word) - len(stem) <= 3
+    return False
+
+
+def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirectory | None = None) -> list[Quote]:
+    """The quoted passages and reported speech of a news document's ``text`` (paragraphs separated by a blank
+    line), in text order, each with its speaker when the text names one.
+
+    ``language`` ("en", "ru", "zh"; a region suffix is ignored) selects the attribution rules; in another
+    language quotes are found but not attributed. ``speakers`` resolves speakers to ids (default: the shipped
+    ``config/speakers.yaml``). Pure and total: any string gives a list.
+    """
+    if not isinstance(text, str) or not text.strip():
+        return []
+    lang = (language or "").split("-")[0].split("_")[0].casefold()
+    document = _Document(text, lang, speakers if speakers is not None else default_speakers())
+    paragraph_spans = paragraphs(text)
+    spans = quoted_spans(text, paragraph_spans)
+    for start, end in paragraph_spans:
+        mentioned = document.directory.speaker_in(text[start:end])
+        if mentioned is not None:
+            document.mentioned.add(mentioned)
+    quotes: list[Quote] = []
+    previous_paragraph_speaker: tuple[str | None, str | None] | None = None
+    for index, (start, end) in enumerate(paragraph_spans):
+        previous_paragraph_speaker = _paragraph(document, index, start, end, spans, quotes, previous_paragraph_speaker)
+    quotes.sort(key=lambda q: (q.start, q.kind))
+    return quotes
+
+
+def _paragraph(
+    document: _Document,
+    index: int,
+    start: int,
+    end: int,
+    spans: list[Span],
+    quotes: list[Quote],
+    carried: tuple[str | None, str | None] | None,
+) -> tuple[str | None, str | None] | None:
+    """Attribute the quotes and reported speech of one paragraph; returns the speaker a following paragraph
+    made only of a quote continues (the last direct quote's, or a closing colon's)."""
+    text = document.text
+    masked = list(text[start:end])
+    quote_ends: dict[int, str] = {}
+    # Each quote's part in this paragraph: (span, local start, local end) of its outer marks.
+    parts: list[tuple[Span, int, int]] = []
+    for span in spans:
+        for outer_start, outer_end in span.outer:
+            if start <= outer_start < end:
+                local_start, local_end = outer_start - start, min(outer_end, end) - start
+                masked[local_start:local_end] = MASK * (local_end - local_start)
+                parts.append((span, local_start, local_end))
+                if outer_end <= end and outer_end == span.outer[-1][1]:
+                    quote_ends[local_end] = text[span.pieces[-1][0] : span.pieces[-1][1]]
+    masked_text = "".join(masked)
+    sentence_spans = sentences(masked_text, quote_ends)
+    per_sentence = [
+        attributions(masked_text[s:e], document.language) if document.language else [] for s, e in sentence_spans
+    ]
+    last_speaker: tuple[str | None, str | None] | None = None
+    ends_with_colon = False
+    paragraph_speaker = carried
+    for number, (s_start, s_end) in enumerate(sentence_spans):
+        sentence = masked_text[s_start:s_end]
+        found = per_sentence[number]
+        resolved = [_resolve(document, index, a) for a in found]
+        in_sentence = [(span, a, b) for span, a, b in parts if s_start <= a < s_end]
+        bare = not sentence.replace(MASK, "").strip(" ,.;:!?—–-\"'。，！？：；")
+        for span, local_start, _ in in_sentence:
+            if span.outer[0][0] != local_start + start:
+                continue  # the continuation of a quote that began in an earlier paragraph
+            speaker = None
+            quoted = (
+                text[span.start : span.end] if len(span.pieces) == 1 else "\n\n".join(text[a:b] for a, b in span.pieces)
+            )
+            if found:
+                # A quoted question is the asker's; anything else is not.
+                asks = quoted.rstrip().endswith(("?", "？"))
+                fitting = [i for i in range(len(found)) if found[i].question == asks] or list(range(len(found)))
+                nearest = min(fitting, key=lambda i: abs(found[i].verb - (local_start - s_start)))
+                speaker = resolved[nearest]
+            elif bare and last_speaker is not None:
+                speaker = last_speaker
+            elif bare and number == 0 and paragraph_speaker is not None:
+                speaker = paragraph_speaker
+            elif ends_with_colon and last_speaker is not None:
+                speaker = last_speaker
+            elif number == 0 and number + 1 < len(sentence_spans):
+                speaker = _next_sentence_speaker(document, index, masked_text, sentence_spans[number + 1])
+            if speaker is None and number == 0 and index == 0:
+                speaker = _headline_speaker(document, sentence)
+            who, who_id = speaker if speaker is not None else (None, None)
+            quotes.append(Quote(quoted, "direct", who, who_id, span.paragraph, span.start, span.end, is_short(quoted)))
+            if speaker is not None and not is_short(quoted):
+                last_speaker = speaker
+        for attribution, speaker in zip(found, resolved, strict=True):
+            if attribution.content is None:
+                continue
+            c_start, c_end = attribution.content
+            if any(
+                s_start + c_start <= a < s_start + c_end and not is_short(text[span.start : span.end])
+                for span, a, _ in in_sentence
+            ):
+                continue  # the content is itself a quote, which carries the attribution
+            absolute = start + s_start
+            reported = text[absolute + c_start : absolute + c_end]
+            who, who_id = speaker if speaker is not None else (None, None)
+            quotes.append(Quote(reported, "reported", who, who_id, index, absolute + c_start, absolute + c_end, False))
+            if speaker is not None:
+                last_speaker = speaker
+        for attribution, speaker in zip(found, resolved, strict=True):
+            if speaker is not None and speaker[0] is not None and not attribution.pronoun:
+                document.named.append(_Named(index, speaker[0], speaker[1]))
+        _note_mentions(document, index, text[start + s_start : start + s_end])
+        ends_with_colon = sentence.rstrip().endswith((":", "："))
+        if ends_with_colon and found:
+            last_speaker = resolved[-1]
+    return last_speaker
+
+
+def _resolve(document: _Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:
+    if attribution.pronoun:
+        named = document.resolve_pronoun(paragraph)
+        return (named.name, named.speaker_id) if named is not None else None
+    return attribution.speaker, document.speaker_id(attribution.speaker)
+
+
+def _next_sentence_speaker(
+    document: _Document, paragraph: int, masked: str, span: tuple[int, int]
+) -> tuple[str | None, str | None] | None:
+    """The speaker of a short attribution sentence right after a paragraph-opening quote ("... Wang said.")."""
+    sentence = masked[span[0] : span[1]]
+    if MASK in sentence or len(sentence.split()) > 8:
+        return None
+    found = attributions(sentence, document.language)
+    if not found or found[0].content is not None or sentence[: found[0].verb].count(" ") > 5:
+        return None
+    return _resolve(document, paragraph, found[0])
+
+
+def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, str | None] | None:
+    """ "Лавров: Запад «...»", "外交部：美方应...“...”": a headline's speaker before a colon."""
+    match = _HEADLINE_SPEAKER.match(sentence)
+    if match is None or MASK in match.group(1) or match.group(1).casefold() in _NOT_HEADLINE_SPEAKERS:
+        return None
+    name = match.group(1)
+    if name.isupper() and not _CJK.search(name):
+        return None  # a dateline: "MOSCOW:"
+    return name, document.speaker_id(name)
+
+
+def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
+    """Remember the people a sentence names without quoting them ("spokeswoman Maria Zakharova struck a harsher
+    tone"), for the pronouns of the sentences after it."""
+    mentioned = document.directory.speaker_in(raw)
+    role = _ROLE_NAME.search(raw)
+    if mentioned is not None:
+        entry = next(s for s in document.directory.speakers if s.id == mentioned)
+        cjk = document.language in ("zh", "ja")
+        name = next((n for n in entry.names if bool(_CJK.search(n)) == cjk), entry.names[0])
+        if not document.named or document.named[-1].speaker_id != mentioned:
+            document.named.append(_Named(paragraph, name, mentioned))
+    elif role is not None and (not document.named or document.named[-1].name != role.group(1)):
+        document.named.append(_Named(paragraph, role.group(1), document.speaker_id(role.group(1))))

@@ -1,0 +1,32 @@
+"""What quote extraction gives: :class:`Quote`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+QuoteKind = Literal["direct", "reported"]
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """A quoted passage (``direct``: the characters inside its quote marks) or reported speech (``reported``:
+    the clause a speech verb reports, "Wang said *the US should ...*").
+
+    ``speaker`` is who the text attributes it to, as written ("Foreign Ministry spokesperson Wang Wenbin", "the
+    Kremlin", "汪文斌"; a pronoun is replaced by the speaker it refers to), None when the text names nobody;
+    ``speaker_id`` the speakers-file id when the directory resolves the speaker. ``paragraph`` is the index of
+    the (non-blank) paragraph the quote starts in; ``start``..``end`` its characters in the whole text (a quote
+    over several paragraphs spans them, re-opening marks included, while ``text`` joins its parts with a blank
+    line). ``short`` marks one or two words (four characters in Chinese): scare quotes, terms and names, not
+    statements.
+    """
+
+    text: str
+    kind: QuoteKind
+    speaker: str | None
+    speaker_id: str | None
+    paragraph: int
+    start: int
+    end: int
+    short: bool

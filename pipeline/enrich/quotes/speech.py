@@ -1,0 +1,342 @@
+"""Attribution in one sentence: who it says speaks ("Wang said", "said Foreign Ministry spokesperson Wang Wenbin",
+"according to the ministry", "— заявила Захарова", "по словам дипломата", "汪文斌表示"), and what it reports
+without quote marks ("Wang said the US side should ...", "..., Zakharova said.", "Захарова заявила, что ...",
+"毛宁表示，...").
+
+The sentence comes masked: its quoted passages are runs of :data:`~pipeline.enrich.quotes.marks.MASK`, so a
+name inside a quote is never taken for a speaker and a reported clause that is a quote is seen as one.
+The speaker is a noun phrase read outward from the speech verb: capitalised words and the role words of
+news reports ("spokesperson", "ministry", "embassy", "официальный представитель"), as written.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.enrich.quotes.marks import MASK
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """A speech verb of a sentence with its speaker; offsets are within the sentence."""
+
+    speaker: str
+    pronoun: bool
+    verb: int
+    #: The reported content (start, end), when the sentence reports speech without quoting it.
+    content: tuple[int, int] | None
+    #: Whether it attributes a question ("a reporter asked", "asked by a reporter", "на вопрос журналиста").
+    question: bool = False
+
+
+_EN_VERBS = (
+    "said|says|say|told|tells|added|adds|stressed|stresses|noted|notes|warned|warns|urged|urges|asked|asks|"
+    "stated|states|insisted|insists|emphasi[sz]ed|emphasi[sz]es|explained|replied|replies|declared|argued|"
+    "wrote|writes|commented|claimed|claims|announced|announces|continued|remarked|reiterated|acknowledged|"
+    "confirmed|denied|responded|pointed out|called|calls"
+)
+_RU_VERBS = (
+    "(?:заявил|отметил|подчеркнул|сказал|сообщил|добавил|указал|заметил|пояснил|призвал|спросил|ответил|назвал|"
+    "констатировал|предупредил|уточнил|напомнил|признал|считает|говорит|говорил)(?:а|и|о)?"
+)
+_VERB = {
+    "en": re.compile(rf"(?<![\w-])(?:{_EN_VERBS})(?![\w-])", re.IGNORECASE),
+    "ru": re.compile(rf"(?<![\w-]){_RU_VERBS}(?![\w-])", re.IGNORECASE),
+}
+#: Verbs that report a statement's content (not "called", whose object is a name for something).
+_REPORTING = {
+    "en": re.compile(r"(?!call)", re.IGNORECASE),
+    "ru": re.compile(r"(?!назвал|спросил)", re.IGNORECASE),
+}
+_ACCORDING = {
+    "en": re.compile(r"(?<![\w-])according to\s+", re.IGNORECASE),
+    "ru": re.compile(r"(?<![\w-])по (?:словам|данным|мнению)\s+", re.IGNORECASE),
+}
+_ASKED_BY = {
+    "en": re.compile(r"(?<![\w-])asked by\s+", re.IGNORECASE),
+    "ru": re.compile(r"(?<![\w-])(?:на\s+)?вопрос(?:а|у|е|ом)?\s+", re.IGNORECASE),
+}
+_QUESTION_VERBS = ("ask", "спрос", "问")
+_PRONOUNS = frozenset({"he", "she", "they", "он", "она", "они"})
+_ROLE_WORDS = frozenset(
+    {
+        *("spokesperson", "spokeswoman", "spokesman", "spokespeople", "ministry", "minister", "ambassador"),
+        *("embassy", "official", "officials", "office", "department", "deputy", "foreign", "chief", "senior"),
+        *("press", "secretary", "director", "director-general", "general", "envoy", "representative"),
+        *("diplomat", "diplomats", "consul", "consulate", "state", "cabinet", "president", "prime", "government"),
+        *("analysts", "analyst", "experts", "expert", "reporter", "reporters", "journalist", "correspondent"),
+        *("source", "sources", "council", "committee", "military", "defense", "defence", "army", "the", "a"),
+        *("an", "of", "for", "in", "its", "spokesperson's", "ministry's", "police", "authorities", "agency"),
+        # Russian
+        *("официальный", "официального", "представитель", "представителя", "мид", "министр", "министра"),
+        *("иностранных", "дел", "пресс-секретарь", "пресс-секретаря", "президента", "посол", "посла"),
+        *("дипломат", "дипломата", "глава", "главы", "замглавы", "заместитель", "заместителя", "директор"),
+        *("департамента", "госсекретарь", "госсекретаря", "министерства", "ведомства", "ведомство"),
+        *("журналист", "журналиста", "журналисты", "агентства", "источник", "эксперт", "эксперты", "посольство"),
+        *("посольства", "кремль", "кремле", "правительство", "правительства", "председатель", "спикер"),
+    }
+)
+#: Words that may join a phrase but not open or close it.
+_INNER_ONLY = frozenset({"of", "for", "in", "its"})
+#: Capitalised words that open sentences without naming anyone.
+_NOT_NAMES = frozenset(
+    {
+        *("earlier", "later", "also", "however", "meanwhile", "but", "and", "asked", "on", "in", "at", "when"),
+        *("speaking", "separately", "still", "yet", "so", "then", "now", "while", "after", "before", "last"),
+        *("ранее", "также", "однако", "кроме", "как", "по", "в", "во", "при", "между", "тем", "сейчас", "затем"),
+        *("позднее", "между", "а", "и", "но", "на"),
+    }
+)
+#: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".
+_BETWEEN = frozenset(
+    {
+        *("also", "later", "earlier", "again", "further", "then", "previously", "repeatedly", "separately"),
+        *("has", "had", "have", "was", "is", "will", "would", "reportedly", "once", "recently", "publicly"),
+        *("on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday"),
+        *("today", "last", "week", "month", "year", "также", "ранее", "вновь", "уже", "тоже", "неоднократно"),
+    }
+)
+_TOKEN = re.compile(r"[^\W_][\w’'\-]*")
+_WHERE = re.compile(
+    r"^(?:on|last|this|late|early)\s+\w+|^(?:at|during|in)\s+(?:a|an|the|his|her|its)\s+[\w\s-]*?"
+    r"(?:briefing|conference|statement|interview|speech|meeting|call)"
+    r"(?:\s+(?:emailed|sent|posted|published|issued|released|given)\b[^,.;]*)?",
+    re.IGNORECASE,
+)
+_TOLD_OBJECT = re.compile(
+    r"^(?:reporters|journalists|the media|the press|a\s[\w\s-]{0,40}?(?:briefing|conference)|[A-Z][\w-]+)(?![\w-])"
+)
+
+
+def _words(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
+def _blank(gap: str) -> bool:
+    return not gap or gap.isspace()
+
+
+def _capitalised(token: str) -> bool:
+    return token[:1].isupper()
+
+
+def _phrase_tokens(tokens: list[re.Match[str]], sentence: str) -> list[re.Match[str]]:
+    """Trim a run of candidate tokens (in text order) to a speaker phrase, or nothing."""
+    while tokens and (tokens[0].group().casefold() in _NOT_NAMES or tokens[0].group().casefold() in _INNER_ONLY):
+        tokens = tokens[1:]
+    while tokens and tokens[-1].group().casefold() in (_INNER_ONLY | {"the", "a", "an"}):
+        tokens = tokens[:-1]
+    if not tokens or not any(
+        _capitalised(t.group()) or t.group().casefold() in _ROLE_WORDS - {"the", "a", "an", *_INNER_ONLY}
+        for t in tokens
+    ):
+        return []
+    return tokens
+
+
+def _joined(left: re.Match[str], right: re.Match[str], sentence: str) -> bool:
+    """Whether two neighbouring tokens belong to one phrase: only spaces between, or the full stop of an
+    abbreviation ("U.S. State Department", "Mr. Wang")."""
+    gap = sentence[left.end() : right.start()]
+    return gap.isspace() or (gap.strip() == "." and len(left.group()) <= 3 and _capitalised(left.group()))
+
+
+def _phrase_word(token: str) -> bool:
+    return _capitalised(token) or token.casefold() in _ROLE_WORDS
+
+
+def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
+    """The speaker phrase ending just before ``position`` (a verb): (start, end, is a pronoun)."""
+    tokens = list(_TOKEN.finditer(sentence, 0, position))
+    index = len(tokens) - 1
+    edge = position
+    # Skip "on Monday", "has repeatedly" between the speaker and the verb.
+    while index >= 0 and tokens[index].group().casefold() in _BETWEEN and _blank(sentence[tokens[index].end() : edge]):
+        edge = tokens[index].start()
+        index -= 1
+    if index < 0 or not _blank(sentence[tokens[index].end() : edge]):
+        return _behind_aside(sentence, tokens, index, edge)
+    if tokens[index].group().casefold() in _PRONOUNS:
+        return tokens[index].start(), tokens[index].end(), True
+    run: list[re.Match[str]] = []
+    while index >= 0 and _phrase_word(tokens[index].group()) and (not run or _joined(tokens[index], run[0], sentence)):
+        run.insert(0, tokens[index])
+        index -= 1
+    phrase = _phrase_tokens(run, sentence)
+    return (phrase[0].start(), phrase[-1].end(), False) if phrase else None
+
+
+def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: int) -> tuple[int, int, bool] | None:
+    """ "A department official, speaking on condition of anonymity, said": the phrase before a short aside."""
+    if index < 0 or sentence[tokens[index].end() : edge].strip() != ",":
+        return None
+    comma = sentence.rfind(",", 0, tokens[index].end())
+    if comma < 0 or MASK in sentence[comma:edge] or _words(sentence[comma:edge]) > 8:
+        return None
+    found = phrase_before(sentence, comma)
+    return found if found is not None and not found[2] else None
+
+
+def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:
+    """The speaker phrase starting just after ``position`` ("said Wang Wenbin", "заявила Захарова")."""
+    run: list[re.Match[str]] = []
+    for token in _TOKEN.finditer(sentence, position):
+        gap = sentence[run[-1].end() if run else position : token.start()]
+        if not (_blank(gap) or (run and _joined(run[-1], token, sentence))):
+            break
+        if not run and token.group().casefold() in _PRONOUNS:
+            return token.start(), token.end(), True
+        if not _phrase_word(token.group()):
+            break
+        run.append(token)
+    phrase = _phrase_tokens(run, sentence)
+    return (phrase[0].start(), phrase[-1].end(), False) if phrase else None
+
+
+def _content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """A reported clause trimmed of spaces and its closing punctuation, if it says anything unquoted."""
+    while start < end and (sentence[start].isspace() or sentence[start] in ",:"):
+        start += 1
+    while end > start and (sentence[end - 1].isspace() or sentence[end - 1] in ".!?;,。！？；，"):
+        end -= 1
+    clause = sentence[start:end]
+    if _words(clause.replace(MASK, " ")) < 3 or clause.startswith(MASK):
+        return None
+    return start, end
+
+
+def _inverted_position(sentence: str, verb: int) -> bool:
+    before = sentence[:verb].rstrip()
+    return not before or before[-1] in ",—–-:" + MASK or before.casefold().endswith(("как", "as"))
+
+
+def attributions(sentence: str, language: str) -> list[Attribution]:
+    """The attributions of one masked sentence, in order (English and Russian; Chinese: :func:`chinese`)."""
+    if language == "zh":
+        return chinese(sentence)
+    verbs = _VERB.get(language)
+    if verbs is None:
+        return []
+    found: list[Attribution] = []
+    for match in _ACCORDING[language].finditer(sentence):
+        phrase = phrase_after(sentence, match.end())
+        if phrase is None or phrase[2]:
+            continue
+        after = sentence[phrase[1] :].lstrip()
+        content = (
+            _content(sentence, phrase[1], len(sentence))
+            if after.startswith(",")
+            else _content(sentence, 0, sentence.rfind(",", 0, match.start()))
+        )
+        found.append(Attribution(sentence[phrase[0] : phrase[1]], False, match.start(), content))
+    for match in _ASKED_BY[language].finditer(sentence):
+        phrase = phrase_after(sentence, match.end())
+        if phrase is not None and not phrase[2]:
+            found.append(Attribution(sentence[phrase[0] : phrase[1]], False, match.start(), None, question=True))
+    for match in verbs.finditer(sentence):
+        verb = match.group().casefold()
+        if sentence[match.end() :].startswith(" by "):
+            continue  # "asked by a reporter": read above
+        reporting = _REPORTING[language].match(verb) is not None
+        phrase = phrase_before(sentence, match.start())
+        inverted = False
+        if phrase is None and _inverted_position(sentence, match.start()):
+            phrase = phrase_after(sentence, match.end())
+            inverted = phrase is not None
+        if phrase is None:
+            continue
+        content = None
+        if reporting:
+            content = _reported(sentence, match, phrase, inverted, language)
+        question = verb.startswith(_QUESTION_VERBS)
+        found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content, question))
+    return sorted(found, key=lambda a: a.verb)
+
+
+def _reported(
+    sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
+) -> tuple[int, int] | None:
+    """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"."""
+    end_of_clause = verb.end() if not inverted else phrase[1]
+    rest = sentence[end_of_clause:]
+    tail = rest.strip(" .!?,;")
+    if inverted or not tail or _WHERE.fullmatch(tail.strip()):
+        # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
+        opening = sentence[: min(verb.start(), phrase[0])]
+        if inverted and sentence[: verb.start()].strip().casefold() in ("как", "as"):
+            return _content(sentence, end_of_clause, len(sentence)) if rest.lstrip().startswith(",") else None
+        comma = max(opening.rfind(","), opening.rfind("—"))
+        if comma > 0 and (inverted or tail == "" or _WHERE.fullmatch(tail.strip())):
+            return _content(sentence, 0, comma)
+        return None
+    that = re.search(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\w-])", rest[:80], re.IGNORECASE)
+    if that and MASK not in rest[: that.start()] and ":" not in rest[: that.start()]:
+        word = that.group().casefold()
+        start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
+        return _content(sentence, start, len(sentence))
+    if verb.group().casefold().startswith(("ask", "спрос")):
+        return None  # a question reported without "whether": the object is who was asked
+    if language == "ru":
+        return None  # Russian reports content after ", что"
+    skipped = end_of_clause
+    if verb.group().casefold().startswith("told"):
+        told = _TOLD_OBJECT.match(sentence[skipped:].lstrip())
+        if told is None:
+            return None
+        skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + told.end()
+    for _ in range(2):
+        where = _WHERE.match(sentence[skipped:].lstrip())
+        if where:
+            skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + where.end()
+    if sentence[skipped:].lstrip()[:1] in (":", MASK, ","):
+        return None  # a direct quote follows
+    return _content(sentence, skipped, len(sentence))
+
+
+# Chinese -------------------------------------------------------------------------------------------------------
+
+_ZH_VERB = re.compile(r"(?:表示|指出|强调|重申|介绍|回应|宣布|透露|声称|称|说|问|答)(?=[：:，,“「。" + MASK + "]|$)")
+_ZH_BOUNDARY = re.compile(r"[，。、；：:,;！？\s“”「」『』（）()" + MASK + r"]")
+_ZH_TRAILING = re.compile(
+    r"(?:也|还|再次|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|\d+日|"
+    r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时)$"
+)
+_ZH_LEADING = re.compile(r"^(?:有|据|针对[^，]*|而)")
+_ZH_PRONOUNS = frozenset({"他", "她", "他们", "她们"})
+_ZH_NOT_SPEAKERS = frozenset({"问", "答", "报道", "据报道", "据悉"})
+
+
+def chinese(sentence: str) -> list[Attribution]:
+    """Chinese attributions: the phrase just before 表示/指出/强调/说/称..., up to the last punctuation."""
+    found: list[Attribution] = []
+    for match in _ZH_VERB.finditer(sentence):
+        left = sentence[: match.start()]
+        boundary = max((m.end() for m in _ZH_BOUNDARY.finditer(left)), default=0)
+        phrase = left[boundary:]
+        while True:
+            trimmed = _ZH_TRAILING.sub("", phrase)
+            if trimmed == phrase:
+                break
+            phrase = trimmed
+        leading = _ZH_LEADING.match(phrase)
+        if leading and len(phrase) > leading.end():
+            phrase = phrase[leading.end() :]
+        if not phrase or len(phrase) > 20 or phrase in _ZH_NOT_SPEAKERS or phrase.isdigit():
+            continue
+        content = None
+        if sentence[match.end() : match.end() + 1] in ("，", ","):
+            content = _zh_content(sentence, match.end() + 1)
+        question = match.group().startswith(_QUESTION_VERBS)
+        found.append(Attribution(phrase, phrase in _ZH_PRONOUNS, match.start(), content, question))
+    return found
+
+
+def _zh_content(sentence: str, start: int) -> tuple[int, int] | None:
+    end = len(sentence)
+    while end > start and sentence[end - 1] in "。！？；，,. ":
+        end -= 1
+    clause = sentence[start:end]
+    if len(clause.replace(MASK, "")) < 4 or clause.startswith(MASK):
+        return None
+    return start, end
