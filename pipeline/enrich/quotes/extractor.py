@@ -25,6 +25,10 @@ _ROLE_NAME = re.compile(
     r"(?:spokesperson|spokeswoman|spokesman|minister|ambassador|secretary|envoy)\s+"
     r"((?:[A-Z][\w’'-]+)(?:\s[A-Z][\w’'-]+){1,2})"
 )
+_SPACE = re.compile(r"\s")
+_CLAUSE_PUNCTUATION = re.compile(r"[，。！？、；：,.!?]")
+_CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
+_CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
 _NOT_HEADLINE_SPEAKERS = frozenset(
     {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
@@ -35,7 +39,7 @@ def is_short(quoted: str) -> bool:
     """One or two words (four characters or fewer in Chinese and Japanese): a scare quote, a name or a term,
     not a statement."""
     if _CJK.search(quoted):
-        return len(re.sub(r"\s", "", quoted)) <= 4 and not re.search(r"[，。！？、；：,.!?]", quoted)
+        return len(_SPACE.sub("", quoted)) <= 4 and not _CLAUSE_PUNCTUATION.search(quoted)
     return len(quoted.split()) <= 2
 
 
@@ -54,6 +58,9 @@ class _Document:
     language: str
     directory: SpeakerDirectory
     mentioned: set[str] = field(default_factory=set)
+    #: The listed speaker each paragraph names, if any (one look-up per paragraph; sentences are read only
+    #: in paragraphs that name one).
+    paragraph_mentions: list[str | None] = field(default_factory=list)
     named: list[_Named] = field(default_factory=list)
 
     def speaker_id(self, phrase: str) -> str | None:
@@ -85,11 +92,22 @@ class _Document:
         return None
 
 
+def _script_language(text: str) -> str:
+    """A guess for a document whose language is unknown (extraction may leave it unset): Chinese when it has
+    Chinese characters, Russian when Cyrillic, else English; only attribution depends on it."""
+    sample = text[:2000]
+    if len(_CJK.findall(sample)) > 20:
+        return "zh"
+    if len(_CYRILLIC_LETTER.findall(sample)) > 50:
+        return "ru"
+    return "en"
+
+
 def _same_word(word: str, name_word: str) -> bool:
     if word == name_word:
         return True
     # Russian case endings: "Лаврова", "Захаровой" for "Лавров", "Захарова".
-    if len(name_word) >= 4 and re.fullmatch(r"[а-яё-]+", name_word):
+    if len(name_word) >= 4 and _CYRILLIC_WORD.fullmatch(name_word):
         stem = name_word[:-1] if name_word[-1] in "аяоеиыуюь" else name_word
         return word.startswith(stem) and len(word) - len(stem) <= 3
     return False
@@ -100,17 +118,18 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
     line), in text order, each with its speaker when the text names one.
 
     ``language`` ("en", "ru", "zh"; a region suffix is ignored) selects the attribution rules; in another
-    language quotes are found but not attributed. ``speakers`` resolves speakers to ids (default: the shipped
-    ``config/speakers.yaml``). Pure and total: any string gives a list.
+    language quotes are found but not attributed; None guesses it from the script. ``speakers`` resolves
+    speakers to ids (default: the shipped ``config/speakers.yaml``). Pure and total: any string gives a list.
     """
     if not isinstance(text, str) or not text.strip():
         return []
-    lang = (language or "").split("-")[0].split("_")[0].casefold()
+    lang = (language or _script_language(text)).split("-")[0].split("_")[0].casefold()
     document = _Document(text, lang, speakers if speakers is not None else default_speakers())
     paragraph_spans = paragraphs(text)
     spans = quoted_spans(text, paragraph_spans)
     for start, end in paragraph_spans:
         mentioned = document.directory.speaker_in(text[start:end])
+        document.paragraph_mentions.append(mentioned)
         if mentioned is not None:
             document.mentioned.add(mentioned)
     quotes: list[Quote] = []
@@ -245,7 +264,7 @@ def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, s
 def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
     """Remember the people a sentence names without quoting them ("spokeswoman Maria Zakharova struck a harsher
     tone"), for the pronouns of the sentences after it."""
-    mentioned = document.directory.speaker_in(raw)
+    mentioned = document.directory.speaker_in(raw) if document.paragraph_mentions[paragraph] else None
     role = _ROLE_NAME.search(raw)
     if mentioned is not None:
         entry = next(s for s in document.directory.speakers if s.id == mentioned)

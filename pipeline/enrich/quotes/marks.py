@@ -44,6 +44,9 @@ class Span:
     outer: tuple[tuple[int, int], ...]
 
 
+_BLANK_LINES = re.compile(r"(\n[ \t\r\f\v]*\n\s*)")
+
+
 @dataclass
 class _Open:
     mark: str
@@ -54,8 +57,8 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     """The (start, end) of each non-blank paragraph; paragraphs are separated by blank lines."""
     spans = []
     position = 0
-    for chunk in re.split(r"(\n[ \t\r\f\v]*\n\s*)", text):
-        if chunk and not chunk.isspace() and not re.fullmatch(r"\n[ \t\r\f\v]*\n\s*", chunk):
+    for chunk in _BLANK_LINES.split(text):
+        if chunk and not chunk.isspace():
             stripped_start = position + (len(chunk) - len(chunk.lstrip()))
             stripped_end = position + len(chunk.rstrip())
             spans.append((stripped_start, stripped_end))
