@@ -118,6 +118,8 @@ def quoted_spans(text: str, paragraph_spans: list[tuple[int, int]]) -> list[Span
             del stack[closing:]
             if stack:
                 continue  # a nested quote: part of the outer one
+            if opened.mark in "'‘" and at - opened.position <= 3:
+                continue  # an elision between apostrophes: rock 'n' roll
             if continuing is not None and opened.position == start:
                 first, _, pieces, outer = continuing
                 pieces = [*pieces, (opened.position + 1, at)]

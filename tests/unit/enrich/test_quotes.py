@@ -1,0 +1,234 @@
+"""Quote extraction (pipeline/enrich/quotes): quote marks, reported speech, speakers, and robustness."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+import random
+
+import pytest
+
+from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.speakers import load_speakers
+
+SPEAKERS = load_speakers(
+    "speakers.yaml",
+    text="""\
+speakers:
+  - {id: wang-wenbin, ministry: CN, names: [Wang Wenbin, 汪文斌]}
+  - {id: maria-zakharova, ministry: RU, names: [Maria Zakharova, Мария Захарова, Zakharova, Захарова]}
+""",
+)
+
+
+def quotes(text: str, language: str | None = "en") -> list[Quote]:
+    found = extract_quotes(text, language=language, speakers=SPEAKERS)
+    for quote in found:
+        assert 0 <= quote.start <= quote.end <= len(text)
+    return found
+
+
+def direct(text: str, language: str | None = "en") -> list[Quote]:
+    return [q for q in quotes(text, language) if q.kind == "direct"]
+
+
+def test_straight_and_curly_double_quotes_give_the_text_inside_the_marks_with_its_offsets() -> None:
+    text = 'He said "we disagree with this" today.\n\nShe replied: “It is a pity.”'
+    found = direct(text)
+    assert [q.text for q in found] == ["we disagree with this", "It is a pity."]
+    assert all(text[q.start : q.end] == q.text for q in found)
+    assert [q.paragraph for q in found] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "China's position hasn't changed since the '90s, officials don't say otherwise.",
+        "The students’ groups say they’ve seen more checks since the ’20s.",
+        "Rock 'n' roll is not a quotation, nor is l'Élysée.",
+    ],
+)
+def test_apostrophes_are_not_quotes(text: str) -> None:
+    assert direct(text) == []
+
+
+def test_single_quotes_used_as_quotes_are_quotes() -> None:
+    found = direct("He called the move 'a dangerous precedent' for the region, and ‘a mistake’ too.")
+    assert [(q.text, q.short) for q in found] == [("a dangerous precedent", False), ("a mistake", True)]
+
+
+def test_nested_quotes_are_part_of_the_outer_quote() -> None:
+    text = "“The so-called ‘human rights concerns’ are a pretext,” Wang Wenbin said."
+    found = direct(text)
+    assert [q.text for q in found] == ["The so-called ‘human rights concerns’ are a pretext,"]
+    assert found[0].speaker == "Wang Wenbin"
+
+
+def test_guillemets_and_german_quotes_in_russian() -> None:
+    text = "«Мы назвали это „провокацией“ и не изменим оценку», — заявила Захарова."
+    found = direct(text, "ru")
+    assert [q.text for q in found] == ["Мы назвали это „провокацией“ и не изменим оценку"]
+    assert (found[0].speaker, found[0].speaker_id) == ("Захарова", "maria-zakharova")
+
+
+def test_chinese_corner_brackets_and_curly_quotes_with_their_speaker() -> None:
+    text = "外交部发言人汪文斌说：“我们坚决反对。”\n\n她指出：「这是双重标准。」"
+    found = direct(text, "zh")
+    assert [q.text for q in found] == ["我们坚决反对。", "这是双重标准。"]
+    assert [(q.speaker, q.speaker_id) for q in found] == [("外交部发言人汪文斌", "wang-wenbin")] * 2
+
+
+def test_a_quote_reopened_on_the_next_paragraph_is_one_quote() -> None:
+    text = "Zakharova said: “Nobody is fooled by this.\n\n“The formula is a dead end,” she added.\n\nOther news."
+    found = direct(text)
+    assert len(found) == 1
+    assert found[0].text == "Nobody is fooled by this.\n\nThe formula is a dead end,"
+    assert found[0].paragraph == 0
+    assert text[found[0].start : found[0].end].endswith("dead end,")
+    assert found[0].speaker_id == "maria-zakharova"
+
+
+def test_a_quote_left_open_without_a_continuation_is_dropped() -> None:
+    assert direct("He said “this never closes.\n\nA new paragraph without a mark.") == []
+
+
+def test_scare_quotes_are_kept_and_marked_short() -> None:
+    found = direct('Wang Wenbin said the so-called "democracy summit" was a show.')
+    assert [(q.text, q.short, q.speaker_id) for q in found] == [("democracy summit", True, "wang-wenbin")]
+    assert [q.short for q in direct("他们所谓的“长臂管辖”根本站不住脚。", "zh")] == [True]
+
+
+def test_a_quoted_title_has_no_speaker() -> None:
+    found = direct("The ministry's statement was titled “On the Provocations of the Kyiv Regime”.")
+    assert [(q.text, q.speaker, q.short) for q in found] == [("On the Provocations of the Kyiv Regime", None, False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "content", "speaker"),
+    [
+        ("Wang said that the US should stop interfering.", "the US should stop interfering", "Wang"),
+        (
+            "According to the ministry, the sanctions target 12 companies.",
+            "the sanctions target 12 companies",
+            "the ministry",
+        ),
+        (
+            "No new talks had been scheduled, the Kremlin said on Tuesday.",
+            "No new talks had been scheduled",
+            "the Kremlin",
+        ),
+        (
+            "A spokesperson for the Chinese embassy told reporters the visa reviews were unfair.",
+            "the visa reviews were unfair",
+            "A spokesperson for the Chinese embassy",
+        ),
+        ("Захарова заявила, что Лондон продолжает кампанию.", "Лондон продолжает кампанию", "Захарова"),
+        ("По словам дипломата, Москва направит протест.", "Москва направит протест", "дипломата"),
+        ("毛宁表示，中方将继续密切关注事态发展。", "中方将继续密切关注事态发展", "毛宁"),
+    ],
+)
+def test_reported_speech_with_its_speaker(text: str, content: str, speaker: str) -> None:
+    language = "zh" if "毛宁" in text else "ru" if "а" in text.lower() and not text.isascii() else "en"
+    reported = [q for q in quotes(text, language) if q.kind == "reported"]
+    assert [(q.text, q.speaker) for q in reported] == [(content, speaker)]
+    assert text[reported[0].start : reported[0].end] == content
+
+
+def test_circumstances_after_the_verb_are_not_reported_speech() -> None:
+    assert [q for q in quotes("Wang told reporters in Beijing on Monday.") if q.kind == "reported"] == []
+
+
+def test_reported_speech_that_is_a_quote_is_only_the_quote() -> None:
+    found = quotes('Lin said the visits "severely hurt the feelings of the Chinese people".')
+    assert [(q.kind, q.text) for q in found] == [("direct", "severely hurt the feelings of the Chinese people")]
+
+
+def test_organisations_are_kept_as_written_and_get_no_id() -> None:
+    found = direct("“There is nothing to announce,” the Kremlin said. “We will inform you.”")
+    assert [(q.speaker, q.speaker_id) for q in found] == [("the Kremlin", None), ("the Kremlin", None)]
+    found = direct("“We oppose it,” China's Foreign Ministry said.")
+    assert (found[0].speaker, found[0].speaker_id) == ("China's Foreign Ministry", None)
+
+
+def test_a_title_and_name_resolve_to_the_id_and_a_surname_to_the_person_named_in_full() -> None:
+    text = (
+        "“We oppose sanctions,” Foreign Ministry spokesperson Wang Wenbin said.\n\n“The US side must stop,” Wang added."
+    )
+    found = direct(text)
+    assert [q.speaker for q in found] == ["Foreign Ministry spokesperson Wang Wenbin", "Wang"]
+    assert [q.speaker_id for q in found] == ["wang-wenbin", "wang-wenbin"]
+    # Without Wang Wenbin named in full, "Wang" is anybody called Wang.
+    assert direct("“The US side must stop,” Wang added.")[0].speaker_id is None
+
+
+def test_the_speakers_directory_given_is_the_one_used() -> None:
+    empty = load_speakers("speakers.yaml", text="speakers: []\n")
+    found = extract_quotes("“We oppose it,” Wang Wenbin said.", language="en", speakers=empty)
+    assert (found[0].speaker, found[0].speaker_id) == ("Wang Wenbin", None)
+
+
+def test_a_pronoun_is_the_last_speaker_named_before_it() -> None:
+    text = (
+        "Russian Foreign Ministry spokeswoman Maria Zakharova struck a harsher tone on Wednesday.\n\n"
+        "“Western capitals keep talking about peace,” she said."
+    )
+    found = direct(text)
+    assert (found[0].speaker, found[0].speaker_id) == ("Maria Zakharova", "maria-zakharova")
+    assert direct("“Western capitals keep talking about peace,” she said.")[0].speaker is None
+
+
+def test_a_pronoun_does_not_reach_back_more_than_a_paragraph() -> None:
+    text = "“We oppose it,” Wang Wenbin said.\n\nThe weather was fine.\n\nIt rained later.\n\n“Stop it,” he added."
+    assert direct(text)[-1].speaker is None
+
+
+def test_a_quoted_question_is_the_askers() -> None:
+    text = "Asked by a reporter, “Is Moscow ready to resume exports?”, Zakharova said the question was not for her."
+    found = quotes(text)
+    assert [(q.kind, q.speaker) for q in found] == [("direct", "a reporter"), ("reported", "Zakharova")]
+
+
+def test_a_second_quote_in_the_paragraph_continues_the_first_ones_speaker() -> None:
+    text = '"The so-called concerns are a pretext," he added. "China will take all necessary measures."'
+    text = "Wang Wenbin spoke on Monday.\n\n" + text
+    assert [q.speaker_id for q in direct(text)] == ["wang-wenbin", "wang-wenbin"]
+
+
+def test_a_headline_speaker_before_a_colon() -> None:
+    found = direct("Лавров: Запад «потерял всякое чувство реальности»\n\nТекст.", "ru")
+    assert found[0].speaker == "Лавров"
+
+
+def test_language_unknown_is_guessed_from_the_script() -> None:
+    assert direct("汪文斌说：“我们坚决反对单边制裁。”", None)[0].speaker_id == "wang-wenbin"
+    assert direct("“We oppose it,” Wang Wenbin said.", None)[0].speaker_id == "wang-wenbin"
+
+
+def test_another_language_finds_quotes_without_speakers() -> None:
+    found = direct("« Nous refusons cette décision », a déclaré Wang Wenbin.", "fr")
+    assert [(q.text, q.speaker) for q in found] == [("Nous refusons cette décision", None)]
+
+
+def test_quotes_are_frozen_slotted_and_picklable() -> None:
+    quote = direct("“We oppose it,” Wang Wenbin said.")[0]
+    assert pickle.loads(pickle.dumps(quote)) == quote
+    assert not hasattr(quote, "__dict__")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        quote.text = "x"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n  ", '"', "“”", "'", "«", "\n\n“\n\n“\n\n“"])
+def test_degenerate_texts(text: str) -> None:
+    assert quotes(text) == []
+
+
+def test_random_text_never_raises_and_spans_stay_inside() -> None:
+    alphabet = [*"abc XYZ.,:;!?-—\n\n'\"“”„«»「」『』‘’", "said ", "заявил ", "表示，", "Wang Wenbin ", "he ", "。"]
+    generator = random.Random(14)
+    for _ in range(400):
+        text = "".join(generator.choice(alphabet) for _ in range(generator.randint(0, 400)))
+        for language in ("en", "ru", "zh", None):
+            for quote in quotes(text, language):
+                assert quote.paragraph >= 0
+                if "\n\n" not in quote.text:
+                    assert text[quote.start : quote.end] == quote.text
