@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns bench-query-parity bench-throughput clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes bench-query-parity bench-throughput clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -55,7 +55,7 @@ format: install  ## Format and autofix with ruff
 typecheck: install
 	.venv/bin/mypy
 
-bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns  ## Run the benchmarks (need ../shared/data for extraction)
+bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes  ## Run the benchmarks (need ../shared/data for extraction)
 
 bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
 	.venv/bin/python benchmarks/extraction.py
@@ -86,6 +86,9 @@ eval-tagging: install  ## Tagging quality: P/R/F1 per topic and country on the l
 
 eval-turns: install  ## Briefing turns: boundary P/R/F1, speaker/outlet accuracy per ministry (tune and holdout), cost vs extraction
 	.venv/bin/python benchmarks/turns_eval.py
+
+eval-quotes: install  ## News quotes: quote P/R and speaker accuracy per language (tune and holdout), cost vs extraction
+	.venv/bin/python benchmarks/quotes_eval.py
 
 clean:  ## Remove the virtualenv, caches and the local data folder
 	rm -rf .venv .tools .pytest_cache .mypy_cache .ruff_cache data
