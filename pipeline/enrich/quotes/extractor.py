@@ -29,6 +29,10 @@ _SPACE = re.compile(r"\s")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。！？、；：,.!?]")
 _CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
 _CYRILLIC_WORD = re.compile(r"[а-яё-]+")
+_SUBJECT = re.compile(r"([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|был|была|также)\b")
+_ROLE_HEADS = frozenset(
+    {"spokesman", "spokeswoman", "spokesperson", "diplomat", "дипломат", "дипломата", "представитель", "发言人"}
+)
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
 _NOT_HEADLINE_SPEAKERS = frozenset(
     {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
@@ -82,6 +86,17 @@ class _Document:
             if _same_word(last, word)
         }
         return candidates.pop() if len(candidates) == 1 else None
+
+    def note(self, named: _Named) -> None:
+        """Remember a named speaker; a mention of the same one in the same paragraph adds nothing."""
+        last = self.named[-1] if self.named else None
+        same = (
+            last is not None
+            and last.paragraph == named.paragraph
+            and (last.name == named.name or (last.speaker_id is not None and last.speaker_id == named.speaker_id))
+        )
+        if not same:
+            self.named.append(named)
 
     def resolve_pronoun(self, paragraph: int) -> _Named | None:
         for named in reversed(self.named):
@@ -222,7 +237,7 @@ def _paragraph(
                 last_speaker = speaker
         for attribution, speaker in zip(found, resolved, strict=True):
             if speaker is not None and speaker[0] is not None and not attribution.pronoun:
-                document.named.append(_Named(index, speaker[0], speaker[1]))
+                document.note(_Named(index, speaker[0], speaker[1]))
         _note_mentions(document, index, text[start + s_start : start + s_end])
         ends_with_colon = sentence.rstrip().endswith((":", "："))
         if ends_with_colon and found:
@@ -234,7 +249,21 @@ def _resolve(document: _Document, paragraph: int, attribution: Attribution) -> t
     if attribution.pronoun:
         named = document.resolve_pronoun(paragraph)
         return (named.name, named.speaker_id) if named is not None else None
-    return attribution.speaker, document.speaker_id(attribution.speaker)
+    found = document.speaker_id(attribution.speaker)
+    if found is None and _role_reference(attribution.speaker):
+        # "the spokesman said", "подчеркнула дипломат": the listed person just named, kept as written.
+        named = document.resolve_pronoun(paragraph)
+        found = named.speaker_id if named is not None else None
+    return attribution.speaker, found
+
+
+def _role_reference(phrase: str) -> bool:
+    """A definite role that refers back ("the spokesman", "the Chinese spokesman", "дипломат"), not a new
+    person ("a spokesperson for the embassy")."""
+    words = label_key(phrase).split()
+    if not words or words[0] in ("a", "an", "one") or len(words) > 3:
+        return False
+    return words[-1] in _ROLE_HEADS and (words[0] == "the" or not phrase.isascii())
 
 
 def _next_sentence_speaker(
@@ -263,14 +292,21 @@ def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, s
 
 def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
     """Remember the people a sentence names without quoting them ("spokeswoman Maria Zakharova struck a harsher
-    tone"), for the pronouns of the sentences after it."""
+    tone", "Wang was responding to a question"), for the pronouns of the sentences after it."""
     mentioned = document.directory.speaker_in(raw) if document.paragraph_mentions[paragraph] else None
-    role = _ROLE_NAME.search(raw)
     if mentioned is not None:
         entry = next(s for s in document.directory.speakers if s.id == mentioned)
         cjk = document.language in ("zh", "ja")
         name = next((n for n in entry.names if bool(_CJK.search(n)) == cjk), entry.names[0])
-        if not document.named or document.named[-1].speaker_id != mentioned:
-            document.named.append(_Named(paragraph, name, mentioned))
-    elif role is not None and (not document.named or document.named[-1].name != role.group(1)):
-        document.named.append(_Named(paragraph, role.group(1), document.speaker_id(role.group(1))))
+        document.note(_Named(paragraph, name, mentioned))
+        return
+    role = _ROLE_NAME.search(raw)
+    if role is not None:
+        document.note(_Named(paragraph, role.group(1), document.speaker_id(role.group(1))))
+        return
+    # A sentence whose subject is the surname of a person the document names in full.
+    subject = _SUBJECT.match(raw)
+    if subject is not None and document.mentioned:
+        found = document.speaker_id(subject.group(1))
+        if found is not None:
+            document.note(_Named(paragraph, subject.group(1), found))

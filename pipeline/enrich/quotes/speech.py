@@ -291,6 +291,21 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
     return sorted(found, key=lambda a: a.verb)
 
 
+def _circumstance(tail: str) -> bool:
+    """Whether what follows a speech verb only says where or when ("said.", "said in a statement", "said at a
+    regular press conference in Beijing on Monday"), so that the speech is before it: "..., Wang said ..."."""
+    if not tail or _WHERE.fullmatch(tail):
+        return True
+    first = _TOKEN.match(tail)
+    return (
+        first is not None
+        and first.group().casefold() in _PREPOSITIONS
+        and not _THAT.search(tail)
+        and "," not in tail
+        and MASK not in tail
+    )
+
+
 def _reported(
     sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
 ) -> tuple[int, int] | None:
@@ -298,13 +313,14 @@ def _reported(
     end_of_clause = verb.end() if not inverted else phrase[1]
     rest = sentence[end_of_clause:]
     tail = rest.strip(" .!?,;")
-    if inverted or not tail or _WHERE.fullmatch(tail.strip()):
+    circumstance = _circumstance(tail)
+    if inverted or circumstance:
         # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
         opening = sentence[: min(verb.start(), phrase[0])]
         if inverted and sentence[: verb.start()].strip().casefold() in ("как", "as"):
             return _content(sentence, end_of_clause, len(sentence)) if rest.lstrip().startswith(",") else None
         comma = max(opening.rfind(","), opening.rfind("—"))
-        if comma > 0 and (inverted or tail == "" or _WHERE.fullmatch(tail.strip())):
+        if comma > 0:
             return _content(sentence, 0, comma)
         return None
     that = _THAT.search(rest[:80])

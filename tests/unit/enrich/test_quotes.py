@@ -232,3 +232,30 @@ def test_random_text_never_raises_and_spans_stay_inside() -> None:
                 assert quote.paragraph >= 0
                 if "\n\n" not in quote.text:
                     assert text[quote.start : quote.end] == quote.text
+
+
+def test_speech_before_the_speaker_and_where_it_was_said() -> None:
+    text = (
+        "China opposes the restrictions, Foreign Ministry spokesman Wang Wenbin said at a press conference in Beijing."
+    )
+    reported = [q for q in quotes(text) if q.kind == "reported"]
+    assert [(q.text, q.speaker_id) for q in reported] == [("China opposes the restrictions", "wang-wenbin")]
+
+
+def test_a_sentence_about_a_surname_names_the_person_for_the_next_pronoun() -> None:
+    text = (
+        "“We oppose it,” Foreign Ministry spokesman Wang Wenbin said.\n\n"
+        "Other news came first.\n\n"
+        "Wang was responding to a question.\n\n"
+        "He stressed that cooperation with Iran is lawful."
+    )
+    reported = [q for q in quotes(text) if q.kind == "reported"]
+    assert [(q.speaker, q.speaker_id) for q in reported] == [("Wang", "wang-wenbin")]
+
+
+def test_a_definite_role_refers_back_to_the_person_just_named_but_keeps_its_words() -> None:
+    text = "“We oppose it,” Wang Wenbin said.\n\nThe spokesman said China would respond to any further measures."
+    reported = [q for q in quotes(text) if q.kind == "reported"]
+    assert [(q.speaker, q.speaker_id) for q in reported] == [("The spokesman", "wang-wenbin")]
+    text = "“We oppose it,” Wang Wenbin said.\n\nA spokesman for the embassy said the visas would be reviewed soon."
+    assert [q.speaker_id for q in quotes(text) if q.kind == "reported"] == [None]
