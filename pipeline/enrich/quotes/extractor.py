@@ -33,6 +33,8 @@ _SUBJECT = re.compile(r"([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|бы�
 _ROLE_HEADS = frozenset(
     {"spokesman", "spokeswoman", "spokesperson", "diplomat", "дипломат", "дипломата", "представитель", "发言人"}
 )
+#: Sentences longer than this are not read for attribution: no news sentence is, and garbage stays linear.
+_LONGEST = 3000
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
 _NOT_HEADLINE_SPEAKERS = frozenset(
     {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
@@ -147,10 +149,17 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
         document.paragraph_mentions.append(mentioned)
         if mentioned is not None:
             document.mentioned.add(mentioned)
+    # The quotes of each paragraph: a quote's n-th piece is in the n-th paragraph from the one it starts in.
+    by_paragraph: dict[int, list[tuple[Span, int]]] = {}
+    for span in spans:
+        for number in range(len(span.outer)):
+            by_paragraph.setdefault(span.paragraph + number, []).append((span, number))
     quotes: list[Quote] = []
     previous_paragraph_speaker: tuple[str | None, str | None] | None = None
     for index, (start, end) in enumerate(paragraph_spans):
-        previous_paragraph_speaker = _paragraph(document, index, start, end, spans, quotes, previous_paragraph_speaker)
+        previous_paragraph_speaker = _paragraph(
+            document, index, start, end, by_paragraph.get(index, []), quotes, previous_paragraph_speaker
+        )
     quotes.sort(key=lambda q: (q.start, q.kind))
     return quotes
 
@@ -160,7 +169,7 @@ def _paragraph(
     index: int,
     start: int,
     end: int,
-    spans: list[Span],
+    spans: list[tuple[Span, int]],
     quotes: list[Quote],
     carried: tuple[str | None, str | None] | None,
 ) -> tuple[str | None, str | None] | None:
@@ -171,19 +180,21 @@ def _paragraph(
     quote_ends: dict[int, str] = {}
     # Each quote's part in this paragraph: (span, local start, local end) of its outer marks.
     parts: list[tuple[Span, int, int]] = []
-    for span in spans:
-        for outer_start, outer_end in span.outer:
-            if start <= outer_start < end:
-                local_start, local_end = outer_start - start, min(outer_end, end) - start
-                masked[local_start:local_end] = MASK * (local_end - local_start)
-                parts.append((span, local_start, local_end))
-                if outer_end <= end and outer_end == span.outer[-1][1]:
-                    quote_ends[local_end] = text[span.pieces[-1][0] : span.pieces[-1][1]]
+    for span, number in spans:
+        outer_start, outer_end = span.outer[number]
+        local_start, local_end = outer_start - start, min(outer_end, end) - start
+        masked[local_start:local_end] = MASK * (local_end - local_start)
+        parts.append((span, local_start, local_end))
+        if number == len(span.outer) - 1:
+            quote_ends[local_end] = text[span.pieces[-1][0] : span.pieces[-1][1]]
+    parts.sort(key=lambda part: part[1])
     masked_text = "".join(masked)
     sentence_spans = sentences(masked_text, quote_ends)
     per_sentence = [
-        attributions(masked_text[s:e], document.language) if document.language else [] for s, e in sentence_spans
+        attributions(masked_text[s:e], document.language) if document.language and e - s <= _LONGEST else []
+        for s, e in sentence_spans
     ]
+    next_part = 0
     last_speaker: tuple[str | None, str | None] | None = None
     ends_with_colon = False
     paragraph_speaker = carried
@@ -191,7 +202,10 @@ def _paragraph(
         sentence = masked_text[s_start:s_end]
         found = per_sentence[number]
         resolved = [_resolve(document, index, a) for a in found]
-        in_sentence = [(span, a, b) for span, a, b in parts if s_start <= a < s_end]
+        first_part = next_part
+        while next_part < len(parts) and parts[next_part][1] < s_end:
+            next_part += 1
+        in_sentence = parts[first_part:next_part]
         bare = not sentence.replace(MASK, "").strip(" ,.;:!?—–-\"'。，！？：；")
         for span, local_start, _ in in_sentence:
             if span.outer[0][0] != local_start + start:

@@ -28,6 +28,7 @@ _CLOSERS: dict[str, str] = {
 }
 _DOUBLE_OPENERS = frozenset('“„«「『"')
 _MARKS = re.compile("[\"'“”„«»「」『』‘’]")
+_MAX_DEPTH = 8
 _OPENING_CONTEXT = frozenset(" \t\n([{—–-/:")
 
 
@@ -90,6 +91,8 @@ def quoted_spans(text: str, paragraph_spans: list[tuple[int, int]]) -> list[Span
             before = text[at - 1] if at > start else " "
             after = text[at + 1] if at + 1 < end else " "
             closing = next((i for i in range(len(stack) - 1, -1, -1) if mark in _CLOSERS[stack[i].mark]), None)
+            if closing is None and len(stack) >= _MAX_DEPTH:
+                continue  # runaway marks open nothing more (and keep the scan linear)
             if mark in "'’":
                 if _is_apostrophe(text, at, start, end):
                     continue
@@ -177,13 +180,13 @@ def sentences(masked: str, quote_ends: dict[int, str]) -> list[tuple[int, int]]:
     cuts = []
     for match in _TERMINATOR.finditer(masked):
         if match.group()[0] == ".":
-            word = _WORD_BEFORE.search(masked, 0, match.start())
+            word = _WORD_BEFORE.search(masked, max(0, match.start() - 40), match.start())
             if word and (word.group(1).casefold() in _ABBREVIATIONS or len(word.group(1)) == 1):
                 continue
         cuts.append(match.end())
     for position, quoted in quote_ends.items():
         if quoted.rstrip()[-1:] in (".", "!", "?", "…"):
-            following = masked[position:].lstrip()
+            following = masked[position : position + 64].lstrip()
             if not following or following[0].isupper() or following[0] == MASK:
                 cuts.append(position)
     spans = []

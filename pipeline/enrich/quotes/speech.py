@@ -168,7 +168,7 @@ def _phrase_word(token: str) -> bool:
 
 def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
     """The speaker phrase ending just before ``position`` (a verb): (start, end, is a pronoun)."""
-    tokens = list(_TOKEN.finditer(sentence, 0, position))
+    tokens = list(_TOKEN.finditer(sentence, max(0, position - 300), position))
     index = len(tokens) - 1
     edge = position
     # Skip "on Monday", "has repeatedly" between the speaker and the verb.

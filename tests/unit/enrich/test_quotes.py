@@ -259,3 +259,19 @@ def test_a_definite_role_refers_back_to_the_person_just_named_but_keeps_its_word
     assert [(q.speaker, q.speaker_id) for q in reported] == [("The spokesman", "wang-wenbin")]
     text = "“We oppose it,” Wang Wenbin said.\n\nA spokesman for the embassy said the visas would be reviewed soon."
     assert [q.speaker_id for q in quotes(text) if q.kind == "reported"] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("a. " * 30_000, "en"),  # thousands of sentences in one paragraph
+        ("Wang Wenbin said " * 20_000, "en"),  # one endless sentence full of speech verbs
+        ("«" * 50_000, "ru"),  # marks that never close
+        ("他说，" * 30_000, "zh"),
+        ('"a" ' * 30_000, "en"),  # thousands of quotes in one paragraph
+    ],
+)
+def test_long_garbage_is_read_in_one_pass(text: str, language: str) -> None:
+    """Each of these took minutes while a step rescanned the text before each mark or verb; a return is the test."""
+    found = quotes(text, language)
+    assert all(not q.speaker or len(q.speaker) < 300 for q in found)
