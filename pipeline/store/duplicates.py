@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from pipeline.store.base import CatalogBase
@@ -78,20 +78,16 @@ class DuplicateQueries(CatalogBase):
         with self.session() as session:
             for start in range(0, len(doc_ids), _CHUNK):
                 chunk = list(doc_ids[start : start + _CHUNK])
-                clusters = dict(
+                clusters: dict[str, str | None] = dict(
                     session.execute(select(Document.doc_id, Document.cluster_id).where(Document.doc_id.in_(chunk)))
-                    .tuples()
-                    .all()
                 )
                 wanted = sorted({cluster for cluster in clusters.values() if cluster is not None})
-                counts = dict(
+                counts: dict[str | None, int] = dict(
                     session.execute(
                         select(Document.cluster_id, func.count())
                         .where(Document.cluster_id.in_(wanted))
                         .group_by(Document.cluster_id)
                     )
-                    .tuples()
-                    .all()
                 )
                 for doc_id, cluster in clusters.items():
                     sizes[doc_id] = counts.get(cluster, 1) if cluster is not None else 1
@@ -107,7 +103,7 @@ def assign_cluster(session: Session, document: Document, threshold: float, *, ne
         return False
     from pipeline.enrich import dedup  # numpy and datasketch: only for a run that stores news
 
-    current = session.get(DocumentSignature, document.doc_id)
+    current = None if new else session.get(DocumentSignature, document.doc_id)
     if (
         current is not None
         and current.scheme == dedup.scheme()
@@ -117,7 +113,8 @@ def assign_cluster(session: Session, document: Document, threshold: float, *, ne
         return False
     found = dedup.fingerprint(document.text)
     root = document.doc_id
-    session.execute(delete(DocumentBand).where(DocumentBand.doc_id == document.doc_id))
+    if not new:
+        session.execute(delete(DocumentBand).where(DocumentBand.doc_id == document.doc_id))
     if found is None:
         if current is not None:
             session.delete(current)
@@ -132,9 +129,9 @@ def assign_cluster(session: Session, document: Document, threshold: float, *, ne
         current.content_hash = document.content_hash
         current.signature = found.signature
         current.shingles = found.shingles
-        session.add_all(
-            DocumentBand(doc_id=document.doc_id, band=band, key=key) for band, key in enumerate(found.bands)
-        )
+        # One executemany, not one ORM object per band: this runs for every news document.
+        rows = [{"doc_id": document.doc_id, "band": band, "key": key} for band, key in enumerate(found.bands)]
+        session.execute(insert(DocumentBand), rows)
     return _join(session, document, root)
 
 
@@ -158,7 +155,7 @@ def _best_candidate(
         select(DocumentSignature.doc_id, DocumentSignature.signature, Document.cluster_id, Document.first_seen_at)
         .join(Document, Document.doc_id == DocumentSignature.doc_id)
         .where(DocumentSignature.doc_id.in_(ids), DocumentSignature.scheme == dedup.scheme())
-    ).tuples()
+    )
     best: _Candidate | None = None
     for doc_id, signature, cluster_id, first_seen_at in rows:
         # A new version may copy what was stored before the document, not what came after it.
