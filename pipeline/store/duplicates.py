@@ -78,17 +78,15 @@ class DuplicateQueries(CatalogBase):
         with self.session() as session:
             for start in range(0, len(doc_ids), _CHUNK):
                 chunk = list(doc_ids[start : start + _CHUNK])
-                clusters: dict[str, str | None] = dict(
-                    session.execute(select(Document.doc_id, Document.cluster_id).where(Document.doc_id.in_(chunk)))
-                )
+                query = select(Document.doc_id, Document.cluster_id).where(Document.doc_id.in_(chunk))
+                clusters: dict[str, str | None] = dict(session.execute(query).all())
                 wanted = sorted({cluster for cluster in clusters.values() if cluster is not None})
-                counts: dict[str | None, int] = dict(
-                    session.execute(
-                        select(Document.cluster_id, func.count())
-                        .where(Document.cluster_id.in_(wanted))
-                        .group_by(Document.cluster_id)
-                    )
+                counting = (
+                    select(Document.cluster_id, func.count())
+                    .where(Document.cluster_id.in_(wanted))
+                    .group_by(Document.cluster_id)
                 )
+                counts: dict[str | None, int] = dict(session.execute(counting).all())
                 for doc_id, cluster in clusters.items():
                     sizes[doc_id] = counts.get(cluster, 1) if cluster is not None else 1
         return sizes
