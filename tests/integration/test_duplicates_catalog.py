@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,3 +200,34 @@ def test_the_band_keys_survive_a_round_trip_through_the_database(catalog: Catalo
     assert keys == found.bands
     assert signature == found.signature
     assert count == len(found.bands)
+
+
+def test_show_prints_the_cluster_of_a_copy(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    data = tmp_path / "data"
+    catalog = Catalog.open(f"sqlite:///{data / 'catalog.db'}")
+    try:
+        first = put(catalog, "flood-wire")
+        copy = put(catalog, "flood-update", minutes=1)
+    finally:
+        catalog.close()
+    env = {"READOUT_DATA_DIR": str(data), "COLUMNS": "250"}
+    runner = CliRunner()
+    shown = runner.invoke(app, ["show", copy[:16], "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    fields = json.loads(shown.stdout)
+    assert (fields["doc_id"], fields["duplicate_of"], fields["cluster_id"], fields["cluster_size"]) == (
+        copy,
+        first,
+        first,
+        2,
+    )
+    readable = runner.invoke(app, ["show", copy[:16]], env=env)
+    assert readable.exit_code == 0, readable.output
+    assert f"duplicate of: {first}" in readable.stdout
+    assert f"cluster: {first} (2 document(s))" in readable.stdout
+    original = json.loads(runner.invoke(app, ["show", first[:16], "--json"], env=env).stdout)
+    assert (original["duplicate_of"], original["cluster_id"], original["cluster_size"]) == (None, first, 2)
