@@ -48,7 +48,7 @@ from pipeline.store.frontier import (
 from pipeline.store.outbox import OutboxQueries
 from pipeline.store.runs import RunQueries
 from pipeline.store.turns import TurnQueries, replace_turns
-from pipeline.urls import canonical_url, doc_id
+from pipeline.urls import canonical_url, doc_id, legacy_doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -172,9 +172,8 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
         With ``settle`` (ingest, not re-extraction), the item's frontier row is settled in the same
         transaction: no crash can leave a stored item pending."""
         digest = content_hash(extracted.title, extracted.text)
-        identifier = doc_id(item_url)
         with self.session() as session, session.begin():
-            existing = session.get(Document, identifier)
+            identifier, existing = _stored(session, item_url)
             fields: dict[str, Any] = {
                 "url": response.final_url,
                 "title": extracted.title,
@@ -272,7 +271,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
         ``source_id`` it was fetched for, the item's frontier row is settled and its earlier failures are
         resolved in the same transaction."""
         with self.session() as session, session.begin():
-            document = session.get(Document, doc_id(item_url))
+            document = _stored(session, item_url)[1]
             if document is not None:
                 document.fetched_at = fetched_at
                 document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
@@ -290,7 +289,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
             if source_id is not None:
                 self._resolve_failures(session, source_id, item_url)
                 _settle_in(session, source_id, item_url)
-            document = session.get(Document, doc_id(item_url))
+            document = _stored(session, item_url)[1]
             if document is None:
                 return False
             if document.removed_at is None:
@@ -458,6 +457,21 @@ def _apply(session: Session, document: Document, enrichment: Enrichment) -> bool
     if enrichment.exchanges is not None:
         changed = replace_turns(session, document, enrichment.exchanges) or changed
     return changed
+
+
+def _stored(session: Session, item_url: str) -> tuple[str, Document | None]:
+    """The id of ``item_url``'s document and the document, if stored. A document stored before AMP, mobile and
+    print views were folded into their page (migration 0008) keeps the id it was given: one stored under such a
+    view's URL is found by :func:`legacy_doc_id` when its :func:`doc_id` holds nothing."""
+    identifier = doc_id(item_url)
+    found = session.get(Document, identifier)
+    if found is None:
+        legacy = legacy_doc_id(item_url)
+        if legacy != identifier:
+            old = session.get(Document, legacy)
+            if old is not None:
+                return legacy, old
+    return identifier, found
 
 
 def _version_of(document: Document) -> DocumentVersion:

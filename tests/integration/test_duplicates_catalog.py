@@ -13,8 +13,9 @@ from sqlalchemy import delete, event, func, select, text, update
 
 from pipeline.config import Source
 from pipeline.enrich.dedup.evaluate import LabelledText, load_labelled, news_source, store_text
-from pipeline.store.catalog import Catalog
+from pipeline.store.catalog import Catalog, content_hash
 from pipeline.store.schema import Document, DocumentBand, DocumentSignature
+from pipeline.urls import canonical_url, doc_id, legacy_doc_id
 
 LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "coverage" / "duplicates"
 TEXTS = {document.id: document for document in load_labelled(LABELLED, ("tune",))}
@@ -231,3 +232,82 @@ def test_show_prints_the_cluster_of_a_copy(tmp_path: Path) -> None:
     assert f"cluster: {first} (2 document(s))" in readable.stdout
     original = json.loads(runner.invoke(app, ["show", first[:16], "--json"], env=env).stdout)
     assert (original["duplicate_of"], original["cluster_id"], original["cluster_size"]) == (None, first, 2)
+
+
+AMP = "https://wire.example/amp/2026/03/tariffs"
+PAGE = "https://wire.example/2026/03/tariffs"
+
+
+def _legacy_document(catalog: Catalog, url: str, name: str) -> str:
+    """A document as a catalog before migration 0008 stored it for ``url``: keyed by the URL's own form."""
+    document = labelled(name)
+    identifier = legacy_doc_id(url)
+    with catalog.session() as session, session.begin():
+        session.add(
+            Document(
+                doc_id=identifier,
+                url=url,
+                canonical_url=canonical_url(url, variants=False),
+                source_id=NEWS.id,
+                source_kind="news",
+                publisher=NEWS.publisher,
+                source_country=NEWS.country,
+                title=document.title,
+                text=document.text,
+                fetched_at=START,
+                first_seen_at=START,
+                content_hash=content_hash(document.title, document.text),
+                extractor_version="labelled",
+            )
+        )
+    return identifier
+
+
+def test_a_document_stored_under_a_view_url_keeps_its_id(catalog: Catalog) -> None:
+    legacy = _legacy_document(catalog, AMP, "tariffs-wire")
+    assert legacy != doc_id(AMP)
+    # The same view again: found under its old id, no second document.
+    assert put(catalog, "tariffs-wire", url=AMP, minutes=5) == doc_id(AMP)
+    assert catalog.count_documents() == 1
+    assert row(catalog, legacy).cluster_id == legacy  # clustered on this fetch (it had no signature)
+    # A removal of the view reaches the old document too.
+    assert catalog.mark_removed(AMP, START + timedelta(days=1))
+    assert row(catalog, legacy).removed_at is not None
+    # The page itself is a new document (its id was never the view's), folded into the view's cluster; from
+    # then on the view's URL means the page.
+    page = put(catalog, "tariffs-wire", url=PAGE, minutes=6)
+    assert page == doc_id(AMP)
+    assert catalog.count_documents() == 2
+    assert row(catalog, page).duplicate_of == legacy
+
+
+def test_migration_0008_rekeys_pending_frontier_rows_by_the_folded_url(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from pipeline.store.catalog import MIGRATIONS
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+        for url in (AMP, "https://m.wire.example/2026/03/other", "https://wire.example/2026/03/other", PAGE + "?x=1"):
+            connection.execute(
+                text(
+                    "INSERT INTO frontier (source_id, canonical_url, url, first_seen_at, state, attempts) "
+                    "VALUES ('wire', :key, :url, '2026-03-01 09:00:00', 'pending', 0)"
+                ),
+                {"key": canonical_url(url, variants=False), "url": url},
+            )
+    engine.dispose()
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with catalog.session() as session:
+            keys = sorted(session.scalars(text("SELECT canonical_url FROM frontier")))
+        # The AMP view is re-keyed; the mobile view's page is pending too, so one row stays for both.
+        assert keys == sorted([PAGE, PAGE + "?x=1", "https://wire.example/2026/03/other"])
+    finally:
+        catalog.close()

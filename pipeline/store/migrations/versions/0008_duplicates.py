@@ -1,4 +1,5 @@
-"""news documents keep a MinHash signature and its LSH band keys, and a cluster id: near-duplicates fold together
+"""news documents keep a MinHash signature and its LSH band keys, and a cluster id: near-duplicates fold together;
+pending frontier items are re-keyed by the canonical URL that folds AMP, mobile and print views
 
 Revision ID: 0008
 Revises: 0007
@@ -41,9 +42,34 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("doc_id", "band"),
     )
     op.create_index("ix_document_bands_key", "document_bands", ["key", "doc_id"])
+    _rekey_frontier()
+
+
+def _rekey_frontier() -> None:
+    """Key the frontier's rows by the canonical URL as it is from now on (AMP, mobile and print views folded),
+    so that storing such an item settles its row. Documents are not re-keyed: they keep their ids (the catalog
+    finds one stored under a view's URL by its legacy id), since turn ids, search ids and acknowledgements name
+    them. The frontier holds only unsettled items, so this reads few rows."""
+    from pipeline.urls import canonical_url
+
+    bind = op.get_bind()
+    frontier = sa.table("frontier", sa.column("source_id"), sa.column("canonical_url"), sa.column("url"))
+    rows = bind.execute(sa.select(frontier.c.source_id, frontier.c.canonical_url, frontier.c.url)).all()
+    keys = {(source_id, key) for source_id, key, _ in rows}
+    for source_id, key, url in rows:
+        folded = canonical_url(url)
+        if folded == key or canonical_url(url, variants=False) != key:
+            continue
+        where = sa.and_(frontier.c.source_id == source_id, frontier.c.canonical_url == key)
+        if (source_id, folded) in keys:  # the page itself is pending too: one row is enough
+            bind.execute(sa.delete(frontier).where(where))
+        else:
+            bind.execute(sa.update(frontier).where(where).values(canonical_url=folded))
+            keys.add((source_id, folded))
 
 
 def downgrade() -> None:
+    # Frontier rows keep their folded keys: the item is fetched again under its own URL's key, nothing is lost.
     op.drop_index("ix_document_bands_key", table_name="document_bands")
     op.drop_table("document_bands")
     op.drop_table("document_signatures")
