@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes bench-query-parity bench-throughput clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-dedup bench-query-parity bench-throughput clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -55,7 +55,7 @@ format: install  ## Format and autofix with ruff
 typecheck: install
 	.venv/bin/mypy
 
-bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes  ## Run the benchmarks (need ../shared/data for extraction)
+bench: bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-dedup  ## Run the benchmarks (need ../shared/data for extraction)
 
 bench-extraction: install  ## Extraction quality and speed on the article-extraction benchmark
 	.venv/bin/python benchmarks/extraction.py
@@ -65,6 +65,9 @@ bench-cycle: install  ## A no-change incremental cycle over all fixture sources
 
 bench-search: install  ## Embedded index speed on 100,000 generated documents, and bulk-action building
 	.venv/bin/python benchmarks/search.py --docs 100000
+
+eval-dedup: install  ## Near-duplicates: pair P/R (tune and holdout), cost vs extraction, lookup time at 2,000 vs 20,000 documents
+	.venv/bin/python benchmarks/dedup_eval.py --sweep
 
 bench-query-parity: install  ## Hits per query on each search backend over the fixture corpus (must find the same documents)
 	.venv/bin/python benchmarks/query_parity.py

@@ -46,6 +46,14 @@ _SOURCE_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,63}$")
 #: accident, and means the shipped default.
 RULES_OFF = frozenset({"none", "off"})
 _PACKAGE_DIR = Path(__file__).resolve().parent
+#: The estimated Jaccard similarity of two news texts' shingles from which the later is a copy of the earlier
+#: (:mod:`pipeline.enrich.dedup`). Chosen on the ``tune`` part of tests/fixtures/coverage/duplicates: every
+#: threshold from 0.4 to 0.5 scores pair precision and recall 1.0 there (different stories on one event reach
+#: 0.03 at most, the least similar copy 0.53 with its cluster's first document); 0.45 keeps more than one
+#: standard error of the 128-permutation estimate (0.044) below that copy.
+DEFAULT_DUPLICATE_THRESHOLD = 0.45
+#: The similarity the catalog's LSH bands are laid out for: a lower decision threshold would miss candidates.
+DUPLICATE_BAND_THRESHOLD = 0.4
 
 
 def default_rules_file(name: str) -> Path:
@@ -73,6 +81,13 @@ class Settings(BaseSettings):
         default_factory=lambda: default_rules_file("speakers.yaml"),
         description="Path of the spokespersons and outlets file of the briefing segmenter; 'none': no names are "
         "normalised, labels are kept as written (empty: the default).",
+    )
+    duplicate_threshold: float = Field(
+        default=DEFAULT_DUPLICATE_THRESHOLD,
+        ge=DUPLICATE_BAND_THRESHOLD,
+        le=1.0,
+        description="Estimated shingle similarity (Jaccard, 0.4-1) from which a news document is a copy of an "
+        "earlier one and joins its cluster; applies to documents stored from then on.",
     )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(

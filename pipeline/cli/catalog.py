@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -23,6 +23,9 @@ from pipeline.cli.common import (
 )
 from pipeline.cli.tagging import print_explanation
 from pipeline.cli.turns import show_turns
+
+if TYPE_CHECKING:
+    from pipeline.store.schema import Document, DocumentVersion
 
 
 @app.command()
@@ -144,8 +147,9 @@ def show(
         bool,
         typer.Option(
             "--json",
-            help="With --turns: a JSON list, one object per utterance (turn_id, position, kind = announcement, "
-            "question or answer, speaker, speaker_id, outlet, outlet_id, journalist, paragraph, text).",
+            help="Print JSON: the document's fields (with duplicate_of, cluster_id and cluster_size); with --turns, "
+            "a list, one object per utterance (turn_id, position, kind = announcement, question or answer, speaker, "
+            "speaker_id, outlet, outlet_id, journalist, paragraph, text).",
         ),
     ] = False,
 ) -> None:
@@ -157,9 +161,11 @@ def show(
     and position: `kind` is announcement, question or answer; `speaker` is the label as written and
     `speaker_id` the spokesperson's id in the speakers file (null when unknown); `outlet` and `outlet_id`
     are a question's outlet. A document that is not a briefing has no turns (exit status 1).
+
+    A news document that is a near-copy of an earlier one (syndication, a rewritten lead or headline) shows
+    `duplicate_of`, the first-seen document of its cluster, and `cluster_id` (that same first document; a
+    document's own id when it is the first or alone), with how many documents the cluster holds.
     """
-    if as_json and not turns:
-        raise fail("--json goes with --turns (the document itself: `readout list --json`)")
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
         document = catalog.document(doc_id)
@@ -168,8 +174,12 @@ def show(
         if turns:
             stored = catalog.turns_of(document.doc_id)
         history = catalog.versions(document.doc_id) if versions else []
+        cluster_size = catalog.cluster_sizes([document.doc_id]).get(document.doc_id, 1)
     if turns:
         show_turns(document, stored, as_json=as_json)
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(_document_json(document, cluster_size, history), ensure_ascii=False) + "\n")
         return
     console.rule(document.title or "(no title)")
     for label, value in (
@@ -184,6 +194,8 @@ def show(
         ("topics", ", ".join(document.topics) or None),
         ("countries", ", ".join(document.countries) or None),
         ("key phrases", "; ".join(document.key_phrases) or None),
+        ("duplicate of", document.duplicate_of),
+        ("cluster", f"{document.cluster_id} ({cluster_size} document(s))" if document.cluster_id else None),
     ):
         if value is not None:
             console.print(f"[bold]{label}:[/] {value}", highlight=False)
@@ -195,6 +207,35 @@ def show(
         console.print(
             f"[dim]version {version.version}: fetched {iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]"
         )
+
+
+def _document_json(document: Document, cluster_size: int, history: list[DocumentVersion]) -> dict[str, Any]:
+    """What `readout show --json` prints of a document."""
+    shown: dict[str, Any] = {
+        "doc_id": document.doc_id,
+        "url": document.url,
+        "canonical_url": document.canonical_url,
+        "title": document.title,
+        "source": document.source_id,
+        "kind": document.source_kind,
+        "publisher": document.publisher,
+        "published_at": iso(document.published_at),
+        "language": document.language,
+        "version": document.version,
+        "removed_at": iso(document.removed_at),
+        "topics": list(document.topics),
+        "countries": list(document.countries),
+        "key_phrases": list(document.key_phrases),
+        "duplicate_of": document.duplicate_of,
+        "cluster_id": document.cluster_id,
+        "cluster_size": cluster_size,
+        "text": document.text,
+    }
+    if history:
+        shown["versions"] = [
+            {"version": v.version, "fetched_at": iso(v.fetched_at), "content_hash": v.content_hash} for v in history
+        ]
+    return shown
 
 
 @app.command()

@@ -18,7 +18,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.config import Settings, Source
+from pipeline.config import DEFAULT_DUPLICATE_THRESHOLD, Settings, Source
 from pipeline.errors import CatalogError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.access import (
@@ -40,6 +40,7 @@ from pipeline.store.schema import (
 
 if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
+from pipeline.store.duplicates import DuplicateQueries, assign_cluster
 from pipeline.store.frontier import (
     FrontierQueries,
     fit_header,
@@ -47,7 +48,7 @@ from pipeline.store.frontier import (
 from pipeline.store.outbox import OutboxQueries
 from pipeline.store.runs import RunQueries
 from pipeline.store.turns import TurnQueries, replace_turns
-from pipeline.urls import canonical_url, doc_id
+from pipeline.urls import canonical_url, doc_id, legacy_doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -93,16 +94,23 @@ def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     return engine
 
 
-class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
+class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
     """Queries and writes over the catalog's tables."""
 
     @classmethod
     def open(
-        cls, url: str, *, migrate_schema: bool = True, read_only: bool = False, timeouts: Timeouts | None = None
+        cls,
+        url: str,
+        *,
+        migrate_schema: bool = True,
+        read_only: bool = False,
+        timeouts: Timeouts | None = None,
+        duplicate_threshold: float | None = None,
     ) -> Catalog:
         """Connect to the catalog at ``url`` and migrate it to the current schema; ``read_only`` (for commands
         that only read) writes nothing at all and refuses a schema it would have to migrate. ``timeouts`` bound
-        the waits for locks and statements (default: the settings' defaults)."""
+        the waits for locks and statements (default: the settings' defaults); ``duplicate_threshold`` is the
+        similarity from which a stored news document is a copy (default: the settings' default)."""
         try:
             if read_only:
                 engine = read_only_engine(url, timeouts)
@@ -121,12 +129,19 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
             raise CatalogError(
                 f"cannot open the catalog at {shown_url(url)}: {first_line(str(exc)) or type(exc).__name__}"
             ) from exc
-        return cls(engine)
+        catalog = cls(engine)
+        catalog.duplicate_threshold = duplicate_threshold
+        return catalog
 
     @classmethod
     def for_settings(cls, settings: Settings, *, read_only: bool = False) -> Catalog:
         """:meth:`open` the catalog ``settings`` name, with the timeouts they set."""
-        return cls.open(settings.effective_catalog_url, read_only=read_only, timeouts=Timeouts.of(settings))
+        return cls.open(
+            settings.effective_catalog_url,
+            read_only=read_only,
+            timeouts=Timeouts.of(settings),
+            duplicate_threshold=settings.duplicate_threshold,
+        )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -150,14 +165,15 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
         recorded on the document when this call changes it. With ``enrichment``, the document's language,
         topics, countries and key phrases are set too, and a briefing's turns replaced by its exchanges
         (:mod:`pipeline.store.turns`); on an unchanged page, tags or turns that changed (new rules, a new
-        segmenter) still give a new revision. The item's earlier failures are resolved.
+        segmenter) still give a new revision. A news or statement document's near-duplicate cluster is
+        assigned when its content is new (:mod:`pipeline.store.duplicates`). The item's earlier failures are
+        resolved.
 
         With ``settle`` (ingest, not re-extraction), the item's frontier row is settled in the same
         transaction: no crash can leave a stored item pending."""
         digest = content_hash(extracted.title, extracted.text)
-        identifier = doc_id(item_url)
         with self.session() as session, session.begin():
-            existing = session.get(Document, identifier)
+            identifier, existing = _stored(session, item_url)
             fields: dict[str, Any] = {
                 "url": response.final_url,
                 "title": extracted.title,
@@ -202,6 +218,7 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
+                assign_cluster(session, document, self._threshold(), new=True)
                 if enrichment is not None and enrichment.exchanges is not None:
                     replace_turns(session, document, enrichment.exchanges)
                 outcome: StoreOutcome = "new"
@@ -221,7 +238,10 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
                         # this fetch gives it a readable one again.
                         existing.warc_file, existing.warc_offset = archive.file, archive.offset
                         existing.warc_length = archive.length
-                    if enrichment is not None and _apply(session, existing, enrichment):
+                    retagged = enrichment is not None and _apply(session, existing, enrichment)
+                    # A document stored before clustering existed gets its cluster on its next fetch.
+                    clustered = assign_cluster(session, existing, self._threshold(), new=False)
+                    if retagged or clustered:
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
                 else:
@@ -233,12 +253,16 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
                     existing.run_id = run_id or existing.run_id
                     if enrichment is not None:
                         _apply(session, existing, enrichment)
+                    assign_cluster(session, existing, self._threshold(), new=False)
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
             if settle:
                 _settle_in(session, source.id, item_url)
         return outcome
+
+    def _threshold(self) -> float:
+        return DEFAULT_DUPLICATE_THRESHOLD if self.duplicate_threshold is None else self.duplicate_threshold
 
     def touch_document(
         self, item_url: str, *, fetched_at: datetime, listed_updated_at: datetime | None, source_id: str | None = None
@@ -247,7 +271,7 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
         ``source_id`` it was fetched for, the item's frontier row is settled and its earlier failures are
         resolved in the same transaction."""
         with self.session() as session, session.begin():
-            document = session.get(Document, doc_id(item_url))
+            document = _stored(session, item_url)[1]
             if document is not None:
                 document.fetched_at = fetched_at
                 document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
@@ -265,7 +289,7 @@ class Catalog(FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
             if source_id is not None:
                 self._resolve_failures(session, source_id, item_url)
                 _settle_in(session, source_id, item_url)
-            document = session.get(Document, doc_id(item_url))
+            document = _stored(session, item_url)[1]
             if document is None:
                 return False
             if document.removed_at is None:
@@ -433,6 +457,21 @@ def _apply(session: Session, document: Document, enrichment: Enrichment) -> bool
     if enrichment.exchanges is not None:
         changed = replace_turns(session, document, enrichment.exchanges) or changed
     return changed
+
+
+def _stored(session: Session, item_url: str) -> tuple[str, Document | None]:
+    """The id of ``item_url``'s document and the document, if stored. A document stored before AMP, mobile and
+    print views were folded into their page (migration 0008) keeps the id it was given: one stored under such a
+    view's URL is found by :func:`legacy_doc_id` when its :func:`doc_id` holds nothing."""
+    identifier = doc_id(item_url)
+    found = session.get(Document, identifier)
+    if found is None:
+        legacy = legacy_doc_id(item_url)
+        if legacy != identifier:
+            old = session.get(Document, legacy)
+            if old is not None:
+                return legacy, old
+    return identifier, found
 
 
 def _version_of(document: Document) -> DocumentVersion:

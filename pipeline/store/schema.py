@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -131,7 +143,11 @@ class Document(Base):
     tag_explanation: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     #: The enricher version and rules digest that produced the tags.
     tagged_with: Mapped[str | None] = mapped_column(String(32))
+    #: The first-seen document of the near-duplicate cluster this one is a later copy of (None: not a copy).
     duplicate_of: Mapped[str | None] = mapped_column(String(64))
+    #: The first-seen document of its cluster (its own id when it is the first or alone); None for the kinds
+    #: that are never clustered (briefings) and for documents stored before clustering existed.
+    cluster_id: Mapped[str | None] = mapped_column(String(64), index=True)
     warc_file: Mapped[str | None] = mapped_column(String(512))
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
@@ -162,6 +178,34 @@ class Document(Base):
             postgresql_where=sql_text(UNSETTLED),
         ),
     )
+
+
+class DocumentSignature(Base):
+    """A news document's MinHash signature (:mod:`pipeline.enrich.dedup`), for comparing it with later ones."""
+
+    __tablename__ = "document_signatures"
+
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    #: :func:`pipeline.enrich.dedup.scheme`: signatures of other schemes are never compared with each other.
+    scheme: Mapped[str] = mapped_column(String(64))
+    #: The document's ``content_hash`` when it was computed: another one means it must be computed again.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[bytes] = mapped_column(LargeBinary)
+    shingles: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentBand(Base):
+    """One LSH band key of a document's signature: a new document looks its keys up here (``ix_document_bands_key``)
+    and is compared only with the documents that share one. The key hashes the band's number with its rows, so
+    keys of different bands never meet and the lookup needs no band condition."""
+
+    __tablename__ = "document_bands"
+
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = (Index("ix_document_bands_key", "key", "doc_id"),)
 
 
 class DocumentVersion(Base):

@@ -203,11 +203,14 @@ def test_show_turns_of_a_document_that_is_no_briefing_says_so(ingested: World) -
         assert "'statement'" in result.output
 
 
-def test_show_json_without_turns_is_refused(ingested: World) -> None:
+def test_show_json_without_turns_prints_the_document(ingested: World) -> None:
     document = _document(ingested, LIN_JIAN)
     result = ingested.cli("show", document.doc_id[:16], "--json")
-    assert result.exit_code == 2
-    assert "--json goes with --turns" in result.output
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["doc_id"], shown["kind"], shown["title"]) == (document.doc_id, "briefing", document.title)
+    # Briefings are never clustered as near-duplicates.
+    assert (shown["duplicate_of"], shown["cluster_id"], shown["cluster_size"]) == (None, None, 1)
 
 
 def test_turns_lists_the_exchanges_with_a_summary(ingested: World) -> None:
