@@ -52,6 +52,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 #: 0.03 at most, the least similar copy 0.53 with its cluster's first document); 0.45 keeps more than one
 #: standard error of the 128-permutation estimate (0.044) below that copy.
 DEFAULT_DUPLICATE_THRESHOLD = 0.45
+#: The kinds of source whose documents are clustered as near-duplicates: what outlets copy from each other.
+CLUSTERED_KINDS = frozenset({"news", "statement"})
 #: The similarity the catalog's LSH bands are laid out for: a lower decision threshold would miss candidates.
 DUPLICATE_BAND_THRESHOLD = 0.4
 

@@ -8,9 +8,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline.config import Settings
+from pipeline.config import CLUSTERED_KINDS, Settings
 from pipeline.enrich.countries import CountryTagger, Gazetteer
 from pipeline.enrich.exchanges import BRIEFING, ExchangeTagger, ExchangeTags
 from pipeline.enrich.keyphrases import KeyPhraseExtractor
@@ -21,6 +21,9 @@ from pipeline.enrich.taxonomy import Taxonomy
 from pipeline.enrich.text import Normaliser, TextView, default_normaliser, lead_end
 from pipeline.enrich.topics import TopicTagger
 from pipeline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from pipeline.enrich.dedup import Fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +48,9 @@ class Enrichment:
     #: A briefing's exchanges in order, tagged; None when the document was not segmented (not a briefing, or
     #: segmenting failed): the catalog then leaves its turns as they are.
     exchanges: tuple[ExchangeTags, ...] | None = None
+    #: The text's near-duplicate fingerprint, for a document the catalog clusters (news, statements): computed
+    #: here, in the extraction workers, rather than in the run's one writing thread. None: the catalog does it.
+    fingerprint: Fingerprint | None = None
 
     def indexed(self, declared_language: str | None) -> tuple[Any, ...]:
         """What the search index will show of this enrichment (a change here needs a new revision): when
@@ -138,7 +144,14 @@ class Enricher:
             else:
                 exchanges = segmented.exchanges
                 explanation["turns"] = segmented.explanation()
-        return Enrichment(guess.code, topics, scores, countries, phrases, self.version, explanation, exchanges)
+        fingerprint = None
+        if source_kind in CLUSTERED_KINDS:
+            from pipeline.enrich import dedup  # datasketch and numpy: for news only
+
+            fingerprint = dedup.fingerprint(text)
+        return Enrichment(
+            guess.code, topics, scores, countries, phrases, self.version, explanation, exchanges, fingerprint
+        )
 
 
 #: Enrichers already built, by rules files and their content: building one compiles thousands of terms.

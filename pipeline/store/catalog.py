@@ -40,6 +40,7 @@ from pipeline.store.schema import (
 
 if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
+    from pipeline.enrich.dedup import Fingerprint
 from pipeline.store.duplicates import DuplicateQueries, assign_cluster
 from pipeline.store.frontier import (
     FrontierQueries,
@@ -218,7 +219,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
-                assign_cluster(session, document, self._threshold(), new=True)
+                assign_cluster(session, document, self._threshold(), new=True, fingerprint=_fingerprint(enrichment))
                 if enrichment is not None and enrichment.exchanges is not None:
                     replace_turns(session, document, enrichment.exchanges)
                 outcome: StoreOutcome = "new"
@@ -240,7 +241,9 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                         existing.warc_length = archive.length
                     retagged = enrichment is not None and _apply(session, existing, enrichment)
                     # A document stored before clustering existed gets its cluster on its next fetch.
-                    clustered = assign_cluster(session, existing, self._threshold(), new=False)
+                    clustered = assign_cluster(
+                        session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
+                    )
                     if retagged or clustered:
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
@@ -253,7 +256,9 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                     existing.run_id = run_id or existing.run_id
                     if enrichment is not None:
                         _apply(session, existing, enrichment)
-                    assign_cluster(session, existing, self._threshold(), new=False)
+                    assign_cluster(
+                        session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
+                    )
                     session.add(_version_of(existing))
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
@@ -472,6 +477,11 @@ def _stored(session: Session, item_url: str) -> tuple[str, Document | None]:
             if old is not None:
                 return legacy, old
     return identifier, found
+
+
+def _fingerprint(enrichment: Enrichment | None) -> Fingerprint | None:
+    """The text's near-duplicate fingerprint when the enrichment (computed in a worker) carries it."""
+    return enrichment.fingerprint if enrichment is not None else None
 
 
 def _version_of(document: Document) -> DocumentVersion:

@@ -27,14 +27,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from pipeline.config import CLUSTERED_KINDS
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import Document, DocumentBand, DocumentSignature
 
 if TYPE_CHECKING:
     from pipeline.enrich.dedup import Fingerprint
 
-#: The kinds of source whose documents are clustered: what outlets copy from each other (not briefings).
-CLUSTERED_KINDS = frozenset({"news", "statement"})
 #: The most candidates compared with one document: a story copied hundreds of times still costs a bounded time.
 MAX_CANDIDATES = 200
 #: Document ids per ``IN (...)`` query.
@@ -92,11 +91,14 @@ class DuplicateQueries(CatalogBase):
         return sizes
 
 
-def assign_cluster(session: Session, document: Document, threshold: float, *, new: bool) -> bool:
+def assign_cluster(
+    session: Session, document: Document, threshold: float, *, new: bool, fingerprint: Fingerprint | None = None
+) -> bool:
     """Compute ``document``'s signature and cluster if its content changed since they were computed (or never
     were), inside ``session``'s transaction; True when its ``cluster_id`` or ``duplicate_of`` changed (the
     caller gives it a new revision). ``new``: the document was inserted by this transaction (every stored
-    document came before it)."""
+    document came before it). ``fingerprint``: the text's, when the extraction worker already computed it
+    (:attr:`~pipeline.enrich.Enrichment.fingerprint`), so the catalog's writing thread does not."""
     if document.source_kind not in CLUSTERED_KINDS:
         return False
     from pipeline.enrich import dedup  # numpy and datasketch: only for a run that stores news
@@ -109,7 +111,7 @@ def assign_cluster(session: Session, document: Document, threshold: float, *, ne
         and document.cluster_id is not None
     ):
         return False
-    found = dedup.fingerprint(document.text)
+    found = fingerprint or dedup.fingerprint(document.text)
     root = document.doc_id
     if not new:
         session.execute(delete(DocumentBand).where(DocumentBand.doc_id == document.doc_id))

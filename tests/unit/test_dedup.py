@@ -56,3 +56,19 @@ def test_the_bands_are_datasketch_s_layout_and_named_in_the_scheme() -> None:
     assert f"b{lsh.b}r{lsh.r}" in dedup.scheme()
     # Every band's key differs, even for equal rows: the band's number is hashed with them.
     assert len(set(found.bands)) == len(found.bands)
+
+
+def test_the_enricher_fingerprints_news_in_the_worker_and_not_briefings() -> None:
+    # Computed where the page is extracted (a worker process), it crosses the pool with the enrichment, and the
+    # catalog's writing thread does not compute it again.
+    import pickle
+
+    from pipeline.enrich import Enricher
+
+    text = " ".join(f"word{n} follows word{n + 1} in a long enough sentence number {n}." for n in range(40))
+    enricher = Enricher()
+    news = enricher.enrich("A story", text, source_kind="news")
+    assert news.fingerprint == dedup.fingerprint(text)
+    assert pickle.loads(pickle.dumps(news)).fingerprint == news.fingerprint
+    assert enricher.enrich("A briefing", text, source_kind="briefing").fingerprint is None
+    assert enricher.enrich("Unknown", text).fingerprint is None
