@@ -22,7 +22,7 @@ from pipeline.cli.common import (
     parse_date,
 )
 from pipeline.cli.tagging import print_explanation
-from pipeline.cli.turns import show_turns
+from pipeline.cli.turns import local_day, show_turns, source_zones
 
 if TYPE_CHECKING:
     from pipeline.store.schema import Document, DocumentVersion
@@ -96,7 +96,10 @@ def list_documents(
     limit: Annotated[int, typer.Option(help="At most this many documents.")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines of the fields.")] = False,
 ) -> None:
-    """List ingested documents, newest first: id, url, title, published_at, source, language."""
+    """List ingested documents, newest first: id, url, title, published_at, source, language.
+
+    The table shows the day each was published as its source dates it (the source's time zone); --json
+    gives published_at as an instant in UTC."""
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
         documents = list(catalog.documents(source_ids=source or (), since=parse_date(since, "--since"), limit=limit))
@@ -117,6 +120,9 @@ def list_documents(
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
         return
+    # The day as the source dates it: a Beijing page dated 19 November is stored as 16:00 UTC on the 18th.
+    zones = source_zones(settings)
+    days = {d.doc_id: local_day(d.published_at, zones.get(d.source_id)) for d in documents}
     table = Table(title=f"{len(rows)} document(s)", title_justify="left")
     for column in ("id", "published", "source", "lang", "v", "title"):
         table.add_column(column, overflow="fold" if column == "title" else "ellipsis")
@@ -124,7 +130,7 @@ def list_documents(
         title = (row["title"] or "(no title)") + (" [red](removed)[/]" if row["removed_at"] else "")
         table.add_row(
             row["doc_id"][:12],
-            (row["published_at"] or "")[:10],
+            days[row["doc_id"]] or "",
             row["source"],
             row["language"] or "",
             str(row["version"]),

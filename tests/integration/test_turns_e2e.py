@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -456,3 +457,15 @@ def test_unknown_labels_and_missing_turns_are_said_plainly(farm: SiteFarm, tmp_p
     assert empty.exit_code == 0
     assert "readout retag -s cn-mfa-en" in " ".join(empty.output.split())
     assert json.loads(world.cli("show", document.doc_id[:16], "--turns", "--json").stdout) == []
+
+
+def test_list_shows_each_document_s_day_in_its_source_s_time_zone(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert world.cli("run", "-s", "cn-mfa-en", "--no-index").exit_code == 0
+    # A page dated only by its day is stored at the start of that day in Beijing: 16:00 UTC the day before.
+    with sqlite3.connect(world.data_dir / "catalog.db") as db:
+        doc_id = db.execute("SELECT doc_id FROM documents WHERE source_id = 'cn-mfa-en' LIMIT 1").fetchone()[0]
+        db.execute("UPDATE documents SET published_at = '2026-11-18 16:00:00.000000' WHERE doc_id = ?", (doc_id,))
+    db.close()
+    line = next(line for line in world.cli("list", "-s", "cn-mfa-en").stdout.splitlines() if doc_id[:12] in line)
+    assert "2026-11-19" in line, line
