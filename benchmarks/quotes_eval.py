@@ -1,9 +1,10 @@
 """Quote extraction quality and cost: quote precision/recall and speaker accuracy per language and part of the
 labelled set, and the time of ``extract_quotes`` per news document as a share of extraction time.
 
-    .venv/bin/python benchmarks/quotes_eval.py [--part PART] [--errors] [--repeat N]
+    .venv/bin/python benchmarks/quotes_eval.py [--labels PATH] [--part PART] [--errors] [--repeat N]
 
-Reads ``tests/fixtures/coverage/quotes/labels.yaml`` (invented news texts in texts/) and the speakers file
+Reads ``tests/fixtures/coverage/quotes/labels.yaml`` (invented news texts in texts/), or another labelled set given
+by ``--labels`` (its texts in texts/ next to it, e.g. the ``blind`` set in blind/labels.yaml), and the speakers file
 (READOUT_SPEAKERS or the shipped one). A quote matches when its span and the labelled one share at least
 80 % of each one's characters; speaker accuracy is over the matched quotes (pipeline/enrich/quotes/evaluate.py).
 The ``holdout`` part was never used to tune the rules. The CI floors are in
@@ -31,7 +32,7 @@ from pipeline.extract import extract
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "quotes"
 SITES = REPO / "tests" / "fixtures" / "sites"
-PARTS = ("tune", "holdout")
+PARTS = ("tune", "holdout", "blind")
 LANGUAGES = ("en", "ru", "zh")
 #: Fixture hosts of news outlets (not ministries' transcripts).
 NEWS_HOSTS = (
@@ -69,6 +70,12 @@ def news_pages() -> list[tuple[bytes, str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=LABELLED / "labels.yaml",
+        help="The labels file; its texts are in texts/ next to it (default: the tune/holdout set).",
+    )
     parser.add_argument("--part", choices=PARTS, help="Only this part of the labelled set.")
     parser.add_argument("--errors", action="store_true", help="List every quote missed, extra or misattributed.")
     parser.add_argument("--repeat", type=int, default=20, help="Timing repetitions per page (default 20).")
@@ -76,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
 
     speakers = speakers_for(Settings())
-    documents = [d for d in load_labelled(LABELLED) if args.part in (None, d.part)]
+    documents = [d for d in load_labelled(args.labels.resolve().parent) if args.part in (None, d.part)]
     scores = evaluate(documents, speakers)
     print(f"{'part/language':<14} {'docs':>5} {'quotes':>6} {'found':>6} {'P':>7} {'R':>6} {'speakers':>9}")
     for part in PARTS:
