@@ -101,34 +101,53 @@ def build_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[
     """The ``_search`` request body for a parsed query, its filters and a result limit."""
     languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
     fields = search_fields(languages)
-    text_fields = [field.split("^")[0] for field in fields if field.startswith("text")]
+    # A snippet of the text even when only the title matched (``no_match_size``), or for filter-only searches.
+    body = _search_body(
+        [group_query(group, fields) for group in query.groups],
+        filter_clauses(filters),
+        limit=limit,
+        source=HIT_SOURCE_FIELDS,
+        facets=FACETS,
+        highlighted=[field.split("^")[0] for field in fields if field.startswith("text")],
+    )
+    if query.match_all:
+        # No relevance to rank by: newest first, ties in a stable order.
+        body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
+    return body
+
+
+def _search_body(
+    should: list[dict[str, Any]],
+    filters: list[dict[str, Any]],
+    *,
+    limit: int,
+    source: Iterable[str],
+    facets: Iterable[str],
+    highlighted: Iterable[str],
+) -> dict[str, Any]:
+    """A ``_search`` body, documents' or turns': any of ``should`` (everything when empty) within ``filters``,
+    with the total, the facets' top values and one highlighted fragment per field of ``highlighted``."""
     clause: dict[str, Any] = {}
-    if query.groups:
-        clause["should"] = [group_query(group, fields) for group in query.groups]
+    if should:
+        clause["should"] = should
         clause["minimum_should_match"] = 1
-    filters_list = filter_clauses(filters)
-    if filters_list:
-        clause["filter"] = filters_list
-    body: dict[str, Any] = {
+    if filters:
+        clause["filter"] = filters
+    return {
         "query": {"bool": clause} if clause else {"match_all": {}},
         "size": limit,
         "track_total_hits": True,
-        "_source": list(HIT_SOURCE_FIELDS),
-        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in FACETS},
+        "_source": list(source),
+        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in facets},
         "highlight": {
             "pre_tags": [MARK_START],
             "post_tags": [MARK_END],
             "fragment_size": SNIPPET_CHARS,
             "number_of_fragments": 1,
-            # A snippet even when only the title matched, or for filter-only searches.
             "no_match_size": SNIPPET_CHARS,
-            "fields": {name: {} for name in text_fields},
+            "fields": {name: {} for name in highlighted},
         },
     }
-    if query.match_all:
-        # No relevance to rank by: newest first, ties in a stable order.
-        body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
-    return body
 
 
 def parse_search_response(query_text: str, response: Mapping[str, Any]) -> SearchResult:
@@ -245,28 +264,14 @@ def build_turn_search_body(query: Query, filters: SearchFilters, limit: int) -> 
     and one highlighted fragment per text part."""
     languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
     fields = turn_search_fields(languages)
-    clause: dict[str, Any] = {}
-    if query.groups:
-        clause["should"] = [group_query(group, fields, TURN_EXACT_FIELDS) for group in query.groups]
-        clause["minimum_should_match"] = 1
-    clause["filter"] = turn_filter_clauses(filters)
-    if not clause["filter"]:
-        del clause["filter"]
-    body: dict[str, Any] = {
-        "query": {"bool": clause} if clause else {"match_all": {}},
-        "size": limit,
-        "track_total_hits": True,
-        "_source": list(TURN_SOURCE_FIELDS),
-        "aggs": {facet: {"terms": {"field": facet, "size": FACET_SIZE}} for facet in TURN_FACETS},
-        "highlight": {
-            "pre_tags": [MARK_START],
-            "post_tags": [MARK_END],
-            "fragment_size": SNIPPET_CHARS,
-            "number_of_fragments": 1,
-            "no_match_size": SNIPPET_CHARS,
-            "fields": {name: {} for name in fields},
-        },
-    }
+    body = _search_body(
+        [group_query(group, fields, TURN_EXACT_FIELDS) for group in query.groups],
+        turn_filter_clauses(filters),
+        limit=limit,
+        source=TURN_SOURCE_FIELDS,
+        facets=TURN_FACETS,
+        highlighted=fields,
+    )
     if query.match_all:
         # Newest briefing first, then the briefing's own order.
         body["sort"] = [

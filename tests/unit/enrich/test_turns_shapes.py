@@ -8,7 +8,9 @@ from __future__ import annotations
 import pytest
 
 from pipeline.enrich.speakers import load_speakers
-from pipeline.enrich.turns import Segmentation, Utterance, segment
+from pipeline.enrich.turns import Segmentation, segment
+
+from .test_turns import doc, turns, utterances
 
 SPEAKERS = load_speakers(
     "speakers.yaml",
@@ -28,23 +30,6 @@ outlets:
 """,
 )
 GENG = "Foreign Ministry Spokesperson Geng Shuang's Regular Press Conference on November 5, 2019"
-
-
-def doc(*paragraphs: str) -> str:
-    return "\n\n".join(paragraphs)
-
-
-def turns(segmentation: Segmentation) -> list[tuple[int, str, str | None, str | None]]:
-    """(paragraph, kind, speaker id or label, outlet id or label) of every utterance."""
-    return [
-        (u.paragraph, u.kind, u.speaker_id or u.speaker, u.outlet_id or u.outlet)
-        for e in segmentation.exchanges
-        for u in e.utterances
-    ]
-
-
-def utterances(segmentation: Segmentation) -> list[Utterance]:
-    return [u for e in segmentation.exchanges for u in e.utterances]
 
 
 def run(text: str, **kwargs: str) -> Segmentation:
