@@ -81,8 +81,8 @@ def group_query(group: Group, fields: list[str], exact: list[str] = EXACT_FIELDS
     return {"bool": clause}
 
 
-def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
-    """Filters as non-scoring clauses: ``terms`` per facet, publication days inclusive, removed hidden."""
+def _facet_terms(filters: SearchFilters) -> list[dict[str, Any]]:
+    """A ``terms`` clause per facet filter that has values: the same field names on documents and turns."""
     clauses: list[dict[str, Any]] = []
     for name, values in (
         ("source", filters.sources),
@@ -93,6 +93,12 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     ):
         if values:
             clauses.append({"terms": {name: list(values)}})
+    return clauses
+
+
+def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+    """Filters as non-scoring clauses: ``terms`` per facet, publication days inclusive, removed hidden."""
+    clauses = _facet_terms(filters)
     clauses.extend(_days_and_removal(filters, "published_at"))
     return clauses
 
@@ -224,16 +230,7 @@ def turn_search_fields(languages: Iterable[str] | None = None) -> list[str]:
 def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     """The turns' filters: the documents' ones on the turn's fields (``kind`` is announcement or
     exchange, the date is the briefing's), and each spokesperson or outlet as its id or its label."""
-    clauses: list[dict[str, Any]] = []
-    for name, values in (
-        ("source", filters.sources),
-        ("kind", filters.kinds),
-        ("language", filters.languages),
-        ("topics", filters.topics),
-        ("countries", filters.countries),
-    ):
-        if values:
-            clauses.append({"terms": {name: list(values)}})
+    clauses = _facet_terms(filters)
     for field_name, values in (("spokesperson", filters.spokespersons), ("outlet", filters.outlets)):
         if values:
             either = [{"terms": {f"{field_name}_id": list(values)}}, {"terms": {field_name: list(values)}}]
