@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.devsite import NEWS_HOSTS
 from pipeline.enrich.quotes import extract_quotes
 from pipeline.enrich.quotes.evaluate import Score, evaluate, load_labelled
 from pipeline.enrich.speakers import speakers_for
@@ -34,20 +35,6 @@ LABELLED = REPO / "tests" / "fixtures" / "coverage" / "quotes"
 SITES = REPO / "tests" / "fixtures" / "sites"
 PARTS = ("tune", "holdout", "blind")
 LANGUAGES = ("en", "ru", "zh")
-#: Fixture hosts of news outlets (not ministries' transcripts).
-NEWS_HOSTS = (
-    "en.people.cn",
-    "sputnikglobe.com",
-    "tass.com",
-    "tass.ru",
-    "world.people.com.cn",
-    "www.aljazeera.com",
-    "www.bbc.com",
-    "www.dw.com",
-    "www.globaltimes.cn",
-    "www.islamtimes.com",
-    "www.theguardian.com",
-)
 _NOT_PAGES = (".txt", ".headers", ".xml", ".rss", ".atom", ".gz")
 
 

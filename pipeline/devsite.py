@@ -33,6 +33,20 @@ from urllib.parse import unquote, urlsplit
 
 #: Default location of the fixture sites in a checkout.
 SITES_DIR = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "sites"
+#: The fixture hosts of news outlets (article pages that quote officials; no ministry's transcripts).
+NEWS_HOSTS = (
+    "en.people.cn",
+    "sputnikglobe.com",
+    "tass.com",
+    "tass.ru",
+    "world.people.com.cn",
+    "www.aljazeera.com",
+    "www.bbc.com",
+    "www.dw.com",
+    "www.globaltimes.cn",
+    "www.islamtimes.com",
+    "www.theguardian.com",
+)
 LAST_MODIFIED = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 _TEXT_TYPES = re.compile(r"^(text/|application/(rss\+|atom\+|rdf\+)?xml|application/(xhtml\+)?xml)")
 

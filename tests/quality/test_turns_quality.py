@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from pipeline.devsite import NEWS_HOSTS
 from pipeline.enrich.speakers import load_speakers
 from pipeline.enrich.turns.evaluate import LabelledDocument, Score, evaluate, load_labelled
 
@@ -61,22 +62,6 @@ def test_each_part_holds_the_floors(scores: dict[tuple[str, str], Score], part: 
         f"{part} speakers {score.speaker_accuracy:.3f}: {detail}"
     )
     assert score.outlet_accuracy >= FLOORS["outlet_accuracy"], f"{part} outlets {score.outlet_accuracy:.3f}: {detail}"
-
-
-#: Fixture hosts of news outlets: their articles quote officials ("Wang Wenbin said: ...") but are no transcripts.
-NEWS_HOSTS = (
-    "en.people.cn",
-    "sputnikglobe.com",
-    "tass.com",
-    "tass.ru",
-    "world.people.com.cn",
-    "www.aljazeera.com",
-    "www.bbc.com",
-    "www.dw.com",
-    "www.globaltimes.cn",
-    "www.islamtimes.com",
-    "www.theguardian.com",
-)
 
 
 def test_news_articles_of_the_fixture_sites_are_not_read_as_transcripts() -> None:
