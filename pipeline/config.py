@@ -54,6 +54,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 DEFAULT_DUPLICATE_THRESHOLD = 0.45
 #: The kinds of source whose documents are clustered as near-duplicates: what outlets copy from each other.
 CLUSTERED_KINDS = frozenset({"news", "statement"})
+#: The kind of source whose documents quote briefings: their quotes are linked to exchanges (issue 14).
+CITING_KIND = "news"
 #: The similarity the catalog's LSH bands are laid out for: a lower decision threshold would miss candidates.
 DUPLICATE_BAND_THRESHOLD = 0.4
 

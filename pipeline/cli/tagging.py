@@ -26,6 +26,7 @@ from pipeline.cli.common import (
     parse_date,
 )
 from pipeline.cli.indexing import index_step
+from pipeline.cli.turns import source_zones
 from pipeline.config import Settings
 
 
@@ -217,6 +218,7 @@ def retag(
                     run_id=run_id,
                     dry_run=dry_run,
                     progress=advance,
+                    zones=source_zones(settings),
                 )
                 status = "ok"
             finally:

@@ -8,15 +8,19 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from pipeline.config import CLUSTERED_KINDS, Settings
+from pipeline.config import CITING_KIND, CLUSTERED_KINDS, Settings
+from pipeline.enrich import coverage
 from pipeline.enrich.countries import CountryTagger, Gazetteer
+from pipeline.enrich.coverage import Target
 from pipeline.enrich.exchanges import BRIEFING, ExchangeTagger, ExchangeTags
 from pipeline.enrich.keyphrases import KeyPhraseExtractor
 from pipeline.enrich.language import LanguageDetector, base_language
+from pipeline.enrich.quotes import Quote
 from pipeline.enrich.rules import load_rules, rules_digest
-from pipeline.enrich.speakers import SpeakerDirectory, speakers_for
+from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, speakers_for
 from pipeline.enrich.taxonomy import Taxonomy
 from pipeline.enrich.text import Normaliser, TextView, default_normaliser, lead_end
 from pipeline.enrich.topics import TopicTagger
@@ -27,8 +31,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Bumped when the enrichment code changes what it produces for the same rules and text.
-ENRICHER_VERSION = "2"
+#: Bumped when the enrichment code changes what it produces for the same rules and text (3: news quotes).
+ENRICHER_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Enrichment:
     #: The text's near-duplicate fingerprint, for a document the catalog clusters (news, statements): computed
     #: here, in the extraction workers, rather than in the run's one writing thread. None: the catalog does it.
     fingerprint: Fingerprint | None = None
+    #: A news document's quotes attributed to a ministry's briefing, each with the ministry, spokesperson and
+    #: days it points to (:func:`pipeline.enrich.coverage.wanted`, here in the workers); the catalog aligns
+    #: them with the briefings it holds. None: not a news document (its citations are left as they are).
+    quoted: tuple[tuple[Quote, Target], ...] | None = None
 
     def indexed(self, declared_language: str | None) -> tuple[Any, ...]:
         """What the search index will show of this enrichment (a change here needs a new revision): when
@@ -98,13 +106,18 @@ class Enricher:
         declared_language: str | None = None,
         source_kind: str | None = None,
         ministry: str | None = None,
+        published_at: datetime | None = None,
+        local_zone: tzinfo | None = None,
     ) -> Enrichment:
         """Enrich one document from its title and text; ``declared_language`` is the page's (a hint).
 
         A document of a ``briefing`` source (``source_kind``) is also cut into exchanges, each tagged
         (:attr:`Enrichment.exchanges`); ``ministry`` is its source's country code, which tells the
         segmenter whose layouts to expect. A segmenter that fails costs the exchanges only (logged, and
-        said in the explanation): the document's own tags stand."""
+        said in the explanation): the document's own tags stand.
+
+        A ``news`` document's briefing quotes are found too (:attr:`Enrichment.quoted`); relative dates in
+        it ("on Monday") are read from ``published_at`` in ``local_zone``, its source's time zone."""
         guess = self.language.detect(f"{title or ''}\n{text}", declared_language)
         text_view = TextView(text, self.normaliser)
         title_view = TextView(title, self.normaliser) if title else None
@@ -149,8 +162,21 @@ class Enricher:
             from pipeline.enrich import dedup  # datasketch and numpy: for news only
 
             fingerprint = dedup.fingerprint(text)
+        quoted = None
+        if source_kind == CITING_KIND:
+            try:
+                quoted = coverage.wanted(
+                    text,
+                    language=guess.code or base_language(declared_language),
+                    published=published_at,
+                    local_zone=local_zone or UTC,
+                    speakers=self.exchange_tagger.speakers() if self.exchange_tagger.speakers else default_speakers(),
+                )
+            except Exception as exc:  # a bug in the quote finder must not cost the document its tags
+                log.exception("finding the briefing quotes of %s failed; its citations are left as they were", title)
+                explanation["quotes"] = {"error": f"{type(exc).__name__}: {exc}"}
         return Enrichment(
-            guess.code, topics, scores, countries, phrases, self.version, explanation, exchanges, fingerprint
+            guess.code, topics, scores, countries, phrases, self.version, explanation, exchanges, fingerprint, quoted
         )
 
 
@@ -233,10 +259,18 @@ class LazyEnricher(Enricher):
         declared_language: str | None = None,
         source_kind: str | None = None,
         ministry: str | None = None,
+        published_at: datetime | None = None,
+        local_zone: tzinfo | None = None,
     ) -> Enrichment:
         """See :meth:`Enricher.enrich`."""
         return self.get().enrich(
-            title, text, declared_language=declared_language, source_kind=source_kind, ministry=ministry
+            title,
+            text,
+            declared_language=declared_language,
+            source_kind=source_kind,
+            ministry=ministry,
+            published_at=published_at,
+            local_zone=local_zone,
         )
 
     def __getattr__(self, name: str) -> Any:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from pipeline.enrich.enricher import Enricher
 from pipeline.store.catalog import Catalog, shown_tags
@@ -51,9 +51,11 @@ def retag(
     run_id: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    zones: Mapping[str, tzinfo] | None = None,
 ) -> RetagCounts:
     """Enrich the catalog's documents again (those published between ``since`` and ``until``, UTC days,
-    inclusive; all sources unless ``source_ids``); ``progress(done, total)`` is called as it goes."""
+    inclusive; all sources unless ``source_ids``); ``progress(done, total)`` is called as it goes. ``zones``
+    gives each source's time zone (source id → zone; UTC for the others), for news reports' relative dates."""
     start = datetime.combine(since, time.min, UTC) if since else None
     end = datetime.combine(until + timedelta(days=1), time.min, UTC) if until else None
     # Ids first, then documents a batch at a time: no read transaction stays open while writing.
@@ -69,6 +71,8 @@ def retag(
                     declared_language=document.declared_language or document.language,
                     source_kind=document.source_kind,
                     ministry=document.source_country,
+                    published_at=document.published_at,
+                    local_zone=(zones or {}).get(document.source_id),
                 )
             except Exception:  # a bug in the tagger costs this document, never the whole re-tag
                 log.exception("re-tagging %s failed; left as it was", document.doc_id)

@@ -179,6 +179,18 @@ class SpeakerDirectory:
         found = [m.group(0) for m in pattern.finditer(label_key(text))]
         return ids[max(found, key=len)] if found else None
 
+    def speakers_in(self, text: str) -> list[str]:
+        """Every listed spokesperson named in full in ``text`` (a news report), in order of first mention."""
+        pattern, ids = self._title_pattern(None)
+        if pattern is None:
+            return []
+        seen: list[str] = []
+        for match in pattern.finditer(label_key(text)):
+            identifier = ids.get(match.group(0))
+            if identifier is not None and identifier not in seen:
+                seen.append(identifier)
+        return seen
+
     def _title_pattern(self, ministry: str | None) -> tuple[re.Pattern[str] | None, dict[str, str]]:
         if ministry not in self._title_patterns:
             ids: dict[str, str] = {}

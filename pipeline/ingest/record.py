@@ -67,6 +67,8 @@ def enrich_document(
             declared_language=document.language,
             source_kind=source.kind,
             ministry=source.country,
+            published_at=document.published_at,
+            local_zone=source.tz,
         )
     except Exception:
         log.exception("[%s] enrichment failed on %s; stored untagged", source.id, url)

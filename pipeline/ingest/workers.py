@@ -88,6 +88,8 @@ def process(job: Job, enricher: Enricher) -> Outcome:
             declared_language=document.language,
             source_kind=job.source.kind,
             ministry=job.source.country,
+            published_at=document.published_at,
+            local_zone=job.source.tz,
         )
     except Exception:
         return Outcome(document=document, enrichment_failed=traceback.format_exc())

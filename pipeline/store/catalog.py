@@ -18,8 +18,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.config import DEFAULT_DUPLICATE_THRESHOLD, Settings, Source
-from pipeline.errors import CatalogError
+from pipeline.config import CITING_KIND, DEFAULT_DUPLICATE_THRESHOLD, Settings, Source, load_sources
+from pipeline.errors import CatalogError, ConfigError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.access import (
     CatalogMissingError,
@@ -41,6 +41,7 @@ from pipeline.store.schema import (
 if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
     from pipeline.enrich.dedup import Fingerprint
+from pipeline.store.citations import CitationQueries, Linker, default_linker, link_document, relink_for_briefing
 from pipeline.store.duplicates import DuplicateQueries, assign_cluster
 from pipeline.store.frontier import (
     FrontierQueries,
@@ -95,8 +96,28 @@ def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     return engine
 
 
-class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
+class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
     """Queries and writes over the catalog's tables."""
+
+    _linker: Linker | None = None
+    #: The sources file whose briefing sources give each ministry's time zone (``for_settings`` sets it).
+    sources_path: Path | None = None
+
+    @property
+    def linker(self) -> Linker:
+        """Aligns news quotes with briefings when documents are stored. Built on first use: each ministry's
+        briefing days are read in the time zone of its configured briefing sources (the built-in zones when
+        the sources file is not given or cannot be read: storing must not depend on it)."""
+        if self._linker is None:
+            self._linker = default_linker()
+            if self.sources_path is not None:
+                try:
+                    sources = load_sources(self.sources_path)
+                except (ConfigError, OSError):
+                    return self._linker
+                zones = {s.country: s.tz for s in sources if s.kind == "briefing" and s.country}
+                self._linker = Linker(zones)
+        return self._linker
 
     @classmethod
     def open(
@@ -137,12 +158,14 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
     @classmethod
     def for_settings(cls, settings: Settings, *, read_only: bool = False) -> Catalog:
         """:meth:`open` the catalog ``settings`` name, with the timeouts they set."""
-        return cls.open(
+        catalog = cls.open(
             settings.effective_catalog_url,
             read_only=read_only,
             timeouts=Timeouts.of(settings),
             duplicate_threshold=settings.duplicate_threshold,
         )
+        catalog.sources_path = settings.sources
+        return catalog
 
     def close(self) -> None:
         self.engine.dispose()
@@ -220,8 +243,8 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                 session.flush()
                 session.add(_version_of(document))
                 assign_cluster(session, document, self._threshold(), new=True, fingerprint=_fingerprint(enrichment))
-                if enrichment is not None and enrichment.exchanges is not None:
-                    replace_turns(session, document, enrichment.exchanges)
+                if enrichment is not None:
+                    _link(session, document, enrichment, self.linker, turns_changed=True)
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
@@ -239,7 +262,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                         # this fetch gives it a readable one again.
                         existing.warc_file, existing.warc_offset = archive.file, archive.offset
                         existing.warc_length = archive.length
-                    retagged = enrichment is not None and _apply(session, existing, enrichment)
+                    retagged = enrichment is not None and _apply(session, existing, enrichment, self.linker)
                     # A document stored before clustering existed gets its cluster on its next fetch.
                     clustered = assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
@@ -255,7 +278,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
                     existing.revision += 1
                     existing.run_id = run_id or existing.run_id
                     if enrichment is not None:
-                        _apply(session, existing, enrichment)
+                        _apply(session, existing, enrichment, self.linker)
                     assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
                     )
@@ -367,7 +390,7 @@ class Catalog(DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, Turn
             document = session.get(Document, identifier)
             if document is None:
                 return False
-            changed = _apply(session, document, enrichment)
+            changed = _apply(session, document, enrichment, self.linker)
             if changed:
                 document.revision += 1
                 document.run_id = run_id or document.run_id
@@ -455,12 +478,26 @@ def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
     return before != after
 
 
-def _apply(session: Session, document: Document, enrichment: Enrichment) -> bool:
-    """Copy ``enrichment`` onto ``document`` and replace its turns when it carries exchanges (after the tags:
-    the turns copy the document's language); True when the search index must see the document again."""
+def _apply(session: Session, document: Document, enrichment: Enrichment, linker: Linker) -> bool:
+    """Copy ``enrichment`` onto ``document``, replace its turns when it carries exchanges (after the tags:
+    the turns copy the document's language) and its citations when it carries quotes; True when the search
+    index must see the document again."""
     changed = _set_enrichment(document, enrichment)
+    return _link(session, document, enrichment, linker) or changed
+
+
+def _link(
+    session: Session, document: Document, enrichment: Enrichment, linker: Linker, *, turns_changed: bool = False
+) -> bool:
+    """A briefing's turns replaced (and the citations that may report it aligned again when they changed), or
+    a news document's citations replaced (:mod:`pipeline.store.citations`); True when either changed."""
+    changed = False
     if enrichment.exchanges is not None:
-        changed = replace_turns(session, document, enrichment.exchanges) or changed
+        changed = replace_turns(session, document, enrichment.exchanges)
+        if changed or turns_changed:
+            relink_for_briefing(session, document, linker)
+    if enrichment.quoted is not None and document.source_kind == CITING_KIND:
+        changed = link_document(session, document, enrichment.quoted, linker) or changed
     return changed
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -271,7 +273,49 @@ class Turn(Base):
     #: The first document version whose text has this exchange (kept while its content stays the same).
     version: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_turns_source_date", "source_id", "briefing_date"),)
+    __table_args__ = (
+        Index("ix_turns_source_date", "source_id", "briefing_date"),
+        Index("ix_turns_ministry_date", "ministry", "briefing_date"),
+    )
+
+
+class CitationRow(Base):
+    """One briefing quote of a news document and the exchange it reports (:mod:`pipeline.store.citations`).
+
+    Rows follow their news document (a new version or re-extraction replaces them) and are re-aligned when a
+    briefing of their ministry and days is stored or changes; ``turn_id`` None means no briefing says it yet
+    (verdict ``unmatched``).
+    """
+
+    __tablename__ = "citations"
+
+    doc_id: Mapped[str] = mapped_column(String(64), ForeignKey("documents.doc_id"), primary_key=True)
+    #: The quote's order among the document's briefing quotes.
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    quoted: Mapped[str] = mapped_column(Text)
+    #: "direct" or "reported".
+    kind: Mapped[str] = mapped_column(String(16))
+    speaker: Mapped[str | None] = mapped_column(Text)
+    #: The ministry (ISO country code) and, when the report names one, the spokesperson it is attributed to.
+    ministry: Mapped[str] = mapped_column(String(2))
+    spokesperson_id: Mapped[str | None] = mapped_column(String(64))
+    #: The candidate days (the ministry's local dates) and the expression that gave them ("" for the window).
+    day_from: Mapped[date] = mapped_column(Date)
+    day_to: Mapped[date] = mapped_column(Date)
+    expression: Mapped[str] = mapped_column(Text, default="")
+    turn_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    briefing_doc_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    briefing_day: Mapped[date | None] = mapped_column(Date)
+    matched: Mapped[str | None] = mapped_column(Text)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    #: "verbatim", "paraphrase", "divergent" or "unmatched".
+    verdict: Mapped[str] = mapped_column(String(16))
+    added: Mapped[list[Any]] = mapped_column(default=list)
+    dropped: Mapped[list[Any]] = mapped_column(default=list)
+    #: The passage is from a briefing outside the candidate days.
+    elsewhere: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_citations_ministry_days", "ministry", "day_to", "day_from"),)
 
 
 class IndexAck(Base):

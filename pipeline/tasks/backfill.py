@@ -216,6 +216,7 @@ def backfill_source(settings: Settings, source: Source, request: BackfillRequest
                 until=request.until,
                 run_id=run_id,
                 dry_run=request.dry_run,
+                zones={source.id: source.tz},
             )
             counts = retagged.as_dict()
             status = "ok"

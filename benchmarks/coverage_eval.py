@@ -1,0 +1,63 @@
+"""Coverage quality: links from news quotes to briefing exchanges and the verdicts on them, per part and
+language of the labelled attribution set, with the time per news document as a share of extraction time.
+
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|holdout] [--errors]
+
+Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
+pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. The ``holdout`` part was
+written by another author and never used to tune the rules. The CI floors are in
+tests/fixtures/coverage/attribution/floors.yaml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.enrich.coverage.evaluate import VERDICTS, Score, evaluate, load_part
+from pipeline.enrich.enricher import build_enricher
+from pipeline.enrich.speakers import speakers_for
+
+REPO = Path(__file__).resolve().parents[1]
+LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
+PARTS = ("tune", "holdout")
+
+
+def _row(name: str, score: Score) -> str:
+    verdicts = " ".join(f"{score.accuracy(v) if score.verdict_total[v] else float('nan'):6.3f}" for v in VERDICTS)
+    return (
+        f"{name:<12} {score.articles:4d} {score.links_expected:5d} {score.links_predicted:5d} "
+        f"{score.link_precision:6.3f} {score.link_recall:6.3f} {score.accuracy():6.3f} {verdicts} "
+        f"{score.difference_recall:6.3f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--part", choices=PARTS, action="append", help="Only this part (repeatable).")
+    parser.add_argument("--errors", action="store_true", help="List every miss.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    settings = Settings(sources=REPO / "config" / "sources.yaml")
+    enricher = build_enricher(settings)
+    speakers = speakers_for(settings)
+    header = (
+        f"{'part/lang':<12} {'arts':>4} {'links':>5} {'pred':>5} {'P':>6} {'R':>6} {'acc':>6} "
+        + " ".join(f"{v[:6]:>6}" for v in VERDICTS)
+        + f" {'diffs':>6}"
+    )
+    for part in args.part or PARTS:
+        scores = evaluate(load_part(LABELLED / f"{part}.yaml"), enricher, speakers)
+        print(f"== {part}")
+        print(header)
+        for name in sorted(scores, key=lambda n: (n == "all", n)):
+            print(_row(name if name != "all" else "all", scores[name]))
+        if args.errors:
+            for error in scores["all"].errors:
+                print("  ", " | ".join(map(str, error)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,447 @@
+"""Aligning a quote with what was said, and judging how faithfully it reproduces it.
+
+:func:`align` takes a quote's text and candidate answers (:class:`Passage`: the answers and announcements of
+the briefings a :class:`~pipeline.enrich.coverage.targets.Target` points to) and returns the best
+:class:`Alignment`, or None when no answer says it.
+
+How:
+
+1. Words are compared by key: the Snowball stem of a Latin-script word, the lemma of a Cyrillic one (the
+   tagger's :class:`~pipeline.enrich.text.Normaliser`), each Chinese or Japanese character on its own.
+2. The answers sharing the most content words with the quote are short-listed; in each, every window of one
+   to three consecutive sentences is scored by the longest common subsequence of keys (rapidfuzz), so a
+   quote trimmed from a sentence, joined across two, or cut with an ellipsis finds its passage.
+3. In the best window the words are paired (the earliest pairing of a longest common subsequence) and the
+   gaps between paired words are read: words of the quote not said (``added``), words said but left out of
+   the quote (``dropped``). An ellipsis in the quote excuses what it leaves out; so does trimming a quote
+   at a clause boundary, but a quote that presents itself as a whole clause ("We oppose X," he said) while
+   the answer's clause goes on ("...X or the threat of sanctions") drops the rest.
+4. The verdict: ``verbatim`` when no gap holds anything but function words; ``divergent`` when a gap adds or
+   drops an intensifier, a negation, a hedge or modal, a number, or content words with nothing in their
+   place (a qualifier dropped: "willful", "strategic ... of coordination"); ``paraphrase`` when words were
+   replaced by others that are none of those. In reported speech, the change of person ("we" → "China") and
+   the back-shift of tense ("will" → "would") are not differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from rapidfuzz.distance import Indel, LCSseq
+
+from pipeline.enrich.keyphrases import STOPWORDS
+from pipeline.enrich.text import Normaliser, prepare
+
+Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
+#: Worst first: the order a document's worst verdict is chosen by.
+VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
+
+#: A quote matches an answer when at least this share of its content words is found there, in order...
+MATCH_COVERAGE = 0.5
+#: ...and at least this many (characters in Chinese and Japanese, which count double).
+MATCH_MIN_WORDS = 3
+#: The answers compared in full with one quote (those sharing the most content words with it).
+SHORTLIST = 4
+#: A window is at most this many consecutive sentences.
+MAX_SENTENCES = 3
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
+_ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
+_CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2013\u2014，；：。！？、]")
+
+#: Words whose addition or removal changes intensity, polarity, certainty or scope (keys are matched).
+_INTENSIFIERS = {
+    "en": "strongly firmly resolutely categorically absolutely completely totally deeply seriously gravely highly "
+    "extremely very utterly fully entirely vehemently staunchly unwaveringly unequivocally severely sharply "
+    "always never",
+    "ru": "категорически решительно твердо крайне резко глубоко полностью абсолютно совершенно всегда никогда "
+    "очень жестко",
+}
+_NEGATIONS = {
+    "en": "not no nor neither none without cannot don doesn didn won isn aren wasn weren shouldn couldn wouldn "
+    "hasn haven",
+    "ru": "не ни нет без никак",
+}
+_HEDGES = {
+    "en": "may might could possibly perhaps likely probably will would must should shall can consider "
+    "reportedly allegedly only all any every some",
+    "ru": "может возможно вероятно будет должен следует мочь только все всё любой",
+}
+_ZH_MARKERS = (
+    "坚决",
+    "强烈",
+    "严重",
+    "绝不",
+    "绝对",
+    "完全",
+    "不",
+    "没",
+    "未",
+    "无",
+    "非",
+    "别",
+    "可能",
+    "或许",
+    "也许",
+    "将",
+    "会",
+    "必须",
+    "应",
+    "一定",
+    "所有",
+    "只",
+    "仅",
+)
+#: In reported speech: the change of person and the back-shift of tense are the report's, not the speaker's.
+_PERSON = {
+    "en": "we our us ours i my me it its they them their he she his her china chinese beijing russia russian "
+    "moscow side country government ministry spokesperson spokesman spokeswoman said says say added stressed "
+    "noted",
+    "ru": "мы наш нас нам я он она они его её ее их россия российский москва китай сторона заявить сказать",
+}
+_BACKSHIFT = {
+    ("will", "would"),
+    ("can", "could"),
+    ("may", "might"),
+    ("is", "was"),
+    ("are", "were"),
+    ("has", "had"),
+    ("have", "had"),
+    ("shall", "should"),
+}
+_ZH_TRIVIAL = set("的了是在和与及也都并就而这那其之个")
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """What a spokesperson said in one exchange (its answer) or announcement, as a candidate for quotes."""
+
+    turn_id: str
+    doc_id: str
+    ministry: str
+    day: date
+    spokesperson_id: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A quote aligned with a passage: ``matched`` is the passage's words the quote reproduces (from the first
+    paired word to the last, with what the quote dropped); ``similarity`` the token similarity of the two (0
+    to 1); ``added`` and ``dropped`` the differing words, one phrase per gap (only gaps that hold more than
+    function words). ``coverage`` is the share of the quote's content words found."""
+
+    passage: Passage
+    matched: str
+    similarity: float
+    coverage: float
+    verdict: Verdict
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    key: str
+    surface: str
+    start: int
+    end: int
+    #: "marker" (changes meaning), "trivial" (function word) or "content".
+    role: str
+    #: Which ellipsis-separated part of a quote the token is in.
+    part: int = 0
+
+
+class Aligner:
+    """Aligns quotes with passages; keeps the normaliser and the language word lists."""
+
+    def __init__(self, normaliser: Normaliser) -> None:
+        self.normaliser = normaliser
+        self._markers: dict[str, frozenset[str]] = {}
+        self._trivial: dict[str, frozenset[str]] = {}
+        self._person: dict[str, frozenset[str]] = {}
+        for language in ("en", "ru"):
+            # Markers are read as written (folded), not stemmed: "willful" stems to "will".
+            markers = " ".join((_INTENSIFIERS[language], _NEGATIONS[language], _HEDGES[language]))
+            self._markers[language] = frozenset(self.normaliser.fold(w) for w in markers.split())
+            stopwords = STOPWORDS.get(language, frozenset())
+            # English function words as written; Russian ones by lemma, so that their inflections count too.
+            self._trivial[language] = frozenset(
+                {self.normaliser.fold(w) for w in stopwords}
+                | ({self._key(w) for w in stopwords} if language == "ru" else set())
+            )
+            self._person[language] = frozenset(self._key(w) for w in _PERSON[language].split())
+        self._backshift = {(self._key(a), self._key(b)) for a, b in _BACKSHIFT}
+        self._passages: dict[str, tuple[list[_Token], list[tuple[int, int]]]] = {}
+
+    def _key(self, word: str) -> str:
+        return self.normaliser.key(word)
+
+    def tokens(self, text: str, language: str, *, parts: bool = False) -> list[_Token]:
+        """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
+        text = prepare(text)
+        found: list[_Token] = []
+        boundaries = [m.start() for m in _ELLIPSIS.finditer(text)] if parts else []
+        markers = self._markers.get(language, self._markers["en"])
+        trivial = self._trivial.get(language, self._trivial["en"])
+        for match in _TOKEN.finditer(text):
+            word = match.group(0)
+            part = sum(1 for b in boundaries if b < match.start())
+            if re.fullmatch(f"[{_CJK}]", word):
+                role = "trivial" if word in _ZH_TRIVIAL else "content"
+                found.append(_Token(word, word, match.start(), match.end(), role, part))
+                continue
+            key = self._key(word)
+            marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
+            plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial)
+            role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
+            found.append(_Token(key, word, match.start(), match.end(), role, part))
+        return found
+
+    def _passage(self, passage: Passage, language: str) -> tuple[list[_Token], list[tuple[int, int]]]:
+        """A passage's tokens and its sentences as token ranges (cached: many quotes meet the same answers)."""
+        cached = self._passages.get(passage.turn_id + "\x00" + passage.text)
+        if cached is None:
+            tokens = self.tokens(passage.text, language)
+            ends = [m.start() for m in _SENTENCE_END.finditer(prepare(passage.text))]
+            sentences: list[tuple[int, int]] = []
+            start = 0
+            for index, token in enumerate(tokens):
+                if ends and token.start >= ends[0]:
+                    while ends and token.start >= ends[0]:
+                        ends.pop(0)
+                    if index > start:
+                        sentences.append((start, index))
+                    start = index
+            if start < len(tokens):
+                sentences.append((start, len(tokens)))
+            cached = (tokens, sentences)
+            if len(self._passages) > 4096:
+                self._passages.clear()
+            self._passages[passage.turn_id + "\x00" + passage.text] = cached
+        return cached
+
+    def align(
+        self,
+        quote: str,
+        passages: Sequence[Passage],
+        *,
+        language: str,
+        reported: bool = False,
+        spokesperson_id: str | None = None,
+    ) -> Alignment | None:
+        """The best alignment of ``quote`` with one of ``passages`` (a different spokesperson's are skipped
+        when ``spokesperson_id`` is known), or None when none says it."""
+        words = self.tokens(quote, language, parts=True)
+        content = [t for t in words if t.role != "trivial"]
+        if not content:
+            return None
+        wanted = {t.key for t in content}
+        shortlist: list[tuple[float, Passage]] = []
+        for passage in passages:
+            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
+                continue
+            tokens, _ = self._passage(passage, language)
+            shared = len(wanted & {t.key for t in tokens}) / len(wanted)
+            if shared >= MATCH_COVERAGE:
+                shortlist.append((shared, passage))
+        shortlist.sort(key=lambda item: -item[0])
+        keys = [t.key for t in words]
+        best: Alignment | None = None
+        for _, passage in shortlist[:SHORTLIST]:
+            window = self._best_window(keys, passage, language)
+            judged = self._judge(quote, words, passage, window, reported=reported, language=language)
+            # The passage the quote reproduces most of, and of those the closest: an answer that says the
+            # same words and little else beats one that says them inside a longer clause.
+            if judged is not None and (
+                best is None or (judged.coverage, judged.similarity) > (best.coverage, best.similarity)
+            ):
+                best = judged
+        return best
+
+    def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[_Token]:
+        """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
+        in order (then the closest to it in length)."""
+        tokens, sentences = self._passage(passage, language)
+        best: tuple[tuple[float, float], list[_Token]] | None = None
+        for first in range(len(sentences)):
+            for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
+                window = tokens[sentences[first][0] : sentences[last][1]]
+                window_keys = [t.key for t in window]
+                score = (LCSseq.similarity(keys, window_keys), Indel.normalized_similarity(keys, window_keys))
+                if best is None or score > best[0]:
+                    best = (score, window)
+        return best[1] if best else tokens
+
+    def _judge(
+        self, quote: str, words: list[_Token], passage: Passage, window: list[_Token], *, reported: bool, language: str
+    ) -> Alignment | None:
+        pairs = _trim_edges(_pairs([t.key for t in words], [t.key for t in window]), words, window)
+        content = [i for i, t in enumerate(words) if t.role != "trivial"]
+        paired = {i for i, _ in pairs}
+        found = sum(1 for i in content if i in paired)
+        weight = sum(2 if _is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
+        coverage = found / len(content)
+        if coverage < MATCH_COVERAGE or found + weight < MATCH_MIN_WORDS:
+            return None
+        gaps: list[tuple[list[_Token], list[_Token], str]] = []
+        first_i, first_j = pairs[0]
+        if first_i > 0:
+            gaps.append((words[:first_i], [], "edge"))
+        for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
+            if i2 > i1 + 1 or j2 > j1 + 1:
+                elided = words[i1].part != words[i2].part
+                gaps.append((words[i1 + 1 : i2], [] if elided else window[j1 + 1 : j2], "inner"))
+        last_i, last_j = pairs[-1]
+        leftover = last_i < len(words) - 1
+        tail = _unfinished_clause(quote, window, last_j, passage.text, leftover=leftover) if not reported else []
+        if last_i < len(words) - 1 or tail:
+            gaps.append((words[last_i + 1 :], tail, "edge"))
+        verdict: Verdict = "verbatim"
+        added: list[str] = []
+        dropped: list[str] = []
+        for quote_side, said_side, where in gaps:
+            kind = self._gap(quote_side, said_side, where, reported=reported, language=language)
+            if kind is None:
+                continue
+            if kind == "divergent" or verdict == "verbatim":
+                verdict = kind
+            if _meaningful(quote_side):
+                added.append(_phrase(quote_side, quote))
+            if _meaningful(said_side):
+                dropped.append(_phrase(said_side, passage.text))
+        end_j = window.index(tail[-1]) if tail else last_j
+        span = window[first_j : end_j + 1]
+        if verdict == "verbatim" and reported and _folded(words) != _folded(span):
+            verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
+        matched = prepare(passage.text)[span[0].start : span[-1].end]
+        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in span])
+        return Alignment(
+            passage, matched, round(similarity, 3), round(coverage, 3), verdict, tuple(added), tuple(dropped)
+        )
+
+    def _gap(
+        self, quote_side: list[_Token], said_side: list[_Token], where: str, *, reported: bool, language: str
+    ) -> Verdict | None:
+        """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"."""
+        if reported:
+            person = self._person.get(language, self._person["en"])
+            quote_side = [t for t in quote_side if t.key not in person]
+            said_side = [t for t in said_side if t.key not in person]
+            quote_side, said_side = self._without_backshift(quote_side, said_side)
+        added = [t for t in quote_side if t.role != "trivial"]
+        dropped = [t for t in said_side if t.role != "trivial"]
+        if language == "zh":
+            added_text = "".join(t.surface for t in quote_side)
+            dropped_text = "".join(t.surface for t in said_side)
+            if any(m in added_text or m in dropped_text for m in _ZH_MARKERS):
+                return "divergent"
+        if not added and not dropped:
+            return None
+        if any(t.role == "marker" for t in added + dropped):
+            return "divergent"
+        if where == "edge" and not dropped:
+            # Words around the quote that the speaker did not say: the report's framing in reported speech,
+            # an addition put in the speaker's mouth in a direct quote.
+            return "paraphrase" if reported else "divergent"
+        if dropped and not added:
+            return "divergent"
+        if added and not dropped:
+            return "paraphrase" if reported else "divergent"
+        # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
+        # partners" for "comprehensive strategic partnership of coordination").
+        return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
+
+    def _without_backshift(
+        self, quote_side: list[_Token], said_side: list[_Token]
+    ) -> tuple[list[_Token], list[_Token]]:
+        for said in list(said_side):
+            for said_quote in list(quote_side):
+                if (said.key, said_quote.key) in self._backshift:
+                    said_side = [t for t in said_side if t is not said]
+                    quote_side = [t for t in quote_side if t is not said_quote]
+                    break
+        return quote_side, said_side
+
+
+def _folded(tokens: list[_Token]) -> list[str]:
+    return [t.surface.casefold() for t in tokens]
+
+
+def _is_cjk(word: str) -> bool:
+    return bool(re.fullmatch(f"[{_CJK}]", word))
+
+
+def _meaningful(tokens: list[_Token]) -> bool:
+    return any(t.role != "trivial" for t in tokens)
+
+
+def _phrase(tokens: list[_Token], text: str) -> str:
+    """The words of a gap as written in ``text`` (from the first to the last)."""
+    return prepare(text)[tokens[0].start : tokens[-1].end]
+
+
+def _pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """The pairs (index in ``a``, index in ``b``) of a longest common subsequence, each word of ``a`` paired
+    with the earliest word of ``b`` that keeps the subsequence longest (so a repeated word pairs with the
+    occurrence next to its neighbours, not a later one)."""
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, word = table[i], table[i + 1], a[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if word == b[j] else max(below[j], row[j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if a[i] == b[j] and table[i][j] == table[i + 1][j + 1] + 1:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif table[i][j + 1] == table[i][j]:
+            j += 1
+        else:
+            i += 1
+    return pairs
+
+
+def _trim_edges(pairs: list[tuple[int, int]], words: list[_Token], window: list[_Token]) -> list[tuple[int, int]]:
+    """Drop words paired far from the rest at either end ("the" paired with a "the" three clauses before the
+    passage): they would stretch the matched passage over words the quote never touched."""
+    while len(pairs) > 1 and _detached(pairs[0], pairs[1], words):
+        pairs = pairs[1:]
+    while len(pairs) > 1 and _detached(pairs[-2], pairs[-1], words):
+        pairs = pairs[:-1]
+    return pairs
+
+
+def _detached(left: tuple[int, int], right: tuple[int, int], words: list[_Token]) -> bool:
+    """Two neighbouring pairs far apart in the passage but not in the quote: the edge one is a chance match
+    (a function word, or "China" of "China's position" for the "China" of "China opposes")."""
+    far = right[1] - left[1] > 4
+    return far and (right[0] - left[0] <= 2 or words[left[0]].role == "trivial" or words[right[0]].role == "trivial")
+
+
+def _unfinished_clause(quote: str, window: list[_Token], last_j: int, said: str, *, leftover: bool) -> list[_Token]:
+    """The rest of the answer's clause after the last paired word, when the quote ends with words of its own
+    (``leftover``: they stand in for it) or presents itself as complete there (a full stop or a comma inside
+    its marks) while the answer's clause goes on: a qualifier the quote cut off ("...sanctions" of
+    "...sanctions or the threat of sanctions")."""
+    if not leftover and not re.search(r"[.,!?;。，！？]\s*$", quote):
+        return []
+    text = prepare(said)
+    rest: list[_Token] = []
+    previous = window[last_j]
+    for token in window[last_j + 1 :]:
+        if _CLAUSE_BREAK.search(text[previous.end : token.start]):
+            break
+        rest.append(token)
+        previous = token
+    return rest

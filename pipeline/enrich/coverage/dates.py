@@ -1,0 +1,200 @@
+"""Which day a news report says a briefing was held: "on Monday", "last Thursday", "yesterday", "a day
+earlier", "on April 26", 昨天, 周一, 26日, "в понедельник", "накануне", resolved against the report's
+publication date in its own time zone.
+
+:func:`briefing_days` reads the sentence that attributes a quote, then its paragraph, then the report's lead:
+the first expression found decides. None found, the caller falls back to a window of days before
+publication (:data:`WINDOW_DAYS`). Every resolved day is on or before the publication day: news reports the
+past; "on Friday" written on a Wednesday is the Friday before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+#: Without a date in the text, the briefings of the publication day and of this many days before it are
+#: candidates: a report a weekend and a holiday after the briefing still finds it.
+WINDOW_DAYS = 3
+
+_EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_EN_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+#: Russian weekdays as written after "в/во" (accusative) and in other cases, by stem.
+_RU_WEEKDAYS = ("понедельник", "вторник", "сред", "четверг", "пятниц", "суббот", "воскресень")
+_RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
+_ZH_WEEKDAYS = "一二三四五六日"
+
+_MONTH_NAMES = "|".join(_EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+_EN = re.compile(
+    r"\b(?:(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
+    r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
+    r"|(?P<ago>two|three|2|3) days ago"
+    r"|(?P<last>last|this past|this|on|on last)?\s*(?P<weekday>" + "|".join(_EN_WEEKDAYS) + r")\b"
+    r"|(?:on )?(?P<month1>" + _MONTH_NAMES + r")\.? (?P<day1>\d{1,2})(?:st|nd|rd|th)?\b(?:,? (?P<year1>\d{4}))?"
+    r"|(?:on )?(?P<day2>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month2>"
+    + _MONTH_NAMES
+    + r")\b\.?(?:,? (?P<year2>\d{4}))?)",
+    re.IGNORECASE,
+)
+_RU = re.compile(
+    r"(?<!\w)(?:(?P<yesterday>вчера|накануне)|(?P<today>сегодня)|(?P<before>позавчера)"
+    r"|(?:в|во) (?P<last>прошл(?:ый|ую|ое) )?(?P<weekday>" + "|".join(_RU_WEEKDAYS) + r")\w*"
+    r"|(?P<day>\d{1,2}) (?P<month>" + "|".join(_RU_MONTHS) + r")[а-я]*(?: (?P<year>\d{4}))?)",
+    re.IGNORECASE,
+)
+_ZH = re.compile(
+    r"(?P<yesterday>昨天|昨日)|(?P<today>今天|今日|当天|当日)|(?P<before>前天|前日)"
+    r"|(?P<last>上)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"
+    r"|(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DayReference:
+    """A resolved date expression: the ``days`` it may mean (most a few) and the expression as written."""
+
+    days: tuple[date, ...]
+    expression: str
+
+
+def briefing_days(texts: Iterable[str], published: date, language: str | None) -> DayReference | None:
+    """The first date expression in ``texts`` (read in order: the quote's sentence, its paragraph, the lead),
+    resolved against the ``published`` day (the report's local date); None when no text has one."""
+    for text in texts:
+        found = resolve(text, published, language)
+        if found is not None:
+            return found
+    return None
+
+
+def resolve(text: str, published: date, language: str | None) -> DayReference | None:
+    """The first date expression of ``text`` that resolves to a day on or before ``published``."""
+    for pattern, reader in ((_EN, _english), (_RU, _russian), (_ZH, _chinese)):
+        if language not in (None, "en") and pattern is _EN and not _latin_only(text):
+            continue
+        for match in pattern.finditer(text):
+            days = reader(match, published)
+            if days:
+                return DayReference(tuple(days), match.group(0).strip())
+    return None
+
+
+def window(published: date, days: int = WINDOW_DAYS) -> tuple[date, ...]:
+    """The publication day and the ``days`` before it, newest first."""
+    return tuple(published - timedelta(days=offset) for offset in range(days + 1))
+
+
+def _latin_only(text: str) -> bool:
+    return not re.search(r"[\u0400-\u04ff\u4e00-\u9fff]", text)
+
+
+def _weekday_before(published: date, weekday: int, *, last: bool) -> date:
+    """The latest ``weekday`` on or before ``published`` ("on Monday" written on a Monday is that day); with
+    ``last`` ("last Monday", "в прошлый понедельник", 上周一) a week earlier when it is the same weekday, and
+    always in an earlier week for 上周."""
+    back = (published.weekday() - weekday) % 7
+    if last and back == 0:
+        back = 7
+    return published - timedelta(days=back)
+
+
+def _dated(year: int | None, month: int, day: int, published: date) -> list[date]:
+    """A day-and-month date (the year from publication when not written): the latest such date on or before
+    publication; [] for an impossible one."""
+    years = [year] if year else [published.year, published.year - 1]
+    for candidate_year in years:
+        try:
+            found = date(candidate_year, month, day)
+        except ValueError:
+            return []
+        if found <= published:
+            return [found]
+    return []
+
+
+def _english(match: re.Match[str], published: date) -> list[date]:
+    if match.group("yesterday") or match.group("earlier"):
+        return [published - timedelta(days=1)]
+    if match.group("today"):
+        return [published]
+    if match.group("ago"):
+        return [published - timedelta(days=2 if match.group("ago") in ("two", "2") else 3)]
+    if match.group("weekday"):
+        qualifier = (match.group("last") or "").lower()
+        if not qualifier and not _capitalised_weekday(match):
+            return []
+        weekday = _EN_WEEKDAYS.index(match.group("weekday").lower())
+        return [_weekday_before(published, weekday, last=qualifier in ("last", "on last"))]
+    month_name = (match.group("month1") or match.group("month2") or "").lower()
+    if month_name == "may" and match.group("month1") and match.group(0)[0].islower() and not match.group("year1"):
+        return []  # "may 3" in running text is the verb far more often than the month
+    month = next(i for i, name in enumerate(_EN_MONTHS, 1) if name.startswith(month_name.rstrip(".")[:3]))
+    day = int(match.group("day1") or match.group("day2"))
+    year = match.group("year1") or match.group("year2")
+    return _dated(int(year) if year else None, month, day, published)
+
+
+def _capitalised_weekday(match: re.Match[str]) -> bool:
+    """A bare weekday counts when written as a name ("Monday"), not as part of another word or phrase."""
+    return match.group("weekday")[0].isupper()
+
+
+def _russian(match: re.Match[str], published: date) -> list[date]:
+    if match.group("yesterday"):
+        return [published - timedelta(days=1)]
+    if match.group("today"):
+        return [published]
+    if match.group("before"):
+        return [published - timedelta(days=2)]
+    if match.group("weekday"):
+        stem = match.group("weekday").lower()
+        weekday = next(i for i, name in enumerate(_RU_WEEKDAYS) if stem.startswith(name))
+        return [_weekday_before(published, weekday, last=bool(match.group("last")))]
+    month_word = match.group(0).split()[1].lower()
+    month = next((i for i, stem in enumerate(_RU_MONTHS, 1) if month_word.startswith(stem) and stem != "ма"), None)
+    if month is None:
+        month = 5 if month_word.startswith("ма") else None
+    if month is None:
+        return []
+    year = match.group("year")
+    return _dated(int(year) if year else None, month, int(match.group("day")), published)
+
+
+def _chinese(match: re.Match[str], published: date) -> list[date]:
+    if match.group("yesterday"):
+        return [published - timedelta(days=1)]
+    if match.group("today"):
+        return [published]
+    if match.group("before"):
+        return [published - timedelta(days=2)]
+    if match.group("weekday"):
+        character = match.group("weekday")
+        weekday = 6 if character in "日天" else _ZH_WEEKDAYS.index(character)
+        if match.group("last"):
+            monday = published - timedelta(days=published.weekday())
+            return [monday - timedelta(days=7 - weekday)]
+        return [_weekday_before(published, weekday, last=False)]
+    day = int(match.group("day"))
+    year = int(match.group("year")) if match.group("year") else None
+    if match.group("month"):
+        return _dated(year, int(match.group("month")), day, published)
+    # "26日" alone: this month, or the month before when the 26th is still to come.
+    if day <= published.day:
+        return _dated(published.year, published.month, day, published)
+    previous = published.replace(day=1) - timedelta(days=1)
+    return _dated(previous.year, previous.month, day, published)

@@ -1,0 +1,84 @@
+"""The coverage stage: a news document's briefing quotes, each with the exchange it reports.
+
+Two halves, so that the costly, catalog-free part runs in the extraction workers:
+
+* :func:`wanted` (pure, in the workers): the document's quotes that are attributed to a ministry, each with
+  its :class:`~pipeline.enrich.coverage.targets.Target`;
+* :func:`cite` (in the catalog's transaction): each wanted quote aligned with the answers of the target's
+  briefings, given by ``passages(ministry, first_day, last_day)``; when none of them says it, the ministry's
+  briefings of the :data:`LOOKBACK_DAYS` before are tried, and a match there is kept with ``elsewhere`` set
+  (a report recycling an older answer, or a date read wrong). Only those briefings are ever read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
+from pipeline.enrich.coverage.targets import Target, targets
+from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.speakers import SpeakerDirectory
+
+#: How far before the target's days an unmatched quote is looked for.
+LOOKBACK_DAYS = 14
+
+#: ``passages(ministry, first_day, last_day)``: the answers of that ministry's briefings held on those days.
+PassageSource = Callable[[str, date, date], Sequence[Passage]]
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One quote of a news document and what it reports: ``alignment`` None means no briefing says it
+    (verdict ``unmatched``); ``elsewhere`` that the passage is from a briefing outside ``target.days``."""
+
+    quote: Quote
+    target: Target
+    alignment: Alignment | None
+    elsewhere: bool = False
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.alignment.verdict if self.alignment else "unmatched"
+
+
+def wanted(
+    text: str,
+    *,
+    language: str | None,
+    published: datetime | None,
+    local_zone: tzinfo,
+    speakers: SpeakerDirectory,
+) -> tuple[tuple[Quote, Target], ...]:
+    """The quotes of ``text`` attributed to a ministry's briefing, with their targets (pure and total)."""
+    quotes = extract_quotes(text, language=language, speakers=speakers)
+    found = targets(quotes, text, published=published, local_zone=local_zone, language=language, speakers=speakers)
+    return tuple((quote, target) for quote, target in zip(quotes, found, strict=True) if target is not None)
+
+
+def cite(
+    quoted: Sequence[tuple[Quote, Target]], passages: PassageSource, aligner: Aligner, *, language: str | None
+) -> list[Citation]:
+    """Each of ``quoted`` aligned with its target's briefings (then the days before them); one citation per
+    quote, in the document's order."""
+    found: list[Citation] = []
+    for quote, target in quoted:
+        alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
+        found.append(Citation(quote, target, alignment, elsewhere))
+    return found
+
+
+def align_one(
+    text: str, kind: str, target: Target, passages: PassageSource, aligner: Aligner, *, language: str | None
+) -> tuple[Alignment | None, bool]:
+    """One quote's alignment with its target's briefings, else with the :data:`LOOKBACK_DAYS` before them
+    (then ``elsewhere`` is True); (None, False) when none says it."""
+    first, last = min(target.days), max(target.days)
+    options = {"language": language or "en", "reported": kind == "reported", "spokesperson_id": target.spokesperson_id}
+    alignment = aligner.align(text, passages(target.ministry, first, last), **options)  # type: ignore[arg-type]
+    if alignment is not None:
+        return alignment, False
+    earlier = passages(target.ministry, first - timedelta(days=LOOKBACK_DAYS), first - timedelta(days=1))
+    alignment = aligner.align(text, earlier, **options)  # type: ignore[arg-type]
+    return alignment, alignment is not None

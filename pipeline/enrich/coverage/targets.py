@@ -1,0 +1,213 @@
+"""Which briefing a quote reports: the ministry and spokesperson it is attributed to, and the days.
+
+A quote's speaker (:class:`~pipeline.enrich.quotes.Quote`) decides the ministry:
+
+* a listed spokesperson (``speaker_id`` from ``config/speakers.yaml``) gives theirs;
+* a surname or a role ("Wang", "the spokesman", "汪文斌", "дипломат") gives the ministry of the one listed
+  spokesperson the report names in full elsewhere, when there is exactly one;
+* a ministry named in the speaker phrase ("China's Foreign Ministry", "a Chinese foreign ministry
+  spokeswoman", "外交部发言人", "МИД России", "the State Department") gives that ministry; "Foreign Ministry"
+  with no country takes the country of the one ministry the report names (its spokesperson or adjective).
+
+Anything else (the Kremlin, a minister at another event, a senator, an analyst, nobody) is not a briefing
+quote and gets no target. The days come from :mod:`pipeline.enrich.coverage.dates`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from pipeline.enrich.coverage.dates import briefing_days, window
+from pipeline.enrich.quotes import Quote
+from pipeline.enrich.quotes.marks import paragraphs
+from pipeline.enrich.speakers import SpeakerDirectory
+
+#: The time zone each ministry holds its briefings in (its briefing sources' zone when configured; see
+#: :func:`pipeline.store.citations.ministry_zones`).
+MINISTRY_TIMEZONES: dict[str, str] = {
+    "CN": "Asia/Shanghai",
+    "RU": "Europe/Moscow",
+    "US": "America/New_York",
+    "GB": "Europe/London",
+    "JP": "Asia/Tokyo",
+    "IN": "Asia/Kolkata",
+}
+
+#: Ministry names and the country they belong to, in the languages news is read in. A name without a
+#: country ("the Foreign Ministry", 外交部, МИД) maps to None: the report's other mentions decide.
+_MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
+    (re.compile(r"\b(?:State Department|Department of State|Secretary of State)\b", re.I), "US"),
+    (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
+    (re.compile(r"\b(?:Foreign,? Commonwealth (?:and|&) Development Office|FCDO|Foreign Office)\b", re.I), "GB"),
+    (re.compile(r"(?:МИД|Министерств\w* иностранных дел|внешнеполитическ\w* ведомств\w*)", re.I), None),
+    (re.compile(r"外交部|外务省|外務省"), None),
+    (
+        re.compile(
+            r"\b(?:(?:foreign|external affairs)[ -]ministry|ministry of foreign affairs|MFA|MOFA|foreign affairs"
+            r" ministry|diplomatic service)\b",
+            re.I,
+        ),
+        None,
+    ),
+)
+#: Country words that make a ministry phrase one country's.
+_COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(?:China|China's|Chinese|Beijing|Beijing's)\b|中国|中方", re.I), "CN"),
+    (re.compile(r"\b(?:Russia|Russia's|Russian|Moscow|Moscow's)\b|России|российск\w*|Росси\w*", re.I), "RU"),
+    (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本", re.I), "JP"),
+    (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b", re.I), "IN"),
+    (re.compile(r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b", re.I), "GB"),
+    (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国", re.I), "US"),
+)
+#: Roles that refer back to a spokesperson named elsewhere in the report.
+_ROLE = re.compile(
+    r"\b(?:spokes(?:man|woman|person)|spokes(?:men|women|persons)|diplomat|ministry|minister|official)\b"
+    r"|发言人|дипломат|официальн\w+ представител\w+|представитель",
+    re.I,
+)
+#: Speakers that are never a foreign ministry's briefing, whatever else the phrase says.
+_NOT_MINISTRY = re.compile(
+    r"\b(?:Kremlin|Peskov|Putin|president|prime minister|premier|senator|congress\w*|analyst|expert|professor)\b"
+    r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The briefings a quote may come from: a ministry (ISO country code), the spokesperson when the report
+    names one (speakers-file id), the candidate days (the ministry's local dates, newest first) and the date
+    expression that gave them ("on Monday"; "" when the days are the window before publication)."""
+
+    ministry: str
+    spokesperson_id: str | None
+    days: tuple[date, ...]
+    expression: str
+
+
+def ministry_zone(ministry: str, zones: dict[str, tzinfo] | None = None) -> tzinfo:
+    """The time zone ``ministry`` holds briefings in: ``zones`` (from the configured sources) first, then
+    :data:`MINISTRY_TIMEZONES`, else UTC."""
+    if zones and ministry in zones:
+        return zones[ministry]
+    name = MINISTRY_TIMEZONES.get(ministry)
+    return ZoneInfo(name) if name else ZoneInfo("UTC")
+
+
+def targets(
+    quotes: Sequence[Quote],
+    text: str,
+    *,
+    published: datetime | None,
+    local_zone: tzinfo,
+    language: str | None,
+    speakers: SpeakerDirectory,
+) -> list[Target | None]:
+    """For each of ``quotes`` (from ``text``), its :class:`Target`, or None when it quotes no ministry
+    briefing. ``published`` (aware, None when unknown: no target) is read in ``local_zone``, the report's own
+    time zone, for relative dates."""
+    if published is None:
+        return [None] * len(quotes)
+    named = speakers.speakers_in(text)
+    document_ministries = _document_ministries(text, speakers, named)
+    spans = paragraphs(text)
+    local_day = published.astimezone(local_zone).date()
+    lead = text[: spans[1][1]] if len(spans) > 1 else text
+    found: list[Target | None] = []
+    for quote in quotes:
+        if quote.short or quote.speaker is None:
+            found.append(None)
+            continue
+        ministry, spokesperson = _ministry(quote, named, document_ministries, speakers)
+        if ministry is None:
+            found.append(None)
+            continue
+        start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
+        sentence = _sentence_around(text, quote.start, quote.end, start, end)
+        reference = briefing_days([sentence, text[start:end], lead], local_day, language)
+        if reference is None:
+            ministry_day = published.astimezone(ministry_zone(ministry)).date()
+            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), ""))
+        else:
+            found.append(Target(ministry, spokesperson, reference.days, reference.expression))
+    return found
+
+
+def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]) -> set[str]:
+    """The ministries the report is about: those of the spokespersons it names, else the countries named
+    next to a ministry phrase."""
+    ministries = {m for m in (speakers.ministry_of(s) for s in named) if m}
+    if ministries:
+        return ministries
+    for pattern, country in _MINISTRY_PHRASES:
+        for match in pattern.finditer(text):
+            if country:
+                ministries.add(country)
+                continue
+            context = text[max(0, match.start() - 40) : match.end() + 20]
+            ministries.update(code for word, code in _COUNTRY_WORDS if word.search(context))
+    return ministries
+
+
+def _ministry(
+    quote: Quote, named: list[str], document_ministries: set[str], speakers: SpeakerDirectory
+) -> tuple[str | None, str | None]:
+    """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's."""
+    speaker = quote.speaker or ""
+    if quote.speaker_id:
+        return speakers.ministry_of(quote.speaker_id), quote.speaker_id
+    if _NOT_MINISTRY.search(speaker):
+        return None, None
+    surname = [s for s in named if _surname_of(speakers, s, speaker)]
+    if len(surname) == 1:
+        return speakers.ministry_of(surname[0]), surname[0]
+    for pattern, country in _MINISTRY_PHRASES:
+        if pattern.search(speaker):
+            if country:
+                return country, None
+            countries = {code for word, code in _COUNTRY_WORDS if word.search(speaker)}
+            if len(countries) == 1:
+                return countries.pop(), _only(named, speakers, next(iter(countries | {""})))
+            if len(document_ministries) == 1:
+                ministry = next(iter(document_ministries))
+                return ministry, _only(named, speakers, ministry)
+            return None, None
+    if _ROLE.search(speaker) and len(document_ministries) == 1:
+        ministry = next(iter(document_ministries))
+        return ministry, _only(named, speakers, ministry)
+    return None, None
+
+
+def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> bool:
+    """Whether ``phrase`` ("Wang", "Захарова", "汪文斌") names the listed ``speaker_id`` by one of its words."""
+    entry = next((s for s in speakers.speakers if s.id == speaker_id), None)
+    if entry is None:
+        return False
+    words = {w.casefold() for w in re.findall(r"\w+", phrase)}
+    for name in entry.names:
+        parts = [p.casefold() for p in re.findall(r"\w+", name)]
+        if len(parts) > 1 and parts[-1] in words:
+            return True
+        if len(parts) > 1 and any(len(w) > 3 and w.startswith(parts[-1][:-1]) for w in words):
+            return True  # Russian inflection: "Захаровой", "Лаврова"
+        if len(parts) == 1 and len(parts[0]) > 1 and parts[0] in phrase.casefold():
+            return True
+    return False
+
+
+def _only(named: list[str], speakers: SpeakerDirectory, ministry: str) -> str | None:
+    """The spokesperson of ``ministry`` the report names, when it names exactly one."""
+    same = [s for s in named if speakers.ministry_of(s) == ministry]
+    return same[0] if len(same) == 1 else None
+
+
+def _sentence_around(text: str, start: int, end: int, lower: int, upper: int) -> str:
+    """The sentence holding ``text[start:end]``, within the paragraph ``lower``..``upper``."""
+    left = max(text.rfind(mark, lower, start) for mark in (". ", "。", "! ", "? "))
+    right_candidates = [i for i in (text.find(mark, end, upper) for mark in (". ", "。", "! ", "? ")) if i != -1]
+    right = min(right_candidates) if right_candidates else upper
+    return text[(left + 1 if left >= lower else lower) : right + 1]
