@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-dedup bench-query-parity bench-throughput clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-coverage eval-dedup bench-query-parity bench-throughput clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -89,6 +89,9 @@ eval-tagging: install  ## Tagging quality: P/R/F1 per topic and country on the l
 
 eval-turns: install  ## Briefing turns: boundary P/R/F1, speaker/outlet accuracy per ministry (tune and holdout), cost vs extraction
 	.venv/bin/python benchmarks/turns_eval.py
+
+eval-coverage: install  ## Coverage: links from news quotes to exchanges (P/R) and verdict accuracy per class (tune and holdout)
+	.venv/bin/python benchmarks/coverage_eval.py
 
 eval-quotes: install  ## News quotes: quote P/R and speaker accuracy per language (tune and holdout), cost vs extraction
 	.venv/bin/python benchmarks/quotes_eval.py

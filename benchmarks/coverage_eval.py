@@ -40,7 +40,10 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="List every miss.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    settings = Settings(sources=REPO / "config" / "sources.yaml")
+    config = REPO / "config"
+    settings = Settings(
+        sources=config / "sources.yaml", topics=config / "topics.yaml", countries=config / "countries.yaml"
+    )
     enricher = build_enricher(settings)
     speakers = speakers_for(settings)
     header = (

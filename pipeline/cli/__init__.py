@@ -10,12 +10,12 @@ import re
 
 from typer.models import CommandInfo
 
-from pipeline.cli import archive, catalog, indexing, running, setup, tagging, turns
+from pipeline.cli import archive, catalog, coverage, indexing, running, setup, tagging, turns
 from pipeline.cli.common import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_GROUPS = (running, catalog, turns, indexing, tagging, setup, archive)
+_COMMAND_GROUPS = (running, catalog, turns, coverage, indexing, tagging, setup, archive)
 #: The order of ``readout --help``: the main job first, then looking, searching, tagging, setting up
 #: (the modules import each other, so their import order is not this one).
 _HELP_ORDER = (
@@ -26,6 +26,7 @@ _HELP_ORDER = (
     "list",
     "show",
     "turns",
+    "coverage",
     "failures",
     "archive-check",
     "search",

@@ -21,8 +21,10 @@ from pipeline.cli.common import (
     options,
     parse_date,
 )
+from pipeline.cli.coverage import citation_json, coverage_json, print_citations
 from pipeline.cli.tagging import print_explanation
 from pipeline.cli.turns import local_day, show_turns, source_zones
+from pipeline.config import CITING_KIND
 
 if TYPE_CHECKING:
     from pipeline.store.schema import Document, DocumentVersion
@@ -153,7 +155,8 @@ def show(
         bool,
         typer.Option(
             "--json",
-            help="Print JSON: the document's fields (with duplicate_of, cluster_id and cluster_size); with --turns, "
+            help="Print JSON: the document's fields (with duplicate_of, cluster_id and cluster_size; citations for "
+            "a news document, coverage for a briefing); with --turns, "
             "a list, one object per utterance (turn_id, position, kind = announcement, question or answer, speaker, "
             "speaker_id, outlet, outlet_id, journalist, paragraph, text).",
         ),
@@ -171,6 +174,11 @@ def show(
     A news document that is a near-copy of an earlier one (syndication, a rewritten lead or headline) shows
     `duplicate_of`, the first-seen document of its cluster, and `cluster_id` (that same first document; a
     document's own id when it is the first or alone), with how many documents the cluster holds.
+
+    A news document shows its citations: each quote of a ministry's briefing, the exchange it reports (turn
+    id and briefing date), the passage matched, the similarity and the verdict (verbatim, paraphrase,
+    divergent, unmatched), with the words added and dropped (JSON: `citations`). A briefing shows how many
+    news quotes report each of its exchanges (JSON: `coverage`; `readout coverage TURN_ID` lists them).
     """
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
@@ -181,11 +189,19 @@ def show(
             stored = catalog.turns_of(document.doc_id)
         history = catalog.versions(document.doc_id) if versions else []
         cluster_size = catalog.cluster_sizes([document.doc_id]).get(document.doc_id, 1)
+        citations = catalog.citations_of(document.doc_id)
+        briefing_turns = [] if turns else catalog.turns_of(document.doc_id)
+        covered = catalog.coverage([t.turn_id for t in briefing_turns]) if briefing_turns else {}
     if turns:
         show_turns(document, stored, as_json=as_json)
         return
     if as_json:
-        sys.stdout.write(json.dumps(_document_json(document, cluster_size, history), ensure_ascii=False) + "\n")
+        shown = _document_json(document, cluster_size, history)
+        if document.source_kind == CITING_KIND:
+            shown["citations"] = [citation_json(row) for row in citations]
+        if briefing_turns:
+            shown["coverage"] = [coverage_json(t.turn_id, covered.get(t.turn_id, [])) for t in briefing_turns]
+        sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
         return
     console.rule(document.title or "(no title)")
     for label, value in (
@@ -205,6 +221,19 @@ def show(
     ):
         if value is not None:
             console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    if citations:
+        print_citations(citations)
+    if covered:
+        console.print(f"[bold]coverage:[/] {len(covered)} of {len(briefing_turns)} turn(s) reported in the news")
+        for turn in briefing_turns:
+            entries = covered.get(turn.turn_id, [])
+            if entries:
+                verdicts = ", ".join(sorted({e.verdict for e in entries}))
+                console.print(
+                    f"  {turn.turn_id} ({escape(turn.outlet or 'announcement')}): {len(entries)} quote(s), {verdicts}"
+                    f" — `readout coverage {turn.turn_id}`",
+                    highlight=False,
+                )
     if explain:
         print_explanation(document.tag_explanation)
     console.print()

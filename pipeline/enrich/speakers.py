@@ -132,6 +132,7 @@ class SpeakerDirectory:
     _title_patterns: dict[str | None, tuple[re.Pattern[str] | None, dict[str, str]]] = field(
         default_factory=dict, init=False, repr=False
     )
+    _outlet_pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         for speaker in self.speakers:
@@ -188,6 +189,20 @@ class SpeakerDirectory:
         for match in pattern.finditer(label_key(text)):
             identifier = ids.get(match.group(0))
             if identifier is not None and identifier not in seen:
+                seen.append(identifier)
+        return seen
+
+    def outlets_in(self, text: str) -> list[str]:
+        """Every listed outlet named in ``text`` ("answering a question from the Global Times"), in order."""
+        if self._outlet_pattern is None:
+            names = sorted((k for k in self._outlet_keys if len(k) > 2), key=len, reverse=True)
+            self._outlet_pattern = re.compile(rf"(?<!\w)(?:{'|'.join(map(re.escape, names))})(?!\w)") if names else None
+        if self._outlet_pattern is None:
+            return []
+        seen: list[str] = []
+        for match in self._outlet_pattern.finditer(label_key(text)):
+            identifier = self._outlet_keys[match.group(0)]
+            if identifier not in seen:
                 seen.append(identifier)
         return seen
 

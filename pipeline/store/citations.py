@@ -55,6 +55,7 @@ _COMPARED = (
     "day_from",
     "day_to",
     "expression",
+    "outlets",
     "turn_id",
     "briefing_doc_id",
     "briefing_day",
@@ -143,7 +144,7 @@ class CitationQueries(CatalogBase):
                     .where(CitationRow.turn_id.in_(chunk))
                     .order_by(Document.published_at.asc().nulls_last(), Document.doc_id, CitationRow.number)
                 )
-                for row, document in session.execute(query).tuples():
+                for row, document in session.execute(query):
                     assert row.turn_id is not None
                     found.setdefault(row.turn_id, []).append(_entry(row, document))
         return found
@@ -179,13 +180,16 @@ def passages_in(session: Session, ministry: str, first: date, last: date, zone: 
     days), as alignment candidates."""
     start = datetime.combine(first, time.min, zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
-    query = select(Turn.turn_id, Turn.doc_id, Turn.briefing_date, Turn.spokesperson_id, Turn.answer).where(
-        Turn.ministry == ministry, Turn.briefing_date >= start, Turn.briefing_date < end
-    )
+    query = select(
+        Turn.turn_id, Turn.doc_id, Turn.briefing_date, Turn.spokesperson_id, Turn.answer, Turn.outlet_id
+    ).where(Turn.ministry == ministry, Turn.briefing_date >= start, Turn.briefing_date < end)
     found: list[Passage] = []
-    for turn_id, doc_id, held, spokesperson_id, answer in session.execute(query.order_by(Turn.briefing_date)):
+    for turn_id, doc_id, held, spokesperson_id, answer, outlet_id in session.execute(
+        query.order_by(Turn.briefing_date)
+    ):
         if answer and held is not None:
-            found.append(Passage(turn_id, doc_id, ministry, held.astimezone(zone).date(), spokesperson_id, answer))
+            day = held.astimezone(zone).date()
+            found.append(Passage(turn_id, doc_id, ministry, day, spokesperson_id, answer, outlet_id))
     return found
 
 
@@ -236,7 +240,8 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
         if news is None:
             continue
         for row in rows:
-            target = Target(row.ministry, row.spokesperson_id, (row.day_from, row.day_to), row.expression)
+            days = (row.day_from, row.day_to)
+            target = Target(row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()))
             fresh = _row(doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language)
             if _compared([fresh]) != _compared([row]):
                 touched.update({row.briefing_doc_id, fresh.briefing_doc_id} - {None})  # type: ignore[arg-type]
@@ -277,6 +282,7 @@ def _row(
         day_from=min(target.days),
         day_to=max(target.days),
         expression=target.expression,
+        outlets=list(target.outlets),
         turn_id=alignment.passage.turn_id if alignment else None,
         briefing_doc_id=alignment.passage.doc_id if alignment else None,
         briefing_day=alignment.passage.day if alignment else None,

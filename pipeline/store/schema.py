@@ -303,6 +303,8 @@ class CitationRow(Base):
     day_from: Mapped[date] = mapped_column(Date)
     day_to: Mapped[date] = mapped_column(Date)
     expression: Mapped[str] = mapped_column(Text, default="")
+    #: Outlet ids the quote's sentence names as having asked ("answering a question from the Global Times").
+    outlets: Mapped[list[Any]] = mapped_column(default=list)
     turn_id: Mapped[str | None] = mapped_column(String(80), index=True)
     briefing_doc_id: Mapped[str | None] = mapped_column(String(64), index=True)
     briefing_day: Mapped[date | None] = mapped_column(Date)

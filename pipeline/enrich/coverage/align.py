@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +48,10 @@ MATCH_COVERAGE = 0.5
 MATCH_MIN_WORDS = 3
 #: The answers compared in full with one quote (those sharing the most content words with it).
 SHORTLIST = 4
+#: The most words of an unfinished clause a quote counts as dropped (see :func:`_unfinished_clause`).
+MAX_DROPPED_TAIL = 5
+#: Below this token similarity between the quote and the passage it matched, the match is chance.
+MIN_SIMILARITY = 0.45
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -70,9 +75,32 @@ _NEGATIONS = {
     "ru": "не ни нет без никак",
 }
 _HEDGES = {
-    "en": "may might could possibly perhaps likely probably will would must should shall can consider "
-    "reportedly allegedly only all any every some",
-    "ru": "может возможно вероятно будет должен следует мочь только все всё любой",
+    "en": "may might could possibly perhaps likely probably must should consider reportedly allegedly only all any "
+    "every some one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand "
+    "million billion trillion dozen half",
+    "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
+    "восемь девять десять сто тысяча миллион миллиард половина",
+}
+#: Modals as reported speech back-shifts them ("could" reports "can").
+_BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}
+#: Negative contractions and what is left of them besides the negation ("cannot" is "can" + "not").
+_NEGATIVE_FORMS = {
+    "not": "",
+    "cannot": "can",
+    "don": "do",
+    "doesn": "does",
+    "didn": "did",
+    "won": "will",
+    "isn": "is",
+    "aren": "are",
+    "wasn": "was",
+    "weren": "were",
+    "shouldn": "should",
+    "couldn": "could",
+    "wouldn": "would",
+    "hasn": "has",
+    "haven": "have",
+    "не": "",
 }
 _ZH_MARKERS = (
     "坚决",
@@ -90,10 +118,7 @@ _ZH_MARKERS = (
     "可能",
     "或许",
     "也许",
-    "将",
-    "会",
     "必须",
-    "应",
     "一定",
     "所有",
     "只",
@@ -129,6 +154,8 @@ class Passage:
     day: date
     spokesperson_id: str | None
     text: str
+    #: The outlet that asked (None for an announcement or an unknown outlet).
+    outlet_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +263,7 @@ class Aligner:
         language: str,
         reported: bool = False,
         spokesperson_id: str | None = None,
+        outlets: Sequence[str] = (),
     ) -> Alignment | None:
         """The best alignment of ``quote`` with one of ``passages`` (a different spokesperson's are skipped
         when ``spokesperson_id`` is known), or None when none says it."""
@@ -244,6 +272,9 @@ class Aligner:
         if not content:
             return None
         wanted = {t.key for t in content}
+        if len(content) < MATCH_MIN_WORDS:
+            # Too few words to align by ("It is not a no."): only a passage saying it word for word counts.
+            return self._exact(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
         shortlist: list[tuple[float, Passage]] = []
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
@@ -258,13 +289,34 @@ class Aligner:
         for _, passage in shortlist[:SHORTLIST]:
             window = self._best_window(keys, passage, language)
             judged = self._judge(quote, words, passage, window, reported=reported, language=language)
-            # The passage the quote reproduces most of, and of those the closest: an answer that says the
-            # same words and little else beats one that says them inside a longer clause.
-            if judged is not None and (
-                best is None or (judged.coverage, judged.similarity) > (best.coverage, best.similarity)
-            ):
+            # The passage the quote reproduces most of; of those, one the report says the outlet asked for;
+            # then the closest: an answer that says the same words and little else beats one that says them
+            # inside a longer clause.
+            if judged is not None and (best is None or _rank(judged, outlets) > _rank(best, outlets)):
                 best = judged
         return best
+
+    def _exact(
+        self,
+        quote: str,
+        words: list[_Token],
+        passages: Sequence[Passage],
+        *,
+        language: str,
+        spokesperson_id: str | None,
+    ) -> Alignment | None:
+        folded = [t.surface.casefold() for t in words]
+        for passage in passages:
+            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
+                continue
+            tokens, _ = self._passage(passage, language)
+            said = [t.surface.casefold() for t in tokens]
+            for start in range(len(said) - len(folded) + 1):
+                if said[start : start + len(folded)] == folded:
+                    span = tokens[start : start + len(folded)]
+                    matched = prepare(passage.text)[span[0].start : span[-1].end]
+                    return Alignment(passage, matched, 1.0, 1.0, "verbatim", (), ())
+        return None
 
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[_Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
@@ -293,8 +345,9 @@ class Aligner:
             return None
         gaps: list[tuple[list[_Token], list[_Token], str]] = []
         first_i, first_j = pairs[0]
-        if first_i > 0:
-            gaps.append((words[:first_i], [], "edge"))
+        head = _negation_before(window, first_j, passage.text)
+        if first_i > 0 or head:
+            gaps.append((words[:first_i], head, "inner" if head else "edge"))
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
             if i2 > i1 + 1 or j2 > j1 + 1:
                 elided = words[i1].part != words[i2].part
@@ -308,7 +361,7 @@ class Aligner:
         added: list[str] = []
         dropped: list[str] = []
         for quote_side, said_side, where in gaps:
-            kind = self._gap(quote_side, said_side, where, reported=reported, language=language)
+            kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
             if kind is None:
                 continue
             if kind == "divergent" or verdict == "verbatim":
@@ -323,12 +376,21 @@ class Aligner:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in span])
+        if similarity < MIN_SIMILARITY:
+            return None
         return Alignment(
             passage, matched, round(similarity, 3), round(coverage, 3), verdict, tuple(added), tuple(dropped)
         )
 
     def _gap(
-        self, quote_side: list[_Token], said_side: list[_Token], where: str, *, reported: bool, language: str
+        self,
+        quote_side: list[_Token],
+        said_side: list[_Token],
+        where: str,
+        *,
+        reported: bool,
+        language: str,
+        said_text: str = "",
     ) -> Verdict | None:
         """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"."""
         if reported:
@@ -338,6 +400,14 @@ class Aligner:
             quote_side, said_side = self._without_backshift(quote_side, said_side)
         added = [t for t in quote_side if t.role != "trivial"]
         dropped = [t for t in said_side if t.role != "trivial"]
+        if reported and (where == "edge" or not added) and not _negated(said_side) and len(said_side) > 2:
+            # Reported speech frames and summarises: words around it are the reporter's, and a clause it
+            # leaves out is not a misquote (a short omission still counts: "strongly opposes" → "opposes").
+            return "paraphrase" if added or dropped else None
+        if reported and where == "edge":
+            return "paraphrase" if added or dropped else None
+        if where == "inner" and not added and _clause_left_out(said_side, said_text):
+            return "paraphrase"  # a whole clause left out: an elision without its mark
         if language == "zh":
             added_text = "".join(t.surface for t in quote_side)
             dropped_text = "".join(t.surface for t in said_side)
@@ -345,19 +415,43 @@ class Aligner:
                 return "divergent"
         if not added and not dropped:
             return None
-        if any(t.role == "marker" for t in added + dropped):
+        if self._marked(added, dropped, reported=reported):
             return "divergent"
+        if _renamed(added, dropped):
+            return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
         if where == "edge" and not dropped:
             # Words around the quote that the speaker did not say: the report's framing in reported speech,
             # an addition put in the speaker's mouth in a direct quote.
             return "paraphrase" if reported else "divergent"
         if dropped and not added:
-            return "divergent"
+            # Reported speech summarises; a direct quote that leaves out words inside a clause drops a
+            # qualifier.
+            return "paraphrase" if reported else "divergent"
         if added and not dropped:
             return "paraphrase" if reported else "divergent"
         # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
         # partners" for "comprehensive strategic partnership of coordination").
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
+
+    def _marked(self, added: list[_Token], dropped: list[_Token], *, reported: bool) -> bool:
+        """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
+        the other side does not match ("cannot" and "could not" have the same polarity)."""
+
+        def markers(tokens: list[_Token]) -> Counter[str]:
+            found: Counter[str] = Counter()
+            for token in tokens:
+                if token.role != "marker":
+                    continue
+                word = self.normaliser.fold(token.surface)
+                if word in _NEGATIVE_FORMS:
+                    found["not"] += 1
+                    word = _NEGATIVE_FORMS[word]
+                    if not word:
+                        continue
+                found[_BACKSHIFTED.get(word, word) if reported else word] += 1
+            return found
+
+        return markers(added) != markers(dropped)
 
     def _without_backshift(
         self, quote_side: list[_Token], said_side: list[_Token]
@@ -369,6 +463,32 @@ class Aligner:
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:
+    return (alignment.coverage, alignment.passage.outlet_id in outlets, alignment.similarity)
+
+
+def _clause_left_out(said_side: list[_Token], said: str) -> bool:
+    """Whether the words left out run to a clause break (a comma, a semicolon): a whole clause, not a word."""
+    if len(said_side) < 3:
+        return False
+    text = prepare(said)
+    after = text[said_side[-1].end : said_side[-1].end + 2]
+    return bool(_CLAUSE_BREAK.search(after))
+
+
+def _negated(tokens: list[_Token]) -> bool:
+    return any(t.surface.casefold() in _NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
+
+
+def _renamed(added: list[_Token], dropped: list[_Token]) -> bool:
+    """Both sides of a gap name something (a capitalised word past the start of its text) and not the same."""
+
+    def names(tokens: list[_Token]) -> set[str]:
+        return {t.key for t in tokens if t.surface[:1].isupper() and t.start > 0}
+
+    return bool(names(added)) and bool(names(dropped)) and names(added) != names(dropped)
 
 
 def _folded(tokens: list[_Token]) -> list[str]:
@@ -425,8 +545,21 @@ def _trim_edges(pairs: list[tuple[int, int]], words: list[_Token], window: list[
 def _detached(left: tuple[int, int], right: tuple[int, int], words: list[_Token]) -> bool:
     """Two neighbouring pairs far apart in the passage but not in the quote: the edge one is a chance match
     (a function word, or "China" of "China's position" for the "China" of "China opposes")."""
-    far = right[1] - left[1] > 4
+    far = right[1] - left[1] > (8 if _is_cjk(words[left[0]].surface) else 4)
     return far and (right[0] - left[0] <= 2 or words[left[0]].role == "trivial" or words[right[0]].role == "trivial")
+
+
+def _negation_before(window: list[_Token], first_j: int, said: str) -> list[_Token]:
+    """The negation just before the first paired word, in the same clause ("мы не видим" quoted as "Москва
+    видит"): a quote that starts after it lost it."""
+    text = prepare(said)
+    for back in (1, 2):
+        index = first_j - back
+        if index < 0 or _CLAUSE_BREAK.search(text[window[index].end : window[first_j].start]):
+            return []
+        if _negated([window[index]]):
+            return window[index:first_j]
+    return []
 
 
 def _unfinished_clause(quote: str, window: list[_Token], last_j: int, said: str, *, leftover: bool) -> list[_Token]:
@@ -444,4 +577,6 @@ def _unfinished_clause(quote: str, window: list[_Token], last_j: int, said: str,
             break
         rest.append(token)
         previous = token
-    return rest
+    # A short rest is a qualifier of what was quoted ("or the threat of sanctions", "at this stage"); a long
+    # one is a clause of its own, which a quote may leave out ("and undermines the stability of ...").
+    return rest if len(rest) <= MAX_DROPPED_TAIL else []

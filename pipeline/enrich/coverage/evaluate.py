@@ -116,6 +116,7 @@ def briefing_passages(part: dict[str, Any], enricher: Enricher) -> list[Passage]
                         held,
                         exchange.spokesperson[1],
                         exchange.answer,
+                        exchange.questioner[1],
                     )
                 )
     return passages

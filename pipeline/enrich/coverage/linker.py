@@ -75,7 +75,12 @@ def align_one(
     """One quote's alignment with its target's briefings, else with the :data:`LOOKBACK_DAYS` before them
     (then ``elsewhere`` is True); (None, False) when none says it."""
     first, last = min(target.days), max(target.days)
-    options = {"language": language or "en", "reported": kind == "reported", "spokesperson_id": target.spokesperson_id}
+    options = {
+        "language": language or "en",
+        "reported": kind == "reported",
+        "spokesperson_id": target.spokesperson_id,
+        "outlets": target.outlets,
+    }
     alignment = aligner.align(text, passages(target.ministry, first, last), **options)  # type: ignore[arg-type]
     if alignment is not None:
         return alignment, False

@@ -87,6 +87,9 @@ class Target:
     spokesperson_id: str | None
     days: tuple[date, ...]
     expression: str
+    #: Outlets the quote's sentence names ("answering a question from the Global Times"): an exchange they
+    #: asked is preferred among equally good matches.
+    outlets: tuple[str, ...] = ()
 
 
 def ministry_zone(ministry: str, zones: dict[str, tzinfo] | None = None) -> tzinfo:
@@ -129,11 +132,12 @@ def targets(
         start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
         sentence = _sentence_around(text, quote.start, quote.end, start, end)
         reference = briefing_days([sentence, text[start:end], lead], local_day, language)
+        outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
         if reference is None:
             ministry_day = published.astimezone(ministry_zone(ministry)).date()
-            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), ""))
+            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets))
         else:
-            found.append(Target(ministry, spokesperson, reference.days, reference.expression))
+            found.append(Target(ministry, spokesperson, reference.days, reference.expression, outlets))
     return found
 
 
@@ -160,7 +164,7 @@ def _ministry(
     speaker = quote.speaker or ""
     if quote.speaker_id:
         return speakers.ministry_of(quote.speaker_id), quote.speaker_id
-    if _NOT_MINISTRY.search(speaker):
+    if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
     if len(surname) == 1:
@@ -180,6 +184,28 @@ def _ministry(
         ministry = next(iter(document_ministries))
         return ministry, _only(named, speakers, ministry)
     return None, None
+
+
+#: Words of a speaker phrase that say nothing of whose ministry it is.
+_NEUTRAL = re.compile(
+    r"(?:The|A|An|Its|His|Her|Their|Foreign|Ministry|Affairs|External|Office|State|Department|Spokes\w+|Deputy|"
+    r"Director|Chief|Head|Press|Secretary|General|Information|Mr|Ms|Mrs|Dr|Official\w*|Diplomat\w*|MFA|MOFA|MEA|"
+    r"FCDO|МИД|Министерств\w*|Официальн\w*|Представител\w*|Директор\w*|Департамент\w*|Замест\w*)$"
+)
+
+
+def _someone_elses(phrase: str) -> bool:
+    """Whether a speaker phrase names a party that is none of the ministries' countries ("Poland's foreign
+    ministry", "МИД Польши", "a spokesperson for Ostland's government"): a capitalised word that is neither a
+    word of ministries and roles nor a country the ministries belong to."""
+    for word in re.findall(r"[^\W\d_][\w'’-]*", phrase):
+        if not word[0].isupper():
+            continue
+        bare = re.sub(r"['’]s$", "", word)
+        if _NEUTRAL.match(bare) or any(pattern.search(word) for pattern, _ in _COUNTRY_WORDS):
+            continue
+        return True
+    return False
 
 
 def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> bool:
@@ -203,6 +229,11 @@ def _only(named: list[str], speakers: SpeakerDirectory, ministry: str) -> str | 
     """The spokesperson of ``ministry`` the report names, when it names exactly one."""
     same = [s for s in named if speakers.ministry_of(s) == ministry]
     return same[0] if len(same) == 1 else None
+
+
+def _masked(sentence: str, quoted: str) -> str:
+    """The sentence without the quote itself: an outlet named inside the quote did not ask the question."""
+    return sentence.replace(quoted, " ")
 
 
 def _sentence_around(text: str, start: int, end: int, lower: int, upper: int) -> str:

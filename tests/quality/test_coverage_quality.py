@@ -1,0 +1,51 @@
+"""The coverage quality gate: links from news quotes to briefing exchanges, and the verdicts on them, may not
+fall below the floors pinned in ``tests/fixtures/coverage/attribution/floors.yaml`` on either part of the
+labelled set (``make eval-coverage`` prints the numbers per language and verdict)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.config import Settings
+from pipeline.enrich.coverage.evaluate import Score, evaluate, load_part
+from pipeline.enrich.enricher import build_enricher
+from pipeline.enrich.speakers import load_speakers
+
+REPO = Path(__file__).resolve().parents[2]
+LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
+FLOORS: dict[str, Any] = yaml.safe_load((LABELLED / "floors.yaml").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def scores() -> dict[str, dict[str, Score]]:
+    settings = Settings(
+        sources=REPO / "config" / "sources.yaml",
+        topics=REPO / "config" / "topics.yaml",
+        countries=REPO / "config" / "countries.yaml",
+    )
+    enricher = build_enricher(settings)
+    speakers = load_speakers(REPO / "config" / "speakers.yaml")
+    return {part: evaluate(load_part(LABELLED / f"{part}.yaml"), enricher, speakers) for part in FLOORS["parts"]}
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS["parts"]))
+def test_each_part_keeps_its_articles_and_languages(part: str) -> None:
+    loaded = load_part(LABELLED / f"{part}.yaml")
+    assert len(loaded["articles"]) >= FLOORS["min_articles"][part]
+    assert {a["language"] for a in loaded["articles"]} >= set(FLOORS["languages"])
+    for article in loaded["articles"]:
+        for quote in article.get("quotes") or []:
+            assert quote["quoted"] in article["text"], (article["id"], quote["quoted"])
+
+
+@pytest.mark.parametrize("part", sorted(FLOORS["parts"]))
+def test_links_and_verdicts_stay_above_the_floors(part: str, scores: dict[str, dict[str, Score]]) -> None:
+    score = scores[part]["all"]
+    floors = FLOORS["parts"][part]
+    assert score.link_precision >= floors["link_precision"], score.errors
+    assert score.link_recall >= floors["link_recall"], score.errors
+    assert score.accuracy() >= floors["verdict_accuracy"], score.errors

@@ -1,0 +1,56 @@
+"""Relative dates in news reports resolved against the publication day (pipeline.enrich.coverage.dates)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.enrich.coverage.dates import briefing_days, resolve, window
+
+MONDAY = date(2021, 4, 26)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        ("Wang said at a regular press conference in Beijing on Monday.", "en", date(2021, 4, 26)),
+        ("Last Thursday, Wang said China had no intention of taking part.", "en", date(2021, 4, 22)),
+        ("the spokesman said yesterday", "en", date(2021, 4, 25)),
+        ("A day earlier, the ministry said", "en", date(2021, 4, 25)),
+        ("he told reporters on Friday", "en", date(2021, 4, 23)),
+        ("Last Monday the ministry said", "en", date(2021, 4, 19)),
+        ("at the briefing on April 22", "en", date(2021, 4, 22)),
+        ("at the briefing on 22 April 2021", "en", date(2021, 4, 22)),
+        ("Захарова заявила в четверг", "ru", date(2021, 4, 22)),
+        ("накануне официальный представитель МИД", "ru", date(2021, 4, 25)),
+        ("22 апреля Захарова заявила", "ru", date(2021, 4, 22)),
+        ("外交部发言人汪文斌22日表示", "zh", date(2021, 4, 22)),
+        ("汪文斌昨天表示", "zh", date(2021, 4, 25)),
+        ("上周四汪文斌表示", "zh", date(2021, 4, 22)),
+        ("外交部发言人4月22日表示", "zh", date(2021, 4, 22)),
+    ],
+)
+def test_expressions_resolve_to_the_day_before_or_of_publication(text: str, language: str, expected: date) -> None:
+    found = resolve(text, MONDAY, language)
+    assert found is not None
+    assert found.days == (expected,)
+
+
+def test_a_future_date_is_last_year_and_a_lowercase_may_is_a_verb() -> None:
+    found = resolve("at the briefing on December 30", MONDAY, "en")
+    assert found is not None
+    assert found.days == (date(2020, 12, 30),)
+    assert resolve("the talks may 3 times fail", MONDAY, "en") is None
+
+
+def test_the_first_text_with_a_date_decides_and_none_gives_none() -> None:
+    assert briefing_days(["no date here", "said on Tuesday"], date(2021, 4, 28), "en") is not None
+    assert briefing_days(["no date here", "nor here"], MONDAY, "en") is None
+    assert window(MONDAY, 2) == (MONDAY, date(2021, 4, 25), date(2021, 4, 24))
+
+
+def test_a_26th_after_today_is_last_month() -> None:
+    found = resolve("汪文斌26日表示", date(2021, 5, 3), "zh")
+    assert found is not None
+    assert found.days == (date(2021, 4, 26),)
