@@ -352,6 +352,8 @@ def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(tmp_p
     assert result.exit_code == 0, result.output
     # The documents that quote it, then the briefing's exchange itself, with who asked and who answered.
     assert 'readout search "unilateral sanctions"' in result.output
-    assert 'readout search --turns "unilateral sanctions": 1 exchange(s)' in result.output
+    # Two exchanges of the 26 April 2021 briefing say it: Sputnik's on Iran, the Global Times' on Russia.
+    assert 'readout search --turns "unilateral sanctions": 2 exchange(s)' in result.output
     assert "2021-04-26  CN  cn-mfa-en" in result.output
     assert "Sputnik → Wang Wenbin" in result.output
+    assert "Global Times → Wang Wenbin" in result.output
