@@ -26,7 +26,8 @@ compare the documents found with the embedded index's. It is deliberately writte
   field; a field whose analysis of the text is empty matches nothing: ``zero_terms_query`` none) and
   ``bool_prefix`` with ``operator: and`` (query-dsl-match-bool-prefix-query: per field, every token as a
   term, the last one as a ``prefix``),
-  ``term``, ``terms``, ``range`` on ``published_at`` with ``format: strict_date``. Anything else
+  ``term``, ``terms``, ``range`` on a date with ``format: strict_date`` and on a number (``gt``, ``gte``,
+  ``lt``, ``lte`` given as numbers; a document without the field does not match). Anything else
   raises: the evaluator never guesses. Scores, aggregations and highlights are not evaluated.
 """
 
@@ -237,6 +238,10 @@ class Evaluator:
 
     def _q_range(self, spec: Mapping[str, Any], doc_id: str) -> bool:
         ((field, bounds),) = spec.items()
+        if "format" not in bounds and all(
+            isinstance(bounds.get(b, 0), int | float) for b in ("gt", "gte", "lt", "lte")
+        ):
+            return self._number_range(field, bounds, doc_id)
         if bounds.get("format") != "strict_date":
             raise NotImplementedError("range without format strict_date")
         raw = self.docs[doc_id].get(field)
@@ -245,6 +250,18 @@ class Evaluator:
         day = datetime.fromisoformat(str(raw)).date()
         gte, lt = bounds.get("gte"), bounds.get("lt")
         return (gte is None or day >= date.fromisoformat(gte)) and (lt is None or day < date.fromisoformat(lt))
+
+    def _number_range(self, field: str, bounds: Mapping[str, Any], doc_id: str) -> bool:
+        """Any of the field's values within the bounds (query-dsl-range-query: a multi-valued field matches
+        when one value does)."""
+        checks = {
+            "gt": lambda v, b: v > b,
+            "gte": lambda v, b: v >= b,
+            "lt": lambda v, b: v < b,
+            "lte": lambda v, b: v <= b,
+        }
+        values = [v for v in _values(self.docs[doc_id].get(field)) if isinstance(v, int | float)]
+        return any(all(check(v, bounds[name]) for name, check in checks.items() if name in bounds) for v in values)
 
     def _field(self, field: str, doc_id: str) -> list[Position]:
         key = (field, doc_id)

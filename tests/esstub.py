@@ -11,7 +11,7 @@ memory and answers with the response bodies Elastic documents (each handler name
   analyzer it does not define, an unknown mapping parameter...), an index template composed of missing
   or incompatible components, a malformed bulk body (the whole request), documents that break the
   index's mapping (per item: ``strict_dynamic_mapping_exception``, ``document_parsing_exception``...),
-  and a sort on a field that cannot be sorted on;
+  a sort on a field that cannot be sorted on, and a filter value its field cannot parse (:mod:`tests.esfilters`);
 - index creation applies the matching composable index template (components merged as Elasticsearch
   does), and every indexed ``_source`` is checked against the resulting mapping;
 - external versioning, ``require_alias``, write indices behind aliases, atomic ``_aliases``, and
@@ -43,6 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from tests.esfilters import check_query, field_types
 from tests.esquery import Evaluator
 from tests.esrules import (
     StubError,
@@ -578,6 +579,7 @@ class EsStub:
         if self.search_response is not None:
             return 200, self.search_response
         body = request.body or {}
+        check_query(body.get("query"), field_types(self.indices[name].mappings for name in names), index)
         size = int(body.get("size", 10))
         hits = [
             {"_index": name, "_id": doc_id, "_score": 1.0, "_source": self.indices[name].docs[doc_id]["_source"]}

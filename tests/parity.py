@@ -1,6 +1,7 @@
 """Backend parity: the same query over the same documents finds the same documents on the embedded
 index and on Elasticsearch (whose request bodies :mod:`tests.esquery` evaluates with the documented
-semantics), and the same turns in the turns indices (:func:`compare_turns`). Shared by
+semantics), the same turns in the turns indices (:func:`compare_turns`), and both under the coverage
+filters (:func:`compare_coverage`). Shared by
 ``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
 """
 
@@ -12,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from pipeline.index.coverage_projection import BatchCoverage
 from pipeline.index.embedded import EmbeddedIndex
 from pipeline.index.es_search import build_search_body, build_turn_search_body
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import parse
 from pipeline.index.search import SearchFilters
-from pipeline.index.turn_projection import project_turn
+from pipeline.index.turn_projection import TurnsByDocument, project_turn
 from tests.esquery import Evaluator
 from tests.turnrows import TurnRow
 from tests.unit.test_embedded_search import Doc
@@ -194,4 +196,72 @@ def compare_turns(
                 body = build_turn_search_body(query, chosen, size)
                 embedded = frozenset(hit.turn_id for hit in found.hits)
                 rows.append(Row(f"{text} [{name}]", embedded, frozenset(evaluator.search(body))))
+    return rows
+
+
+# --- coverage filters ------------------------------------------------------------------------------------
+
+#: Document filters on the worst verdict of their briefing quotes (``readout search --verdict``).
+VERDICT_FILTERS: dict[str, SearchFilters] = {
+    "divergent": SearchFilters(verdicts=("divergent",)),
+    "unmatched or paraphrase": SearchFilters(verdicts=("unmatched", "paraphrase")),
+    "verbatim": SearchFilters(verdicts=("verbatim",)),
+}
+#: Turn filters on their coverage (``readout search --turns --covered``, ``--verdict``).
+COVERAGE_TURN_FILTERS: dict[str, SearchFilters] = {
+    "covered": SearchFilters(covered=True),
+    "divergent": SearchFilters(verdicts=("divergent",)),
+    "covered verbatim": SearchFilters(covered=True, verdicts=("verbatim",)),
+}
+
+
+def compare_coverage(
+    documents: Sequence[Projectable],
+    turns: TurnsByDocument,
+    coverage: BatchCoverage,
+    folder: Path,
+    queries: Sequence[str] = ("", *QUERIES),
+) -> list[Row]:
+    """Index ``documents`` with their (catalog) turns, citations and coverage into a new embedded index, and
+    run every query under every coverage filter on it and through the evaluator: documents (rows named
+    ``documents: query [filter]``) and turns (``turns: query [filter]``)."""
+    by_id = {document.doc_id: document for document in documents}
+    documents_evaluator = Evaluator(
+        project_document(document, coverage.citations.get(document.doc_id, ())) for document in documents
+    )
+    turns_evaluator = Evaluator(
+        (
+            project_turn(turn, by_id[doc_id], coverage.reports.get(turn.turn_id, ()))
+            for doc_id, found in turns.items()
+            for turn in found
+        ),
+        key="turn_id",
+    )
+    size = len(documents) + sum(len(found) for found in turns.values())
+    rows = []
+    with EmbeddedIndex(folder / "parity-coverage.sqlite") as index:
+        outcome = index.index_documents(documents, turns, coverage)
+        assert not outcome.rejected, outcome.rejected
+        for text in queries:
+            query = parse(text)
+            for name, chosen in VERDICT_FILTERS.items():
+                found = index.search(query, chosen, limit=size)
+                body = build_search_body(query, chosen, size)
+                rows.append(
+                    Row(
+                        f"documents: {text} [{name}]",
+                        frozenset(hit.doc_id for hit in found.hits),
+                        frozenset(documents_evaluator.search(body)),
+                    )
+                )
+            for name, chosen in COVERAGE_TURN_FILTERS.items():
+                turn_hits = index.search_turns(query, chosen, limit=size)
+                body = build_turn_search_body(query, chosen, size)
+                rows.append(
+                    Row(
+                        f"turns: {text} [{name}]",
+                        frozenset(hit.turn_id for hit in turn_hits.hits),
+                        frozenset(turns_evaluator.search(body)),
+                    )
+                )
     return rows

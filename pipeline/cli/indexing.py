@@ -152,6 +152,16 @@ def search_command(
     outlet: Annotated[
         list[str] | None, typer.Option(help="With --turns: questioning outlet, id or name as listed (repeatable).")
     ] = None,
+    verdict: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Worst verdict of the briefing quotes: divergent, unmatched, paraphrase or verbatim (repeatable); "
+            "with --turns, of the news quotes of the exchange."
+        ),
+    ] = None,
+    covered: Annotated[
+        bool, typer.Option("--covered", help="With --turns: only exchanges that news documents quote.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Search the archive (Elasticsearch when configured, else the embedded index).
@@ -160,6 +170,7 @@ def search_command(
     exchanges of briefings: date, ministry, spokesperson, outlet, question and answer snippets, turn id
     (--json: a list of objects).
     """
+    from pipeline.index.coverage_projection import VERDICTS
     from pipeline.index.search import SearchFilters
     from pipeline.index.service import search
 
@@ -175,9 +186,14 @@ def search_command(
         include_removed=include_removed,
         spokespersons=tuple(spokesperson or ()),
         outlets=tuple(outlet or ()),
+        verdicts=tuple(v.lower() for v in verdict or ()),
+        covered=covered,
     )
-    if (filters.spokespersons or filters.outlets) and not turns:
-        raise fail("--spokesperson and --outlet filter exchanges: add --turns", code=ExitCode.USAGE)
+    if (filters.spokespersons or filters.outlets or filters.covered) and not turns:
+        raise fail("--spokesperson, --outlet and --covered filter exchanges: add --turns", code=ExitCode.USAGE)
+    wrong = sorted(set(filters.verdicts) - set(VERDICTS))
+    if wrong:
+        raise fail(f"unknown verdict {', '.join(wrong)}: use {', '.join(reversed(VERDICTS))}", code=ExitCode.USAGE)
     unknown: list[str] = []
     if filters.topics or filters.countries:
         from pipeline.enrich.vocabulary import unknown_labels

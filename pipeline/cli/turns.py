@@ -272,6 +272,7 @@ def print_turn_hits(hits: Sequence[TurnHit], zones: dict[str, tzinfo]) -> None:
                 (short_id, "dim"),
                 "  ",
                 (who, "cyan"),
+                (f"  reported by {hit.coverage_count} news item(s)" if hit.coverage_count else "", "green"),
             ),
             no_wrap=True,
             overflow="ellipsis",

@@ -43,6 +43,7 @@ from elasticsearch import (
 from pipeline.config import Settings
 from pipeline.errors import ConfigError, ReadoutError, SearchBackendError
 from pipeline.index import es_bulk
+from pipeline.index.coverage_projection import BatchCoverage, CoverageLookup
 from pipeline.index.es_bulk import BulkInterruptedError, build_actions, build_run_actions, error_type, exception_detail
 from pipeline.index.es_search import (
     build_search_body,
@@ -307,10 +308,16 @@ class ElasticIndex:
 
     # --- writing ---
 
-    def index_documents(self, documents: Iterable[Projectable], turns: TurnsByDocument | None = None) -> BulkOutcome:
+    def index_documents(
+        self,
+        documents: Iterable[Projectable],
+        turns: TurnsByDocument | None = None,
+        coverage: BatchCoverage | None = None,
+    ) -> BulkOutcome:
         """Send documents, and their turns, through the aliases; every document ends in exactly one list.
 
-        ``turns`` holds each document's current turns (a document absent from it has none): they are
+        ``turns`` holds each document's current turns (a document absent from it has none), ``coverage``
+        the documents' citations and the turns' news reports (none without it): they are
         indexed, and turns the index holds for these documents but the catalog no longer has are deleted
         (:mod:`pipeline.index.es_turns`). A document is acknowledged only when it and all its turns were.
         Raises :class:`BulkInterruptedError` (a :class:`SearchBackendError`) when Elasticsearch cannot be
@@ -318,7 +325,7 @@ class ElasticIndex:
         """
         batch = list(documents)
         try:
-            docs = self._send(build_actions(batch, self.alias("documents")), require_alias=True)
+            docs = self._send(build_actions(batch, self.alias("documents"), coverage), require_alias=True)
         except BulkInterruptedError as exc:
             raise BulkInterruptedError(str(exc), hold_back(exc.outcome)) from exc
         alias = self.alias("turns")
@@ -330,7 +337,7 @@ class ElasticIndex:
             previous = self._turn_ids(alias, [document.doc_id for document in batch])
         except SearchBackendError as exc:
             raise BulkInterruptedError(str(exc), hold_back(docs)) from exc
-        built = build_turn_actions(batch, turns or {}, alias, previous)
+        built = build_turn_actions(batch, turns or {}, alias, previous, coverage)
         try:
             sent = self._send(built.actions, require_alias=True) if built.actions else BulkOutcome()
         except BulkInterruptedError as exc:
@@ -358,9 +365,11 @@ class ElasticIndex:
         expected_count: int,
         drop_old: bool = False,
         turns_for: TurnLookup | None = None,
+        coverage_for: CoverageLookup | None = None,
     ) -> ReindexReport:
         """Build ``<alias>-v(N+1)`` of documents and of turns from ``documents`` (their turns looked up
-        with ``turns_for``, none without it), verify both counts, swap both aliases.
+        with ``turns_for``, their citations and coverage with ``coverage_for``, none without them), verify
+        both counts, swap both aliases.
 
         N is the highest existing version of each family (an aborted earlier attempt is never reused).
         Templates are applied first, since a new mapping is the usual reason to reindex. If a count
@@ -386,8 +395,11 @@ class ElasticIndex:
         outcome, turns_sent = BulkOutcome(), 0
         iterator = iter(documents)
         while batch := list(islice(iterator, self.settings.elasticsearch_bulk_chunk)):
-            docs = self._send(build_actions(batch, new["documents"]), require_alias=False)
-            built = build_turn_actions(batch, turns_for([d.doc_id for d in batch]) if turns_for else {}, new["turns"])
+            ids = [document.doc_id for document in batch]
+            turns = turns_for(ids) if turns_for else {}
+            coverage = coverage_for(ids, turns) if coverage_for else None
+            docs = self._send(build_actions(batch, new["documents"], coverage), require_alias=False)
+            built = build_turn_actions(batch, turns, new["turns"], coverage=coverage)
             turns_sent += built.indexed
             sent = self._send(built.actions, require_alias=False) if built.actions else BulkOutcome()
             outcome.merge(fold(batch, docs, sent, built.owner))

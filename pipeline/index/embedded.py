@@ -57,10 +57,13 @@ from urllib.parse import quote
 from pipeline.errors import SearchBackendError
 from pipeline.index import fts
 from pipeline.index.analysis import analysis_id
+from pipeline.index.coverage_projection import BatchCoverage, CoverageLookup
 from pipeline.index.damage import IndexDamagedError, describe, is_damage
-from pipeline.index.embedded_rows import Row, row_batches, turn_values
+from pipeline.index.embedded_rows import Row, citation_values, row_batches, turn_values
 from pipeline.index.embedded_schema import (
+    DELETE_CITATIONS,
     DROP,
+    INSERT_CITATIONS,
     INSERT_DOC,
     INSERT_TEXT,
     INSERT_TURN,
@@ -229,12 +232,18 @@ class EmbeddedIndex:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def index_documents(self, documents: Iterable[Projectable], turns: TurnsByDocument | None = None) -> BulkOutcome:
+    def index_documents(
+        self,
+        documents: Iterable[Projectable],
+        turns: TurnsByDocument | None = None,
+        coverage: BatchCoverage | None = None,
+    ) -> BulkOutcome:
         """Upsert documents by ``doc_id``, with their turns; every one ends in ``acked``, ``rejected`` or
         ``retry_later``.
 
-        ``turns`` holds each document's current turns (a document absent from it has none): a document
-        written at a newer revision has its turns replaced in the same transaction.
+        ``turns`` holds each document's current turns (a document absent from it has none), ``coverage``
+        the documents' citations and the turns' news reports (none without it): a document written at a
+        newer revision has its turns and citations replaced in the same transaction.
 
         A newer revision replaces the stored row and its index entry; the same (or an older) revision is
         acknowledged as it is, like Elasticsearch's external versioning answering 409. A document that
@@ -244,7 +253,7 @@ class EmbeddedIndex:
         """
         outcome = BulkOutcome()
         for rows in row_batches(documents, outcome, BATCH_SIZE):
-            self._write(rows, outcome, turns or {})
+            self._write(rows, outcome, turns or {}, coverage or BatchCoverage())
         try:
             if outcome.acked and self._meta("refill") is not None:
                 with self._transaction():
@@ -253,9 +262,14 @@ class EmbeddedIndex:
             raise self._failure(exc, "cannot mark the index refilled") from exc
         return outcome
 
-    def rebuild(self, documents: Iterable[Projectable], turns_for: TurnLookup | None = None) -> BulkOutcome:
+    def rebuild(
+        self,
+        documents: Iterable[Projectable],
+        turns_for: TurnLookup | None = None,
+        coverage_for: CoverageLookup | None = None,
+    ) -> BulkOutcome:
         """Replace the whole contents, and the identity, in ONE transaction; each batch's turns are looked up
-        with ``turns_for`` (none without it).
+        with ``turns_for``, its citations and coverage with ``coverage_for`` (none without them).
 
         In WAL mode readers keep their snapshot, so searches see the old index, complete, until the new
         one commits. A document SQLite refuses is rejected (savepoints keep the rest); a failure of the
@@ -267,17 +281,21 @@ class EmbeddedIndex:
             with self._transaction():
                 self._reset()
                 for rows in row_batches(documents, outcome, BATCH_SIZE):
-                    turns = turns_for([row.doc_id for row in rows]) if turns_for else {}
-                    self._apply_with_savepoints(rows, outcome, turns)
+                    ids = [row.doc_id for row in rows]
+                    turns = turns_for(ids) if turns_for else {}
+                    coverage = coverage_for(ids, turns) if coverage_for else BatchCoverage()
+                    self._apply_with_savepoints(rows, outcome, turns, coverage)
         except sqlite3.Error as exc:
             raise self._failure(exc, "rebuild failed, old index kept") from exc
         return outcome
 
-    def _apply_with_savepoints(self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument) -> None:
+    def _apply_with_savepoints(
+        self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument, coverage: BatchCoverage
+    ) -> None:
         conn = self._conn
         conn.execute("SAVEPOINT batch")
         try:
-            self._apply(rows, turns)
+            self._apply(rows, turns, coverage)
         except sqlite3.Error as exc:
             if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
                 raise  # the file, not the documents
@@ -285,7 +303,7 @@ class EmbeddedIndex:
             for row in rows:
                 conn.execute("SAVEPOINT one")
                 try:
-                    self._apply([row], turns)
+                    self._apply([row], turns, coverage)
                 except sqlite3.Error as exc:
                     if isinstance(exc, sqlite3.OperationalError) or is_damage(exc):
                         raise
@@ -300,10 +318,10 @@ class EmbeddedIndex:
         finally:
             conn.execute("RELEASE batch")
 
-    def _write(self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument) -> None:
+    def _write(self, rows: list[Row], outcome: BulkOutcome, turns: TurnsByDocument, coverage: BatchCoverage) -> None:
         try:
             with self._transaction():
-                self._apply(rows, turns)
+                self._apply(rows, turns, coverage)
         except sqlite3.OperationalError as exc:
             # Locked, busy, disk full, I/O: nothing wrong with the documents; try again next run.
             outcome.retry_later.extend((row.doc_id, row.revision, f"embedded index: {exc}") for row in rows)
@@ -314,14 +332,14 @@ class EmbeddedIndex:
                 raise self._damaged(exc) from exc
             # Something in one row that the checks in embedded_rows.prepare missed: find it, keep the others.
             for row in rows:
-                self._write_one(row, outcome, turns)
+                self._write_one(row, outcome, turns, coverage)
             return
         outcome.acked.extend((row.doc_id, row.revision) for row in rows)
 
-    def _write_one(self, row: Row, outcome: BulkOutcome, turns: TurnsByDocument) -> None:
+    def _write_one(self, row: Row, outcome: BulkOutcome, turns: TurnsByDocument, coverage: BatchCoverage) -> None:
         try:
             with self._transaction():
-                self._apply([row], turns)
+                self._apply([row], turns, coverage)
         except sqlite3.OperationalError as exc:
             outcome.retry_later.append((row.doc_id, row.revision, f"embedded index: {exc}"))
         except sqlite3.Error as exc:
@@ -331,9 +349,9 @@ class EmbeddedIndex:
         else:
             outcome.acked.append((row.doc_id, row.revision))
 
-    def _apply(self, rows: list[Row], turns: TurnsByDocument) -> None:
-        """Insert new documents and replace older revisions, with their turns (inside the caller's
-        transaction)."""
+    def _apply(self, rows: list[Row], turns: TurnsByDocument, coverage: BatchCoverage) -> None:
+        """Insert new documents and replace older revisions, with their turns and citations (inside the
+        caller's transaction)."""
         # The newest revision of each doc_id in the batch wins, as it would arriving one at a time.
         latest: dict[str, Row] = {}
         for row in rows:
@@ -353,7 +371,17 @@ class EmbeddedIndex:
         # A written revision brings its turns: the old ones go (their FTS entries with them, by trigger).
         written = [*new, *newer]
         conn.executemany("DELETE FROM turns WHERE doc_id = ?", ((row.doc_id,) for row in newer))
-        conn.executemany(INSERT_TURN, (turn_values(turn, row) for row in written for turn in turns.get(row.doc_id, ())))
+        conn.executemany(
+            INSERT_TURN,
+            (
+                turn_values(turn, row, coverage.reports.get(turn.turn_id, ()))
+                for row in written
+                for turn in turns.get(row.doc_id, ())
+            ),
+        )
+        conn.executemany(DELETE_CITATIONS, ((row.doc_id,) for row in newer))
+        cited = ((row.doc_id, coverage.citations.get(row.doc_id, ())) for row in written)
+        conn.executemany(INSERT_CITATIONS, (citation_values(doc_id, found) for doc_id, found in cited if found))
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (and their index entries); returns how many were there."""

@@ -9,12 +9,18 @@ only itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
+from pipeline.index.coverage_projection import (
+    CitationLike,
+    CoverageLike,
+    document_coverage_fields,
+    turn_coverage_fields,
+)
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.search import BulkOutcome, Rejection
 from pipeline.index.turn_projection import TurnLike
@@ -140,10 +146,11 @@ def _json_set(values: Iterable[Any]) -> str:
     return json.dumps(sorted({str(value) for value in values}), ensure_ascii=False)
 
 
-def turn_values(turn: TurnLike, row: Row) -> tuple[Any, ...]:
+def turn_values(turn: TurnLike, row: Row, reports: Sequence[CoverageLike] = ()) -> tuple[Any, ...]:
     """A turn of the document ``row`` as the values of its ``turns`` row
     (:data:`pipeline.index.embedded_schema.TURN_COLUMNS`); removed with its document, in its language
-    (the document's when the turn has none), dated as the briefing (naive means UTC)."""
+    (the document's when the turn has none), dated as the briefing (naive means UTC), with its coverage
+    by the news ``reports`` of it."""
     language = (turn.language or row.language or "").lower() or None
     date_iso, date_ts = _utc(turn.briefing_date.isoformat() if turn.briefing_date is not None else None)
     return (
@@ -165,4 +172,23 @@ def turn_values(turn: TurnLike, row: Row) -> tuple[Any, ...]:
         _json_set(turn.countries),
         turn.question,
         turn.answer,
+        *_coverage_values(turn_coverage_fields(reports)),
     )
+
+
+def _coverage_values(fields: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A turn's coverage columns (``coverage_count`` … ``worst_verdict``) from its projected fields."""
+    return (
+        fields["coverage_count"],
+        _json_set(fields.get("covered_by", ())),
+        _json_set(fields.get("covered_by_source", ())),
+        fields.get("worst_verdict"),
+    )
+
+
+def citation_values(doc_id: str, citations: Sequence[CitationLike]) -> tuple[Any, ...]:
+    """A document's ``citations`` row (:data:`pipeline.index.embedded_schema.INSERT_CITATIONS`); it must have
+    citations."""
+    fields = document_coverage_fields(citations)
+    cited = json.dumps(fields["cited_turns"], ensure_ascii=False)
+    return (doc_id, fields["citation_count"], fields["worst_verdict"], cited)

@@ -130,6 +130,13 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
     one_of("d.language", [language.lower() for language in filters.languages], "language")
     any_in_array("d.topics", filters.topics, "topic")
     any_in_array("d.countries", filters.countries, "country")
+    if filters.verdicts:
+        for i, value in enumerate(filters.verdicts):
+            params[f"verdict{i}"] = value
+        listed = ", ".join(f":verdict{i}" for i in range(len(filters.verdicts)))
+        # Only documents with briefing quotes have a citations row (in Elasticsearch, the field is absent);
+        # every value is a bound parameter.
+        where.append(f"EXISTS (SELECT 1 FROM citations AS c WHERE c.id = d.id AND c.worst_verdict IN ({listed}))")  # noqa: S608
     if filters.since is not None:
         where.append("d.published_ts >= :since")
         params["since"] = day_start(filters.since)

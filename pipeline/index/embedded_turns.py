@@ -20,7 +20,7 @@ from pipeline.index.search import TURN_FACETS, SearchFilters, TurnHit, TurnSearc
 
 _HIT_COLUMNS: Final = (
     "t.turn_id, t.doc_id, t.date, t.ministry, t.source, t.language, t.kind, t.position, "
-    "t.spokesperson, t.spokesperson_id, t.outlet, t.outlet_id, t.question, t.answer"
+    "t.spokesperson, t.spokesperson_id, t.outlet, t.outlet_id, t.question, t.answer, t.coverage_count"
 )
 #: Facets over the matching set ``m``; JSON arrays unpacked once per distinct array.
 _FACET_SQL: Final = {
@@ -91,6 +91,10 @@ def turn_filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
         if values:
             listed = marks(values, column)
             where.append(f"(t.{column}_id IN ({listed}) OR t.{column} IN ({listed}))")
+    if filters.verdicts:
+        where.append(f"t.worst_verdict IN ({marks(filters.verdicts, 'verdict')})")
+    if filters.covered:
+        where.append("t.coverage_count > 0")
     if filters.since is not None:
         where.append("t.date_ts >= :since")
         params["since"] = day_start(filters.since)
@@ -140,5 +144,6 @@ def _hit(row: Sequence[Any], query: Query) -> TurnHit:
         outlet_id=row[11],
         question=snippet(row[12]),
         answer=snippet(row[13]),
-        score=float(row[14]),
+        score=float(row[15]),
+        coverage_count=int(row[14]),
     )

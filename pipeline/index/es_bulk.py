@@ -18,6 +18,7 @@ from typing import Any, Literal
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from pipeline.errors import SearchBackendError
+from pipeline.index.coverage_projection import BatchCoverage
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.search import BulkOutcome, Rejection
 
@@ -47,8 +48,12 @@ RUN_FIELDS: tuple[str, ...] = (
 BULK_OPS = ("index", "create", "update", "delete")
 
 
-def build_actions(documents: Iterable[Projectable], index: str = "readout-documents") -> Iterator[dict[str, Any]]:
-    """One bulk ``index`` action per document: ``_id`` = doc_id, external version = revision."""
+def build_actions(
+    documents: Iterable[Projectable], index: str = "readout-documents", coverage: BatchCoverage | None = None
+) -> Iterator[dict[str, Any]]:
+    """One bulk ``index`` action per document: ``_id`` = doc_id, external version = revision; with its
+    citations from ``coverage`` (none without it)."""
+    citations = coverage.citations if coverage is not None else {}
     for document in documents:
         yield {
             "_op_type": "index",
@@ -56,7 +61,7 @@ def build_actions(documents: Iterable[Projectable], index: str = "readout-docume
             "_id": document.doc_id,
             "version": int(document.revision),
             "version_type": "external",
-            "_source": project_document(document),
+            "_source": project_document(document, citations.get(document.doc_id, ())),
         }
 
 

@@ -90,6 +90,7 @@ def _facet_terms(filters: SearchFilters) -> list[dict[str, Any]]:
         ("language", filters.languages),
         ("topics", filters.topics),
         ("countries", filters.countries),
+        ("worst_verdict", filters.verdicts),
     ):
         if values:
             clauses.append({"terms": {name: list(values)}})
@@ -216,6 +217,7 @@ TURN_SOURCE_FIELDS: tuple[str, ...] = (
     "spokesperson_id",
     "outlet",
     "outlet_id",
+    "coverage_count",
 )
 #: The turn fields that keep every token (standard analyzer): phrases and prefixes run on these.
 TURN_EXACT_FIELDS = list(TURN_TEXTS)
@@ -235,6 +237,8 @@ def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
         if values:
             either = [{"terms": {f"{field_name}_id": list(values)}}, {"terms": {field_name: list(values)}}]
             clauses.append({"bool": {"should": either, "minimum_should_match": 1}})
+    if filters.covered:
+        clauses.append({"range": {"coverage_count": {"gt": 0}}})
     clauses.extend(_days_and_removal(filters, "date"))
     return clauses
 
@@ -306,6 +310,7 @@ def parse_turn_response(query_text: str, response: Mapping[str, Any]) -> TurnSea
                 question=_part_snippet(highlight, "question", language),
                 answer=_part_snippet(highlight, "answer", language),
                 score=float(hit.get("_score") or 0.0),
+                coverage_count=int(source.get("coverage_count") or 0),
             )
         )
     aggregations = response.get("aggregations") or {}

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.index.coverage_projection import BatchCoverage
 from pipeline.index.projection import Projectable
 from pipeline.index.search import BulkOutcome, Rejection
 from pipeline.index.turn_projection import TurnsByDocument, project_turn
@@ -51,11 +52,14 @@ def build_turn_actions(
     turns: TurnsByDocument,
     index: str,
     previous: Mapping[str, Iterable[str]] | None = None,
+    coverage: BatchCoverage | None = None,
 ) -> TurnActions:
     """``index`` every current turn of ``documents``, ``delete`` the ``previous`` ids that are gone.
 
-    ``previous`` is doc_id → turn ids the index holds now (omitted for a new, empty index).
+    ``previous`` is doc_id → turn ids the index holds now (omitted for a new, empty index); ``coverage``
+    has the news reports of the turns (none without it).
     """
+    reports = coverage.reports if coverage is not None else {}
     built = TurnActions()
     for document in documents:
         version = int(document.revision)
@@ -70,7 +74,7 @@ def build_turn_actions(
                     "_id": turn.turn_id,
                     "version": version,
                     "version_type": "external",
-                    "_source": project_turn(turn, document),
+                    "_source": project_turn(turn, document, reports.get(turn.turn_id, ())),
                 }
             )
         for turn_id in sorted(set((previous or {}).get(document.doc_id, ())) - current):

@@ -7,13 +7,18 @@ that every projected fixture document validates against the mapping.
 Text is indexed twice: ``title``/``text`` with the standard analyzer (every language, phrase search),
 and ``title_<lang>``/``text_<lang>`` with the language's own analyzer (stemming; CJK bigrams for
 ``zh`` and ``ja``), filled only for the document's own language.
+
+A news document's citations (briefing quotes linked to exchanges) add ``citation_count``,
+``cited_turns`` and ``worst_verdict`` (:mod:`pipeline.index.coverage_projection`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol
+
+from pipeline.index.coverage_projection import CitationLike, document_coverage_fields
 
 #: Languages with their own analyzed fields (Elasticsearch analyzer in the mapping).
 ANALYZED_LANGUAGES: dict[str, str] = {
@@ -67,8 +72,8 @@ class Projectable(Protocol):
     run_id: str | None
 
 
-def project_document(document: Projectable) -> dict[str, Any]:
-    """The search-index form of a catalog document."""
+def project_document(document: Projectable, citations: Sequence[CitationLike] = ()) -> dict[str, Any]:
+    """The search-index form of a catalog document, with its ``citations`` (none: no citation fields)."""
     language = (document.language or "").lower() or None
     projected: dict[str, Any] = {
         "doc_id": document.doc_id,
@@ -104,6 +109,7 @@ def project_document(document: Projectable) -> dict[str, Any]:
     if language in ANALYZED_LANGUAGES:
         projected[f"title_{language}"] = document.title
         projected[f"text_{language}"] = document.text
+    projected.update(document_coverage_fields(citations))
     return {key: value for key, value in projected.items() if value is not None}
 
 

@@ -27,6 +27,11 @@ class SearchFilters:
     #: Turns only: each value matches a spokesperson's (outlet's) id or its label, exactly.
     spokespersons: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()
+    #: Documents and turns whose worst citation verdict is one of these (divergent, unmatched, paraphrase,
+    #: verbatim): a document's among its briefing quotes, a turn's among the news quotes of it.
+    verdicts: tuple[str, ...] = ()
+    #: Turns only: those at least one news document quotes (``coverage_count`` > 0).
+    covered: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +81,8 @@ class TurnHit:
     question: str
     answer: str
     score: float
+    #: How many news documents quote it.
+    coverage_count: int = 0
 
 
 @dataclass

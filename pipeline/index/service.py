@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.config import Settings
 from pipeline.errors import SearchBackendError
+from pipeline.index.coverage_projection import coverage_lookup
 from pipeline.index.damage import IndexDamagedError, inspect, set_aside
 from pipeline.index.query import parse
 from pipeline.index.search import BulkOutcome, SearchFilters, SearchResult, TurnSearchResult
@@ -119,11 +120,14 @@ def index_pending(settings: Settings, catalog: Catalog) -> IndexReport:
         with open_backend(settings) as backend:
             key = ack_key(kind, backend)
             report.index = key
+            coverage_for = coverage_lookup(catalog)
             try:
                 for batch in catalog.pending_for_index(key, batch=settings.elasticsearch_bulk_chunk):
-                    # The batch's turns ride with it: a document is acknowledged only with all its turns.
-                    turns = catalog.turns_for_documents([document.doc_id for document in batch])
-                    outcome: BulkOutcome = backend.index_documents(batch, turns)
+                    # The batch's turns ride with it: a document is acknowledged only with all its turns. Its
+                    # citations and its turns' coverage too (two queries for the whole batch).
+                    ids = [document.doc_id for document in batch]
+                    turns = catalog.turns_for_documents(ids)
+                    outcome: BulkOutcome = backend.index_documents(batch, turns, coverage_for(ids, turns))
                     _record(catalog, key, outcome, report, sent=len(batch))
             except SearchBackendError as exc:
                 # A batch interrupted half-way still tells which documents arrived.
@@ -226,7 +230,11 @@ def reindex(settings: Settings, catalog: Catalog, *, drop_old: bool = False) -> 
             elastic.apply_templates()
             # Raises (leaving the alias alone) unless the new index counts every document of the snapshot.
             result = elastic.reindex(
-                documents(), len(snapshot), drop_old=drop_old, turns_for=catalog.turns_for_documents
+                documents(),
+                len(snapshot),
+                drop_old=drop_old,
+                turns_for=catalog.turns_for_documents,
+                coverage_for=coverage_lookup(catalog),
             )
             key = ack_key(kind, elastic)
         finally:
@@ -268,7 +276,7 @@ def _rebuild_embedded(
 
     with EmbeddedIndex(path) as embedded:
         # One transaction: searches see the old index until the new one commits, under a new identity.
-        outcome = embedded.rebuild(documents, catalog.turns_for_documents)
+        outcome = embedded.rebuild(documents, catalog.turns_for_documents, coverage_lookup(catalog))
         return outcome, ack_key(EMBEDDED, embedded), embedded.count(), embedded.count_turns()
 
 

@@ -9,7 +9,9 @@ Like documents, the question and answer are indexed twice: ``question``/``answer
 analyzer (every language, phrases), and ``question_<lang>``/``answer_<lang>`` with the turn's own
 language analyzer (stemming; CJK bigrams), filled only for that language. A turn carries from its
 document what the index needs on its own: the document's ``revision`` (the external version every turn
-of that revision is written with), its ``url`` and whether it was ``removed``.
+of that revision is written with), its ``url`` and whether it was ``removed``; and from the news that
+reports it, its coverage (``coverage_count``, ``covered_by``, ``covered_by_source``, ``worst_verdict``:
+:mod:`pipeline.index.coverage_projection`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+from pipeline.index.coverage_projection import CoverageLike, turn_coverage_fields
 from pipeline.index.projection import ANALYZED_LANGUAGES, Projectable
 
 #: Text parts of a turn, each with its language fields.
@@ -57,8 +60,9 @@ TurnsByDocument = Mapping[str, Sequence[TurnLike]]
 TurnLookup = Callable[[Sequence[str]], TurnsByDocument]
 
 
-def project_turn(turn: TurnLike, document: Projectable) -> dict[str, Any]:
-    """The search-index form of a turn of ``document`` (the document at the revision being indexed)."""
+def project_turn(turn: TurnLike, document: Projectable, reports: Sequence[CoverageLike] = ()) -> dict[str, Any]:
+    """The search-index form of a turn of ``document`` (the document at the revision being indexed), with the
+    news ``reports`` of it."""
     language = (turn.language or document.language or "").lower() or None
     projected: dict[str, Any] = {
         "turn_id": turn.turn_id,
@@ -90,4 +94,5 @@ def project_turn(turn: TurnLike, document: Projectable) -> dict[str, Any]:
     if language in ANALYZED_LANGUAGES:
         for part in TURN_TEXTS:
             projected[f"{part}_{language}"] = projected[part]
+    projected.update(turn_coverage_fields(reports))
     return {key: value for key, value in projected.items() if value is not None}

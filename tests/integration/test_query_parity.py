@@ -11,9 +11,21 @@ from __future__ import annotations
 import pytest
 
 from pipeline.devsite import SiteFarm
+from pipeline.index.coverage_projection import coverage_lookup
 from pipeline.index.projection import Projectable
 from tests.integration.test_run_e2e import World, fresh_world
-from tests.parity import QUERIES, TURN_FILTERS, Row, compare, compare_turns, extra_documents, table
+from tests.parity import (
+    COVERAGE_TURN_FILTERS,
+    QUERIES,
+    TURN_FILTERS,
+    VERDICT_FILTERS,
+    Row,
+    compare,
+    compare_coverage,
+    compare_turns,
+    extra_documents,
+    table,
+)
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +100,40 @@ def test_the_turn_filters_narrow_the_matches(turn_rows: dict[str, Row]) -> None:
         kept = [q for q in QUERIES if turn_rows[f"{q} [{name}]"].embedded]
         assert narrowed, f"{name} never removes a turn"
         assert kept, f"{name} never keeps a turn"
+
+
+@pytest.fixture(scope="module")
+def coverage_rows(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Row]:
+    """The corpus with the turns, citations and coverage the catalog linked (the fixture reports quote the
+    MFA's briefings), under the coverage filters."""
+    world: World = fresh_world(farm, tmp_path_factory.mktemp("parity-coverage"))
+    result = world.cli("run")
+    assert result.exit_code == 0, result.output
+    documents: list[Projectable] = list(world.documents().values())
+    catalog = world.catalog()
+    try:
+        ids = [document.doc_id for document in documents]
+        turns = catalog.turns_for_documents(ids)
+        coverage = coverage_lookup(catalog)(ids, turns)
+    finally:
+        catalog.close()
+    compared = compare_coverage(documents, turns, coverage, tmp_path_factory.mktemp("parity-coverage-index"))
+    print(table(compared))
+    return {row.query: row for row in compared}
+
+
+@pytest.mark.parametrize("query", ["", *QUERIES])
+def test_both_backends_apply_the_coverage_filters_alike(coverage_rows: dict[str, Row], query: str) -> None:
+    for name in VERDICT_FILTERS:
+        row = coverage_rows[f"documents: {query} [{name}]"]
+        assert row.embedded == row.elasticsearch, row.query
+    for name in COVERAGE_TURN_FILTERS:
+        row = coverage_rows[f"turns: {query} [{name}]"]
+        assert row.embedded == row.elasticsearch, row.query
+
+
+def test_the_coverage_filters_find_something(coverage_rows: dict[str, Row]) -> None:
+    # Parity over nothing would prove nothing: the fixture reports quote briefings, some unfaithfully.
+    assert coverage_rows["documents:  [divergent]"].embedded
+    assert coverage_rows["turns:  [covered]"].embedded
+    assert coverage_rows["turns:  [divergent]"].embedded

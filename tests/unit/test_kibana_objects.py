@@ -25,6 +25,8 @@ from pipeline.index.kibana import default_files, load_objects
 from pipeline.index.kibana_fields import FieldUse, field_uses, fields_used, kql_fields
 from pipeline.index.projection import project_document
 from pipeline.index.turn_projection import project_turn
+from pipeline.store.citations import CoverageEntry
+from pipeline.store.schema import CitationRow
 from tests.turnrows import TurnRow
 from tests.unit.test_embedded_search import Doc
 
@@ -246,16 +248,38 @@ def test_exchanges_by_outlet_lists_exchanges_grouped_by_outlet() -> None:
     assert obj["attributes"]["columns"] == ["outlet", "date", "ministry", "spokesperson", "question", "answer"]
 
 
+def test_divergent_quotes_lists_news_whose_worst_verdict_is_divergent() -> None:
+    obj, source = _search("Divergent quotes")
+    assert _ref_names(obj)[source["indexRefName"]] == ("index-pattern", "readout-documents")
+    (pill,) = source["filter"]
+    assert pill["query"] == {"match_phrase": {"worst_verdict": "divergent"}}
+    assert pill["meta"]["key"] == "worst_verdict"
+    assert pill["meta"]["params"] == {"query": "divergent"}
+    assert obj["attributes"]["columns"][:4] == ["title", "source", "worst_verdict", "cited_turns"]
+    assert obj["attributes"]["sort"] == [["published_at", "desc"]]
+
+
+def test_covered_exchanges_are_ranked_by_their_news_reports() -> None:
+    lens = BY_KEY[("lens", "readout-covered-exchanges")]["attributes"]
+    assert lens["state"]["query"] == {"query": "coverage_count > 0", "language": "kuery"}
+    columns = lens["state"]["datasourceStates"]["formBased"]["layers"]["main"]["columns"]
+    assert columns["turn"]["params"]["orderBy"] == {"type": "column", "columnId": "reports"}
+    assert (columns["reports"]["operationType"], columns["reports"]["sourceField"]) == ("max", "coverage_count")
+
+
 def test_briefings_dashboard_shows_ministries_outlets_topics_and_countries() -> None:
     panels = _dashboard_panels("Briefings")
     lens_fields = [_lens_fields(panel_id) for kind, panel_id in panels if kind == "lens"]
-    # Every panel counts exchanges only (kind : "exchange" in the lens query).
-    assert all("kind" in fields for fields in lens_fields)
+    # Every panel counts exchanges only (kind : "exchange" in the lens query), or turns the news reports
+    # (an announcement can be quoted too).
+    assert all("kind" in fields or "coverage_count" in fields for fields in lens_fields)
     assert {"date", "ministry", "kind"} in lens_fields  # exchanges over time per ministry
     assert {"outlet", "kind"} in lens_fields  # top questioning outlets
     assert {"spokesperson", "topics", "kind"} in lens_fields  # topics per spokesperson
     assert {"question_countries", "answer_countries", "kind"} in lens_fields  # questions vs answers
     assert ("search", "readout-exchanges-by-outlet") in panels
+    assert {"turn_id", "date", "ministry", "spokesperson", "coverage_count", "worst_verdict"} in lens_fields
+    assert {"covered_by", "coverage_count"} in lens_fields  # outlets reporting exchanges
     views = {
         use.data_view for kind, panel_id in panels if kind == "lens" for use in field_uses([BY_KEY[(kind, panel_id)]])
     }
@@ -294,7 +318,8 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
         duplicate_of="x", date_source="meta",
         extractor_version="1", warc_file="a.warc.gz", warc_offset=0, run_id="r",
     )  # fmt: skip
-    produced = set(project_document(document))
+    citations = [CitationRow(turn_id="b1:1", verdict="divergent")]
+    produced = set(project_document(document, citations))
     used = {name.split(".")[0] for name in fields_used(OBJECTS)["readout-documents"]}
     assert used <= produced, used - produced
 
@@ -302,7 +327,12 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
 def test_turn_fields_used_are_fields_the_turn_projection_produces() -> None:
     """Independent of the mappings: the turns data view only names fields project_turn writes."""
     turn = TurnRow("b1", 1, "Q?", "A.", topics=["sanctions"], question_countries=["RU"], answer_countries=["US"])
-    produced = set(project_turn(turn, Doc("b1", "Transcript.")))
+    report = CoverageEntry(
+        doc_id="n1", title="T", url="https://example.org/n1", source_id="gt", publisher="Global Times",
+        published_at=None, cluster_id=None, duplicate_of=None, quoted="Q", matched="Q", similarity=1.0,
+        verdict="verbatim", added=[], dropped=[],
+    )  # fmt: skip
+    produced = set(project_turn(turn, Doc("b1", "Transcript."), [report]))
     used = fields_used(OBJECTS)["readout-turns"]
     assert used <= produced, used - produced
 

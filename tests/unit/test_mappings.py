@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.index.coverage_projection import VERDICTS
 from pipeline.index.mappings import (
     CONFIG_DIR,
     MAX_TERM_BYTES,
@@ -24,6 +25,7 @@ from pipeline.index.mappings import (
     validate_against_mapping,
 )
 from pipeline.index.projection import ANALYZED_LANGUAGES, project_document
+from pipeline.store.schema import CitationRow
 
 #: Analyzers Elasticsearch ships (those a mapping may name without defining them).
 BUILT_IN_ANALYZERS = {
@@ -76,6 +78,12 @@ class FakeDocument:
 
 
 LANGUAGES = [*ANALYZED_LANGUAGES, "hi", None]
+#: A news document's briefing quotes: two of one turn, one no briefing says.
+CITATIONS = [
+    CitationRow(number=0, turn_id="b" * 64 + ":3", verdict="verbatim"),
+    CitationRow(number=1, turn_id="b" * 64 + ":3", verdict="paraphrase"),
+    CitationRow(number=2, turn_id=None, verdict="unmatched"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +93,9 @@ def properties() -> dict[str, Any]:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_projected_field_fits_the_mapping(language: str | None, properties: dict[str, Any]) -> None:
-    projected = project_document(FakeDocument(language=language))
-    assert validate_against_mapping(projected, properties) == []
+    for citations in ([], CITATIONS):
+        projected = project_document(FakeDocument(language=language), citations)
+        assert validate_against_mapping(projected, properties) == []
 
 
 def test_a_naive_and_a_sparse_document_fit_too(properties: dict[str, Any]) -> None:
@@ -113,9 +122,29 @@ def test_a_naive_and_a_sparse_document_fit_too(properties: dict[str, Any]) -> No
 def test_mapping_has_exactly_the_projected_fields(properties: dict[str, Any]) -> None:
     produced: set[str] = set()
     for language in LANGUAGES:
-        produced |= set(project_document(FakeDocument(language=language)))
+        produced |= set(project_document(FakeDocument(language=language), CITATIONS))
     assert produced == set(properties), "mapping fields the projection never fills, or the reverse"
     assert set(properties["archive"]["properties"]) == {"file", "offset"}
+
+
+def test_a_document_carries_its_citations(properties: dict[str, Any]) -> None:
+    """Each cited turn once, in text order; the count of quotes; the worst verdict. None without citations."""
+    cited = project_document(FakeDocument(language="en"), CITATIONS)
+    assert cited["citation_count"] == 3
+    assert cited["cited_turns"] == ["b" * 64 + ":3"]
+    assert cited["worst_verdict"] == "unmatched"
+    plain = project_document(FakeDocument(language="en"))
+    assert not {"citation_count", "cited_turns", "worst_verdict"} & set(plain)
+    types = flatten_fields(properties)
+    assert (types["citation_count"], types["cited_turns"], types["worst_verdict"]) == ("integer", "keyword", "keyword")
+
+
+def test_the_index_orders_verdicts_as_the_aligner_does() -> None:
+    """The projection keeps its own order (importing the aligner would slow searches): the same as the
+    aligner's severities."""
+    from pipeline.enrich.coverage import VERDICT_SEVERITY
+
+    assert list(VERDICTS) == sorted(VERDICT_SEVERITY, key=VERDICT_SEVERITY.__getitem__)
 
 
 def test_field_types(properties: dict[str, Any]) -> None:
