@@ -194,6 +194,14 @@ def test_latest_searches_filter_on_kind_newest_first(title: str, kind: str) -> N
     assert obj["attributes"]["columns"][0] == "title"
 
 
+def test_latest_news_shows_the_story_of_each_copy() -> None:
+    # Discover cannot collapse: the story (cluster_id) is a column, and the data view names it.
+    obj, _ = _search("Latest news")
+    assert obj["attributes"]["columns"][:2] == ["title", "cluster_id"]
+    (view,) = [o for o in OBJECTS if o["type"] == "index-pattern" and o["id"] == "readout-documents"]
+    assert json.loads(view["attributes"]["fieldAttrs"])["cluster_id"]["customLabel"].startswith("story")
+
+
 def test_latest_briefings_columns() -> None:
     obj, _ = _search("Latest briefings")
     assert obj["attributes"]["columns"] == ["title", "source", "ministry", "published_at"]
@@ -291,7 +299,7 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
         source_kind="briefing", publisher="MFA", source_country="CN", language="en", title="T", text="Body",
         published_at=now, fetched_at=now, first_seen_at=now, content_hash="h", version=1, revision=1,
         removed_at=now, authors=["A"], topics=["sanctions"], countries=["US"], key_phrases=["p"], tagged_with="1",
-        duplicate_of="x", date_source="meta",
+        duplicate_of="x", cluster_id="x", date_source="meta",
         extractor_version="1", warc_file="a.warc.gz", warc_offset=0, run_id="r",
     )  # fmt: skip
     produced = set(project_document(document))
