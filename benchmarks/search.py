@@ -89,6 +89,7 @@ class BenchDocument:
     key_phrases: list[Any] = field(default_factory=list)
     tagged_with: str | None = None
     duplicate_of: str | None = None
+    cluster_id: str | None = None
     date_source: str | None = "page"
     extractor_version: str = "bench"
     warc_file: str | None = None

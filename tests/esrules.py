@@ -1,7 +1,8 @@
 """What Elasticsearch 9 refuses, for every request Readout makes: the rules of the loopback stand-in.
 
 ``tests/esstub.py`` serves the REST API; this module (with ``tests/eswrites.py`` for bulk bodies and
-documents, and ``tests/essearch.py`` for sorting and ``search_after``) decides what is refused and answers
+documents, ``tests/essearch.py`` for sorting and ``search_after``, ``tests/esgroups.py`` for collapsing and
+aggregations) decides what is refused and answers
 with the error Elasticsearch gives (``{"error": {"root_cause", "type", "reason", ...}, "status"}``, the same
 type and reason text). Each rule names the Elasticsearch source file or doc page it follows
 (``ES`` = https://github.com/elastic/elasticsearch/blob/main/, ``DOCS`` = https://www.elastic.co/docs/).
@@ -49,6 +50,30 @@ def error_body(
 def bad_request(error_type: str, reason: str, **extra: Any) -> StubError:
     """A 400 with the given error (``root_cause`` = the error itself)."""
     return StubError(400, error_body(400, error_type, reason, **extra))
+
+
+def shard_failure(cause_type: str, reason: str, *, status: int = 400, index: str = "index") -> StubError:
+    """A search that failed on every shard (the stand-in has one): ``search_phase_execution_exception`` "all
+    shards failed" with the shard's exception as root cause, ``caused_by`` and in ``failed_shards``; the status
+    is the shard failure's (400 for an IllegalArgumentException, 500 for an IllegalStateException).
+
+    ES server/.../action/search/SearchPhaseExecutionException.java (``status()`` from the shard failures,
+    ``getCause()`` the first one) and ShardSearchFailure.java (each failed shard's ``reason``).
+    """
+    cause = {"type": cause_type, "reason": reason}
+    return StubError(
+        status,
+        error_body(
+            status,
+            "search_phase_execution_exception",
+            "all shards failed",
+            root_cause=cause,
+            phase="query",
+            grouped=True,
+            failed_shards=[{"shard": 0, "index": index, "node": "stub-node", "reason": cause}],
+            caused_by=cause,
+        ),
+    )
 
 
 # --- templates ------------------------------------------------------------------------------------------

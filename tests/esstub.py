@@ -11,7 +11,8 @@ memory and answers with the response bodies Elastic documents (each handler name
   analyzer it does not define, an unknown mapping parameter...), an index template composed of missing
   or incompatible components, a malformed bulk body (the whole request), documents that break the
   index's mapping (per item: ``strict_dynamic_mapping_exception``, ``document_parsing_exception``...),
-  a sort on a field that cannot be sorted on, and a filter value its field cannot parse (:mod:`tests.esfilters`);
+  a sort on a field that cannot be sorted on, a filter value its field cannot parse (:mod:`tests.esfilters`),
+  and a ``collapse`` Elasticsearch refuses (:mod:`tests.esgroups`);
 - index creation applies the matching composable index template (components merged as Elasticsearch
   does), and every indexed ``_source`` is checked against the resulting mapping;
 - external versioning, ``require_alias``, write indices behind aliases, atomic ``_aliases``, and
@@ -19,7 +20,8 @@ memory and answers with the response bodies Elastic documents (each handler name
 
 It is not a search engine: ``_search`` returns the canned response a test sets, or the refreshed
 documents its query matches, in order and unscored (the query evaluated by :mod:`tests.esquery` with
-the documented semantics of each query and analyzer); ``_count`` ignores its query.
+the documented semantics of each query and analyzer), collapsed with their inner hits, with ``terms`` and
+``cardinality`` aggregations (:mod:`tests.esgroups`); ``_count`` ignores its query.
 
 Faults, for the error paths: :meth:`EsStub.fail` (a whole request answers an error status N times),
 ``reject_ids`` (those documents get a 400 ``mapper_parsing_exception`` item), ``throttle_once``
@@ -44,6 +46,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from tests.esfilters import check_query, field_types
+from tests.esgroups import aggregate, check_collapse, collapse_hits
 from tests.esquery import Evaluator
 from tests.esrules import (
     StubError,
@@ -580,6 +583,9 @@ class EsStub:
             return 200, self.search_response
         body = request.body or {}
         check_query(body.get("query"), field_types(self.indices[name].mappings for name in names), index)
+        specs = self._field_specs(names)
+        types = {name: str(spec.get("type", "object")) for name, spec in specs.items()}
+        check_collapse(body, specs, scroll="scroll" in request.params)
         size = int(body.get("size", 10))
         hits = [
             {"_index": name, "_id": doc_id, "_score": 1.0, "_source": self.indices[name].docs[doc_id]["_source"]}
@@ -591,29 +597,36 @@ class EsStub:
         found = Evaluator.by_id((hit["_id"], hit["_source"]) for hit in hits).search(body)
         hits = [hit for hit in hits if hit["_id"] in found]
         if "sort" in body:
-            hits = sort_hits(hits, body["sort"], self._field_types(names))
+            hits = sort_hits(hits, body["sort"], types)
             if "search_after" in body:
                 hits = after(hits, body["search_after"], body["sort"])
         elif "search_after" in body:
             raise bad_request("illegal_argument_exception", "stand-in: search_after without sort is not modelled")
-        return 200, {
+        # Aggregations and the total count every matching document; collapsing changes only the hits.
+        aggregations = aggregate(body.get("aggs") or {}, hits, types)
+        total = len(hits)
+        if "collapse" in body:
+            hits = collapse_hits(hits, body["collapse"], types)
+        response: dict[str, Any] = {
             "took": 1,
             "timed_out": False,
             "_shards": SHARDS,
             "hits": {
-                "total": {"value": len(hits), "relation": "eq"},
+                "total": {"value": total, "relation": "eq"},
                 "max_score": 1.0 if hits else None,
                 "hits": hits[:size],
             },
         }
+        if aggregations:
+            response["aggregations"] = aggregations
+        return 200, response
 
-    def _field_types(self, names: list[str]) -> dict[str, str]:
-        """Field → mapping type over the searched indices (top-level properties)."""
-        types: dict[str, str] = {}
+    def _field_specs(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Field → its mapping over the searched indices (top-level properties)."""
+        specs: dict[str, dict[str, Any]] = {}
         for name in names:
-            for field_name, spec in self.indices[name].mappings.get("properties", {}).items():
-                types[field_name] = str(spec.get("type", "object"))
-        return types
+            specs.update(self.indices[name].mappings.get("properties", {}))
+        return specs
 
     def _cat_indices(self, request: Request, index: str | None = None) -> tuple[int, Any]:
         # DOC_PAGES["cat_indices"] with format=json: one object per index, every value a string.

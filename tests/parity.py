@@ -1,7 +1,7 @@
 """Backend parity: the same query over the same documents finds the same documents on the embedded
 index and on Elasticsearch (whose request bodies :mod:`tests.esquery` evaluates with the documented
-semantics), the same turns in the turns indices (:func:`compare_turns`), and both under the coverage
-filters (:func:`compare_coverage`). Shared by
+semantics), the same turns in the turns indices (:func:`compare_turns`), both under the coverage
+filters (:func:`compare_coverage`), and the same stories when folded (:func:`compare_folded`). Shared by
 ``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
 """
 
@@ -15,12 +15,15 @@ from pathlib import Path
 
 from pipeline.index.coverage_projection import BatchCoverage
 from pipeline.index.embedded import EmbeddedIndex
-from pipeline.index.es_search import build_search_body, build_turn_search_body
+from pipeline.index.es_search import build_search_body, build_turn_search_body, parse_search_response
+from pipeline.index.mappings import document_mapping
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.query import parse
-from pipeline.index.search import SearchFilters
+from pipeline.index.search import SearchFilters, SearchResult
 from pipeline.index.turn_projection import TurnsByDocument, project_turn
+from tests.esgroups import aggregate, collapse_hits
 from tests.esquery import Evaluator
+from tests.essearch import sort_hits
 from tests.turnrows import TurnRow
 from tests.unit.test_embedded_search import Doc
 
@@ -264,4 +267,68 @@ def compare_coverage(
                         frozenset(turns_evaluator.search(body)),
                     )
                 )
+    return rows
+
+
+# --- folded searches -----------------------------------------------------------------------------------------
+
+#: Queries for the folded comparison: words of the labelled near-duplicate stories
+#: (``tests/fixtures/coverage/duplicates``), one that only some copies have, and everything.
+FOLD_QUERIES: tuple[str, ...] = ("steel", "Morava", "vaccine", "coastal summit", "AFP", "铁路", "sanctions", "")
+
+#: A folded result reduced to what both backends must agree on: the total, the number of stories, and each
+#: story as (cluster, the documents it stands for, copies). Which member is the hit depends on ranking,
+#: which the backends compute differently (BM25 in SQLite, none in the evaluator).
+Stories = tuple[int, int | None, frozenset[tuple[str | None, frozenset[str], int]]]
+
+
+@dataclass(frozen=True)
+class FoldRow:
+    """One query's folded result on each backend."""
+
+    query: str
+    embedded: Stories
+    elasticsearch: Stories
+
+
+def stories(result: SearchResult) -> Stories:
+    """A folded result as :data:`Stories` (exact while no story has more than ``FOLDED_IDS + 1`` matches:
+    beyond that the listed ids depend on which member is the hit)."""
+    groups = frozenset((hit.cluster_id, frozenset({hit.doc_id, *hit.folded}), hit.copies) for hit in result.hits)
+    return result.total, result.stories, groups
+
+
+def compare_folded(
+    documents: Sequence[Projectable], folder: Path, queries: Sequence[str] = FOLD_QUERIES
+) -> list[FoldRow]:
+    """Index ``documents`` into a new embedded index and run each query folded on it, and through the folded
+    Elasticsearch body: its query evaluated (:mod:`tests.esquery`), then its ``collapse``, ``inner_hits`` and
+    aggregations as Elasticsearch applies them (:mod:`tests.esgroups`), the answer read by Readout's own
+    parser."""
+    filters = SearchFilters()
+    sources = {str(document.doc_id): project_document(document) for document in documents}
+    evaluator = Evaluator(sources.values())
+    types = {name: str(spec.get("type", "object")) for name, spec in document_mapping().items()}
+    rows = []
+    with EmbeddedIndex(folder / "parity-folded.sqlite") as index:
+        outcome = index.index_documents(documents)
+        assert not outcome.rejected, outcome.rejected
+        for text in queries:
+            query = parse(text)
+            embedded = index.search(query, filters, limit=len(documents), fold=True)
+            body = build_search_body(query, filters, len(documents), fold=True)
+            matched = [
+                {"_index": "parity", "_id": doc_id, "_score": 1.0, "_source": sources[doc_id]}
+                for doc_id in sorted(evaluator.search(body))
+            ]
+            if "sort" in body:
+                matched = sort_hits(matched, body["sort"], types)
+            response = {
+                "hits": {
+                    "total": {"value": len(matched), "relation": "eq"},
+                    "hits": collapse_hits(matched, body["collapse"], types)[: body["size"]],
+                },
+                "aggregations": aggregate(body["aggs"], matched, types),
+            }
+            rows.append(FoldRow(text, stories(embedded), stories(parse_search_response(text, response))))
     return rows

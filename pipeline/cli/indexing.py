@@ -162,13 +162,23 @@ def search_command(
     covered: Annotated[
         bool, typer.Option("--covered", help="With --turns: only exchanges that news documents quote.")
     ] = False,
+    fold: Annotated[
+        bool,
+        typer.Option(
+            "--fold/--no-fold",
+            help="One hit per story: copies of a news story (near-duplicates) fold into its best-ranked match "
+            "(default); --no-fold lists every document.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Search the archive (Elasticsearch when configured, else the embedded index).
 
-    Both backends take the same options and answer in the same shape (--json). With --turns, the hits are
-    exchanges of briefings: date, ministry, spokesperson, outlet, question and answer snippets, turn id
-    (--json: a list of objects).
+    Both backends take the same options and answer in the same shape (--json). Copies of one story on
+    several sites are folded: each hit is a story's best-ranked match, with "+N copies" for the other
+    matching copies (--json: cluster_id, copies and the first folded ids; total counts documents, stories
+    the folded hits). --no-fold lists every document. With --turns, the hits are exchanges of briefings:
+    date, ministry, spokesperson, outlet, question and answer snippets, turn id (--json: a list of objects).
     """
     from pipeline.index.coverage_projection import VERDICTS
     from pipeline.index.search import SearchFilters
@@ -203,7 +213,7 @@ def search_command(
         _search_turns(settings, query, filters, limit=limit, as_json=as_json, unknown=unknown)
         return
     try:
-        result = search(settings, query, filters, limit=limit)
+        result = search(settings, query, filters, limit=limit, fold=fold)
     except ReadoutError as exc:
         # A missing, damaged or unreachable index is an error with its own code, never an empty answer.
         code = ExitCode.USAGE if unknown else ExitCode.INDEX if isinstance(exc, SearchBackendError) else 1
@@ -217,8 +227,12 @@ def search_command(
     if as_json:
         sys.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
         return
+    counted = f"{result.total} match(es)"
+    if result.stories is not None:
+        # Elasticsearch's hits.total counts documents, not the folded hits: say both.
+        counted += f" in {result.stories} stor{'y' if result.stories == 1 else 'ies'}"
     table = Table(
-        title=f"{result.total} match(es) for {query or '(everything)'} — {result.backend}",
+        title=f"{counted} for {query or '(everything)'} — {result.backend}",
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )
@@ -226,6 +240,8 @@ def search_command(
         table.add_column(column, overflow="fold")
     for hit in result.hits:
         cell = Text(hit.title or "(no title)", style="bold")
+        if hit.copies:
+            cell.append(f"  +{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}", style="cyan")
         cell.append("\n")
         cell.append_text(marked(hit.snippet))
         table.add_row((hit.published_at or "")[:10], hit.source, cell)

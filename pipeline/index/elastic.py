@@ -46,6 +46,7 @@ from pipeline.index import es_bulk
 from pipeline.index.coverage_projection import BatchCoverage, CoverageLookup
 from pipeline.index.es_bulk import BulkInterruptedError, build_actions, build_run_actions, error_type, exception_detail
 from pipeline.index.es_search import (
+    FOLD_FIELD,
     build_search_body,
     build_turn_search_body,
     parse_search_response,
@@ -501,12 +502,23 @@ class ElasticIndex:
 
     # --- searching ---
 
-    def search(self, query: Query, filters: SearchFilters | None = None, limit: int = 10) -> SearchResult:
-        """Run a parsed query through the documents alias; the same result shape as the embedded index."""
-        body = build_search_body(query, filters or SearchFilters(), limit)
+    def search(
+        self, query: Query, filters: SearchFilters | None = None, limit: int = 10, *, fold: bool = False
+    ) -> SearchResult:
+        """Run a parsed query through the documents alias; the same result shape as the embedded index. With
+        ``fold``, one hit per near-duplicate cluster (``collapse`` on ``cluster_id``)."""
+        body = build_search_body(query, filters or SearchFilters(), limit, fold=fold)
         alias = self.alias("documents")
-        with self._backend(f"search {alias}"):
-            response = self.client.search(index=alias, body=body).body
+        try:
+            with self._backend(f"search {alias}"):
+                response = self.client.search(index=alias, body=body).body
+        except SearchBackendError as exc:
+            if fold and _unmapped_fold_field(exc.__cause__):
+                raise SearchBackendError(
+                    f"{exc}; the index {alias} was built before search folded copies (no cluster_id field): "
+                    "run `readout reindex`, or search with --no-fold"
+                ) from exc
+            raise
         return parse_search_response(query.text, response)
 
     def search_turns(self, query: Query, filters: SearchFilters | None = None, limit: int = 10) -> TurnSearchResult:
@@ -566,6 +578,14 @@ class ElasticIndex:
             yield
         except (TransportError, ApiError) as exc:
             raise SearchBackendError(f"Elasticsearch at {self.url}: cannot {action}: {exception_detail(exc)}") from exc
+
+
+def _unmapped_fold_field(exc: BaseException | None) -> bool:
+    """Whether Elasticsearch refused a collapse because the index does not map ``cluster_id`` (an index
+    created before it existed): "no mapping found for `cluster_id` in order to collapse on"."""
+    if not isinstance(exc, BadRequestError):
+        return False
+    return FOLD_FIELD in str(exc.body) and "in order to collapse on" in str(exc.body)
 
 
 def _transport_detail(exc: TransportError, timeout: float) -> str:

@@ -5,7 +5,7 @@ One SQLite file (WAL mode) holds:
 * ``docs`` — one small row per document with what filters, facets and hits read: ``doc_id``,
   ``revision``, source, kind, language, ``removed`` (0/1), ``published_ts`` (epoch seconds, for sorting
   and date ranges), ``topics`` and ``countries`` (JSON arrays), ``published_at`` (ISO UTC text), url,
-  publisher, country;
+  publisher, country, ``cluster_id`` (what a folded search groups by);
 * ``texts`` — the original title and text (what is displayed and analysed) and the language whose
   analyzer the row's language columns use. Kept apart from ``docs`` so that counting facets over the
   90,000 matches of a common word reads small rows, not 2 KB texts (measured on 100,000 documents
@@ -433,21 +433,23 @@ class EmbeddedIndex:
 
     # --- searching ---------------------------------------------------------------------------------
 
-    def search(self, query: Query, filters: SearchFilters, limit: int = 20) -> SearchResult:
+    def search(self, query: Query, filters: SearchFilters, limit: int = 20, *, fold: bool = False) -> SearchResult:
         """Search with Readout's query language (already parsed) and filters.
 
         Hits are ranked by BM25 (title above text, exact phrases above scattered words); a query with no
         terms lists the newest documents first. ``total`` and the facet counts cover every matching
-        document, not just the page. Raises :class:`SearchBackendError` if SQLite fails.
+        document, not just the page. With ``fold``, one hit per near-duplicate cluster, as Elasticsearch's
+        ``collapse`` gives (:func:`pipeline.index.embedded_search.fold_page`), and ``stories`` counts the
+        clusters. Raises :class:`SearchBackendError` if SQLite fails.
         """
 
         def run() -> SearchResult:
             if query.match_all:
-                return search_all(self._conn, query, filters, limit)
+                return search_all(self._conn, query, filters, limit, fold=fold)
             match = fts.compile_query(query, filters.languages or None)
             if match is None:
-                return empty(query)
-            return search_match(self._conn, query, match, filters, limit)
+                return empty(query, fold=fold)
+            return search_match(self._conn, query, match, filters, limit, fold=fold)
 
         return self._read(query, limit, run)
 

@@ -119,6 +119,7 @@ def prepare(document: Projectable) -> Row | Rejection:
         projected["url"],
         projected.get("publisher"),
         projected.get("country"),
+        projected["cluster_id"],
     )
     texts = (title, text, projected.get("language"))
     return Row(doc_id, key_revision, meta, texts)

@@ -21,8 +21,9 @@ from pipeline.index import fts
 
 #: Bumped when the file layout changes; a file from a newer Readout is refused rather than misread, an
 #: older one is emptied and refilled. 2: analysed token streams (Elasticsearch's analysis) in FTS5;
-#: 3: the briefings' turns (``turns``, ``turns_fts``); 4: coverage (``citations``, the turns' coverage columns).
-SCHEMA_VERSION: Final = 4
+#: 3: the briefings' turns (``turns``, ``turns_fts``); 4: ``docs.cluster_id`` (search folds copies); 5: coverage
+#: (``citations``, the turns' coverage columns).
+SCHEMA_VERSION: Final = 5
 #: SQLite page size for new files. Texts of a few KB pack about six to a 16 KiB page but only one to a
 #: 4 KiB page (the default), wasting ~40% of it; measured on 30,000 generated documents: a 12% smaller
 #: file and 5-10% faster indexing, same query latency.
@@ -49,6 +50,7 @@ META_COLUMNS: Final = (
     "url",
     "publisher",
     "country",
+    "cluster_id",
 )
 #: ``texts``: the original title and text, and the language whose analyzer the language columns use.
 TEXT_COLUMNS: Final = ("title", "text", "language")
@@ -68,7 +70,9 @@ CREATE TABLE IF NOT EXISTS docs (
     published_at TEXT,
     url TEXT NOT NULL,
     publisher TEXT,
-    country TEXT
+    country TEXT,
+    -- The near-duplicate cluster (the document's own id when it has none): folded searches group by it.
+    cluster_id TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_published ON docs (published_ts);
 CREATE INDEX IF NOT EXISTS docs_source_published ON docs (source, published_ts);

@@ -14,6 +14,7 @@ from pipeline.index.projection import ANALYZED_LANGUAGES, analyzed_codes
 from pipeline.index.query import Group, Query, Term
 from pipeline.index.search import (
     FACETS,
+    FOLDED_IDS,
     MARK_END,
     MARK_START,
     TURN_FACETS,
@@ -30,9 +31,27 @@ FACET_SIZE = 20
 #: Characters of text around the matches in a snippet.
 SNIPPET_CHARS = 200
 #: The ``_source`` fields a search hit needs (never the full text: it can be megabytes).
-HIT_SOURCE_FIELDS: tuple[str, ...] = ("doc_id", "title", "url", "source", "kind", "language", "published_at")
+HIT_SOURCE_FIELDS: tuple[str, ...] = (
+    "doc_id",
+    "title",
+    "url",
+    "source",
+    "kind",
+    "language",
+    "published_at",
+    "cluster_id",
+)
 #: Field boosts: a match in the title counts three times a match in the body.
 TITLE_BOOST = 3
+#: The field a folded search collapses on (``keyword`` with doc values), the name of its inner hits (the
+#: matching copies of each hit's cluster) and of the aggregation counting the clusters.
+FOLD_FIELD = "cluster_id"
+COPIES = "copies"
+STORIES = "stories"
+#: ``cardinality``'s ``precision_threshold`` for the stories count: its maximum. Below it Elasticsearch
+#: counts distinct values exactly but for hash collisions (HyperLogLog++ keeps the hashes themselves);
+#: above it the count is an estimate. Costs about 8 bytes per value per shard.
+STORIES_PRECISION = 40_000
 
 
 def search_fields(languages: Iterable[str] | None = None) -> list[str]:
@@ -104,8 +123,9 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-def build_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[str, Any]:
-    """The ``_search`` request body for a parsed query, its filters and a result limit."""
+def build_search_body(query: Query, filters: SearchFilters, limit: int, *, fold: bool = False) -> dict[str, Any]:
+    """The ``_search`` request body for a parsed query, its filters and a result limit; with ``fold``, one
+    hit per near-duplicate cluster (:func:`fold_body`)."""
     languages = [code for code in filters.languages if code in ANALYZED_LANGUAGES] if filters.languages else None
     fields = search_fields(languages)
     # A snippet of the text even when only the title matched (``no_match_size``), or for filter-only searches.
@@ -120,6 +140,24 @@ def build_search_body(query: Query, filters: SearchFilters, limit: int) -> dict[
     if query.match_all:
         # No relevance to rank by: newest first, ties in a stable order.
         body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"doc_id": "asc"}]
+    return fold_body(body) if fold else body
+
+
+def fold_body(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` with one hit per cluster: ``collapse`` on :data:`FOLD_FIELD` keeps each cluster's best hit
+    (by the body's sort, or score), its ``inner_hits`` count the cluster's matching documents and list the
+    first ids, and a ``cardinality`` aggregation counts the clusters.
+
+    Collapsing changes only the hits: ``hits.total`` still counts documents and the facets' aggregations
+    run over every matching document. The inner hits of each group are a second search Elasticsearch
+    runs with the same query (so the same filters); no highlight, no ``_source`` (the ``_id`` is the
+    ``doc_id``). One id more than listed is asked for, since the hit itself is among them.
+    """
+    body["collapse"] = {
+        "field": FOLD_FIELD,
+        "inner_hits": {"name": COPIES, "size": FOLDED_IDS + 1, "_source": False, "sort": [{"doc_id": "asc"}]},
+    }
+    body["aggs"][STORIES] = {"cardinality": {"field": FOLD_FIELD, "precision_threshold": STORIES_PRECISION}}
     return body
 
 
@@ -165,9 +203,11 @@ def parse_search_response(query_text: str, response: Mapping[str, Any]) -> Searc
     hits: list[SearchHit] = []
     for hit in hits_part.get("hits") or []:
         source = hit.get("_source") or {}
+        doc_id = str(source.get("doc_id") or hit.get("_id"))
+        copies, folded = _copies(hit, doc_id)
         hits.append(
             SearchHit(
-                doc_id=str(source.get("doc_id") or hit.get("_id")),
+                doc_id=doc_id,
                 title=source.get("title"),
                 url=str(source.get("url", "")),
                 source=str(source.get("source", "")),
@@ -176,6 +216,9 @@ def parse_search_response(query_text: str, response: Mapping[str, Any]) -> Searc
                 published_at=source.get("published_at"),
                 score=float(hit.get("_score") or 0.0),
                 snippet=pick_snippet(hit.get("highlight") or {}, source.get("language")),
+                cluster_id=source.get(FOLD_FIELD) or _first(hit.get("fields"), FOLD_FIELD),
+                copies=copies,
+                folded=folded,
             )
         )
     aggregations = response.get("aggregations") or {}
@@ -187,7 +230,31 @@ def parse_search_response(query_text: str, response: Mapping[str, Any]) -> Searc
         }
         for facet in FACETS
     }
-    return SearchResult(backend="elasticsearch", query=query_text, total=total, hits=hits, facets=facets)
+    stories = aggregations.get(STORIES)
+    return SearchResult(
+        backend="elasticsearch",
+        query=query_text,
+        total=total,
+        hits=hits,
+        facets=facets,
+        stories=int(stories.get("value") or 0) if isinstance(stories, Mapping) else None,
+    )
+
+
+def _copies(hit: Mapping[str, Any], doc_id: str) -> tuple[int, tuple[str, ...]]:
+    """A collapsed hit's other matching documents: how many (the group's total less the hit), and the first
+    ids. Nothing for a hit that was not collapsed."""
+    group = ((hit.get("inner_hits") or {}).get(COPIES) or {}).get("hits") or {}
+    total_part = group.get("total", 0)
+    total = int(total_part.get("value", 0)) if isinstance(total_part, Mapping) else int(total_part or 0)
+    ids = [str(inner.get("_id")) for inner in group.get("hits") or [] if inner.get("_id") != doc_id]
+    return max(total - 1, 0), tuple(ids[:FOLDED_IDS])
+
+
+def _first(fields: Any, name: str) -> str | None:
+    """The first value of a hit's ``fields`` entry (collapsed hits carry the collapse key there)."""
+    values = fields.get(name) if isinstance(fields, Mapping) else None
+    return str(values[0]) if isinstance(values, list) and values else None
 
 
 def pick_snippet(highlight: Mapping[str, list[str]], language: str | None) -> str:

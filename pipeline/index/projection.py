@@ -65,6 +65,7 @@ class Projectable(Protocol):
     key_phrases: list[Any]
     tagged_with: str | None
     duplicate_of: str | None
+    cluster_id: str | None
     date_source: str | None
     extractor_version: str
     warc_file: str | None
@@ -101,6 +102,9 @@ def project_document(document: Projectable, citations: Sequence[CitationLike] = 
         "key_phrases": [str(p) for p in document.key_phrases],
         "tagged_with": document.tagged_with,
         "duplicate_of": document.duplicate_of,
+        # Every document has one, so that folding by it never lumps unclustered documents (briefings, and
+        # documents stored before clustering) together: a document of no cluster is a cluster of one.
+        "cluster_id": document.cluster_id or document.doc_id,
         "date_source": document.date_source,
         "extractor_version": document.extractor_version,
         "run_id": document.run_id,

@@ -46,16 +46,29 @@ class SearchHit:
     score: float
     #: A short passage around the matches, the matched words wrapped in ``⟦`` and ``⟧``.
     snippet: str
+    #: The near-duplicate cluster (its first-seen document; the document itself when it has no copies).
+    cluster_id: str | None = None
+    #: Folded searches: how many other matching documents of the cluster this hit stands for ...
+    copies: int = 0
+    #: ... and the first :data:`FOLDED_IDS` of them, by ``doc_id``.
+    folded: tuple[str, ...] = ()
+
+
+#: How many folded copies' ids a hit lists (``copies`` counts them all).
+FOLDED_IDS = 10
 
 
 @dataclass
 class SearchResult:
     backend: str
     query: str
+    #: Matching documents, copies included (folded or not).
     total: int
     hits: list[SearchHit] = field(default_factory=list)
-    #: facet → value → number of matching documents.
+    #: facet → value → number of matching documents (copies included, folded or not).
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Folded searches: the number of clusters ("stories") among the matches, one hit each; None unfolded.
+    stories: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -280,15 +280,19 @@ def _rebuild_embedded(
         return outcome, ack_key(EMBEDDED, embedded), embedded.count(), embedded.count_turns()
 
 
-def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20) -> SearchResult:
-    """Search the active target with Readout's query language (:mod:`pipeline.index.query`)."""
+def search(
+    settings: Settings, text: str, filters: SearchFilters, *, limit: int = 20, fold: bool = True
+) -> SearchResult:
+    """Search the active target with Readout's query language (:mod:`pipeline.index.query`). Folded (the
+    default): one hit per near-duplicate cluster, its best-ranked matching document, with the number of
+    other matching copies (``docs/duplicates.md``); ``fold=False``: every matching document."""
     query = parse(text)
     if active_target(settings) == ELASTICSEARCH:
         from pipeline.index.elastic import ElasticIndex
 
         elastic = ElasticIndex.from_settings(settings)
         try:
-            result: SearchResult = elastic.search(query, filters, limit)
+            result: SearchResult = elastic.search(query, filters, limit, fold=fold)
         finally:
             elastic.close()
         return result
@@ -296,7 +300,7 @@ def search(settings: Settings, text: str, filters: SearchFilters, *, limit: int 
 
     # Read-only: a search never empties an index built with another analysis, it says how to rebuild it.
     with EmbeddedIndex(settings.effective_search_db, read_only=True) as embedded:
-        found: SearchResult = embedded.search(query, filters, limit)
+        found: SearchResult = embedded.search(query, filters, limit, fold=fold)
         return found
 
 

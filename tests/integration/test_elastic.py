@@ -66,6 +66,7 @@ class Doc:
     key_phrases: list[Any] = field(default_factory=lambda: ["unilateral sanctions"])
     tagged_with: str | None = "1-0123456789ab"
     duplicate_of: str | None = None
+    cluster_id: str | None = None
     date_source: str | None = "page"
     extractor_version: str = "trafilatura-2.0"
     warc_file: str | None = "readout-0001.warc.gz"

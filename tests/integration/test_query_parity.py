@@ -4,28 +4,39 @@ The corpus is what a run over every fixture site stores (``readout demo``'s docu
 documents of :data:`tests.parity.EXTRA_TEXTS`. The embedded index is queried for real; the
 Elasticsearch request body for the same query is evaluated by :mod:`tests.esquery` with the documented
 semantics of its queries and of the analyzers the shipped mappings name (no Elasticsearch can run here).
+Folded searches are compared over the same corpus plus the labelled near-duplicate stories, stored through
+the run's catalog so that it clusters them as ingest does.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 
 from pipeline.devsite import SiteFarm
+from pipeline.enrich.dedup.evaluate import load_labelled, news_source, store_text
 from pipeline.index.coverage_projection import coverage_lookup
 from pipeline.index.projection import Projectable
 from tests.integration.test_run_e2e import World, fresh_world
 from tests.parity import (
     COVERAGE_TURN_FILTERS,
+    FOLD_QUERIES,
     QUERIES,
     TURN_FILTERS,
     VERDICT_FILTERS,
+    FoldRow,
     Row,
     compare,
     compare_coverage,
+    compare_folded,
     compare_turns,
     extra_documents,
     table,
 )
+
+LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "coverage" / "duplicates"
 
 
 @pytest.fixture(scope="module")
@@ -137,3 +148,38 @@ def test_the_coverage_filters_find_something(coverage_rows: dict[str, Row]) -> N
     assert coverage_rows["documents:  [divergent]"].embedded
     assert coverage_rows["turns:  [covered]"].embedded
     assert coverage_rows["turns:  [divergent]"].embedded
+
+
+@pytest.fixture(scope="module")
+def folded_rows(farm: SiteFarm, tmp_path_factory: pytest.TempPathFactory) -> dict[str, FoldRow]:
+    world: World = fresh_world(farm, tmp_path_factory.mktemp("parity-folded"))
+    result = world.cli("run")
+    assert result.exit_code == 0, result.output
+    catalog = world.catalog()
+    try:
+        start = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        for minutes, text in enumerate(load_labelled(LABELLED, ("tune",))):
+            url = f"https://wire.example/{text.id}"
+            store_text(catalog, news_source("wire"), url, text.title, text.text, start + timedelta(minutes=minutes))
+    finally:
+        catalog.close()
+    documents: list[Projectable] = [*world.documents().values(), *extra_documents()]
+    return {row.query: row for row in compare_folded(documents, tmp_path_factory.mktemp("parity-folded-index"))}
+
+
+@pytest.mark.parametrize("query", FOLD_QUERIES)
+def test_both_backends_fold_the_same_stories(folded_rows: dict[str, FoldRow], query: str) -> None:
+    row = folded_rows[query]
+    total, stories, groups = row.embedded
+    assert groups, "parity over nothing found would prove nothing"
+    assert stories == len(groups) <= total, "every story on the page: the limit is the corpus's size"
+    assert row.embedded == row.elasticsearch
+
+
+def test_the_folded_comparison_has_copies_to_fold(folded_rows: dict[str, FoldRow]) -> None:
+    # Parity where nothing folds would prove little: the labelled stories' copies fold.
+    copies = [copies for row in folded_rows.values() for _, _, groups in [row.embedded] for *_, copies in groups]
+    assert max(copies) >= 2
+    total, stories, _ = folded_rows[""].embedded
+    assert stories is not None
+    assert stories < total

@@ -66,6 +66,7 @@ class Doc:
     key_phrases: list[Any] = field(default_factory=list)
     tagged_with: str | None = None
     duplicate_of: str | None = None
+    cluster_id: str | None = None
     date_source: str | None = "page"
     extractor_version: str = "test"
     warc_file: str | None = None
@@ -642,16 +643,21 @@ def test_the_json_shape(index: EmbeddedIndex) -> None:
     load(index, doc)
     result = search(index, "sanctions")
     shape = result.as_dict()
-    assert set(shape) == {"backend", "query", "total", "hits", "facets"}
+    assert set(shape) == {"backend", "query", "total", "hits", "facets", "stories"}
+    assert shape["stories"] is None, "not folded: no count of stories"
     assert shape["backend"] == "embedded"
     assert shape["query"] == "sanctions"
     assert shape["total"] == 1
     assert set(shape["facets"]) == set(FACETS)
     (hit,) = shape["hits"]
-    assert set(hit) == {"doc_id", "title", "url", "source", "kind", "language", "published_at", "score", "snippet"}
+    assert set(hit) == {
+        *("doc_id", "title", "url", "source", "kind", "language", "published_at", "score", "snippet"),
+        *("cluster_id", "copies", "folded"),
+    }
+    assert (hit["copies"], hit["folded"]) == (0, ())
     # The hit's fields are the projection's (the same values Elasticsearch would hold in _source).
     projected = project_document(_typed(doc))
-    for key in ("doc_id", "title", "url", "source", "kind", "language", "published_at"):
+    for key in ("doc_id", "title", "url", "source", "kind", "language", "published_at", "cluster_id"):
         assert hit[key] == projected[key], key
     assert hit["published_at"] == "2021-04-26T07:00:00+00:00"
     assert isinstance(hit["score"], float)

@@ -196,6 +196,14 @@ def test_latest_searches_filter_on_kind_newest_first(title: str, kind: str) -> N
     assert obj["attributes"]["columns"][0] == "title"
 
 
+def test_latest_news_shows_the_story_of_each_copy() -> None:
+    # Discover cannot collapse: the story (cluster_id) is a column, and the data view names it.
+    obj, _ = _search("Latest news")
+    assert obj["attributes"]["columns"][:2] == ["title", "cluster_id"]
+    (view,) = [o for o in OBJECTS if o["type"] == "index-pattern" and o["id"] == "readout-documents"]
+    assert json.loads(view["attributes"]["fieldAttrs"])["cluster_id"]["customLabel"].startswith("story")
+
+
 def test_latest_briefings_columns() -> None:
     obj, _ = _search("Latest briefings")
     assert obj["attributes"]["columns"] == ["title", "source", "ministry", "published_at"]
@@ -255,7 +263,7 @@ def test_divergent_quotes_lists_news_whose_worst_verdict_is_divergent() -> None:
     assert pill["query"] == {"match_phrase": {"worst_verdict": "divergent"}}
     assert pill["meta"]["key"] == "worst_verdict"
     assert pill["meta"]["params"] == {"query": "divergent"}
-    assert obj["attributes"]["columns"][:4] == ["title", "source", "worst_verdict", "cited_turns"]
+    assert obj["attributes"]["columns"][:5] == ["title", "source", "worst_verdict", "cited_turns", "cluster_id"]
     assert obj["attributes"]["sort"] == [["published_at", "desc"]]
 
 
@@ -315,7 +323,7 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
         source_kind="briefing", publisher="MFA", source_country="CN", language="en", title="T", text="Body",
         published_at=now, fetched_at=now, first_seen_at=now, content_hash="h", version=1, revision=1,
         removed_at=now, authors=["A"], topics=["sanctions"], countries=["US"], key_phrases=["p"], tagged_with="1",
-        duplicate_of="x", date_source="meta",
+        duplicate_of="x", cluster_id="x", date_source="meta",
         extractor_version="1", warc_file="a.warc.gz", warc_offset=0, run_id="r",
     )  # fmt: skip
     citations = [CitationRow(turn_id="b1:1", verdict="divergent")]

@@ -70,6 +70,7 @@ class FakeDocument:
     key_phrases: list[Any] = field(default_factory=lambda: ["unilateral sanctions", "单边制裁"])
     tagged_with: str | None = "1-0123456789ab"
     duplicate_of: str | None = "c" * 64
+    cluster_id: str | None = "c" * 64
     date_source: str | None = "page"
     extractor_version: str = "trafilatura-2.0.0+readout-0.1.0"
     warc_file: str | None = "2021/04/26/readout-0001.warc.gz"
@@ -164,6 +165,7 @@ def test_field_types(properties: dict[str, Any]) -> None:
         "url",
         "content_hash",
         "duplicate_of",
+        "cluster_id",
         "date_source",
         "extractor_version",
         "title.keyword",
@@ -431,3 +433,14 @@ def test_a_long_url_is_kept_out_of_the_index_not_refused(properties: dict[str, A
     long_url = "https://example.org/?" + "q=" + "x" * 40_000
     document = replace(FakeDocument(language="en"), url=long_url, canonical_url=long_url)
     assert validate_against_mapping(project_document(document), properties) == []
+
+
+def test_cluster_id_is_a_field_elasticsearch_can_collapse_on(properties: dict[str, Any]) -> None:
+    # collapse needs a single-valued keyword with doc values (CollapseBuilder.build); a value over ignore_above
+    # would be left out of the doc values, and its document folded with every other such document.
+    assert properties["cluster_id"] == {"type": "keyword"}
+
+
+def test_every_document_has_a_cluster_of_its_own_at_least() -> None:
+    assert project_document(FakeDocument("en", cluster_id=None))["cluster_id"] == "a" * 64
+    assert project_document(FakeDocument("en", cluster_id="f" * 64))["cluster_id"] == "f" * 64
