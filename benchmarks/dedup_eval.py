@@ -29,6 +29,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
@@ -98,7 +99,7 @@ def _news_pages() -> list[tuple[bytes, str, str]]:
     return pages
 
 
-class _Texts:
+class Texts:
     """Synthetic news texts: words of a Zipf-like vocabulary, and edited copies of earlier texts."""
 
     def __init__(self, seed: int = 7) -> None:
@@ -122,12 +123,14 @@ class _Texts:
         return text
 
 
-def _fill(catalog: Catalog, texts: _Texts, start: int, end: int) -> None:
+def fill(catalog: Catalog, texts: Texts, start: int, end: int) -> None:
     """Store synthetic documents ``start``..``end`` with their signatures and band keys (bulk inserts: the
     catalog's content, not its ingest, is what this sets up)."""
     current = scheme()
     for chunk in range(start, end, 1000):
-        documents, signatures, bands = [], [], []
+        documents: list[dict[str, Any]] = []
+        signatures: list[dict[str, Any]] = []
+        bands: list[dict[str, Any]] = []
         for number in range(chunk, min(chunk + 1000, end)):
             text = texts.next()
             identifier = hashlib.sha256(f"synthetic-{number}".encode()).hexdigest()
@@ -242,11 +245,11 @@ def _cost(threshold: float, small: int, large: int, probes_count: int, repeat: i
     extract_ms = extract_seconds / (len(pages) * repeat) * 1000
     print_ms = print_seconds / (len(pages) * repeat) * 1000
 
-    synthetic = _Texts()
+    synthetic = Texts()
     with tempfile.TemporaryDirectory() as tmp:
         catalog = Catalog.open(f"sqlite:///{Path(tmp) / 'scale.db'}", duplicate_threshold=threshold)
         try:
-            _fill(catalog, synthetic, 0, small)
+            fill(catalog, synthetic, 0, small)
             early = synthetic.made[:small]
             chooser = random.Random(11)
             probes = [
@@ -254,7 +257,7 @@ def _cost(threshold: float, small: int, large: int, probes_count: int, repeat: i
             ]
             # Best of three passes: the machine is shared, and the least disturbed pass is the one to compare.
             at_small, found_small = min(_probe(catalog, probes, threshold) for _ in range(3))
-            _fill(catalog, synthetic, small, large)
+            fill(catalog, synthetic, small, large)
             at_large, found_large = min(_probe(catalog, probes, threshold) for _ in range(3))
             real, real_extract = _real_pages(probes_count)
             at_real = min(_probe(catalog, real, threshold)[0] for _ in range(3)) if real else 0.0

@@ -14,7 +14,7 @@ from pipeline.cli.common import app, console, escape, fail, iso, open_catalog, o
 
 if TYPE_CHECKING:
     from pipeline.store.citations import CoverageEntry
-    from pipeline.store.schema import CitationRow
+    from pipeline.store.schema import CitationRow, Turn
 
 #: How each verdict is shown in the terminal.
 _STYLE = {"verbatim": "green", "paraphrase": "cyan", "divergent": "bold red", "unmatched": "yellow"}
@@ -130,13 +130,19 @@ def coverage(
         shown["stories"] = [[e.doc_id for e in group] for group in folded(entries)]
         sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
         return
+    print_coverage(turn, entries, fold=not no_fold)
+
+
+def print_coverage(turn: Turn, entries: Sequence[CoverageEntry], *, fold: bool = True) -> None:
+    """An exchange (who asked, who answered, the start of the answer) and the news that reported it, one entry
+    per story (``fold``) or per document, each quote with its verdict and the words added and dropped."""
     asked = turn.outlet or "?"
-    console.rule(f"[bold]{escape(asked)} → {escape(turn.spokesperson or '?')}[/] · {turn_id}")
+    console.rule(f"[bold]{escape(asked)} → {escape(turn.spokesperson or '?')}[/] · {turn.turn_id}")
     console.print(escape(turn.answer[:300] + ("…" if len(turn.answer) > 300 else "")), highlight=False)
     if not entries:
         console.print("No news document in the catalog reports this exchange.")
         return
-    groups = [[e] for e in entries] if no_fold else folded(entries)
+    groups = folded(entries) if fold else [[e] for e in entries]
     documents = len({e.doc_id for e in entries})
     console.print(f"\n{documents} document(s) in {len(folded(entries))} story(ies) report it:")
     for group in groups:

@@ -249,8 +249,13 @@ def demo(
     if fresh and data_dir.exists():
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
+    # Run from anywhere: the checkout's sources file when the working directory has none (the rules files
+    # are found wherever the process runs from already).
+    sources = base.sources
+    if not sources.is_absolute() and not sources.exists():
+        sources = SITES_DIR.parents[2] / sources
     with serve_sites() as farm:
-        text = farm.rewrite(base.sources.read_text("utf-8"))
+        text = farm.rewrite(sources.read_text("utf-8"))
         demo_sources = data_dir / "sources.yaml"
         demo_sources.write_text(text, "utf-8")
         settings = Settings(
@@ -291,6 +296,17 @@ def demo(
     exchanges = search_turns(settings, example, SearchFilters(), limit=3)
     console.rule(f"[bold]readout search --turns {example}[/]: {exchanges.total} exchange(s)")
     print_turn_hits(exchanges.hits, source_zones(settings))
+    # And how the news reported the most quoted of them: word for word, or not.
+    covered = max(exchanges.hits, key=lambda hit: hit.coverage_count, default=None)
+    if covered is not None and covered.coverage_count:
+        from pipeline.cli.coverage import print_coverage
+
+        with open_catalog(settings) as catalog:
+            turn = next(t for t in catalog.turns_of(covered.doc_id) if t.turn_id == covered.turn_id)
+            entries = catalog.coverage([turn.turn_id]).get(turn.turn_id, [])
+        console.rule(f"[bold]readout coverage {covered.turn_id[:14]}…[/]")
+        print_coverage(turn, entries)
+        console.print()
     console.print(
         f"Explore the demo catalog with: [bold]readout --data-dir {data_dir} list[/], "
         f"[bold]readout --data-dir {data_dir} turns[/] or "

@@ -181,7 +181,7 @@ class Enricher:
 
 
 #: Enrichers already built, by rules files and their content: building one compiles thousands of terms.
-_built: dict[tuple[str, str, str], Enricher] = {}
+_built: dict[tuple[str, str, str, str], Enricher] = {}
 _built_lock = threading.Lock()
 
 
@@ -208,6 +208,8 @@ def build_enricher(settings: Settings) -> Enricher:
     key = (
         str(settings.topics.resolve()) if settings.topics else "",
         str(settings.countries.resolve()) if settings.countries else "",
+        # The enricher reads its speakers file through these settings: another file is another enricher.
+        str(settings.speakers.resolve()) if settings.speakers else "",
         digest,
     )
     with _built_lock:

@@ -196,8 +196,20 @@ def passages_in(session: Session, ministry: str, first: date, last: date, zone: 
 def link_document(session: Session, document: Document, quoted: Sequence[tuple[Quote, Target]], linker: Linker) -> bool:
     """Align a news document's briefing quotes and replace its citations when they changed; True then (the
     caller bumps the document's revision). Briefings whose coverage changed get a new revision here."""
+    read: dict[tuple[str, date, date], list[Passage]] = {}
     rows = [
-        _row(document.doc_id, number, quote.text, quote.kind, quote.speaker, target, session, linker, document.language)
+        _row(
+            document.doc_id,
+            number,
+            quote.text,
+            quote.kind,
+            quote.speaker,
+            target,
+            session,
+            linker,
+            document.language,
+            read,
+        )
         for number, (quote, target) in enumerate(quoted)
     ]
     existing = list(
@@ -235,6 +247,7 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
         by_document[row.doc_id].append(row)
     changed: set[str] = set()
     touched: set[str] = set()
+    read: dict[tuple[str, date, date], list[Passage]] = {}
     for doc_id, rows in by_document.items():
         news = session.get(Document, doc_id)
         if news is None:
@@ -242,7 +255,9 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
         for row in rows:
             days = (row.day_from, row.day_to)
             target = Target(row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()))
-            fresh = _row(doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language)
+            fresh = _row(
+                doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language, read
+            )
             if _compared([fresh]) != _compared([row]):
                 touched.update({row.briefing_doc_id, fresh.briefing_doc_id} - {None})  # type: ignore[arg-type]
                 for name in _COMPARED:
@@ -266,9 +281,15 @@ def _row(
     session: Session,
     linker: Linker,
     language: str | None,
+    read: dict[tuple[str, date, date], list[Passage]],
 ) -> CitationRow:
     def passages(ministry: str, first: date, last: date) -> list[Passage]:
-        return passages_in(session, ministry, first, last, linker.zone(ministry))
+        # The quotes of one document mostly point to the same briefings: each range is read once per call of
+        # link_document or relink_for_briefing (``read``, made by the caller), never kept across transactions.
+        key = (ministry, first, last)
+        if key not in read:
+            read[key] = passages_in(session, ministry, first, last, linker.zone(ministry))
+        return read[key]
 
     alignment, elsewhere = align_one(quoted, kind, target, passages, linker.aligner, language=language)
     return CitationRow(

@@ -347,7 +347,10 @@ def test_every_ingested_document_validates_against_the_strict_mapping(first_run:
         assert validate_against_mapping(project_document(document), properties) == [], url
 
 
-def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(tmp_path: Path) -> None:
+def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # from outside the checkout: its own sources file is found
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "demo", "--show", "1"])
     assert result.exit_code == 0, result.output
     # The documents that quote it, then the briefing's exchange itself, with who asked and who answered.
@@ -357,3 +360,7 @@ def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(tmp_p
     assert "2021-04-26  CN  cn-mfa-en" in result.output
     assert "Sputnik → Wang Wenbin" in result.output
     assert "Global Times → Wang Wenbin" in result.output
+    # Then how the news reported the Global Times exchange: one story word for word, one not.
+    assert "2 document(s) in 2 story(ies) report it" in result.output
+    assert "added: strongly" in result.output
+    assert "dropped: willful; or the threat of sanctions" in result.output

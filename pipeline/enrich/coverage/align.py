@@ -206,7 +206,7 @@ class Aligner:
             )
             self._person[language] = frozenset(self._key(w) for w in _PERSON[language].split())
         self._backshift = {(self._key(a), self._key(b)) for a, b in _BACKSHIFT}
-        self._passages: dict[str, tuple[list[_Token], list[tuple[int, int]]]] = {}
+        self._passages: dict[str, tuple[list[_Token], list[tuple[int, int]], frozenset[str]]] = {}
 
     def _key(self, word: str) -> str:
         return self.normaliser.key(word)
@@ -232,8 +232,9 @@ class Aligner:
             found.append(_Token(key, word, match.start(), match.end(), role, part))
         return found
 
-    def _passage(self, passage: Passage, language: str) -> tuple[list[_Token], list[tuple[int, int]]]:
-        """A passage's tokens and its sentences as token ranges (cached: many quotes meet the same answers)."""
+    def _passage(self, passage: Passage, language: str) -> tuple[list[_Token], list[tuple[int, int]], frozenset[str]]:
+        """A passage's tokens, its sentences as token ranges and its keys (cached: many quotes meet the same
+        answers)."""
         cached = self._passages.get(passage.turn_id + "\x00" + passage.text)
         if cached is None:
             tokens = self.tokens(passage.text, language)
@@ -249,7 +250,7 @@ class Aligner:
                     start = index
             if start < len(tokens):
                 sentences.append((start, len(tokens)))
-            cached = (tokens, sentences)
+            cached = (tokens, sentences, frozenset(t.key for t in tokens))
             if len(self._passages) > 4096:
                 self._passages.clear()
             self._passages[passage.turn_id + "\x00" + passage.text] = cached
@@ -279,8 +280,7 @@ class Aligner:
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
-            tokens, _ = self._passage(passage, language)
-            shared = len(wanted & {t.key for t in tokens}) / len(wanted)
+            shared = len(wanted & self._passage(passage, language)[2]) / len(wanted)
             if shared >= MATCH_COVERAGE:
                 shortlist.append((shared, passage))
         shortlist.sort(key=lambda item: -item[0])
@@ -309,7 +309,7 @@ class Aligner:
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
-            tokens, _ = self._passage(passage, language)
+            tokens = self._passage(passage, language)[0]
             said = [t.surface.casefold() for t in tokens]
             for start in range(len(said) - len(folded) + 1):
                 if said[start : start + len(folded)] == folded:
@@ -321,7 +321,7 @@ class Aligner:
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[_Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
         in order (then the closest to it in length)."""
-        tokens, sentences = self._passage(passage, language)
+        tokens, sentences, _ = self._passage(passage, language)
         best: tuple[tuple[float, float], list[_Token]] | None = None
         for first in range(len(sentences)):
             for last in range(first, min(first + MAX_SENTENCES, len(sentences))):

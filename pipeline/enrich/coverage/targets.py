@@ -131,7 +131,10 @@ def targets(
             continue
         start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
         sentence = _sentence_around(text, quote.start, quote.end, start, end)
-        reference = briefing_days([sentence, text[start:end], lead], local_day, language)
+        # A date inside the quote is what was said about ("22 ноября в Москве состоялись переговоры"), not
+        # when it was said: only the report's own words date the briefing.
+        contexts = [_masked(part, quote.text) for part in (sentence, text[start:end], lead)]
+        reference = briefing_days(contexts, local_day, language)
         outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
         if reference is None:
             ministry_day = published.astimezone(ministry_zone(ministry)).date()

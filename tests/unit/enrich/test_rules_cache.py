@@ -120,3 +120,20 @@ def test_a_lazy_enricher_travels_to_another_process_as_its_settings(tmp_path: Pa
     copy = pickle.loads(pickle.dumps(enricher))
     assert copy.enrich(None, TEXT).topics == ["trade"]
     assert copy.version == enricher.version
+
+
+def test_an_enricher_built_for_another_speakers_file_reads_that_file(tmp_path: Path) -> None:
+    # The enrichers are cached per process: one built with a smaller speakers file (`readout check` with
+    # READOUT_SPEAKERS) must not be handed to a run configured with the shipped file.
+    small = tmp_path / "speakers.yaml"
+    small.write_text("speakers: []\noutlets:\n  - {id: afp, names: [AFP]}\n", "utf-8")
+    transcript = "Global Times: What is your comment?\n\nWang Wenbin: We oppose it."
+    outlets = []
+    for speakers in (small, None):
+        settings = Settings(data_dir=tmp_path) if speakers is None else Settings(data_dir=tmp_path, speakers=speakers)
+        enrichment = build_enricher(settings).enrich(
+            "Press Conference", transcript, source_kind="briefing", ministry="CN", declared_language="en"
+        )
+        assert enrichment.exchanges
+        outlets.append(enrichment.exchanges[-1].exchange.questioner[1])
+    assert outlets == [None, "global-times"]
