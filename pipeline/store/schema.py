@@ -168,6 +168,21 @@ class Document(Base):
     #: The number the document's next new turn gets (:class:`Turn`): every number below it was given once
     #: and is never given to other content, even after the turn it named was dropped.
     turns_next: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # --- transcript history (issue 15) ---
+    #: Why ``removed_at`` is set: {"kind": "gone" | "deleted-page" | "redirect-to-index" | "dropped-from-listing",
+    #: "status", "url", "at", "detail"}; None while the page is there.
+    removal_evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: When the page is next fetched again to catch edits and deletions (None: no re-check planned), and which
+    #: of its source's re-check ages that is (0: the first).
+    recheck_at: Mapped[datetime | None] = mapped_column(index=True)
+    recheck_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: When a version that changed its substance (not only its formatting) was last stored; None: never edited.
+    edited_at: Mapped[datetime | None]
+    #: The same briefing published in the other language of its twin source (configured pairs), this
+    #: document's turns missing from it, and the seconds between the two publications (twin's minus this one's).
+    twin_doc_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    twin_unmatched: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
+    twin_delay_seconds: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_documents_source_published", "source_id", "published_at"),
@@ -226,6 +241,12 @@ class DocumentVersion(Base):
     warc_offset: Mapped[int | None] = mapped_column(BigInteger)
     warc_length: Mapped[int | None] = mapped_column(BigInteger)
     extractor_version: Mapped[str] = mapped_column(String(128))
+    #: What changed from the version before (None for the first): {"added": [paragraphs], "removed": [...],
+    #: "changed": [{"before", "after", "words": {"added": [...], "removed": [...]}}], and for a briefing
+    #: "exchanges_added", "exchanges_removed", "exchanges_changed": [{"turn_id", "outlet", "summary"}]}.
+    diff: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    #: Only formatting changed (whitespace, a view counter, a related-links box): not an edit.
+    cosmetic: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Turn(Base):
