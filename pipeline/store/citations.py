@@ -36,6 +36,7 @@ from pipeline.enrich.coverage import (
     Target,
     ministry_zone,
 )
+from pipeline.enrich.coverage.dates import WINDOW_DAYS
 from pipeline.enrich.coverage.linker import align_one
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.text import default_normaliser
@@ -236,8 +237,11 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
     day = briefing.published_at.astimezone(zone).date()
     query = select(CitationRow).where(
         or_(
+            # A row's days span at most the window, so ``day_to`` is bounded on both sides: the index range
+            # read is a few weeks of citations, however old the briefing and however large the catalog.
             (CitationRow.ministry == ministry)
             & (CitationRow.day_to >= day)
+            & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + WINDOW_DAYS))
             & (CitationRow.day_from <= day + timedelta(days=LOOKBACK_DAYS)),
             CitationRow.briefing_doc_id == briefing.doc_id,
         )

@@ -1,0 +1,156 @@
+"""Citations in the catalog, on real SQLite: written with the news document, re-aligned when the briefing
+changes (an edited transcript turns a verbatim quote into a divergent one), replaced without duplicates when
+the article changes, and read through indexes only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from pipeline.config import Settings, Source
+from pipeline.enrich.enricher import Enricher, build_enricher
+from pipeline.models import ExtractedDocument, FetchedResponse
+from pipeline.store.catalog import Catalog
+from pipeline.store.schema import CitationRow
+from pipeline.urls import doc_id
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _source(source_id: str, kind: str) -> Source:
+    return Source.model_validate(
+        {
+            "id": source_id,
+            "name": source_id,
+            "kind": kind,
+            "publisher": source_id.title(),
+            "country": "CN",
+            "language": "en",
+            "timezone": "Asia/Shanghai",
+            "discovery": {"method": "feed", "urls": [f"https://{source_id}.example/feed.xml"]},
+        }
+    )
+
+
+MFA = _source("mfa", "briefing")
+WIRE = _source("wire", "news")
+BRIEFING_URL = "https://mfa.example/2021/t20210426.html"
+NEWS_URL = "https://wire.example/2021/04/26/sanctions"
+HELD = datetime(2021, 4, 26, 7, 30, tzinfo=UTC)  # 15:30 in Beijing
+WRITTEN = datetime(2021, 4, 26, 13, 0, tzinfo=UTC)
+
+
+def _transcript(answer: str) -> str:
+    return (
+        "Wang Wenbin: The foreign minister will visit Ostland next week.\n\n"
+        "AFP: The US has threatened new sanctions. What is China's comment?\n\n"
+        f"Wang Wenbin: China's position is consistent. {answer} The US should stop its wrong practice.\n\n"
+        "Reuters: Will China send vaccines to Ostland?\n\n"
+        "Wang Wenbin: China has supplied vaccines to more than 80 countries and will continue to do so."
+    )
+
+
+def _article(quote: str) -> str:
+    return (
+        "China has condemned new US sanctions threats.\n\n"
+        f'"{quote}," Foreign Ministry spokesman Wang Wenbin told a regular press conference in Beijing on Monday.\n\n'
+        "Analysts expect further measures."
+    )
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Enricher:
+    config = REPO / "config"
+    return build_enricher(
+        Settings(sources=config / "sources.yaml", topics=config / "topics.yaml", countries=config / "countries.yaml")
+    )
+
+
+@pytest.fixture
+def catalog(tmp_path: Path) -> Iterator[Catalog]:
+    opened = Catalog.open(f"sqlite:///{tmp_path / 'catalog.db'}")
+    yield opened
+    opened.close()
+
+
+def _store(catalog: Catalog, enricher: Enricher, source: Source, url: str, body: str, at: datetime) -> None:
+    title = "Regular Press Conference" if source.kind == "briefing" else "China slams sanctions"
+    enrichment = enricher.enrich(
+        title,
+        body,
+        declared_language="en",
+        source_kind=source.kind,
+        ministry="CN",
+        published_at=at,
+        local_zone=source.tz,
+    )
+    catalog.store_document(
+        source=source,
+        item_url=url,
+        response=FetchedResponse(url=url, final_url=url, status=200, headers=(), body=b"", fetched_at=at),
+        extracted=ExtractedDocument(
+            title=title,
+            text=body,
+            published_at=at,
+            date_source="page",
+            authors=(),
+            language="en",
+            encoding="utf-8",
+            extractor_version="test",
+        ),
+        archive=None,
+        listed_updated_at=None,
+        enrichment=enrichment,
+    )
+
+
+SAID = "We oppose the willful use of unilateral sanctions or the threat of sanctions."
+
+
+def test_an_edited_transcript_realigns_the_quotes_that_report_it(catalog: Catalog, enricher: Enricher) -> None:
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
+    _store(catalog, enricher, WIRE, NEWS_URL, _article(SAID.rstrip(".")), WRITTEN)
+    (cited,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1")
+    news_revision = catalog.document(doc_id(NEWS_URL)).revision  # type: ignore[union-attr]
+    # The ministry edits the answer: "willful" is gone from the transcript, the quote now adds it.
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID.replace("willful ", "")), HELD)
+    (realigned,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert realigned.verdict == "divergent"
+    assert realigned.added == ["willful"]
+    assert catalog.document(doc_id(NEWS_URL)).revision > news_revision  # type: ignore[union-attr]
+    coverage = catalog.coverage([realigned.turn_id or ""])
+    assert [entry.doc_id for entry in coverage[realigned.turn_id or ""]] == [doc_id(NEWS_URL)]
+
+
+def test_a_new_version_of_the_article_replaces_its_citations(catalog: Catalog, enricher: Enricher) -> None:
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
+    _store(catalog, enricher, WIRE, NEWS_URL, _article("We strongly oppose the use of unilateral sanctions"), WRITTEN)
+    (first,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert first.verdict == "divergent"
+    _store(catalog, enricher, WIRE, NEWS_URL, _article(SAID.rstrip(".")), WRITTEN)
+    _store(catalog, enricher, WIRE, NEWS_URL, _article(SAID.rstrip(".")), WRITTEN)
+    rows = catalog.citations_of(doc_id(NEWS_URL))
+    assert [(row.number, row.verdict) for row in rows] == [(0, "verbatim")]
+    with catalog.session() as session:
+        assert session.query(CitationRow).count() == 1
+
+
+def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
+    queries = [
+        "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "
+        "AND briefing_date < '2021-04-27'",
+        "SELECT * FROM citations WHERE doc_id = 'x'",
+        "SELECT * FROM citations WHERE (ministry = 'CN' AND day_to >= '2021-04-26' AND day_to <= '2021-05-13' "
+        "AND day_from <= '2021-05-10') OR briefing_doc_id = 'x'",
+        "SELECT * FROM citations WHERE turn_id IN ('a', 'b')",
+    ]
+    with catalog.engine.connect() as connection:
+        for query in queries:
+            plan = " ".join(str(row[-1]) for row in connection.execute(text("EXPLAIN QUERY PLAN " + query)))
+            assert "USING INDEX" in plan, (query, plan)
+            assert "SCAN" not in plan, (query, plan)
