@@ -97,7 +97,12 @@ def folded(entries: Sequence[CoverageEntry]) -> list[list[CoverageEntry]]:
 
 @app.command("coverage")
 def coverage(
-    turn_id: Annotated[str, typer.Argument(help="The exchange's turn id (`<doc_id>:<number>`, see `readout turns`).")],
+    turn_id: Annotated[
+        str,
+        typer.Argument(
+            help="The exchange's turn id, `<doc_id>:<number>` (a unique prefix of the document id is enough)."
+        ),
+    ],
     no_fold: Annotated[
         bool, typer.Option("--no-fold", help="List every copy instead of one entry per near-duplicate cluster.")
     ] = False,
@@ -120,13 +125,16 @@ def coverage(
     """
     settings = options.settings()
     with open_catalog(settings, read_only=True) as catalog:
-        turns = catalog.turns_of(turn_id.rsplit(":", 1)[0]) if ":" in turn_id else []
-        turn = next((t for t in turns if t.turn_id == turn_id), None)
+        # `readout turns` shows a short document id ("2b3e886305b6:1"): a unique prefix is enough, as for `show`.
+        prefix, _, number = turn_id.rpartition(":")
+        briefing = catalog.document(prefix) if prefix and number.isdigit() else None
+        turns = catalog.turns_of(briefing.doc_id) if briefing is not None else []
+        turn = next((t for t in turns if t.number == int(number)), None)
         if turn is None:
             raise fail(f"no exchange with turn id {turn_id!r} (`readout turns` lists them)", code=1)
-        entries = catalog.coverage([turn_id]).get(turn_id, [])
+        entries = catalog.coverage([turn.turn_id]).get(turn.turn_id, [])
     if as_json:
-        shown = coverage_json(turn_id, entries)
+        shown = coverage_json(turn.turn_id, entries)
         shown["stories"] = [[e.doc_id for e in group] for group in folded(entries)]
         sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
         return

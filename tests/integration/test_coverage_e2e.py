@@ -104,7 +104,10 @@ def test_coverage_lists_both_stories_and_the_briefing_shows_its_coverage(ingeste
     briefing = _show(ingested, _document(ingested, BRIEFING).doc_id)
     counts = {entry["turn_id"]: entry["coverage_count"] for entry in briefing["coverage"]}
     assert counts[turn] == 2
-    text = ingested.cli("coverage", turn)
+    # The short id `readout turns` prints is enough.
+    short = turn.split(":")[0][:12] + ":" + turn.rsplit(":", 1)[1]
+    text = ingested.cli("coverage", short)
+    assert text.exit_code == 0, text.output
     assert "divergent" in text.output
     assert "added: strongly" in text.output
 
