@@ -7,10 +7,13 @@ A quote's speaker (:class:`~pipeline.enrich.quotes.Quote`) decides the ministry:
   spokesperson the report names in full elsewhere, when there is exactly one;
 * a ministry named in the speaker phrase ("China's Foreign Ministry", "a Chinese foreign ministry
   spokeswoman", "外交部发言人", "МИД России", "the State Department") gives that ministry; "Foreign Ministry"
-  with no country takes the country of the one ministry the report names (its spokesperson or adjective).
+  with no country takes the country of the one ministry the report names (its spokesperson or adjective);
+* a country or its capital as the whole speaker ("The United States", "Beijing", "Москва") gives its ministry
+  when that is the one ministry the report is about.
 
 Anything else (the Kremlin, a minister at another event, a senator, an analyst, nobody) is not a briefing
-quote and gets no target. The days come from :mod:`pipeline.enrich.coverage.dates`.
+quote and gets no target. The days come from :mod:`pipeline.enrich.coverage.dates`, read around the quote but
+not inside it.
 """
 
 from __future__ import annotations
@@ -167,6 +170,13 @@ def _ministry(
     speaker = quote.speaker or ""
     if quote.speaker_id:
         return speakers.ministry_of(quote.speaker_id), quote.speaker_id
+    country = _country_speaker(speaker)
+    if country is not None:
+        # "The United States said", "Beijing would not rule out": the government, in a report about its
+        # ministry's briefing.
+        if document_ministries == {country}:
+            return country, _only(named, speakers, country)
+        return None, None
     if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
@@ -195,6 +205,22 @@ _NEUTRAL = re.compile(
     r"Director|Chief|Head|Press|Secretary|General|Information|Mr|Ms|Mrs|Dr|Official\w*|Diplomat\w*|MFA|MOFA|MEA|"
     r"FCDO|МИД|Министерств\w*|Официальн\w*|Представител\w*|Директор\w*|Департамент\w*|Замест\w*)$"
 )
+
+
+#: A country or its capital standing for its government, as the whole speaker phrase.
+_COUNTRY_SPEAKERS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?:the )?(?:China|Beijing|Chinese side)|中国|中方|北京", re.I), "CN"),
+    (re.compile(r"(?:the )?(?:Russia|Moscow|Russian side)|Россия|Москва|российская сторона", re.I), "RU"),
+    (re.compile(r"(?:the )?(?:United States|US|U\.S\.|Washington|American side)|美国|美方|Вашингтон", re.I), "US"),
+    (re.compile(r"(?:the )?(?:United Kingdom|UK|U\.K\.|Britain|London)", re.I), "GB"),
+    (re.compile(r"(?:the )?(?:Japan|Tokyo)|日本|日方", re.I), "JP"),
+    (re.compile(r"(?:the )?(?:India|New Delhi)", re.I), "IN"),
+)
+
+
+def _country_speaker(phrase: str) -> str | None:
+    """The ministry whose country ``phrase`` names as a whole ("The United States", "Beijing", "Москва")."""
+    return next((code for pattern, code in _COUNTRY_SPEAKERS if pattern.fullmatch(phrase.strip())), None)
 
 
 def _someone_elses(phrase: str) -> bool:

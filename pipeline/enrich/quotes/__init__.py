@@ -5,7 +5,8 @@
 * :func:`extract_quotes`: the stage function, pure and total.
 
 How quotes are found and attributed: :mod:`pipeline.enrich.quotes.marks` (quote marks and sentences),
-:mod:`pipeline.enrich.quotes.speech` (speech verbs and speakers in English, Russian and Chinese),
+:mod:`pipeline.enrich.quotes.speech` (speech verbs and speakers in English and Russian),
+:mod:`pipeline.enrich.quotes.chinese` (the same in Chinese),
 :mod:`pipeline.enrich.quotes.extractor` (the document: continuations and pronouns), and docs/coverage.md.
 """
 

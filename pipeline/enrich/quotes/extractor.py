@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
-from pipeline.enrich.quotes.model import Quote
-from pipeline.enrich.quotes.speech import Attribution, attributions
+from pipeline.enrich.quotes.model import Attribution, Quote
+from pipeline.enrich.quotes.speech import attributions, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
@@ -30,6 +31,13 @@ _CLAUSE_PUNCTUATION = re.compile(r"[，。！？、；：,.!?]")
 _CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
 _CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 _SUBJECT = re.compile(r"([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|был|была|также)\b")
+#: The name ending a sentence's opening run of capitalised words (two words, or one that is a surname), before
+#: a comma or a lower-case verb.
+_PERSON_SUBJECT = re.compile(
+    r"^(?:[A-ZА-ЯЁ][\w’'-]*\.?\s+)*?([A-ZА-ЯЁ][a-zа-яё][\w’'-]*(?:\s+[A-ZА-ЯЁ][a-zа-яё][\w’'-]*)?)(?=,|\s+[a-zа-яё])"
+)
+_NAME_WORD = re.compile(r"[^\W\d_][\w’'-]*|[^\w\s]")
+_NOT_SUBJECTS = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", "they", "we", "i", "but", "and"})
 _ROLE_HEADS = frozenset(
     {"spokesman", "spokeswoman", "spokesperson", "diplomat", "дипломат", "дипломата", "представитель", "发言人"}
 )
@@ -68,6 +76,7 @@ class _Document:
     #: in paragraphs that name one).
     paragraph_mentions: list[str | None] = field(default_factory=list)
     named: list[_Named] = field(default_factory=list)
+    _surnames: set[str] | None = None
 
     def speaker_id(self, phrase: str) -> str | None:
         """The directory id of a speaker phrase; a surname ("Wang") or an inflected one ("Лаврова") names a
@@ -88,6 +97,14 @@ class _Document:
             if _same_word(last, word)
         }
         return candidates.pop() if len(candidates) == 1 else None
+
+    def surnames(self) -> set[str]:
+        """Capitalised words that follow another capitalised word in the text: the surnames of the people it
+        names in full ("Piet Marsman")."""
+        if self._surnames is None:
+            words = _NAME_WORD.findall(self.text)
+            self._surnames = {b for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()}
+        return self._surnames
 
     def note(self, named: _Named) -> None:
         """Remember a named speaker; a mention of the same one in the same paragraph adds nothing."""
@@ -249,8 +266,9 @@ def _paragraph(
             quotes.append(Quote(reported, "reported", who, who_id, index, absolute + c_start, absolute + c_end, False))
             if speaker is not None:
                 last_speaker = speaker
-        for attribution, speaker in zip(found, resolved, strict=True):
-            if speaker is not None and speaker[0] is not None and not attribution.pronoun:
+        for speaker in resolved:
+            # A resolved pronoun counts as a mention too, so that "she ... По её словам" chains on.
+            if speaker is not None and speaker[0] is not None:
                 document.note(_Named(index, speaker[0], speaker[1]))
         _note_mentions(document, index, text[start + s_start : start + s_end])
         ends_with_colon = sentence.rstrip().endswith((":", "："))
@@ -310,8 +328,20 @@ def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
     mentioned = document.directory.speaker_in(raw) if document.paragraph_mentions[paragraph] else None
     if mentioned is not None:
         entry = next(s for s in document.directory.speakers if s.id == mentioned)
+        # The name as the sentence writes it, else one in the document's script.
         cjk = document.language in ("zh", "ja")
-        name = next((n for n in entry.names if bool(_CJK.search(n)) == cjk), entry.names[0])
+        cyrillic = document.language == "ru"
+        name = next(
+            (n for n in entry.names if n in raw),
+            next(
+                (
+                    n
+                    for n in entry.names
+                    if bool(_CJK.search(n)) == cjk and bool(_CYRILLIC_LETTER.search(n)) == cyrillic
+                ),
+                entry.names[0],
+            ),
+        )
         document.note(_Named(paragraph, name, mentioned))
         return
     role = _ROLE_NAME.search(raw)
@@ -324,3 +354,22 @@ def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
         found = document.speaker_id(subject.group(1))
         if found is not None:
             document.note(_Named(paragraph, subject.group(1), found))
+            return
+    person = _person_subject(document, raw)
+    if person is not None:
+        document.note(_Named(paragraph, person, document.speaker_id(person)))
+
+
+def _person_subject(document: _Document, raw: str) -> str | None:
+    """A person the speakers file does not list, as the subject of a sentence ("Representative Michael Dorn, a
+    Republican, called ...", "Marsman, speaking to reporters, struck a warm tone" when the text names Piet
+    Marsman): whom a "he" or "she" after it refers to, rather than the spokesperson named before."""
+    subject = _PERSON_SUBJECT.match(raw) if raw[:1].isupper() else None
+    if subject is None:
+        return None
+    words = subject.group(1).split()
+    if any(role_word(word) or word.casefold() in _NOT_SUBJECTS for word in words):
+        return None
+    if len(words) == 1 and words[0] not in document.surnames():
+        return None  # a single word is a surname only when the text names the person in full
+    return subject.group(1)

@@ -30,3 +30,18 @@ class Quote:
     start: int
     end: int
     short: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """A speech verb of a sentence with its speaker; offsets are within the sentence."""
+
+    speaker: str
+    #: Whether the speaker refers back ("he", "她", or nothing at all: "又称", "..., saying"): the extractor
+    #: resolves it to the speaker last named.
+    pronoun: bool
+    verb: int
+    #: The reported content (start, end), when the sentence reports speech without quoting it.
+    content: tuple[int, int] | None
+    #: Whether it attributes a question ("a reporter asked", "asked by a reporter", "на вопрос журналиста").
+    question: bool = False

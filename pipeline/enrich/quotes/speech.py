@@ -6,30 +6,32 @@ without quote marks ("Wang said the US side should ...", "..., Zakharova said.",
 The sentence comes masked: its quoted passages are runs of :data:`~pipeline.enrich.quotes.marks.MASK`, so a
 name inside a quote is never taken for a speaker and a reported clause that is a quote is seen as one.
 The speaker is a noun phrase read outward from the speech verb: capitalised words and the role words of
-news reports ("spokesperson", "ministry", "embassy", "официальный представитель"), as written.
+news reports ("spokesperson", "ministry", "embassy", "официальный представитель"), as written. A participle
+after a comma or a verb after "and"/"but" ("..., saying", "X gave no details, but stressed") speaks for the
+subject opening the sentence. Chinese is read by :mod:`pipeline.enrich.quotes.chinese`.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
+from pipeline.enrich.quotes.chinese import chinese
 from pipeline.enrich.quotes.marks import MASK
+from pipeline.enrich.quotes.model import Attribution
 
-
-@dataclass(frozen=True, slots=True)
-class Attribution:
-    """A speech verb of a sentence with its speaker; offsets are within the sentence."""
-
-    speaker: str
-    pronoun: bool
-    verb: int
-    #: The reported content (start, end), when the sentence reports speech without quoting it.
-    content: tuple[int, int] | None
-    #: Whether it attributes a question ("a reporter asked", "asked by a reporter", "на вопрос журналиста").
-    question: bool = False
-
-
+#: Participles that report speech in a clause of their own: "..., saying that ...", "with Price telling reporters".
+_EN_GERUNDS = frozenset(
+    {
+        *("saying", "telling", "adding", "stressing", "noting", "warning", "urging", "insisting", "arguing"),
+        *("calling", "emphasizing", "emphasising", "explaining", "declaring", "claiming", "reiterating", "asking"),
+    }
+)
+_RU_GERUNDS = frozenset(
+    {
+        *("заявив", "отметив", "подчеркнув", "добавив", "напомнив", "указав", "пояснив", "назвав", "призвав"),
+        *("предупредив", "констатировав", "заметив", "уточнив"),
+    }
+)
 # Speech verbs, looked up word by word (a set is much faster than a regular expression's alternation).
 _EN_VERBS = frozenset(
     {
@@ -38,25 +40,37 @@ _EN_VERBS = frozenset(
         *("emphasized", "emphasised", "emphasizes", "emphasises", "explained", "replied", "replies", "declared"),
         *("argued", "wrote", "commented", "claimed", "announced", "announces", "continued", "remarked"),
         *("reiterated", "acknowledged", "confirmed", "denied", "responded", "called"),
+        *_EN_GERUNDS,
     }
 )
 _RU_STEMS = (
     *("заявил", "отметил", "подчеркнул", "сказал", "сообщил", "добавил", "указал", "заметил", "пояснил"),
     *("призвал", "спросил", "ответил", "назвал", "констатировал", "предупредил", "уточнил", "напомнил", "признал"),
+    *("отрезал", "парировал", "резюмировал", "подытожил", "посетовал", "акцентировал", "прокомментировал"),
+    *("охарактеризовал", "раскритиковал", "заверил", "заявлял", "утверждал", "рассказал", "объяснил", "обратил"),
 )
+#: Reflexive speech verbs: "возмутилась", "поинтересовался".
+_RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
 _RU_VERBS = frozenset(
-    {stem + ending for stem in _RU_STEMS for ending in ("", "а", "и", "о")} | {"считает", "говорит", "говорил"}
+    {stem + ending for stem in _RU_STEMS for ending in ("", "а", "и", "о")}
+    | {stem + ending for stem in _RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}
+    | {"считает", "говорит", "говорил", "говорила"}
+    | _RU_GERUNDS
 )
 _VERBS = {"en": _EN_VERBS, "ru": _RU_VERBS}
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
 _REPORTING = {
     "en": re.compile(r"(?!call)", re.IGNORECASE),
-    "ru": re.compile(r"(?!назвал|спросил)", re.IGNORECASE),
+    "ru": re.compile(r"(?!назва|спросил)", re.IGNORECASE),
 }
+#: Group 1 is "citing" (a source named, no content); group 2 a possessive pronoun that is the speaker ("по её
+#: словам").
 _ACCORDING = {
-    "en": re.compile(r"(?<![\w-])according to\s+", re.IGNORECASE),
-    "ru": re.compile(r"(?<![\w-])по (?:словам|данным|мнению)\s+", re.IGNORECASE),
+    "en": re.compile(r"(?<![\w-])(?:according to|(citing))\s+()", re.IGNORECASE),
+    "ru": re.compile(
+        r"(?<![\w-])по ()(?:(?:словам|данным|мнению)\s+|(его|её|ее|их) (?:словам|мнению)(?![\w-]))", re.IGNORECASE
+    ),
 }
 _ASKED_BY = {
     "en": re.compile(r"(?<![\w-])asked by\s+", re.IGNORECASE),
@@ -108,6 +122,8 @@ _BETWEEN = frozenset(
         *("has", "had", "have", "was", "is", "will", "would", "reportedly", "once", "recently", "publicly"),
         *("on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday"),
         *("today", "last", "week", "month", "year", "также", "ранее", "вновь", "уже", "тоже", "неоднократно"),
+        *("накануне", "вчера", "сегодня", "в", "во", "понедельник", "вторник", "среду", "четверг", "пятницу"),
+        *("субботу", "воскресенье", "днём", "днем", "утром", "вечером", "снова", "затем", "позже"),
     }
 )
 _TOKEN = re.compile(r"[^\W_][\w’'\-]*")
@@ -162,6 +178,13 @@ def _joined(left: re.Match[str], right: re.Match[str], sentence: str) -> bool:
     return gap.isspace() or (gap.strip() == "." and len(left.group()) <= 3 and _capitalised(left.group()))
 
 
+def role_word(word: str) -> bool:
+    """Whether ``word`` is one of the role, organisation and function words of speaker phrases ("spokesperson",
+    "Ministry", "of", "представитель"), or a capitalised word that opens sentences without naming anyone."""
+    folded = word.casefold()
+    return folded in _ROLE_WORDS or folded in _NOT_NAMES or folded in _BETWEEN
+
+
 def _phrase_word(token: str) -> bool:
     return _capitalised(token) or token.casefold() in _ROLE_WORDS
 
@@ -199,12 +222,16 @@ def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: 
 
 
 def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:
-    """The speaker phrase starting just after ``position`` ("said Wang Wenbin", "заявила Захарова")."""
+    """The speaker phrase starting just after ``position`` ("said Wang Wenbin", "заявила Захарова", "заявила
+    накануне Захарова")."""
     run: list[re.Match[str]] = []
     for token in _TOKEN.finditer(sentence, position):
         gap = sentence[run[-1].end() if run else position : token.start()]
         if not (_blank(gap) or (run and _joined(run[-1], token, sentence))):
             break
+        if not run and token.group().casefold() in _BETWEEN and not _capitalised(token.group()):
+            position = token.end()
+            continue
         if not run and token.group().casefold() in _PRONOUNS:
             return token.start(), token.end(), True
         if not _phrase_word(token.group()):
@@ -248,19 +275,25 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         return []
     found: list[Attribution] = []
     folded = sentence.casefold()
-    according = any(cue in folded for cue in ("according to", "по словам", "по данным", "по мнению"))
+    according = any(cue in folded for cue in ("according to", "citing", "словам", "по данным", "мнению"))
     for match in _ACCORDING[language].finditer(sentence) if according else ():
         phrase = phrase_after(sentence, match.end())
-        if phrase is None or phrase[2]:
+        if match.group(2):
+            phrase = match.start(2), match.end(2), True  # "по её словам"
+        elif phrase is None or (phrase[2] and sentence[phrase[0] : phrase[1]].casefold() == "it"):
             continue
-        after = sentence[phrase[1] :].strip()
+        if match.group(1):
+            found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), None))
+            continue  # "..., citing the foreign ministry, said ...": whose words they are, not what they say
+        end = phrase[1] if not match.group(2) else match.end()
+        after = sentence[end:].strip()
         comma = sentence.rfind(",", 0, match.start())
         content = None
         if after.startswith(","):
-            content = _content(sentence, phrase[1], len(sentence))  # "According to X, ..."
+            content = _content(sentence, end, len(sentence))  # "According to X, ..."
         elif not after.strip(".!?") and comma > 0:
             content = _content(sentence, 0, comma)  # "..., according to X."
-        found.append(Attribution(sentence[phrase[0] : phrase[1]], False, match.start(), content))
+        found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
     for match in _ASKED_BY[language].finditer(sentence) if "asked by" in folded or "вопрос" in folded else ():
         phrase = phrase_after(sentence, match.end())
         if phrase is not None and not phrase[2]:
@@ -273,36 +306,126 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         verb = match.group().casefold()
         if verb not in verbs or (match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence)):
             continue  # "the United States", "Said" as a name; a headline's "Kremlin Says" is a verb
-        if sentence[match.end() :].startswith(" by "):
+        if sentence[match.end() :].startswith(" by ") or _not_speech(sentence, match):
             continue  # "asked by a reporter": read above
         reporting = _REPORTING[language].match(verb) is not None
-        phrase = phrase_before(sentence, match.start())
+        participle = verb in _EN_GERUNDS or verb in _RU_GERUNDS
+        after_comma = sentence[: match.start()].rstrip().endswith(",")
+        phrase = None if participle and after_comma else phrase_before(sentence, match.start())
         inverted = False
-        if phrase is None and _inverted_position(sentence, match.start()):
+        speaker = None
+        if phrase is None and (participle or _coordinated(sentence, match.start())):
+            # "..., saying that ...", "X gave no details, but stressed that ...": the subject of the sentence,
+            # else the speaker of the verb before ("he said, adding that ...").
+            phrase = _subject(sentence, match.start())
+            if phrase is None and participle and after_comma and found:
+                last = max(found, key=lambda a: a.verb)
+                phrase, speaker = (match.start(), match.start(), last.pronoun), last.speaker
+        elif phrase is None and _inverted_position(sentence, match.start()):
             phrase = phrase_after(sentence, match.end())
+            if phrase is not None and sentence[phrase[1] :].lstrip()[:1] == MASK:
+                phrase = None  # "..., said Beijing “...”": the phrase is the quote's subject, not a speaker
             inverted = phrase is not None
-        if phrase is None:
+        if phrase is None or _conditional(sentence, phrase[0]):
             continue
+        if speaker is None:
+            speaker = sentence[phrase[0] : phrase[1]]
         content = None
         if reporting:
             content = _reported(sentence, match, phrase, inverted, language)
         question = verb.startswith(_QUESTION_VERBS)
-        found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content, question))
+        found.append(Attribution(speaker, phrase[2], match.start(), content, question))
     return sorted(found, key=lambda a: a.verb)
+
+
+#: Words after "add" that make it adding something, not speech: "if Washington adds more companies".
+_ADDED_OBJECTS = frozenset(
+    {"more", "new", "another", "extra", "further", "fuel", "weight", "pressure", "to", "up", "its", "their", "his"}
+)
+_CONJUNCTIONS = frozenset({"and", "but", "yet", "и", "но", "а"})
+_CONDITIONS = frozenset({"if", "unless", "если"})
+_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+#: Russian adverbial participles that open a sentence: "Говоря о ...", "Комментируя ...", "Отвечая на ...".
+_RU_OPENING_PARTICIPLE = re.compile(r"[а-яё]+(?:ая|яя|уя|юя|ря|ясь|ив|ав|ув)", re.IGNORECASE)
+
+
+def _not_speech(sentence: str, verb: re.Match[str]) -> bool:
+    """A speech verb used otherwise: "adds more companies" (an object, not a report), "quoted as saying" (read
+    with "quoted")."""
+    word = verb.group().casefold()
+    following = _TOKEN.match(sentence, verb.end() + 1) if sentence[verb.end() : verb.end() + 1] == " " else None
+    if word.startswith("add") and following is not None:
+        token = following.group().casefold()
+        if token in _ADDED_OBJECTS or token[:1].isdigit():
+            return True
+    return word == "saying" and sentence[: verb.start()].rstrip().casefold().endswith(" as")
+
+
+def _previous_token(sentence: str, position: int) -> re.Match[str] | None:
+    """The word before ``position`` past the words of _BETWEEN ("also", "on Monday"), when only spaces part
+    them."""
+    tokens = list(_TOKEN.finditer(sentence, max(0, position - 120), position))
+    edge = position
+    while tokens:
+        token = tokens.pop()
+        if not _blank(sentence[token.end() : edge]):
+            return None
+        if token.group().casefold() not in _BETWEEN:
+            return token
+        edge = token.start()
+    return None
+
+
+def _coordinated(sentence: str, position: int) -> bool:
+    """Whether the verb at ``position`` follows "and" / "but" / "но": its subject is the clause's before."""
+    token = _previous_token(sentence, position)
+    return token is not None and token.group().casefold() in _CONJUNCTIONS
+
+
+def _conditional(sentence: str, position: int) -> bool:
+    """Whether the speaker phrase at ``position`` is the subject of a condition ("if Washington adds ...")."""
+    token = _previous_token(sentence, position) if position > 0 else None
+    return token is not None and token.group().casefold() in _CONDITIONS
+
+
+def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
+    """The subject opening the sentence (past an opening circumstance: "On Monday, ", "Говоря о ..., "), when a
+    verb follows it before ``limit``: who speaks in "X gave no details, but stressed" or "X ..., saying"."""
+    start = 0
+    first = _TOKEN.match(sentence)
+    comma = sentence.find(",", 0, limit)
+    if first is not None and comma > 0:
+        word = first.group().casefold()
+        if (
+            word in _PREPOSITIONS
+            or word in _NOT_NAMES
+            or word in _WEEKDAYS
+            or (word.endswith("ing") and word.isascii())
+            or _RU_OPENING_PARTICIPLE.fullmatch(word)
+        ):
+            start = comma + 1
+    phrase = phrase_after(sentence, start)
+    if phrase is None or phrase[1] >= limit or MASK in sentence[start : phrase[0]]:
+        return None
+    following = _TOKEN.search(sentence, phrase[1], limit)
+    if following is None or not following.group()[0].islower() or not _blank(sentence[phrase[1] : following.start()]):
+        return None
+    return phrase
 
 
 def _circumstance(tail: str) -> bool:
     """Whether what follows a speech verb only says where or when ("said.", "said in a statement", "said at a
-    regular press conference in Beijing on Monday"), so that the speech is before it: "..., Wang said ..."."""
+    regular press conference in Beijing on Monday", "said on Tuesday, a day after ..."), so that the speech is
+    before it: "..., Wang said ..."."""
     if not tail or _WHERE.fullmatch(tail):
         return True
-    first = _TOKEN.match(tail)
-    return (
-        first is not None
-        and first.group().casefold() in _PREPOSITIONS
-        and not _THAT.search(tail)
-        and "," not in tail
-        and MASK not in tail
+    head, comma, after = tail.partition(",")
+    if comma and (after.lstrip()[:1] == MASK or _THAT.match(after.lstrip())):
+        return False  # "said on Monday, “...”": the speech follows
+    first = _TOKEN.match(head)
+    # "said on Tuesday, a day after ...": what follows the comma is about something else.
+    return bool(_WHERE.fullmatch(head.strip())) or (
+        first is not None and first.group().casefold() in _PREPOSITIONS and not _THAT.search(head) and MASK not in head
     )
 
 
@@ -324,16 +447,22 @@ def _reported(
             return _content(sentence, 0, comma)
         return None
     that = _THAT.search(rest[:80])
-    if that and MASK not in rest[: that.start()] and ":" not in rest[: that.start()]:
+    # The "that" of this verb's clause: no comma before it but Russian's ", что" ("заявила в среду, что").
+    between = rest[: that.start()] if that else ""
+    if that and that.group().casefold() == "что":
+        between = between.rstrip().removesuffix(",")
+    if that and not any(mark in between for mark in (MASK, ":", ",")):
         word = that.group().casefold()
         start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
         return _content(sentence, start, len(sentence))
-    if verb.group().casefold().startswith(("ask", "спрос")):
-        return None  # a question reported without "whether": the object is who was asked
+    if verb.group().casefold().startswith(("ask", "спрос", "urg")):
+        # A question reported without "whether": the object is who was asked; "urged X to ...": a call, not a
+        # statement.
+        return None
     if language == "ru":
         return None  # Russian reports content after ", что"
     skipped = end_of_clause
-    if verb.group().casefold().startswith("told"):
+    if verb.group().casefold().startswith(("told", "tell")):
         told = _TOLD_OBJECT.match(sentence[skipped:].lstrip())
         if told is None:
             return None
@@ -345,51 +474,3 @@ def _reported(
     if sentence[skipped:].lstrip()[:1] in (":", MASK, ","):
         return None  # a direct quote follows
     return _content(sentence, skipped, len(sentence))
-
-
-# Chinese -------------------------------------------------------------------------------------------------------
-
-_ZH_VERB = re.compile(r"(?:表示|指出|强调|重申|介绍|回应|宣布|透露|声称|称|说|问|答)(?=[：:，,“「。" + MASK + "]|$)")
-_ZH_BOUNDARY = re.compile(r"[，。、；：:,;！？\s“”「」『』（）()" + MASK + r"]")
-_ZH_TRAILING = re.compile(
-    r"(?:也|还|再次|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|\d+日|"
-    r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时)$"
-)
-_ZH_LEADING = re.compile(r"^(?:有|据|针对[^，]*|而)")
-_ZH_PRONOUNS = frozenset({"他", "她", "他们", "她们"})
-_ZH_NOT_SPEAKERS = frozenset({"问", "答", "报道", "据报道", "据悉"})
-
-
-def chinese(sentence: str) -> list[Attribution]:
-    """Chinese attributions: the phrase just before 表示/指出/强调/说/称..., up to the last punctuation."""
-    found: list[Attribution] = []
-    for match in _ZH_VERB.finditer(sentence):
-        left = sentence[: match.start()]
-        boundary = max((m.end() for m in _ZH_BOUNDARY.finditer(left)), default=0)
-        phrase = left[boundary:]
-        while True:
-            trimmed = _ZH_TRAILING.sub("", phrase)
-            if trimmed == phrase:
-                break
-            phrase = trimmed
-        leading = _ZH_LEADING.match(phrase)
-        if leading and len(phrase) > leading.end():
-            phrase = phrase[leading.end() :]
-        if not phrase or len(phrase) > 20 or phrase in _ZH_NOT_SPEAKERS or phrase.isdigit():
-            continue
-        content = None
-        if sentence[match.end() : match.end() + 1] in ("，", ","):
-            content = _zh_content(sentence, match.end() + 1)
-        question = match.group().startswith(_QUESTION_VERBS)
-        found.append(Attribution(phrase, phrase in _ZH_PRONOUNS, match.start(), content, question))
-    return found
-
-
-def _zh_content(sentence: str, start: int) -> tuple[int, int] | None:
-    end = len(sentence)
-    while end > start and sentence[end - 1] in "。！？；，,. ":
-        end -= 1
-    clause = sentence[start:end]
-    if len(clause.replace(MASK, "")) < 4 or clause.startswith(MASK):
-        return None
-    return start, end

@@ -1,0 +1,94 @@
+"""Attribution in one Chinese sentence: the speaker before 表示/指出/强调/说/称..., and the clause a comma after
+the verb reports ("毛宁表示，中方愿...").
+
+The speaker is the subject of the verb's clause, read back to the last clause punctuation and trimmed of
+what news puts between a subject and its verb: a day (13日, 周一), a place (在例行记者会上), an occasion
+(就...答问时, 回应...时), an adverb (也, 又, 再度). A verb with nothing left before it continues the speaker
+before it ("毛宁周二再度批评，指三国「...」，又称「...」"): the sentence's previous speaker, else whoever the
+extractor last saw named.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.enrich.quotes.marks import MASK
+from pipeline.enrich.quotes.model import Attribution
+
+_ZH_VERB = re.compile(
+    r"(?:表示|指出|强调|重申|介绍|回应|宣布|透露|声称|批评|称|说|问|答)(?=[：:，,“「。" + MASK + "]|$)"
+)
+#: 指 ("指三国「...」") reports only right after a clause break and with a short object before the quote.
+_ZH_POINTING = re.compile(r"(?:^|(?<=[，,；;]))(?:又|并|还|也|更)?指(?=[^，。；：:,;" + MASK + r"]{0,8}" + MASK + ")")
+#: What closes the clause a speaker opens (not 、, which lists names inside a phrase).
+_ZH_CLAUSE = re.compile(r"[，。；：:,;！？“”「」『』（）()" + MASK + "]")
+_ZH_TRAILING = re.compile(
+    r"(?:也|还|又|亦|再|再次|再度|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|上午|下午|晚间|"
+    r"\d+日|\d+月\d+日|周[一二三四五六日天]|星期[一二三四五六日天]|"
+    r"(?:就|针对|回应|谈及|谈到|被问及|被问到)[^，。]{1,40}?时|"
+    r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时)$"
+)
+_ZH_LEADING = re.compile(r"^(?:有|据|针对[^，]*|而)")
+_ZH_PRONOUNS = frozenset({"他", "她", "他们", "她们"})
+_ZH_NOT_SPEAKERS = frozenset({"问", "答", "报道", "据报道", "据悉"})
+_ZH_QUESTIONS = ("问",)
+
+
+def chinese(sentence: str) -> list[Attribution]:
+    """Chinese attributions, in order: the subject of 表示/指出/强调/说/称... (see the module)."""
+    verbs = sorted([*_ZH_VERB.finditer(sentence), *_ZH_POINTING.finditer(sentence)], key=lambda m: m.start())
+    found: list[Attribution] = []
+    for match in verbs:
+        verb = match.start() + (len(match.group()) - 1 if match.group().endswith("指") else 0)
+        phrase = _subject(sentence[:verb])
+        if phrase is None:
+            continue
+        question = match.group().startswith(_ZH_QUESTIONS)
+        if not phrase:
+            if question or match.group() == "答":
+                continue
+            # 又称, 指: the speaker before it in the sentence, else the one last named.
+            before = found[-1] if found else None
+            phrase = before.speaker if before is not None else ""
+            pronoun = before.pronoun if before is not None else True
+        else:
+            pronoun = phrase in _ZH_PRONOUNS
+        content = None
+        if sentence[match.end() : match.end() + 1] in ("，", ","):
+            content = _zh_content(sentence, match.end() + 1)
+        found.append(Attribution(phrase, pronoun, verb, content, question))
+    return found
+
+
+def _subject(left: str) -> str | None:
+    """The speaker phrase ending a verb's clause (``left``: the sentence before the verb); "" when the verb
+    opens its clause, None when what is there names no speaker."""
+    boundary = max((m.end() for m in _ZH_CLAUSE.finditer(left)), default=0)
+    opens_clause = boundary > 0 and left[boundary - 1] in "，,；;"
+    phrase = left[boundary:]
+    while True:
+        trimmed = _ZH_TRAILING.sub("", phrase)
+        if trimmed == phrase:
+            break
+        phrase = trimmed
+    # A list or a dateline before the subject ("北京3月13日电 外交部发言人毛宁"): what follows it.
+    cut = max(phrase.rfind("、"), max((m.end() - 1 for m in re.finditer(r"\s", phrase)), default=-1))
+    phrase = phrase[cut + 1 :]
+    leading = _ZH_LEADING.match(phrase)
+    if leading and len(phrase) > leading.end():
+        phrase = phrase[leading.end() :]
+    if not phrase:
+        return "" if opens_clause else None
+    if len(phrase) > 20 or phrase in _ZH_NOT_SPEAKERS or phrase.isdigit():
+        return None
+    return phrase
+
+
+def _zh_content(sentence: str, start: int) -> tuple[int, int] | None:
+    end = len(sentence)
+    while end > start and sentence[end - 1] in "。！？；，,. ":
+        end -= 1
+    clause = sentence[start:end]
+    if len(clause.replace(MASK, "")) < 4 or clause.startswith(MASK):
+        return None
+    return start, end

@@ -1,0 +1,50 @@
+"""Chinese attribution (pipeline/enrich/quotes/chinese.py): the subject past the circumstances before the verb,
+and verbs that continue the speaker before them."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich.quotes import extract_quotes
+from pipeline.enrich.quotes.chinese import chinese
+from pipeline.enrich.speakers import load_speakers
+
+SPEAKERS = load_speakers("speakers.yaml", text="speakers:\n  - {id: lin-jian, ministry: CN, names: [Lin Jian, 林剑]}\n")
+
+
+def speakers(text: str) -> list[tuple[str, str | None, str | None]]:
+    return [(q.text, q.speaker, q.speaker_id) for q in extract_quotes(text, language="zh", speakers=SPEAKERS)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外交部发言人林剑5日在例行记者会上就奥斯特兰、北欧三国港口协议答问时表示，“合作应当互利共赢。”",
+        "外交部发言人林剑周三在例行记者会上回应有关港口收费的提问时表示，“合作应当互利共赢。”",
+        "新华社北京5月6日电 外交部发言人林剑6日在记者会上表示，“合作应当互利共赢。”",
+    ],
+)
+def test_the_speaker_is_the_subject_before_the_day_place_and_occasion(text: str) -> None:
+    assert speakers(text) == [("合作应当互利共赢。", "外交部发言人林剑", "lin-jian")]
+
+
+def test_a_verb_opening_its_clause_continues_the_speaker_before_it() -> None:
+    text = "林剑周四再度批评，指两国「正在制造新的对抗」，又称「这一安排损害地区互信」。"
+    assert speakers(text) == [
+        ("正在制造新的对抗", "林剑", "lin-jian"),
+        ("这一安排损害地区互信", "林剑", "lin-jian"),
+    ]
+
+
+def test_a_continuing_verb_opening_a_sentence_is_the_speaker_last_named() -> None:
+    text = "林剑表示，中方愿同各方保持沟通。记者追问细节，又称「具体安排将适时公布」。"
+    assert speakers(text)[-1] == ("具体安排将适时公布", "林剑", "lin-jian")
+
+
+def test_a_pronoun_is_the_person_last_named() -> None:
+    text = "外交部发言人林剑表示，中方关注有关报道。\n\n她称「中方将作出必要回应」。"
+    assert speakers(text)[-1] == ("中方将作出必要回应", "外交部发言人林剑", "lin-jian")
+
+
+def test_a_clause_with_nothing_before_the_verb_at_sentence_start_names_nobody() -> None:
+    assert chinese("表示，将继续推进合作。") == []

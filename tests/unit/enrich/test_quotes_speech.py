@@ -1,0 +1,138 @@
+"""English and Russian attribution rules (pipeline/enrich/quotes/speech.py), read through ``extract_quotes``:
+participles, coordinated clauses, verbs that are not speech, more Russian verbs and their circumstances."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.speakers import load_speakers
+
+SPEAKERS = load_speakers(
+    "speakers.yaml",
+    text="""\
+speakers:
+  - {id: lin-jian, ministry: CN, names: [Lin Jian, 林剑]}
+  - {id: maria-zakharova, ministry: RU, names: [Maria Zakharova, Мария Захарова, Zakharova, Захарова]}
+""",
+)
+
+
+def quotes(text: str, language: str = "en") -> list[Quote]:
+    return extract_quotes(text, language=language, speakers=SPEAKERS)
+
+
+def speakers(text: str, language: str = "en", kind: str = "direct") -> list[tuple[str, str | None]]:
+    return [(q.text, q.speaker) for q in quotes(text, language) if q.kind == kind and not q.short]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            'The embassy stayed silent, with spokesman Lin Jian telling reporters that "the file is closed."',
+            "spokesman Lin Jian",
+        ),
+        (
+            'Lin Jian criticised the tariff plan, saying the Commission "has chosen the path of confrontation."',
+            "Lin Jian",
+        ),
+        ('Lin Jian rejected the report, calling it "a fabrication from start to finish."', "Lin Jian"),
+        ('On Friday, Lin Jian dismissed the claims, adding that "no such meeting ever took place."', "Lin Jian"),
+    ],
+)
+def test_a_participle_after_its_clause_speaks_for_the_clauses_subject(text: str, speaker: str) -> None:
+    assert [s for _, s in speakers(text)] == [speaker]
+
+
+def test_a_participle_after_a_quote_continues_the_speaker_of_the_verb_before() -> None:
+    text = '"We were not consulted," he said, adding that the new port fees broke the agreement.'
+    found = [(q.kind, q.speaker) for q in quotes("Lin Jian spoke on Monday.\n\n" + text)]
+    assert found == [("direct", "Lin Jian"), ("reported", "Lin Jian")]
+
+
+def test_a_verb_after_and_or_but_speaks_for_the_subject_of_the_sentence() -> None:
+    text = 'Lin Jian declined to name the firms, but stressed that "the measures are lawful and proportionate."'
+    assert speakers(text) == [("the measures are lawful and proportionate.", "Lin Jian")]
+    text = "Zakharova thanked the mediators and noted that the exchange had been prepared for months."
+    assert speakers(text, kind="reported") == [("the exchange had been prepared for months", "Zakharova")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Talks will stop if Ostland adds more tariffs to its list of measures.",
+        "The bank added 12 branches in the north of the country last year.",
+        "Prices will rise unless Ostland says otherwise about the levy this month.",
+    ],
+)
+def test_a_speech_verb_with_an_object_or_in_a_condition_is_not_speech(text: str) -> None:
+    assert quotes(text) == []
+
+
+def test_a_that_clause_after_a_comma_belongs_to_another_verb() -> None:
+    text = (
+        "Beijing will respond firmly to any new listing, a foreign ministry spokesperson said on Friday, "
+        "a day after the regulator hinted that more firms were under review."
+    )
+    assert speakers(text, kind="reported") == [
+        ("Beijing will respond firmly to any new listing", "a foreign ministry spokesperson")
+    ]
+
+
+def test_when_asked_after_the_verb_is_not_what_was_said() -> None:
+    text = '"The review is ongoing," Lin Jian told a regular briefing, when asked whether tariffs would rise.'
+    assert [q.kind for q in quotes(text)] == ["direct"]
+
+
+def test_urged_to_is_a_call_not_reported_speech() -> None:
+    assert speakers("Lin Jian urged Ostland to reopen the border crossings.", kind="reported") == []
+
+
+def test_citing_names_whose_words_a_quote_reports() -> None:
+    text = 'State radio, citing the foreign ministry, said Beijing "would consider further steps."'
+    assert speakers(text) == [("would consider further steps.", "the foreign ministry")]
+
+
+def test_a_person_named_as_a_sentences_subject_takes_the_next_pronoun() -> None:
+    text = (
+        'Lin Jian said the talks were "constructive and frank."\n\n'
+        "Senator Paula Grieve, a member of the trade committee, called for tougher rules. "
+        '"Every tariff we waive is a gift," she said.'
+    )
+    assert speakers(text)[-1] == ("Every tariff we waive is a gift,", "Paula Grieve")
+    text = (
+        'Lin Jian met envoy Karel Vos on Monday. "Relations are improving," Lin said.\n\n'
+        'Vos, speaking after the talks, sounded upbeat. "We see a real opening," he said.'
+    )
+    assert speakers(text)[-1] == ("We see a real opening,", "Vos")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ("«Это окончательное решение», — отрезала она.", "Мария Захарова"),
+        ("«Диалог по-прежнему возможен», — констатировала она.", "Мария Захарова"),
+        ("Захарова в пятницу напомнила: «Все договорённости остаются в силе».", "Захарова"),
+        ("«Мы этого не допустим», — возмутилась дипломат.", "дипломат"),
+    ],
+)
+def test_more_russian_speech_verbs_and_a_day_between_speaker_and_verb(text: str, speaker: str) -> None:
+    found = speakers("Мария Захарова провела брифинг.\n\n" + text, "ru")
+    assert [s for _, s in found] == [speaker]
+
+
+def test_kak_zayavila_reports_the_clause_after_the_speaker() -> None:
+    text = "Как заявила накануне официальный представитель МИД Мария Захарова, переговоры будут продолжены."
+    found = [(q.text, q.speaker, q.speaker_id) for q in quotes(text, "ru")]
+    assert found == [("переговоры будут продолжены", "официальный представитель МИД Мария Захарова", "maria-zakharova")]
+
+
+def test_po_eyo_slovam_is_the_speaker_named_before() -> None:
+    text = (
+        "Мария Захарова прокомментировала итоги встречи.\n\n"
+        "«Мы ждём ответа», — подчеркнула она.\n\n"
+        "По её словам, Москва направит ноту на следующей неделе."
+    )
+    reported = [(q.text, q.speaker) for q in quotes(text, "ru") if q.kind == "reported"]
+    assert reported == [("Москва направит ноту на следующей неделе", "Мария Захарова")]
