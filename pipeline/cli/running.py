@@ -297,15 +297,16 @@ def demo(
     console.rule(f"[bold]readout search --turns {example}[/]: {exchanges.total} exchange(s)")
     print_turn_hits(exchanges.hits, source_zones(settings))
     # And how the news reported the most quoted of them: word for word, or not.
-    covered = max(exchanges.hits, key=lambda hit: hit.coverage_count, default=None)
-    if covered is not None and covered.coverage_count:
+    covered = [hit for hit in exchanges.hits if hit.coverage_count]
+    if covered:
         from pipeline.cli.coverage import print_coverage
 
         with open_catalog(settings) as catalog:
-            turn = next(t for t in catalog.turns_of(covered.doc_id) if t.turn_id == covered.turn_id)
-            entries = catalog.coverage([turn.turn_id]).get(turn.turn_id, [])
-        console.rule(f"[bold]readout coverage {covered.turn_id[:14]}…[/]")
-        print_coverage(turn, entries)
+            reports = catalog.coverage([hit.turn_id for hit in covered])
+            turn_id = max(reports, key=lambda found: len(reports[found]))
+            turn = next(t for t in catalog.turns_of(turn_id.rsplit(":", 1)[0]) if t.turn_id == turn_id)
+        console.rule(f"[bold]readout coverage {turn_id[:14]}…[/]")
+        print_coverage(turn, reports[turn_id])
         console.print()
     console.print(
         f"Explore the demo catalog with: [bold]readout --data-dir {data_dir} list[/], "

@@ -57,6 +57,7 @@ _COMPARED = (
     "day_to",
     "expression",
     "outlets",
+    "closed",
     "turn_id",
     "briefing_doc_id",
     "briefing_day",
@@ -258,7 +259,9 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             continue
         for row in rows:
             days = (row.day_from, row.day_to)
-            target = Target(row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()))
+            target = Target(
+                row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()), row.closed
+            )
             fresh = _row(
                 doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language, read
             )
@@ -308,6 +311,7 @@ def _row(
         day_to=max(target.days),
         expression=target.expression,
         outlets=list(target.outlets),
+        closed=target.closed,
         turn_id=alignment.passage.turn_id if alignment else None,
         briefing_doc_id=alignment.passage.doc_id if alignment else None,
         briefing_day=alignment.passage.day if alignment else None,

@@ -326,6 +326,8 @@ class CitationRow(Base):
     expression: Mapped[str] = mapped_column(Text, default="")
     #: Outlet ids the quote's sentence names as having asked ("answering a question from the Global Times").
     outlets: Mapped[list[Any]] = mapped_column(default=list)
+    #: The report presents the quote as a whole clause (a stop or comma ends it, inside or after its marks).
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
     turn_id: Mapped[str | None] = mapped_column(String(80), index=True)
     briefing_doc_id: Mapped[str | None] = mapped_column(String(64), index=True)
     briefing_day: Mapped[date | None] = mapped_column(Date)

@@ -52,6 +52,9 @@ SHORTLIST = 4
 MAX_DROPPED_TAIL = 5
 #: Below this token similarity between the quote and the passage it matched, the match is chance.
 MIN_SIMILARITY = 0.45
+#: Reported speech whose words are in another order than the answer's matches a sentence holding this share
+#: of its content words (:meth:`Aligner._reordered`).
+REORDERED_COVERAGE = 0.7
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -265,6 +268,7 @@ class Aligner:
         reported: bool = False,
         spokesperson_id: str | None = None,
         outlets: Sequence[str] = (),
+        closed: bool = False,
     ) -> Alignment | None:
         """The best alignment of ``quote`` with one of ``passages`` (a different spokesperson's are skipped
         when ``spokesperson_id`` is known), or None when none says it."""
@@ -288,12 +292,14 @@ class Aligner:
         best: Alignment | None = None
         for _, passage in shortlist[:SHORTLIST]:
             window = self._best_window(keys, passage, language)
-            judged = self._judge(quote, words, passage, window, reported=reported, language=language)
+            judged = self._judge(quote, words, passage, window, reported=reported, language=language, closed=closed)
             # The passage the quote reproduces most of; of those, one the report says the outlet asked for;
             # then the closest: an answer that says the same words and little else beats one that says them
             # inside a longer clause.
             if judged is not None and (best is None or _rank(judged, outlets) > _rank(best, outlets)):
                 best = judged
+        if best is None and reported:
+            best = self._reordered(words, shortlist[:SHORTLIST], language)
         return best
 
     def _exact(
@@ -318,6 +324,45 @@ class Aligner:
                     return Alignment(passage, matched, 1.0, 1.0, "verbatim", (), ())
         return None
 
+    def _reordered(
+        self, words: list[_Token], shortlist: Sequence[tuple[float, Passage]], language: str
+    ) -> Alignment | None:
+        """Reported speech that says the answer's clauses in another order ("China will act if the US adds
+        more" for "If the US adds more, China will act"): the sentence holding :data:`REORDERED_COVERAGE` of
+        its content words, in any order, is a paraphrase of it; divergent when the words that change meaning
+        (negations, intensifiers, hedges, numbers) differ."""
+        content = {t.key for t in words if t.role != "trivial"}
+        if len(content) < MATCH_MIN_WORDS:
+            return None
+        best: tuple[float, Passage, list[_Token]] | None = None
+        for _, passage in shortlist:
+            tokens, sentences, _ = self._passage(passage, language)
+            for first, last in sentences:
+                sentence = tokens[first:last]
+                share = len(content & {t.key for t in sentence}) / len(content)
+                if share >= REORDERED_COVERAGE and (best is None or share > best[0]):
+                    best = (share, passage, sentence)
+        if best is None:
+            return None
+        share, passage, sentence = best
+        said = {t.key for t in sentence}
+        person = self._person.get(language, self._person["en"])
+        added = [t for t in words if t.role != "trivial" and t.key not in person and t.key not in said]
+        marked = self._marked(
+            [t for t in words if t.role == "marker"], [t for t in sentence if t.role == "marker"], reported=True
+        )
+        matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
+        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
+        return Alignment(
+            passage,
+            matched,
+            round(similarity, 3),
+            round(share, 3),
+            "divergent" if marked else "paraphrase",
+            tuple(t.surface for t in added),
+            (),
+        )
+
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[_Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
         in order (then the closest to it in length)."""
@@ -333,7 +378,15 @@ class Aligner:
         return best[1] if best else tokens
 
     def _judge(
-        self, quote: str, words: list[_Token], passage: Passage, window: list[_Token], *, reported: bool, language: str
+        self,
+        quote: str,
+        words: list[_Token],
+        passage: Passage,
+        window: list[_Token],
+        *,
+        reported: bool,
+        language: str,
+        closed: bool = False,
     ) -> Alignment | None:
         pairs = _trim_edges(_pairs([t.key for t in words], [t.key for t in window]), words, window)
         content = [i for i, t in enumerate(words) if t.role != "trivial"]
@@ -354,7 +407,9 @@ class Aligner:
                 gaps.append((words[i1 + 1 : i2], [] if elided else window[j1 + 1 : j2], "inner"))
         last_i, last_j = pairs[-1]
         leftover = last_i < len(words) - 1
-        tail = _unfinished_clause(quote, window, last_j, passage.text, leftover=leftover) if not reported else []
+        # Closed by the report (punctuation after its marks) or by the quote's own last character.
+        closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
+        tail = [] if reported else _unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
         if last_i < len(words) - 1 or tail:
             gaps.append((words[last_i + 1 :], tail, "edge"))
         verdict: Verdict = "verbatim"
@@ -562,12 +617,12 @@ def _negation_before(window: list[_Token], first_j: int, said: str) -> list[_Tok
     return []
 
 
-def _unfinished_clause(quote: str, window: list[_Token], last_j: int, said: str, *, leftover: bool) -> list[_Token]:
+def _unfinished_clause(window: list[_Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[_Token]:
     """The rest of the answer's clause after the last paired word, when the quote ends with words of its own
-    (``leftover``: they stand in for it) or presents itself as complete there (a full stop or a comma inside
-    its marks) while the answer's clause goes on: a qualifier the quote cut off ("...sanctions" of
-    "...sanctions or the threat of sanctions")."""
-    if not leftover and not re.search(r"[.,!?;。，！？]\s*$", quote):
+    (``leftover``: they stand in for it) or presents itself as complete there (``closed``: a full stop or a
+    comma ends it, inside its marks or right after them) while the answer's clause goes on: a qualifier the
+    quote cut off ("...sanctions" of "...sanctions or the threat of sanctions")."""
+    if not leftover and not closed:
         return []
     text = prepare(said)
     rest: list[_Token] = []

@@ -80,6 +80,7 @@ def align_one(
         "reported": kind == "reported",
         "spokesperson_id": target.spokesperson_id,
         "outlets": target.outlets,
+        "closed": target.closed,
     }
     alignment = aligner.align(text, passages(target.ministry, first, last), **options)  # type: ignore[arg-type]
     if alignment is not None:

@@ -72,6 +72,8 @@ _ROLE = re.compile(
     r"|发言人|дипломат|официальн\w+ представител\w+|представитель",
     re.I,
 )
+#: What closes a quote as a whole clause: its own last character, or the mark and punctuation after it.
+_CLOSED = re.compile(r"(?<=[.,;!?。，；！？])|[\"'»”’」』]?\s?[.,;!?。，；！？]")
 #: Speakers that are never a foreign ministry's briefing, whatever else the phrase says.
 _NOT_MINISTRY = re.compile(
     r"\b(?:Kremlin|Peskov|Putin|president|prime minister|premier|senator|congress\w*|analyst|expert|professor)\b"
@@ -93,6 +95,9 @@ class Target:
     #: Outlets the quote's sentence names ("answering a question from the Global Times"): an exchange they
     #: asked is preferred among equally good matches.
     outlets: tuple[str, ...] = ()
+    #: The report presents the quote as a whole clause: a stop or a comma ends it, inside its marks or right
+    #: after them (« ... », — said she; "...", he said). A clause of the answer that goes on was cut.
+    closed: bool = False
 
 
 def ministry_zone(ministry: str, zones: dict[str, tzinfo] | None = None) -> tzinfo:
@@ -139,11 +144,12 @@ def targets(
         contexts = [_masked(part, quote.text) for part in (sentence, text[start:end], lead)]
         reference = briefing_days(contexts, local_day, language)
         outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
+        closed = quote.kind == "direct" and bool(_CLOSED.match(text, quote.end))
         if reference is None:
             ministry_day = published.astimezone(ministry_zone(ministry)).date()
-            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets))
+            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets, closed))
         else:
-            found.append(Target(ministry, spokesperson, reference.days, reference.expression, outlets))
+            found.append(Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed))
     return found
 
 

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("day_to", sa.Date(), nullable=False),
         sa.Column("expression", sa.Text(), nullable=False),
         sa.Column("outlets", sa.JSON(), nullable=False),
+        sa.Column("closed", sa.Boolean(), nullable=False),
         sa.Column("turn_id", sa.String(length=80), nullable=True),
         sa.Column("briefing_doc_id", sa.String(length=64), nullable=True),
         sa.Column("briefing_day", sa.Date(), nullable=True),

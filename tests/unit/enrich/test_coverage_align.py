@@ -1,0 +1,143 @@
+"""Aligning quotes with what was said and the verdicts (pipeline.enrich.coverage.align), on invented answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.enrich.coverage.align import Aligner, Passage
+from pipeline.enrich.text import default_normaliser
+
+ANSWER = (
+    "China's position on unilateral sanctions is consistent and clear. We oppose the willful use of unilateral "
+    "sanctions or the threat of sanctions. China and Russia have a comprehensive strategic partnership of "
+    "coordination for a new era. If the US insists on adding more Chinese companies to the list, China will take "
+    "resolute and forceful measures to respond."
+)
+OTHER = "The lease was a normal commercial cooperation between enterprises approved through due procedures."
+
+
+@pytest.fixture(scope="module")
+def aligner() -> Aligner:
+    return Aligner(default_normaliser())
+
+
+def _passages(text: str = ANSWER) -> list[Passage]:
+    return [
+        Passage("b:1", "b", "CN", date(2021, 4, 26), "wang-wenbin", OTHER, "afp"),
+        Passage("b:2", "b", "CN", date(2021, 4, 26), "wang-wenbin", text, "global-times"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("quote", "closed", "verdict", "added", "dropped"),
+    [
+        ("We oppose the willful use of unilateral sanctions or the threat of sanctions", False, "verbatim", (), ()),
+        ("the willful use of unilateral sanctions", False, "verbatim", (), ()),
+        # Ends with a comma inside or after its marks: the clause it cut is dropped.
+        ("We oppose the willful use of unilateral sanctions,", False, "divergent", (), ("or the threat of sanctions",)),
+        ("Мы", False, None, (), ()),
+        ("We oppose the willful use of unilateral sanctions", True, "divergent", (), ("or the threat of sanctions",)),
+        (
+            "We strongly oppose the use of unilateral sanctions or the threat of sanctions",
+            False,
+            "divergent",
+            ("strongly",),
+            ("willful",),
+        ),
+        (
+            "China and Russia have a comprehensive partnership for a new era",
+            False,
+            "divergent",
+            (),
+            ("strategic", "of coordination"),
+        ),
+        (
+            "We reject the deliberate use of unilateral sanctions or the threat of sanctions",
+            False,
+            "paraphrase",
+            ("reject", "deliberate"),
+            ("oppose", "willful"),
+        ),
+        (
+            "We do not oppose the willful use of unilateral sanctions or the threat of sanctions",
+            False,
+            "divergent",
+            ("do not",),
+            (),
+        ),
+    ],
+)
+def test_direct_quotes(
+    aligner: Aligner, quote: str, closed: bool, verdict: str | None, added: tuple[str, ...], dropped: tuple[str, ...]
+) -> None:
+    found = aligner.align(quote, _passages(), language="en", closed=closed)
+    if verdict is None:
+        assert found is None
+        return
+    assert found is not None
+    assert found.passage.turn_id == "b:2"
+    assert (found.verdict, found.added, found.dropped) == (verdict, added, dropped)
+
+
+def test_reported_speech_in_another_order_is_a_paraphrase(aligner: Aligner) -> None:
+    quote = "China would take resolute and forceful measures if Washington added more Chinese companies to the list"
+    found = aligner.align(quote, _passages(), language="en", reported=True)
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("b:2", "paraphrase")
+    assert "Washington" in found.added
+
+
+def test_reported_speech_in_another_order_that_loses_a_negation_diverges(aligner: Aligner) -> None:
+    said = "If the US does not add more Chinese companies to the list, China will not take resolute measures."
+    quote = "China would take resolute measures if Washington added more Chinese companies to the list"
+    found = aligner.align(quote, _passages(said), language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+
+
+def test_a_short_quote_matches_only_word_for_word(aligner: Aligner) -> None:
+    said = "We have made our position clear. It is not a no. We will keep consulting our allies."
+    assert aligner.align("It is not a no.", _passages(said), language="en") is not None
+    assert aligner.align("It is a no.", _passages(said), language="en") is None
+
+
+def test_nothing_said_is_unmatched_and_another_spokesperson_is_skipped(aligner: Aligner) -> None:
+    assert aligner.align("The weather in Beijing will be sunny all week long", _passages(), language="en") is None
+    quote = "We oppose the willful use of unilateral sanctions or the threat of sanctions"
+    assert aligner.align(quote, _passages(), language="en", spokesperson_id="mao-ning") is None
+
+
+def test_an_outlet_named_by_the_report_breaks_a_tie(aligner: Aligner) -> None:
+    same = "We oppose the willful use of unilateral sanctions."
+    passages = [
+        Passage("b:1", "b", "CN", date(2021, 4, 26), None, same, "afp"),
+        Passage("b:2", "b", "CN", date(2021, 4, 26), None, same, "global-times"),
+    ]
+    for outlet in ("afp", "global-times"):
+        found = aligner.align(same, passages, language="en", outlets=(outlet,))
+        assert found is not None
+        assert found.passage.outlet_id == outlet
+
+
+def test_chinese_and_russian(aligner: Aligner) -> None:
+    zh = [
+        Passage(
+            "z:1",
+            "z",
+            "CN",
+            date(2021, 4, 26),
+            None,
+            "我们反对滥用单边制裁或以制裁相威胁。中俄是新时代全面战略协作伙伴。",
+        )
+    ]
+    found = aligner.align("我们坚决反对滥用单边制裁", zh, language="zh")
+    assert found is not None
+    assert (found.verdict, found.added) == ("divergent", ("坚决",))
+    ru = [
+        Passage("r:1", "r", "RU", date(2021, 4, 26), None, "Мы категорически не согласны с такой постановкой вопроса.")
+    ]
+    found = aligner.align("Мы не согласны с такой постановкой вопроса", ru, language="ru")
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("категорически",))
