@@ -6,7 +6,7 @@ language of the labelled attribution set, with the time per news document as a s
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. The ``holdout`` part was
 written by another author and never used to tune the rules. The CI floors are in
-tests/fixtures/coverage/attribution/floors.yaml.
+tests/fixtures/coverage/floors.yaml.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ documents.
 Quality: tests/fixtures/coverage/duplicates ({tune,holdout}.yaml), each part stored in file order in a real
 SQLite catalog, every pair of a part scored (pipeline.enrich.dedup.evaluate); ``--sweep`` scores the tune part
 at other thresholds (how the default was chosen; the holdout part is never swept). The CI floors are in
-tests/fixtures/coverage/duplicates/floors.yaml.
+tests/fixtures/coverage/floors.yaml.
 
 Cost: on the news pages of the fixture sites (tests/fixtures/expected/news.yaml), ``pipeline.extract.extract``
 and ``pipeline.enrich.dedup.fingerprint`` timed side by side; the lookup (band keys → candidates → signatures →
