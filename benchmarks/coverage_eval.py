@@ -1,5 +1,6 @@
-"""Coverage quality: links from news quotes to briefing exchanges and the verdicts on them, per part and
-language of the labelled attribution set, with the time per news document as a share of extraction time.
+"""Coverage quality: links from news quotes to briefing exchanges and the verdicts on them (precision,
+recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
+near-duplicate pair precision and recall of the duplicates set.
 
     .venv/bin/python benchmarks/coverage_eval.py [--part tune|holdout] [--errors]
 
@@ -13,15 +14,19 @@ from __future__ import annotations
 
 import argparse
 import logging
+import tempfile
 from pathlib import Path
 
-from pipeline.config import Settings
+from pipeline.config import DEFAULT_DUPLICATE_THRESHOLD, Settings
 from pipeline.enrich.coverage.evaluate import VERDICTS, Score, evaluate, load_part
+from pipeline.enrich.dedup.evaluate import evaluate as dedup_evaluate
+from pipeline.enrich.dedup.evaluate import load_labelled
 from pipeline.enrich.enricher import build_enricher
 from pipeline.enrich.speakers import speakers_for
 
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
+DUPLICATES = REPO / "tests" / "fixtures" / "coverage" / "duplicates"
 PARTS = ("tune", "holdout")
 
 
@@ -60,6 +65,12 @@ def main() -> None:
         if args.errors:
             for error in scores["all"].errors:
                 print("  ", " | ".join(map(str, error)))
+    # The near-duplicate pairs of the same issue (`make eval-dedup` has the threshold sweep and the cost).
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = dedup_evaluate(load_labelled(DUPLICATES), DEFAULT_DUPLICATE_THRESHOLD, Path(tmp))
+    print(f"== near-duplicate pairs at threshold {DEFAULT_DUPLICATE_THRESHOLD}")
+    for part, score in pairs.items():
+        print(f"{part:<12} pairs {score.pairs:5d}  precision {score.precision:6.3f}  recall {score.recall:6.3f}")
 
 
 if __name__ == "__main__":
