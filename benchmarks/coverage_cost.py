@@ -45,11 +45,11 @@ from pipeline.config import Settings, Source
 from pipeline.enrich.coverage import ministry_zone, wanted
 from pipeline.enrich.coverage.evaluate import load_part
 from pipeline.enrich.dedup import fingerprint
+from pipeline.enrich.dedup.evaluate import store_text
 from pipeline.enrich.enricher import Enrichment, build_enricher
 from pipeline.enrich.speakers import speakers_for
 from pipeline.errors import ExtractionError
 from pipeline.extract import extract
-from pipeline.models import ExtractedDocument, FetchedResponse
 from pipeline.store.catalog import Catalog
 from pipeline.store.schema import CitationRow, Document, Turn
 
@@ -84,27 +84,8 @@ def _store(
     catalog: Catalog, source: Source, url: str, title: str, text: str, at: datetime, enrichment: Enrichment
 ) -> float:
     """Seconds of one ``store_document`` of ``text`` (its enrichment computed beforehand, as the workers do)."""
-    response = FetchedResponse(url=url, final_url=url, status=200, headers=(), body=b"", fetched_at=at)
-    extracted = ExtractedDocument(
-        title=title,
-        text=text,
-        published_at=at,
-        date_source="page",
-        authors=(),
-        language=None,
-        encoding="utf-8",
-        extractor_version="labelled",
-    )
     start = time.perf_counter()
-    catalog.store_document(
-        source=source,
-        item_url=url,
-        response=response,
-        extracted=extracted,
-        archive=None,
-        listed_updated_at=None,
-        enrichment=enrichment,
-    )
+    store_text(catalog, source, url, title, text, at, enrichment=enrichment)
     return time.perf_counter() - start
 
 

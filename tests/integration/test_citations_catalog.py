@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import text
 
 from pipeline.config import Settings, Source
+from pipeline.enrich.dedup.evaluate import store_text
 from pipeline.enrich.enricher import Enricher, build_enricher
-from pipeline.models import ExtractedDocument, FetchedResponse
 from pipeline.store.catalog import Catalog
 from pipeline.store.schema import CitationRow
 from pipeline.urls import doc_id
@@ -88,24 +88,7 @@ def _store(catalog: Catalog, enricher: Enricher, source: Source, url: str, body:
         published_at=at,
         local_zone=source.tz,
     )
-    catalog.store_document(
-        source=source,
-        item_url=url,
-        response=FetchedResponse(url=url, final_url=url, status=200, headers=(), body=b"", fetched_at=at),
-        extracted=ExtractedDocument(
-            title=title,
-            text=body,
-            published_at=at,
-            date_source="page",
-            authors=(),
-            language="en",
-            encoding="utf-8",
-            extractor_version="test",
-        ),
-        archive=None,
-        listed_updated_at=None,
-        enrichment=enrichment,
-    )
+    store_text(catalog, source, url, title, body, at, enrichment=enrichment, language="en")
 
 
 SAID = "We oppose the willful use of unilateral sanctions or the threat of sanctions."

@@ -154,13 +154,18 @@ def _capitalised_weekday(match: re.Match[str]) -> bool:
     return match.group("weekday")[0].isupper()
 
 
+def _days_back(match: re.Match[str], published: date) -> list[date] | None:
+    """ "Yesterday", "today", "the day before yesterday" (the Russian and Chinese patterns name them alike)."""
+    for group, back in (("yesterday", 1), ("today", 0), ("before", 2)):
+        if match.group(group):
+            return [published - timedelta(days=back)]
+    return None
+
+
 def _russian(match: re.Match[str], published: date) -> list[date]:
-    if match.group("yesterday"):
-        return [published - timedelta(days=1)]
-    if match.group("today"):
-        return [published]
-    if match.group("before"):
-        return [published - timedelta(days=2)]
+    back = _days_back(match, published)
+    if back is not None:
+        return back
     if match.group("weekday"):
         stem = match.group("weekday").lower()
         weekday = next(i for i, name in enumerate(_RU_WEEKDAYS) if stem.startswith(name))
@@ -176,12 +181,9 @@ def _russian(match: re.Match[str], published: date) -> list[date]:
 
 
 def _chinese(match: re.Match[str], published: date) -> list[date]:
-    if match.group("yesterday"):
-        return [published - timedelta(days=1)]
-    if match.group("today"):
-        return [published]
-    if match.group("before"):
-        return [published - timedelta(days=2)]
+    back = _days_back(match, published)
+    if back is not None:
+        return back
     if match.group("weekday"):
         character = match.group("weekday")
         weekday = 6 if character in "日天" else _ZH_WEEKDAYS.index(character)

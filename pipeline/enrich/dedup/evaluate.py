@@ -21,6 +21,7 @@ import yaml
 
 from pipeline.config import Source
 from pipeline.enrich.dedup import fingerprint, similarity
+from pipeline.enrich.enricher import Enrichment
 from pipeline.models import ExtractedDocument, FetchedResponse
 from pipeline.store.catalog import Catalog
 from pipeline.urls import doc_id
@@ -112,8 +113,19 @@ def news_source(source_id: str = "labelled") -> Source:
     )
 
 
-def store_text(catalog: Catalog, source: Source, url: str, title: str | None, text: str, at: datetime) -> str:
-    """Store one text as a news page fetched from ``url`` at ``at``; its document id."""
+def store_text(
+    catalog: Catalog,
+    source: Source,
+    url: str,
+    title: str | None,
+    text: str,
+    at: datetime,
+    *,
+    enrichment: Enrichment | None = None,
+    language: str | None = None,
+) -> str:
+    """Store one text as a page of ``source`` fetched from ``url`` at ``at`` (published then too), with its
+    ``enrichment`` when given; its document id."""
     response = FetchedResponse(url=url, final_url=url, status=200, headers=(), body=b"", fetched_at=at)
     extracted = ExtractedDocument(
         title=title,
@@ -121,12 +133,18 @@ def store_text(catalog: Catalog, source: Source, url: str, title: str | None, te
         published_at=at,
         date_source="page",
         authors=(),
-        language=None,
+        language=language,
         encoding="utf-8",
         extractor_version="labelled",
     )
     catalog.store_document(
-        source=source, item_url=url, response=response, extracted=extracted, archive=None, listed_updated_at=None
+        source=source,
+        item_url=url,
+        response=response,
+        extracted=extracted,
+        archive=None,
+        listed_updated_at=None,
+        enrichment=enrichment,
     )
     return doc_id(url)
 
