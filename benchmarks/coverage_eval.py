@@ -27,7 +27,7 @@ from pipeline.enrich.speakers import speakers_for
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
 DUPLICATES = REPO / "tests" / "fixtures" / "coverage" / "duplicates"
-PARTS = ("tune", "holdout")
+PARTS = ("tune", "tune2", "holdout")
 
 
 def _row(name: str, score: Score) -> str:

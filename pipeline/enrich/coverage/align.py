@@ -86,26 +86,32 @@ _HEDGES = {
 }
 #: Modals as reported speech back-shifts them ("could" reports "can").
 _BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}
-#: Negative contractions and what is left of them besides the negation ("cannot" is "can" + "not").
+#: Negative contractions and the modal left of them besides the negation ("cannot" is "can" + "not"; "doesn't"
+#: is only "not").
 _NEGATIVE_FORMS = {
     "not": "",
     "cannot": "can",
-    "don": "do",
-    "doesn": "does",
-    "didn": "did",
+    "don": "",
+    "doesn": "",
+    "didn": "",
     "won": "will",
-    "isn": "is",
-    "aren": "are",
-    "wasn": "was",
-    "weren": "were",
+    "isn": "",
+    "aren": "",
+    "wasn": "",
+    "weren": "",
     "shouldn": "should",
     "couldn": "could",
     "wouldn": "would",
-    "hasn": "has",
-    "haven": "have",
+    "hasn": "",
+    "haven": "",
     "не": "",
 }
 _ZH_MARKERS = (
+    "一切",
+    "全部",
+    "任何",
+    "立即",
+    "严厉",
     "坚决",
     "强烈",
     "严重",
@@ -223,16 +229,23 @@ class Aligner:
         trivial = self._trivial.get(language, self._trivial["en"])
         for match in _TOKEN.finditer(text):
             word = match.group(0)
-            part = sum(1 for b in boundaries if b < match.start())
+            start = match.start()
+            part = sum(1 for b in boundaries if b < start)
+            previous = found[-1] if found else None
+            if previous is not None and _joined(previous, word, text[previous.end : start]):
+                # "U.S." is "US" and "non-discriminatory" "nondiscriminatory": spellings, not other words.
+                found.pop()
+                word, start = previous.surface + word, previous.start
             if re.fullmatch(f"[{_CJK}]", word):
                 role = "trivial" if word in _ZH_TRIVIAL else "content"
-                found.append(_Token(word, word, match.start(), match.end(), role, part))
+                found.append(_Token(word, word, start, match.end(), role, part))
                 continue
             key = self._key(word)
             marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
-            plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial)
+            # A single letter is what an apostrophe leaves ("it's", "doesn't"), not a word of its own.
+            plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial) or len(word) == 1
             role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
-            found.append(_Token(key, word, match.start(), match.end(), role, part))
+            found.append(_Token(key, word, start, match.end(), role, part))
         return found
 
     def _passage(self, passage: Passage, language: str) -> tuple[list[_Token], list[tuple[int, int]], frozenset[str]]:
@@ -398,7 +411,7 @@ class Aligner:
             return None
         gaps: list[tuple[list[_Token], list[_Token], str]] = []
         first_i, first_j = pairs[0]
-        head = _negation_before(window, first_j, passage.text)
+        head = _negation_before(window, first_j, passage.text) or _words_before(window, first_j, first_i, passage.text)
         if first_i > 0 or head:
             gaps.append((words[:first_i], head, "inner" if head else "edge"))
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
@@ -546,6 +559,14 @@ def _renamed(added: list[_Token], dropped: list[_Token]) -> bool:
     return bool(names(added)) and bool(names(dropped)) and names(added) != names(dropped)
 
 
+def _joined(previous: _Token, word: str, between: str) -> bool:
+    """Whether ``word`` continues the token before it: the letters of an acronym written with full stops
+    ("U.S."), or the parts of a hyphenated word ("non-discriminatory")."""
+    if between == "." and len(word) == 1 and word.isupper():
+        return previous.surface.isupper() and len(previous.surface) <= 3
+    return between in ("-", "\u2010", "\u2011") and not _is_cjk(word) and not _is_cjk(previous.surface[-1])
+
+
 def _folded(tokens: list[_Token]) -> list[str]:
     return [t.surface.casefold() for t in tokens]
 
@@ -615,6 +636,18 @@ def _negation_before(window: list[_Token], first_j: int, said: str) -> list[_Tok
         if _negated([window[index]]):
             return window[index:first_j]
     return []
+
+
+def _words_before(window: list[_Token], first_j: int, count: int, said: str) -> list[_Token]:
+    """The answer's words in the places of the quote's first ``count`` words that it does not share, when they
+    are in the same clause: "will include" quoted for "may include" replaced "may", it did not start later."""
+    if not count or first_j < count:
+        return []
+    text = prepare(said)
+    before = window[first_j - count : first_j]
+    if _CLAUSE_BREAK.search(text[before[0].end : window[first_j].start]):
+        return []
+    return before
 
 
 def _unfinished_clause(window: list[_Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[_Token]:

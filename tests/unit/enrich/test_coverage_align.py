@@ -141,3 +141,23 @@ def test_chinese_and_russian(aligner: Aligner) -> None:
     found = aligner.align("Мы не согласны с такой постановкой вопроса", ru, language="ru")
     assert found is not None
     assert (found.verdict, found.dropped) == ("divergent", ("категорически",))
+
+
+def test_spellings_contractions_and_a_replaced_first_word(aligner: Aligner) -> None:
+    said = "We hope the U.S. side will provide a non-discriminatory environment. The response may include mirror measures against European companies."
+    spelled = aligner.align(
+        "We hope the US side will provide a nondiscriminatory environment", _passages(said), language="en"
+    )
+    assert spelled is not None
+    assert spelled.verdict == "verbatim"
+    hedged = aligner.align("will include mirror measures against European companies", _passages(said), language="en")
+    assert hedged is not None
+    assert (hedged.verdict, hedged.dropped) == ("divergent", ("may",))
+    contracted = "We do think it's important to manage competition so that it does not veer into conflict."
+    found = aligner.align(
+        "We do think it is important to manage competition so that it doesn't turn into conflict",
+        _passages(contracted),
+        language="en",
+    )
+    assert found is not None
+    assert found.verdict == "paraphrase"
