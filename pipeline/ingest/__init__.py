@@ -14,7 +14,16 @@ from __future__ import annotations
 
 from pipeline.ingest.discover import dedupe_items, discover_source, local_day
 from pipeline.ingest.fetch import fetch_item
-from pipeline.ingest.outcomes import Counts, DiscoveryOutcome, ItemResult, Mode, RunObserver, RunReport, SourceReport
+from pipeline.ingest.outcomes import (
+    Counts,
+    DiscoveryOutcome,
+    ItemResult,
+    Mode,
+    Rechecks,
+    RunObserver,
+    RunReport,
+    SourceReport,
+)
 from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import apply_result, enrich_document, record_discovery, record_item, record_plan
 from pipeline.ingest.run import RETRY_GIVEN_UP_AFTER, STALE_RUN_AFTER, Prepared, plan_source, prepare_source, run_cycle
@@ -28,6 +37,7 @@ __all__ = [
     "Mode",
     "Plan",
     "Prepared",
+    "Rechecks",
     "RunObserver",
     "RunReport",
     "SourceReport",
