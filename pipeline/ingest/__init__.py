@@ -7,7 +7,8 @@ fetches only once its plan is committed to the frontier, extraction and tagging 
 (:mod:`.workers`), and every catalog write on the calling thread, in the order results arrive.
 
 The package is cut by stage: :mod:`.discover`, :mod:`.plan`, :mod:`.fetch`, :mod:`.record` (catalog
-writes) and :mod:`.run`; :mod:`.outcomes` holds what each stage returns.
+writes), :mod:`.listings` (pages dropped from a listing) and :mod:`.run`; :mod:`.outcomes` holds what each
+stage returns. Planning includes the re-checks due (:mod:`pipeline.recheck`).
 """
 
 from __future__ import annotations

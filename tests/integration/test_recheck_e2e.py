@@ -98,7 +98,8 @@ def test_history_through_readout_run(history_farm: SiteFarm, tmp_path: Path) -> 
                     assert document.recheck_at is None or document.recheck_at.replace(tzinfo=now.tzinfo) > now, name
                     evidence = document.removal_evidence
                     if evidence is not None:
-                        assert evidence["at"] <= now.isoformat() and evidence["url"], name
+                        assert evidence["at"] <= now.isoformat(), name
+                        assert evidence["url"], name
             finally:
                 catalog.close()
             # Pages already stored are asked conditionally: a re-check of an unchanged page costs a 304.
