@@ -13,7 +13,7 @@ UV := .tools/bin/uv
 endif
 VENV_STAMP := .venv/.synced-$(shell cat uv.lock pyproject.toml 2>/dev/null | cksum | cut -d' ' -f1)
 
-.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-coverage eval-dedup bench-query-parity bench-throughput clean \
+.PHONY: help install run demo test lint format typecheck bench bench-extraction bench-cycle bench-search bench-outbox bench-airflow bench-tagging eval-tagging eval-turns eval-quotes eval-coverage eval-dedup bench-query-parity bench-throughput bench-recheck clean \
 	up down logs smoke urls airflow
 
 help:  ## Show the targets
@@ -83,6 +83,9 @@ bench-tagging: install  ## Tagging speed, and its share of extraction time (need
 
 bench-throughput: install  ## Pages/s of `readout run` vs bare trafilatura (2 processes) on 2,000 real pages, peak RSS at 500/2,000, CPU per stage
 	.venv/bin/python benchmarks/throughput.py --pages 2000 --memory --stages
+
+bench-recheck: install  ## A no-change re-check cycle over 2,000 and 20,000 due briefing pages: requests, full downloads (0), wall time
+	.venv/bin/python benchmarks/recheck_cost.py
 
 eval-tagging: install  ## Tagging quality: P/R/F1 per topic and country on the labelled set
 	.venv/bin/python benchmarks/tagging_eval.py --countries

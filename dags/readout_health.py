@@ -5,7 +5,8 @@ Runs every morning over the catalog (no HTTP request). For each source it compar
 last document with its usual interval, counts its consecutive failed runs, and checks the days its
 ministry always briefs (`briefing_days` in the sources file). The results are written to the catalog as
 a `health` run and reach Elasticsearch through the index step, where the "Pipeline health" dashboard
-shows them. The task log holds the same summary.
+shows them. The task log holds the same summary, followed by each source's transcript edits and removals
+per day over the last week (also in the task's result, under `history`).
 """
 
 from __future__ import annotations

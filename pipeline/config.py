@@ -12,7 +12,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Collection, Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -32,6 +33,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from pipeline import __version__
 from pipeline.errors import ConfigError
+from pipeline.recheck import default_ages, parse_ages
 
 MIB = 1024 * 1024
 
@@ -383,6 +385,11 @@ class Source(_Strict):
     briefing_days: list[Weekday] = Field(
         default_factory=list, description="Days (in the source's time zone) it always publishes; for health."
     )
+    recheck: Annotated[tuple[timedelta, ...] | None, BeforeValidator(parse_ages)] = Field(
+        default=None,
+        description="Ages after the first fetch at which each page is fetched again (conditional GET) to catch "
+        "edits and deletions, e.g. [1h, 1d, 7d, 30d]; off for none. Default: those four for briefings, off else.",
+    )
 
     @field_validator("id")
     @classmethod
@@ -424,6 +431,11 @@ class Source(_Strict):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def recheck_ages(self) -> tuple[timedelta, ...]:
+        """The re-check ages in force: ``recheck`` as given, else the kind's default."""
+        return self.recheck if self.recheck is not None else default_ages(self.kind)
 
     @property
     def watch_url(self) -> str | None:

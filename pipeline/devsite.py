@@ -8,7 +8,12 @@ behave per host exactly as on the internet. Conventions:
 * a request with a query string (``/p?q``) is served from the file ``p@q`` (``/`` in ``q`` stays a
   folder separator);
 * ``<file>.headers`` beside a file, if present, holds raw ``Name: value`` lines sent instead of the
-  guessed ``Content-Type`` (how fixtures declare legacy charsets, or lie about them);
+  guessed ``Content-Type`` (how fixtures declare legacy charsets, or lie about them); a ``Status: NNN``
+  line answers with that status instead of 200 (with ``Location:``, rewritten like bodies, a redirect),
+  and then the file itself may be missing (an empty body is sent);
+* :attr:`SiteFarm.overlay`, when set, is a folder laid out like the sites (``<overlay>/<host>/<path>``)
+  whose files and ``.headers`` are served before the site's own: tests swap it between two runs to edit,
+  remove, redirect or bring back pages without touching the fixtures;
 * in text bodies, every ``http(s)://<served host>`` is rewritten to that host's loopback origin, so
   absolute links in feeds and pages stay inside the fixture world;
 * every file has a strong ETag and a fixed Last-Modified, and conditional requests get ``304``.
@@ -71,6 +76,8 @@ class SiteFarm:
     log: list[LoggedRequest] = field(default_factory=list)
     #: Files to serve instead of the ones on disk: (host, path) → bytes. Tests use it to change a page.
     overrides: dict[tuple[str, str], bytes] = field(default_factory=dict)
+    #: A folder of ``<host>/<path>`` files served before the sites' own (None: none). Set between runs.
+    overlay: Path | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rewrite(self, text: str) -> str:
@@ -93,6 +100,29 @@ class SiteFarm:
             self.log.append(entry)
 
 
+def _locate(farm: SiteFarm, host: str, raw_path: str) -> tuple[Path | None, Path | None]:
+    """The file to serve for ``raw_path`` and its ``.headers`` file (either may be None): the overlay's when
+    it has either, else the site's."""
+    roots = ([farm.overlay / host] if farm.overlay is not None else []) + [farm.root / host]
+    for site in roots:
+        file = _resolve_file(site, raw_path)
+        headers = _headers_file(site, raw_path, file)
+        if file is not None or headers is not None:
+            return file, headers
+    return None, None
+
+
+def _headers_file(site: Path, raw_path: str, file: Path | None) -> Path | None:
+    """The ``.headers`` file of ``file``, or of the path's missing file (a status-only answer)."""
+    if file is not None:
+        beside = file.with_name(file.name + ".headers")
+        return beside if beside.is_file() else None
+    parts = urlsplit(raw_path)
+    path = unquote(parts.path) + (f"@{unquote(parts.query)}" if parts.query else "")
+    candidate = (site / (path.lstrip("/") + ".headers")).resolve()
+    return candidate if candidate.is_relative_to(site.resolve()) and candidate.is_file() else None
+
+
 def _resolve_file(site: Path, raw_path: str) -> Path | None:
     parts = urlsplit(raw_path)
     path = unquote(parts.path)
@@ -110,8 +140,6 @@ def _resolve_file(site: Path, raw_path: str) -> Path | None:
 
 
 def _make_handler(farm: SiteFarm, host: str) -> type[BaseHTTPRequestHandler]:
-    site = farm.root / host
-
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "ReadoutFixture/1"
@@ -127,14 +155,24 @@ def _make_handler(farm: SiteFarm, host: str) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, *, head: bool) -> None:
             override = farm.overrides.get((host, self.path))
-            file = None if override is not None else _resolve_file(site, self.path)
-            if override is None and file is None:
+            file, headers_file = (None, None) if override is not None else _locate(farm, host, self.path)
+            if override is None and file is None and headers_file is None:
                 self._send(404, [("Content-Type", "text/html")], b"<html><body>Not found</body></html>", head)
                 return
-            body = override if override is not None else file.read_bytes()  # type: ignore[union-attr]
-            headers = self._headers_for(file)
+            body = override if override is not None else file.read_bytes() if file is not None else b""
+            headers = self._headers_for(file, headers_file)
             if _TEXT_TYPES.match(dict(headers).get("Content-Type", "")) and b"\x00" not in body[:200]:
                 body = farm.rewrite_bytes(body)
+            status = next((int(value) for name, value in headers if name.lower() == "status"), 200)
+            if status != 200:
+                # A redirect or an error page: sent as written, its Location pointing inside the fixture world.
+                sent = [
+                    (name, farm.rewrite(value) if name.lower() == "location" else value)
+                    for name, value in headers
+                    if name.lower() != "status"
+                ]
+                self._send(status, sent, body, head)
+                return
             etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
             headers += [("ETag", etag), ("Last-Modified", format_datetime(LAST_MODIFIED, usegmt=True))]
             if self._not_modified(etag):
@@ -142,9 +180,9 @@ def _make_handler(farm: SiteFarm, host: str) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(200, headers, body, head)
 
-        def _headers_for(self, file: Path | None) -> list[tuple[str, str]]:
-            if file is not None and file.with_name(file.name + ".headers").is_file():
-                lines = file.with_name(file.name + ".headers").read_text("ascii").splitlines()
+        def _headers_for(self, file: Path | None, headers_file: Path | None) -> list[tuple[str, str]]:
+            if headers_file is not None:
+                lines = headers_file.read_text("ascii").splitlines()
                 return [tuple(part.strip() for part in line.split(":", 1)) for line in lines if ":" in line]  # type: ignore[misc]
             name = file.name if file is not None else self.path
             guessed = mimetypes.guess_type(name.split("@")[0])[0] or "text/html"

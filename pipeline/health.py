@@ -23,6 +23,10 @@ Each source gets one status, the most urgent that applies:
 ``ok``
     none of the above.
 
+Whatever its status, each source's edits (documents whose ``edited_at`` falls on the day) and removals
+(pages found removed that day and still removed) over the last :data:`HISTORY_REPORT_DAYS` days are
+reported with it, per UTC day (:attr:`SourceHealth.history`): transcript history is news, not a problem.
+
 A document's time is when it was published, or when we first saw it if that is earlier or unknown
 (a date in the future is a wrong date). Publication times are the source's own rhythm: a backfill
 that brings in a year of old transcripts in one run does not make a silent source look busy, nor
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, Literal
@@ -41,6 +45,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:
     from pipeline.config import Source
     from pipeline.store.catalog import Catalog
+    from pipeline.store.rechecks import HistoryDay
 
 HealthStatus = Literal["ok", "quiet", "failing", "missed_briefing", "new"]
 #: Every status, most urgent first (a source with several problems gets the first that applies).
@@ -86,6 +91,9 @@ BRIEFING_LOOKBACK_DAYS = 7
 BRIEFING_GRACE = timedelta(hours=6)
 #: Unresolved failures read per source.
 _FAILURE_SCAN = 1000
+#: Edits and removals are reported for this many days back (today included): the week a missed briefing
+#: day stays visible too.
+HISTORY_REPORT_DAYS = 7
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -124,6 +132,8 @@ class SourceHealth:
     failing_items: int = 0
     #: Briefing days (in the source's time zone) without a document, oldest first.
     missed_briefings: tuple[date, ...] = ()
+    #: Edits and removals per UTC day over the last :data:`HISTORY_REPORT_DAYS` days, newest first.
+    history: tuple[HistoryDay, ...] = ()
 
     @property
     def healthy(self) -> bool:
@@ -264,6 +274,8 @@ def check_health(
         raise ValueError("now must be time-zone aware")
     now = now.astimezone(UTC)
     states = catalog.source_states()
+    start = datetime.combine(now.date() - timedelta(days=HISTORY_REPORT_DAYS - 1), datetime.min.time(), tzinfo=UTC)
+    history = catalog.history_days(since=start, source_ids=[source.id for source in sources])
     results: list[SourceHealth] = []
     for source in sources:
         if not source.enabled:
@@ -279,27 +291,26 @@ def check_health(
             for failure in catalog.failures(source_ids=[source.id], unresolved=True, limit=_FAILURE_SCAN)
             if failure.occurred_at >= now - failure_window
         ]
-        results.append(
-            _judge(
-                source,
-                times,
-                now=now,
-                consecutive_failed_runs=state.consecutive_failures if state else 0,
-                last_error=state.last_error if state else None,
-                failing_items_found=len({f.url or f"{f.stage}:{f.error_kind}" for f in failures}),
-                failing_item_runs=len({f.run_id for f in failures}),
-                min_documents=min_documents,
-                history_window=history_window,
-                interval_percentile=interval_percentile,
-                min_interval=min_interval,
-                quiet_factor=quiet_factor,
-                failing_runs=failing_runs,
-                failing_items=failing_items,
-                failure_window=failure_window,
-                briefing_lookback_days=briefing_lookback_days,
-                briefing_grace=briefing_grace,
-            )
+        judged = _judge(
+            source,
+            times,
+            now=now,
+            consecutive_failed_runs=state.consecutive_failures if state else 0,
+            last_error=state.last_error if state else None,
+            failing_items_found=len({f.url or f"{f.stage}:{f.error_kind}" for f in failures}),
+            failing_item_runs=len({f.run_id for f in failures}),
+            min_documents=min_documents,
+            history_window=history_window,
+            interval_percentile=interval_percentile,
+            min_interval=min_interval,
+            quiet_factor=quiet_factor,
+            failing_runs=failing_runs,
+            failing_items=failing_items,
+            failure_window=failure_window,
+            briefing_lookback_days=briefing_lookback_days,
+            briefing_grace=briefing_grace,
         )
+        results.append(replace(judged, history=tuple(history.get(source.id, ()))))
     thresholds: dict[str, Any] = {
         "min_documents": min_documents,
         "history_documents": history_documents,
@@ -461,4 +472,18 @@ def format_health(report: HealthReport) -> str:
     for source in ordered:
         label = source.status.upper() if not source.healthy else source.status
         lines.append(f"  {label:<15} {source.source_id:<{width}}  {source.reason}")
+    changed = [source for source in ordered if source.history]
+    if changed:
+        lines.append(f"Edits and removals, last {HISTORY_REPORT_DAYS} days (UTC):")
+        for source in changed:
+            lines.append(f"  {source.source_id:<{width}}  {format_history(source.history)}")
     return "\n".join(lines)
+
+
+def format_history(days: Iterable[HistoryDay]) -> str:
+    """``2026-01-06: 1 edited, 2 removed; 2026-01-05: 1 edited``."""
+    parts = []
+    for day in days:
+        counts = [f"{n} {what}" for n, what in ((day.edited, "edited"), (day.removed, "removed")) if n]
+        parts.append(f"{day.day}: {', '.join(counts)}")
+    return "; ".join(parts)

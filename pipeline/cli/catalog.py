@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,6 +26,7 @@ from pipeline.cli.coverage import citation_json, coverage_json, print_citations
 from pipeline.cli.tagging import print_explanation
 from pipeline.cli.turns import local_day, show_turns, source_zones
 from pipeline.config import CITING_KIND
+from pipeline.recheck import format_age
 
 if TYPE_CHECKING:
     from pipeline.store.schema import Document, DocumentVersion
@@ -34,12 +36,19 @@ if TYPE_CHECKING:
 def sources(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List the configured sources with their state and last result."""
+    """List the configured sources with their state and last result, and their transcripts' edits and
+    removals per day over the last week (UTC days)."""
+    from pipeline import clock
+    from pipeline.health import HISTORY_REPORT_DAYS, format_history
+
     settings = options.settings()
     configured = all_sources(settings)
+    today = clock.now().date()
+    since = datetime.combine(today - timedelta(days=HISTORY_REPORT_DAYS - 1), datetime.min.time(), tzinfo=UTC)
     with open_catalog(settings, read_only=True, missing_ok=True) as catalog:
         states = catalog.source_states() if catalog is not None else {}
         warnings = catalog.last_warnings() if catalog is not None else {}
+        history = catalog.history_days(since=since) if catalog is not None else {}
     rows: list[dict[str, Any]] = []
     for src in configured:
         state = states.get(src.id)
@@ -60,13 +69,18 @@ def sources(
                 "consecutive_failures": state.consecutive_failures if state else 0,
                 "last_error": state.last_error if state else None,
                 "warnings": shown,
+                "recheck": [format_age(age) for age in src.recheck_ages],
+                "history": [
+                    {"day": day.day, "edited": day.edited, "removed": day.removed} for day in history.get(src.id, [])
+                ],
             }
         )
     if as_json:
         console.print_json(json.dumps(rows))
         return
     table = Table(title=f"Sources ({settings.sources})", title_justify="left")
-    for column in ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails", "warn"):
+    columns = ("id", "kind", "country", "method", "schedule", "docs", "last poll", "status", "fails", "warn")
+    for column in (*columns, f"edited {HISTORY_REPORT_DAYS}d", f"removed {HISTORY_REPORT_DAYS}d"):
         table.add_column(column)
     for row in rows:
         table.add_row(
@@ -80,8 +94,13 @@ def sources(
             row["last_status"] or "-",
             str(row["consecutive_failures"]),
             str(len(row["warnings"])) if row["warnings"] else "",
+            str(sum(day["edited"] for day in row["history"]) or ""),
+            str(sum(day["removed"] for day in row["history"]) or ""),
         )
     console.print(table)
+    for src in configured:
+        if history.get(src.id):
+            console.print(f"[bold]{src.id}[/] edits and removals: {format_history(history[src.id])}", soft_wrap=True)
     warned = [(row["id"], warning) for row in rows for warning in row["warnings"]]
     for source_id, warning in warned[:10]:
         console.print(f"[yellow]warning[/] [bold]{source_id}[/]: {escape(warning)}", soft_wrap=True)

@@ -166,6 +166,10 @@ def _print_summary(report: Any) -> None:
         style="bold",
     )
     console.print(table)
+    rechecks = report.rechecks()
+    if rechecks.checked or rechecks.removed or rechecks.back:
+        # Conditional GETs of pages already stored, at their source's re-check ages (`recheck` in the sources file).
+        console.print(f"Transcript history: {rechecks}")
     warnings = [(r.source_id, w) for r in sorted(report.sources, key=lambda r: r.source_id) for w in r.warnings]
     if warnings:
         console.print(f"[yellow]{len(warnings)} warning(s)[/]: read in part or dropped, recorded with the run")

@@ -36,6 +36,7 @@ import httpcore
 import httpx
 import idna
 
+from pipeline import clock
 from pipeline.config import Settings
 from pipeline.errors import (
     BlockedURLError,
@@ -388,7 +389,7 @@ class HttpClient:
             status=status,
             headers=(*received, ("Content-Length", str(len(body)))),
             body=body,
-            fetched_at=datetime.now(UTC),
+            fetched_at=clock.now(),
             peer=peer,
             request_headers=sent,
         )

@@ -7,14 +7,24 @@ fetches only once its plan is committed to the frontier, extraction and tagging 
 (:mod:`.workers`), and every catalog write on the calling thread, in the order results arrive.
 
 The package is cut by stage: :mod:`.discover`, :mod:`.plan`, :mod:`.fetch`, :mod:`.record` (catalog
-writes) and :mod:`.run`; :mod:`.outcomes` holds what each stage returns.
+writes), :mod:`.listings` (pages dropped from a listing) and :mod:`.run`; :mod:`.outcomes` holds what each
+stage returns. Planning includes the re-checks due (:mod:`pipeline.recheck`).
 """
 
 from __future__ import annotations
 
 from pipeline.ingest.discover import dedupe_items, discover_source, local_day
 from pipeline.ingest.fetch import fetch_item
-from pipeline.ingest.outcomes import Counts, DiscoveryOutcome, ItemResult, Mode, RunObserver, RunReport, SourceReport
+from pipeline.ingest.outcomes import (
+    Counts,
+    DiscoveryOutcome,
+    ItemResult,
+    Mode,
+    Rechecks,
+    RunObserver,
+    RunReport,
+    SourceReport,
+)
 from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import apply_result, enrich_document, record_discovery, record_item, record_plan
 from pipeline.ingest.run import RETRY_GIVEN_UP_AFTER, STALE_RUN_AFTER, Prepared, plan_source, prepare_source, run_cycle
@@ -28,6 +38,7 @@ __all__ = [
     "Mode",
     "Plan",
     "Prepared",
+    "Rechecks",
     "RunObserver",
     "RunReport",
     "SourceReport",

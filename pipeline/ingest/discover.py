@@ -114,6 +114,8 @@ def discover_source(
                 log.warning("[%s] %s (%s)", source.id, parsed.error, url)
             else:
                 outcome.read.append(url)
+                if discovery.method == "listing":
+                    outcome.pages[url] = [canonical_url(item.url) for item in parsed.items]
             outcome.items.extend(parsed.items)
             pages = _pages_this_run(source, settings, first_run=first_run, found=len(outcome.items))
             for next_url in _follow(source, parsed, depth, mode=mode, since=since, pages=pages):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, replace
+from typing import Any
 
 from pipeline.archive import WarcFile
 from pipeline.config import Source
@@ -21,7 +22,8 @@ from pipeline.errors import (
 )
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.outcomes import ItemResult
-from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
+from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse, ItemStatus
+from pipeline.recheck import redirected_to_index
 from pipeline.store.frontier import KnownItem
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,8 @@ def fetch_page(
         )
     except HTTPStatusError as exc:
         if exc.status in (404, 410) and known is not None:
-            return ItemResult(item, "removed", error=exc)
+            found = {"kind": "gone", "status": exc.status, "url": item.url, "detail": f"the page answers {exc.status}"}
+            return ItemResult(item, "removed", error=exc, evidence=found)
         return ItemResult(item, "failed", error=exc)
     except FetchError as exc:
         return ItemResult(item, "failed", error=exc)
@@ -98,12 +101,25 @@ def fetch_page(
         return ItemResult(item, "failed", response=response, error=exc, stage="archive")
     if response.not_modified:
         return ItemResult(item, "not_modified", response=response, archive=archive)
-    if any(re.search(pattern, response.final_url) for pattern in source.extract.removed_url_patterns):
-        gone = HTTPStatusError(
-            f"the site answers with a 'deleted page' ({response.final_url})", url=item.url, status=410
-        )
-        return ItemResult(item, "removed" if known else "failed", response=response, archive=archive, error=gone)
+    removal = _removal(source, item, response)
+    if removal is not None:
+        gone = HTTPStatusError(removal["detail"], url=item.url, status=410)
+        status: ItemStatus = "removed" if known else "failed"
+        return ItemResult(item, status, response=response, archive=archive, error=gone, evidence=removal)
     return Fetched(item, response, archive)
+
+
+def _removal(source: Source, item: DiscoveredItem, response: FetchedResponse) -> dict[str, Any] | None:
+    """The evidence that a page that answered was removed all the same, or None: the site's "deleted page"
+    (its final URL matches the source's ``removed_url_patterns``) or a redirect to its section's index."""
+    final = response.final_url
+    if any(re.search(pattern, final) for pattern in source.extract.removed_url_patterns):
+        detail = f"the site answers with a 'deleted page' ({final})"
+        return {"kind": "deleted-page", "status": response.status, "url": final, "detail": detail}
+    if redirected_to_index(item.url, final, source.discovery.urls):
+        detail = f"the page redirects to its section's index ({final})"
+        return {"kind": "redirect-to-index", "status": response.status, "url": final, "detail": detail}
+    return None
 
 
 def extract_document(source: Source, item: DiscoveredItem, response: FetchedResponse) -> ExtractedDocument:

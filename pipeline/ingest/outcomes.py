@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from pipeline.errors import (
     ReadoutError,
@@ -44,6 +44,28 @@ class Counts:
 
 
 @dataclass
+class Rechecks:
+    """What the re-checks of a source found in one run (``readout run``'s "re-checked N, changed M, removed K").
+
+    ``removed`` counts pages newly found removed, by a re-check or by their listing; ``back`` pages that had
+    been removed and answer (or are listed) again. ``run_sources`` has no columns for them: they are in the
+    run's summary, its log and the Airflow task's result."""
+
+    checked: int = 0
+    changed: int = 0
+    removed: int = 0
+    back: int = 0
+
+    def add(self, other: Rechecks) -> None:
+        for key, value in asdict(other).items():
+            setattr(self, key, getattr(self, key) + value)
+
+    def __str__(self) -> str:
+        text = f"re-checked {self.checked}, changed {self.changed}, removed {self.removed}"
+        return f"{text}, back {self.back}" if self.back else text
+
+
+@dataclass
 class SourceReport:
     """How one source fared in a run."""
 
@@ -56,6 +78,9 @@ class SourceReport:
     #: The source answered, but every discovery endpoint that answered was unreadable (malformed, empty).
     broken: bool = False
     seconds: float = 0.0
+    rechecks: Rechecks = field(default_factory=Rechecks)
+    #: Canonical URLs of this run's planned re-checks → the page's removal evidence kind before (None: there).
+    rechecking: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def status(self) -> str:
@@ -87,6 +112,13 @@ class RunReport:
     def nothing_reached(self) -> bool:
         """True when not a single source could be read: the one case the CLI exits non-zero."""
         return bool(self.sources) and not any(report.reached for report in self.sources)
+
+    def rechecks(self) -> Rechecks:
+        """The re-checks of every source, added up."""
+        total = Rechecks()
+        for report in self.sources:
+            total.add(report.rechecks)
+        return total
 
     def totals(self) -> Counts:
         total = Counts()
@@ -126,6 +158,9 @@ class DiscoveryOutcome:
     archived: list[str] = field(default_factory=list)
     #: Child sitemap URL → the sitemap index that listed it.
     parents: dict[str, str] = field(default_factory=dict)
+    #: Listing page URL (as requested) → the canonical URLs of its items, in the page's order: what the
+    #: listing shows now, compared with what it showed last time (:mod:`pipeline.ingest.listings`).
+    pages: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[ReadoutError]:
@@ -156,6 +191,8 @@ class ItemResult:
     stage: str = "fetch"
     #: The document's enrichment when it was computed with the extraction (in a worker process).
     enrichment: Enrichment | None = None
+    #: Why a ``removed`` page counts as removed (:func:`pipeline.recheck.evidence`, without its time).
+    evidence: dict[str, Any] | None = None
 
 
 class RunObserver(Protocol):

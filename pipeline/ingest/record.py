@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 
+from pipeline import clock
 from pipeline.config import Source
 from pipeline.enrich import Enricher, Enrichment
 from pipeline.errors import DiscoveryError, InternalError, traceback_wanted
-from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, SourceReport
+from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, Rechecks, SourceReport
 from pipeline.ingest.plan import Plan
 from pipeline.models import ExtractedDocument, ItemStatus
 from pipeline.store.catalog import Catalog
+from pipeline.store.rechecks import LISTING_KIND
+from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
 
@@ -22,15 +24,24 @@ def apply_result(
     """Enrich an extracted document (with ``enricher``), write the item's outcome to the catalog and settle
     it in the frontier; returns the final status."""
     item = result.item
+    ages = source.recheck_ages
     # Each outcome settles the item's frontier row in the transaction that writes it: a crash right after
     # the commit must not leave the row pending for ever (planning skips an item the catalog has).
     if result.status == "not_modified" and result.response is not None:
         catalog.touch_document(
-            item.url, fetched_at=result.response.fetched_at, listed_updated_at=item.updated_at, source_id=source.id
+            item.url,
+            fetched_at=result.response.fetched_at,
+            listed_updated_at=item.updated_at,
+            source_id=source.id,
+            run_id=run_id,
+            recheck=ages,
         )
         return "not_modified"
     if result.status == "removed":
-        catalog.mark_removed(item.url, datetime.now(UTC), run_id=run_id, source_id=source.id)
+        when = result.response.fetched_at if result.response is not None else clock.now()
+        found = result.evidence or {"kind": "gone", "url": item.url, "status": None, "detail": str(result.error)}
+        found = {**found, "at": when.isoformat()}
+        catalog.mark_removed(item.url, when, run_id=run_id, source_id=source.id, evidence=found, recheck=ages)
         return "removed"
     if result.status == "failed" or result.document is None or result.response is None:
         error = result.error or InternalError("no document and no error")
@@ -38,6 +49,8 @@ def apply_result(
         state = catalog.settle(source.id, item.url, error=error)
         if state == "given_up":
             log.warning("[%s] giving up on %s after: %s", source.id, item.url, error)
+        if ages:
+            catalog.plan_recheck(item.url, ages, clock.now())
         return "failed"
     return catalog.store_document(
         source=source,
@@ -86,11 +99,13 @@ def record_failure_quietly(catalog: Catalog, run_id: str, source_id: str, stage:
 def record_plan(catalog: Catalog, source: Source, report: SourceReport, plan: Plan) -> None:
     """Put every planned item into the frontier (so no later failure loses it) and count the skipped."""
     report.counts.skipped += plan.skipped
+    report.rechecking.update(plan.rechecking)
     catalog.add_to_frontier(source.id, [item for item, _ in plan.fetch] + plan.deferred)
     log.info(
-        "[%s] %d item(s) to fetch, %d left for the next run, %d already known or out of range",
+        "[%s] %d item(s) to fetch (%d re-checks), %d left for the next run, %d already known or out of range",
         source.id,
         len(plan.fetch),
+        len(plan.rechecking),
         len(plan.deferred),
         plan.skipped,
     )
@@ -145,7 +160,23 @@ def record_item(
         counts.extracted += 1
     status = apply_result(catalog, source, result, run_id=run_id, enricher=enricher)
     setattr(counts, status, getattr(counts, status) + 1)
+    key = canonical_url(result.item.url)
+    if key in report.rechecking:
+        count_recheck(report.rechecks, status, removed_as=report.rechecking[key])
     if status == "failed" and result.error is not None:
         report.errors.append(str(result.error))
         log.warning("[%s] %s: %s", source.id, result.stage, result.error)
     return status
+
+
+def count_recheck(rechecks: Rechecks, status: ItemStatus, *, removed_as: str | None) -> None:
+    """Count one re-check's outcome (``removed_as``: the page's removal evidence kind before it, None when it
+    was there): ``changed`` when it stored a new version, ``removed`` when it found a page removed that was
+    not, ``back`` when a removed page answered again (one dropped from its listing is back only when listed)."""
+    rechecks.checked += 1
+    if status == "updated":
+        rechecks.changed += 1
+    if status == "removed" and removed_as is None:
+        rechecks.removed += 1
+    elif removed_as not in (None, LISTING_KIND) and status in ("new", "updated", "unchanged", "not_modified"):
+        rechecks.back += 1

@@ -10,16 +10,19 @@ import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+from pipeline import clock
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
 from pipeline.errors import CatalogError, traceback_wanted
 from pipeline.fetch.client import HttpClient
 from pipeline.ingest.discover import dedupe_items, discover_source
 from pipeline.ingest.fetch import fetch_page, internal_error
+from pipeline.ingest.listings import record_listings
 from pipeline.ingest.outcomes import DiscoveryOutcome, ItemResult, Mode, RunObserver, RunReport, SourceReport
 from pipeline.ingest.plan import Plan, plan_items
 from pipeline.ingest.record import record_discovery, record_failure_quietly, record_item, record_plan
@@ -27,6 +30,7 @@ from pipeline.ingest.workers import ExtractionPool
 from pipeline.models import DiscoveredItem
 from pipeline.store.catalog import Catalog
 from pipeline.store.frontier import Frontier, KnownItem, Validators
+from pipeline.store.rechecks import DueRecheck
 from pipeline.urls import canonical_url
 
 log = logging.getLogger(__name__)
@@ -130,6 +134,8 @@ class Prepared:
     first_run: bool
     #: Canonical URLs → what the catalog knows of them, for this source (a read; it never writes).
     lookup: Callable[[Collection[str]], dict[str, KnownItem]]
+    #: Its documents due to be fetched again (:mod:`pipeline.recheck`), longest overdue first.
+    due: list[DueRecheck] = field(default_factory=list)
 
     def known(self, items: Iterable[DiscoveredItem]) -> dict[str, KnownItem]:
         """What the catalog knows of ``items``: the rows of those URLs only, so that planning after a 304
@@ -163,22 +169,22 @@ def run_cycle(
         run_id = catalog.start_run(mode, params, run_id=run_id)
     except CatalogError as exc:
         raise exc.during("start the run") from exc.__cause__
-    report = RunReport(run_id=run_id, mode=mode, started_at=datetime.now(UTC))
+    report = RunReport(run_id=run_id, mode=mode, started_at=clock.now())
     log.info("run %s (%s) started over %d source(s)", run_id[:8], mode, len(sources))
     try:
         _run(settings, sources, catalog, report, observer, since=since, until=until)
     except BaseException:
-        report.finished_at = datetime.now(UTC)
+        report.finished_at = clock.now()
         try:
             _close_run(catalog, run_id, "failed")
         except CatalogError as unclosed:  # what stopped the run is the error to raise; this one is told alongside
             log.warning("%s", unclosed)
         raise
-    report.finished_at = datetime.now(UTC)
+    report.finished_at = clock.now()
     _close_run(catalog, run_id, report.status if len(report.sources) == len(sources) else "failed")
     totals = report.totals()
     log.info(
-        "run %s finished (%s): %d new, %d updated, %d failed, %d full downloads, %d not modified",
+        "run %s finished (%s): %d new, %d updated, %d failed, %d full downloads, %d not modified; %s",
         run_id[:8],
         report.status,
         totals.new,
@@ -186,6 +192,7 @@ def run_cycle(
         totals.failed,
         totals.fetched,
         totals.not_modified,
+        report.rechecks(),
     )
     return report
 
@@ -231,12 +238,17 @@ def _run(
             ctx = _Context(
                 settings, client, report.run_id, report.started_at, report.mode, since, until, extraction, flow
             )
-            prepared = {source.id: prepare_source(catalog, source, report.mode) for source in sources}
+            prepared = {
+                source.id: prepare_source(
+                    catalog, source, report.mode, now=report.started_at, recheck_limit=settings.max_items_per_source
+                )
+                for source in sources
+            }
             with ThreadPoolExecutor(max_workers=settings.parallel_hosts, thread_name_prefix="source") as pool:
                 try:
                     for source in sources:
                         pool.submit(_work, source, ctx, prepared[source.id], events)
-                    _consume(events, sources, catalog, report, observer, flow)
+                    _consume(events, sources, catalog, report, observer, flow, settings.data_dir / "listings")
                 except BaseException:
                     flow.stop.set()  # the source threads must stop before the thread pool can be left
                     raise
@@ -252,8 +264,10 @@ def _consume(
     report: RunReport,
     observer: RunObserver | None,
     flow: _Flow,
+    listings: Path,
 ) -> None:
-    """Every catalog write of the run, on this thread, in the order the source threads' events arrive."""
+    """Every catalog write of the run, on this thread, in the order the source threads' events arrive
+    (``listings``: where listing pages are remembered, :mod:`pipeline.ingest.listings`)."""
     by_id = {source.id: source for source in sources}
     reports = {source.id: SourceReport(source.id) for source in sources}
     outcomes: dict[str, DiscoveryOutcome] = {}
@@ -264,7 +278,7 @@ def _consume(
         if kind == "done":
             pending -= 1
         try:
-            _handle(kind, payload, catalog, source, source_report, outcomes, observer, report)
+            _handle(kind, payload, catalog, source, source_report, outcomes, observer, report, listings)
         except Exception as exc:  # a catalog failure costs this event, never the run
             source_report.errors.append(f"catalog error: {exc}")
             log.warning(
@@ -289,11 +303,13 @@ def _handle(
     outcomes: dict[str, DiscoveryOutcome],
     observer: RunObserver | None,
     report: RunReport,
+    listings: Path,
 ) -> None:
     run_id = report.run_id
     if kind == "discovered":
         outcomes[source.id] = payload
         record_discovery(catalog, source, source_report, payload, run_id)
+        record_listings(catalog, source, source_report, payload, run_id, listings)
     elif kind == "planned":
         plan: Plan = payload.plan
         record_plan(catalog, source, source_report, plan)
@@ -328,7 +344,7 @@ def _handle(
             source_report.seconds,
         )
         log.info(
-            "[%s] %s in %.1fs: %d new, %d updated, %d unchanged, %d not modified, %d removed, %d failed",
+            "[%s] %s in %.1fs: %d new, %d updated, %d unchanged, %d not modified, %d removed, %d failed; %s",
             source.id,
             source_report.status,
             payload,
@@ -338,24 +354,35 @@ def _handle(
             c.not_modified,
             c.removed,
             c.failed,
+            source_report.rechecks,
         )
         if observer:
             observer.source_finished(source_report)
 
 
-def prepare_source(catalog: Catalog, source: Source, mode: Mode) -> Prepared:
+def prepare_source(
+    catalog: Catalog, source: Source, mode: Mode, *, now: datetime | None = None, recheck_limit: int = 500
+) -> Prepared:
     """What discovery and planning need from the catalog for one source, read in one go (the items'
-    rows are looked up later, for the URLs discovery finds: see :meth:`Prepared.known`)."""
+    rows are looked up later, for the URLs discovery finds: see :meth:`Prepared.known`). Incremental runs
+    also read the source's re-checks due by ``now`` (at most ``recheck_limit``: the run's item limit)."""
+    now = now or clock.now()
+    due = (
+        catalog.due_rechecks(source.id, now=now, limit=recheck_limit)
+        if mode == "incremental" and source.recheck_ages
+        else []
+    )
     validators = catalog.validators(source.discovery.urls) if mode == "incremental" else {}
     children = catalog.sitemap_children(source.discovery.urls) if source.discovery.method == "sitemap" else {}
     if children and mode == "incremental":
         validators |= catalog.validators([child for urls in children.values() for child in urls])
     return Prepared(
-        frontier=catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER),
+        frontier=catalog.frontier(source.id, now=now, retry_given_up_after=RETRY_GIVEN_UP_AFTER),
         validators=validators,
         children=children,
         first_run=not catalog.has_documents(source.id),
         lookup=partial(catalog.known_items, source.id),
+        due=due,
     )
 
 
@@ -443,4 +470,5 @@ def plan_source(
         until=until,
         limit=limit,
         requeued=frozenset(canonical_url(item.url) for item in prepared.frontier.pending),
+        due=prepared.due,
     )

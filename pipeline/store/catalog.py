@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -48,6 +48,7 @@ from pipeline.store.frontier import (
     fit_header,
 )
 from pipeline.store.outbox import OutboxQueries
+from pipeline.store.rechecks import RecheckQueries, came_back, schedule
 from pipeline.store.runs import RunQueries
 from pipeline.store.turns import TurnQueries, replace_turns
 from pipeline.urls import canonical_url, doc_id, legacy_doc_id
@@ -96,7 +97,9 @@ def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
     return engine
 
 
-class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries, RunQueries, TurnQueries):
+class Catalog(
+    CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries, RecheckQueries, RunQueries, TurnQueries
+):
     """Queries and writes over the catalog's tables."""
 
     _linker: Linker | None = None
@@ -239,6 +242,7 @@ class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries,
                 )
                 if enrichment is not None:
                     _set_enrichment(document, enrichment)
+                schedule(document, source.recheck_ages, response.fetched_at)
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
@@ -248,10 +252,8 @@ class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries,
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
-                if existing.removed_at is not None:
-                    existing.removed_at = None  # it came back
-                    existing.revision += 1
-                    existing.run_id = run_id or existing.run_id
+                schedule(existing, source.recheck_ages, response.fetched_at)
+                came_back(existing, run_id=run_id)
                 existing.http_etag = fit_header(response.header("etag"), 512)
                 existing.http_last_modified = fit_header(response.header("last-modified"), 64)
                 existing.listed_updated_at = _later(existing.listed_updated_at, listed_updated_at)
@@ -293,26 +295,48 @@ class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries,
         return DEFAULT_DUPLICATE_THRESHOLD if self.duplicate_threshold is None else self.duplicate_threshold
 
     def touch_document(
-        self, item_url: str, *, fetched_at: datetime, listed_updated_at: datetime | None, source_id: str | None = None
-    ) -> None:
-        """A conditional GET answered 304: the document is current as of ``fetched_at``. Given the
-        ``source_id`` it was fetched for, the item's frontier row is settled and its earlier failures are
-        resolved in the same transaction."""
+        self,
+        item_url: str,
+        *,
+        fetched_at: datetime,
+        listed_updated_at: datetime | None,
+        source_id: str | None = None,
+        run_id: str | None = None,
+        recheck: Sequence[timedelta] | None = None,
+    ) -> bool:
+        """A conditional GET answered 304: the document is current as of ``fetched_at`` (and back, if it had
+        been found removed: True then). Given the ``source_id`` it was fetched for, the item's frontier row is
+        settled and its earlier failures are resolved in the same transaction; given its source's ``recheck``
+        ages, its next re-check is planned."""
+        back = False
         with self.session() as session, session.begin():
             document = _stored(session, item_url)[1]
             if document is not None:
                 document.fetched_at = fetched_at
                 document.listed_updated_at = _later(document.listed_updated_at, listed_updated_at)
+                schedule(document, recheck, fetched_at)
+                back = came_back(document, run_id=run_id)
             if source_id is not None:
                 self._resolve_failures(session, source_id, item_url)
                 _settle_in(session, source_id, item_url)
+        return back
 
     def mark_removed(
-        self, item_url: str, when: datetime, *, run_id: str | None = None, source_id: str | None = None
+        self,
+        item_url: str,
+        when: datetime,
+        *,
+        run_id: str | None = None,
+        source_id: str | None = None,
+        evidence: dict[str, Any] | None = None,
+        recheck: Sequence[timedelta] | None = None,
     ) -> bool:
-        """Record that a page is gone (404/410 or a "deleted" page). Never deletes. True if it was known.
-        Given the ``source_id`` it was fetched for, the item's frontier row is settled and its earlier
-        failures are resolved in the same transaction (the item is dealt with: it is gone)."""
+        """Record that a page is gone (404/410, a "deleted" page, a redirect to its section's index), with the
+        ``evidence`` (:func:`pipeline.recheck.evidence`). Never deletes. True if it was known. A page already
+        removed keeps the time and evidence it was first found removed with. Given the ``source_id`` it was
+        fetched for, the item's frontier row is settled and its earlier failures are resolved in the same
+        transaction (the item is dealt with: it is gone); given its source's ``recheck`` ages, its next
+        re-check is planned (a page that comes back is caught by one)."""
         with self.session() as session, session.begin():
             if source_id is not None:
                 self._resolve_failures(session, source_id, item_url)
@@ -320,11 +344,21 @@ class Catalog(CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries,
             document = _stored(session, item_url)[1]
             if document is None:
                 return False
+            schedule(document, recheck, when)
             if document.removed_at is None:
                 document.removed_at = when
+                document.removal_evidence = evidence
                 document.revision += 1
                 document.run_id = run_id or document.run_id
             return True
+
+    def plan_recheck(self, item_url: str, recheck: Sequence[timedelta], at: datetime) -> None:
+        """Move a document's re-check schedule past an attempt at ``at`` that failed: the frontier retries the
+        fetch itself, and a page that keeps failing must not stay at the front of the due list."""
+        with self.session() as session, session.begin():
+            document = _stored(session, item_url)[1]
+            if document is not None:
+                schedule(document, recheck, at)
 
     # --- reads for the CLI ---------------------------------------------------------------------------
 

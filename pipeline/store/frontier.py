@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from pipeline import clock
 from pipeline.errors import ExtractionError, HostBackedOffError, HTTPStatusError, ReadoutError
 from pipeline.models import DiscoveredItem, FetchedResponse
 from pipeline.store.schema import (
@@ -32,6 +33,8 @@ class KnownItem:
     etag: str | None
     last_modified: str | None
     removed: bool
+    #: The kind of evidence it was found removed with (:mod:`pipeline.recheck`), when removed.
+    removal_kind: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +101,7 @@ class FrontierQueries(CatalogBase):
             Document.http_last_modified,
             Document.removed_at,
             Document.source_id,
+            Document.removal_evidence,
         )
         if urls is None:
             queries = [select(*columns).where(Document.source_id == source_id)]
@@ -115,7 +119,8 @@ class FrontierQueries(CatalogBase):
             for query in queries:
                 for row in session.execute(query):
                     if row[6] == source_id:
-                        known[row[0]] = KnownItem(row[1], row[2], row[3], row[4], row[5] is not None)
+                        kind = (row[7] or {}).get("kind") if row[5] is not None else None
+                        known[row[0]] = KnownItem(row[1], row[2], row[3], row[4], row[5] is not None, kind)
         return known
 
     def has_documents(self, source_id: str) -> bool:
@@ -150,7 +155,7 @@ class FrontierQueries(CatalogBase):
 
     def add_to_frontier(self, source_id: str, items: Sequence[DiscoveredItem]) -> None:
         """Record items about to be fetched (or deferred to a later run) as pending, before any fetch."""
-        now = datetime.now(UTC)
+        now = clock.now()
         with self.session() as session, session.begin():
             for item in items:
                 key = canonical_url(item.url)
@@ -183,7 +188,7 @@ class FrontierQueries(CatalogBase):
                 return "done"
             if row is None:
                 row = FrontierItem(
-                    source_id=source_id, canonical_url=key, url=item_url, first_seen_at=datetime.now(UTC), attempts=0
+                    source_id=source_id, canonical_url=key, url=item_url, first_seen_at=clock.now(), attempts=0
                 )
                 session.add(row)
             row.last_error = str(error)[:4000]
@@ -194,7 +199,7 @@ class FrontierQueries(CatalogBase):
             limit = retry_limit(error)
             if limit is None or row.attempts >= limit:
                 row.state = "given_up"
-                row.settled_at = datetime.now(UTC)
+                row.settled_at = clock.now()
             else:
                 row.state = "pending"
             return row.state

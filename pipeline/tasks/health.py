@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
+from pipeline import clock
 from pipeline.config import Settings, validate_source_entries
 from pipeline.tasks.common import open_catalog
 
@@ -21,10 +21,15 @@ def health_check(*, run_id: str | None = None) -> dict[str, Any]:
     sources = [source for source in validate_source_entries(settings.sources)[0] if source.enabled]
     catalog = open_catalog(settings)
     try:
-        report = check_health(catalog, sources, now=datetime.now(UTC))
+        report = check_health(catalog, sources, now=clock.now())
         run_id = record_health(catalog, report, run_id=run_id)
     finally:
         catalog.close()
     log.info("%s", format_health(report))
     statuses = {item.source_id: item.status for item in report.sources}
-    return {"run_id": run_id, "statuses": statuses}
+    history = {
+        item.source_id: [{"day": day.day, "edited": day.edited, "removed": day.removed} for day in item.history]
+        for item in report.sources
+        if item.history
+    }
+    return {"run_id": run_id, "statuses": statuses, "history": history}

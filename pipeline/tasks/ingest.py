@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from pipeline import clock
 from pipeline.archive import WarcFile, warc_path
 from pipeline.config import Settings, Source
 from pipeline.enrich import load_enricher, warn_missing_rules
@@ -15,6 +17,7 @@ from pipeline.ingest import (
     RETRY_GIVEN_UP_AFTER,
     Counts,
     Mode,
+    Rechecks,
     SourceReport,
     discover_source,
     fetch_item,
@@ -25,6 +28,7 @@ from pipeline.ingest import (
     record_item,
     record_plan,
 )
+from pipeline.ingest.listings import record_listings
 from pipeline.models import DiscoveredItem, FetchedResponse
 from pipeline.tasks.common import brief_counts, load_source, open_catalog, readout_run_id
 from pipeline.urls import canonical_url
@@ -39,8 +43,11 @@ DEFAULT_BATCH_SIZE = 20
 MAX_BATCHES = 1000
 
 
-def _item_json(item: DiscoveredItem) -> dict[str, Any]:
+def _item_json(item: DiscoveredItem, rechecking: dict[str, str | None]) -> dict[str, Any]:
+    """An item for a fetch batch; a re-check carries ``recheck`` (its removal evidence kind before, or "")."""
+    key = canonical_url(item.url)
     return {
+        **({"recheck": rechecking[key] or ""} if key in rechecking else {}),
         "url": item.url,
         "source_id": item.source_id,
         "title": item.title,
@@ -126,9 +133,15 @@ def ingest_discover(
         if until:
             params["until"] = until.isoformat()
         catalog.start_run(mode, params, run_id=run_id)
-        prepared = prepare_source(catalog, source, mode)
+        started = clock.now()
+        prepared = prepare_source(
+            catalog,
+            source,
+            mode,
+            now=started,
+            recheck_limit=min(settings.max_items_per_source, batch_size * MAX_BATCHES),
+        )
         report = SourceReport(source.id)
-        started = datetime.now(UTC)
         with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
             # A unique file per attempt: a retried task must never overwrite records stored documents point at.
             relative = warc_path(source.id, f"{run_id[:8]}-{uuid.uuid4().hex[:8]}", started)
@@ -144,6 +157,7 @@ def ingest_discover(
                     first_run=prepared.first_run,
                 )
         record_discovery(catalog, source, report, outcome, run_id)
+        record_listings(catalog, source, report, outcome, run_id, settings.data_dir / "listings")
         plan = plan_source(
             source,
             outcome,
@@ -158,13 +172,16 @@ def ingest_discover(
             "run_id": run_id,
             "source_id": source.id,
             "mode": mode,
-            "batches": batch_items([_item_json(item) for item, _ in plan.fetch], batch_size=batch_size),
+            "batches": batch_items(
+                [_item_json(item, plan.rechecking) for item, _ in plan.fetch], batch_size=batch_size
+            ),
             "endpoints": endpoints if mode == "incremental" else [],
             "counts": report.counts.as_dict(),
             "errors": report.errors,
             "reached": report.reached,
             "broken": report.broken,
             "deferred": len(plan.deferred),
+            "rechecks": asdict(report.rechecks),
         }
     finally:
         catalog.close()
@@ -180,14 +197,17 @@ def ingest_fetch_batch(
     """
     catalog = open_catalog(settings)
     try:
-        frontier = catalog.frontier(source.id, now=datetime.now(UTC), retry_given_up_after=RETRY_GIVEN_UP_AFTER)
+        frontier = catalog.frontier(source.id, now=clock.now(), retry_given_up_after=RETRY_GIVEN_UP_AFTER)
         pending = {canonical_url(item.url) for item in frontier.pending}
         report = SourceReport(source.id, reached=True)
         items = [_item_from_json(raw) for raw in batch]
+        report.rechecking = {
+            canonical_url(raw["url"]): raw["recheck"] or None for raw in batch if raw.get("recheck") is not None
+        }
         todo = [item for item in items if canonical_url(item.url) in pending]
         known = catalog.known_items(source.id, [canonical_url(item.url) for item in todo])
         report.counts.skipped += len(items) - len(todo)
-        started = datetime.now(UTC)
+        started = clock.now()
         enricher = load_enricher(settings)
         with HttpClient(settings, robots_cache_dir=settings.data_dir / "robots") as client:
             relative = warc_path(source.id, f"{run_id[:8]}-{uuid.uuid4().hex[:8]}", started)
@@ -196,7 +216,7 @@ def ingest_fetch_batch(
                     result = fetch_item(source, item, known.get(canonical_url(item.url)), client, warc=warc)
                     record_item(catalog, source, report, result, run_id, enricher)
         log.info("[%s] batch of %d: %s", source.id, len(items), brief_counts(report.counts))
-        return {"counts": report.counts.as_dict(), "errors": report.errors}
+        return {"counts": report.counts.as_dict(), "errors": report.errors, "rechecks": asdict(report.rechecks)}
     finally:
         catalog.close()
 
@@ -211,10 +231,12 @@ def ingest_record(
     """
     run_id = discovered["run_id"]
     counts = Counts(**discovered["counts"])
+    rechecks = Rechecks(**discovered.get("rechecks", {}))
     errors: list[str] = list(discovered["errors"])
     for result in batches:
         for key, value in result["counts"].items():
             setattr(counts, key, getattr(counts, key) + value)
+        rechecks.add(Rechecks(**result.get("rechecks", {})))
         errors.extend(result["errors"])
     planned = len(discovered["batches"])
     lost = planned - len(batches)
@@ -241,9 +263,10 @@ def ingest_record(
         "source_id": source.id,
         "status": report.status,
         "counts": counts.as_dict(),
+        "rechecks": asdict(rechecks),
         "lost_batches": lost,
     }
-    log.info("[%s] run %s %s: %s", source.id, run_id[:8], report.status, brief_counts(counts))
+    log.info("[%s] run %s %s: %s; %s", source.id, run_id[:8], report.status, brief_counts(counts), rechecks)
     for error in errors[:20]:
         log.warning("[%s] %s", source.id, error)
     return summary
