@@ -144,7 +144,10 @@ def test_chinese_and_russian(aligner: Aligner) -> None:
 
 
 def test_spellings_contractions_and_a_replaced_first_word(aligner: Aligner) -> None:
-    said = "We hope the U.S. side will provide a non-discriminatory environment. The response may include mirror measures against European companies."
+    said = (
+        "We hope the U.S. side will provide a non-discriminatory environment. "
+        "The response may include mirror measures against European companies."
+    )
     spelled = aligner.align(
         "We hope the US side will provide a nondiscriminatory environment", _passages(said), language="en"
     )
