@@ -152,12 +152,12 @@ def _print_diff(diff: dict[str, Any]) -> None:
         text = Text("  ~ ", style="yellow")
         for op, part in word_segments(spaced(change["before"]), spaced(change["after"])):
             # Marked as `git diff --word-diff=plain` does, so that it reads without colours too.
-            words, space = part.rstrip(), part[len(part.rstrip()) :]
+            words = part.lstrip()
             if op == "=":
                 text.append(part)
             else:
+                text.append(part[: len(part) - len(words)])
                 text.append(f"[-{words}-]" if op == "-" else f"{{+{words}+}}", style=_WORDS[op])
-                text.append(space)
         console.print(text)
     ignored = diff.get("ignored") or {}
     lines = [*(ignored.get("removed") or []), *(ignored.get("added") or [])]

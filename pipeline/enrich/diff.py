@@ -159,13 +159,15 @@ def _tokens(text: str) -> list[tuple[str, int, int]]:
 def word_segments(before: str, after: str) -> list[tuple[str, str]]:
     """``before`` turned into ``after`` as (op, text) segments in reading order: "=" kept, "-" removed,
     "+" added. Words are compared as words (each CJK character on its own); the text of each segment is cut
-    from the original strings, with its spacing."""
+    from the original strings with the spacing before it, so that the "=" and "+" segments make ``after``."""
     old, new = _tokens(before), _tokens(after)
     matcher = SequenceMatcher(None, [t[0] for t in old], [t[0] for t in new], autojunk=False)
 
     def span(tokens: list[tuple[str, int, int]], text: str, first: int, stop: int) -> str:
-        # From the run's first token to the next run's first token: the spacing after a word goes with it.
-        return text[tokens[first][1] : tokens[stop][1] if stop < len(tokens) else len(text)]
+        # From the end of the word before the run to the end of its last word: the spacing before a word goes
+        # with it (a removed word takes the space before it in the old text, where it had one).
+        start = tokens[first - 1][2] if first > 0 else 0
+        return text[start : tokens[stop - 1][2] if stop < len(tokens) else len(text)]
 
     segments: list[tuple[str, str]] = []
     for tag, i1, i2, j1, j2 in _cleaned(matcher.get_opcodes()):
