@@ -33,9 +33,11 @@ def version_json(view: VersionView) -> dict[str, Any]:
     (only formatting changed: not an edit), ``computed`` (its diff was computed now from the stored texts: a
     version stored before diffs were written) and ``diff`` (None for the first version): ``added`` and
     ``removed`` paragraphs, ``changed`` ones (``before``, ``after``, ``words`` with the phrases ``added`` and
-    ``removed``), ``title`` when it changed, ``ignored`` (the furniture lines that differ: counters, tool bars,
-    related links) and, for a briefing, ``exchanges_added``, ``exchanges_removed`` and ``exchanges_changed``
-    (``turn_id``, ``outlet``, ``summary``; a changed one also ``previous_turn_id``, ``parts`` and ``words``)."""
+    ``removed``), ``title`` when it changed, ``reextracted`` (true when the version was extracted again from
+    the same raw record: never an edit, stored as cosmetic), ``ignored`` (the furniture lines that differ:
+    counters, tool bars, related links) and, for a briefing, ``exchanges_added``, ``exchanges_removed`` and
+    ``exchanges_changed`` (``turn_id``, ``outlet``, ``summary``; a changed one also ``previous_turn_id``,
+    ``parts`` and ``words``)."""
     return {
         "version": view.version,
         "fetched_at": iso(view.fetched_at),
@@ -125,6 +127,8 @@ def _print(document: Document, views: list[VersionView]) -> None:
         head.append(f"  fetched {iso(view.fetched_at)}  hash {view.content_hash[:12]}")
         if view.diff is None:
             head.append("  (first)", style="dim")
+        elif view.diff.get("reextracted"):
+            head.append("  re-extracted: the same raw page read again (not an edit)", style="dim")
         elif view.cosmetic:
             head.append("  cosmetic: only the formatting changed", style="dim")
         else:

@@ -275,7 +275,7 @@ class Catalog(
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
                 else:
-                    was = history.before(session, existing)
+                    was = history.before(session, existing, archive)
                     for key, value in fields.items():
                         setattr(existing, key, value)
                     existing.content_hash = digest

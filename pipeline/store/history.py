@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from pipeline.enrich.diff import normalised, spaced, substance, text_diff, word_changes
 from pipeline.enrich.exchanges import BRIEFING
 from pipeline.extract.text import PARAGRAPH_SEPARATOR
+from pipeline.models import ArchiveRef
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import Document, DocumentVersion, Turn
 
@@ -96,23 +97,34 @@ class Before:
     text: str
     #: Its turns, when it is a briefing that has them (None: not compared).
     turns: tuple[TurnState, ...] | None
+    #: The new version comes from the raw record the document was stored from (a re-extraction): the page did
+    #: not change, only how it is read.
+    same_record: bool = False
 
 
-def before(session: Session, document: Document) -> Before:
+def before(session: Session, document: Document, archive: ArchiveRef | None) -> Before:
     """Take the state of ``document`` that :func:`record` compares the new version with (a briefing's turns
-    too)."""
+    too); ``archive`` is the raw record of the new version."""
     turns = _turn_states(session, document.doc_id) if document.source_kind == BRIEFING else None
-    return Before(document.title, document.text, turns)
+    same = archive is not None and (document.warc_file, document.warc_offset) == (archive.file, archive.offset)
+    return Before(document.title, document.text, turns, same)
 
 
 def record(session: Session, document: Document, version: DocumentVersion, was: Before, *, turns: bool) -> None:
     """Write the diff from ``was`` and whether it is cosmetic onto ``version`` (the document's new version), and
     set the document's ``edited_at`` when it is not cosmetic. ``turns``: the document's turns were replaced
-    with the new text's, so its exchanges are compared too."""
-    diff, cosmetic = text_diff(was.title, was.text, document.title, document.text)
+    with the new text's, so its exchanges are compared too.
+
+    A version extracted again from the same raw record (:attr:`Before.same_record`) is never an edit: the
+    publisher changed nothing. Its diff says what the new extraction reads differently (``reextracted``), and
+    it is stored as cosmetic."""
+    diff, same_substance = text_diff(was.title, was.text, document.title, document.text)
     if turns and was.turns is not None:
         now = _turn_states(session, document.doc_id)
-        diff.update(_exchanges(was.turns, now, was.text, document.text, cosmetic=cosmetic))
+        diff.update(_exchanges(was.turns, now, was.text, document.text, cosmetic=same_substance))
+    if was.same_record:
+        diff["reextracted"] = True
+    cosmetic = same_substance or was.same_record
     version.diff = diff
     version.cosmetic = cosmetic
     if not cosmetic:
@@ -122,8 +134,8 @@ def record(session: Session, document: Document, version: DocumentVersion, was: 
 def _exchanges(
     before: Sequence[TurnState], after: Sequence[TurnState], old_text: str, new_text: str, *, cosmetic: bool
 ) -> dict[str, list[dict[str, Any]]]:
-    """:func:`exchange_diff` of two versions' turns; nothing for a cosmetic version (its substance is the same,
-    so whatever its turns show is formatting: a counter or a link the segmenter took for a turn)."""
+    """:func:`exchange_diff` of two versions' turns; nothing when their substance is the same (whatever the
+    turns show is then formatting: a counter or a link the segmenter took for a turn)."""
     if cosmetic:
         return {"exchanges_added": [], "exchanges_removed": [], "exchanges_changed": []}
     return exchange_diff(before, after, furniture_lines(old_text, new_text))

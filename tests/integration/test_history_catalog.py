@@ -38,8 +38,11 @@ FIRST = datetime(2021, 4, 26, 12, tzinfo=UTC)
 runner = CliRunner()
 
 
-def store(catalog: Catalog, url: str, title: str, text: str, fetched_at: datetime) -> str:
-    """Store ``text`` as ingest would: extracted, then enriched with the exchanges the segmenter finds."""
+def store(
+    catalog: Catalog, url: str, title: str, text: str, fetched_at: datetime, *, record: ArchiveRef | None = None
+) -> str:
+    """Store ``text`` as ingest would: extracted, then enriched with the exchanges the segmenter finds. Each
+    fetch has its own raw ``record`` (default: one per fetch time)."""
     language = "zh" if "汪文斌" in text else "en"
     found = segment(text, title=title, language=language, ministry="CN")
     exchanges = tuple(ExchangeTags(exchange) for exchange in found.exchanges)
@@ -59,7 +62,7 @@ def store(catalog: Catalog, url: str, title: str, text: str, fetched_at: datetim
         item_url=url,
         response=response,
         extracted=extracted,
-        archive=ArchiveRef("demo/x.warc.gz", 0, 1),
+        archive=record or ArchiveRef("demo/x.warc.gz", int(fetched_at.timestamp()), 1),
         listed_updated_at=None,
         enrichment=Enrichment(language, [], {}, [], [], "test", {"rules": "test"}, exchanges),
     )
@@ -118,6 +121,22 @@ def test_an_edit_then_a_cosmetic_change_keeps_the_edit_s_date(catalog: Catalog) 
     # The same page again: nothing new.
     assert store(catalog, url, case["title"], counted, FIRST + timedelta(days=7)) == "unchanged"
     assert catalog.version_count(document.doc_id) == 3
+
+
+def test_a_re_extraction_of_the_same_raw_record_is_never_an_edit(catalog: Catalog) -> None:
+    case = CASES["removed-exchange"]
+    url, record = url_of("re-extracted"), ArchiveRef("demo/y.warc.gz", 100, 10)
+    store(catalog, url, case["title"], case["before"], FIRST, record=record)
+    # A better extractor reads the same page differently: a new version, but the ministry edited nothing.
+    assert store(catalog, url, case["title"], case["after"], FIRST, record=record) == "updated"
+    document = catalog.document(doc_id(url))
+    assert document is not None
+    assert document.edited_at is None
+    _, second = catalog.versions(document.doc_id)
+    assert second.cosmetic
+    assert second.diff is not None
+    assert second.diff["reextracted"] is True
+    assert [entry["outlet"] for entry in second.diff["exchanges_removed"]] == ["TASS"]
 
 
 def test_versions_stored_before_diffs_get_theirs_computed(catalog: Catalog) -> None:
