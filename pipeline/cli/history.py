@@ -15,12 +15,12 @@ from rich.text import Text
 from pipeline.cli.common import app, console, fail, iso, open_catalog, options
 from pipeline.enrich.diff import spaced, word_segments
 from pipeline.enrich.exchanges import BRIEFING, exchange_hash
-from pipeline.store.history import TurnState, VersionView
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from pipeline.config import Settings
+    from pipeline.store.history import TurnState, VersionView
     from pipeline.store.schema import Document, DocumentVersion
 
 #: How each kind of line of the plain output is marked and coloured.
@@ -85,8 +85,10 @@ def history(
 
 def _segmenter(settings: Settings, document: Document) -> Callable[[DocumentVersion], Sequence[TurnState]]:
     """Segments an old version's text into exchanges (no tags: summaries then name outlets, not topics)."""
+    # Imported here: `readout search` on the embedded index must not load the catalog's modules (SQLAlchemy).
     from pipeline.enrich.speakers import speakers_for
     from pipeline.enrich.turns import segment
+    from pipeline.store.history import TurnState
 
     speakers = speakers_for(settings)
 
