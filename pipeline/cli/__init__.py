@@ -10,12 +10,12 @@ import re
 
 from typer.models import CommandInfo
 
-from pipeline.cli import archive, catalog, coverage, indexing, running, setup, tagging, turns
+from pipeline.cli import archive, catalog, coverage, history, indexing, running, setup, tagging, turns
 from pipeline.cli.common import app
 
 __all__ = ["app", "main"]
 
-_COMMAND_GROUPS = (running, catalog, turns, coverage, indexing, tagging, setup, archive)
+_COMMAND_GROUPS = (running, catalog, history, turns, coverage, indexing, tagging, setup, archive)
 #: The order of ``readout --help``: the main job first, then looking, searching, tagging, setting up
 #: (the modules import each other, so their import order is not this one).
 _HELP_ORDER = (
@@ -25,6 +25,7 @@ _HELP_ORDER = (
     "sources",
     "list",
     "show",
+    "history",
     "turns",
     "coverage",
     "failures",

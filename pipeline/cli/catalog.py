@@ -207,6 +207,7 @@ def show(
         if turns:
             stored = catalog.turns_of(document.doc_id)
         history = catalog.versions(document.doc_id) if versions else []
+        version_count = catalog.version_count(document.doc_id)
         cluster_size = catalog.cluster_sizes([document.doc_id]).get(document.doc_id, 1)
         citations = catalog.citations_of(document.doc_id)
         briefing_turns = [] if turns else catalog.turns_of(document.doc_id)
@@ -215,7 +216,7 @@ def show(
         show_turns(document, stored, as_json=as_json)
         return
     if as_json:
-        shown = _document_json(document, cluster_size, history)
+        shown = _document_json(document, cluster_size, history, version_count)
         if document.source_kind == CITING_KIND:
             shown["citations"] = [citation_json(row) for row in citations]
         if briefing_turns:
@@ -229,8 +230,9 @@ def show(
         ("source", document.source_id),
         ("published", iso(document.published_at)),
         ("language", document.language),
-        ("version", document.version),
-        ("removed", iso(document.removed_at)),
+        ("version", f"{document.version} ({version_count} stored: `readout history {document.doc_id[:12]}`)"),
+        ("edited", iso(document.edited_at)),
+        ("removed", _removal(document)),
         ("archive", f"{document.warc_file} @ {document.warc_offset}" if document.warc_file else None),
         ("topics", ", ".join(document.topics) or None),
         ("countries", ", ".join(document.countries) or None),
@@ -259,12 +261,26 @@ def show(
     console.print(document.text, markup=False, highlight=False)
     for version in history:
         console.print(
-            f"[dim]version {version.version}: fetched {iso(version.fetched_at)}, hash {version.content_hash[:12]}[/]"
+            f"[dim]version {version.version}: fetched {iso(version.fetched_at)}, hash {version.content_hash[:12]}"
+            f"{' (cosmetic)' if version.cosmetic else ''}[/]"
         )
 
 
-def _document_json(document: Document, cluster_size: int, history: list[DocumentVersion]) -> dict[str, Any]:
-    """What `readout show --json` prints of a document."""
+def _removal(document: Document) -> str | None:
+    """When the document was found removed, and the evidence."""
+    if document.removed_at is None:
+        return None
+    evidence = document.removal_evidence or {}
+    detail = ", ".join(str(evidence[key]) for key in ("kind", "status", "detail") if evidence.get(key))
+    return document.removed_at.isoformat() + (f" ({detail})" if detail else "")
+
+
+def _document_json(
+    document: Document, cluster_size: int, history: list[DocumentVersion], version_count: int
+) -> dict[str, Any]:
+    """What `readout show --json` prints of a document: ``removed_at`` and ``removal_evidence`` when the page
+    was found gone, ``version_count`` (versions stored), ``edited`` (a version changed its substance, not
+    only its formatting) and ``edited_at`` (when the last such version was stored)."""
     shown: dict[str, Any] = {
         "doc_id": document.doc_id,
         "url": document.url,
@@ -277,6 +293,10 @@ def _document_json(document: Document, cluster_size: int, history: list[Document
         "language": document.language,
         "version": document.version,
         "removed_at": iso(document.removed_at),
+        "removal_evidence": document.removal_evidence,
+        "version_count": version_count,
+        "edited": document.edited_at is not None,
+        "edited_at": iso(document.edited_at),
         "topics": list(document.topics),
         "countries": list(document.countries),
         "key_phrases": list(document.key_phrases),
@@ -287,7 +307,13 @@ def _document_json(document: Document, cluster_size: int, history: list[Document
     }
     if history:
         shown["versions"] = [
-            {"version": v.version, "fetched_at": iso(v.fetched_at), "content_hash": v.content_hash} for v in history
+            {
+                "version": v.version,
+                "fetched_at": iso(v.fetched_at),
+                "content_hash": v.content_hash,
+                "cosmetic": v.cosmetic,
+            }
+            for v in history
         ]
     return shown
 

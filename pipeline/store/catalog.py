@@ -41,12 +41,14 @@ from pipeline.store.schema import (
 if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
     from pipeline.enrich.dedup import Fingerprint
+from pipeline.store import history
 from pipeline.store.citations import CitationQueries, Linker, default_linker, link_document, relink_for_briefing
 from pipeline.store.duplicates import DuplicateQueries, assign_cluster
 from pipeline.store.frontier import (
     FrontierQueries,
     fit_header,
 )
+from pipeline.store.history import HistoryQueries
 from pipeline.store.outbox import OutboxQueries
 from pipeline.store.rechecks import RecheckQueries, came_back, schedule
 from pipeline.store.runs import RunQueries
@@ -98,7 +100,14 @@ def create_catalog_engine(url: str, timeouts: Timeouts | None = None) -> Engine:
 
 
 class Catalog(
-    CitationQueries, DuplicateQueries, FrontierQueries, OutboxQueries, RecheckQueries, RunQueries, TurnQueries
+    CitationQueries,
+    DuplicateQueries,
+    FrontierQueries,
+    HistoryQueries,
+    OutboxQueries,
+    RecheckQueries,
+    RunQueries,
+    TurnQueries,
 ):
     """Queries and writes over the catalog's tables."""
 
@@ -273,6 +282,7 @@ class Catalog(
                         existing.revision += 1
                         existing.run_id = run_id or existing.run_id
                 else:
+                    was = history.before(session, existing, archive)
                     for key, value in fields.items():
                         setattr(existing, key, value)
                     existing.content_hash = digest
@@ -284,7 +294,11 @@ class Catalog(
                     assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
                     )
-                    session.add(_version_of(existing))
+                    version = _version_of(existing)
+                    session.add(version)
+                    # What changed, and whether it is an edit or only formatting (:mod:`pipeline.store.history`).
+                    turns = enrichment is not None and enrichment.exchanges is not None
+                    history.record(session, existing, version, was, turns=turns)
                     outcome = "updated"
             self._resolve_failures(session, source.id, item_url)
             if settle:
