@@ -2,11 +2,12 @@
 recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
 near-duplicate pair precision and recall of the duplicates set.
 
-    .venv/bin/python benchmarks/coverage_eval.py [--part tune|holdout] [--errors]
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|holdout] [--errors]
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
-pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. The ``holdout`` part was
-written by another author and never used to tune the rules. The CI floors are in
+pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. The ``tune2`` part was written
+by another author and is tuned on; the ``holdout`` part was written by another author and never used to tune
+the rules. The CI floors are in
 tests/fixtures/coverage/floors.yaml.
 """
 

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -107,6 +107,8 @@ class SpeakerEntry(_Strict):
     ministry: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code of the ministry's country.")
     names: list[str] = Field(min_length=1)
     role: str | None = Field(default=None, min_length=1)
+    #: "female" or "male": which of "she" and "he" (她 and 他, она and он) in a news report may refer to them.
+    gender: Literal["female", "male"] | None = None
 
     _names = field_validator("names")(_names)
 
@@ -166,6 +168,10 @@ class SpeakerDirectory:
             if key in self._outlet_keys:
                 return self._outlet_keys[key]
         return None
+
+    def gender_of(self, speaker_id: str | None) -> str | None:
+        """The gender the speakers file gives a spokesperson, if any."""
+        return next((s.gender for s in self.speakers if s.id == speaker_id), None)
 
     def ministry_of(self, speaker_id: str) -> str | None:
         """The ministry a spokesperson speaks for."""

@@ -46,6 +46,8 @@ _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
     (re.compile(r"\b(?:State Department|Department of State|Secretary of State)\b", re.I), "US"),
     (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
     (re.compile(r"\b(?:Foreign,? Commonwealth (?:and|&) Development Office|FCDO|Foreign Office)\b", re.I), "GB"),
+    # Britain's minister, but India has a Foreign Secretary too: the country words or the report decide.
+    (re.compile(r"\bForeign Secretary\b", re.I), None),
     (re.compile(r"(?:МИД|Министерств\w* иностранных дел|внешнеполитическ\w* ведомств\w*)", re.I), None),
     (re.compile(r"外交部|外务省|外務省"), None),
     (
@@ -126,6 +128,11 @@ def targets(
     named = speakers.speakers_in(text)
     document_ministries = _document_ministries(text, speakers, named)
     spans = paragraphs(text)
+    by_paragraph = (
+        [{m for m in (speakers.ministry_of(s) for s in speakers.speakers_in(text[a:b])) if m} for a, b in spans]
+        if len(document_ministries) > 1
+        else []
+    )
     local_day = published.astimezone(local_zone).date()
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
@@ -133,7 +140,7 @@ def targets(
         if quote.short or quote.speaker is None:
             found.append(None)
             continue
-        ministry, spokesperson = _ministry(quote, named, document_ministries, speakers)
+        ministry, spokesperson = _ministry(quote, named, _nearby(document_ministries, by_paragraph, quote), speakers)
         if ministry is None:
             found.append(None)
             continue
@@ -153,6 +160,20 @@ def targets(
     return found
 
 
+def _nearby(document_ministries: set[str], by_paragraph: list[set[str]], quote: Quote) -> set[str]:
+    """The ministries a quote's unqualified speaker ("a Foreign Ministry spokesperson", "the ministry") may
+    belong to: the report's one ministry, or, in a report about several, the one whose spokesperson it names
+    nearest to the quote's paragraph (the same paragraph, else the nearest before or after), when one is."""
+    if len(document_ministries) <= 1:
+        return document_ministries
+    for distance in range(len(by_paragraph)):
+        around = {quote.paragraph - distance, quote.paragraph + distance}
+        found = set().union(*(by_paragraph[p] for p in around if 0 <= p < len(by_paragraph)))
+        if found:
+            return found if len(found) == 1 else document_ministries
+    return document_ministries
+
+
 def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]) -> set[str]:
     """The ministries the report is about: those of the spokespersons it names, else the countries named
     next to a ministry phrase."""
@@ -164,9 +185,23 @@ def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]
             if country:
                 ministries.add(country)
                 continue
-            context = text[max(0, match.start() - 40) : match.end() + 20]
-            ministries.update(code for word, code in _COUNTRY_WORDS if word.search(context))
+            ministries.update(_nearest_country(text, match.start(), match.end()))
     return ministries
+
+
+def _nearest_country(text: str, start: int, end: int) -> set[str]:
+    """The country of a ministry phrase at ``start``..``end``: the country word nearest to it within a few
+    words ("China's foreign ministry" in "... US export controls. China's foreign ministry said")."""
+    lower, upper = max(0, start - 40), end + 20
+    distances: dict[str, int] = {}
+    for word, code in _COUNTRY_WORDS:
+        for found in word.finditer(text, lower, upper):
+            distance = start - found.end() if found.end() <= start else max(0, found.start() - end)
+            distances[code] = min(distance, distances.get(code, distance))
+    if not distances:
+        return set()
+    nearest = min(distances.values())
+    return {code for code, distance in distances.items() if distance == nearest}
 
 
 def _ministry(

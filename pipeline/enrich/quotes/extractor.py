@@ -18,7 +18,7 @@ from itertools import pairwise
 
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import Attribution, Quote
-from pipeline.enrich.quotes.speech import attributions, role_word
+from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
@@ -30,7 +30,8 @@ _SPACE = re.compile(r"\s")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。！？、；：,.!?]")
 _CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
 _CYRILLIC_WORD = re.compile(r"[а-яё-]+")
-_SUBJECT = re.compile(r"([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|был|была|также)\b")
+#: A sentence's subject, past a short opening circumstance ("At the same briefing, Zakharova also ...").
+_SUBJECT = re.compile(r"(?:[^,\n]{1,60},\s+)?([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|был|была|также)\b")
 #: The name ending a sentence's opening run of capitalised words (two words, or one that is a surname), before
 #: a comma or a lower-case verb.
 _PERSON_SUBJECT = re.compile(
@@ -41,6 +42,8 @@ _NOT_SUBJECTS = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", 
 _ROLE_HEADS = frozenset(
     {"spokesman", "spokeswoman", "spokesperson", "diplomat", "дипломат", "дипломата", "представитель", "发言人"}
 )
+_FEMALE = frozenset({"she", "her", "ms", "mrs", "miss", "madam", "spokeswoman", "она", "её", "ее", "госпожа", "她"})
+_MALE = frozenset({"he", "his", "him", "mr", "sir", "spokesman", "он", "его", "господин", "他"})
 #: Sentences longer than this are not read for attribution: no news sentence is, and garbage stays linear.
 _LONGEST = 3000
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
@@ -64,6 +67,8 @@ class _Named:
     paragraph: int
     name: str
     speaker_id: str | None
+    #: "female" or "male" when the speakers file or a title ("Ms", "spokeswoman") tells, else None.
+    gender: str | None = None
 
 
 @dataclass
@@ -108,6 +113,8 @@ class _Document:
 
     def note(self, named: _Named) -> None:
         """Remember a named speaker; a mention of the same one in the same paragraph adds nothing."""
+        if named.gender is None:
+            named.gender = self.directory.gender_of(named.speaker_id) or _title_gender(named.name)
         last = self.named[-1] if self.named else None
         same = (
             last is not None
@@ -117,13 +124,26 @@ class _Document:
         if not same:
             self.named.append(named)
 
-    def resolve_pronoun(self, paragraph: int) -> _Named | None:
+    def resolve_pronoun(self, paragraph: int, gender: str | None = None) -> _Named | None:
+        """The speaker a pronoun or a role in ``paragraph`` refers to: the last named in it or the paragraph
+        before, passing over those of the other gender when the pronoun has one ("she" skips a man the
+        speakers file or a title makes one, not a person of unknown gender)."""
         for named in reversed(self.named):
-            if named.paragraph in (paragraph, paragraph - 1):
-                return named
             if named.paragraph < paragraph - 1:
                 break
+            if named.paragraph <= paragraph and (gender is None or named.gender in (gender, None)):
+                return named
         return None
+
+
+def _title_gender(phrase: str) -> str | None:
+    """The gender a speaker phrase's title or pronoun tells: "Ms Zakharova", "the spokeswoman", "she", "её"."""
+    words = set(label_key(phrase).split())
+    if words & _FEMALE:
+        return "female"
+    if words & _MALE:
+        return "male"
+    return None
 
 
 def _script_language(text: str) -> str:
@@ -266,6 +286,17 @@ def _paragraph(
             quotes.append(Quote(reported, "reported", who, who_id, index, absolute + c_start, absolute + c_end, False))
             if speaker is not None:
                 last_speaker = speaker
+        if number > 0 and found and found[0].content is None and ABOUT_THIS.match(sentence.lstrip()):
+            _about_this(
+                document,
+                index,
+                start,
+                masked_text,
+                sentence_spans[number - 1],
+                per_sentence[number - 1],
+                resolved[0],
+                quotes,
+            )
         for speaker in resolved:
             # A resolved pronoun counts as a mention too, so that "she ... По её словам" chains on.
             if speaker is not None and speaker[0] is not None:
@@ -277,14 +308,39 @@ def _paragraph(
     return last_speaker
 
 
+def _about_this(
+    document: _Document,
+    paragraph: int,
+    start: int,
+    masked: str,
+    span: tuple[int, int],
+    found: list[Attribution],
+    speaker: tuple[str | None, str | None] | None,
+    quotes: list[Quote],
+) -> None:
+    """ "<statement>. Об этом заявила Захарова.": the sentence before, unquoted and unattributed, is the
+    speaker's reported speech."""
+    s_start, s_end = span
+    sentence = masked[s_start:s_end]
+    if found or MASK in sentence or len(sentence.split()) < 4:
+        return
+    while s_start < s_end and masked[s_start].isspace():
+        s_start += 1
+    while s_end > s_start and (masked[s_end - 1].isspace() or masked[s_end - 1] in ".!?;"):
+        s_end -= 1
+    who, who_id = speaker if speaker is not None else (None, None)
+    text = document.text[start + s_start : start + s_end]
+    quotes.append(Quote(text, "reported", who, who_id, paragraph, start + s_start, start + s_end, False))
+
+
 def _resolve(document: _Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:
     if attribution.pronoun:
-        named = document.resolve_pronoun(paragraph)
+        named = document.resolve_pronoun(paragraph, _title_gender(attribution.speaker))
         return (named.name, named.speaker_id) if named is not None else None
     found = document.speaker_id(attribution.speaker)
     if found is None and _role_reference(attribution.speaker):
         # "the spokesman said", "подчеркнула дипломат": the listed person just named, kept as written.
-        named = document.resolve_pronoun(paragraph)
+        named = document.resolve_pronoun(paragraph, _title_gender(attribution.speaker))
         found = named.speaker_id if named is not None else None
     return attribution.speaker, found
 
@@ -346,7 +402,8 @@ def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
         return
     role = _ROLE_NAME.search(raw)
     if role is not None:
-        document.note(_Named(paragraph, role.group(1), document.speaker_id(role.group(1))))
+        found = document.speaker_id(role.group(1))
+        document.note(_Named(paragraph, role.group(1), found, _title_gender(role.group(0))))
         return
     # A sentence whose subject is the surname of a person the document names in full.
     subject = _SUBJECT.match(raw)
@@ -357,13 +414,16 @@ def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
             return
     person = _person_subject(document, raw)
     if person is not None:
-        document.note(_Named(paragraph, person, document.speaker_id(person)))
+        # "Mr Piet Marsman disagreed": the title before the name tells whom "he" may refer to.
+        name, end = person
+        document.note(_Named(paragraph, name, document.speaker_id(name), _title_gender(raw[:end])))
 
 
-def _person_subject(document: _Document, raw: str) -> str | None:
+def _person_subject(document: _Document, raw: str) -> tuple[str, int] | None:
     """A person the speakers file does not list, as the subject of a sentence ("Representative Michael Dorn, a
     Republican, called ...", "Marsman, speaking to reporters, struck a warm tone" when the text names Piet
-    Marsman): whom a "he" or "she" after it refers to, rather than the spokesperson named before."""
+    Marsman): whom a "he" or "she" after it refers to, rather than the spokesperson named before; with where
+    the name ends."""
     subject = _PERSON_SUBJECT.match(raw) if raw[:1].isupper() else None
     if subject is None:
         return None
@@ -372,4 +432,4 @@ def _person_subject(document: _Document, raw: str) -> str | None:
         return None
     if len(words) == 1 and words[0] not in document.surnames():
         return None  # a single word is a surname only when the text names the person in full
-    return subject.group(1)
+    return subject.group(1), subject.end(1)

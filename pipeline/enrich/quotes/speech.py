@@ -24,6 +24,7 @@ _EN_GERUNDS = frozenset(
     {
         *("saying", "telling", "adding", "stressing", "noting", "warning", "urging", "insisting", "arguing"),
         *("calling", "emphasizing", "emphasising", "explaining", "declaring", "claiming", "reiterating", "asking"),
+        "accusing",
     }
 )
 _RU_GERUNDS = frozenset(
@@ -40,6 +41,7 @@ _EN_VERBS = frozenset(
         *("emphasized", "emphasised", "emphasizes", "emphasises", "explained", "replied", "replies", "declared"),
         *("argued", "wrote", "commented", "claimed", "announced", "announces", "continued", "remarked"),
         *("reiterated", "acknowledged", "confirmed", "denied", "responded", "called"),
+        *("accused", "accuses", "accuse"),
         *_EN_GERUNDS,
     }
 )
@@ -48,21 +50,24 @@ _RU_STEMS = (
     *("призвал", "спросил", "ответил", "назвал", "констатировал", "предупредил", "уточнил", "напомнил", "признал"),
     *("отрезал", "парировал", "резюмировал", "подытожил", "посетовал", "акцентировал", "прокомментировал"),
     *("охарактеризовал", "раскритиковал", "заверил", "заявлял", "утверждал", "рассказал", "объяснил", "обратил"),
+    # Imperfective forms of the same verbs ("как отмечала Захарова"), and "обвинил" (accused X of ...).
+    *("отмечал", "подчеркивал", "подчёркивал", "сообщал", "указывал", "говорил", "рассказывал", "обвинил"),
+    *("проинформировал", "напоминал", "пояснял", "уточнял"),
 )
 #: Reflexive speech verbs: "возмутилась", "поинтересовался".
 _RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
 _RU_VERBS = frozenset(
     {stem + ending for stem in _RU_STEMS for ending in ("", "а", "и", "о")}
     | {stem + ending for stem in _RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}
-    | {"считает", "говорит", "говорил", "говорила"}
+    | {"считает", "говорит"}
     | _RU_GERUNDS
 )
 _VERBS = {"en": _EN_VERBS, "ru": _RU_VERBS}
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
 _REPORTING = {
-    "en": re.compile(r"(?!call)", re.IGNORECASE),
-    "ru": re.compile(r"(?!назва|спросил)", re.IGNORECASE),
+    "en": re.compile(r"(?!call|accus)", re.IGNORECASE),
+    "ru": re.compile(r"(?!назва|спросил|обвинил)", re.IGNORECASE),
 }
 #: Group 1 is "citing" (a source named, no content); group 2 a possessive pronoun that is the speaker ("по её
 #: словам").
@@ -77,6 +82,10 @@ _ASKED_BY = {
     "ru": re.compile(r"(?<![\w-])(?:на\s+)?вопрос(?:а|у|е|ом)?\s+", re.IGNORECASE),
 }
 _QUESTION_VERBS = ("ask", "спрос", "问")
+#: "was asked": the verb before ends a passive.
+_PASSIVE = re.compile(r"(?<![\w-])(?:was|were|been|being|is|are)\s+$", re.IGNORECASE)
+#: "according to her": the object pronoun that names the speaker last named.
+_OBJECT_PRONOUN = re.compile(r"(him|her|them)(?![\w-])", re.IGNORECASE)
 _PRONOUNS = frozenset({"he", "she", "they", "it", "он", "она", "они"})
 _ROLE_WORDS = frozenset(
     {
@@ -124,11 +133,20 @@ _BETWEEN = frozenset(
         *("today", "last", "week", "month", "year", "также", "ранее", "вновь", "уже", "тоже", "неоднократно"),
         *("накануне", "вчера", "сегодня", "в", "во", "понедельник", "вторник", "среду", "четверг", "пятницу"),
         *("субботу", "воскресенье", "днём", "днем", "утром", "вечером", "снова", "затем", "позже"),
+        # "рассказала в среду на брифинге Захарова", "в ходе еженедельного брифинга"
+        *("на", "ходе", "брифинге", "брифинга", "пресс-конференции", "еженедельном", "еженедельного"),
+        *("регулярном", "регулярного", "очередном", "очередного"),
     }
 )
+#: "Об этом заявила Захарова": a sentence that names the speaker of the sentence before it.
+ABOUT_THIS = re.compile(r"(?:об этом|о том же|об этом же)(?:\s+(?:также|же|и))?", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_][\w’'\-]*")
+#: What stands between a subject and an infinitive speech verb: "went on to accuse", "was quick to stress".
+_LEAD_IN = re.compile(r"(?<![\w-])(?:(?:went|goes|go) on|(?:was|were|is|are) quick) to\s+$", re.IGNORECASE)
 _WHERE = re.compile(
     r"^on the sidelines of [^,.;]*|^(?:on|last|this|late|early)\s+\w+|"
+    r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?(?![\w'’])|"
     r"^(?:at|during|in)\s+(?:a|an|the|his|her|its)\s+[\w\s-]*?"
     r"(?:briefing|conference|statement|interview|speech|meeting|call)"
     r"(?:\s+(?:emailed|sent|posted|published|issued|released|given)\b[^,.;]*)?",
@@ -143,6 +161,12 @@ _THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\
 _TOLD_OBJECT = re.compile(
     r"^(?:reporters|journalists|the media|the press|a\s[\w\s-]{0,40}?(?:briefing|conference)|[A-Z][\w-]+)(?![\w-])"
 )
+
+
+def _object_pronoun(sentence: str, position: int) -> tuple[int, int, bool] | None:
+    """ "according to her": the pronoun right at ``position``, as a speaker that refers back."""
+    found = _OBJECT_PRONOUN.match(sentence, position)
+    return (found.start(1), found.end(1), True) if found is not None else None
 
 
 def _words(text: str) -> int:
@@ -191,6 +215,9 @@ def _phrase_word(token: str) -> bool:
 
 def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
     """The speaker phrase ending just before ``position`` (a verb): (start, end, is a pronoun)."""
+    lead_in = _LEAD_IN.search(sentence, max(0, position - 40), position)
+    if lead_in is not None:
+        position = lead_in.start()  # "Zakharova went on to accuse": the speaker is before "went on to"
     tokens = list(_TOKEN.finditer(sentence, max(0, position - 300), position))
     index = len(tokens) - 1
     edge = position
@@ -263,7 +290,12 @@ def _title_case(sentence: str) -> bool:
 
 def _inverted_position(sentence: str, verb: int) -> bool:
     before = sentence[:verb].rstrip()
-    return not before or before[-1] in ",—–-:" + MASK or before.casefold().endswith(("как", "as"))
+    return (
+        not before
+        or before[-1] in ",—–-:" + MASK
+        or before.casefold().endswith(("как", "as"))
+        or ABOUT_THIS.fullmatch(before) is not None
+    )
 
 
 def attributions(sentence: str, language: str) -> list[Attribution]:
@@ -277,7 +309,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
     folded = sentence.casefold()
     according = any(cue in folded for cue in ("according to", "citing", "словам", "по данным", "мнению"))
     for match in _ACCORDING[language].finditer(sentence) if according else ():
-        phrase = phrase_after(sentence, match.end())
+        phrase = phrase_after(sentence, match.end()) or _object_pronoun(sentence, match.end())
         if match.group(2):
             phrase = match.start(2), match.end(2), True  # "по её словам"
         elif phrase is None or (phrase[2] and sentence[phrase[0] : phrase[1]].casefold() == "it"):
@@ -331,9 +363,11 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         if speaker is None:
             speaker = sentence[phrase[0] : phrase[1]]
         content = None
-        if reporting:
-            content = _reported(sentence, match, phrase, inverted, language)
         question = verb.startswith(_QUESTION_VERBS)
+        if question and _PASSIVE.search(sentence, 0, match.start()):
+            question = False  # "X was asked whether ...": X answers, the question is someone else's
+        elif reporting:
+            content = _reported(sentence, match, phrase, inverted, language)
         found.append(Attribution(speaker, phrase[2], match.start(), content, question))
     return sorted(found, key=lambda a: a.verb)
 
@@ -345,6 +379,10 @@ _ADDED_OBJECTS = frozenset(
 _CONJUNCTIONS = frozenset({"and", "but", "yet", "и", "но", "а"})
 _CONDITIONS = frozenset({"if", "unless", "если"})
 _WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+#: Counts opening a circumstance: "Two days later, ...", "Hours after the vote, ...".
+_COUNTS = frozenset(
+    {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hours", "days", "minutes", "weeks"}
+)
 #: Russian adverbial participles that open a sentence: "Говоря о ...", "Комментируя ...", "Отвечая на ...".
 _RU_OPENING_PARTICIPLE = re.compile(r"[а-яё]+(?:ая|яя|уя|юя|ря|ясь|ив|ав|ув)", re.IGNORECASE)
 
@@ -389,8 +427,10 @@ def _conditional(sentence: str, position: int) -> bool:
 
 
 def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
-    """The subject opening the sentence (past an opening circumstance: "On Monday, ", "Говоря о ..., "), when a
-    verb follows it before ``limit``: who speaks in "X gave no details, but stressed" or "X ..., saying"."""
+    """The subject opening the sentence (past an opening circumstance: "On Monday, ", "Two days later in Moscow,
+    ", "Говоря о ..., "), when a verb follows it before ``limit``: who speaks in "X gave no details, but
+    stressed" or "X ..., saying". When the opening is no subject followed by a verb, the clauses after its
+    commas are tried in turn ("A day later, Zakharova went further, saying")."""
     start = 0
     first = _TOKEN.match(sentence)
     comma = sentence.find(",", 0, limit)
@@ -400,10 +440,23 @@ def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
             word in _PREPOSITIONS
             or word in _NOT_NAMES
             or word in _WEEKDAYS
+            or word in _COUNTS
             or (word.endswith("ing") and word.isascii())
             or _RU_OPENING_PARTICIPLE.fullmatch(word)
         ):
             start = comma + 1
+    while 0 <= start < limit:
+        found = _clause_subject(sentence, start, limit)
+        if found is not None:
+            return found
+        comma = sentence.find(",", start, limit)
+        start = comma + 1 if comma >= 0 and MASK not in sentence[start:comma] else -1
+    return None
+
+
+def _clause_subject(sentence: str, start: int, limit: int) -> tuple[int, int, bool] | None:
+    """The phrase opening the clause at ``start`` when a lower-case word (its verb) follows it before
+    ``limit``."""
     phrase = phrase_after(sentence, start)
     if phrase is None or phrase[1] >= limit or MASK in sentence[start : phrase[0]]:
         return None

@@ -57,3 +57,51 @@ def test_a_date_inside_the_quote_is_not_the_briefings_day() -> None:
     assert reported[0] == "2 ноября в Минске состоялись консультации по визовым вопросам"
     assert reported[1] is not None
     assert reported[1].days == (date(2022, 11, 23),)
+
+
+OFFICIALS = load_speakers(
+    "speakers.yaml",
+    text="""\
+speakers:
+  - {id: wang-wenbin, ministry: CN, names: [Wang Wenbin]}
+  - {id: kobayashi-maki, ministry: JP, names: [Maki Kobayashi]}
+  - {id: james-cleverly, ministry: GB, names: [James Cleverly]}
+""",
+)
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def ministries(text: str, published: datetime) -> list[tuple[str, str | None]]:
+    quotes = extract_quotes(text, language="en", speakers=OFFICIALS)
+    got = targets(quotes, text, published=published, local_zone=published.tzinfo, language="en", speakers=OFFICIALS)
+    return [(q.text, t.ministry if t else None) for q, t in zip(quotes, got, strict=True) if not q.short]
+
+
+def test_a_ministry_phrase_belongs_to_the_country_word_nearest_to_it() -> None:
+    text = (
+        "Markets slipped after new US export controls. China's foreign ministry on Tuesday accused Washington of "
+        '"abusing export controls to hurt Chinese firms".\n\n'
+        'A spokesperson also said: "We will respond firmly to any further step."'
+    )
+    assert [m for _, m in ministries(text, datetime(2023, 6, 14, 9, 0, tzinfo=TOKYO))] == ["CN", "CN"]
+
+
+def test_an_unqualified_spokesperson_in_a_report_about_two_ministries_is_the_nearest_named_ones() -> None:
+    text = (
+        "The government has protested to both capitals over the bomber flights, a Foreign Ministry spokesperson "
+        "said Wednesday.\n\n"
+        '"These flights are a show of force," Press Secretary Maki Kobayashi said.\n\n'
+        "Beijing played the flights down. Chinese Foreign Ministry spokesperson Wang Wenbin said on Tuesday that "
+        'they were "routine and not aimed at anyone."'
+    )
+    found = ministries(text, datetime(2023, 6, 14, 20, 0, tzinfo=TOKYO))
+    assert [m for _, m in found] == ["JP", "JP", "CN"]
+
+
+def test_the_foreign_secretary_is_the_ministry_of_the_report() -> None:
+    text = (
+        "The UK will keep its sanctions on the shipping firms in place, the Foreign Secretary said on Monday.\n\n"
+        '"We will not be moved on this," James Cleverly told reporters.'
+    )
+    found = ministries(text, datetime(2023, 6, 12, 20, 0, tzinfo=ZoneInfo("Europe/London")))
+    assert [m for _, m in found] == ["GB", "GB"]

@@ -275,3 +275,53 @@ def test_long_garbage_is_read_in_one_pass(text: str, language: str) -> None:
     """Each of these took minutes while a step rescanned the text before each mark or verb; a return is the test."""
     found = quotes(text, language)
     assert all(not q.speaker or len(q.speaker) < 300 for q in found)
+
+
+GENDERED = load_speakers(
+    "speakers.yaml",
+    text="""\
+speakers:
+  - {id: maria-zakharova, ministry: RU, gender: female, names: [Maria Zakharova, Zakharova]}
+  - {id: lin-jian, ministry: CN, gender: male, names: [Lin Jian]}
+""",
+)
+
+
+def _reported_speakers(text: str) -> list[tuple[str, str | None]]:
+    found = extract_quotes(text, language="en", speakers=GENDERED)
+    return [(q.text, q.speaker) for q in found if q.kind == "reported"]
+
+
+def test_she_passes_over_a_man_named_in_between_for_the_woman_the_speakers_file_knows() -> None:
+    text = (
+        "Maria Zakharova opened the briefing with the ferry dispute.\n\n"
+        "Mr Piet Marsman disagreed with the plan. She said the ferry corridor had to stay open all winter."
+    )
+    assert _reported_speakers(text) == [("the ferry corridor had to stay open all winter", "Maria Zakharova")]
+    assert _reported_speakers(text.replace("She said", "He said")) == [
+        ("the ferry corridor had to stay open all winter", "Piet Marsman")
+    ]
+
+
+def test_a_title_tells_the_gender_of_someone_the_speakers_file_does_not_list() -> None:
+    text = (
+        "Spokeswoman Anna Ostrova opened the briefing on the ferry dispute.\n\n"
+        "Mr Lars Berg, the envoy, spoke next. She said the ferry corridor had to stay open all winter."
+    )
+    assert _reported_speakers(text) == [("the ferry corridor had to stay open all winter", "Anna Ostrova")]
+
+
+def test_she_with_only_men_named_before_is_nobody_and_he_of_unknown_gender_is_the_nearest() -> None:
+    text = "Lin Jian spoke first.\n\nShe said the ferry corridor had to stay open all winter."
+    assert _reported_speakers(text) == [("the ferry corridor had to stay open all winter", None)]
+    text = "Lin Jian spoke first. Piet Marsman, the envoy, spoke next. He said the corridor had to stay open."
+    assert _reported_speakers(text) == [("the corridor had to stay open", "Piet Marsman")]
+
+
+def test_a_sentence_subject_after_an_opening_circumstance_is_whom_she_refers_to() -> None:
+    text = (
+        "Maria Zakharova and Piet Marsman spoke on Monday.\n\n"
+        "Piet Marsman said the talks were over. At the same briefing, Zakharova also turned to the ferries. "
+        "She said the corridor had to stay open."
+    )
+    assert _reported_speakers(text)[-1] == ("the corridor had to stay open", "Zakharova")

@@ -136,3 +136,72 @@ def test_po_eyo_slovam_is_the_speaker_named_before() -> None:
     )
     reported = [(q.text, q.speaker) for q in quotes(text, "ru") if q.kind == "reported"]
     assert reported == [("Москва направит ноту на следующей неделе", "Мария Захарова")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Two days later in Moscow, Lin Jian went a step further, telling reporters that the talks had stalled.",
+        "A day later, Lin Jian went further, saying that the talks had stalled.",
+    ],
+)
+def test_a_participle_after_an_opening_aside_speaks_for_the_subject_after_it(text: str) -> None:
+    assert speakers(text, kind="reported") == [("the talks had stalled", "Lin Jian")]
+
+
+def test_according_to_a_pronoun_gives_the_quote_to_the_speaker_named_before() -> None:
+    text = (
+        'Maria Zakharova spoke on Friday.\n\nAccording to her, the reply "could involve new tariffs on Ostland firms."'
+    )
+    assert speakers(text) == [("could involve new tariffs on Ostland firms.", "Maria Zakharova")]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('Lin Jian accused Ostland of "staging a provocation near the border".', "Lin Jian"),
+        ('Zakharova went on to accuse the Ostland cabinet of "hiding the facts from its voters".', "Zakharova"),
+    ],
+)
+def test_accusing_someone_of_a_quote_reports_the_accusers_words(text: str, speaker: str) -> None:
+    assert [s for _, s in speakers(text)] == [speaker]
+
+
+def test_an_accusation_without_quote_marks_reports_no_clause() -> None:
+    assert quotes("Lin Jian accused Ostland of staging a provocation near the border.") == []
+
+
+def test_a_bare_weekday_after_the_verb_is_when_it_was_said() -> None:
+    text = "The talks on the new ferry line would resume after the holiday, the ministry said Tuesday."
+    assert speakers(text, kind="reported") == [
+        ("The talks on the new ferry line would resume after the holiday", "the ministry")
+    ]
+
+
+def test_what_someone_was_asked_is_not_their_speech() -> None:
+    assert quotes("Lin Jian was asked whether the talks on the ferry line would resume next month.") == []
+
+
+def test_a_russian_speaker_after_the_verb_and_the_briefing_it_was_said_at() -> None:
+    text = (
+        "Как рассказала в среду на брифинге официальный представитель МИД Мария Захарова, стороны обсудили "
+        "поставки зерна и удобрений."
+    )
+    found = [(q.text, q.speaker_id) for q in quotes(text, "ru")]
+    assert found == [("стороны обсудили поставки зерна и удобрений", "maria-zakharova")]
+
+
+def test_an_imperfective_russian_verb_reports_speech() -> None:
+    text = "Как отмечала ранее Захарова, Москва не откажется от переговоров с Остландом."
+    assert speakers(text, "ru", kind="reported") == [("Москва не откажется от переговоров с Остландом", "Захарова")]
+
+
+def test_about_this_said_gives_the_sentence_before_to_its_speaker() -> None:
+    text = (
+        "МОСКВА, 3 мая. Новые ограничения ударят прежде всего по самим европейским компаниям. Об этом заявила в "
+        "среду Мария Захарова."
+    )
+    found = [(q.text, q.kind, q.speaker_id) for q in quotes(text, "ru")]
+    assert found == [
+        ("Новые ограничения ударят прежде всего по самим европейским компаниям", "reported", "maria-zakharova")
+    ]

@@ -92,7 +92,11 @@ def errors_of(text: str) -> list[str]:
         (
             "  - {id: lin-jian, ministry: CN, names: [Lin Jian], nmes: [林剑]}\n",
             "speakers.yaml, entry speaker 'lin-jian' (line 7), field 'nmes': unknown field (allowed: id, ministry, "
-            "names, role)",
+            "names, role, gender)",
+        ),
+        (
+            "  - {id: lin-jian, ministry: CN, names: [Lin Jian], gender: f}\n",
+            "speakers.yaml, entry speaker 'lin-jian' (line 7), field 'gender': Input should be 'female' or 'male'",
         ),
         (
             "  - {id: Lin Jian, ministry: CN, names: [Lin Jian]}\n",
@@ -117,7 +121,7 @@ def errors_of(text: str) -> list[str]:
         ),
         (
             "  - Lin Jian\n",
-            "speakers.yaml, entry speaker #6 (line 7): expected a mapping with id, ministry, names, role",
+            "speakers.yaml, entry speaker #6 (line 7): expected a mapping with id, ministry, names, role, gender",
         ),
     ],
 )
@@ -223,3 +227,12 @@ def test_readout_check_names_a_broken_speakers_entry_and_a_missing_file(tmp_path
     code, output = _check(tmp_path, str(good))
     assert code == 0, output
     assert f"ok: 5 speaker(s), 2 outlet(s) in {good}" in output
+
+
+def test_a_speakers_gender_is_optional_and_read_by_id() -> None:
+    directory = load_speakers(
+        "speakers.yaml",
+        text="speakers:\n  - {id: mao-ning, ministry: CN, gender: female, names: [Mao Ning]}\n"
+        "  - {id: lin-jian, ministry: CN, names: [Lin Jian]}\n",
+    )
+    assert [directory.gender_of(i) for i in ("mao-ning", "lin-jian", "nobody", None)] == ["female", None, None, None]
