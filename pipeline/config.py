@@ -32,6 +32,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from pipeline import __version__
 from pipeline.errors import ConfigError
+from pipeline.twin_sources import check_twins
 
 MIB = 1024 * 1024
 
@@ -383,6 +384,9 @@ class Source(_Strict):
     briefing_days: list[Weekday] = Field(
         default_factory=list, description="Days (in the source's time zone) it always publishes; for health."
     )
+    twin: str | None = Field(
+        default=None, description="The id of the briefing source publishing the same briefings in another language."
+    )
 
     @field_validator("id")
     @classmethod
@@ -490,7 +494,7 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
             continue
         seen[source.id] = label
         good.append(source)
-    return good, errors
+    return check_twins(good, errors, path, seen)
 
 
 def _first_problem(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str | None]:
