@@ -296,14 +296,17 @@ def demo(
     exchanges = search_turns(settings, example, SearchFilters(), limit=3)
     console.rule(f"[bold]readout search --turns {example}[/]: {exchanges.total} exchange(s)")
     print_turn_hits(exchanges.hits, source_zones(settings))
-    # And how the news reported the most quoted of them: word for word, or not.
-    covered = max(exchanges.hits, key=lambda hit: hit.coverage_count, default=None)
+    # And how the news reported the most quoted of them: word for word, or not. The most reporting documents
+    # first, then the most quotes (not the search's order, which shifts with whatever else the index holds).
+    with open_catalog(settings) as catalog:
+        quotes = catalog.coverage([hit.turn_id for hit in exchanges.hits])
+    covered = max(exchanges.hits, key=lambda hit: (hit.coverage_count, len(quotes.get(hit.turn_id, []))), default=None)
     if covered is not None and covered.coverage_count:
         from pipeline.cli.coverage import print_coverage
 
         with open_catalog(settings) as catalog:
             turn = next(t for t in catalog.turns_of(covered.doc_id) if t.turn_id == covered.turn_id)
-            entries = catalog.coverage([turn.turn_id]).get(turn.turn_id, [])
+        entries = quotes.get(turn.turn_id, [])
         console.rule(f"[bold]readout coverage {covered.turn_id[:14]}…[/]")
         print_coverage(turn, entries)
         console.print()
