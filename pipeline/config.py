@@ -34,6 +34,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from pipeline import __version__
 from pipeline.errors import ConfigError
 from pipeline.recheck import default_ages, parse_ages
+from pipeline.twin_sources import check_twins
 
 MIB = 1024 * 1024
 
@@ -390,6 +391,9 @@ class Source(_Strict):
         description="Ages after the first fetch at which each page is fetched again (conditional GET) to catch "
         "edits and deletions, e.g. [1h, 1d, 7d, 30d]; off for none. Default: those four for briefings, off else.",
     )
+    twin: str | None = Field(
+        default=None, description="The id of the briefing source publishing the same briefings in another language."
+    )
 
     @field_validator("id")
     @classmethod
@@ -502,7 +506,7 @@ def validate_source_entries(path: Path | str, *, text: str | None = None) -> tup
             continue
         seen[source.id] = label
         good.append(source)
-    return good, errors
+    return check_twins(good, errors, path, seen)
 
 
 def _first_problem(exc: ValidationError, model: type[BaseModel]) -> tuple[str, str | None]:

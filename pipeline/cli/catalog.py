@@ -212,6 +212,7 @@ def show(
         citations = catalog.citations_of(document.doc_id)
         briefing_turns = [] if turns else catalog.turns_of(document.doc_id)
         covered = catalog.coverage([t.turn_id for t in briefing_turns]) if briefing_turns else {}
+        twin = catalog.document(document.twin_doc_id) if document.twin_doc_id else None
     if turns:
         show_turns(document, stored, as_json=as_json)
         return
@@ -221,6 +222,7 @@ def show(
             shown["citations"] = [citation_json(row) for row in citations]
         if briefing_turns:
             shown["coverage"] = [coverage_json(t.turn_id, covered.get(t.turn_id, [])) for t in briefing_turns]
+        shown["twin"] = twin_json(document, twin)
         sys.stdout.write(json.dumps(shown, ensure_ascii=False) + "\n")
         return
     console.rule(document.title or "(no title)")
@@ -242,6 +244,8 @@ def show(
     ):
         if value is not None:
             console.print(f"[bold]{label}:[/] {value}", highlight=False)
+    if twin is not None:
+        print_twin(document, twin)
     if citations:
         print_citations(citations)
     if covered:
@@ -273,6 +277,36 @@ def _removal(document: Document) -> str | None:
     evidence = document.removal_evidence or {}
     detail = ", ".join(str(evidence[key]) for key in ("kind", "status", "detail") if evidence.get(key))
     return document.removed_at.isoformat() + (f" ({detail})" if detail else "")
+
+
+def twin_json(document: Document, twin: Document | None) -> dict[str, Any] | None:
+    """A briefing's twin in the other language (:mod:`pipeline.store.twins`) for `readout show --json`: its id and
+    language, the seconds from this one's publication to the twin's, this document's turn ids missing from the
+    twin (``unmatched``) and the twin's missing from this one (``missing``); None without a twin."""
+    if twin is None:
+        return None
+    return {
+        "doc_id": twin.doc_id,
+        "language": twin.language,
+        "delay_seconds": document.twin_delay_seconds,
+        "unmatched": list(document.twin_unmatched or []),
+        "missing": list(twin.twin_unmatched or []),
+    }
+
+
+def print_twin(document: Document, twin: Document) -> None:
+    """The text form of :func:`twin_json`."""
+    delay = document.twin_delay_seconds
+    when = ""
+    if delay is not None:
+        hours, rest = divmod(abs(delay), 3600)
+        when = f", published {hours}h{rest // 60:02d}m {'later' if delay >= 0 else 'earlier'}"
+    console.print(f"[bold]twin:[/] {twin.doc_id} ({twin.language or '?'}){when}", highlight=False)
+    for label, ids in (
+        (f"exchange(s) here missing from the {twin.language or 'other'} version", document.twin_unmatched or []),
+        (f"exchange(s) of the {twin.language or 'other'} version missing here", twin.twin_unmatched or []),
+    ):
+        console.print(f"  {len(ids)} {label}{': ' if ids else ''}{', '.join(ids)}", highlight=False)
 
 
 def _document_json(

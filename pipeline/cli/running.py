@@ -300,17 +300,19 @@ def demo(
     exchanges = search_turns(settings, example, SearchFilters(), limit=3)
     console.rule(f"[bold]readout search --turns {example}[/]: {exchanges.total} exchange(s)")
     print_turn_hits(exchanges.hits, source_zones(settings))
-    # And how the news reported the most quoted of them: word for word, or not.
-    covered = [hit for hit in exchanges.hits if hit.coverage_count]
-    if covered:
+    # And how the news reported the most quoted of them: word for word, or not. The most reporting documents
+    # first, then the most quotes (not the search's order, which shifts with whatever else the index holds).
+    with open_catalog(settings) as catalog:
+        quotes = catalog.coverage([hit.turn_id for hit in exchanges.hits])
+    covered = max(exchanges.hits, key=lambda hit: (hit.coverage_count, len(quotes.get(hit.turn_id, []))), default=None)
+    if covered is not None and covered.coverage_count:
         from pipeline.cli.coverage import print_coverage
 
         with open_catalog(settings) as catalog:
-            reports = catalog.coverage([hit.turn_id for hit in covered])
-            turn_id = max(reports, key=lambda found: len(reports[found]))
-            turn = next(t for t in catalog.turns_of(turn_id.rsplit(":", 1)[0]) if t.turn_id == turn_id)
-        console.rule(f"[bold]readout coverage {turn_id[:14]}…[/]")
-        print_coverage(turn, reports[turn_id])
+            turn = next(t for t in catalog.turns_of(covered.doc_id) if t.turn_id == covered.turn_id)
+        entries = quotes.get(turn.turn_id, [])
+        console.rule(f"[bold]readout coverage {covered.turn_id[:14]}…[/]")
+        print_coverage(turn, entries)
         console.print()
     console.print(
         f"Explore the demo catalog with: [bold]readout --data-dir {data_dir} list[/], "

@@ -7,6 +7,7 @@ nothing the second time.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
@@ -18,7 +19,14 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
-from pipeline.config import CITING_KIND, DEFAULT_DUPLICATE_THRESHOLD, Settings, Source, load_sources
+from pipeline.config import (
+    CITING_KIND,
+    DEFAULT_DUPLICATE_THRESHOLD,
+    Settings,
+    Source,
+    load_sources,
+    validate_source_entries,
+)
 from pipeline.errors import CatalogError, ConfigError
 from pipeline.models import ArchiveRef, DiscoveredItem, ExtractedDocument, FetchedResponse
 from pipeline.store.access import (
@@ -53,6 +61,7 @@ from pipeline.store.outbox import OutboxQueries
 from pipeline.store.rechecks import RecheckQueries, came_back, schedule
 from pipeline.store.runs import RunQueries
 from pipeline.store.turns import TurnQueries, replace_turns
+from pipeline.store.twins import TwinSources, relink_twins
 from pipeline.urls import canonical_url, doc_id, legacy_doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -112,6 +121,7 @@ class Catalog(
     """Queries and writes over the catalog's tables."""
 
     _linker: Linker | None = None
+    _twins: TwinSources | None = None
     #: The sources file whose briefing sources give each ministry's time zone (``for_settings`` sets it).
     sources_path: Path | None = None
 
@@ -130,6 +140,18 @@ class Catalog(
                 zones = {s.country: s.tz for s in sources if s.kind == "briefing" and s.country}
                 self._linker = Linker(zones)
         return self._linker
+
+    @property
+    def twins(self) -> TwinSources:
+        """The configured pairs of twin sources (:mod:`pipeline.store.twins`), read from the sources file on first
+        use; none when it is not given or cannot be read (storing must not depend on it)."""
+        if self._twins is None:
+            self._twins = TwinSources()
+            if self.sources_path is not None:
+                # The valid entries: one broken entry must not unpair the others.
+                with contextlib.suppress(ConfigError, OSError):
+                    self._twins = TwinSources.of(validate_source_entries(self.sources_path)[0])
+        return self._twins
 
     @classmethod
     def open(
@@ -257,7 +279,7 @@ class Catalog(
                 session.add(_version_of(document))
                 assign_cluster(session, document, self._threshold(), new=True, fingerprint=_fingerprint(enrichment))
                 if enrichment is not None:
-                    _link(session, document, enrichment, self.linker, turns_changed=True)
+                    _link(session, document, enrichment, self.linker, self.twins, turns_changed=True)
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
@@ -273,7 +295,7 @@ class Catalog(
                         # this fetch gives it a readable one again.
                         existing.warc_file, existing.warc_offset = archive.file, archive.offset
                         existing.warc_length = archive.length
-                    retagged = enrichment is not None and _apply(session, existing, enrichment, self.linker)
+                    retagged = enrichment is not None and _apply(session, existing, enrichment, self.linker, self.twins)
                     # A document stored before clustering existed gets its cluster on its next fetch.
                     clustered = assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
@@ -290,7 +312,7 @@ class Catalog(
                     existing.revision += 1
                     existing.run_id = run_id or existing.run_id
                     if enrichment is not None:
-                        _apply(session, existing, enrichment, self.linker)
+                        _apply(session, existing, enrichment, self.linker, self.twins)
                     assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
                     )
@@ -438,7 +460,7 @@ class Catalog(
             document = session.get(Document, identifier)
             if document is None:
                 return False
-            changed = _apply(session, document, enrichment, self.linker)
+            changed = _apply(session, document, enrichment, self.linker, self.twins)
             if changed:
                 document.revision += 1
                 document.run_id = run_id or document.run_id
@@ -526,24 +548,33 @@ def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
     return before != after
 
 
-def _apply(session: Session, document: Document, enrichment: Enrichment, linker: Linker) -> bool:
+def _apply(session: Session, document: Document, enrichment: Enrichment, linker: Linker, twins: TwinSources) -> bool:
     """Copy ``enrichment`` onto ``document``, replace its turns when it carries exchanges (after the tags:
     the turns copy the document's language) and its citations when it carries quotes; True when the search
     index must see the document again."""
     changed = _set_enrichment(document, enrichment)
-    return _link(session, document, enrichment, linker) or changed
+    return _link(session, document, enrichment, linker, twins) or changed
 
 
 def _link(
-    session: Session, document: Document, enrichment: Enrichment, linker: Linker, *, turns_changed: bool = False
+    session: Session,
+    document: Document,
+    enrichment: Enrichment,
+    linker: Linker,
+    twins: TwinSources,
+    *,
+    turns_changed: bool = False,
 ) -> bool:
-    """A briefing's turns replaced (and the citations that may report it aligned again when they changed), or
-    a news document's citations replaced (:mod:`pipeline.store.citations`); True when either changed."""
+    """A briefing's turns replaced (and the citations that may report it and its twin aligned again when they
+    changed, or when a paired source's briefing has no twin yet), or a news document's citations replaced
+    (:mod:`pipeline.store.citations`, :mod:`pipeline.store.twins`); True when any of them changed."""
     changed = False
     if enrichment.exchanges is not None:
         changed = replace_turns(session, document, enrichment.exchanges)
         if changed or turns_changed:
             relink_for_briefing(session, document, linker)
+        if changed or turns_changed or document.twin_doc_id is None:
+            changed = relink_twins(session, document, twins) or changed
     if enrichment.quoted is not None and document.source_kind == CITING_KIND:
         changed = link_document(session, document, enrichment.quoted, linker) or changed
     return changed

@@ -33,7 +33,7 @@ from tests.conftest import FIXTURES
 
 from .test_run_e2e import World, fresh_world
 
-#: The six ministry sources (tests/fixtures/expected/ministries.yaml): five of kind briefing, and the UK's statements.
+#: The ministry sources (tests/fixtures/expected/ministries.yaml): six of kind briefing, and the UK's statements.
 MINISTRIES: dict[str, Any] = yaml.safe_load((FIXTURES / "expected" / "ministries.yaml").read_text("utf-8"))
 BRIEFINGS = [source_id for source_id in MINISTRIES if source_id != "uk-fcdo"]
 #: Lin Jian's press conference of 18 November 2026: six questions from six outlets, each answered by him.
