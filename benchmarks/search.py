@@ -83,6 +83,10 @@ class BenchDocument:
     version: int = 1
     revision: int = 1
     removed_at: datetime | None = None
+    removal_evidence: dict[str, Any] | None = None
+    edited_at: datetime | None = None
+    twin_doc_id: str | None = None
+    twin_unmatched: list[Any] = field(default_factory=list)
     authors: list[Any] = field(default_factory=list)
     topics: list[Any] = field(default_factory=list)
     countries: list[Any] = field(default_factory=list)

@@ -1,14 +1,15 @@
 """Backend parity: the same query over the same documents finds the same documents on the embedded
 index and on Elasticsearch (whose request bodies :mod:`tests.esquery` evaluates with the documented
 semantics), the same turns in the turns indices (:func:`compare_turns`), both under the coverage
-filters (:func:`compare_coverage`), and the same stories when folded (:func:`compare_folded`). Shared by
-``tests/integration/test_query_parity.py`` and ``benchmarks/query_parity.py``.
+filters (:func:`compare_coverage`) and the history filters (:func:`compare_history`), and the same stories
+when folded (:func:`compare_folded`). Shared by ``tests/integration/test_query_parity.py``,
+``tests/integration/test_history_index.py`` and ``benchmarks/query_parity.py``.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -228,6 +229,24 @@ def compare_coverage(
     """Index ``documents`` with their (catalog) turns, citations and coverage into a new embedded index, and
     run every query under every coverage filter on it and through the evaluator: documents (rows named
     ``documents: query [filter]``) and turns (``turns: query [filter]``)."""
+    return compare_filtered(
+        documents, turns, folder / "parity-coverage.sqlite", VERDICT_FILTERS, COVERAGE_TURN_FILTERS, queries, coverage
+    )
+
+
+def compare_filtered(
+    documents: Sequence[Projectable],
+    turns: TurnsByDocument,
+    path: Path,
+    document_filters: Mapping[str, SearchFilters],
+    turn_filters: Mapping[str, SearchFilters],
+    queries: Sequence[str],
+    coverage: BatchCoverage | None = None,
+) -> list[Row]:
+    """Index ``documents`` with their turns (and ``coverage``) into a new embedded index at ``path``, and run
+    every query under every document and turn filter on it and through the evaluator (rows named
+    ``documents: query [filter]`` and ``turns: query [filter]``)."""
+    coverage = coverage or BatchCoverage()
     by_id = {document.doc_id: document for document in documents}
     documents_evaluator = Evaluator(
         project_document(document, coverage.citations.get(document.doc_id, ())) for document in documents
@@ -242,12 +261,12 @@ def compare_coverage(
     )
     size = len(documents) + sum(len(found) for found in turns.values())
     rows = []
-    with EmbeddedIndex(folder / "parity-coverage.sqlite") as index:
+    with EmbeddedIndex(path) as index:
         outcome = index.index_documents(documents, turns, coverage)
         assert not outcome.rejected, outcome.rejected
         for text in queries:
             query = parse(text)
-            for name, chosen in VERDICT_FILTERS.items():
+            for name, chosen in document_filters.items():
                 found = index.search(query, chosen, limit=size)
                 body = build_search_body(query, chosen, size)
                 rows.append(
@@ -257,7 +276,7 @@ def compare_coverage(
                         frozenset(documents_evaluator.search(body)),
                     )
                 )
-            for name, chosen in COVERAGE_TURN_FILTERS.items():
+            for name, chosen in turn_filters.items():
                 turn_hits = index.search_turns(query, chosen, limit=size)
                 body = build_turn_search_body(query, chosen, size)
                 rows.append(
@@ -268,6 +287,35 @@ def compare_coverage(
                     )
                 )
     return rows
+
+
+# --- history filters -----------------------------------------------------------------------------------------
+
+#: Document filters on a transcript's history (``readout search --edited``, ``--removed``), alone and together.
+HISTORY_FILTERS: dict[str, SearchFilters] = {
+    "none": SearchFilters(),
+    "edited": SearchFilters(edited=True),
+    "edited, removed too": SearchFilters(edited=True, include_removed=True),
+    "removed": SearchFilters(removed=True),
+    "edited and removed": SearchFilters(edited=True, removed=True),
+}
+#: Turn filters on it (``readout search --turns --missing-in-twin``, ``--removed``).
+HISTORY_TURN_FILTERS: dict[str, SearchFilters] = {
+    "none": SearchFilters(),
+    "missing in twin": SearchFilters(missing_in_twin=True),
+    "missing in twin, removed too": SearchFilters(missing_in_twin=True, include_removed=True),
+    "removed": SearchFilters(removed=True),
+}
+
+
+def compare_history(
+    documents: Sequence[Projectable], turns: TurnsByDocument, folder: Path, queries: Sequence[str]
+) -> list[Row]:
+    """Index ``documents`` (edited, removed, twinned in the catalog) with their turns into a new embedded index
+    and run every query under every history filter on it and through the evaluator."""
+    return compare_filtered(
+        documents, turns, folder / "parity-history.sqlite", HISTORY_FILTERS, HISTORY_TURN_FILTERS, queries
+    )
 
 
 # --- folded searches -----------------------------------------------------------------------------------------

@@ -162,6 +162,21 @@ def search_command(
     covered: Annotated[
         bool, typer.Option("--covered", help="With --turns: only exchanges that news documents quote.")
     ] = False,
+    edited: Annotated[
+        bool,
+        typer.Option("--edited", help="Only documents a later version changed in substance (not with --turns)."),
+    ] = False,
+    removed: Annotated[
+        bool,
+        typer.Option("--removed", help="Only pages the site removed (with --turns: exchanges of removed briefings)."),
+    ] = False,
+    missing_in_twin: Annotated[
+        bool,
+        typer.Option(
+            "--missing-in-twin",
+            help="With --turns: only exchanges missing from the briefing's other-language twin.",
+        ),
+    ] = False,
     fold: Annotated[
         bool,
         typer.Option(
@@ -179,6 +194,8 @@ def search_command(
     matching copies (--json: cluster_id, copies and the first folded ids; total counts documents, stories
     the folded hits). --no-fold lists every document. With --turns, the hits are exchanges of briefings:
     date, ministry, spokesperson, outlet, question and answer snippets, turn id (--json: a list of objects).
+    --edited, --removed and --missing-in-twin select by a transcript's history (docs/history.md); hits say
+    whether they were edited or removed (--json: edited, removed; exchanges: missing_in_twin).
     """
     from pipeline.index.coverage_projection import VERDICTS
     from pipeline.index.search import SearchFilters
@@ -198,9 +215,19 @@ def search_command(
         outlets=tuple(outlet or ()),
         verdicts=tuple(v.lower() for v in verdict or ()),
         covered=covered,
+        edited=edited,
+        removed=removed,
+        missing_in_twin=missing_in_twin,
     )
-    if (filters.spokespersons or filters.outlets or filters.covered) and not turns:
-        raise fail("--spokesperson, --outlet and --covered filter exchanges: add --turns", code=ExitCode.USAGE)
+    if (filters.spokespersons or filters.outlets or filters.covered or filters.missing_in_twin) and not turns:
+        raise fail(
+            "--spokesperson, --outlet, --covered and --missing-in-twin filter exchanges: add --turns",
+            code=ExitCode.USAGE,
+        )
+    if filters.edited and turns:
+        raise fail(
+            "--edited filters documents (an exchange has no versions of its own): drop --turns", code=ExitCode.USAGE
+        )
     wrong = sorted(set(filters.verdicts) - set(VERDICTS))
     if wrong:
         raise fail(f"unknown verdict {', '.join(wrong)}: use {', '.join(reversed(VERDICTS))}", code=ExitCode.USAGE)
@@ -240,6 +267,9 @@ def search_command(
         table.add_column(column, overflow="fold")
     for hit in result.hits:
         cell = Text(hit.title or "(no title)", style="bold")
+        for flag, shown in (("edited", hit.edited), ("removed", hit.removed)):
+            if shown:
+                cell.append(f"  {flag}", style="yellow")
         if hit.copies:
             cell.append(f"  +{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}", style="cyan")
         cell.append("\n")

@@ -273,6 +273,7 @@ def print_turn_hits(hits: Sequence[TurnHit], zones: dict[str, tzinfo]) -> None:
                 "  ",
                 (who, "cyan"),
                 (f"  reported by {hit.coverage_count} news item(s)" if hit.coverage_count else "", "green"),
+                ("  missing from the other language" if hit.missing_in_twin else "", "yellow"),
             ),
             no_wrap=True,
             overflow="ellipsis",

@@ -21,6 +21,7 @@ from pipeline.index.coverage_projection import (
     document_coverage_fields,
     turn_coverage_fields,
 )
+from pipeline.index.history_projection import missing_in_twin
 from pipeline.index.projection import Projectable, project_document
 from pipeline.index.search import BulkOutcome, Rejection
 from pipeline.index.turn_projection import TurnLike
@@ -52,6 +53,8 @@ class Row:
     revision: int
     meta: tuple[Any, ...]
     texts: tuple[Any, ...]
+    #: Its turns missing from its other-language twin (``turns.missing_in_twin``).
+    missing_in_twin: frozenset[str] = frozenset()
 
     @property
     def language(self) -> str | None:
@@ -120,9 +123,10 @@ def prepare(document: Projectable) -> Row | Rejection:
         projected.get("publisher"),
         projected.get("country"),
         projected["cluster_id"],
+        1 if projected["edited"] else 0,
     )
     texts = (title, text, projected.get("language"))
-    return Row(doc_id, key_revision, meta, texts)
+    return Row(doc_id, key_revision, meta, texts, missing_in_twin(document))
 
 
 def _valid_unicode(value: str) -> bool:
@@ -151,7 +155,7 @@ def turn_values(turn: TurnLike, row: Row, reports: Sequence[CoverageLike] = ()) 
     """A turn of the document ``row`` as the values of its ``turns`` row
     (:data:`pipeline.index.embedded_schema.TURN_COLUMNS`); removed with its document, in its language
     (the document's when the turn has none), dated as the briefing (naive means UTC), with its coverage
-    by the news ``reports`` of it."""
+    by the news ``reports`` of it and whether it is missing from the document's twin."""
     language = (turn.language or row.language or "").lower() or None
     date_iso, date_ts = _utc(turn.briefing_date.isoformat() if turn.briefing_date is not None else None)
     return (
@@ -174,6 +178,7 @@ def turn_values(turn: TurnLike, row: Row, reports: Sequence[CoverageLike] = ()) 
         turn.question,
         turn.answer,
         *_coverage_values(turn_coverage_fields(reports)),
+        1 if turn.turn_id in row.missing_in_twin else 0,
     )
 
 

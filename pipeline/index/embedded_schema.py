@@ -10,6 +10,11 @@ document's turns go with it: deleting the ``docs`` row deletes them.
 ``cited_turns``), keyed by the ``docs`` row's id: a table of its own, so that the documents' small rows stay
 as they are for the many documents without any. ``turns`` carries each turn's coverage (``coverage_count``,
 ``covered_by``, ``covered_by_source``, ``worst_verdict``: :mod:`pipeline.index.coverage_projection`).
+
+Of a transcript's history (:mod:`pipeline.index.history_projection`) the file keeps what searches filter on
+and hits show: ``docs.edited`` (next to ``docs.removed``) and ``turns.missing_in_twin``. The rest (edit and
+removal dates, the removal's kind, version counts, twins) is for Kibana: read it in the catalog
+(``readout show``, ``readout history``).
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from pipeline.index import fts
 #: Bumped when the file layout changes; a file from a newer Readout is refused rather than misread, an
 #: older one is emptied and refilled. 2: analysed token streams (Elasticsearch's analysis) in FTS5;
 #: 3: the briefings' turns (``turns``, ``turns_fts``); 4: ``docs.cluster_id`` (search folds copies); 5: coverage
-#: (``citations``, the turns' coverage columns).
-SCHEMA_VERSION: Final = 5
+#: (``citations``, the turns' coverage columns); 6: history (``docs.edited``, ``turns.missing_in_twin``).
+SCHEMA_VERSION: Final = 6
 #: SQLite page size for new files. Texts of a few KB pack about six to a 16 KiB page but only one to a
 #: 4 KiB page (the default), wasting ~40% of it; measured on 30,000 generated documents: a 12% smaller
 #: file and 5-10% faster indexing, same query latency.
@@ -51,6 +56,7 @@ META_COLUMNS: Final = (
     "publisher",
     "country",
     "cluster_id",
+    "edited",
 )
 #: ``texts``: the original title and text, and the language whose analyzer the language columns use.
 TEXT_COLUMNS: Final = ("title", "text", "language")
@@ -72,7 +78,9 @@ CREATE TABLE IF NOT EXISTS docs (
     publisher TEXT,
     country TEXT,
     -- The near-duplicate cluster (the document's own id when it has none): folded searches group by it.
-    cluster_id TEXT NOT NULL
+    cluster_id TEXT NOT NULL,
+    -- A stored version changed its substance (documents.edited_at is set).
+    edited INTEGER NOT NULL DEFAULT 0 CHECK (edited IN (0, 1))
 );
 CREATE INDEX IF NOT EXISTS docs_published ON docs (published_ts);
 CREATE INDEX IF NOT EXISTS docs_source_published ON docs (source, published_ts);
@@ -136,7 +144,9 @@ CREATE TABLE IF NOT EXISTS turns (
     coverage_count INTEGER NOT NULL DEFAULT 0,
     covered_by TEXT NOT NULL DEFAULT '[]',
     covered_by_source TEXT NOT NULL DEFAULT '[]',
-    worst_verdict TEXT
+    worst_verdict TEXT,
+    -- The briefing has a twin in the other language and this turn is missing from it.
+    missing_in_twin INTEGER NOT NULL DEFAULT 0 CHECK (missing_in_twin IN (0, 1))
 );
 CREATE INDEX IF NOT EXISTS turns_doc ON turns (doc_id, position);
 CREATE INDEX IF NOT EXISTS turns_date ON turns (date_ts);
@@ -226,6 +236,7 @@ TURN_COLUMNS: Final = (
     "covered_by",
     "covered_by_source",
     "worst_verdict",
+    "missing_in_twin",
 )
 INSERT_TURN: Final = f"INSERT INTO turns ({', '.join(TURN_COLUMNS)}) VALUES ({', '.join('?' for _ in TURN_COLUMNS)})"  # noqa: S608
 

@@ -21,7 +21,11 @@ BACKEND: Final = "embedded"
 
 _WS = re.compile(r"\s+")
 
-_HIT_COLUMNS: Final = "d.doc_id, t.title, d.url, d.source, d.kind, d.language, d.published_at, d.cluster_id"
+_HIT_COLUMNS: Final = (
+    "d.doc_id, t.title, d.url, d.source, d.kind, d.language, d.published_at, d.cluster_id, d.edited, d.removed"
+)
+#: Where a page row (:func:`_page_rows`) has the text: after the hit columns.
+_TEXT: Final = _HIT_COLUMNS.count(",") + 1
 #: The documents an FTS5 expression matches. CROSS JOIN keeps fts as the outer loop, so FTS5 itself does
 #: ORDER BY rank.
 _MATCHES: Final = "FROM fts CROSS JOIN docs AS d ON d.id = fts.rowid"
@@ -68,7 +72,7 @@ def search_match(
             page = [Placed(row[0], row[1]) for row in rows]
         # Snippets in Python, from the original text and the same analysis: only for the page.
         hits = [
-            _hit(row, score=-placed.key, snippet=fts.snippet(row[8], row[5], query), placed=placed)
+            _hit(row, score=-placed.key, snippet=fts.snippet(row[_TEXT], row[5], query), placed=placed)
             for placed, row in _page_rows(conn, page)
         ]
     return SearchResult(BACKEND, query.text, total, hits, facets, stories)
@@ -90,7 +94,8 @@ def search_all(
             sql = f"SELECT d.id FROM docs AS d{conditions} ORDER BY {_NEWEST} LIMIT :limit"  # noqa: S608
             page = [Placed(row[0]) for row in conn.execute(sql, {**params, "limit": limit})]
         hits = [
-            _hit(row, score=0.0, snippet=leading_words(row[8]), placed=placed) for placed, row in _page_rows(conn, page)
+            _hit(row, score=0.0, snippet=leading_words(row[_TEXT]), placed=placed)
+            for placed, row in _page_rows(conn, page)
         ]
     return SearchResult(BACKEND, query.text, total, hits, facets, stories)
 
@@ -253,7 +258,11 @@ def filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
         # Inclusive: everything before the start of the next day.
         where.append("d.published_ts < :until")
         params["until"] = day_start(filters.until + timedelta(days=1))
-    if not filters.include_removed:
+    if filters.edited:
+        where.append("d.edited = 1")
+    if filters.removed:
+        where.append("d.removed = 1")
+    elif not filters.include_removed:
         where.append("d.removed = 0")
     return where, params
 
@@ -283,6 +292,8 @@ def _hit(row: Sequence[Any], *, score: float, snippet: str, placed: Placed) -> S
         cluster_id=row[7],
         copies=placed.copies,
         folded=placed.folded,
+        edited=bool(row[8]),
+        removed=bool(row[9]),
     )
 
 

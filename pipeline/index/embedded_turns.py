@@ -20,7 +20,8 @@ from pipeline.index.search import TURN_FACETS, SearchFilters, TurnHit, TurnSearc
 
 _HIT_COLUMNS: Final = (
     "t.turn_id, t.doc_id, t.date, t.ministry, t.source, t.language, t.kind, t.position, "
-    "t.spokesperson, t.spokesperson_id, t.outlet, t.outlet_id, t.question, t.answer, t.coverage_count"
+    "t.spokesperson, t.spokesperson_id, t.outlet, t.outlet_id, t.question, t.answer, t.coverage_count, "
+    "t.missing_in_twin"
 )
 #: Facets over the matching set ``m``; JSON arrays unpacked once per distinct array.
 _FACET_SQL: Final = {
@@ -95,13 +96,17 @@ def turn_filter_sql(filters: SearchFilters) -> tuple[list[str], dict[str, Any]]:
         where.append(f"t.worst_verdict IN ({marks(filters.verdicts, 'verdict')})")
     if filters.covered:
         where.append("t.coverage_count > 0")
+    if filters.missing_in_twin:
+        where.append("t.missing_in_twin = 1")
     if filters.since is not None:
         where.append("t.date_ts >= :since")
         params["since"] = day_start(filters.since)
     if filters.until is not None:
         where.append("t.date_ts < :until")
         params["until"] = day_start(filters.until) + 86_400
-    if not filters.include_removed:
+    if filters.removed:
+        where.append("t.removed = 1")
+    elif not filters.include_removed:
         where.append("t.removed = 0")
     return where, params
 
@@ -144,6 +149,7 @@ def _hit(row: Sequence[Any], query: Query) -> TurnHit:
         outlet_id=row[11],
         question=snippet(row[12]),
         answer=snippet(row[13]),
-        score=float(row[15]),
+        score=float(row[16]),
         coverage_count=int(row[14]),
+        missing_in_twin=bool(row[15]),
     )

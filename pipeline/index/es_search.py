@@ -40,6 +40,8 @@ HIT_SOURCE_FIELDS: tuple[str, ...] = (
     "language",
     "published_at",
     "cluster_id",
+    "edited",
+    "removed",
 )
 #: Field boosts: a match in the title counts three times a match in the body.
 TITLE_BOOST = 3
@@ -117,8 +119,11 @@ def _facet_terms(filters: SearchFilters) -> list[dict[str, Any]]:
 
 
 def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
-    """Filters as non-scoring clauses: ``terms`` per facet, publication days inclusive, removed hidden."""
+    """Filters as non-scoring clauses: ``terms`` per facet, edited documents, publication days inclusive,
+    removed hidden (or only those)."""
     clauses = _facet_terms(filters)
+    if filters.edited:
+        clauses.append({"term": {"edited": True}})
     clauses.extend(_days_and_removal(filters, "published_at"))
     return clauses
 
@@ -219,6 +224,8 @@ def parse_search_response(query_text: str, response: Mapping[str, Any]) -> Searc
                 cluster_id=source.get(FOLD_FIELD) or _first(hit.get("fields"), FOLD_FIELD),
                 copies=copies,
                 folded=folded,
+                edited=source.get("edited") is True,
+                removed=source.get("removed") is True,
             )
         )
     aggregations = response.get("aggregations") or {}
@@ -285,6 +292,7 @@ TURN_SOURCE_FIELDS: tuple[str, ...] = (
     "outlet",
     "outlet_id",
     "coverage_count",
+    "missing_in_twin",
 )
 #: The turn fields that keep every token (standard analyzer): phrases and prefixes run on these.
 TURN_EXACT_FIELDS = list(TURN_TEXTS)
@@ -306,13 +314,15 @@ def turn_filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
             clauses.append({"bool": {"should": either, "minimum_should_match": 1}})
     if filters.covered:
         clauses.append({"range": {"coverage_count": {"gt": 0}}})
+    if filters.missing_in_twin:
+        clauses.append({"term": {"missing_in_twin": True}})
     clauses.extend(_days_and_removal(filters, "date"))
     return clauses
 
 
 def _days_and_removal(filters: SearchFilters, date_field: str) -> list[dict[str, Any]]:
     """The date range on ``date_field`` (whole UTC days on both ends: from the start of ``since`` to before
-    the day after ``until``) and, unless asked for, removed pages hidden."""
+    the day after ``until``) and, unless asked for, removed pages hidden (only those with ``removed``)."""
     clauses: list[dict[str, Any]] = []
     if filters.since or filters.until:
         bounds: dict[str, Any] = {}
@@ -322,7 +332,9 @@ def _days_and_removal(filters: SearchFilters, date_field: str) -> list[dict[str,
             bounds["lt"] = (filters.until + timedelta(days=1)).isoformat()
         bounds["format"] = "strict_date"
         clauses.append({"range": {date_field: bounds}})
-    if not filters.include_removed:
+    if filters.removed:
+        clauses.append({"term": {"removed": True}})
+    elif not filters.include_removed:
         clauses.append({"term": {"removed": False}})
     return clauses
 
@@ -378,6 +390,7 @@ def parse_turn_response(query_text: str, response: Mapping[str, Any]) -> TurnSea
                 answer=_part_snippet(highlight, "answer", language),
                 score=float(hit.get("_score") or 0.0),
                 coverage_count=int(source.get("coverage_count") or 0),
+                missing_in_twin=source.get("missing_in_twin") is True,
             )
         )
     aggregations = response.get("aggregations") or {}

@@ -9,7 +9,8 @@ and ``title_<lang>``/``text_<lang>`` with the language's own analyzer (stemming;
 ``zh`` and ``ja``), filled only for the document's own language.
 
 A news document's citations (briefing quotes linked to exchanges) add ``citation_count``,
-``cited_turns`` and ``worst_verdict`` (:mod:`pipeline.index.coverage_projection`).
+``cited_turns`` and ``worst_verdict`` (:mod:`pipeline.index.coverage_projection`); every document carries its
+history (``edited``, ``removal_kind``, ``version_count``, ``has_twin``...: :mod:`pipeline.index.history_projection`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pipeline.index.coverage_projection import CitationLike, document_coverage_fields
+from pipeline.index.history_projection import document_history_fields
 
 #: Languages with their own analyzed fields (Elasticsearch analyzer in the mapping).
 ANALYZED_LANGUAGES: dict[str, str] = {
@@ -59,6 +61,10 @@ class Projectable(Protocol):
     version: int
     revision: int
     removed_at: datetime | None
+    removal_evidence: dict[str, Any] | None
+    edited_at: datetime | None
+    twin_doc_id: str | None
+    twin_unmatched: list[Any]
     authors: list[Any]
     topics: list[Any]
     countries: list[Any]
@@ -113,6 +119,7 @@ def project_document(document: Projectable, citations: Sequence[CitationLike] = 
     if language in ANALYZED_LANGUAGES:
         projected[f"title_{language}"] = document.title
         projected[f"text_{language}"] = document.text
+    projected.update(document_history_fields(document))
     projected.update(document_coverage_fields(citations))
     return {key: value for key, value in projected.items() if value is not None}
 

@@ -32,6 +32,13 @@ class SearchFilters:
     verdicts: tuple[str, ...] = ()
     #: Turns only: those at least one news document quotes (``coverage_count`` > 0).
     covered: bool = False
+    #: Documents only: those a stored version changed in substance (``edited``).
+    edited: bool = False
+    #: Only what the site removed (documents, or the turns of removed briefings); shown even without
+    #: ``include_removed``.
+    removed: bool = False
+    #: Turns only: those missing from their briefing's other-language twin (``missing_in_twin``).
+    missing_in_twin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,9 @@ class SearchHit:
     copies: int = 0
     #: ... and the first :data:`FOLDED_IDS` of them, by ``doc_id``.
     folded: tuple[str, ...] = ()
+    #: A stored version changed its substance; the site removed the page (docs/history.md).
+    edited: bool = False
+    removed: bool = False
 
 
 #: How many folded copies' ids a hit lists (``copies`` counts them all).
@@ -96,6 +106,8 @@ class TurnHit:
     score: float
     #: How many news documents quote it.
     coverage_count: int = 0
+    #: Its briefing has an other-language twin that lacks it.
+    missing_in_twin: bool = False
 
 
 @dataclass

@@ -9,7 +9,8 @@ Like documents, the question and answer are indexed twice: ``question``/``answer
 analyzer (every language, phrases), and ``question_<lang>``/``answer_<lang>`` with the turn's own
 language analyzer (stemming; CJK bigrams), filled only for that language. A turn carries from its
 document what the index needs on its own: the document's ``revision`` (the external version every turn
-of that revision is written with), its ``url`` and whether it was ``removed``; and from the news that
+of that revision is written with), its ``url``, whether it was ``removed`` and whether the turn is
+``missing_in_twin`` (:mod:`pipeline.index.history_projection`); and from the news that
 reports it, its coverage (``coverage_count``, ``covered_by``, ``covered_by_source``, ``worst_verdict``:
 :mod:`pipeline.index.coverage_projection`).
 """
@@ -21,6 +22,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from pipeline.index.coverage_projection import CoverageLike, turn_coverage_fields
+from pipeline.index.history_projection import missing_in_twin
 from pipeline.index.projection import ANALYZED_LANGUAGES, Projectable
 
 #: Text parts of a turn, each with its language fields.
@@ -87,6 +89,7 @@ def project_turn(turn: TurnLike, document: Projectable, reports: Sequence[Covera
         "question_countries": [str(c) for c in turn.question_countries],
         "answer_countries": [str(c) for c in turn.answer_countries],
         "removed": document.removed_at is not None,
+        "missing_in_twin": turn.turn_id in missing_in_twin(document),
         "version": turn.version,
         "revision": document.revision,
         "content_hash": turn.content_hash,

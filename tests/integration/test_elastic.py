@@ -60,6 +60,10 @@ class Doc:
     content_hash: str = "0" * 64
     version: Any = 1
     removed_at: datetime | None = None
+    removal_evidence: dict[str, Any] | None = None
+    edited_at: datetime | None = None
+    twin_doc_id: str | None = None
+    twin_unmatched: list[Any] = field(default_factory=list)
     authors: list[Any] = field(default_factory=list)
     topics: list[Any] = field(default_factory=lambda: ["sanctions"])
     countries: list[Any] = field(default_factory=lambda: ["US"])

@@ -488,7 +488,9 @@ def turn_bulk(http: httpx.Client, *lines: dict[str, Any]) -> list[dict[str, Any]
 
 
 def a_turn(**changes: Any) -> dict[str, Any]:
-    document = SimpleNamespace(url="https://example.org/b1", revision=3, removed_at=None, language="en")
+    document = SimpleNamespace(
+        url="https://example.org/b1", revision=3, removed_at=None, language="en", twin_doc_id=None, twin_unmatched=[]
+    )
     turn = TurnRow("b1", 1, "A question?", "An answer.", topics=["sanctions"], question_countries=["RU"])
     return {**project_turn(turn, document), **changes}  # type: ignore[arg-type]
 

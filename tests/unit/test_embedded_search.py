@@ -60,6 +60,10 @@ class Doc:
     version: int = 1
     revision: int = 1
     removed_at: datetime | None = None
+    removal_evidence: dict[str, Any] | None = None
+    edited_at: datetime | None = None
+    twin_doc_id: str | None = None
+    twin_unmatched: list[Any] = field(default_factory=list)
     authors: list[Any] = field(default_factory=list)
     topics: list[Any] = field(default_factory=list)
     countries: list[Any] = field(default_factory=list)
@@ -652,12 +656,12 @@ def test_the_json_shape(index: EmbeddedIndex) -> None:
     (hit,) = shape["hits"]
     assert set(hit) == {
         *("doc_id", "title", "url", "source", "kind", "language", "published_at", "score", "snippet"),
-        *("cluster_id", "copies", "folded"),
+        *("cluster_id", "copies", "folded", "edited", "removed"),
     }
     assert (hit["copies"], hit["folded"]) == (0, ())
     # The hit's fields are the projection's (the same values Elasticsearch would hold in _source).
     projected = project_document(_typed(doc))
-    for key in ("doc_id", "title", "url", "source", "kind", "language", "published_at", "cluster_id"):
+    for key in ("doc_id", "title", "url", "source", "kind", "language", "published_at", "cluster_id", "edited"):
         assert hit[key] == projected[key], key
     assert hit["published_at"] == "2021-04-26T07:00:00+00:00"
     assert isinstance(hit["score"], float)

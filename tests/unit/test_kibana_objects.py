@@ -267,6 +267,42 @@ def test_divergent_quotes_lists_news_whose_worst_verdict_is_divergent() -> None:
     assert obj["attributes"]["sort"] == [["published_at", "desc"]]
 
 
+def test_edited_or_removed_transcripts_lists_briefings_either_edited_or_removed() -> None:
+    obj, source = _search("Edited or removed transcripts")
+    assert _ref_names(obj)[source["indexRefName"]] == ("index-pattern", "readout-documents")
+    assert source["query"] == {"query": "edited : true or removed : true", "language": "kuery"}
+    (pill,) = source["filter"]
+    assert pill["query"] == {"match_phrase": {"kind": "briefing"}}
+    assert obj["attributes"]["columns"] == [
+        *("title", "source", "edited_at", "removed_at", "removal_kind", "version_count")
+    ]
+    assert obj["attributes"]["sort"] == [["published_at", "desc"]]
+
+
+def test_exchanges_missing_from_the_other_language_filter_on_the_flag() -> None:
+    obj, source = _search("Exchanges missing from the other language")
+    assert _ref_names(obj)[source["indexRefName"]] == ("index-pattern", "readout-turns")
+    (pill,) = source["filter"]
+    # A phrase filter on a boolean field takes the boolean itself (kbn-es-query: PhraseFilterValue is
+    # string | number | boolean), as Discover's filter editor writes it.
+    assert pill["query"] == {"match_phrase": {"missing_in_twin": True}}
+    assert (pill["meta"]["key"], pill["meta"]["params"]) == ("missing_in_twin", {"query": True})
+    assert obj["attributes"]["columns"] == ["date", "ministry", "outlet", "question", "answer"]
+    assert obj["attributes"]["sort"] == [["date", "desc"]]
+
+
+def test_the_history_fields_have_labels() -> None:
+    labelled = {
+        view: set(json.loads(DATA_VIEWS[view]["attributes"]["fieldAttrs"]))
+        for view in ("readout-documents", "readout-turns")
+    }
+    assert {
+        *("edited", "edited_at", "removed", "removed_at", "removal_kind", "version_count"),
+        *("has_twin", "twin_doc_id", "unmatched_in_twin"),
+    } <= labelled["readout-documents"]
+    assert "missing_in_twin" in labelled["readout-turns"]
+
+
 def test_covered_exchanges_are_ranked_by_their_news_reports() -> None:
     lens = BY_KEY[("lens", "readout-covered-exchanges")]["attributes"]
     assert lens["state"]["query"] == {"query": "coverage_count > 0", "language": "kuery"}
@@ -325,6 +361,8 @@ def test_document_fields_used_are_fields_the_projection_produces() -> None:
         removed_at=now, authors=["A"], topics=["sanctions"], countries=["US"], key_phrases=["p"], tagged_with="1",
         duplicate_of="x", cluster_id="x", date_source="meta",
         extractor_version="1", warc_file="a.warc.gz", warc_offset=0, run_id="r",
+        removal_evidence={"kind": "gone", "status": 404}, edited_at=now, twin_doc_id="t" * 64,
+        twin_unmatched=["d" * 64 + ":2"],
     )  # fmt: skip
     citations = [CitationRow(turn_id="b1:1", verdict="divergent")]
     produced = set(project_document(document, citations))

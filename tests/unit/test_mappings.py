@@ -64,6 +64,12 @@ class FakeDocument:
     version: int = 3
     revision: int = 7
     removed_at: datetime | None = datetime(2022, 1, 1, tzinfo=UTC)
+    removal_evidence: dict[str, Any] | None = field(
+        default_factory=lambda: {"kind": "redirect-to-index", "status": 302, "url": "https://www.fmprc.gov.cn/eng/"}
+    )
+    edited_at: datetime | None = datetime(2021, 4, 27, 9, 0, tzinfo=UTC)
+    twin_doc_id: str | None = "d" * 64
+    twin_unmatched: list[Any] = field(default_factory=lambda: ["a" * 64 + ":4", "a" * 64 + ":9"])
     authors: list[Any] = field(default_factory=lambda: ["Wang Wenbin"])
     topics: list[Any] = field(default_factory=lambda: ["sanctions", "trade"])
     countries: list[Any] = field(default_factory=lambda: ["US", "CN"])
@@ -105,6 +111,10 @@ def test_a_naive_and_a_sparse_document_fit_too(properties: dict[str, Any]) -> No
         title=None,
         published_at=None,
         removed_at=None,
+        removal_evidence=None,
+        edited_at=None,
+        twin_doc_id=None,
+        twin_unmatched=[],
         duplicate_of=None,
         date_source=None,
         warc_file=None,
