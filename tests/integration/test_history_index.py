@@ -341,3 +341,27 @@ def test_every_history_writer_gives_a_new_revision(catalog: Catalog) -> None:
         assert now_fields != fields, number
         assert now > revision, number
         revision, fields = now, now_fields
+
+
+def test_twins_linked_by_ingest_reach_both_indices(farm: SiteFarm, tmp_path: Path, stub: EsStub) -> None:
+    """The twins' own writer (`readout run` over the MFA's Chinese, then English, fixture transcripts): the Chinese
+    one, indexed before its twin existed, gets its twin and its missing exchange with the next `readout index`."""
+    world = fresh_world(farm, tmp_path)
+    elastic = {"READOUT_ELASTICSEARCH_URL": stub.url, "READOUT_INDEX_PREFIX": "twins"}
+    for source_id in ("cn-mfa-zh", "cn-mfa-en"):
+        assert world.cli("run", "-s", source_id).exit_code == 0
+        for env in ({}, elastic):
+            result = world.cli("index", **env)
+            assert result.exit_code == 0, result.output
+        for index in stub.indices.values():
+            index.visible = set(index.docs)
+    now = Expected(world)
+    missing = now.missing_in_twin()
+    assert missing, "the Chinese transcript has an exchange the English lacks"
+    for env in ({}, elastic):
+        assert {hit["turn_id"] for hit in exchanges(world, "--missing-in-twin", **env)} == missing
+    for doc_id_, document in now.documents.items():
+        source = stub.source("twins-documents", doc_id_)
+        assert source is not None
+        assert source.get("twin_doc_id") == document.twin_doc_id
+        assert source.get("unmatched_in_twin") == (len(document.twin_unmatched) if document.twin_doc_id else None)
