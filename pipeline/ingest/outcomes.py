@@ -53,6 +53,8 @@ class Rechecks:
 
     checked: int = 0
     changed: int = 0
+    #: New versions that changed only the formatting (whitespace, a counter): not edits.
+    reformatted: int = 0
     removed: int = 0
     back: int = 0
 
@@ -62,6 +64,8 @@ class Rechecks:
 
     def __str__(self) -> str:
         text = f"re-checked {self.checked}, changed {self.changed}, removed {self.removed}"
+        if self.reformatted:
+            text += f", reformatted only {self.reformatted}"
         return f"{text}, back {self.back}" if self.back else text
 
 

@@ -162,19 +162,23 @@ def record_item(
     setattr(counts, status, getattr(counts, status) + 1)
     key = canonical_url(result.item.url)
     if key in report.rechecking:
-        count_recheck(report.rechecks, status, removed_as=report.rechecking[key])
+        cosmetic = status == "updated" and catalog.last_version_cosmetic(result.item.url)
+        count_recheck(report.rechecks, status, removed_as=report.rechecking[key], cosmetic=cosmetic)
     if status == "failed" and result.error is not None:
         report.errors.append(str(result.error))
         log.warning("[%s] %s: %s", source.id, result.stage, result.error)
     return status
 
 
-def count_recheck(rechecks: Rechecks, status: ItemStatus, *, removed_as: str | None) -> None:
+def count_recheck(rechecks: Rechecks, status: ItemStatus, *, removed_as: str | None, cosmetic: bool = False) -> None:
     """Count one re-check's outcome (``removed_as``: the page's removal evidence kind before it, None when it
-    was there): ``changed`` when it stored a new version, ``removed`` when it found a page removed that was
+    was there): ``changed`` when it stored a new version that edits the page (``reformatted`` when the version
+    changed only its formatting: ``cosmetic``), ``removed`` when it found a page removed that was
     not, ``back`` when a removed page answered again (one dropped from its listing is back only when listed)."""
     rechecks.checked += 1
-    if status == "updated":
+    if status == "updated" and cosmetic:
+        rechecks.reformatted += 1
+    elif status == "updated":
         rechecks.changed += 1
     if status == "removed" and removed_as is None:
         rechecks.removed += 1

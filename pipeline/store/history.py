@@ -34,6 +34,7 @@ from pipeline.extract.text import PARAGRAPH_SEPARATOR
 from pipeline.models import ArchiveRef
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import Document, DocumentVersion, Turn
+from pipeline.urls import doc_id
 
 #: How alike (0-100) the questions of a removed and an added exchange of the same outlet must be for the
 #: added one to be the removed one changed (an edited answer, a reworded question).
@@ -259,6 +260,18 @@ class VersionView:
 
 class HistoryQueries(CatalogBase):
     """Reads of documents' versions with their diffs."""
+
+    def last_version_cosmetic(self, item_url: str) -> bool:
+        """Whether the latest version of ``item_url``'s document changed only its formatting (False when the
+        page is not stored): a re-check that stored such a version found no edit."""
+        with self.session() as session:
+            query = (
+                select(DocumentVersion.cosmetic)
+                .where(DocumentVersion.doc_id == doc_id(item_url))
+                .order_by(DocumentVersion.version.desc())
+                .limit(1)
+            )
+            return bool(session.scalar(query))
 
     def version_count(self, doc_id: str) -> int:
         """How many versions of the document are stored."""

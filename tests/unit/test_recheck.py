@@ -9,6 +9,8 @@ import pytest
 from pipeline import clock
 from pipeline.config import load_sources
 from pipeline.errors import ConfigError
+from pipeline.ingest.outcomes import Rechecks
+from pipeline.ingest.record import count_recheck
 from pipeline.recheck import (
     DEFAULT_BRIEFING_AGES,
     dropped_from_listing,
@@ -139,3 +141,12 @@ def test_the_clock_stops_at_readout_now(monkeypatch: pytest.MonkeyPatch) -> None
         clock.now()
     monkeypatch.delenv("READOUT_NOW")
     assert clock.now().tzinfo is not None
+
+
+def test_a_recheck_that_only_reformatted_the_page_is_not_counted_as_a_change() -> None:
+    rechecks = Rechecks()
+    count_recheck(rechecks, "updated", removed_as=None, cosmetic=True)
+    count_recheck(rechecks, "updated", removed_as=None)
+    count_recheck(rechecks, "not_modified", removed_as=None)
+    assert (rechecks.checked, rechecks.changed, rechecks.reformatted) == (3, 1, 1)
+    assert str(rechecks) == "re-checked 3, changed 1, removed 0, reformatted only 1"
