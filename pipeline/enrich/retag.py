@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from pipeline.enrich.enricher import Enricher
-from pipeline.store.catalog import Catalog, shown_tags
+from pipeline.store.catalog import Catalog
+from pipeline.store.enrichment import shown_tags
 
 log = logging.getLogger(__name__)
 

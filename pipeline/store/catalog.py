@@ -20,7 +20,6 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select
 from sqlalchemy.orm import Session
 
 from pipeline.config import (
-    CITING_KIND,
     DEFAULT_DUPLICATE_THRESHOLD,
     Settings,
     Source,
@@ -50,8 +49,9 @@ if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
     from pipeline.enrich.dedup import Fingerprint
 from pipeline.store import history
-from pipeline.store.citations import CitationQueries, Linker, default_linker, link_document, relink_for_briefing
+from pipeline.store.citations import CitationQueries, Linker, default_linker
 from pipeline.store.duplicates import DuplicateQueries, assign_cluster
+from pipeline.store.enrichment import link_enrichment, set_enrichment, write_enrichment
 from pipeline.store.frontier import (
     FrontierQueries,
     fit_header,
@@ -60,8 +60,8 @@ from pipeline.store.history import HistoryQueries
 from pipeline.store.outbox import OutboxQueries
 from pipeline.store.rechecks import RecheckQueries, came_back, schedule
 from pipeline.store.runs import RunQueries
-from pipeline.store.turns import TurnQueries, replace_turns
-from pipeline.store.twins import TwinSources, relink_twins
+from pipeline.store.turns import TurnQueries
+from pipeline.store.twins import TwinSources
 from pipeline.urls import canonical_url, doc_id, legacy_doc_id
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -272,14 +272,14 @@ class Catalog(
                     **fields,
                 )
                 if enrichment is not None:
-                    _set_enrichment(document, enrichment)
+                    set_enrichment(document, enrichment)
                 schedule(document, source.recheck_ages, response.fetched_at)
                 session.add(document)
                 session.flush()
                 session.add(_version_of(document))
                 assign_cluster(session, document, self._threshold(), new=True, fingerprint=_fingerprint(enrichment))
                 if enrichment is not None:
-                    _link(session, document, enrichment, self.linker, self.twins, turns_changed=True)
+                    link_enrichment(session, document, enrichment, self.linker, self.twins, turns_changed=True)
                 outcome: StoreOutcome = "new"
             else:
                 existing.fetched_at = response.fetched_at
@@ -295,7 +295,9 @@ class Catalog(
                         # this fetch gives it a readable one again.
                         existing.warc_file, existing.warc_offset = archive.file, archive.offset
                         existing.warc_length = archive.length
-                    retagged = enrichment is not None and _apply(session, existing, enrichment, self.linker, self.twins)
+                    retagged = enrichment is not None and write_enrichment(
+                        session, existing, enrichment, self.linker, self.twins
+                    )
                     # A document stored before clustering existed gets its cluster on its next fetch.
                     clustered = assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
@@ -312,7 +314,7 @@ class Catalog(
                     existing.revision += 1
                     existing.run_id = run_id or existing.run_id
                     if enrichment is not None:
-                        _apply(session, existing, enrichment, self.linker, self.twins)
+                        write_enrichment(session, existing, enrichment, self.linker, self.twins)
                     assign_cluster(
                         session, existing, self._threshold(), new=False, fingerprint=_fingerprint(enrichment)
                     )
@@ -460,7 +462,7 @@ class Catalog(
             document = session.get(Document, identifier)
             if document is None:
                 return False
-            changed = _apply(session, document, enrichment, self.linker, self.twins)
+            changed = write_enrichment(session, document, enrichment, self.linker, self.twins)
             if changed:
                 document.revision += 1
                 document.run_id = run_id or document.run_id
@@ -527,57 +529,6 @@ class Catalog(
     def count_documents(self) -> int:
         with self.session() as session:
             return session.scalar(select(func.count()).select_from(Document)) or 0
-
-
-def shown_tags(document: Document) -> tuple[Any, ...]:
-    """The enrichment fields of ``document`` the search index shows, as :meth:`Enrichment.indexed` gives them."""
-    return (document.language, sorted(document.topics), sorted(document.countries), list(document.key_phrases))
-
-
-def _set_enrichment(document: Document, enrichment: Enrichment) -> bool:
-    """Copy ``enrichment`` onto ``document``; True when a field the search index shows changed."""
-    before = shown_tags(document)
-    after = enrichment.indexed(document.declared_language)
-    document.language = after[0]
-    document.topics = sorted(enrichment.topics)
-    document.topic_scores = dict(enrichment.topic_scores)
-    document.countries = sorted(enrichment.countries)
-    document.key_phrases = list(enrichment.key_phrases)
-    document.tag_explanation = dict(enrichment.explanation)
-    document.tagged_with = enrichment.rules
-    return before != after
-
-
-def _apply(session: Session, document: Document, enrichment: Enrichment, linker: Linker, twins: TwinSources) -> bool:
-    """Copy ``enrichment`` onto ``document``, replace its turns when it carries exchanges (after the tags:
-    the turns copy the document's language) and its citations when it carries quotes; True when the search
-    index must see the document again."""
-    changed = _set_enrichment(document, enrichment)
-    return _link(session, document, enrichment, linker, twins) or changed
-
-
-def _link(
-    session: Session,
-    document: Document,
-    enrichment: Enrichment,
-    linker: Linker,
-    twins: TwinSources,
-    *,
-    turns_changed: bool = False,
-) -> bool:
-    """A briefing's turns replaced (and the citations that may report it and its twin aligned again when they
-    changed, or when a paired source's briefing has no twin yet), or a news document's citations replaced
-    (:mod:`pipeline.store.citations`, :mod:`pipeline.store.twins`); True when any of them changed."""
-    changed = False
-    if enrichment.exchanges is not None:
-        changed = replace_turns(session, document, enrichment.exchanges)
-        if changed or turns_changed:
-            relink_for_briefing(session, document, linker)
-        if changed or turns_changed or document.twin_doc_id is None:
-            changed = relink_twins(session, document, twins) or changed
-    if enrichment.quoted is not None and document.source_kind == CITING_KIND:
-        changed = link_document(session, document, enrichment.quoted, linker) or changed
-    return changed
 
 
 def _stored(session: Session, item_url: str) -> tuple[str, Document | None]:

@@ -35,6 +35,17 @@ from typing import Literal
 
 from rapidfuzz.distance import Indel, LCSseq
 
+from pipeline.enrich.coverage.words import (
+    BACKSHIFT,
+    BACKSHIFTED,
+    HEDGES,
+    INTENSIFIERS,
+    NEGATIONS,
+    NEGATIVE_FORMS,
+    PERSON,
+    ZH_MARKERS,
+    ZH_TRIVIAL,
+)
 from pipeline.enrich.keyphrases import STOPWORDS
 from pipeline.enrich.text import Normaliser, prepare
 
@@ -63,94 +74,6 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
 _ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
 _CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2013\u2014，；：。！？、]")
-
-#: Words whose addition or removal changes intensity, polarity, certainty or scope (keys are matched).
-_INTENSIFIERS = {
-    "en": "strongly firmly resolutely categorically absolutely completely totally deeply seriously gravely highly "
-    "extremely very utterly fully entirely vehemently staunchly unwaveringly unequivocally severely sharply "
-    "always never",
-    "ru": "категорически решительно твердо крайне резко глубоко полностью абсолютно совершенно всегда никогда "
-    "очень жестко",
-}
-_NEGATIONS = {
-    "en": "not no nor neither none without cannot don doesn didn won isn aren wasn weren shouldn couldn wouldn "
-    "hasn haven",
-    "ru": "не ни нет без никак",
-}
-_HEDGES = {
-    "en": "may might could possibly perhaps likely probably must should consider reportedly allegedly only all any "
-    "every some one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand "
-    "million billion trillion dozen half",
-    "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
-    "восемь девять десять сто тысяча миллион миллиард половина",
-}
-#: Modals as reported speech back-shifts them ("could" reports "can").
-_BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}
-#: Negative contractions and the modal left of them besides the negation ("cannot" is "can" + "not"; "doesn't"
-#: is only "not").
-_NEGATIVE_FORMS = {
-    "not": "",
-    "cannot": "can",
-    "don": "",
-    "doesn": "",
-    "didn": "",
-    "won": "will",
-    "isn": "",
-    "aren": "",
-    "wasn": "",
-    "weren": "",
-    "shouldn": "should",
-    "couldn": "could",
-    "wouldn": "would",
-    "hasn": "",
-    "haven": "",
-    "не": "",
-}
-_ZH_MARKERS = (
-    "一切",
-    "全部",
-    "任何",
-    "立即",
-    "严厉",
-    "坚决",
-    "强烈",
-    "严重",
-    "绝不",
-    "绝对",
-    "完全",
-    "不",
-    "没",
-    "未",
-    "无",
-    "非",
-    "别",
-    "可能",
-    "或许",
-    "也许",
-    "必须",
-    "一定",
-    "所有",
-    "只",
-    "仅",
-)
-#: In reported speech: the change of person and the back-shift of tense are the report's, not the speaker's.
-_PERSON = {
-    "en": "we our us ours i my me it its they them their he she his her china chinese beijing russia russian "
-    "moscow side country government ministry spokesperson spokesman spokeswoman said says say added stressed "
-    "noted",
-    "ru": "мы наш нас нам я он она они его её ее их россия российский москва китай сторона заявить сказать",
-}
-_BACKSHIFT = {
-    ("will", "would"),
-    ("can", "could"),
-    ("may", "might"),
-    ("is", "was"),
-    ("are", "were"),
-    ("has", "had"),
-    ("have", "had"),
-    ("shall", "should"),
-}
-_ZH_TRIVIAL = set("的了是在和与及也都并就而这那其之个")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +128,7 @@ class Aligner:
         self._person: dict[str, frozenset[str]] = {}
         for language in ("en", "ru"):
             # Markers are read as written (folded), not stemmed: "willful" stems to "will".
-            markers = " ".join((_INTENSIFIERS[language], _NEGATIONS[language], _HEDGES[language]))
+            markers = " ".join((INTENSIFIERS[language], NEGATIONS[language], HEDGES[language]))
             self._markers[language] = frozenset(self.normaliser.fold(w) for w in markers.split())
             stopwords = STOPWORDS.get(language, frozenset())
             # English function words as written; Russian ones by lemma, so that their inflections count too.
@@ -213,8 +136,8 @@ class Aligner:
                 {self.normaliser.fold(w) for w in stopwords}
                 | ({self._key(w) for w in stopwords} if language == "ru" else set())
             )
-            self._person[language] = frozenset(self._key(w) for w in _PERSON[language].split())
-        self._backshift = {(self._key(a), self._key(b)) for a, b in _BACKSHIFT}
+            self._person[language] = frozenset(self._key(w) for w in PERSON[language].split())
+        self._backshift = {(self._key(a), self._key(b)) for a, b in BACKSHIFT}
         self._passages: dict[str, tuple[list[_Token], list[tuple[int, int]], frozenset[str]]] = {}
 
     def _key(self, word: str) -> str:
@@ -237,7 +160,7 @@ class Aligner:
                 found.pop()
                 word, start = previous.surface + word, previous.start
             if re.fullmatch(f"[{_CJK}]", word):
-                role = "trivial" if word in _ZH_TRIVIAL else "content"
+                role = "trivial" if word in ZH_TRIVIAL else "content"
                 found.append(_Token(word, word, start, match.end(), role, part))
                 continue
             key = self._key(word)
@@ -479,7 +402,7 @@ class Aligner:
         if language == "zh":
             added_text = "".join(t.surface for t in quote_side)
             dropped_text = "".join(t.surface for t in said_side)
-            if any(m in added_text or m in dropped_text for m in _ZH_MARKERS):
+            if any(m in added_text or m in dropped_text for m in ZH_MARKERS):
                 return "divergent"
         if not added and not dropped:
             return None
@@ -511,12 +434,12 @@ class Aligner:
                 if token.role != "marker":
                     continue
                 word = self.normaliser.fold(token.surface)
-                if word in _NEGATIVE_FORMS:
+                if word in NEGATIVE_FORMS:
                     found["not"] += 1
-                    word = _NEGATIVE_FORMS[word]
+                    word = NEGATIVE_FORMS[word]
                     if not word:
                         continue
-                found[_BACKSHIFTED.get(word, word) if reported else word] += 1
+                found[BACKSHIFTED.get(word, word) if reported else word] += 1
             return found
 
         return markers(added) != markers(dropped)
@@ -547,7 +470,7 @@ def _clause_left_out(said_side: list[_Token], said: str) -> bool:
 
 
 def _negated(tokens: list[_Token]) -> bool:
-    return any(t.surface.casefold() in _NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
+    return any(t.surface.casefold() in NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
 
 
 def _renamed(added: list[_Token], dropped: list[_Token]) -> bool:

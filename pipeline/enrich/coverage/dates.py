@@ -20,7 +20,8 @@ from datetime import date, timedelta
 WINDOW_DAYS = 3
 
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_EN_MONTHS = (
+#: English month names, lower case (also read by the twins' date features).
+EN_MONTHS = (
     "january",
     "february",
     "march",
@@ -39,7 +40,7 @@ _RU_WEEKDAYS = ("понедельник", "вторник", "сред", "чет�
 _RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
 _ZH_WEEKDAYS = "一二三四五六日"
 
-_MONTH_NAMES = "|".join(_EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+_MONTH_NAMES = "|".join(EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _EN = re.compile(
     r"\b(?:(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
@@ -143,7 +144,7 @@ def _english(match: re.Match[str], published: date) -> list[date]:
     month_name = (match.group("month1") or match.group("month2") or "").lower()
     if month_name == "may" and match.group("month1") and match.group(0)[0].islower() and not match.group("year1"):
         return []  # "may 3" in running text is the verb far more often than the month
-    month = next(i for i, name in enumerate(_EN_MONTHS, 1) if name.startswith(month_name.rstrip(".")[:3]))
+    month = next(i for i, name in enumerate(EN_MONTHS, 1) if name.startswith(month_name.rstrip(".")[:3]))
     day = int(match.group("day1") or match.group("day2"))
     year = match.group("year1") or match.group("year2")
     return _dated(int(year) if year else None, month, day, published)

@@ -19,20 +19,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_EN_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+from pipeline.enrich.coverage.dates import EN_MONTHS
+
 _RU_MONTHS = (
     "январ",
     "феврал",
@@ -84,7 +72,7 @@ _SCALES = {
     "триллион": 1e12,
 }
 
-_EN_MONTH = "|".join(_EN_MONTHS)
+_EN_MONTH = "|".join(EN_MONTHS)
 _RU_MONTH = "|".join(_RU_MONTHS)
 _DATES = (
     # 3月9日, 3月14日至17日 (the second day keeps the month), 4月12日至14日.
@@ -320,7 +308,7 @@ def _month(name: str | None, number: str | None) -> int | None:
     if name is None:
         return None
     lowered = name.lower()
-    for index, english in enumerate(_EN_MONTHS, start=1):
+    for index, english in enumerate(EN_MONTHS, start=1):
         if lowered == english:
             return index
     for index, stem in enumerate(_RU_MONTHS, start=1):

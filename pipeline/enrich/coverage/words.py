@@ -1,0 +1,94 @@
+"""The word lists the aligner reads (:mod:`pipeline.enrich.coverage.align`): which words change what a quote
+means when added or dropped (intensifiers, negations, hedges, numbers), and which belong to reported speech
+rather than to the speaker (person, tense). Kept apart so the rules and the lists can be read separately.
+"""
+
+from __future__ import annotations
+
+#: Words whose addition or removal changes intensity, polarity, certainty or scope (keys are matched).
+INTENSIFIERS = {
+    "en": "strongly firmly resolutely categorically absolutely completely totally deeply seriously gravely highly "
+    "extremely very utterly fully entirely vehemently staunchly unwaveringly unequivocally severely sharply "
+    "always never",
+    "ru": "категорически решительно твердо крайне резко глубоко полностью абсолютно совершенно всегда никогда "
+    "очень жестко",
+}
+NEGATIONS = {
+    "en": "not no nor neither none without cannot don doesn didn won isn aren wasn weren shouldn couldn wouldn "
+    "hasn haven",
+    "ru": "не ни нет без никак",
+}
+HEDGES = {
+    "en": "may might could possibly perhaps likely probably must should consider reportedly allegedly only all any "
+    "every some one two three four five six seven eight nine ten eleven twelve twenty thirty hundred thousand "
+    "million billion trillion dozen half",
+    "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
+    "восемь девять десять сто тысяча миллион миллиард половина",
+}
+#: Modals as reported speech back-shifts them ("could" reports "can").
+BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}
+#: Negative contractions and the modal left of them besides the negation ("cannot" is "can" + "not"; "doesn't"
+#: is only "not").
+NEGATIVE_FORMS = {
+    "not": "",
+    "cannot": "can",
+    "don": "",
+    "doesn": "",
+    "didn": "",
+    "won": "will",
+    "isn": "",
+    "aren": "",
+    "wasn": "",
+    "weren": "",
+    "shouldn": "should",
+    "couldn": "could",
+    "wouldn": "would",
+    "hasn": "",
+    "haven": "",
+    "не": "",
+}
+ZH_MARKERS = (
+    "一切",
+    "全部",
+    "任何",
+    "立即",
+    "严厉",
+    "坚决",
+    "强烈",
+    "严重",
+    "绝不",
+    "绝对",
+    "完全",
+    "不",
+    "没",
+    "未",
+    "无",
+    "非",
+    "别",
+    "可能",
+    "或许",
+    "也许",
+    "必须",
+    "一定",
+    "所有",
+    "只",
+    "仅",
+)
+#: In reported speech: the change of person and the back-shift of tense are the report's, not the speaker's.
+PERSON = {
+    "en": "we our us ours i my me it its they them their he she his her china chinese beijing russia russian "
+    "moscow side country government ministry spokesperson spokesman spokeswoman said says say added stressed "
+    "noted",
+    "ru": "мы наш нас нам я он она они его её ее их россия российский москва китай сторона заявить сказать",
+}
+BACKSHIFT = {
+    ("will", "would"),
+    ("can", "could"),
+    ("may", "might"),
+    ("is", "was"),
+    ("are", "were"),
+    ("has", "had"),
+    ("have", "had"),
+    ("shall", "should"),
+}
+ZH_TRIVIAL = set("的了是在和与及也都并就而这那其之个")
