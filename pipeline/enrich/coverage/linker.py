@@ -72,8 +72,9 @@ def cite(
 def align_one(
     text: str, kind: str, target: Target, passages: PassageSource, aligner: Aligner, *, language: str | None
 ) -> tuple[Alignment | None, bool]:
-    """One quote's alignment with its target's briefings, else with the :data:`LOOKBACK_DAYS` before them
-    (then ``elsewhere`` is True); (None, False) when none says it."""
+    """One quote's alignment with its target's briefings, or with a briefing of the :data:`LOOKBACK_DAYS` before
+    them (then ``elsewhere`` is True) when none of the target's says it, or only an earlier one says it word for
+    word; (None, False) when none says it."""
     first, last = min(target.days), max(target.days)
     options = {
         "language": language or "en",
@@ -83,8 +84,15 @@ def align_one(
         "closed": target.closed,
     }
     alignment = aligner.align(text, passages(target.ministry, first, last), **options)  # type: ignore[arg-type]
-    if alignment is not None:
+    if alignment is not None and alignment.verdict == "verbatim":
         return alignment, False
+    # Not said word for word on the days the report names: an earlier briefing that did say it is the one
+    # quoted (a report recycling an older answer, or naming the day wrong); a looser match there does not
+    # replace one on the named days.
     earlier = passages(target.ministry, first - timedelta(days=LOOKBACK_DAYS), first - timedelta(days=1))
-    alignment = aligner.align(text, earlier, **options)  # type: ignore[arg-type]
-    return alignment, alignment is not None
+    elsewhere = aligner.align(text, earlier, **options)  # type: ignore[arg-type]
+    if alignment is None:
+        return elsewhere, elsewhere is not None
+    if elsewhere is not None and elsewhere.verdict == "verbatim":
+        return elsewhere, True
+    return alignment, False

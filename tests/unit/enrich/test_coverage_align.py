@@ -7,6 +7,8 @@ from datetime import date
 import pytest
 
 from pipeline.enrich.coverage.align import Aligner, Passage
+from pipeline.enrich.coverage.linker import align_one
+from pipeline.enrich.coverage.targets import Target
 from pipeline.enrich.text import default_normaliser
 
 ANSWER = (
@@ -164,3 +166,50 @@ def test_spellings_contractions_and_a_replaced_first_word(aligner: Aligner) -> N
     )
     assert found is not None
     assert found.verdict == "paraphrase"
+
+
+def test_an_earlier_briefing_that_said_it_word_for_word_is_the_one_quoted(aligner: Aligner) -> None:
+    monday = Passage(
+        "m:1",
+        "m",
+        "CN",
+        date(2023, 6, 12),
+        None,
+        "The US is abusing export control measures to hobble Chinese companies.",
+    )
+    tuesday = Passage(
+        "t:1",
+        "t",
+        "CN",
+        date(2023, 6, 13),
+        None,
+        "The US is abusing export control measures to suppress Chinese companies.",
+    )
+
+    def passages(ministry: str, first: date, last: date) -> list[Passage]:
+        return [p for p in (monday, tuesday) if first <= p.day <= last]
+
+    target = Target("CN", None, (date(2023, 6, 13),), "on Tuesday")
+    # Said word for word on the named day: that one, even though Monday's is close.
+    found, elsewhere = align_one(
+        "abusing export control measures to suppress Chinese companies",
+        "direct",
+        target,
+        passages,
+        aligner,
+        language="en",
+    )
+    assert (found is not None, elsewhere) == (True, False)
+    assert found is not None
+    assert found.passage.turn_id == "t:1"
+    # Said word for word only on Monday: Monday's, flagged as another day's.
+    found, elsewhere = align_one(
+        "abusing export control measures to hobble Chinese companies",
+        "direct",
+        target,
+        passages,
+        aligner,
+        language="en",
+    )
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict, elsewhere) == ("m:1", "verbatim", True)
