@@ -150,16 +150,7 @@ def fill(catalog: Catalog, texts: Texts, start: int, end: int) -> None:
                     "fetched_at": at,
                     "first_seen_at": at,
                     "content_hash": hashlib.sha256(text.encode()).hexdigest(),
-                    "version": 1,
-                    "revision": 1,
-                    "authors": [],
-                    "topics": [],
-                    "topic_scores": {},
-                    "countries": [],
-                    "key_phrases": [],
-                    "tag_explanation": {},
                     "extractor_version": "synthetic",
-                    "turns_next": 0,
                     "cluster_id": identifier,
                 }
             )

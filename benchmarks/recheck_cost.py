@@ -121,20 +121,10 @@ def _fill(catalog: Catalog, source: Source, origin: str, size: int) -> None:
                 "fetched_at": T0,
                 "first_seen_at": T0,
                 "content_hash": hashlib.sha256(str(n).encode()).hexdigest(),
-                "version": 1,
-                "revision": 1,
-                "authors": [],
-                "topics": [],
-                "topic_scores": {},
-                "countries": [],
-                "key_phrases": [],
-                "tag_explanation": {},
                 "extractor_version": "bench/1",
                 "http_etag": ETAG,
                 "recheck_at": T0 + timedelta(hours=1),
                 "recheck_step": 0,
-                "turns_next": 0,
-                "twin_unmatched": [],
             }
         )
     with catalog.session() as session, session.begin():

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tests.esrules import StubError, error_body
+from tests.esrules import StubError, shard_failure
 
 NUMBER_TYPES = frozenset(
     {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float", "unsigned_long"}
@@ -89,17 +89,6 @@ def _parse_problem(value: Any, mapped: str) -> str | None:
 
 
 def _failed_query(message: str, index: str) -> StubError:
-    cause = {"type": "query_shard_exception", "reason": f"failed to create query: {message}", "index": index}
-    return StubError(
-        400,
-        error_body(
-            400,
-            "search_phase_execution_exception",
-            "all shards failed",
-            root_cause=cause,
-            phase="query",
-            grouped=True,
-            failed_shards=[{"shard": 0, "index": index, "node": "stub-node", "reason": cause}],
-            caused_by=cause,
-        ),
+    return shard_failure(
+        "query_shard_exception", f"failed to create query: {message}", index=index, cause_fields={"index": index}
     )

@@ -52,15 +52,19 @@ def bad_request(error_type: str, reason: str, **extra: Any) -> StubError:
     return StubError(400, error_body(400, error_type, reason, **extra))
 
 
-def shard_failure(cause_type: str, reason: str, *, status: int = 400, index: str = "index") -> StubError:
+def shard_failure(
+    cause_type: str, reason: str, *, status: int = 400, index: str = "index", cause_fields: dict[str, Any] | None = None
+) -> StubError:
     """A search that failed on every shard (the stand-in has one): ``search_phase_execution_exception`` "all
     shards failed" with the shard's exception as root cause, ``caused_by`` and in ``failed_shards``; the status
     is the shard failure's (400 for an IllegalArgumentException, 500 for an IllegalStateException).
+    ``cause_fields`` adds what the shard exception carries besides its type and reason (``index`` for a
+    ``query_shard_exception``).
 
     ES server/.../action/search/SearchPhaseExecutionException.java (``status()`` from the shard failures,
     ``getCause()`` the first one) and ShardSearchFailure.java (each failed shard's ``reason``).
     """
-    cause = {"type": cause_type, "reason": reason}
+    cause = {"type": cause_type, "reason": reason, **(cause_fields or {})}
     return StubError(
         status,
         error_body(
