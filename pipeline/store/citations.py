@@ -183,15 +183,15 @@ def passages_in(session: Session, ministry: str, first: date, last: date, zone: 
     start = datetime.combine(first, time.min, zone).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
     query = select(
-        Turn.turn_id, Turn.doc_id, Turn.briefing_date, Turn.spokesperson_id, Turn.answer, Turn.outlet_id
+        Turn.turn_id, Turn.doc_id, Turn.briefing_date, Turn.spokesperson_id, Turn.answer, Turn.outlet_id, Turn.question
     ).where(Turn.ministry == ministry, Turn.briefing_date >= start, Turn.briefing_date < end)
     found: list[Passage] = []
-    for turn_id, doc_id, held, spokesperson_id, answer, outlet_id in session.execute(
+    for turn_id, doc_id, held, spokesperson_id, answer, outlet_id, question in session.execute(
         query.order_by(Turn.briefing_date)
     ):
         if answer and held is not None:
             day = held.astimezone(zone).date()
-            found.append(Passage(turn_id, doc_id, ministry, day, spokesperson_id, answer, outlet_id))
+            found.append(Passage(turn_id, doc_id, ministry, day, spokesperson_id, answer, outlet_id, question or ""))
     return found
 
 

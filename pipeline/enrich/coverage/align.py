@@ -35,6 +35,23 @@ from typing import Literal
 
 from rapidfuzz.distance import Indel, LCSseq
 
+from pipeline.enrich.coverage.pairing import (
+    CJK,
+    Token,
+    clause_left_out,
+    folded,
+    is_cjk,
+    joined,
+    lcs_pairs,
+    meaningful,
+    negated,
+    negation_before,
+    phrase,
+    renamed,
+    trim_edges,
+    unfinished_clause,
+    words_before,
+)
 from pipeline.enrich.coverage.words import (
     BACKSHIFT,
     BACKSHIFTED,
@@ -59,8 +76,6 @@ MATCH_COVERAGE = 0.5
 MATCH_MIN_WORDS = 3
 #: The answers compared in full with one quote (those sharing the most content words with it).
 SHORTLIST = 4
-#: The most words of an unfinished clause a quote counts as dropped (see :func:`_unfinished_clause`).
-MAX_DROPPED_TAIL = 5
 #: Below this token similarity between the quote and the passage it matched, the match is chance.
 MIN_SIMILARITY = 0.45
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
@@ -69,11 +84,9 @@ REORDERED_COVERAGE = 0.7
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+")
+_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
 _ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
-_CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2013\u2014，；：。！？、]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +101,8 @@ class Passage:
     text: str
     #: The outlet that asked (None for an announcement or an unknown outlet).
     outlet_id: str | None = None
+    #: The question(s) the answer replies to ("" for an announcement): reported speech restates its topic.
+    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,15 +122,17 @@ class Alignment:
 
 
 @dataclass(frozen=True, slots=True)
-class _Token:
-    key: str
-    surface: str
-    start: int
-    end: int
-    #: "marker" (changes meaning), "trivial" (function word) or "content".
-    role: str
-    #: Which ellipsis-separated part of a quote the token is in.
-    part: int = 0
+class _Said:
+    """A passage as the aligner reads it."""
+
+    tokens: list[Token]
+    #: Its sentences, as (first, last + 1) token indices.
+    sentences: list[tuple[int, int]]
+    keys: frozenset[str]
+    #: Content words of the question that the answer does not use: reported speech takes its topic from the
+    #: question ("responding to the EU's planned 11th package of sanctions" for "We will respond ..."), so
+    #: they are the reporter's framing, neither found nor added.
+    context: frozenset[str]
 
 
 class Aligner:
@@ -138,15 +155,15 @@ class Aligner:
             )
             self._person[language] = frozenset(self._key(w) for w in PERSON[language].split())
         self._backshift = {(self._key(a), self._key(b)) for a, b in BACKSHIFT}
-        self._passages: dict[str, tuple[list[_Token], list[tuple[int, int]], frozenset[str]]] = {}
+        self._passages: dict[str, _Said] = {}
 
     def _key(self, word: str) -> str:
         return self.normaliser.key(word)
 
-    def tokens(self, text: str, language: str, *, parts: bool = False) -> list[_Token]:
+    def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
         """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
         text = prepare(text)
-        found: list[_Token] = []
+        found: list[Token] = []
         boundaries = [m.start() for m in _ELLIPSIS.finditer(text)] if parts else []
         markers = self._markers.get(language, self._markers["en"])
         trivial = self._trivial.get(language, self._trivial["en"])
@@ -155,26 +172,27 @@ class Aligner:
             start = match.start()
             part = sum(1 for b in boundaries if b < start)
             previous = found[-1] if found else None
-            if previous is not None and _joined(previous, word, text[previous.end : start]):
+            if previous is not None and joined(previous, word, text[previous.end : start]):
                 # "U.S." is "US" and "non-discriminatory" "nondiscriminatory": spellings, not other words.
                 found.pop()
                 word, start = previous.surface + word, previous.start
-            if re.fullmatch(f"[{_CJK}]", word):
+            if re.fullmatch(f"[{CJK}]", word):
                 role = "trivial" if word in ZH_TRIVIAL else "content"
-                found.append(_Token(word, word, start, match.end(), role, part))
+                found.append(Token(word, word, start, match.end(), role, part))
                 continue
             key = self._key(word)
             marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
             # A single letter is what an apostrophe leaves ("it's", "doesn't"), not a word of its own.
             plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial) or len(word) == 1
             role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
-            found.append(_Token(key, word, start, match.end(), role, part))
+            found.append(Token(key, word, start, match.end(), role, part))
         return found
 
-    def _passage(self, passage: Passage, language: str) -> tuple[list[_Token], list[tuple[int, int]], frozenset[str]]:
-        """A passage's tokens, its sentences as token ranges and its keys (cached: many quotes meet the same
-        answers)."""
-        cached = self._passages.get(passage.turn_id + "\x00" + passage.text)
+    def _passage(self, passage: Passage, language: str) -> _Said:
+        """A passage's tokens, its sentences as token ranges, its keys and its question's own content keys
+        (cached: many quotes meet the same answers)."""
+        cache_key = "\x00".join((passage.turn_id, passage.text, passage.question))
+        cached = self._passages.get(cache_key)
         if cached is None:
             tokens = self.tokens(passage.text, language)
             ends = [m.start() for m in _SENTENCE_END.finditer(prepare(passage.text))]
@@ -189,10 +207,14 @@ class Aligner:
                     start = index
             if start < len(tokens):
                 sentences.append((start, len(tokens)))
-            cached = (tokens, sentences, frozenset(t.key for t in tokens))
+            keys = frozenset(t.key for t in tokens)
+            asked = frozenset(
+                t.key for t in self.tokens(passage.question, language) if t.role == "content" and not is_cjk(t.key)
+            )
+            cached = _Said(tokens, sentences, keys, asked - keys)
             if len(self._passages) > 4096:
                 self._passages.clear()
-            self._passages[passage.turn_id + "\x00" + passage.text] = cached
+            self._passages[cache_key] = cached
         return cached
 
     def align(
@@ -220,7 +242,9 @@ class Aligner:
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
-            shared = len(wanted & self._passage(passage, language)[2]) / len(wanted)
+            said = self._passage(passage, language)
+            needed = wanted - said.context if reported else wanted
+            shared = len(needed & said.keys) / len(needed) if needed else 0.0
             if shared >= MATCH_COVERAGE:
                 shortlist.append((shared, passage))
         shortlist.sort(key=lambda item: -item[0])
@@ -241,7 +265,7 @@ class Aligner:
     def _exact(
         self,
         quote: str,
-        words: list[_Token],
+        words: list[Token],
         passages: Sequence[Passage],
         *,
         language: str,
@@ -251,7 +275,7 @@ class Aligner:
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
-            tokens = self._passage(passage, language)[0]
+            tokens = self._passage(passage, language).tokens
             said = [t.surface.casefold() for t in tokens]
             for start in range(len(said) - len(folded) + 1):
                 if said[start : start + len(folded)] == folded:
@@ -261,7 +285,7 @@ class Aligner:
         return None
 
     def _reordered(
-        self, words: list[_Token], shortlist: Sequence[tuple[float, Passage]], language: str
+        self, words: list[Token], shortlist: Sequence[tuple[float, Passage]], language: str
     ) -> Alignment | None:
         """Reported speech that says the answer's clauses in another order ("China will act if the US adds
         more" for "If the US adds more, China will act"): the sentence holding :data:`REORDERED_COVERAGE` of
@@ -270,20 +294,21 @@ class Aligner:
         content = {t.key for t in words if t.role != "trivial"}
         if len(content) < MATCH_MIN_WORDS:
             return None
-        best: tuple[float, Passage, list[_Token]] | None = None
+        best: tuple[float, Passage, list[Token]] | None = None
         for _, passage in shortlist:
-            tokens, sentences, _ = self._passage(passage, language)
-            for first, last in sentences:
-                sentence = tokens[first:last]
-                share = len(content & {t.key for t in sentence}) / len(content)
+            said = self._passage(passage, language)
+            needed = content - said.context
+            for first, last in said.sentences:
+                sentence = said.tokens[first:last]
+                share = len(needed & {t.key for t in sentence}) / len(needed) if needed else 0.0
                 if share >= REORDERED_COVERAGE and (best is None or share > best[0]):
                     best = (share, passage, sentence)
         if best is None:
             return None
         share, passage, sentence = best
-        said = {t.key for t in sentence}
-        person = self._person.get(language, self._person["en"])
-        added = [t for t in words if t.role != "trivial" and t.key not in person and t.key not in said]
+        sentence_keys = {t.key for t in sentence}
+        framing = self._person.get(language, self._person["en"]) | self._passage(passage, language).context
+        added = [t for t in words if t.role != "trivial" and t.key not in framing and t.key not in sentence_keys]
         marked = self._marked(
             [t for t in words if t.role == "marker"], [t for t in sentence if t.role == "marker"], reported=True
         )
@@ -299,11 +324,12 @@ class Aligner:
             (),
         )
 
-    def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[_Token]:
+    def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
         in order (then the closest to it in length)."""
-        tokens, sentences, _ = self._passage(passage, language)
-        best: tuple[tuple[float, float], list[_Token]] | None = None
+        said = self._passage(passage, language)
+        tokens, sentences = said.tokens, said.sentences
+        best: tuple[tuple[float, float], list[Token]] | None = None
         for first in range(len(sentences)):
             for last in range(first, min(first + MAX_SENTENCES, len(sentences))):
                 window = tokens[sentences[first][0] : sentences[last][1]]
@@ -316,25 +342,28 @@ class Aligner:
     def _judge(
         self,
         quote: str,
-        words: list[_Token],
+        words: list[Token],
         passage: Passage,
-        window: list[_Token],
+        window: list[Token],
         *,
         reported: bool,
         language: str,
         closed: bool = False,
     ) -> Alignment | None:
-        pairs = _trim_edges(_pairs([t.key for t in words], [t.key for t in window]), words, window)
-        content = [i for i, t in enumerate(words) if t.role != "trivial"]
+        pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
         paired = {i for i, _ in pairs}
+        context = self._passage(passage, language).context if reported else frozenset()
+        content = [i for i, t in enumerate(words) if t.role != "trivial" and (i in paired or t.key not in context)]
+        if not content or not pairs:
+            return None
         found = sum(1 for i in content if i in paired)
-        weight = sum(2 if _is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
+        weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
         if coverage < MATCH_COVERAGE or found + weight < MATCH_MIN_WORDS:
             return None
-        gaps: list[tuple[list[_Token], list[_Token], str]] = []
+        gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
-        head = _negation_before(window, first_j, passage.text) or _words_before(window, first_j, first_i, passage.text)
+        head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)
         if first_i > 0 or head:
             gaps.append((words[:first_i], head, "inner" if head else "edge"))
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
@@ -345,28 +374,29 @@ class Aligner:
         leftover = last_i < len(words) - 1
         # Closed by the report (punctuation after its marks) or by the quote's own last character.
         closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
-        tail = [] if reported else _unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
+        tail = [] if reported else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
         if last_i < len(words) - 1 or tail:
             gaps.append((words[last_i + 1 :], tail, "edge"))
         verdict: Verdict = "verbatim"
         added: list[str] = []
         dropped: list[str] = []
         for quote_side, said_side, where in gaps:
+            quote_side = [t for t in quote_side if t.key not in context]
             kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
             if kind is None:
                 continue
             if kind == "divergent" or verdict == "verbatim":
                 verdict = kind
-            if _meaningful(quote_side):
-                added.append(_phrase(quote_side, quote))
-            if _meaningful(said_side):
-                dropped.append(_phrase(said_side, passage.text))
+            if meaningful(quote_side):
+                added.append(phrase(quote_side, quote))
+            if meaningful(said_side):
+                dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
-        if verdict == "verbatim" and reported and _folded(words) != _folded(span):
+        if verdict == "verbatim" and reported and folded(words) != folded(span):
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         matched = prepare(passage.text)[span[0].start : span[-1].end]
-        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in span])
+        similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
         if similarity < MIN_SIMILARITY:
             return None
         return Alignment(
@@ -375,8 +405,8 @@ class Aligner:
 
     def _gap(
         self,
-        quote_side: list[_Token],
-        said_side: list[_Token],
+        quote_side: list[Token],
+        said_side: list[Token],
         where: str,
         *,
         reported: bool,
@@ -391,13 +421,13 @@ class Aligner:
             quote_side, said_side = self._without_backshift(quote_side, said_side)
         added = [t for t in quote_side if t.role != "trivial"]
         dropped = [t for t in said_side if t.role != "trivial"]
-        if reported and (where == "edge" or not added) and not _negated(said_side) and len(said_side) > 2:
+        if reported and (where == "edge" or not added) and not negated(said_side) and len(said_side) > 2:
             # Reported speech frames and summarises: words around it are the reporter's, and a clause it
             # leaves out is not a misquote (a short omission still counts: "strongly opposes" → "opposes").
             return "paraphrase" if added or dropped else None
         if reported and where == "edge":
             return "paraphrase" if added or dropped else None
-        if where == "inner" and not added and _clause_left_out(said_side, said_text):
+        if where == "inner" and not added and clause_left_out(said_side, said_text):
             return "paraphrase"  # a whole clause left out: an elision without its mark
         if language == "zh":
             added_text = "".join(t.surface for t in quote_side)
@@ -408,7 +438,7 @@ class Aligner:
             return None
         if self._marked(added, dropped, reported=reported):
             return "divergent"
-        if _renamed(added, dropped):
+        if renamed(added, dropped):
             return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
         if where == "edge" and not dropped:
             # Words around the quote that the speaker did not say: the report's framing in reported speech,
@@ -424,11 +454,11 @@ class Aligner:
         # partners" for "comprehensive strategic partnership of coordination").
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
 
-    def _marked(self, added: list[_Token], dropped: list[_Token], *, reported: bool) -> bool:
+    def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
         """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
         the other side does not match ("cannot" and "could not" have the same polarity)."""
 
-        def markers(tokens: list[_Token]) -> Counter[str]:
+        def markers(tokens: list[Token]) -> Counter[str]:
             found: Counter[str] = Counter()
             for token in tokens:
                 if token.role != "marker":
@@ -444,9 +474,7 @@ class Aligner:
 
         return markers(added) != markers(dropped)
 
-    def _without_backshift(
-        self, quote_side: list[_Token], said_side: list[_Token]
-    ) -> tuple[list[_Token], list[_Token]]:
+    def _without_backshift(self, quote_side: list[Token], said_side: list[Token]) -> tuple[list[Token], list[Token]]:
         for said in list(said_side):
             for said_quote in list(quote_side):
                 if (said.key, said_quote.key) in self._backshift:
@@ -458,136 +486,3 @@ class Aligner:
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:
     return (alignment.coverage, alignment.passage.outlet_id in outlets, alignment.similarity)
-
-
-def _clause_left_out(said_side: list[_Token], said: str) -> bool:
-    """Whether the words left out run to a clause break (a comma, a semicolon): a whole clause, not a word."""
-    if len(said_side) < 3:
-        return False
-    text = prepare(said)
-    after = text[said_side[-1].end : said_side[-1].end + 2]
-    return bool(_CLAUSE_BREAK.search(after))
-
-
-def _negated(tokens: list[_Token]) -> bool:
-    return any(t.surface.casefold() in NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
-
-
-def _renamed(added: list[_Token], dropped: list[_Token]) -> bool:
-    """Both sides of a gap name something (a capitalised word past the start of its text) and not the same."""
-
-    def names(tokens: list[_Token]) -> set[str]:
-        return {t.key for t in tokens if t.surface[:1].isupper() and t.start > 0}
-
-    return bool(names(added)) and bool(names(dropped)) and names(added) != names(dropped)
-
-
-def _joined(previous: _Token, word: str, between: str) -> bool:
-    """Whether ``word`` continues the token before it: the letters of an acronym written with full stops
-    ("U.S."), or the parts of a hyphenated word ("non-discriminatory")."""
-    if between == "." and len(word) == 1 and word.isupper():
-        return previous.surface.isupper() and len(previous.surface) <= 3
-    return between in ("-", "\u2010", "\u2011") and not _is_cjk(word) and not _is_cjk(previous.surface[-1])
-
-
-def _folded(tokens: list[_Token]) -> list[str]:
-    return [t.surface.casefold() for t in tokens]
-
-
-def _is_cjk(word: str) -> bool:
-    return bool(re.fullmatch(f"[{_CJK}]", word))
-
-
-def _meaningful(tokens: list[_Token]) -> bool:
-    return any(t.role != "trivial" for t in tokens)
-
-
-def _phrase(tokens: list[_Token], text: str) -> str:
-    """The words of a gap as written in ``text`` (from the first to the last)."""
-    return prepare(text)[tokens[0].start : tokens[-1].end]
-
-
-def _pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
-    """The pairs (index in ``a``, index in ``b``) of a longest common subsequence, each word of ``a`` paired
-    with the earliest word of ``b`` that keeps the subsequence longest (so a repeated word pairs with the
-    occurrence next to its neighbours, not a later one)."""
-    n, m = len(a), len(b)
-    table = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        row, below, word = table[i], table[i + 1], a[i]
-        for j in range(m - 1, -1, -1):
-            row[j] = below[j + 1] + 1 if word == b[j] else max(below[j], row[j + 1])
-    pairs: list[tuple[int, int]] = []
-    i = j = 0
-    while i < n and j < m:
-        if a[i] == b[j] and table[i][j] == table[i + 1][j + 1] + 1:
-            pairs.append((i, j))
-            i += 1
-            j += 1
-        elif table[i][j + 1] == table[i][j]:
-            j += 1
-        else:
-            i += 1
-    return pairs
-
-
-def _trim_edges(pairs: list[tuple[int, int]], words: list[_Token], window: list[_Token]) -> list[tuple[int, int]]:
-    """Drop words paired far from the rest at either end ("the" paired with a "the" three clauses before the
-    passage): they would stretch the matched passage over words the quote never touched."""
-    while len(pairs) > 1 and _detached(pairs[0], pairs[1], words):
-        pairs = pairs[1:]
-    while len(pairs) > 1 and _detached(pairs[-2], pairs[-1], words):
-        pairs = pairs[:-1]
-    return pairs
-
-
-def _detached(left: tuple[int, int], right: tuple[int, int], words: list[_Token]) -> bool:
-    """Two neighbouring pairs far apart in the passage but not in the quote: the edge one is a chance match
-    (a function word, or "China" of "China's position" for the "China" of "China opposes")."""
-    far = right[1] - left[1] > (8 if _is_cjk(words[left[0]].surface) else 4)
-    return far and (right[0] - left[0] <= 2 or words[left[0]].role == "trivial" or words[right[0]].role == "trivial")
-
-
-def _negation_before(window: list[_Token], first_j: int, said: str) -> list[_Token]:
-    """The negation just before the first paired word, in the same clause ("мы не видим" quoted as "Москва
-    видит"): a quote that starts after it lost it."""
-    text = prepare(said)
-    for back in (1, 2):
-        index = first_j - back
-        if index < 0 or _CLAUSE_BREAK.search(text[window[index].end : window[first_j].start]):
-            return []
-        if _negated([window[index]]):
-            return window[index:first_j]
-    return []
-
-
-def _words_before(window: list[_Token], first_j: int, count: int, said: str) -> list[_Token]:
-    """The answer's words in the places of the quote's first ``count`` words that it does not share, when they
-    are in the same clause: "will include" quoted for "may include" replaced "may", it did not start later."""
-    if not count or first_j < count:
-        return []
-    text = prepare(said)
-    before = window[first_j - count : first_j]
-    if _CLAUSE_BREAK.search(text[before[0].end : window[first_j].start]):
-        return []
-    return before
-
-
-def _unfinished_clause(window: list[_Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[_Token]:
-    """The rest of the answer's clause after the last paired word, when the quote ends with words of its own
-    (``leftover``: they stand in for it) or presents itself as complete there (``closed``: a full stop or a
-    comma ends it, inside its marks or right after them) while the answer's clause goes on: a qualifier the
-    quote cut off ("...sanctions" of "...sanctions or the threat of sanctions")."""
-    if not leftover and not closed:
-        return []
-    text = prepare(said)
-    rest: list[_Token] = []
-    previous = window[last_j]
-    for token in window[last_j + 1 :]:
-        if _CLAUSE_BREAK.search(text[previous.end : token.start]):
-            break
-        rest.append(token)
-        previous = token
-    # A short rest is a qualifier of what was quoted ("or the threat of sanctions", "at this stage"); a long
-    # one is a clause of its own, which a quote may leave out ("and undermines the stability of ...").
-    return rest if len(rest) <= MAX_DROPPED_TAIL else []

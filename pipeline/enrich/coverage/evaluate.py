@@ -117,6 +117,7 @@ def briefing_passages(part: dict[str, Any], enricher: Enricher) -> list[Passage]
                         exchange.spokesperson[1],
                         exchange.answer,
                         exchange.questioner[1],
+                        exchange.question,
                     )
                 )
     return passages

@@ -13,13 +13,16 @@ Two halves, so that the costly, catalog-free part runs in the extraction workers
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import Quote, extract_quotes
 from pipeline.enrich.speakers import SpeakerDirectory
+
+#: How the quote stage joins the parts of a quote over several paragraphs.
+PARAGRAPH_BREAK = "\n\n"
 
 #: How far before the target's days an unmatched quote is looked for.
 LOOKBACK_DAYS = 14
@@ -54,7 +57,30 @@ def wanted(
     """The quotes of ``text`` attributed to a ministry's briefing, with their targets (pure and total)."""
     quotes = extract_quotes(text, language=language, speakers=speakers)
     found = targets(quotes, text, published=published, local_zone=local_zone, language=language, speakers=speakers)
-    return tuple((quote, target) for quote, target in zip(quotes, found, strict=True) if target is not None)
+    return tuple(
+        (piece, target)
+        for quote, target in zip(quotes, found, strict=True)
+        if target is not None
+        for piece in _paragraph_pieces(quote, text)
+    )
+
+
+def _paragraph_pieces(quote: Quote, text: str) -> list[Quote]:
+    """A direct quote over several paragraphs as one quote per paragraph, each with the whole quote's speaker
+    and target: a long quotation strings together sentences an answer may say apart (or two answers say), and
+    each paragraph is cited on its own."""
+    parts = quote.text.split(PARAGRAPH_BREAK) if quote.kind == "direct" else [quote.text]
+    if len(parts) == 1:
+        return [quote]
+    pieces: list[Quote] = []
+    position = quote.start
+    for number, part in enumerate(parts):
+        start = text.find(part, position, quote.end)
+        if start < 0:
+            return [quote]  # not the text it was read from: keep the quote whole
+        position = start + len(part)
+        pieces.append(replace(quote, text=part, start=start, end=position, paragraph=quote.paragraph + number))
+    return pieces
 
 
 def cite(

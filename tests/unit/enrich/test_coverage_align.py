@@ -213,3 +213,30 @@ def test_an_earlier_briefing_that_said_it_word_for_word_is_the_one_quoted(aligne
     )
     assert found is not None
     assert (found.passage.turn_id, found.verdict, elsewhere) == ("m:1", "verbatim", True)
+
+
+def test_reported_speech_may_restate_the_question_it_answers(aligner: Aligner) -> None:
+    answer = (
+        "Every new package only confirms that the EU has lost its independence. We will respond in a way that "
+        "takes our own interests into account. Our response may include mirror measures."
+    )
+    question = "Brussels is drafting an eleventh sanctions package targeting Russian banks. How will Moscow respond?"
+    reported = (
+        "Moscow would respond to the eleventh sanctions package targeting Russian banks in a way that takes its "
+        "own interests into account"
+    )
+
+    def passage(asked: str) -> Passage:
+        return Passage("r:1", "r", "RU", date(2023, 6, 15), None, answer, None, asked)
+
+    # The question's topic is the reporter's framing: what the answer says is most of the rest.
+    found = aligner.align(reported, [passage(question)], language="en", reported=True)
+    assert found is not None
+    assert (found.verdict, found.matched) == (
+        "paraphrase",
+        "respond in a way that takes our own interests into account",
+    )
+    # Without the question those words are the report's own, and too many for a match.
+    assert aligner.align(reported, [passage("")], language="en", reported=True) is None
+    # A direct quote is the spokesperson's words: the question excuses nothing there.
+    assert aligner.align(reported, [passage(question)], language="en") is None

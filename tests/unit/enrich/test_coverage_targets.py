@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from pipeline.enrich.coverage.linker import wanted
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import extract_quotes
 from pipeline.enrich.speakers import load_speakers
@@ -105,3 +106,27 @@ def test_the_foreign_secretary_is_the_ministry_of_the_report() -> None:
     )
     found = ministries(text, datetime(2023, 6, 12, 20, 0, tzinfo=ZoneInfo("Europe/London")))
     assert [m for _, m in found] == ["GB", "GB"]
+
+
+def test_a_quote_over_paragraphs_is_cited_paragraph_by_paragraph() -> None:
+    text = (
+        "State Department spokesman Ned Price spoke at length on Tuesday. He said:\n\n"
+        '"The embargo will stay in place until the vote. We have made that clear to our partners.\n\n'
+        '"Nothing has changed in our assessment of the talks."\n\n'
+        "The vote is expected next month."
+    )
+    quoted = wanted(
+        text,
+        language="en",
+        published=datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK),
+        local_zone=NEW_YORK,
+        speakers=SPEAKERS,
+    )
+    assert [q.text for q, _ in quoted] == [
+        "The embargo will stay in place until the vote. We have made that clear to our partners.",
+        "Nothing has changed in our assessment of the talks.",
+    ]
+    # Each piece is where it says it is, and both share the whole quote's target (the day named before it).
+    assert all(text[q.start : q.end] == q.text for q, _ in quoted)
+    assert [q.paragraph for q, _ in quoted] == [1, 2]
+    assert {t.days for _, t in quoted} == {(date(2022, 3, 8),)}

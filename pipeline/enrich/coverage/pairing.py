@@ -1,0 +1,169 @@
+"""Pairing a quote's words with a passage's, and reading the answer around the pairs.
+
+The pieces :class:`~pipeline.enrich.coverage.align.Aligner` judges a quote with: :class:`Token` (a word with
+its key and role), :func:`lcs_pairs` (a longest common subsequence of keys, each word paired as early as keeps it
+longest), :func:`trim_edges` (chance pairs at either end dropped), and the answer's words a quote leaves out
+at its edges: a negation just before it (:func:`negation_before`), the words it replaced at its start
+(:func:`words_before`), the rest of a clause it cut short (:func:`unfinished_clause`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.enrich.coverage.words import NEGATIVE_FORMS
+from pipeline.enrich.text import prepare
+
+CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2013\u2014，；：。！？、]")
+#: The most words of an unfinished clause a quote counts as dropped (see :func:`unfinished_clause`).
+MAX_DROPPED_TAIL = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A word of a quote or a passage: ``key`` is what it is compared by (stem, lemma or character),
+    ``surface`` how it is written, ``start``..``end`` where (in the prepared text)."""
+
+    key: str
+    surface: str
+    start: int
+    end: int
+    #: "marker" (changes meaning), "trivial" (function word) or "content".
+    role: str
+    #: Which ellipsis-separated part of a quote the token is in.
+    part: int = 0
+
+
+def clause_left_out(said_side: list[Token], said: str) -> bool:
+    """Whether the words left out run to a clause break (a comma, a semicolon): a whole clause, not a word."""
+    if len(said_side) < 3:
+        return False
+    text = prepare(said)
+    after = text[said_side[-1].end : said_side[-1].end + 2]
+    return bool(CLAUSE_BREAK.search(after))
+
+
+def negated(tokens: list[Token]) -> bool:
+    return any(t.surface.casefold() in NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
+
+
+def renamed(added: list[Token], dropped: list[Token]) -> bool:
+    """Both sides of a gap name something (a capitalised word past the start of its text) and not the same."""
+
+    def names(tokens: list[Token]) -> set[str]:
+        return {t.key for t in tokens if t.surface[:1].isupper() and t.start > 0}
+
+    return bool(names(added)) and bool(names(dropped)) and names(added) != names(dropped)
+
+
+def joined(previous: Token, word: str, between: str) -> bool:
+    """Whether ``word`` continues the token before it: the letters of an acronym written with full stops
+    ("U.S."), or the parts of a hyphenated word ("non-discriminatory")."""
+    if between == "." and len(word) == 1 and word.isupper():
+        return previous.surface.isupper() and len(previous.surface) <= 3
+    return between in ("-", "\u2010", "\u2011") and not is_cjk(word) and not is_cjk(previous.surface[-1])
+
+
+def folded(tokens: list[Token]) -> list[str]:
+    return [t.surface.casefold() for t in tokens]
+
+
+def is_cjk(word: str) -> bool:
+    return bool(re.fullmatch(f"[{CJK}]", word))
+
+
+def meaningful(tokens: list[Token]) -> bool:
+    return any(t.role != "trivial" for t in tokens)
+
+
+def phrase(tokens: list[Token], text: str) -> str:
+    """The words of a gap as written in ``text`` (from the first to the last)."""
+    return prepare(text)[tokens[0].start : tokens[-1].end]
+
+
+def lcs_pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
+    """The pairs (index in ``a``, index in ``b``) of a longest common subsequence, each word of ``a`` paired
+    with the earliest word of ``b`` that keeps the subsequence longest (so a repeated word pairs with the
+    occurrence next to its neighbours, not a later one)."""
+    n, m = len(a), len(b)
+    table = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        row, below, word = table[i], table[i + 1], a[i]
+        for j in range(m - 1, -1, -1):
+            row[j] = below[j + 1] + 1 if word == b[j] else max(below[j], row[j + 1])
+    pairs: list[tuple[int, int]] = []
+    i = j = 0
+    while i < n and j < m:
+        if a[i] == b[j] and table[i][j] == table[i + 1][j + 1] + 1:
+            pairs.append((i, j))
+            i += 1
+            j += 1
+        elif table[i][j + 1] == table[i][j]:
+            j += 1
+        else:
+            i += 1
+    return pairs
+
+
+def trim_edges(pairs: list[tuple[int, int]], words: list[Token], window: list[Token]) -> list[tuple[int, int]]:
+    """Drop words paired far from the rest at either end ("the" paired with a "the" three clauses before the
+    passage): they would stretch the matched passage over words the quote never touched."""
+    while len(pairs) > 1 and _detached(pairs[0], pairs[1], words):
+        pairs = pairs[1:]
+    while len(pairs) > 1 and _detached(pairs[-2], pairs[-1], words):
+        pairs = pairs[:-1]
+    return pairs
+
+
+def _detached(left: tuple[int, int], right: tuple[int, int], words: list[Token]) -> bool:
+    """Two neighbouring pairs far apart in the passage but not in the quote: the edge one is a chance match
+    (a function word, or "China" of "China's position" for the "China" of "China opposes")."""
+    far = right[1] - left[1] > (8 if is_cjk(words[left[0]].surface) else 4)
+    return far and (right[0] - left[0] <= 2 or words[left[0]].role == "trivial" or words[right[0]].role == "trivial")
+
+
+def negation_before(window: list[Token], first_j: int, said: str) -> list[Token]:
+    """The negation just before the first paired word, in the same clause ("мы не видим" quoted as "Москва
+    видит"): a quote that starts after it lost it."""
+    text = prepare(said)
+    for back in (1, 2):
+        index = first_j - back
+        if index < 0 or CLAUSE_BREAK.search(text[window[index].end : window[first_j].start]):
+            return []
+        if negated([window[index]]):
+            return window[index:first_j]
+    return []
+
+
+def words_before(window: list[Token], first_j: int, count: int, said: str) -> list[Token]:
+    """The answer's words in the places of the quote's first ``count`` words that it does not share, when they
+    are in the same clause: "will include" quoted for "may include" replaced "may", it did not start later."""
+    if not count or first_j < count:
+        return []
+    text = prepare(said)
+    before = window[first_j - count : first_j]
+    if CLAUSE_BREAK.search(text[before[0].end : window[first_j].start]):
+        return []
+    return before
+
+
+def unfinished_clause(window: list[Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[Token]:
+    """The rest of the answer's clause after the last paired word, when the quote ends with words of its own
+    (``leftover``: they stand in for it) or presents itself as complete there (``closed``: a full stop or a
+    comma ends it, inside its marks or right after them) while the answer's clause goes on: a qualifier the
+    quote cut off ("...sanctions" of "...sanctions or the threat of sanctions")."""
+    if not leftover and not closed:
+        return []
+    text = prepare(said)
+    rest: list[Token] = []
+    previous = window[last_j]
+    for token in window[last_j + 1 :]:
+        if CLAUSE_BREAK.search(text[previous.end : token.start]):
+            break
+        rest.append(token)
+        previous = token
+    # A short rest is a qualifier of what was quoted ("or the threat of sanctions", "at this stage"); a long
+    # one is a clause of its own, which a quote may leave out ("and undermines the stability of ...").
+    return rest if len(rest) <= MAX_DROPPED_TAIL else []
