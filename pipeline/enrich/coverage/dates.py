@@ -65,6 +65,14 @@ _ZH = re.compile(
 )
 
 
+#: Words before a date that make it a limit or a day to come, not the day something was said.
+_BOUND = re.compile(
+    r"(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|после|до|с|со|к|от|截至|到)\s*$",
+    re.IGNORECASE,
+)
+_EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
+
+
 @dataclass(frozen=True, slots=True)
 class DayReference:
     """A resolved date expression: the ``days`` it may mean (most a few) and the expression as written."""
@@ -89,10 +97,28 @@ def resolve(text: str, published: date, language: str | None) -> DayReference | 
         if language not in (None, "en") and pattern is _EN and not _latin_only(text):
             continue
         for match in pattern.finditer(text):
+            if _BOUND.search(text, max(0, match.start() - 12), match.start()):
+                continue  # "after May 18", "from March 10-12", "до 1 июня": a limit or a day to come
             days = reader(match, published)
             if days:
                 return DayReference(tuple(days), match.group(0).strip())
     return None
+
+
+def relative_to_story(reference: DayReference, before: str, published: date, language: str | None) -> DayReference:
+    """ "A day earlier" counts back from the day the story last named ("Asked on Tuesday, ... A day earlier,
+    Wang had said"), read in ``before`` (the report up to the expression); from publication when it names none."""
+    if not _EARLIER.fullmatch(reference.expression):
+        return reference
+    named: DayReference | None = None
+    for pattern, reader in ((_EN, _english), (_RU, _russian), (_ZH, _chinese)):
+        for match in pattern.finditer(before):
+            days = reader(match, published)
+            if days and not _EARLIER.fullmatch(match.group(0).strip()):
+                named = DayReference(tuple(days), match.group(0).strip())
+    if named is None or len(named.days) != 1:
+        return reference
+    return DayReference((named.days[0] - timedelta(days=1),), reference.expression)
 
 
 def window(published: date, days: int = WINDOW_DAYS) -> tuple[date, ...]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from pipeline.enrich.coverage.dates import briefing_days, window
+from pipeline.enrich.coverage.dates import briefing_days, relative_to_story, window
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.quotes.marks import paragraphs
 from pipeline.enrich.speakers import SpeakerDirectory
@@ -74,6 +74,8 @@ _ROLE = re.compile(
     r"|发言人|дипломат|официальн\w+ представител\w+|представитель",
     re.I,
 )
+#: A sentence, roughly: up to a full stop (or its Chinese form) and the space after it.
+_SENTENCE = re.compile(r".+?(?:[.!?](?=\s)|[。！？]|$)", re.S)
 #: What closes a quote as a whole clause: its own last character, or the mark and punctuation after it.
 _CLOSED = re.compile(r"(?<=[.,;!?。，；！？])|[\"'»”’」』]?\s?[.,;!?。，；！？]")
 #: Speakers that are never a foreign ministry's briefing, whatever else the phrase says.
@@ -146,10 +148,16 @@ def targets(
             continue
         start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
         sentence = _sentence_around(text, quote.start, quote.end, start, end)
-        # A date inside the quote is what was said about ("22 ноября в Москве состоялись переговоры"), not
-        # when it was said: only the report's own words date the briefing.
-        contexts = [_masked(part, quote.text) for part in (sentence, text[start:end], lead)]
+        # A date inside a quote is what was said about ("22 ноября в Москве состоялись переговоры", "no
+        # extension after May 18"), not when it was said: only the report's own words date the briefing.
+        # Past the quote's paragraph, the sentences naming its spokesperson come before the lead: "Как
+        # заявила в среду ... Захарова" dates her quotes below it, not the "1 апреля" of the lead's event.
+        earlier = _naming_sentences(text, spans[: quote.paragraph], spokesperson, speakers)
+        contexts = [_without_quotes(part, quotes) for part in (sentence, text[start:end], *earlier, lead)]
         reference = briefing_days(contexts, local_day, language)
+        if reference is not None:
+            before = _without_quotes(text[: text.find(sentence, start)], quotes)
+            reference = relative_to_story(reference, before, local_day, language)
         outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
         closed = quote.kind == "direct" and bool(_CLOSED.match(text, quote.end))
         if reference is None:
@@ -299,6 +307,28 @@ def _only(named: list[str], speakers: SpeakerDirectory, ministry: str) -> str | 
     """The spokesperson of ``ministry`` the report names, when it names exactly one."""
     same = [s for s in named if speakers.ministry_of(s) == ministry]
     return same[0] if len(same) == 1 else None
+
+
+def _without_quotes(part: str, quotes: Sequence[Quote]) -> str:
+    """``part`` without any quote's words."""
+    for quote in quotes:
+        part = _masked(part, quote.text)
+    return part
+
+
+def _naming_sentences(
+    text: str, before: Sequence[tuple[int, int]], spokesperson: str | None, speakers: SpeakerDirectory
+) -> list[str]:
+    """The sentences of the paragraphs ``before`` a quote that name its ``spokesperson``, nearest first."""
+    if spokesperson is None:
+        return []
+    found: list[str] = []
+    for start, end in reversed(before):
+        if spokesperson not in speakers.speakers_in(text[start:end]):
+            continue
+        sentences = [m.group(0) for m in _SENTENCE.finditer(text[start:end])]
+        found.extend(sentence for sentence in reversed(sentences) if spokesperson in speakers.speakers_in(sentence))
+    return found
 
 
 def _masked(sentence: str, quoted: str) -> str:

@@ -60,6 +60,15 @@ def is_short(quoted: str) -> bool:
     return len(quoted.split()) <= 2
 
 
+#: A wire report's dateline before its first sentence: the place in capitals, its date, the agency in brackets
+#: or slashes, then a dash or colon ("BEIJING, May 21 (Reuters) -- ", "WASHINGTON (AP) — ", "NEW DELHI: ",
+#: "МОСКВА, 5 апреля. /ТАСС/. ").
+_DATELINE = re.compile(
+    r"[A-ZА-ЯЁ][A-ZА-ЯЁ.' -]{1,40}(?:,\s*[\w .]{1,25}?)?"
+    r"(?:\s*\([^()]{1,40}\)\s*(?:[-–—]{1,2}|:)?|\.?\s*/[^/]{1,40}/\.?|\s*(?:[-–—]{1,2}|:))\s+"
+)
+
+
 @dataclass
 class _Named:
     """A speaker named in the text so far: what a pronoun may refer to."""
@@ -281,6 +290,9 @@ def _paragraph(
             ):
                 continue  # the content is itself a quote, which carries the attribution
             absolute = start + s_start
+            dateline = _DATELINE.match(text, absolute + c_start, absolute + c_end)
+            if dateline is not None:
+                c_start = dateline.end() - absolute  # the wire's dateline is not what was said
             reported = text[absolute + c_start : absolute + c_end]
             who, who_id = speaker if speaker is not None else (None, None)
             quotes.append(Quote(reported, "reported", who, who_id, index, absolute + c_start, absolute + c_end, False))

@@ -152,6 +152,12 @@ _WHERE = re.compile(
     r"(?:\s+(?:emailed|sent|posted|published|issued|released|given)\b[^,.;]*)?",
     re.IGNORECASE,
 )
+#: A clause reported without "that": a pronoun subject and its verb ("it would", "they were", "he had").
+_CLAUSE_OPENING = re.compile(
+    r"(?:it|he|she|they|we|there)\s+(?:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did"
+    r"|does|do|must)\b",
+    re.IGNORECASE,
+)
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
 _QUOTED_AS = re.compile(r"(?<![\w-])(?:(?:was|were)\s+quoted|quoted\s+(.{1,80}?))\s+as\s+saying(?![\w-])")
 _PREPOSITIONS = frozenset(
@@ -475,6 +481,9 @@ def _circumstance(tail: str) -> bool:
     head, comma, after = tail.partition(",")
     if comma and (after.lstrip()[:1] == MASK or _THAT.match(after.lstrip())):
         return False  # "said on Monday, “...”": the speech follows
+    where = _WHERE.match(head.strip())
+    if where and _CLAUSE_OPENING.match(head.strip()[where.end() :].lstrip()):
+        return False  # "said on Monday it would ...": a clause without "that" follows the time
     first = _TOKEN.match(head)
     # "said on Tuesday, a day after ...": what follows the comma is about something else.
     return bool(_WHERE.fullmatch(head.strip())) or (

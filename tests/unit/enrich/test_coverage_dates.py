@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.enrich.coverage.dates import briefing_days, resolve, window
+from pipeline.enrich.coverage.dates import briefing_days, relative_to_story, resolve, window
 
 MONDAY = date(2021, 4, 26)
 
@@ -54,3 +54,25 @@ def test_a_26th_after_today_is_last_month() -> None:
     found = resolve("汪文斌26日表示", date(2021, 5, 3), "zh")
     assert found is not None
     assert found.days == (date(2021, 4, 26),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no extension after May 18", "the visit from March 10-12", "продление до 18 мая", "due on April 30"],
+)
+def test_a_date_that_bounds_or_is_to_come_never_dates_a_briefing(text: str) -> None:
+    assert resolve(text, date(2021, 4, 6), "ru" if "до" in text else "en") is None
+
+
+def test_a_day_earlier_counts_back_from_the_day_the_story_last_named() -> None:
+    story = "Asked about the reports on Tuesday, the spokesperson denied them. "
+    earlier = resolve("A day earlier, Wang had said", date(2024, 5, 23), "en")
+    assert earlier is not None
+    assert earlier.days == (date(2024, 5, 22),)  # from publication, alone
+    anchored = relative_to_story(earlier, story, date(2024, 5, 23), "en")
+    assert anchored.days == (date(2024, 5, 20),)  # the Tuesday was the 21st
+    # Nothing named before it, or another kind of expression: unchanged.
+    assert relative_to_story(earlier, "No day here. ", date(2024, 5, 23), "en") == earlier
+    monday = resolve("on Monday", date(2024, 5, 23), "en")
+    assert monday is not None
+    assert relative_to_story(monday, story, date(2024, 5, 23), "en") == monday

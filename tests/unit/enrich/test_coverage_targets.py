@@ -130,3 +130,18 @@ def test_a_quote_over_paragraphs_is_cited_paragraph_by_paragraph() -> None:
     assert all(text[q.start : q.end] == q.text for q, _ in quoted)
     assert [q.paragraph for q, _ in quoted] == [1, 2]
     assert {t.days for _, t in quoted} == {(date(2022, 3, 8),)}
+
+
+def test_the_day_comes_from_the_sentence_naming_the_spokesperson_not_a_date_in_another_quote() -> None:
+    text = (
+        "Корреспондент, задержанный 1 апреля, остаётся под стражей.\n\n"
+        "Как заявила в среду официальный представитель МИД Мария Захарова, посольство поддерживает связь.\n\n"
+        "«Продление после 18 мая окажется под вопросом», — сказала она. "
+        "«Мы требуем консульского доступа», — добавила Захарова."
+    )
+    got = found(text, "ru", datetime(2023, 4, 7, 11, 15, tzinfo=MOSCOW))
+    # Friday 7 April: Wednesday is the 5th; neither the lead's 1 April nor the quoted 18 May.
+    assert [(t.days, t.expression) for _, t in got if t is not None][-2:] == [
+        ((date(2023, 4, 5),), "в среду"),
+        ((date(2023, 4, 5),), "в среду"),
+    ]

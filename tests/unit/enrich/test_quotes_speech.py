@@ -205,3 +205,24 @@ def test_about_this_said_gives_the_sentence_before_to_its_speaker() -> None:
     assert found == [
         ("Новые ограничения ударят прежде всего по самим европейским компаниям", "reported", "maria-zakharova")
     ]
+
+
+def test_a_clause_without_that_after_the_day_is_reported_speech() -> None:
+    text = "China said on Monday it would take all necessary measures to protect its companies."
+    assert speakers(text, kind="reported") == [
+        ("it would take all necessary measures to protect its companies", "China")
+    ]
+    # The day alone after the verb still puts the speech before it.
+    assert speakers("The talks will go on, Lin Jian said on Monday.", kind="reported") == [
+        ("The talks will go on", "Lin Jian")
+    ]
+
+
+def test_a_wire_dateline_is_not_part_of_what_was_said() -> None:
+    text = (
+        "BEIJING, May 21 (Agency) -- China will safeguard the rights of its companies, "
+        "a foreign ministry spokesperson said Tuesday."
+    )
+    assert [q.text for q in quotes(text) if q.kind == "reported"] == [
+        "China will safeguard the rights of its companies"
+    ]
