@@ -81,6 +81,8 @@ MIN_SIMILARITY = 0.45
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
 #: of its content words (:meth:`Aligner._reordered`).
 REORDERED_COVERAGE = 0.7
+#: Words after which "one" is a pronoun or "single", not a number ("any one", "no one", "the one").
+_NOT_COUNTING = frozenset({"any", "no", "every", "each", "the", "this", "that", "which", "someone", "anyone"})
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -184,6 +186,8 @@ class Aligner:
             marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
             # A single letter is what an apostrophe leaves ("it's", "doesn't"), not a word of its own.
             plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial) or len(word) == 1
+            if previous is not None and word.casefold() == "one" and previous.surface.casefold() in _NOT_COUNTING:
+                marked = False  # "any one announcement", "the one thing": not a number
             role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
             found.append(Token(key, word, start, match.end(), role, part))
         return found
@@ -359,7 +363,7 @@ class Aligner:
         found = sum(1 for i in content if i in paired)
         weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
-        if coverage < MATCH_COVERAGE or found + weight < MATCH_MIN_WORDS:
+        if coverage < MATCH_COVERAGE or found + weight + _swapped(words, window, pairs) < MATCH_MIN_WORDS:
             return None
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
@@ -482,6 +486,19 @@ class Aligner:
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:
+    """The quote's markers put in the place of the answer's, one for one between or just before paired words
+    ("three patrol vessels" for "two patrol vessels"): they count towards the words a match needs, since the
+    swap is what a reader wants to see."""
+    places = [(-1, pairs[0][1] - pairs[0][0] - 1), *pairs]
+    count = 0
+    for (i1, j1), (i2, j2) in itertools.pairwise(places):
+        if i2 - i1 == 2 and j2 - j1 == 2 and 0 <= j1 + 1 < len(window) and i1 + 1 >= 0:
+            said, quoted = window[j1 + 1], words[i1 + 1]
+            count += int(said.role == quoted.role == "marker" and said.key != quoted.key)
+    return count
 
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:

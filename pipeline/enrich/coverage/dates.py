@@ -15,6 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+#: A day and month still to come this year is last year's only this far back ("on December 30" in April);
+#: further back, news would write the year, so it is a day to come ("7 апреля проведёт переговоры").
+LAST_YEAR_DAYS = 180
+
 #: Without a date in the text, the briefings of the publication day and of this many days before it are
 #: candidates: a report a weekend and a holiday after the briefing still finds it.
 WINDOW_DAYS = 3
@@ -142,7 +146,7 @@ def _weekday_before(published: date, weekday: int, *, last: bool) -> date:
 
 def _dated(year: int | None, month: int, day: int, published: date) -> list[date]:
     """A day-and-month date (the year from publication when not written): the latest such date on or before
-    publication; [] for an impossible one."""
+    publication, last year's only within :data:`LAST_YEAR_DAYS`; [] for an impossible one or one to come."""
     years = [year] if year else [published.year, published.year - 1]
     for candidate_year in years:
         try:
@@ -150,6 +154,8 @@ def _dated(year: int | None, month: int, day: int, published: date) -> list[date
         except ValueError:
             return []
         if found <= published:
+            if year is None and candidate_year < published.year and (published - found).days > LAST_YEAR_DAYS:
+                return []  # "7 апреля проведёт переговоры" written on 5 April: a day to come
             return [found]
     return []
 

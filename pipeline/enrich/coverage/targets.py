@@ -153,11 +153,14 @@ def targets(
         # Past the quote's paragraph, the sentences naming its spokesperson come before the lead: "Как
         # заявила в среду ... Захарова" dates her quotes below it, not the "1 апреля" of the lead's event.
         earlier = _naming_sentences(text, spans[: quote.paragraph], spokesperson, speakers)
-        contexts = [_without_quotes(part, quotes) for part in (sentence, text[start:end], *earlier, lead)]
+        # In the quote's paragraph, the sentences before it, nearest first, then the rest of the paragraph: a
+        # date after the quote is more often another event's ("Выборы прошли 2 апреля.").
+        at = max(text.find(sentence, start), start)
+        preceding = [m.group(0) for m in _SENTENCE.finditer(text[start:at])][::-1]
+        contexts = [_without_quotes(part, quotes) for part in (sentence, *preceding, *earlier, lead, text[start:end])]
         reference = briefing_days(contexts, local_day, language)
         if reference is not None:
-            before = _without_quotes(text[: text.find(sentence, start)], quotes)
-            reference = relative_to_story(reference, before, local_day, language)
+            reference = relative_to_story(reference, _without_quotes(text[:at], quotes), local_day, language)
         outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
         closed = quote.kind == "direct" and bool(_CLOSED.match(text, quote.end))
         if reference is None:
@@ -258,9 +261,9 @@ _NEUTRAL = re.compile(
 
 #: A country or its capital standing for its government, as the whole speaker phrase.
 _COUNTRY_SPEAKERS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?:the )?(?:China|Beijing|Chinese side)|中国|中方|北京", re.I), "CN"),
-    (re.compile(r"(?:the )?(?:Russia|Moscow|Russian side)|Россия|Москва|российская сторона", re.I), "RU"),
-    (re.compile(r"(?:the )?(?:United States|US|U\.S\.|Washington|American side)|美国|美方|Вашингтон", re.I), "US"),
+    (re.compile(r"(?:the )?(?:China|Beijing|Chinese side)|中国|中方|北京|Пекин[еа]?|Китай", re.I), "CN"),
+    (re.compile(r"(?:the )?(?:Russia|Moscow|Russian side)|Росси[яи]|Москв[аеы]|российская сторона", re.I), "RU"),
+    (re.compile(r"(?:the )?(?:United States|US|U\.S\.|Washington|American side)|美国|美方|Вашингтон[еа]?", re.I), "US"),
     (re.compile(r"(?:the )?(?:United Kingdom|UK|U\.K\.|Britain|London)", re.I), "GB"),
     (re.compile(r"(?:the )?(?:Japan|Tokyo)|日本|日方", re.I), "JP"),
     (re.compile(r"(?:the )?(?:India|New Delhi)", re.I), "IN"),

@@ -16,7 +16,9 @@ from pipeline.enrich.quotes.marks import MASK
 from pipeline.enrich.quotes.model import Attribution
 
 _ZH_VERB = re.compile(
-    r"(?:表示|指出|强调|重申|介绍|回应|宣布|透露|声称|批评|称|说|问|答)(?=[：:，,“「。" + MASK + "]|$)"
+    # 问 alone, not the end of 询问 (inquire), 访问 (visit), 顾问 (adviser) and the like.
+    r"(?:表示|指出|强调|重申|介绍|回应|宣布|透露|声称|批评|称|说|(?<![询访顾学疑过慰审])问|答)"
+    r"(?=[：:，,“「。" + MASK + "]|$)"
 )
 #: 指 ("指三国「...」") reports only right after a clause break and with a short object before the quote.
 _ZH_POINTING = re.compile(r"(?:^|(?<=[，,；;]))(?:又|并|还|也|更)?指(?=[^，。；：:,;" + MASK + r"]{0,8}" + MASK + ")")
@@ -26,8 +28,10 @@ _ZH_TRAILING = re.compile(
     r"(?:也|还|又|亦|再|再次|再度|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|上午|下午|晚间|"
     r"\d+日|\d+月\d+日|周[一二三四五六日天]|星期[一二三四五六日天]|"
     r"(?:就|针对|回应|谈及|谈到|被问及|被问到)[^，。]{1,40}?时|"
-    r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时)$"
+    r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时|回应|答复|回答|补充)$"
 )
+#: Conjunctions that open a clause whose verb continues the speaker before ("...，但强调“...”").
+_ZH_CONJUNCTIONS = frozenset({"但", "但是", "并", "并且", "同时", "而", "另外", "此外", "随后", "不过"})
 _ZH_LEADING = re.compile(r"^(?:有|据|针对[^，]*|而)")
 _ZH_PRONOUNS = frozenset({"他", "她", "他们", "她们"})
 _ZH_NOT_SPEAKERS = frozenset({"问", "答", "报道", "据报道", "据悉"})
@@ -55,9 +59,20 @@ def chinese(sentence: str) -> list[Attribution]:
             pronoun = phrase in _ZH_PRONOUNS
         content = None
         if sentence[match.end() : match.end() + 1] in ("，", ","):
-            content = _zh_content(sentence, match.end() + 1)
+            content = _zh_content(sentence, match.end() + 1, _next_clause(sentence, match.end(), verbs))
         found.append(Attribution(phrase, pronoun, verb, content, question))
     return found
+
+
+def _next_clause(sentence: str, after: int, verbs: list[re.Match[str]]) -> int:
+    """Where the clause of the next speech verb after ``after`` opens, if one continues the speaker ("她没有...，
+    建议...，但强调“...”": what 说 reports stops before 但强调); the sentence's end otherwise."""
+    for match in verbs:
+        if match.start() > after:
+            opening = max(sentence.rfind(mark, after, match.start()) for mark in "，,；;")
+            if opening > after and _subject(sentence[: match.start()]) == "":
+                return opening
+    return len(sentence)
 
 
 def _subject(left: str) -> str | None:
@@ -77,15 +92,14 @@ def _subject(left: str) -> str | None:
     leading = _ZH_LEADING.match(phrase)
     if leading and len(phrase) > leading.end():
         phrase = phrase[leading.end() :]
-    if not phrase:
+    if not phrase or (opens_clause and phrase in _ZH_CONJUNCTIONS):
         return "" if opens_clause else None
     if len(phrase) > 20 or phrase in _ZH_NOT_SPEAKERS or phrase.isdigit():
         return None
     return phrase
 
 
-def _zh_content(sentence: str, start: int) -> tuple[int, int] | None:
-    end = len(sentence)
+def _zh_content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and sentence[end - 1] in "。！？；，,. ":
         end -= 1
     clause = sentence[start:end]

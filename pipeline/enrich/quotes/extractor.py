@@ -13,7 +13,7 @@ the speaker last named in the sentences before, in the same paragraph or the one
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
@@ -330,11 +330,19 @@ def _about_this(
     speaker: tuple[str | None, str | None] | None,
     quotes: list[Quote],
 ) -> None:
-    """ "<statement>. Об этом заявила Захарова.": the sentence before, unquoted and unattributed, is the
-    speaker's reported speech."""
+    """ "<statement>. Об этом заявила Захарова.": the sentence before, unattributed, is the speaker's: its
+    quotes ("Вступление в НАТО — «...». Об этом заявила ..."), else the sentence itself as reported speech."""
     s_start, s_end = span
     sentence = masked[s_start:s_end]
-    if found or MASK in sentence or len(sentence.split()) < 4:
+    if found:
+        return
+    if MASK in sentence:
+        who, who_id = speaker if speaker is not None else (None, None)
+        for number, quote in enumerate(quotes):
+            if quote.speaker is None and start + s_start <= quote.start < start + s_end:
+                quotes[number] = replace(quote, speaker=who, speaker_id=who_id)
+        return
+    if len(sentence.split()) < 4:
         return
     while s_start < s_end and masked[s_start].isspace():
         s_start += 1

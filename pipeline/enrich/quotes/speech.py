@@ -42,6 +42,13 @@ _EN_VERBS = frozenset(
         *("argued", "wrote", "commented", "claimed", "announced", "announces", "continued", "remarked"),
         *("reiterated", "acknowledged", "confirmed", "denied", "responded", "called"),
         *("accused", "accuses", "accuse"),
+        # The rest of the reporting verbs news uses, plain and loaded ("vowed", "snapped", "hinted that").
+        *("vowed", "vows", "pledged", "pledges", "promised", "promises", "maintained", "maintains", "underlined"),
+        *("underscored", "reaffirmed", "repeated", "restated", "suggested", "admitted", "conceded", "hinted"),
+        *("signalled", "signaled", "indicated", "predicted", "observed", "recalled", "complained", "lamented"),
+        *("protested", "countered", "retorted", "snapped", "snarled", "fumed", "blasted", "slammed", "raged"),
+        *("boasted", "scoffed", "quipped", "assured", "revealed", "disclosed", "contended", "asserted"),
+        *("alleged", "demanded", "demands", "proclaimed", "cautioned", "thundered", "ordered", "advised"),
         *_EN_GERUNDS,
     }
 )
@@ -52,7 +59,8 @@ _RU_STEMS = (
     *("охарактеризовал", "раскритиковал", "заверил", "заявлял", "утверждал", "рассказал", "объяснил", "обратил"),
     # Imperfective forms of the same verbs ("как отмечала Захарова"), and "обвинил" (accused X of ...).
     *("отмечал", "подчеркивал", "подчёркивал", "сообщал", "указывал", "говорил", "рассказывал", "обвинил"),
-    *("проинформировал", "напоминал", "пояснял", "уточнял"),
+    *("проинформировал", "напоминал", "пояснял", "уточнял", "допустил", "пообещал", "призывал", "предостерёг"),
+    *("предостерег", "посоветовал"),
 )
 #: Reflexive speech verbs: "возмутилась", "поинтересовался".
 _RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
@@ -157,6 +165,17 @@ _CLAUSE_OPENING = re.compile(
     r"(?:it|he|she|they|we|there)\s+(?:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did"
     r"|does|do|must)\b",
     re.IGNORECASE,
+)
+#: "дала понять, что ...": made it clear, two words for one speech verb.
+_RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|давала|давали)\s+понять(?![\w-])", re.IGNORECASE)
+#: A place or an institution speaking in the plural, Russian news' way of quoting a government without a name:
+#: "В Москве считают, что ...", "В МИД России заявили: «...»" (group 1 the speaker, group 2 the verb).
+_RU_PLACE_SPEAKS = re.compile(
+    r"(?:^|(?<=[,;—:]\s))[Вв]о?\s+((?:МИД|Министерстве иностранных дел)(?:\s+(?:России|РФ|КНР|Китая|США|Индии|Японии))?"
+    r"|Москве|Пекине|Вашингтоне|Кремле|Лондоне|Токио|Нью-Дели|Белом доме|Госдепартаменте|Госдепе)"
+    r"\s+(?:также\s+|уже\s+|вновь\s+|неоднократно\s+)?"
+    r"(считают|заявили|заявляют|отметили|отмечают|подчеркнули|подчеркивают|подчёркивают|сообщили|уверены|полагают"
+    r"|указали|напомнили|убеждены|констатировали|добавили|пояснили)(?![\w-])"
 )
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
 _QUOTED_AS = re.compile(r"(?<![\w-])(?:(?:was|were)\s+quoted|quoted\s+(.{1,80}?))\s+as\s+saying(?![\w-])")
@@ -340,6 +359,16 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         phrase = phrase_after(sentence, match.start(1)) if match.group(1) else phrase_before(sentence, match.start())
         if phrase is not None:
             found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), None))
+    for match in _RU_MADE_CLEAR.finditer(sentence) if language == "ru" and "понять" in folded else ():
+        phrase = phrase_before(sentence, match.start())
+        that = re.compile(r",?\s*что(?![\w-])").match(sentence, match.end())
+        if phrase is not None:
+            content = _content(sentence, that.end(), len(sentence)) if that else None
+            found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
+    for match in _RU_PLACE_SPEAKS.finditer(sentence) if language == "ru" else ():
+        that = re.compile(r",?\s*что(?![\w-])").match(sentence, match.end())
+        content = _content(sentence, that.end(), len(sentence)) if that else None
+        found.append(Attribution(match.group(1), False, match.start(2), content))
     for match in _WORD.finditer(sentence):
         verb = match.group().casefold()
         if verb not in verbs or (match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence)):
@@ -353,12 +382,15 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         inverted = False
         speaker = None
         if phrase is None and (participle or _coordinated(sentence, match.start())):
-            # "..., saying that ...", "X gave no details, but stressed that ...": the subject of the sentence,
-            # else the speaker of the verb before ("he said, adding that ...").
-            phrase = _subject(sentence, match.start())
-            if phrase is None and participle and after_comma and found:
-                last = max(found, key=lambda a: a.verb)
+            # "..., adding that ...": the speaker of the speech verb before it ("Indians were advised ..., Jaiswal
+            # told the briefing, adding that ..."); else, and for "X gave no details, but stressed that ...",
+            # the subject of the sentence.
+            spoken = [a for a in found if not a.question]
+            if participle and after_comma and spoken:
+                last = max(spoken, key=lambda a: a.verb)
                 phrase, speaker = (match.start(), match.start(), last.pronoun), last.speaker
+            else:
+                phrase = _subject(sentence, match.start())
         elif phrase is None and _inverted_position(sentence, match.start()):
             phrase = phrase_after(sentence, match.end())
             if phrase is not None and sentence[phrase[1] :].lstrip()[:1] == MASK:
@@ -513,11 +545,13 @@ def _reported(
     between = rest[: that.start()] if that else ""
     if that and that.group().casefold() == "что":
         between = between.rstrip().removesuffix(",")
+    if that and that.group().casefold() not in ("that", "что") and len(between.split()) > 2:
+        that = None  # "if", "whether", "what" open the reported clause right after the verb or its object
     if that and not any(mark in between for mark in (MASK, ":", ",")):
         word = that.group().casefold()
         start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
         return _content(sentence, start, len(sentence))
-    if verb.group().casefold().startswith(("ask", "спрос", "urg")):
+    if verb.group().casefold().startswith(("ask", "спрос", "urg", "order", "demand", "advis")):
         # A question reported without "whether": the object is who was asked; "urged X to ...": a call, not a
         # statement.
         return None

@@ -240,3 +240,19 @@ def test_reported_speech_may_restate_the_question_it_answers(aligner: Aligner) -
     assert aligner.align(reported, [passage("")], language="en", reported=True) is None
     # A direct quote is the spokesperson's words: the question excuses nothing there.
     assert aligner.align(reported, [passage(question)], language="en") is None
+
+
+def test_a_number_swapped_for_another_is_a_match_and_divergent(aligner: Aligner) -> None:
+    passage = Passage("j:1", "j", "JP", date(2024, 1, 23), None, "Japan will provide two patrol vessels to Marovia.")
+    found = aligner.align("three patrol vessels", [passage], language="en")
+    assert found is not None
+    assert (found.verdict, found.added, found.dropped) == ("divergent", ("three",), ("two",))
+    # A swap counts once: one shared word and a swapped number are still too few to align.
+    assert aligner.align("three patrol boats", [passage], language="en") is None
+
+
+def test_any_one_is_not_a_number(aligner: Aligner) -> None:
+    passage = Passage("u:1", "u", "US", date(2023, 10, 17), None, "They are not tied to any single announcement.")
+    found = aligner.align("they were not tied to any one announcement", [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"

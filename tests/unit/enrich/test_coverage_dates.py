@@ -76,3 +76,11 @@ def test_a_day_earlier_counts_back_from_the_day_the_story_last_named() -> None:
     monday = resolve("on Monday", date(2024, 5, 23), "en")
     assert monday is not None
     assert relative_to_story(monday, story, date(2024, 5, 23), "en") == monday
+
+
+def test_a_day_and_month_far_back_in_last_year_is_a_day_to_come() -> None:
+    # Written on 5 April: "7 апреля проведёт переговоры" is the 7th to come, not last year's.
+    assert resolve("Лавров 7 апреля проведёт переговоры", date(2023, 4, 5), "ru") is None
+    found = resolve("at the briefing on December 30", date(2021, 2, 3), "en")
+    assert found is not None
+    assert found.days == (date(2020, 12, 30),)

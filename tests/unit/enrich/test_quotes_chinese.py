@@ -48,3 +48,11 @@ def test_a_pronoun_is_the_person_last_named() -> None:
 
 def test_a_clause_with_nothing_before_the_verb_at_sentence_start_names_nobody() -> None:
     assert chinese("表示，将继续推进合作。") == []
+
+
+def test_a_clause_opened_by_but_continues_the_speaker_and_ends_the_reported_clause_before_it() -> None:
+    text = "外交部发言人林剑回应说，他没有掌握具体情况，建议向主管部门询问，但强调“中方的措施是正当的”。"
+    assert speakers(text) == [
+        ("他没有掌握具体情况，建议向主管部门询问", "外交部发言人林剑", "lin-jian"),
+        ("中方的措施是正当的", "外交部发言人林剑", "lin-jian"),
+    ]

@@ -226,3 +226,44 @@ def test_a_wire_dateline_is_not_part_of_what_was_said() -> None:
     assert [q.text for q in quotes(text) if q.kind == "reported"] == [
         "China will safeguard the rights of its companies"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('Lin Jian snarled yesterday that the reef "has always been China\'s territory".', "Lin Jian"),
+        ('Lin Jian has promised to "cooperate where we can and compete where we must".', "Lin Jian"),
+        ('Lin Jian ordered the fleet to "stop its provocations at once".', "Lin Jian"),
+    ],
+)
+def test_the_rest_of_the_reporting_verbs_attribute_a_quote(text: str, speaker: str) -> None:
+    assert [s for _, s in speakers(text)] == [speaker]
+
+
+def test_a_participle_after_an_inverted_verb_speaks_for_that_verb_not_the_subject() -> None:
+    text = (
+        'Travellers have been advised "to avoid all travel to the region", Lin Jian told the briefing, adding that '
+        'the government "will bear the full cost of every flight".'
+    )
+    assert [s for _, s in speakers(text)] == ["Lin Jian", "Lin Jian"]
+
+
+def test_a_wh_word_far_after_the_verb_does_not_open_the_reported_clause() -> None:
+    text = "Lin Jian said Britain would keep giving Kyiv what it needed for as long as it took."
+    assert speakers(text, kind="reported") == [
+        ("Britain would keep giving Kyiv what it needed for as long as it took", "Lin Jian")
+    ]
+
+
+def test_russian_about_this_a_place_speaking_and_made_clear() -> None:
+    text = (
+        "Вступление в альянс — «ещё один шаг к эскалации». Об этом заявила в среду официальный представитель МИД "
+        "Мария Захарова.\n\nВ Москве считают, что такие попытки являются вмешательством во внутренние дела. "
+        "Захарова также дала понять, что Россия намерена выйти из сделки."
+    )
+    found = [(q.kind, q.text, q.speaker) for q in quotes(text, "ru") if not q.short]
+    assert found == [
+        ("direct", "ещё один шаг к эскалации", "официальный представитель МИД Мария Захарова"),
+        ("reported", "такие попытки являются вмешательством во внутренние дела", "Москве"),
+        ("reported", "Россия намерена выйти из сделки", "Захарова"),
+    ]
