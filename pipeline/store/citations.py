@@ -39,6 +39,7 @@ from pipeline.enrich.coverage import (
 from pipeline.enrich.coverage.dates import WINDOW_DAYS
 from pipeline.enrich.coverage.linker import align_one
 from pipeline.enrich.quotes import Quote
+from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.text import default_normaliser
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import CitationRow, Document, Turn
@@ -120,7 +121,7 @@ class CitationQueries(CatalogBase):
         """A news document's briefing quotes in order; [] for any other document."""
         with self.session() as session:
             query = select(CitationRow).where(CitationRow.doc_id == doc_id).order_by(CitationRow.number)
-            return list(session.scalars(query))
+            return [row for row in session.scalars(query) if reported(row)]
 
     def citations_for_documents(self, doc_ids: Sequence[str]) -> dict[str, list[CitationRow]]:
         """The citations of each of ``doc_ids`` (documents without any are absent), for the indexer."""
@@ -130,7 +131,8 @@ class CitationQueries(CatalogBase):
                 chunk = list(doc_ids[start : start + _CHUNK])
                 query = select(CitationRow).where(CitationRow.doc_id.in_(chunk))
                 for row in session.scalars(query.order_by(CitationRow.doc_id, CitationRow.number)):
-                    found.setdefault(row.doc_id, []).append(row)
+                    if reported(row):
+                        found.setdefault(row.doc_id, []).append(row)
         return found
 
     def coverage(self, turn_ids: Sequence[str]) -> dict[str, list[CoverageEntry]]:
@@ -169,6 +171,13 @@ def _entry(row: CitationRow, document: Document) -> CoverageEntry:
         added=list(row.added or []),
         dropped=list(row.dropped or []),
     )
+
+
+def reported(row: CitationRow) -> bool:
+    """Whether a citation is shown: all but a two-word quote no answer says. Such a row is kept so that the
+    quote is aligned again when its briefing arrives (news usually comes first), but until then it is a term
+    or a scare quote ("the so-called “Entity List”"), not a misquote (see :func:`~pipeline.enrich.coverage.cite`)."""
+    return row.turn_id is not None or not is_short(row.quoted)
 
 
 def worst_verdict(rows: Iterable[CitationRow]) -> str | None:

@@ -123,6 +123,28 @@ def test_a_new_version_of_the_article_replaces_its_citations(catalog: Catalog, e
         assert session.query(CitationRow).count() == 1
 
 
+def test_a_two_word_quote_shows_only_once_an_answer_says_it(catalog: Catalog, enricher: Enricher) -> None:
+    article = (
+        "China has condemned new US sanctions threats.\n\n"
+        'Foreign Ministry spokesman Wang Wenbin said on Monday that Beijing was "consistently opposed" to them.'
+    )
+    news = doc_id(NEWS_URL)
+    # The news comes first: the two quoted words are kept, unlinked, but not shown as a misquote (the reported
+    # clause around them is, until its briefing arrives).
+    _store(catalog, enricher, WIRE, NEWS_URL, article, WRITTEN)
+    assert [row.quoted for row in catalog.citations_of(news)] == ['Beijing was "consistently opposed" to them']
+    assert [row.quoted for row in catalog.citations_for_documents([news])[news]] == [
+        'Beijing was "consistently opposed" to them'
+    ]
+    with catalog.session() as session:
+        kept = session.query(CitationRow).filter(CitationRow.quoted == "consistently opposed").one()
+        assert kept.verdict == "unmatched"
+    # The transcript arrives and says them: now they are a citation.
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript("China is consistently opposed to such threats."), HELD)
+    cited = {row.quoted: row for row in catalog.citations_of(news)}["consistently opposed"]
+    assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1")
+
+
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
     queries = [
         "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "

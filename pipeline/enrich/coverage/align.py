@@ -50,6 +50,7 @@ from pipeline.enrich.coverage.pairing import (
     renamed,
     trim_edges,
     unfinished_clause,
+    unfinished_name,
     words_before,
 )
 from pipeline.enrich.coverage.words import (
@@ -285,6 +286,10 @@ class Aligner:
                 if said[start : start + len(folded)] == folded:
                     span = tokens[start : start + len(folded)]
                     matched = prepare(passage.text)[span[0].start : span[-1].end]
+                    # "Partnership for Growth" of "Partnership for Growth and Security": a name cut short.
+                    cut = unfinished_name(tokens, start + len(folded) - 1, passage.text)
+                    if cut:
+                        return Alignment(passage, matched, 1.0, 1.0, "divergent", (), (phrase(cut, passage.text),))
                     return Alignment(passage, matched, 1.0, 1.0, "verbatim", (), ())
         return None
 
@@ -379,6 +384,8 @@ class Aligner:
         # Closed by the report (punctuation after its marks) or by the quote's own last character.
         closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
         tail = [] if reported else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
+        if not reported and not tail and not leftover:
+            tail = unfinished_name(window, last_j, passage.text)
         if last_i < len(words) - 1 or tail:
             gaps.append((words[last_i + 1 :], tail, "edge"))
         verdict: Verdict = "verbatim"

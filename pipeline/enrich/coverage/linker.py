@@ -91,6 +91,8 @@ def cite(
     found: list[Citation] = []
     for quote, target in quoted:
         alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
+        if alignment is None and quote.short:
+            continue  # two words the answers do not say are a term or a scare quote, not a misquote
         found.append(Citation(quote, target, alignment, elsewhere))
     return found
 

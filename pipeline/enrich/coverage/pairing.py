@@ -19,6 +19,13 @@ CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2013\u2014，；：。！？、]")
 #: The most words of an unfinished clause a quote counts as dropped (see :func:`unfinished_clause`).
 MAX_DROPPED_TAIL = 5
+#: The most words of a name a quote may stop short of (see :func:`unfinished_name`).
+MAX_NAME_TAIL = 8
+#: Heads of the formulas diplomacy names relations by: cutting what follows them renames the relation.
+FORMULA_HEADS = frozenset(
+    {"partnership", "relationship", "relations", "cooperation", "dialogue", "mechanism", "framework", "alliance"}
+)
+_JOINERS = frozenset({"of", "for", "and", "on", "the", "a", "in"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +154,38 @@ def words_before(window: list[Token], first_j: int, count: int, said: str) -> li
     if CLAUSE_BREAK.search(text[before[0].end : window[first_j].start]):
         return []
     return before
+
+
+def unfinished_name(window: list[Token], last_j: int, said: str) -> list[Token]:
+    """The rest of a name the quote stopped short of: an official formula ("comprehensive strategic
+    partnership" of "... partnership of coordination for a new era") or a title that goes on in capitals
+    ("Partnership for Growth" of "... Growth and Security"). [] when the answer's words after the quote are
+    not the rest of a name."""
+    text = prepare(said)
+    rest: list[Token] = []
+    previous = window[last_j]
+    for token in window[last_j + 1 : last_j + 1 + MAX_NAME_TAIL]:
+        if CLAUSE_BREAK.search(text[previous.end : token.start]) or text[previous.end : token.start].strip():
+            break
+        rest.append(token)
+        previous = token
+    if len(rest) < 2:
+        return []
+    last = window[last_j].surface.casefold()
+    joiner = rest[0].surface.casefold()
+    formula = last in FORMULA_HEADS and joiner in ("of", "for")
+    titled = window[last_j].surface[:1].isupper() and (
+        rest[0].surface[:1].isupper() or (joiner in _JOINERS and rest[1].surface[:1].isupper())
+    )
+    if not (formula or titled):
+        return []
+    if titled:
+        # The title runs while its words are capitalised (or joined by a small word).
+        end = 1
+        while end < len(rest) and (rest[end].surface[:1].isupper() or rest[end].surface.casefold() in _JOINERS):
+            end += 1
+        return rest[:end]
+    return rest
 
 
 def unfinished_clause(window: list[Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[Token]:

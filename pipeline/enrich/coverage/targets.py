@@ -139,7 +139,7 @@ def targets(
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
     for quote in quotes:
-        if quote.short or quote.speaker is None:
+        if quote.speaker is None:
             found.append(None)
             continue
         ministry, spokesperson = _ministry(quote, named, _nearby(document_ministries, by_paragraph, quote), speakers)

@@ -256,3 +256,37 @@ def test_any_one_is_not_a_number(aligner: Aligner) -> None:
     found = aligner.align("they were not tied to any one announcement", [passage], language="en", reported=True)
     assert found is not None
     assert found.verdict == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    ("quote", "answer", "verdict", "dropped"),
+    [
+        # An official formula or a title cut short renames what was said.
+        ("comprehensive strategic partnership", ANSWER, "divergent", ("of coordination for a new era",)),
+        (
+            "Partnership for Growth",
+            "We agreed a new Partnership for Growth and Security, which will see more trade.",
+            "divergent",
+            ("and Security",),
+        ),
+        (
+            "mutually beneficial relationship",
+            'We will promote a "Mutually Beneficial Relationship Based on Common Strategic Interests."',
+            "divergent",
+            ("Based on Common Strategic Interests",),
+        ),
+        # A verb phrase going on is not a name.
+        (
+            "stop its provocations",
+            "We urge the other side to stop its provocations and not to stir up trouble at sea.",
+            "verbatim",
+            (),
+        ),
+    ],
+)
+def test_a_name_cut_short_is_divergent(
+    aligner: Aligner, quote: str, answer: str, verdict: str, dropped: tuple[str, ...]
+) -> None:
+    found = aligner.align(quote, _passages(answer), language="en")
+    assert found is not None
+    assert (found.verdict, found.dropped) == (verdict, dropped)
