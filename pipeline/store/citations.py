@@ -36,7 +36,7 @@ from pipeline.enrich.coverage import (
     Target,
     ministry_zone,
 )
-from pipeline.enrich.coverage.dates import WINDOW_DAYS
+from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
 from pipeline.enrich.coverage.linker import align_one
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.quotes.extractor import is_short
@@ -251,7 +251,7 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             # read is a few weeks of citations, however old the briefing and however large the catalog.
             (CitationRow.ministry == ministry)
             & (CitationRow.day_to >= day)
-            & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + WINDOW_DAYS))
+            & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + MAX_SPAN_DAYS))
             & (CitationRow.day_from <= day + timedelta(days=LOOKBACK_DAYS)),
             CitationRow.briefing_doc_id == briefing.doc_id,
         )

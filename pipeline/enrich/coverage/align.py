@@ -82,6 +82,10 @@ MIN_SIMILARITY = 0.45
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
 #: of its content words (:meth:`Aligner._reordered`).
 REORDERED_COVERAGE = 0.7
+#: British spellings read as American ones ("destabilising", "labour", "centre"), so that a quote in one
+#: spelling matches an answer in the other.
+_AMERICAN = re.compile(r"(is|our|tre)(e|ed|es|ing|ation|ations|s|)$", re.IGNORECASE)
+_SPELLING = {"is": "iz", "our": "or", "tre": "ter"}
 #: Words after which "one" is a pronoun or "single", not a number ("any one", "no one", "the one").
 _NOT_COUNTING = frozenset({"any", "no", "every", "each", "the", "this", "that", "which", "someone", "anyone"})
 #: A window is at most this many consecutive sentences.
@@ -161,7 +165,7 @@ class Aligner:
         self._passages: dict[str, _Said] = {}
 
     def _key(self, word: str) -> str:
-        return self.normaliser.key(word)
+        return self.normaliser.key(_american(word))
 
     def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
         """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
@@ -276,12 +280,12 @@ class Aligner:
         language: str,
         spokesperson_id: str | None,
     ) -> Alignment | None:
-        folded = [t.surface.casefold() for t in words]
+        folded = [_american(t.surface.casefold()) for t in words]
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
             tokens = self._passage(passage, language).tokens
-            said = [t.surface.casefold() for t in tokens]
+            said = [_american(t.surface.casefold()) for t in tokens]
             for start in range(len(said) - len(folded) + 1):
                 if said[start : start + len(folded)] == folded:
                     span = tokens[start : start + len(folded)]
@@ -493,6 +497,13 @@ class Aligner:
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _american(word: str) -> str:
+    """``word`` in American spelling when it has a British ending ("destabilising", "labour", "centre")."""
+    if len(word) < 6 or not word.isascii():
+        return word
+    return _AMERICAN.sub(lambda m: _SPELLING[m.group(1).lower()] + m.group(2), word)
 
 
 def _swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:

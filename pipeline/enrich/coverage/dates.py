@@ -22,6 +22,8 @@ LAST_YEAR_DAYS = 180
 #: Without a date in the text, the briefings of the publication day and of this many days before it are
 #: candidates: a report a weekend and a holiday after the briefing still finds it.
 WINDOW_DAYS = 3
+#: The most days one expression names ("in September"): the catalog bounds its look-ups by it.
+MAX_SPAN_DAYS = 31
 
 _EN_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: English month names, lower case (also read by the twins' date features).
@@ -46,7 +48,9 @@ _ZH_WEEKDAYS = "一二三四五六日"
 
 _MONTH_NAMES = "|".join(EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _EN = re.compile(
-    r"\b(?:(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
+    r"\b(?:(?P<lastweek>last week)|(?P<thisweek>earlier this week|this week)"
+    r"|in (?P<month3>" + "|".join(EN_MONTHS) + r")(?:,? (?P<year3>\d{4}))?\b"
+    r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
     r"|(?P<ago>two|three|2|3) days ago"
     r"|(?P<last>last|this past|this|on|on last)?\s*(?P<weekday>" + "|".join(_EN_WEEKDAYS) + r")\b"
@@ -57,13 +61,14 @@ _EN = re.compile(
     re.IGNORECASE,
 )
 _RU = re.compile(
-    r"(?<!\w)(?:(?P<yesterday>вчера|накануне)|(?P<today>сегодня)|(?P<before>позавчера)"
+    r"(?<!\w)(?:(?P<lastweek>на прошлой неделе)|(?P<thisweek>на этой неделе)"
+    r"|(?P<yesterday>вчера|накануне)|(?P<today>сегодня)|(?P<before>позавчера)"
     r"|(?:в|во) (?P<last>прошл(?:ый|ую|ое) )?(?P<weekday>" + "|".join(_RU_WEEKDAYS) + r")\w*"
     r"|(?P<day>\d{1,2}) (?P<month>" + "|".join(_RU_MONTHS) + r")[а-я]*(?: (?P<year>\d{4}))?)",
     re.IGNORECASE,
 )
 _ZH = re.compile(
-    r"(?P<yesterday>昨天|昨日)|(?P<today>今天|今日|当天|当日)|(?P<before>前天|前日)"
+    r"(?P<lastweek>上周|上星期)(?![一二三四五六日天])|(?P<thisweek>本周|这周)(?![一二三四五六日天])|(?P<yesterday>昨天|昨日)|(?P<today>今天|今日|当天|当日)|(?P<before>前天|前日)"
     r"|(?P<last>上)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"
     r"|(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
 )
@@ -86,13 +91,18 @@ class DayReference:
 
 
 def briefing_days(texts: Iterable[str], published: date, language: str | None) -> DayReference | None:
-    """The first date expression in ``texts`` (read in order: the quote's sentence, its paragraph, the lead),
-    resolved against the ``published`` day (the report's local date); None when no text has one."""
-    for text in texts:
+    """The first date expression in ``texts`` (read in order: the quote's sentence, its paragraph, the lead)
+    that names a day, else the first that names a week or a month, resolved against the ``published`` day (the
+    report's local date); None when no text has one."""
+    vague: DayReference | None = None
+    for number, text in enumerate(texts):
         found = resolve(text, published, language)
-        if found is not None:
-            return found
-    return None
+        if found is not None and (len(found.days) <= 2 or number == 0):
+            return found  # a day, or whatever the quote's own sentence says
+        # "last week", "in September": kept unless a later text names a day ("...had warned last week.
+        # 'If ...,' she said" in a report of Wednesday's briefing).
+        vague = vague or found
+    return vague
 
 
 def resolve(text: str, published: date, language: str | None) -> DayReference | None:
@@ -161,6 +171,12 @@ def _dated(year: int | None, month: int, day: int, published: date) -> list[date
 
 
 def _english(match: re.Match[str], published: date) -> list[date]:
+    week = _week(match, published)
+    if week is not None:
+        return week
+    if match.group("month3"):
+        number = EN_MONTHS.index(match.group("month3").lower()) + 1
+        return _month(number, int(match.group("year3")) if match.group("year3") else None, published)
     if match.group("yesterday") or match.group("earlier"):
         return [published - timedelta(days=1)]
     if match.group("today"):
@@ -187,8 +203,32 @@ def _capitalised_weekday(match: re.Match[str]) -> bool:
     return match.group("weekday")[0].isupper()
 
 
+def _week(match: re.Match[str], published: date) -> list[date] | None:
+    """ "Last week" (Monday to Sunday before this week's), "this week" (its Monday to publication), newest
+    first; None for another expression (the three languages' patterns name the groups alike)."""
+    monday = published - timedelta(days=published.weekday())
+    if match.group("lastweek"):
+        return [monday - timedelta(days=offset) for offset in range(1, 8)]
+    if match.group("thisweek"):
+        return [published - timedelta(days=offset) for offset in range((published - monday).days + 1)]
+    return None
+
+
+def _month(month: int, year: int | None, published: date) -> list[date]:
+    """The days of "in September (2023)": the latest such month on or before publication, up to publication,
+    newest first."""
+    year = year or (published.year if month <= published.month else published.year - 1)
+    first = date(year, month, 1)
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    last = min(following - timedelta(days=1), published)
+    return [last - timedelta(days=offset) for offset in range((last - first).days + 1)] if first <= last else []
+
+
 def _days_back(match: re.Match[str], published: date) -> list[date] | None:
     """ "Yesterday", "today", "the day before yesterday" (the Russian and Chinese patterns name them alike)."""
+    week = _week(match, published)
+    if week is not None:
+        return week
     for group, back in (("yesterday", 1), ("today", 0), ("before", 2)):
         if match.group(group):
             return [published - timedelta(days=back)]

@@ -136,13 +136,18 @@ def targets(
         else []
     )
     local_day = published.astimezone(local_zone).date()
+    # "The foreign ministry" with no country near it, in a report that names no ministry otherwise.
+    countryless = not document_ministries and any(
+        country is None and pattern.search(text) for pattern, country in _MINISTRY_PHRASES
+    )
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
     for quote in quotes:
         if quote.speaker is None:
             found.append(None)
             continue
-        ministry, spokesperson = _ministry(quote, named, _nearby(document_ministries, by_paragraph, quote), speakers)
+        nearby = _nearby(document_ministries, by_paragraph, quote)
+        ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless)
         if ministry is None:
             found.append(None)
             continue
@@ -216,9 +221,15 @@ def _nearest_country(text: str, start: int, end: int) -> set[str]:
 
 
 def _ministry(
-    quote: Quote, named: list[str], document_ministries: set[str], speakers: SpeakerDirectory
+    quote: Quote,
+    named: list[str],
+    document_ministries: set[str],
+    speakers: SpeakerDirectory,
+    *,
+    countryless: bool = False,
 ) -> tuple[str | None, str | None]:
-    """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's."""
+    """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's.
+    ``countryless``: the report speaks of "the foreign ministry" without saying whose."""
     speaker = quote.speaker or ""
     if quote.speaker_id:
         return speakers.ministry_of(quote.speaker_id), quote.speaker_id
@@ -226,7 +237,9 @@ def _ministry(
     if country is not None:
         # "The United States said", "Beijing would not rule out": the government, in a report about its
         # ministry's briefing.
-        if document_ministries == {country}:
+        if document_ministries == {country} or countryless:
+            # ...or of "the foreign ministry" without a country: "Moscow warned ... The foreign ministry
+            # described ...".
             return country, _only(named, speakers, country)
         return None, None
     if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):

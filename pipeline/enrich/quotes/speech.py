@@ -24,7 +24,7 @@ _EN_GERUNDS = frozenset(
     {
         *("saying", "telling", "adding", "stressing", "noting", "warning", "urging", "insisting", "arguing"),
         *("calling", "emphasizing", "emphasising", "explaining", "declaring", "claiming", "reiterating", "asking"),
-        "accusing",
+        *("accusing", "promising", "vowing", "pledging", "predicting", "describing", "branding"),
     }
 )
 _RU_GERUNDS = frozenset(
@@ -49,6 +49,8 @@ _EN_VERBS = frozenset(
         *("protested", "countered", "retorted", "snapped", "snarled", "fumed", "blasted", "slammed", "raged"),
         *("boasted", "scoffed", "quipped", "assured", "revealed", "disclosed", "contended", "asserted"),
         *("alleged", "demanded", "demands", "proclaimed", "cautioned", "thundered", "ordered", "advised"),
+        # Verbs that put a quoted name on something, like "called": who said it, not a statement.
+        *("described", "describes", "branded", "dubbed", "labelled", "labeled", "termed"),
         *_EN_GERUNDS,
     }
 )
@@ -74,7 +76,7 @@ _VERBS = {"en": _EN_VERBS, "ru": _RU_VERBS}
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
 _REPORTING = {
-    "en": re.compile(r"(?!call|accus)", re.IGNORECASE),
+    "en": re.compile(r"(?!call|accus|describ|brand|dubb|label|term)", re.IGNORECASE),
     "ru": re.compile(r"(?!назва|спросил|обвинил)", re.IGNORECASE),
 }
 #: Group 1 is "citing" (a source named, no content); group 2 a possessive pronoun that is the speaker ("по её
@@ -166,6 +168,7 @@ _CLAUSE_OPENING = re.compile(
     r"|does|do|must)\b",
     re.IGNORECASE,
 )
+_COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
 _RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|давала|давали)\s+понять(?![\w-])", re.IGNORECASE)
 #: A place or an institution speaking in the plural, Russian news' way of quoting a government without a name:
@@ -371,7 +374,9 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         found.append(Attribution(match.group(1), False, match.start(2), content))
     for match in _WORD.finditer(sentence):
         verb = match.group().casefold()
-        if verb not in verbs or (match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence)):
+        if verb not in verbs and not (language == "en" and _speaks_here(sentence, match)):
+            continue
+        if match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence):
             continue  # "the United States", "Said" as a name; a headline's "Kremlin Says" is a verb
         if sentence[match.end() :].startswith(" by ") or _not_speech(sentence, match):
             continue  # "asked by a reporter": read above
@@ -423,6 +428,15 @@ _COUNTS = frozenset(
 )
 #: Russian adverbial participles that open a sentence: "Говоря о ...", "Комментируя ...", "Отвечая на ...".
 _RU_OPENING_PARTICIPLE = re.compile(r"[а-яё]+(?:ая|яя|уя|юя|ря|ясь|ив|ав|ув)", re.IGNORECASE)
+
+
+def _speaks_here(sentence: str, word: re.Match[str]) -> bool:
+    """A word that is a speech verb only where it stands: "pointed out", or any past tense right before a
+    colon and a quote ("he dodged: “...”")."""
+    after = sentence[word.end() : word.end() + 8]
+    if word.group() == "pointed":
+        return after.startswith(" out")
+    return word.group().islower() and word.group().endswith("ed") and _COLON_QUOTE.match(after) is not None
 
 
 def _not_speech(sentence: str, verb: re.Match[str]) -> bool:

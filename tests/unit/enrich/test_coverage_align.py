@@ -290,3 +290,10 @@ def test_a_name_cut_short_is_divergent(
     found = aligner.align(quote, _passages(answer), language="en")
     assert found is not None
     assert (found.verdict, found.dropped) == (verdict, dropped)
+
+
+def test_british_and_american_spellings_are_the_same_words(aligner: Aligner) -> None:
+    passage = Passage("u:1", "u", "US", date(2023, 5, 16), None, "These actions are dangerous and destabilizing.")
+    found = aligner.align("dangerous and destabilising", [passage], language="en")
+    assert found is not None
+    assert found.verdict == "verbatim"

@@ -84,3 +84,22 @@ def test_a_day_and_month_far_back_in_last_year_is_a_day_to_come() -> None:
     found = resolve("at the briefing on December 30", date(2021, 2, 3), "en")
     assert found is not None
     assert found.days == (date(2020, 12, 30),)
+
+
+def test_weeks_and_months_name_their_days_and_a_day_named_elsewhere_wins() -> None:
+    monday = date(2024, 9, 23)
+    week = resolve("the ministry said last week", monday, "en")
+    assert week is not None
+    assert (max(week.days), min(week.days), len(week.days)) == (date(2024, 9, 22), date(2024, 9, 16), 7)
+    for text, language in (("на прошлой неделе", "ru"), ("上周", "zh")):
+        found = resolve(text, monday, language)
+        assert found is not None
+        assert found.days == week.days
+    month = resolve("In May 2023, the spokesman said", monday, "en")
+    assert month is not None
+    assert (min(month.days), max(month.days)) == (date(2023, 5, 1), date(2023, 5, 31))
+    # In the quote's own sentence a week stands; elsewhere it gives way to a day named later.
+    assert briefing_days(["said last week", "on Wednesday"], monday, "en") == week
+    wednesday = resolve("on Wednesday", monday, "en")
+    assert briefing_days(["no date", "had warned last week", "on Wednesday"], monday, "en") == wednesday
+    assert briefing_days(["no date", "had warned last week"], monday, "en") == week

@@ -145,3 +145,13 @@ def test_the_day_comes_from_the_sentence_naming_the_spokesperson_not_a_date_in_a
         ((date(2023, 4, 5),), "в среду"),
         ((date(2023, 4, 5),), "в среду"),
     ]
+
+
+def test_a_capital_speaks_for_the_foreign_ministry_a_report_names_without_a_country() -> None:
+    text = (
+        'A day earlier, Moscow warned that the plan was "turning the country into a target".\n\n'
+        "The foreign ministry has long opposed such deployments."
+    )
+    ((_, target),) = found(text, "en", datetime(2024, 9, 19, 14, 30, tzinfo=MOSCOW))
+    assert target is not None
+    assert target.ministry == "RU"

@@ -267,3 +267,15 @@ def test_russian_about_this_a_place_speaking_and_made_clear() -> None:
         ("reported", "такие попытки являются вмешательством во внутренние дела", "Москве"),
         ("reported", "Россия намерена выйти из сделки", "Захарова"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Pressed on sanctions, Lin Jian dodged: "We do not speculate on future designations."',
+        'Lin Jian pointed out that the vote "has not yet been held".',
+        'Lin Jian described the plans as "a direct provocation against the region".',
+    ],
+)
+def test_a_colon_a_phrasal_verb_or_a_naming_verb_attributes_the_quote(text: str) -> None:
+    assert [s for _, s in speakers(text)] == ["Lin Jian"]
