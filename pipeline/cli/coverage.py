@@ -46,7 +46,9 @@ def print_citations(rows: Sequence[CitationRow]) -> None:
     console.print(f"[bold]citations:[/] {len(rows)}")
     for row in rows:
         style = _STYLE.get(row.verdict, "")
-        where = f"{row.turn_id} ({row.briefing_day})" if row.turn_id else f"no {row.ministry} briefing says it"
+        # The short turn id `readout turns` prints and `readout coverage` accepts (JSON keeps the whole one).
+        short = f"{row.briefing_doc_id[:12]}:{row.turn_id.rpartition(':')[2]}" if row.briefing_doc_id else row.turn_id
+        where = f"{short} ({row.briefing_day})" if row.turn_id else f"no {row.ministry} briefing says it"
         other = " [yellow]another day's briefing[/]" if row.elsewhere else ""
         console.print(f"  [{style}]{row.verdict}[/] → {escape(where)}{other}", highlight=False)
         console.print(f"    quoted: “{escape(row.quoted)}”", highlight=False)

@@ -107,6 +107,7 @@ _ROLE_WORDS = frozenset(
         *("source", "sources", "council", "committee", "military", "defense", "defence", "army", "the", "a"),
         *("an", "of", "for", "in", "its", "spokesperson's", "ministry's", "police", "authorities", "agency"),
         *("head", "negotiator", "mission", "delegation", "side", "statement", "campaigner", "economist", "fellow"),
+        *("mouthpiece", "spokesmen", "spokeswomen"),
         *("researcher", "professor", "lawmaker", "legislator", "senator", "commander", "leader", "leaders"),
         *("chairman", "chairwoman", "chair", "member", "members", "association", "organisation", "organization"),
         *("organisations", "organizations", "institute", "university", "permanent", "international"),
@@ -168,6 +169,15 @@ _CLAUSE_OPENING = re.compile(
     r"|does|do|must)\b",
     re.IGNORECASE,
 )
+#: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
+_NEXT_SPEECH = re.compile(
+    r",\s+(and\s+that|а\s+также\s+что|" + "|".join(sorted(_EN_GERUNDS | _RU_GERUNDS)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+#: Participles that name what was said rather than report more of it.
+_NAMING = frozenset({"calling", "describing", "branding", "accusing", "назвав"})
+#: A quote of more than a term: its masked run is longer than two words and their marks.
+_LONG_QUOTE = re.compile(MASK + "{25,}")
 _COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
 _RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|давала|давали)\s+понять(?![\w-])", re.IGNORECASE)
@@ -303,6 +313,16 @@ def _content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and (sentence[end - 1].isspace() or sentence[end - 1] in ".!?;,。！？；，"):
         end -= 1
     clause = sentence[start:end]
+    joined = _NEXT_SPEECH.search(clause)
+    if (
+        joined is not None
+        and joined.start() > 0
+        and (joined.group(1).casefold() not in _NAMING or _LONG_QUOTE.search(clause, joined.end()))
+    ):
+        # "..., and that he was “...”", "...as planned, describing relations as “a comprehensive strategic
+        # partnership”": the clause ends where the next report begins (a naming participle with a term in
+        # quotes, "..., calling them “economic coercion”", stays part of it).
+        return _content(sentence, start, start + joined.start())
     if end - start <= 0 or _words(clause.replace(MASK, " ")) < 3 or clause.startswith(MASK):
         return None
     first = _TOKEN.match(clause)

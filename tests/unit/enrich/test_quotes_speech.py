@@ -279,3 +279,22 @@ def test_russian_about_this_a_place_speaking_and_made_clear() -> None:
 )
 def test_a_colon_a_phrasal_verb_or_a_naming_verb_attributes_the_quote(text: str) -> None:
     assert [s for _, s in speakers(text)] == ["Lin Jian"]
+
+
+def test_a_reported_clause_ends_where_the_next_report_begins() -> None:
+    text = (
+        "Lin Jian said the visit would go ahead as planned, describing relations as a "
+        '"comprehensive strategic partnership for the new era".'
+    )
+    assert speakers(text, kind="reported") == [("the visit would go ahead as planned", "Lin Jian")]
+    assert speakers(text) == [("comprehensive strategic partnership for the new era", "Lin Jian")]
+    # A term in quotes named by the participle stays part of the clause.
+    text = 'Lin Jian said China firmly opposes the sanctions, calling them "economic coercion".'
+    assert speakers(text, kind="reported") == [
+        ('China firmly opposes the sanctions, calling them "economic coercion"', "Lin Jian")
+    ]
+
+
+def test_a_mouthpiece_is_a_speaker() -> None:
+    text = 'The foreign ministry mouthpiece snapped that Tessaly must "stop sending wrong signals to separatists".'
+    assert [s for _, s in speakers(text)] == ["The foreign ministry mouthpiece"]
