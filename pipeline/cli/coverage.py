@@ -47,8 +47,10 @@ def print_citations(rows: Sequence[CitationRow]) -> None:
     for row in rows:
         style = _STYLE.get(row.verdict, "")
         # The short turn id `readout turns` prints and `readout coverage` accepts (JSON keeps the whole one).
-        short = f"{row.briefing_doc_id[:12]}:{row.turn_id.rpartition(':')[2]}" if row.briefing_doc_id else row.turn_id
-        where = f"{short} ({row.briefing_day})" if row.turn_id else f"no {row.ministry} briefing says it"
+        if row.turn_id and row.briefing_doc_id:
+            where = f"{row.briefing_doc_id[:12]}:{row.turn_id.rpartition(':')[2]} ({row.briefing_day})"
+        else:
+            where = f"no {row.ministry} briefing says it"
         other = " [yellow]another day's briefing[/]" if row.elsewhere else ""
         console.print(f"  [{style}]{row.verdict}[/] → {escape(where)}{other}", highlight=False)
         console.print(f"    quoted: “{escape(row.quoted)}”", highlight=False)
