@@ -247,8 +247,9 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
     day = briefing.published_at.astimezone(zone).date()
     query = select(CitationRow).where(
         or_(
-            # A row's days span at most the window, so ``day_to`` is bounded on both sides: the index range
-            # read is a few weeks of citations, however old the briefing and however large the catalog.
+            # A row's days span at most a month ("in May 2023"), so ``day_to`` is bounded on both sides: the
+            # index range read is a few weeks of citations, however old the briefing and however large the
+            # catalog.
             (CitationRow.ministry == ministry)
             & (CitationRow.day_to >= day)
             & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + MAX_SPAN_DAYS))

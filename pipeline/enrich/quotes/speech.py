@@ -16,63 +16,18 @@ from __future__ import annotations
 import re
 
 from pipeline.enrich.quotes.chinese import chinese
+from pipeline.enrich.quotes.lexicon import (
+    BETWEEN,
+    EN_GERUNDS,
+    INNER_ONLY,
+    NOT_NAMES,
+    ROLE_WORDS,
+    RU_GERUNDS,
+    VERBS,
+)
 from pipeline.enrich.quotes.marks import MASK
 from pipeline.enrich.quotes.model import Attribution
 
-#: Participles that report speech in a clause of their own: "..., saying that ...", "with Price telling reporters".
-_EN_GERUNDS = frozenset(
-    {
-        *("saying", "telling", "adding", "stressing", "noting", "warning", "urging", "insisting", "arguing"),
-        *("calling", "emphasizing", "emphasising", "explaining", "declaring", "claiming", "reiterating", "asking"),
-        *("accusing", "promising", "vowing", "pledging", "predicting", "describing", "branding"),
-    }
-)
-_RU_GERUNDS = frozenset(
-    {
-        *("заявив", "отметив", "подчеркнув", "добавив", "напомнив", "указав", "пояснив", "назвав", "призвав"),
-        *("предупредив", "констатировав", "заметив", "уточнив"),
-    }
-)
-# Speech verbs, looked up word by word (a set is much faster than a regular expression's alternation).
-_EN_VERBS = frozenset(
-    {
-        *("said", "says", "say", "told", "tells", "added", "adds", "stressed", "stresses", "noted"),
-        *("warned", "warns", "urged", "urges", "asked", "asks", "stated", "insisted", "insists"),
-        *("emphasized", "emphasised", "emphasizes", "emphasises", "explained", "replied", "replies", "declared"),
-        *("argued", "wrote", "commented", "claimed", "announced", "announces", "continued", "remarked"),
-        *("reiterated", "acknowledged", "confirmed", "denied", "responded", "called"),
-        *("accused", "accuses", "accuse"),
-        # The rest of the reporting verbs news uses, plain and loaded ("vowed", "snapped", "hinted that").
-        *("vowed", "vows", "pledged", "pledges", "promised", "promises", "maintained", "maintains", "underlined"),
-        *("underscored", "reaffirmed", "repeated", "restated", "suggested", "admitted", "conceded", "hinted"),
-        *("signalled", "signaled", "indicated", "predicted", "observed", "recalled", "complained", "lamented"),
-        *("protested", "countered", "retorted", "snapped", "snarled", "fumed", "blasted", "slammed", "raged"),
-        *("boasted", "scoffed", "quipped", "assured", "revealed", "disclosed", "contended", "asserted"),
-        *("alleged", "demanded", "demands", "proclaimed", "cautioned", "thundered", "ordered", "advised"),
-        # Verbs that put a quoted name on something, like "called": who said it, not a statement.
-        *("described", "describes", "branded", "dubbed", "labelled", "labeled", "termed"),
-        *_EN_GERUNDS,
-    }
-)
-_RU_STEMS = (
-    *("заявил", "отметил", "подчеркнул", "сказал", "сообщил", "добавил", "указал", "заметил", "пояснил"),
-    *("призвал", "спросил", "ответил", "назвал", "констатировал", "предупредил", "уточнил", "напомнил", "признал"),
-    *("отрезал", "парировал", "резюмировал", "подытожил", "посетовал", "акцентировал", "прокомментировал"),
-    *("охарактеризовал", "раскритиковал", "заверил", "заявлял", "утверждал", "рассказал", "объяснил", "обратил"),
-    # Imperfective forms of the same verbs ("как отмечала Захарова"), and "обвинил" (accused X of ...).
-    *("отмечал", "подчеркивал", "подчёркивал", "сообщал", "указывал", "говорил", "рассказывал", "обвинил"),
-    *("проинформировал", "напоминал", "пояснял", "уточнял", "допустил", "пообещал", "призывал", "предостерёг"),
-    *("предостерег", "посоветовал"),
-)
-#: Reflexive speech verbs: "возмутилась", "поинтересовался".
-_RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
-_RU_VERBS = frozenset(
-    {stem + ending for stem in _RU_STEMS for ending in ("", "а", "и", "о")}
-    | {stem + ending for stem in _RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}
-    | {"считает", "говорит"}
-    | _RU_GERUNDS
-)
-_VERBS = {"en": _EN_VERBS, "ru": _RU_VERBS}
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
 _REPORTING = {
@@ -97,58 +52,6 @@ _PASSIVE = re.compile(r"(?<![\w-])(?:was|were|been|being|is|are)\s+$", re.IGNORE
 #: "according to her": the object pronoun that names the speaker last named.
 _OBJECT_PRONOUN = re.compile(r"(him|her|them)(?![\w-])", re.IGNORECASE)
 _PRONOUNS = frozenset({"he", "she", "they", "it", "он", "она", "они"})
-_ROLE_WORDS = frozenset(
-    {
-        *("spokesperson", "spokeswoman", "spokesman", "spokespeople", "ministry", "minister", "ambassador"),
-        *("embassy", "official", "officials", "office", "department", "deputy", "foreign", "chief", "senior"),
-        *("press", "secretary", "director", "director-general", "general", "envoy", "representative"),
-        *("diplomat", "diplomats", "consul", "consulate", "state", "cabinet", "president", "prime", "government"),
-        *("analysts", "analyst", "experts", "expert", "reporter", "reporters", "journalist", "correspondent"),
-        *("source", "sources", "council", "committee", "military", "defense", "defence", "army", "the", "a"),
-        *("an", "of", "for", "in", "its", "spokesperson's", "ministry's", "police", "authorities", "agency"),
-        *("head", "negotiator", "mission", "delegation", "side", "statement", "campaigner", "economist", "fellow"),
-        *("mouthpiece", "spokesmen", "spokeswomen"),
-        *("researcher", "professor", "lawmaker", "legislator", "senator", "commander", "leader", "leaders"),
-        *("chairman", "chairwoman", "chair", "member", "members", "association", "organisation", "organization"),
-        *("organisations", "organizations", "institute", "university", "permanent", "international"),
-        *("environment", "energy", "economy", "trade", "finance", "interior", "justice", "health", "caretaker"),
-        *("ministries", "to", "at", "and", "think", "tank", "research", "coordinator", "adviser", "advisor"),
-        # Russian
-        *("официальный", "официального", "представитель", "представителя", "мид", "министр", "министра"),
-        *("иностранных", "дел", "пресс-секретарь", "пресс-секретаря", "президента", "посол", "посла"),
-        *("дипломат", "дипломата", "глава", "главы", "замглавы", "заместитель", "заместителя", "директор"),
-        *("департамента", "госсекретарь", "госсекретаря", "министерства", "ведомства", "ведомство"),
-        *("журналист", "журналиста", "журналисты", "агентства", "источник", "эксперт", "эксперты", "посольство"),
-        *("посольства", "кремль", "кремле", "правительство", "правительства", "председатель", "спикер"),
-        *("замминистра", "генсек", "генсека", "собеседник", "сотрудник", "высокопоставленный", "экономического"),
-        *("развития", "министерство", "министерстве", "постпред", "постпреда", "постоянный", "дипломаты"),
-    }
-)
-#: Words that may join a phrase but not open or close it.
-_INNER_ONLY = frozenset({"of", "for", "in", "its", "to", "at", "and"})
-#: Capitalised words that open sentences without naming anyone.
-_NOT_NAMES = frozenset(
-    {
-        *("earlier", "later", "also", "however", "meanwhile", "but", "and", "asked", "on", "in", "at", "when"),
-        *("speaking", "separately", "still", "yet", "so", "then", "now", "while", "after", "before", "last"),
-        *("ранее", "также", "однако", "кроме", "как", "по", "в", "во", "при", "между", "тем", "сейчас", "затем"),
-        *("позднее", "между", "а", "и", "но", "на"),
-    }
-)
-#: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".
-_BETWEEN = frozenset(
-    {
-        *("also", "later", "earlier", "again", "further", "then", "previously", "repeatedly", "separately"),
-        *("has", "had", "have", "was", "is", "will", "would", "reportedly", "once", "recently", "publicly"),
-        *("on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday"),
-        *("today", "last", "week", "month", "year", "также", "ранее", "вновь", "уже", "тоже", "неоднократно"),
-        *("накануне", "вчера", "сегодня", "в", "во", "понедельник", "вторник", "среду", "четверг", "пятницу"),
-        *("субботу", "воскресенье", "днём", "днем", "утром", "вечером", "снова", "затем", "позже"),
-        # "рассказала в среду на брифинге Захарова", "в ходе еженедельного брифинга"
-        *("на", "ходе", "брифинге", "брифинга", "пресс-конференции", "еженедельном", "еженедельного"),
-        *("регулярном", "регулярного", "очередном", "очередного"),
-    }
-)
 #: "Об этом заявила Захарова": a sentence that names the speaker of the sentence before it.
 ABOUT_THIS = re.compile(r"(?:об этом|о том же|об этом же)(?:\s+(?:также|же|и))?", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\W_][\w’'\-]*")
@@ -171,13 +74,14 @@ _CLAUSE_OPENING = re.compile(
 )
 #: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
 _NEXT_SPEECH = re.compile(
-    r",\s+(and\s+that|а\s+также\s+что|" + "|".join(sorted(_EN_GERUNDS | _RU_GERUNDS)) + r")(?![\w-])",
+    r",\s+(and\s+that|а\s+также\s+что|" + "|".join(sorted(EN_GERUNDS | RU_GERUNDS)) + r")(?![\w-])",
     re.IGNORECASE,
 )
 #: Participles that name what was said rather than report more of it.
 _NAMING = frozenset({"calling", "describing", "branding", "accusing", "назвав"})
 #: A quote of more than a term: its masked run is longer than two words and their marks.
 _LONG_QUOTE = re.compile(MASK + "{25,}")
+_RU_THAT = re.compile(r",?\s*что(?![\w-])")
 _COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
 _RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|давала|давали)\s+понять(?![\w-])", re.IGNORECASE)
@@ -221,13 +125,12 @@ def _capitalised(token: str) -> bool:
 
 def _phrase_tokens(tokens: list[re.Match[str]], sentence: str) -> list[re.Match[str]]:
     """Trim a run of candidate tokens (in text order) to a speaker phrase, or nothing."""
-    while tokens and (tokens[0].group().casefold() in _NOT_NAMES or tokens[0].group().casefold() in _INNER_ONLY):
+    while tokens and (tokens[0].group().casefold() in NOT_NAMES or tokens[0].group().casefold() in INNER_ONLY):
         tokens = tokens[1:]
-    while tokens and tokens[-1].group().casefold() in (_INNER_ONLY | {"the", "a", "an"}):
+    while tokens and tokens[-1].group().casefold() in (INNER_ONLY | {"the", "a", "an"}):
         tokens = tokens[:-1]
     if not tokens or not any(
-        _capitalised(t.group()) or t.group().casefold() in _ROLE_WORDS - {"the", "a", "an", *_INNER_ONLY}
-        for t in tokens
+        _capitalised(t.group()) or t.group().casefold() in ROLE_WORDS - {"the", "a", "an", *INNER_ONLY} for t in tokens
     ):
         return []
     return tokens
@@ -244,11 +147,11 @@ def role_word(word: str) -> bool:
     """Whether ``word`` is one of the role, organisation and function words of speaker phrases ("spokesperson",
     "Ministry", "of", "представитель"), or a capitalised word that opens sentences without naming anyone."""
     folded = word.casefold()
-    return folded in _ROLE_WORDS or folded in _NOT_NAMES or folded in _BETWEEN
+    return folded in ROLE_WORDS or folded in NOT_NAMES or folded in BETWEEN
 
 
 def _phrase_word(token: str) -> bool:
-    return _capitalised(token) or token.casefold() in _ROLE_WORDS
+    return _capitalised(token) or token.casefold() in ROLE_WORDS
 
 
 def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
@@ -260,7 +163,7 @@ def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
     index = len(tokens) - 1
     edge = position
     # Skip "on Monday", "has repeatedly" between the speaker and the verb.
-    while index >= 0 and tokens[index].group().casefold() in _BETWEEN and _blank(sentence[tokens[index].end() : edge]):
+    while index >= 0 and tokens[index].group().casefold() in BETWEEN and _blank(sentence[tokens[index].end() : edge]):
         edge = tokens[index].start()
         index -= 1
     if index < 0 or not _blank(sentence[tokens[index].end() : edge]):
@@ -294,7 +197,7 @@ def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:
         gap = sentence[run[-1].end() if run else position : token.start()]
         if not (_blank(gap) or (run and _joined(run[-1], token, sentence))):
             break
-        if not run and token.group().casefold() in _BETWEEN and not _capitalised(token.group()):
+        if not run and token.group().casefold() in BETWEEN and not _capitalised(token.group()):
             position = token.end()
             continue
         if not run and token.group().casefold() in _PRONOUNS:
@@ -350,7 +253,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
     """The attributions of one masked sentence, in order (English and Russian; Chinese: :func:`chinese`)."""
     if language == "zh":
         return chinese(sentence)
-    verbs = _VERBS.get(language)
+    verbs = VERBS.get(language)
     if verbs is None:
         return []
     found: list[Attribution] = []
@@ -384,12 +287,12 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
             found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), None))
     for match in _RU_MADE_CLEAR.finditer(sentence) if language == "ru" and "понять" in folded else ():
         phrase = phrase_before(sentence, match.start())
-        that = re.compile(r",?\s*что(?![\w-])").match(sentence, match.end())
+        that = _RU_THAT.match(sentence, match.end())
         if phrase is not None:
             content = _content(sentence, that.end(), len(sentence)) if that else None
             found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
     for match in _RU_PLACE_SPEAKS.finditer(sentence) if language == "ru" else ():
-        that = re.compile(r",?\s*что(?![\w-])").match(sentence, match.end())
+        that = _RU_THAT.match(sentence, match.end())
         content = _content(sentence, that.end(), len(sentence)) if that else None
         found.append(Attribution(match.group(1), False, match.start(2), content))
     for match in _WORD.finditer(sentence):
@@ -401,7 +304,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         if sentence[match.end() :].startswith(" by ") or _not_speech(sentence, match):
             continue  # "asked by a reporter": read above
         reporting = _REPORTING[language].match(verb) is not None
-        participle = verb in _EN_GERUNDS or verb in _RU_GERUNDS
+        participle = verb in EN_GERUNDS or verb in RU_GERUNDS
         after_comma = sentence[: match.start()].rstrip().endswith(",")
         phrase = None if participle and after_comma else phrase_before(sentence, match.start())
         inverted = False
@@ -472,7 +375,7 @@ def _not_speech(sentence: str, verb: re.Match[str]) -> bool:
 
 
 def _previous_token(sentence: str, position: int) -> re.Match[str] | None:
-    """The word before ``position`` past the words of _BETWEEN ("also", "on Monday"), when only spaces part
+    """The word before ``position`` past the words of BETWEEN ("also", "on Monday"), when only spaces part
     them."""
     tokens = list(_TOKEN.finditer(sentence, max(0, position - 120), position))
     edge = position
@@ -480,7 +383,7 @@ def _previous_token(sentence: str, position: int) -> re.Match[str] | None:
         token = tokens.pop()
         if not _blank(sentence[token.end() : edge]):
             return None
-        if token.group().casefold() not in _BETWEEN:
+        if token.group().casefold() not in BETWEEN:
             return token
         edge = token.start()
     return None
@@ -510,7 +413,7 @@ def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
         word = first.group().casefold()
         if (
             word in _PREPOSITIONS
-            or word in _NOT_NAMES
+            or word in NOT_NAMES
             or word in _WEEKDAYS
             or word in _COUNTS
             or (word.endswith("ing") and word.isascii())
