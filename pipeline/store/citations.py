@@ -37,9 +37,8 @@ from pipeline.enrich.coverage import (
     ministry_zone,
 )
 from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
-from pipeline.enrich.coverage.linker import align_one
+from pipeline.enrich.coverage.linker import align_one, shown
 from pipeline.enrich.quotes import Quote
-from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.text import default_normaliser
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import CitationRow, Document, Turn
@@ -174,10 +173,10 @@ def _entry(row: CitationRow, document: Document) -> CoverageEntry:
 
 
 def reported(row: CitationRow) -> bool:
-    """Whether a citation is shown: all but a two-word quote no answer says. Such a row is kept so that the
-    quote is aligned again when its briefing arrives (news usually comes first), but until then it is a term
-    or a scare quote ("the so-called “Entity List”"), not a misquote (see :func:`~pipeline.enrich.coverage.cite`)."""
-    return row.turn_id is not None or not is_short(row.quoted)
+    """Whether a citation is shown (:func:`~pipeline.enrich.coverage.linker.shown`): rows of two-word quotes
+    and of quotes attributed to nobody are kept so that a briefing stored later aligns them again (news usually
+    comes first), but shown only once an answer says them."""
+    return shown(row.speaker, row.quoted, row.verdict if row.turn_id is not None else None)
 
 
 def worst_verdict(rows: Iterable[CitationRow]) -> str | None:

@@ -145,6 +145,19 @@ def test_a_two_word_quote_shows_only_once_an_answer_says_it(catalog: Catalog, en
     assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1")
 
 
+def test_a_quote_attributed_to_nobody_shows_only_when_an_answer_says_it(catalog: Catalog, enricher: Enricher) -> None:
+    article = (
+        "Foreign Ministry spokesman Wang Wenbin took questions in Beijing on Monday.\n\n"
+        'Beijing has been blunt. "The US should stop its wrong practice."'
+    )
+    news = doc_id(NEWS_URL)
+    _store(catalog, enricher, WIRE, NEWS_URL, article, WRITTEN)
+    assert catalog.citations_of(news) == []
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
+    (cited,) = catalog.citations_of(news)
+    assert (cited.speaker, cited.verdict, cited.turn_id) == (None, "verbatim", f"{doc_id(BRIEFING_URL)}:1")
+
+
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
     queries = [
         "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "

@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.speakers import SpeakerDirectory
 
 #: How the quote stage joins the parts of a quote over several paragraphs.
@@ -91,10 +92,21 @@ def cite(
     found: list[Citation] = []
     for quote, target in quoted:
         alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
-        if alignment is None and quote.short:
-            continue  # two words the answers do not say are a term or a scare quote, not a misquote
+        if not shown(quote.speaker, quote.text, alignment.verdict if alignment else None):
+            continue
+
         found.append(Citation(quote, target, alignment, elsewhere))
     return found
+
+
+def shown(speaker: str | None, quoted: str, verdict: str | None) -> bool:
+    """Whether a quote's citation is shown (``verdict`` None: no answer says it). Two words no answer says are
+    a term or a scare quote, and a quote the text attributes to nobody counts only when an answer says it word
+    for word: neither is a misquote. The catalog keeps such rows unshown, so that a transcript stored later
+    can still link them."""
+    if speaker is None:
+        return verdict == "verbatim"
+    return verdict is not None or not is_short(quoted)
 
 
 def align_one(

@@ -11,9 +11,10 @@ A quote's speaker (:class:`~pipeline.enrich.quotes.Quote`) decides the ministry:
 * a country or its capital as the whole speaker ("The United States", "Beijing", "Москва") gives its ministry
   when that is the one ministry the report is about.
 
-Anything else (the Kremlin, a minister at another event, a senator, an analyst, nobody) is not a briefing
-quote and gets no target. The days come from :mod:`pipeline.enrich.coverage.dates`, read around the quote but
-not inside it.
+A direct quote the text attributes to nobody, in a report about one ministry, gets that ministry's target, but
+is cited only when an answer says it word for word. Anything else (the Kremlin, a minister at another event,
+a senator, an analyst) is not a briefing quote and gets no target. The days come from
+:mod:`pipeline.enrich.coverage.dates`, read around the quote but not inside it.
 """
 
 from __future__ import annotations
@@ -143,11 +144,18 @@ def targets(
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
     for quote in quotes:
-        if quote.speaker is None:
-            found.append(None)
-            continue
         nearby = _nearby(document_ministries, by_paragraph, quote)
-        ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless)
+        ministry: str | None
+        if quote.speaker is None:
+            if quote.kind != "direct" or quote.short or len(nearby) != 1:
+                found.append(None)
+                continue
+            # A quote the text attributes to nobody, in a report about one ministry: a candidate, cited only
+            # when an answer says it word for word (see :func:`~pipeline.enrich.coverage.linker.shown`).
+            ministry = next(iter(nearby))
+            spokesperson = _only(named, speakers, ministry)
+        else:
+            ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless)
         if ministry is None:
             found.append(None)
             continue

@@ -297,3 +297,15 @@ def test_british_and_american_spellings_are_the_same_words(aligner: Aligner) -> 
     found = aligner.align("dangerous and destabilising", [passage], language="en")
     assert found is not None
     assert found.verdict == "verbatim"
+
+
+def test_a_quote_attributed_to_nobody_is_cited_only_word_for_word() -> None:
+    from pipeline.enrich.coverage.linker import shown
+
+    assert shown(None, "We firmly oppose any official interaction with the region", "verbatim")
+    assert not shown(None, "We firmly oppose any official interaction with the region", "paraphrase")
+    assert not shown(None, "We firmly oppose any official interaction with the region", None)
+    # Attributed: shown whatever the verdict, and unmatched unless it is two words.
+    assert shown("Lin Jian", "We firmly oppose any official interaction with the region", None)
+    assert not shown("Lin Jian", "deeply disappointed", None)
+    assert shown("Lin Jian", "deeply disappointed", "verbatim")

@@ -155,3 +155,14 @@ def test_a_capital_speaks_for_the_foreign_ministry_a_report_names_without_a_coun
     ((_, target),) = found(text, "en", datetime(2024, 9, 19, 14, 30, tzinfo=MOSCOW))
     assert target is not None
     assert target.ministry == "RU"
+
+
+def test_a_quote_attributed_to_nobody_in_a_report_about_one_ministry_is_a_candidate() -> None:
+    text = (
+        "State Department spokesman Ned Price spoke to reporters on Tuesday.\n\n"
+        'Washington has been clear. "The embargo will stay in place until the vote."'
+    )
+    got = found(text, "en", datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK))
+    assert [(q, t.ministry if t else None) for q, t in got] == [
+        ("The embargo will stay in place until the vote.", "US")
+    ]
