@@ -208,3 +208,26 @@ def lead_end(text: str, sentences: int = 2, cap: int = 600) -> int:
     else:
         end = len(text)
     return min(end, cap)
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_converter: Any = None
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional Chinese characters written as simplified ones (OpenCC's t2s), the same length
+    so that offsets into it hold for the original; text without Chinese characters is returned as it is. Hong
+    Kong, Taiwan and overseas papers quote the ministry in traditional characters; its transcripts, speakers
+    file and word lists are simplified."""
+    global _converter
+    if not _HAN.search(text):
+        return text
+    if _converter is None:
+        import opencc  # loaded on the first Chinese text: most runs never need it
+
+        _converter = opencc.OpenCC("t2s")
+    converted: str = _converter.convert(text)
+    if len(converted) == len(text):
+        return converted
+    # A phrase converted to another length: character by character, keeping any that would change length.
+    return "".join(c if len(one := _converter.convert(c)) != 1 else one for c in text)

@@ -39,7 +39,6 @@ from pipeline.enrich.coverage.pairing import (
     CJK,
     Token,
     clause_left_out,
-    folded,
     is_cjk,
     joined,
     lcs_pairs,
@@ -65,7 +64,7 @@ from pipeline.enrich.coverage.words import (
     ZH_TRIVIAL,
 )
 from pipeline.enrich.keyphrases import STOPWORDS
-from pipeline.enrich.text import Normaliser, prepare
+from pipeline.enrich.text import Normaliser, prepare, simplified
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 #: Worst first: the order a document's worst verdict is chosen by.
@@ -184,8 +183,9 @@ class Aligner:
                 found.pop()
                 word, start = previous.surface + word, previous.start
             if re.fullmatch(f"[{CJK}]", word):
-                role = "trivial" if word in ZH_TRIVIAL else "content"
-                found.append(Token(word, word, start, match.end(), role, part))
+                key = simplified(word)  # "強" of a Hong Kong paper is the "强" of the transcript
+                role = "trivial" if key in ZH_TRIVIAL else "content"
+                found.append(Token(key, word, start, match.end(), role, part))
                 continue
             key = self._key(word)
             marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
@@ -280,12 +280,12 @@ class Aligner:
         language: str,
         spokesperson_id: str | None,
     ) -> Alignment | None:
-        folded = [_american(t.surface.casefold()) for t in words]
+        folded = [_written(t) for t in words]
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
             tokens = self._passage(passage, language).tokens
-            said = [_american(t.surface.casefold()) for t in tokens]
+            said = [_written(t) for t in tokens]
             for start in range(len(said) - len(folded) + 1):
                 if said[start : start + len(folded)] == folded:
                     span = tokens[start : start + len(folded)]
@@ -408,7 +408,7 @@ class Aligner:
                 dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
-        if verdict == "verbatim" and reported and folded(words) != folded(span):
+        if verdict == "verbatim" and reported and [_written(t) for t in words] != [_written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
@@ -497,6 +497,12 @@ class Aligner:
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _written(token: Token) -> str:
+    """How a word is written, for a word-for-word match: case, British spelling and traditional characters
+    aside."""
+    return token.key if is_cjk(token.surface) else _american(token.surface.casefold())
 
 
 def _american(word: str) -> str:

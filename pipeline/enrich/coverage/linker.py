@@ -21,6 +21,7 @@ from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.speakers import SpeakerDirectory
+from pipeline.enrich.text import simplified
 
 #: How the quote stage joins the parts of a quote over several paragraphs.
 PARAGRAPH_BREAK = "\n\n"
@@ -57,7 +58,8 @@ def wanted(
 ) -> tuple[tuple[Quote, Target], ...]:
     """The quotes of ``text`` attributed to a ministry's briefing, with their targets (pure and total)."""
     quotes = extract_quotes(text, language=language, speakers=speakers)
-    found = targets(quotes, text, published=published, local_zone=local_zone, language=language, speakers=speakers)
+    read = simplified(text)  # as extract_quotes reads it: traditional characters as simplified, same offsets
+    found = targets(quotes, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
     return tuple(
         (piece, target)
         for quote, target in zip(quotes, found, strict=True)

@@ -73,10 +73,6 @@ def joined(previous: Token, word: str, between: str) -> bool:
     return between in ("-", "\u2010", "\u2011") and not is_cjk(word) and not is_cjk(previous.surface[-1])
 
 
-def folded(tokens: list[Token]) -> list[str]:
-    return [t.surface.casefold() for t in tokens]
-
-
 def is_cjk(word: str) -> bool:
     return bool(re.fullmatch(f"[{CJK}]", word))
 

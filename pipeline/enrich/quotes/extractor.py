@@ -20,6 +20,7 @@ from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, s
 from pipeline.enrich.quotes.model import Attribution, Quote
 from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
+from pipeline.enrich.text import simplified
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
 _ROLE_NAME = re.compile(
@@ -186,6 +187,7 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
     """
     if not isinstance(text, str) or not text.strip():
         return []
+    original, text = text, simplified(text)  # traditional characters read as simplified; offsets hold
     lang = (language or _script_language(text)).split("-")[0].split("_")[0].casefold()
     document = _Document(text, lang, speakers if speakers is not None else default_speakers())
     paragraph_spans = paragraphs(text)
@@ -207,7 +209,22 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
             document, index, start, end, by_paragraph.get(index, []), quotes, previous_paragraph_speaker
         )
     quotes.sort(key=lambda q: (q.start, q.kind))
+    if text != original:
+        quotes = [_as_written(quote, text, original) for quote in quotes]
     return quotes
+
+
+def _as_written(quote: Quote, read: str, original: str) -> Quote:
+    """``quote`` (found in ``read``, the simplified text) with its words as ``original`` writes them."""
+    pieces = []
+    position = quote.start
+    for piece in quote.text.split("\n\n"):
+        at = read.find(piece, position)
+        if at < 0:
+            return quote
+        pieces.append(original[at : at + len(piece)])
+        position = at + len(piece)
+    return replace(quote, text="\n\n".join(pieces))
 
 
 def _paragraph(

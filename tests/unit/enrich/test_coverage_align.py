@@ -309,3 +309,13 @@ def test_a_quote_attributed_to_nobody_is_cited_only_word_for_word() -> None:
     assert shown("Lin Jian", "We firmly oppose any official interaction with the region", None)
     assert not shown("Lin Jian", "deeply disappointed", None)
     assert shown("Lin Jian", "deeply disappointed", "verbatim")
+
+
+def test_a_quote_in_traditional_characters_matches_a_simplified_answer(aligner: Aligner) -> None:
+    passage = Passage("c:1", "c", "CN", date(2024, 7, 9), None, "中方将采取一切必要措施，坚定维护自身正当权益。")
+    found = aligner.align("中方將採取一切必要措施", [passage], language="zh")
+    assert found is not None
+    assert (found.verdict, found.matched) == ("verbatim", "中方将采取一切必要措施")
+    reported = aligner.align("中方將採取一切必要措施", [passage], language="zh", reported=True)
+    assert reported is not None
+    assert reported.verdict == "verbatim"

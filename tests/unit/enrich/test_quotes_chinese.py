@@ -56,3 +56,10 @@ def test_a_clause_opened_by_but_continues_the_speaker_and_ends_the_reported_clau
         ("他没有掌握具体情况，建议向主管部门询问", "外交部发言人林剑", "lin-jian"),
         ("中方的措施是正当的", "外交部发言人林剑", "lin-jian"),
     ]
+
+
+def test_traditional_characters_are_read_as_simplified_and_kept_as_written() -> None:
+    text = "外交部發言人林劍週二表示：「中方將採取一切必要措施。」"
+    (quote,) = extract_quotes(text, language="zh", speakers=SPEAKERS)
+    assert (quote.speaker_id, quote.text) == ("lin-jian", "中方將採取一切必要措施。")
+    assert text[quote.start : quote.end] == quote.text
