@@ -149,7 +149,8 @@ class CitationQueries(CatalogBase):
                 )
                 for row, document in session.execute(query):
                     assert row.turn_id is not None
-                    found.setdefault(row.turn_id, []).append(_entry(row, document))
+                    if reported(row):
+                        found.setdefault(row.turn_id, []).append(_entry(row, document))
         return found
 
 
@@ -340,7 +341,9 @@ def _compared(rows: Iterable[CitationRow]) -> list[tuple[Any, ...]]:
 def _covered(rows: Iterable[CitationRow]) -> set[tuple[str, str]]:
     """(briefing, turn) pairs the rows report, with their verdicts folded in: a change in either is a
     change in the briefing's coverage."""
-    return {(row.briefing_doc_id, f"{row.turn_id}:{row.verdict}") for row in rows if row.briefing_doc_id}
+    return {
+        (row.briefing_doc_id, f"{row.turn_id}:{row.verdict}") for row in rows if row.briefing_doc_id and reported(row)
+    }
 
 
 def _bump_briefings(session: Session, covered: Iterable[Any], *, besides: str) -> None:

@@ -158,6 +158,20 @@ def test_a_quote_attributed_to_nobody_shows_only_when_an_answer_says_it(catalog:
     assert (cited.speaker, cited.verdict, cited.turn_id) == (None, "verbatim", f"{doc_id(BRIEFING_URL)}:1")
 
 
+def test_a_hidden_citation_is_not_in_its_turns_coverage(catalog: Catalog, enricher: Enricher) -> None:
+    article = (
+        "Foreign Ministry spokesman Wang Wenbin took questions in Beijing on Monday.\n\n"
+        'Beijing has been blunt. "We strongly oppose the use of unilateral sanctions."'
+    )
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
+    _store(catalog, enricher, WIRE, NEWS_URL, article, WRITTEN)
+    # Attributed to nobody and not word for word: kept (a later transcript may say it) but shown nowhere.
+    with catalog.session() as session:
+        assert [row.verdict for row in session.query(CitationRow)] == ["divergent"]
+    assert catalog.citations_of(doc_id(NEWS_URL)) == []
+    assert catalog.coverage([f"{doc_id(BRIEFING_URL)}:1"]) == {}
+
+
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
     queries = [
         "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "

@@ -11,7 +11,7 @@ past; "on Friday" written on a Wednesday is the Friday before.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -49,7 +49,7 @@ _ZH_WEEKDAYS = "一二三四五六日"
 _MONTH_NAMES = "|".join(EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _EN = re.compile(
     r"\b(?:(?P<lastweek>last week)|(?P<thisweek>earlier this week|this week)"
-    r"|in (?P<month3>" + "|".join(EN_MONTHS) + r")(?:,? (?P<year3>\d{4}))?\b"
+    r"|in (?P<month3>" + "|".join(EN_MONTHS) + r")(?:,? (?P<year3>\d{4}))?\b(?! \d)"
     r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
     r"|(?P<ago>two|three|2|3) days ago"
@@ -76,7 +76,7 @@ _ZH = re.compile(
 
 #: Words before a date that make it a limit or a day to come, not the day something was said.
 _BOUND = re.compile(
-    r"(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|после|до|с|со|к|от|截至|到)\s*$",
+    r"(?:(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|после|до|с|со|к|от)|截至|到|至|推迟)\s*$",
     re.IGNORECASE,
 )
 _EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
@@ -88,6 +88,8 @@ class DayReference:
 
     days: tuple[date, ...]
     expression: str
+    #: A week or a month, not a day ("last week", "in May 2023"): a day named elsewhere wins over it.
+    vague: bool = False
 
 
 def briefing_days(texts: Iterable[str], published: date, language: str | None) -> DayReference | None:
@@ -97,7 +99,7 @@ def briefing_days(texts: Iterable[str], published: date, language: str | None) -
     vague: DayReference | None = None
     for number, text in enumerate(texts):
         found = resolve(text, published, language)
-        if found is not None and (len(found.days) <= 2 or number == 0):
+        if found is not None and (not found.vague or number == 0):
             return found  # a day, or whatever the quote's own sentence says
         # "last week", "in September": kept unless a later text names a day ("...had warned last week.
         # 'If ...,' she said" in a report of Wednesday's briefing).
@@ -107,16 +109,23 @@ def briefing_days(texts: Iterable[str], published: date, language: str | None) -
 
 def resolve(text: str, published: date, language: str | None) -> DayReference | None:
     """The first date expression of ``text`` that resolves to a day on or before ``published``."""
+    return next(_references(text, published, language), None)
+
+
+def _references(text: str, published: date, language: str | None) -> Iterator[DayReference]:
+    """The date expressions of ``text`` that resolve (not a limit nor a day to come), per language, in order."""
     for pattern, reader in ((_EN, _english), (_RU, _russian), (_ZH, _chinese)):
         if language not in (None, "en") and pattern is _EN and not _latin_only(text):
             continue
         for match in pattern.finditer(text):
             if _BOUND.search(text, max(0, match.start() - 12), match.start()):
-                continue  # "after May 18", "from March 10-12", "до 1 июня": a limit or a day to come
+                continue  # "after May 18", "from March 10-12", "до 1 июня", "推迟到5月18日": a limit or a day to come
             days = reader(match, published)
             if days:
-                return DayReference(tuple(days), match.group(0).strip())
-    return None
+                vague = any(match.group(g) for g in ("lastweek", "thisweek")) or bool(
+                    pattern is _EN and match.group("month3")
+                )
+                yield DayReference(tuple(days), match.group(0).strip(), vague)
 
 
 def relative_to_story(reference: DayReference, before: str, published: date, language: str | None) -> DayReference:
@@ -124,15 +133,14 @@ def relative_to_story(reference: DayReference, before: str, published: date, lan
     Wang had said"), read in ``before`` (the report up to the expression); from publication when it names none."""
     if not _EARLIER.fullmatch(reference.expression):
         return reference
-    named: DayReference | None = None
-    for pattern, reader in ((_EN, _english), (_RU, _russian), (_ZH, _chinese)):
-        for match in pattern.finditer(before):
-            days = reader(match, published)
-            if days and not _EARLIER.fullmatch(match.group(0).strip()):
-                named = DayReference(tuple(days), match.group(0).strip())
-    if named is None or len(named.days) != 1:
+    named = [
+        found
+        for found in _references(before, published, language)
+        if not found.vague and len(found.days) == 1 and not _EARLIER.fullmatch(found.expression)
+    ]
+    if not named:
         return reference
-    return DayReference((named.days[0] - timedelta(days=1),), reference.expression)
+    return DayReference((named[-1].days[0] - timedelta(days=1),), reference.expression)
 
 
 def window(published: date, days: int = WINDOW_DAYS) -> tuple[date, ...]:
@@ -175,6 +183,8 @@ def _english(match: re.Match[str], published: date) -> list[date]:
     if week is not None:
         return week
     if match.group("month3"):
+        if not match.group("month3")[0].isupper():
+            return []  # "in may", "in march": a verb or a noun, not the month
         number = EN_MONTHS.index(match.group("month3").lower()) + 1
         return _month(number, int(match.group("year3")) if match.group("year3") else None, published)
     if match.group("yesterday") or match.group("earlier"):
@@ -217,7 +227,10 @@ def _week(match: re.Match[str], published: date) -> list[date] | None:
 def _month(month: int, year: int | None, published: date) -> list[date]:
     """The days of "in September (2023)": the latest such month on or before publication, up to publication,
     newest first."""
-    year = year or (published.year if month <= published.month else published.year - 1)
+    if year is None:
+        year = published.year if month <= published.month else published.year - 1
+        if (published - date(year, month, 1)).days > LAST_YEAR_DAYS + 31:
+            return []  # "in September" written in April: a month to come, as for a day (:func:`_dated`)
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
     last = min(following - timedelta(days=1), published)

@@ -58,8 +58,11 @@ def wanted(
 ) -> tuple[tuple[Quote, Target], ...]:
     """The quotes of ``text`` attributed to a ministry's briefing, with their targets (pure and total)."""
     quotes = extract_quotes(text, language=language, speakers=speakers)
-    read = simplified(text)  # as extract_quotes reads it: traditional characters as simplified, same offsets
-    found = targets(quotes, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
+    # Targets read the text as extract_quotes did: traditional characters as simplified (same offsets), the
+    # quotes too, so that a date or an outlet inside a quote is masked.
+    read = simplified(text)
+    as_read = [replace(quote, text=simplified(quote.text)) for quote in quotes] if read != text else quotes
+    found = targets(as_read, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
     return tuple(
         (piece, target)
         for quote, target in zip(quotes, found, strict=True)

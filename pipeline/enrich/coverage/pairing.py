@@ -22,9 +22,7 @@ MAX_DROPPED_TAIL = 5
 #: The most words of a name a quote may stop short of (see :func:`unfinished_name`).
 MAX_NAME_TAIL = 8
 #: Heads of the formulas diplomacy names relations by: cutting what follows them renames the relation.
-FORMULA_HEADS = frozenset(
-    {"partnership", "relationship", "relations", "cooperation", "dialogue", "mechanism", "framework", "alliance"}
-)
+FORMULA_HEADS = frozenset({"partnership", "relationship", "relations"})
 _JOINERS = frozenset({"of", "for", "and", "on", "the", "a", "in"})
 
 
@@ -169,19 +167,25 @@ def unfinished_name(window: list[Token], last_j: int, said: str) -> list[Token]:
         return []
     last = window[last_j].surface.casefold()
     joiner = rest[0].surface.casefold()
+    # A formula: a relation's name going on with "of" or "for" ("partnership of coordination", "relationship of mutual
+    # trust"), not any "cooperation for the benefit of ...".
     formula = last in FORMULA_HEADS and joiner in ("of", "for")
-    titled = window[last_j].surface[:1].isupper() and (
-        rest[0].surface[:1].isupper() or (joiner in _JOINERS and rest[1].surface[:1].isupper())
+    # A title: the quote ends inside a run of capitalised words (two of its last three), which goes on.
+    capitals = sum(1 for token in window[max(0, last_j - 2) : last_j + 1] if token.surface[:1].isupper())
+    titled = (
+        capitals >= 2
+        and window[last_j].surface[:1].isupper()
+        and (rest[0].surface[:1].isupper() or (joiner in _JOINERS and rest[1].surface[:1].isupper()))
     )
-    if not (formula or titled):
-        return []
     if titled:
-        # The title runs while its words are capitalised (or joined by a small word).
+        # The title runs while its words are capitalised (or joined by a small word), and ends on a capital.
         end = 1
         while end < len(rest) and (rest[end].surface[:1].isupper() or rest[end].surface.casefold() in _JOINERS):
             end += 1
+        while end > 0 and not rest[end - 1].surface[:1].isupper():
+            end -= 1
         return rest[:end]
-    return rest
+    return rest[:MAX_NAME_TAIL] if formula else []
 
 
 def unfinished_clause(window: list[Token], last_j: int, said: str, *, leftover: bool, closed: bool) -> list[Token]:

@@ -44,7 +44,7 @@ MINISTRY_TIMEZONES: dict[str, str] = {
 #: Ministry names and the country they belong to, in the languages news is read in. A name without a
 #: country ("the Foreign Ministry", 外交部, МИД) maps to None: the report's other mentions decide.
 _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\b(?:State Department|Department of State|Secretary of State)\b", re.I), "US"),
+    (re.compile(r"\b(?:State Department|Department of State|Secretary of State)\b|Госдеп\w*", re.I), "US"),
     (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
     (re.compile(r"\b(?:Foreign,? Commonwealth (?:and|&) Development Office|FCDO|Foreign Office)\b", re.I), "GB"),
     # Britain's minister, but India has a Foreign Secretary too: the country words or the report decide.
@@ -137,9 +137,13 @@ def targets(
         else []
     )
     local_day = published.astimezone(local_zone).date()
-    # "The foreign ministry" with no country near it, in a report that names no ministry otherwise.
-    countryless = not document_ministries and any(
-        country is None and pattern.search(text) for pattern, country in _MINISTRY_PHRASES
+    # "The foreign ministry" with no country near it, in a report that names no ministry otherwise and whose
+    # quotes are spoken by one country's capital at most ("Moscow warned ... The foreign ministry said ...").
+    capitals = {_country_speaker(q.speaker) for q in quotes if q.speaker} - {None}
+    countryless = (
+        not document_ministries
+        and len(capitals) == 1
+        and any(country is None and pattern.search(text) for pattern, country in _MINISTRY_PHRASES)
     )
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []

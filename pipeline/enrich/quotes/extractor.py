@@ -61,12 +61,14 @@ def is_short(quoted: str) -> bool:
     return len(quoted.split()) <= 2
 
 
+#: What joins two clauses of one report: "..., and that ...", "..., а также что ...", "..., и что ...".
+_AND_THAT = re.compile(r",\s+(?:and\s+that|а\s+также\s+что|и\s+что)\s+", re.IGNORECASE)
 #: A wire report's dateline before its first sentence: the place in capitals, its date, the agency in brackets
 #: or slashes, then a dash or colon ("BEIJING, May 21 (Reuters) -- ", "WASHINGTON (AP) — ", "NEW DELHI: ",
 #: "МОСКВА, 5 апреля. /ТАСС/. ").
 _DATELINE = re.compile(
-    r"[A-ZА-ЯЁ][A-ZА-ЯЁ.' -]{1,40}(?:,\s*[\w .]{1,25}?)?"
-    r"(?:\s*\([^()]{1,40}\)\s*(?:[-–—]{1,2}|:)?|\.?\s*/[^/]{1,40}/\.?|\s*(?:[-–—]{1,2}|:))\s+"
+    r"[A-ZА-ЯЁ]{3}[A-ZА-ЯЁ.' -]{0,40}(?:,\s*[\w .]{1,25}?)?"
+    r"(?:\s*\([^()]{1,40}\)\s*(?:[-–—]{1,2}|:)|\.?\s*/[^/]{1,40}/\.?|\s*(?:[-–—]{1,2}|:))\s+"
 )
 
 
@@ -214,6 +216,15 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
     return quotes
 
 
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A reported content as the clauses it joins with ", and that" ("said the talks were useful, and that China
+    was ready to continue"): each is a statement of its own, cited on its own."""
+    joined = _AND_THAT.search(text, start, end)
+    if joined is None or len(text[start : joined.start()].split()) < 3 or len(text[joined.end() : end].split()) < 3:
+        return [(start, end)]
+    return [(start, joined.start()), *_clauses(text, joined.end(), end)]
+
+
 def _as_written(quote: Quote, read: str, original: str) -> Quote:
     """``quote`` (found in ``read``, the simplified text) with its words as ``original`` writes them."""
     pieces = []
@@ -307,12 +318,12 @@ def _paragraph(
             ):
                 continue  # the content is itself a quote, which carries the attribution
             absolute = start + s_start
-            dateline = _DATELINE.match(text, absolute + c_start, absolute + c_end)
-            if dateline is not None:
-                c_start = dateline.end() - absolute  # the wire's dateline is not what was said
-            reported = text[absolute + c_start : absolute + c_end]
+            dateline = _DATELINE.match(text, absolute + c_start, absolute + c_end) if index == 0 else None
+            if dateline is not None and absolute + c_start == start:
+                c_start = dateline.end() - absolute  # the wire's dateline opening the story is not what was said
             who, who_id = speaker if speaker is not None else (None, None)
-            quotes.append(Quote(reported, "reported", who, who_id, index, absolute + c_start, absolute + c_end, False))
+            for c_from, c_to in _clauses(text, absolute + c_start, absolute + c_end):
+                quotes.append(Quote(text[c_from:c_to], "reported", who, who_id, index, c_from, c_to, False))
             if speaker is not None:
                 last_speaker = speaker
         if number > 0 and found and found[0].content is None and ABOUT_THIS.match(sentence.lstrip()):

@@ -88,7 +88,8 @@ _RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|�
 #: A place or an institution speaking in the plural, Russian news' way of quoting a government without a name:
 #: "В Москве считают, что ...", "В МИД России заявили: «...»" (group 1 the speaker, group 2 the verb).
 _RU_PLACE_SPEAKS = re.compile(
-    r"(?:^|(?<=[,;—:]\s))[Вв]о?\s+((?:МИД|Министерстве иностранных дел)(?:\s+(?:России|РФ|КНР|Китая|США|Индии|Японии))?"
+    r"(?:^|(?<=[,;—:]\s))[Вв]о?\s+((?:МИДе?|Министерстве иностранных дел)"
+    r"(?:\s+(?:России|РФ|КНР|Китая|США|Индии|Японии))?"
     r"|Москве|Пекине|Вашингтоне|Кремле|Лондоне|Токио|Нью-Дели|Белом доме|Госдепартаменте|Госдепе)"
     r"\s+(?:также\s+|уже\s+|вновь\s+|неоднократно\s+)?"
     r"(считают|заявили|заявляют|отметили|отмечают|подчеркнули|подчеркивают|подчёркивают|сообщили|уверены|полагают"
@@ -217,10 +218,13 @@ def _content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
         end -= 1
     clause = sentence[start:end]
     joined = _NEXT_SPEECH.search(clause)
+    word = joined.group(1).casefold() if joined is not None else ""
     if (
         joined is not None
         and joined.start() > 0
-        and (joined.group(1).casefold() not in _NAMING or _LONG_QUOTE.search(clause, joined.end()))
+        and (word not in _NAMING or _LONG_QUOTE.search(clause, joined.end()))
+        # "..., and that ...": a second clause of the same report, cut off only when it holds a quote
+        and (word in EN_GERUNDS or word in RU_GERUNDS or MASK in clause[joined.end() :])
     ):
         # "..., and that he was “...”", "...as planned, describing relations as “a comprehensive strategic
         # partnership”": the clause ends where the next report begins (a naming participle with a term in
@@ -295,10 +299,13 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         that = _RU_THAT.match(sentence, match.end())
         content = _content(sentence, that.end(), len(sentence)) if that else None
         found.append(Attribution(match.group(1), False, match.start(2), content))
+    read = {a.verb for a in found}
     for match in _WORD.finditer(sentence):
         verb = match.group().casefold()
         if verb not in verbs and not (language == "en" and _speaks_here(sentence, match)):
             continue
+        if match.start() in read:
+            continue  # read above ("В МИД России заявили")
         if match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence):
             continue  # "the United States", "Said" as a name; a headline's "Kremlin Says" is a verb
         if sentence[match.end() :].startswith(" by ") or _not_speech(sentence, match):
@@ -358,7 +365,10 @@ def _speaks_here(sentence: str, word: re.Match[str]) -> bool:
     colon and a quote ("he dodged: “...”")."""
     after = sentence[word.end() : word.end() + 8]
     if word.group() == "pointed":
-        return after.startswith(" out")
+        return re.match(r" out(?![\w-])", after) is not None
+    before = sentence[max(0, word.start() - 8) : word.start()].casefold()
+    if re.search(r"(?<![\w-])(?:is|was|were|are|be|been|being|what|which)\s+$", before):
+        return False  # "is concerned: “...”", "What China needed: “...”": not a verb of speech
     return word.group().islower() and word.group().endswith("ed") and _COLON_QUOTE.match(after) is not None
 
 

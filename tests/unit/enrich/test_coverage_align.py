@@ -299,18 +299,6 @@ def test_british_and_american_spellings_are_the_same_words(aligner: Aligner) -> 
     assert found.verdict == "verbatim"
 
 
-def test_a_quote_attributed_to_nobody_is_cited_only_word_for_word() -> None:
-    from pipeline.enrich.coverage.linker import shown
-
-    assert shown(None, "We firmly oppose any official interaction with the region", "verbatim")
-    assert not shown(None, "We firmly oppose any official interaction with the region", "paraphrase")
-    assert not shown(None, "We firmly oppose any official interaction with the region", None)
-    # Attributed: shown whatever the verdict, and unmatched unless it is two words.
-    assert shown("Lin Jian", "We firmly oppose any official interaction with the region", None)
-    assert not shown("Lin Jian", "deeply disappointed", None)
-    assert shown("Lin Jian", "deeply disappointed", "verbatim")
-
-
 def test_a_quote_in_traditional_characters_matches_a_simplified_answer(aligner: Aligner) -> None:
     passage = Passage("c:1", "c", "CN", date(2024, 7, 9), None, "中方将采取一切必要措施，坚定维护自身正当权益。")
     found = aligner.align("中方將採取一切必要措施", [passage], language="zh")
@@ -319,3 +307,18 @@ def test_a_quote_in_traditional_characters_matches_a_simplified_answer(aligner: 
     reported = aligner.align("中方將採取一切必要措施", [passage], language="zh", reported=True)
     assert reported is not None
     assert reported.verdict == "verbatim"
+
+
+@pytest.mark.parametrize(
+    ("quote", "answer"),
+    [
+        # A capitalised word going on is not a title unless the quote ends inside one.
+        ("We held talks with Japan", "We held talks with Japan and China in Tokyo on the issue."),
+        # Cooperation going on with "for" is a clause, not the rest of a formula.
+        ("deepen practical cooperation", "We will deepen practical cooperation for the benefit of the two peoples."),
+    ],
+)
+def test_words_going_on_that_are_no_name_are_not_dropped(aligner: Aligner, quote: str, answer: str) -> None:
+    found = aligner.align(quote, _passages(answer), language="en")
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("verbatim", ())

@@ -57,11 +57,18 @@ def test_a_26th_after_today_is_last_month() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
-    ["no extension after May 18", "the visit from March 10-12", "продление до 18 мая", "due on April 30"],
+    ("text", "language"),
+    [
+        ("no extension after April 2", "en"),
+        ("the visit from March 10-12", "en"),
+        ("продление до 2 апреля", "ru"),
+        ("until April 1 at the latest", "en"),
+        ("会谈推迟到4月2日举行", "zh"),
+    ],
 )
-def test_a_date_that_bounds_or_is_to_come_never_dates_a_briefing(text: str) -> None:
-    assert resolve(text, date(2021, 4, 6), "ru" if "до" in text else "en") is None
+def test_a_date_that_bounds_or_is_to_come_never_dates_a_briefing(text: str, language: str) -> None:
+    # Each date is before the 6 April publication: only the word before it says it is not when it was said.
+    assert resolve(text, date(2021, 4, 6), language) is None
 
 
 def test_a_day_earlier_counts_back_from_the_day_the_story_last_named() -> None:
@@ -103,3 +110,28 @@ def test_weeks_and_months_name_their_days_and_a_day_named_elsewhere_wins() -> No
     wednesday = resolve("on Wednesday", monday, "en")
     assert briefing_days(["no date", "had warned last week", "on Wednesday"], monday, "en") == wednesday
     assert briefing_days(["no date", "had warned last week"], monday, "en") == week
+
+
+def test_vague_expressions_are_known_by_their_kind_not_their_length() -> None:
+    tuesday = date(2024, 9, 24)
+    # "this week" written on a Tuesday names two days; still a week, so a day named later wins.
+    found = briefing_days(["no date", "this week", "on Friday"], tuesday, "en")
+    assert found is not None
+    assert found.expression == "on Friday"
+    # A month to come, the modal "may", a month followed by its day: not a month of briefings.
+    assert resolve("in September", date(2025, 4, 10), "en") is None
+    assert resolve("talks in may fail", date(2025, 6, 10), "en") is None
+    found = resolve("in March 10 talks", date(2025, 6, 10), "en")
+    assert found is not None
+    assert found.days == (date(2025, 3, 10),)
+
+
+def test_a_day_earlier_counts_back_only_from_a_day_the_story_names() -> None:
+    earlier = resolve("A day earlier, Wang had said", date(2024, 5, 23), "en")
+    assert earlier is not None
+    # "until May 10" is a limit, "last week" not a day: neither anchors it.
+    assert relative_to_story(earlier, "The truce holds until May 10. ", date(2024, 5, 23), "en") == earlier
+    anchored = relative_to_story(
+        earlier, "Asked on Tuesday, he declined. Talks resumed last week. ", date(2024, 5, 23), "en"
+    )
+    assert anchored.days == (date(2024, 5, 20),)

@@ -19,6 +19,9 @@ speakers:
   - {id: maria-zakharova, ministry: RU, names: [Maria Zakharova, Мария Захарова, Захарова]}
 """,
 )
+SPEAKERS_ZH = load_speakers(
+    "speakers.yaml", text="speakers:\n  - {id: mao-ning, ministry: CN, names: [Mao Ning, 毛宁]}\n"
+)
 NEW_YORK = ZoneInfo("America/New_York")
 MOSCOW = ZoneInfo("Europe/Moscow")
 
@@ -166,3 +169,19 @@ def test_a_quote_attributed_to_nobody_in_a_report_about_one_ministry_is_a_candid
     assert [(q, t.ministry if t else None) for q, t in got] == [
         ("The embargo will stay in place until the vote.", "US")
     ]
+
+
+def test_a_capital_does_not_speak_for_a_countryless_ministry_when_two_capitals_speak() -> None:
+    text = (
+        'Washington said the plan was "a step toward peace talks".\n\n'
+        'Beijing said the plan was "a welcome step for the region".\n\n'
+        "The foreign ministry of the host country declined to comment."
+    )
+    assert [t for _, t in found(text, "en", datetime(2024, 9, 19, 14, 30, tzinfo=MOSCOW))] == [None, None]
+
+
+def test_a_date_inside_a_quote_in_traditional_characters_is_not_the_briefings_day() -> None:
+    text = "外交部發言人毛寧表示：「中方對5月18日舉行的會談持開放態度。」"
+    published = datetime(2025, 5, 20, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ((_, target),) = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert target.expression == ""  # the window before publication, not 18 May

@@ -298,3 +298,35 @@ def test_a_reported_clause_ends_where_the_next_report_begins() -> None:
 def test_a_mouthpiece_is_a_speaker() -> None:
     text = 'The foreign ministry mouthpiece snapped that Tessaly must "stop sending wrong signals to separatists".'
     assert [s for _, s in speakers(text)] == ["The foreign ministry mouthpiece"]
+
+
+def test_a_dateline_is_only_the_one_opening_the_story() -> None:
+    text = "Lin Jian spoke on Monday.\n\nNATO (the US-led alliance) was a relic of the Cold War, Lin Jian said."
+    assert speakers(text, kind="reported") == [("NATO (the US-led alliance) was a relic of the Cold War", "Lin Jian")]
+
+
+def test_two_clauses_joined_by_and_that_are_two_statements() -> None:
+    text = "Lin Jian said the talks were useful, and that China was ready to continue them next month."
+    assert speakers(text, kind="reported") == [
+        ("the talks were useful", "Lin Jian"),
+        ("China was ready to continue them next month", "Lin Jian"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Lin Jian pointed outward to the crowd and "the sea was calm".',
+        'The ministry is concerned: "the sea was calm and the ships were safe".',
+    ],
+)
+def test_a_word_that_only_looks_like_speech_attributes_nothing(text: str) -> None:
+    assert [s for _, s in speakers(text)] == [None]
+
+
+def test_a_place_speaking_is_read_once() -> None:
+    for text in (
+        "В МИД России заявили, что такие попытки являются вмешательством во внутренние дела.",
+        "В МИДе заявили, что такие попытки являются вмешательством во внутренние дела.",
+    ):
+        assert len([q for q in quotes(text, "ru") if q.kind == "reported"]) == 1
