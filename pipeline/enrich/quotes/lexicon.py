@@ -95,6 +95,8 @@ NOT_NAMES = frozenset(
         *("speaking", "separately", "still", "yet", "so", "then", "now", "while", "after", "before", "last"),
         *("ранее", "также", "однако", "кроме", "как", "по", "в", "во", "при", "между", "тем", "сейчас", "затем"),
         *("позднее", "между", "а", "и", "но", "на"),
+        # Days and months open sentences too ("On Tuesday the ministry said").
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "today"),
     }
 )
 #: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".

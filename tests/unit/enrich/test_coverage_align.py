@@ -322,3 +322,10 @@ def test_words_going_on_that_are_no_name_are_not_dropped(aligner: Aligner, quote
     found = aligner.align(quote, _passages(answer), language="en")
     assert found is not None
     assert (found.verdict, found.dropped) == ("verbatim", ())
+
+
+def test_a_number_in_words_changed_is_divergent(aligner: Aligner) -> None:
+    passage = Passage("r:1", "r", "RU", date(2025, 3, 20), None, "The EU has adopted sixteen packages of sanctions.")
+    found = aligner.align("the EU had adopted seventeen packages of sanctions", [passage], language="en", reported=True)
+    assert found is not None
+    assert (found.verdict, found.added, found.dropped) == ("divergent", ("seventeen",), ("sixteen",))

@@ -330,3 +330,8 @@ def test_a_place_speaking_is_read_once() -> None:
         "В МИДе заявили, что такие попытки являются вмешательством во внутренние дела.",
     ):
         assert len([q for q in quotes(text, "ru") if q.kind == "reported"]) == 1
+
+
+def test_a_day_opening_the_sentence_is_not_part_of_the_speaker() -> None:
+    text = 'On Tuesday the Chinese foreign ministry said China "firmly opposes any form of official interaction".'
+    assert [s for _, s in speakers(text)] == ["the Chinese foreign ministry"]
