@@ -14,26 +14,15 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.config import Source
 from pipeline.enrich import Enrichment, ExchangeTags
 from pipeline.enrich.turns import segment
 from pipeline.models import ArchiveRef, ExtractedDocument, FetchedResponse
 from pipeline.store.catalog import Catalog
 from pipeline.store.schema import DocumentVersion
 from pipeline.urls import doc_id
+from tests.integration.test_turns_catalog import SOURCE
 from tests.unit.test_history_diff import CASES, check, titles
 
-SOURCE = Source.model_validate(
-    {
-        "id": "cn-demo",
-        "name": "Demo MFA",
-        "kind": "briefing",
-        "publisher": "Ministry of Demonstrations",
-        "country": "CN",
-        "language": "en",
-        "discovery": {"method": "feed", "urls": ["https://demo.example/feed.xml"]},
-    }
-)
 FIRST = datetime(2021, 4, 26, 12, tzinfo=UTC)
 runner = CliRunner()
 

@@ -11,32 +11,14 @@ from pathlib import Path
 from pipeline.devsite import SiteFarm
 from pipeline.urls import canonical_url
 
-from .test_run_e2e import World, fresh_world
-from .test_turns_e2e import EDITED, LIN_JIAN, _lin_jian_page
+from .test_run_e2e import fresh_world
+from .test_turns_e2e import EDITED, LIN_JIAN, _lin_jian_page, changed_and_fetched
 
 #: The TASS exchange of Lin Jian's press conference: its question and answer paragraphs.
 TASS = re.compile(
     r'<p style="text-align: justify;">TASS: .*?</p>\s*<p style="text-align: justify;">Lin Jian: .*?</p>\s*'
 )
 BODY_END = '\n        </div>\n      </div>\n      <div class="news-btn">'
-
-
-def _changed_and_fetched(world: World, farm: SiteFarm, page: str) -> None:
-    """Serve ``page`` instead of Lin Jian's and run the source with the page queued to be fetched again (the
-    re-check schedule's job, tested on its own)."""
-    path = LIN_JIAN.removeprefix("https://www.fmprc.gov.cn")
-    farm.overrides[("www.fmprc.gov.cn", path)] = farm.rewrite_bytes(page.encode())
-    catalog = world.catalog()
-    try:
-        document = world.documents()[canonical_url(LIN_JIAN)]
-        assert catalog.refetch_documents([document.doc_id]) == 1
-    finally:
-        catalog.close()
-    try:
-        result = world.cli("run", "-s", "cn-mfa-en")
-    finally:
-        farm.overrides.clear()
-    assert result.exit_code == 0, result.output
 
 
 def test_a_cosmetic_change_then_an_edit_and_a_removed_exchange(farm: SiteFarm, tmp_path: Path) -> None:
@@ -48,13 +30,13 @@ def test_a_cosmetic_change_then_an_edit_and_a_removed_exchange(farm: SiteFarm, t
     assert EDITED in page
     assert TASS.search(page)
     counted = page.replace(BODY_END, '\n<p style="text-align: justify;">Views: 1,234</p>' + BODY_END)
-    _changed_and_fetched(world, farm, counted)
+    changed_and_fetched(world, farm, counted)
     shown = json.loads(world.cli("show", identifier, "--json").stdout)
     assert (shown["version"], shown["version_count"], shown["edited"]) == (2, 2, False)
     assert "Views: 1,234" in shown["text"]  # the cosmetic version is stored, its text the document's
 
     edited = TASS.sub("", counted.replace(EDITED, "This is economic coercion.").replace("Views: 1,234", "Views: 1,301"))
-    _changed_and_fetched(world, farm, edited)
+    changed_and_fetched(world, farm, edited)
     versions = json.loads(world.cli("history", identifier, "--json").stdout)
     assert [(v["version"], v["cosmetic"], v["computed"]) for v in versions] == [
         (1, False, False),

@@ -271,20 +271,15 @@ def _lin_jian_page() -> tuple[str, str]:
     return path, (FIXTURES / "sites" / "www.fmprc.gov.cn" / path.lstrip("/")).read_text("utf-8")
 
 
-def test_an_edited_transcript_replaces_only_the_exchange_that_changed(farm: SiteFarm, tmp_path: Path) -> None:
-    world = fresh_world(farm, tmp_path)
-    assert world.cli("run", "-s", "cn-mfa-en").exit_code == 0
-    document = _document(world, LIN_JIAN)
-    before = _turns(world, document.doc_id)
-    path, page = _lin_jian_page()
-    assert EDITED in page
-    farm.overrides[("www.fmprc.gov.cn", path)] = farm.rewrite_bytes(
-        page.replace(EDITED, "This is economic coercion, pure and simple.").encode()
-    )
+def changed_and_fetched(world: World, farm: SiteFarm, page: str) -> None:
+    """Serve ``page`` instead of Lin Jian's and run the source with the page queued to be fetched again: the MFA
+    corrects transcripts in place and its listing does not say so (what `readout archive-check --repair` and
+    the re-check schedule, tested on their own, queue)."""
+    path = LIN_JIAN.removeprefix("https://www.fmprc.gov.cn")
+    farm.overrides[("www.fmprc.gov.cn", path)] = farm.rewrite_bytes(page.encode())
     catalog = world.catalog()
     try:
-        # The MFA corrects transcripts in place and its listing does not say so: queue the page to be
-        # fetched again in full, as `readout archive-check --repair` does.
+        document = world.documents()[canonical_url(LIN_JIAN)]
         assert catalog.refetch_documents([document.doc_id]) == 1
     finally:
         catalog.close()
@@ -293,6 +288,16 @@ def test_an_edited_transcript_replaces_only_the_exchange_that_changed(farm: Site
     finally:
         farm.overrides.clear()
     assert result.exit_code == 0, result.output
+
+
+def test_an_edited_transcript_replaces_only_the_exchange_that_changed(farm: SiteFarm, tmp_path: Path) -> None:
+    world = fresh_world(farm, tmp_path)
+    assert world.cli("run", "-s", "cn-mfa-en").exit_code == 0
+    document = _document(world, LIN_JIAN)
+    before = _turns(world, document.doc_id)
+    _, page = _lin_jian_page()
+    assert EDITED in page
+    changed_and_fetched(world, farm, page.replace(EDITED, "This is economic coercion, pure and simple."))
     edited = _document(world, LIN_JIAN)
     assert (edited.version, edited.revision) == (2, document.revision + 1)
     after = _turns(world, document.doc_id)

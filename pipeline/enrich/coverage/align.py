@@ -169,6 +169,9 @@ class Aligner:
     def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
         """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
         text = prepare(text)
+        # Traditional characters read as simplified, once per text ("強" of a Hong Kong paper is the "强" of
+        # the transcript); the same length, so a token's offsets index both.
+        read = simplified(text)
         found: list[Token] = []
         boundaries = [m.start() for m in _ELLIPSIS.finditer(text)] if parts else []
         markers = self._markers.get(language, self._markers["en"])
@@ -182,8 +185,8 @@ class Aligner:
                 # "U.S." is "US" and "non-discriminatory" "nondiscriminatory": spellings, not other words.
                 found.pop()
                 word, start = previous.surface + word, previous.start
-            if re.fullmatch(f"[{CJK}]", word):
-                key = simplified(word)  # "強" of a Hong Kong paper is the "强" of the transcript
+            if len(word) == 1 and is_cjk(word):
+                key = read[start]
                 role = "trivial" if key in ZH_TRIVIAL else "content"
                 found.append(Token(key, word, start, match.end(), role, part))
                 continue

@@ -18,13 +18,10 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
 from pipeline.enrich.coverage.targets import Target, targets
-from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import simplified
-
-#: How the quote stage joins the parts of a quote over several paragraphs.
-PARAGRAPH_BREAK = "\n\n"
 
 #: How far before the target's days an unmatched quote is looked for.
 LOOKBACK_DAYS = 14
@@ -99,7 +96,6 @@ def cite(
         alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
         if not shown(quote.speaker, quote.text, alignment.verdict if alignment else None):
             continue
-
         found.append(Citation(quote, target, alignment, elsewhere))
     return found
 

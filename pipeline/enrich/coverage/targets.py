@@ -131,8 +131,10 @@ def targets(
     named = speakers.speakers_in(text)
     document_ministries = _document_ministries(text, speakers, named)
     spans = paragraphs(text)
+    # The spokespersons each paragraph names, read once (none when the report names none).
+    named_in = [speakers.speakers_in(text[a:b]) for a, b in spans] if named else [[] for _ in spans]
     by_paragraph = (
-        [{m for m in (speakers.ministry_of(s) for s in speakers.speakers_in(text[a:b])) if m} for a, b in spans]
+        [{m for m in (speakers.ministry_of(s) for s in names) if m} for names in named_in]
         if len(document_ministries) > 1
         else []
     )
@@ -169,7 +171,7 @@ def targets(
         # extension after May 18"), not when it was said: only the report's own words date the briefing.
         # Past the quote's paragraph, the sentences naming its spokesperson come before the lead: "Как
         # заявила в среду ... Захарова" dates her quotes below it, not the "1 апреля" of the lead's event.
-        earlier = _naming_sentences(text, spans[: quote.paragraph], spokesperson, speakers)
+        earlier = _naming_sentences(text, spans, named_in, quote.paragraph, spokesperson, speakers)
         # In the quote's paragraph, the sentences before it, nearest first, then the rest of the paragraph: a
         # date after the quote is more often another event's ("Выборы прошли 2 апреля.").
         at = max(text.find(sentence, start), start)
@@ -345,15 +347,22 @@ def _without_quotes(part: str, quotes: Sequence[Quote]) -> str:
 
 
 def _naming_sentences(
-    text: str, before: Sequence[tuple[int, int]], spokesperson: str | None, speakers: SpeakerDirectory
+    text: str,
+    spans: Sequence[tuple[int, int]],
+    named_in: Sequence[Sequence[str]],
+    paragraph: int,
+    spokesperson: str | None,
+    speakers: SpeakerDirectory,
 ) -> list[str]:
-    """The sentences of the paragraphs ``before`` a quote that name its ``spokesperson``, nearest first."""
+    """The sentences of the paragraphs before ``paragraph`` that name its ``spokesperson``, nearest first
+    (``named_in``: who each paragraph names)."""
     if spokesperson is None:
         return []
     found: list[str] = []
-    for start, end in reversed(before):
-        if spokesperson not in speakers.speakers_in(text[start:end]):
+    for number in range(min(paragraph, len(spans)) - 1, -1, -1):
+        if spokesperson not in named_in[number]:
             continue
+        start, end = spans[number]
         sentences = [m.group(0) for m in _SENTENCE.finditer(text[start:end])]
         found.extend(sentence for sentence in reversed(sentences) if spokesperson in speakers.speakers_in(sentence))
     return found

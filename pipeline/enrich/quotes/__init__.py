@@ -13,6 +13,6 @@ How quotes are found and attributed: :mod:`pipeline.enrich.quotes.marks` (quote 
 from __future__ import annotations
 
 from pipeline.enrich.quotes.extractor import extract_quotes
-from pipeline.enrich.quotes.model import Quote, QuoteKind
+from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Quote, QuoteKind
 
-__all__ = ["Quote", "QuoteKind", "extract_quotes"]
+__all__ = ["PARAGRAPH_BREAK", "Quote", "QuoteKind", "extract_quotes"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
-from pipeline.enrich.quotes.model import Attribution, Quote
+from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
 from pipeline.enrich.text import simplified
@@ -229,13 +229,13 @@ def _as_written(quote: Quote, read: str, original: str) -> Quote:
     """``quote`` (found in ``read``, the simplified text) with its words as ``original`` writes them."""
     pieces = []
     position = quote.start
-    for piece in quote.text.split("\n\n"):
+    for piece in quote.text.split(PARAGRAPH_BREAK):
         at = read.find(piece, position)
         if at < 0:
             return quote
         pieces.append(original[at : at + len(piece)])
         position = at + len(piece)
-    return replace(quote, text="\n\n".join(pieces))
+    return replace(quote, text=PARAGRAPH_BREAK.join(pieces))
 
 
 def _paragraph(
@@ -286,7 +286,9 @@ def _paragraph(
                 continue  # the continuation of a quote that began in an earlier paragraph
             speaker = None
             quoted = (
-                text[span.start : span.end] if len(span.pieces) == 1 else "\n\n".join(text[a:b] for a, b in span.pieces)
+                text[span.start : span.end]
+                if len(span.pieces) == 1
+                else PARAGRAPH_BREAK.join(text[a:b] for a, b in span.pieces)
             )
             if found:
                 # A quoted question is the asker's; anything else is not.

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 QuoteKind = Literal["direct", "reported"]
+#: What joins the parts of a direct quote that runs over several paragraphs, in :attr:`Quote.text`.
+PARAGRAPH_BREAK = "\n\n"
 
 
 @dataclass(frozen=True, slots=True)
