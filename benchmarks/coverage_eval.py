@@ -2,12 +2,12 @@
 recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
 near-duplicate pair precision and recall of the duplicates set.
 
-    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|tune3|holdout|holdout2] [--errors]
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|...|holdout3] [--errors]
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. Every part was written by
-someone who never read the rules; ``tune``, ``tune2`` and ``tune3`` are tuned on, ``holdout`` and
-``holdout2`` were never used to tune them (do not read their ``--errors``). The CI floors are in
+someone who never read the rules; ``tune`` to ``tune6`` are tuned on, ``holdout``, ``holdout2`` and
+``holdout3`` were never used to tune them (do not read their ``--errors``). The CI floors are in
 tests/fixtures/coverage/floors.yaml.
 """
 
@@ -28,7 +28,7 @@ from pipeline.enrich.speakers import speakers_for
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
 DUPLICATES = REPO / "tests" / "fixtures" / "coverage" / "duplicates"
-PARTS = ("tune", "tune2", "tune3", "tune4", "tune5", "holdout", "holdout2")
+PARTS = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "holdout", "holdout2", "holdout3")
 
 
 def _row(name: str, score: Score) -> str:

@@ -37,7 +37,7 @@ from pipeline.enrich.coverage import (
     ministry_zone,
 )
 from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
-from pipeline.enrich.coverage.linker import align_one, shown
+from pipeline.enrich.coverage.linker import FORWARD_DAYS, align_one, shown
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.text import default_normaliser
 from pipeline.store.base import CatalogBase
@@ -251,7 +251,7 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             # index range read is a few weeks of citations, however old the briefing and however large the
             # catalog.
             (CitationRow.ministry == ministry)
-            & (CitationRow.day_to >= day)
+            & (CitationRow.day_to >= day - timedelta(days=FORWARD_DAYS))
             & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + MAX_SPAN_DAYS))
             & (CitationRow.day_from <= day + timedelta(days=LOOKBACK_DAYS)),
             CitationRow.briefing_doc_id == briefing.doc_id,
@@ -269,8 +269,9 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             continue
         for row in rows:
             days = (row.day_from, row.day_to)
+            until = news.published_at.astimezone(linker.zone(row.ministry)).date() if news.published_at else None
             target = Target(
-                row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()), row.closed
+                row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()), row.closed, until
             )
             fresh = _row(
                 doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language, read

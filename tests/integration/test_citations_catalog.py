@@ -172,12 +172,31 @@ def test_a_hidden_citation_is_not_in_its_turns_coverage(catalog: Catalog, enrich
     assert catalog.coverage([f"{doc_id(BRIEFING_URL)}:1"]) == {}
 
 
+def test_a_briefing_after_the_day_the_story_names_is_linked_when_it_arrives(
+    catalog: Catalog, enricher: Enricher
+) -> None:
+    # Published on Wednesday, the story dates the answer Monday; it was given at Tuesday's briefing, which
+    # arrives after the story.
+    article = (
+        "China has condemned new US sanctions threats.\n\n"
+        f'"{SAID.rstrip(".")}," Foreign Ministry spokesman Wang Wenbin told a regular press conference on Monday.'
+    )
+    news = doc_id(NEWS_URL)
+    _store(catalog, enricher, WIRE, NEWS_URL, article, datetime(2021, 4, 28, 13, 0, tzinfo=UTC))
+    (kept,) = catalog.citations_of(news)
+    assert (kept.verdict, kept.day_to) == ("unmatched", datetime(2021, 4, 26).date())
+    tuesday = "https://mfa.example/2021/t20210427.html"
+    _store(catalog, enricher, MFA, tuesday, _transcript(SAID), datetime(2021, 4, 27, 7, 30, tzinfo=UTC))
+    (cited,) = catalog.citations_of(news)
+    assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(tuesday)}:1")
+
+
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
     queries = [
         "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "
         "AND briefing_date < '2021-04-27'",
         "SELECT * FROM citations WHERE doc_id = 'x'",
-        "SELECT * FROM citations WHERE (ministry = 'CN' AND day_to >= '2021-04-26' AND day_to <= '2021-05-13' "
+        "SELECT * FROM citations WHERE (ministry = 'CN' AND day_to >= '2021-04-19' AND day_to <= '2021-05-13' "
         "AND day_from <= '2021-05-10') OR briefing_doc_id = 'x'",
         "SELECT * FROM citations WHERE turn_id IN ('a', 'b')",
     ]

@@ -46,6 +46,8 @@ def test_each_part_keeps_its_articles_and_languages(part: str) -> None:
 def test_links_and_verdicts_stay_above_the_floors(part: str, scores: dict[str, dict[str, Score]]) -> None:
     score = scores[part]["all"]
     floors = FLOORS["parts"][part]
-    assert score.link_precision >= floors["link_precision"], score.errors
-    assert score.link_recall >= floors["link_recall"], score.errors
-    assert score.accuracy() >= floors["verdict_accuracy"], score.errors
+    # A holdout's misses are never shown, not even when it fails: reading them would be tuning on it.
+    shown = score.errors if part.startswith("tune") else f"{part}: totals only, never its misses"
+    assert score.link_precision >= floors["link_precision"], shown
+    assert score.link_recall >= floors["link_recall"], shown
+    assert score.accuracy() >= floors["verdict_accuracy"], shown

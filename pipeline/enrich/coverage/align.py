@@ -385,7 +385,12 @@ class Aligner:
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
             if i2 > i1 + 1 or j2 > j1 + 1:
                 elided = words[i1].part != words[i2].part
-                gaps.append((words[i1 + 1 : i2], [] if elided else window[j1 + 1 : j2], "inner"))
+                said_side = [] if elided else window[j1 + 1 : j2]
+                # One word the answer puts right before a word the quote keeps: a qualifier dropped
+                # ("security interests" for "legitimate security interests").
+                qualifier = i2 == i1 + 1 and len(said_side) == 1 and said_side[0].role == "content"
+                qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
+                gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
         last_i, last_j = pairs[-1]
         leftover = last_i < len(words) - 1
         # Closed by the report (punctuation after its marks) or by the quote's own last character.
@@ -413,6 +418,10 @@ class Aligner:
         span = window[first_j : end_j + 1]
         if verdict == "verbatim" and reported and [_written(t) for t in words] != [_written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
+        if _figures(words) - _figures(span) and _figures(span) - _figures(words):
+            # A figure the answer does not give, where it gives another ("as many as 430 have returned" for "340
+            # of them have returned"), wherever the two stand: reported speech reframes words, not figures.
+            verdict = "divergent"
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
         if similarity < MIN_SIMILARITY:
@@ -439,6 +448,8 @@ class Aligner:
             quote_side, said_side = self._without_backshift(quote_side, said_side)
         added = [t for t in quote_side if t.role != "trivial"]
         dropped = [t for t in said_side if t.role != "trivial"]
+        if where == "qualifier":
+            return "divergent"
         if reported and (where == "edge" or not added) and not negated(said_side) and len(said_side) > 2:
             # Reported speech frames and summarises: words around it are the reporter's, and a clause it
             # leaves out is not a misquote (a short omission still counts: "strongly opposes" → "opposes").
@@ -515,17 +526,26 @@ def _american(word: str) -> str:
     return _AMERICAN.sub(lambda m: _SPELLING[m.group(1).lower()] + m.group(2), word)
 
 
+def _figures(tokens: Sequence[Token]) -> set[str]:
+    return {t.key for t in tokens if t.surface[:1].isdigit()}
+
+
 def _swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:
-    """The quote's markers put in the place of the answer's, one for one between or just before paired words
-    ("three patrol vessels" for "two patrol vessels"): they count towards the words a match needs, since the
-    swap is what a reader wants to see."""
-    places = [(-1, pairs[0][1] - pairs[0][0] - 1), *pairs]
-    count = 0
+    """The quote's words put in the place of the answer's, one for one between, just before or just after paired
+    words: its markers ("three patrol vessels" for "two patrol vessels") and one other word ("it will be tough"
+    for "it will be proportionate"). They count towards the words a match needs, since the swap is what a
+    reader wants to see."""
+    last_i, last_j = pairs[-1]
+    places = [(-1, pairs[0][1] - pairs[0][0] - 1), *pairs, (last_i + 2, last_j + 2)]
+    markers = other = 0
     for (i1, j1), (i2, j2) in itertools.pairwise(places):
-        if i2 - i1 == 2 and j2 - j1 == 2 and 0 <= j1 + 1 < len(window) and i1 + 1 >= 0:
+        if i2 - i1 == 2 and j2 - j1 == 2 and 0 <= j1 + 1 < len(window) and 0 <= i1 + 1 < len(words):
             said, quoted = window[j1 + 1], words[i1 + 1]
-            count += int(said.role == quoted.role == "marker" and said.key != quoted.key)
-    return count
+            if said.key != quoted.key and said.role == quoted.role == "marker":
+                markers += 1
+            elif said.key != quoted.key and said.role == quoted.role == "content":
+                other = 1
+    return markers + other
 
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:

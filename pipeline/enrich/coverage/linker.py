@@ -19,12 +19,14 @@ from datetime import date, datetime, timedelta, tzinfo
 from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
-from pipeline.enrich.quotes.extractor import is_short
+from pipeline.enrich.quotes.extractor import is_short, predicates
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import simplified
 
 #: How far before the target's days an unmatched quote is looked for.
 LOOKBACK_DAYS = 14
+#: How far after them, up to the report's publication day, when no briefing before says it either.
+FORWARD_DAYS = 7
 
 #: ``passages(ministry, first_day, last_day)``: the answers of that ministry's briefings held on those days.
 PassageSource = Callable[[str, date, date], Sequence[Passage]]
@@ -92,11 +94,23 @@ def cite(
     """Each of ``quoted`` aligned with its target's briefings (then the days before them); one citation per
     quote, in the document's order."""
     found: list[Citation] = []
-    for quote, target in quoted:
-        alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
-        if not shown(quote.speaker, quote.text, alignment.verdict if alignment else None):
-            continue
-        found.append(Citation(quote, target, alignment, elsewhere))
+    for whole, target in quoted:
+        cited = [
+            Citation(whole, target, *align_one(whole.text, whole.kind, target, passages, aligner, language=language))
+        ]
+        if cited[0].alignment is None and len(pieces := predicates(whole)) > 1:
+            # Said nowhere as a whole: its predicates may be said apart ("... and was ready to ..."); cited one by
+            # one when any of them is said.
+            apart = [
+                Citation(
+                    piece, target, *align_one(piece.text, piece.kind, target, passages, aligner, language=language)
+                )
+                for piece in pieces
+            ]
+            cited = apart if any(c.alignment is not None for c in apart) else cited
+        found.extend(
+            c for c in cited if shown(c.quote.speaker, c.quote.text, c.alignment.verdict if c.alignment else None)
+        )
     return found
 
 
@@ -115,7 +129,8 @@ def align_one(
 ) -> tuple[Alignment | None, bool]:
     """One quote's alignment with its target's briefings, or with a briefing of the :data:`LOOKBACK_DAYS` before
     them (then ``elsewhere`` is True) when none of the target's says it, or only an earlier one says it word for
-    word; (None, False) when none says it."""
+    word, or else with one of the :data:`FORWARD_DAYS` after them up to the report's publication
+    (``target.until``); (None, False) when none says it."""
     first, last = min(target.days), max(target.days)
     options = {
         "language": language or "en",
@@ -132,6 +147,13 @@ def align_one(
     # replace one on the named days.
     earlier = passages(target.ministry, first - timedelta(days=LOOKBACK_DAYS), first - timedelta(days=1))
     elsewhere = aligner.align(text, earlier, **options)  # type: ignore[arg-type]
+    if alignment is None and elsewhere is None and target.until is not None and target.until > last:
+        # The day was read from a sentence about another event ("22 fishermen were released on Wednesday.
+        # 'We thank ...,' Jaiswal said" at Thursday's briefing): the briefings after it, up to publication.
+        later = passages(
+            target.ministry, last + timedelta(days=1), min(target.until, last + timedelta(days=FORWARD_DAYS))
+        )
+        elsewhere = aligner.align(text, later, **options)  # type: ignore[arg-type]
     if alignment is None:
         return elsewhere, elsewhere is not None
     if elsewhere is not None and elsewhere.verdict == "verbatim":

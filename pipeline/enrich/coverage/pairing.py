@@ -111,18 +111,20 @@ def lcs_pairs(a: list[str], b: list[str]) -> list[tuple[int, int]]:
 def trim_edges(pairs: list[tuple[int, int]], words: list[Token], window: list[Token]) -> list[tuple[int, int]]:
     """Drop words paired far from the rest at either end ("the" paired with a "the" three clauses before the
     passage): they would stretch the matched passage over words the quote never touched."""
-    while len(pairs) > 1 and _detached(pairs[0], pairs[1], words):
+    while len(pairs) > 1 and _detached(pairs[0], pairs[1], words, edge=pairs[0]):
         pairs = pairs[1:]
-    while len(pairs) > 1 and _detached(pairs[-2], pairs[-1], words):
+    while len(pairs) > 1 and _detached(pairs[-2], pairs[-1], words, edge=pairs[-1]):
         pairs = pairs[:-1]
     return pairs
 
 
-def _detached(left: tuple[int, int], right: tuple[int, int], words: list[Token]) -> bool:
-    """Two neighbouring pairs far apart in the passage but not in the quote: the edge one is a chance match
-    (a function word, or "China" of "China's position" for the "China" of "China opposes")."""
+def _detached(left: tuple[int, int], right: tuple[int, int], words: list[Token], *, edge: tuple[int, int]) -> bool:
+    """Two neighbouring pairs far apart in the passage but not in the quote, or with a function word at the
+    edge: the edge one is a chance match (a "the", or "China" of "China's position" for the "China" of "China
+    opposes"). A content word at the edge paired far from a function word inside stays ("Посольство ...
+    с местными властями")."""
     far = right[1] - left[1] > (8 if is_cjk(words[left[0]].surface) else 4)
-    return far and (right[0] - left[0] <= 2 or words[left[0]].role == "trivial" or words[right[0]].role == "trivial")
+    return far and (right[0] - left[0] <= 2 or words[edge[0]].role == "trivial")
 
 
 def negation_before(window: list[Token], first_j: int, said: str) -> list[Token]:

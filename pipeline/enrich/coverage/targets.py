@@ -82,7 +82,10 @@ _CLOSED = re.compile(r"(?<=[.,;!?。，；！？])|[\"'»”’」』]?\s?[.,;!?
 #: Speakers that are never a foreign ministry's briefing, whatever else the phrase says.
 _NOT_MINISTRY = re.compile(
     r"\b(?:Kremlin|Peskov|Putin|president|prime minister|premier|senator|congress\w*|analyst|expert|professor)\b"
-    r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理",
+    r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理"
+    # Another ministry or the armed forces: "国防部发言人" (defence), "商务部" (commerce), "the defence ministry".
+    r"|\bdefen[cs]e (?:ministry|minister|department)|\bministry of defen[cs]e|министерств\w* обороны|минобороны"
+    r"|国防部|国防|商务部|军方",
     re.I,
 )
 
@@ -103,6 +106,9 @@ class Target:
     #: The report presents the quote as a whole clause: a stop or a comma ends it, inside its marks or right
     #: after them (« ... », — said she; "...", he said). A clause of the answer that goes on was cut.
     closed: bool = False
+    #: The last day the report can quote (its publication day, in the ministry's zone): a date read from the
+    #: sentences around the quote may be another event's, and the briefing then falls after it.
+    until: date | None = None
 
 
 def ministry_zone(ministry: str, zones: dict[str, tzinfo] | None = None) -> tzinfo:
@@ -176,17 +182,24 @@ def targets(
         # date after the quote is more often another event's ("Выборы прошли 2 апреля.").
         at = max(text.find(sentence, start), start)
         preceding = [m.group(0) for m in _SENTENCE.finditer(text[start:at])][::-1]
-        contexts = [_without_quotes(part, quotes) for part in (sentence, *preceding, *earlier, lead, text[start:end])]
+        # A date written into the speaker phrase ("外交部发言人郭嘉昆昨日在例行记者会上表示") is when it was said:
+        # it is read first.
+        own = f"{quote.speaker} {sentence}" if quote.speaker else sentence
+        contexts = [_without_quotes(part, quotes) for part in (own, *preceding, *earlier, lead, text[start:end])]
         reference = briefing_days(contexts, local_day, language)
         if reference is not None:
             reference = relative_to_story(reference, _without_quotes(text[:at], quotes), local_day, language)
         outlets = tuple(speakers.outlets_in(_masked(sentence, quote.text)))
         closed = quote.kind == "direct" and bool(_CLOSED.match(text, quote.end))
+        ministry_day = published.astimezone(ministry_zone(ministry)).date()
         if reference is None:
-            ministry_day = published.astimezone(ministry_zone(ministry)).date()
-            found.append(Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets, closed))
+            found.append(
+                Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets, closed, ministry_day)
+            )
         else:
-            found.append(Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed))
+            found.append(
+                Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed, ministry_day)
+            )
     return found
 
 

@@ -22,11 +22,11 @@ HEDGES = {
     "en": "may might could possibly perhaps likely probably must should consider reportedly allegedly only all any "
     "every some one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-    "million billion trillion dozen half",
+    "million billion trillion dozen half around approximately roughly nearly almost",
     "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
     "восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
     "восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто "
-    "сто тысяча миллион миллиард половина",
+    "сто тысяча миллион миллиард половина около примерно почти",
 }
 #: Modals as reported speech back-shifts them ("could" reports "can").
 BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}

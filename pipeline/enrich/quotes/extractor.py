@@ -63,6 +63,12 @@ def is_short(quoted: str) -> bool:
 
 #: What joins two clauses of one report: "..., and that ...", "..., а также что ...", "..., и что ...".
 _AND_THAT = re.compile(r",\s+(?:and\s+that|а\s+также\s+что|и\s+что)\s+", re.IGNORECASE)
+#: "and" joining a second predicate to the same subject ("... and was ready to ...", "... и будет ...").
+_AND_PREDICATE = re.compile(
+    r"\s+(?:and|и)\s+(?=(?:was|were|is|are|would|will|had|has|have|could|can|should|must|did|does|remains|remained"
+    r"|будет|будут|готова|готов|готовы)\s)",
+    re.IGNORECASE,
+)
 #: A wire report's dateline before its first sentence: the place in capitals, its date, the agency in brackets
 #: or slashes, then a dash or colon ("BEIJING, May 21 (Reuters) -- ", "WASHINGTON (AP) — ", "NEW DELHI: ",
 #: "МОСКВА, 5 апреля. /ТАСС/. ").
@@ -225,6 +231,25 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(start, joined.start()), *_clauses(text, joined.end(), end)]
 
 
+def predicates(quote: Quote) -> list[Quote]:
+    """A reported statement as the predicates it joins with "and" ("China respected the decision and was ready to
+    work with the new government"), each a quote of its own; [quote] when it joins none. The coverage stage
+    cites them one by one when the whole is said nowhere: an answer may say them in two places."""
+    if quote.kind != "reported":
+        return [quote]
+    pieces: list[Quote] = []
+    position = 0
+    for joined in _AND_PREDICATE.finditer(quote.text):
+        if len(quote.text[position : joined.start()].split()) >= 3 and len(quote.text[joined.end() :].split()) >= 3:
+            pieces.append(_piece(quote, position, joined.start()))
+            position = joined.end()
+    return [*pieces, _piece(quote, position, len(quote.text))] if pieces else [quote]
+
+
+def _piece(quote: Quote, start: int, end: int) -> Quote:
+    return replace(quote, text=quote.text[start:end], start=quote.start + start, end=quote.start + end)
+
+
 def _as_written(quote: Quote, read: str, original: str) -> Quote:
     """``quote`` (found in ``read``, the simplified text) with its words as ``original`` writes them."""
     pieces = []
@@ -264,6 +289,11 @@ def _paragraph(
     parts.sort(key=lambda part: part[1])
     masked_text = "".join(masked)
     sentence_spans = sentences(masked_text, quote_ends)
+    dateline = _DATELINE.match(masked_text, sentence_spans[0][0]) if index == 0 and sentence_spans else None
+    if dateline is not None and dateline.end() < sentence_spans[0][1]:
+        # The wire's dateline opening the story is neither a speaker nor what was said: the first sentence
+        # begins after it ("BEIJING, Sept 25 (Reuters) - China on Monday defended ..., saying ...").
+        sentence_spans[0] = (dateline.end(), sentence_spans[0][1])
     per_sentence = [
         attributions(masked_text[s:e], document.language) if document.language and e - s <= _LONGEST else []
         for s, e in sentence_spans
@@ -275,6 +305,10 @@ def _paragraph(
     for number, (s_start, s_end) in enumerate(sentence_spans):
         sentence = masked_text[s_start:s_end]
         found = per_sentence[number]
+        if any(a.pronoun for a in found):
+            # "When David Lammy stood beside ..., he announced ...": a pronoun may refer to a person the same
+            # sentence names before it.
+            _note_mentions(document, index, text[start + s_start : start + s_start + max(a.verb for a in found)])
         resolved = [_resolve(document, index, a) for a in found]
         first_part = next_part
         while next_part < len(parts) and parts[next_part][1] < s_end:
@@ -320,9 +354,6 @@ def _paragraph(
             ):
                 continue  # the content is itself a quote, which carries the attribution
             absolute = start + s_start
-            dateline = _DATELINE.match(text, absolute + c_start, absolute + c_end) if index == 0 else None
-            if dateline is not None and absolute + c_start == start:
-                c_start = dateline.end() - absolute  # the wire's dateline opening the story is not what was said
             who, who_id = speaker if speaker is not None else (None, None)
             for c_from, c_to in _clauses(text, absolute + c_start, absolute + c_end):
                 quotes.append(Quote(text[c_from:c_to], "reported", who, who_id, index, c_from, c_to, False))

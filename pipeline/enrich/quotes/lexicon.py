@@ -11,6 +11,7 @@ EN_GERUNDS = frozenset(
         *("saying", "telling", "adding", "stressing", "noting", "warning", "urging", "insisting", "arguing"),
         *("calling", "emphasizing", "emphasising", "explaining", "declaring", "claiming", "reiterating", "asking"),
         *("accusing", "promising", "vowing", "pledging", "predicting", "describing", "branding"),
+        *("announcing", "confirming", "stating", "asserting", "acknowledging", "admitting", "revealing"),
     }
 )
 RU_GERUNDS = frozenset(
@@ -28,6 +29,10 @@ EN_VERBS = frozenset(
         *("argued", "wrote", "commented", "claimed", "announced", "announces", "continued", "remarked"),
         *("reiterated", "acknowledged", "confirmed", "denied", "responded", "called"),
         *("accused", "accuses", "accuse"),
+        # Verbs whose object is what was said: "Japan has voiced serious concern over ...".
+        *("expressed", "expresses", "voiced", "voices", "conveyed", "conveys"),
+        # Infinitives after a lead-in ("was at pains to stress that ...", "was quick to insist").
+        *("stress", "insist", "emphasise", "emphasize", "reiterate", "warn"),
         # The rest of the reporting verbs news uses, plain and loaded ("vowed", "snapped", "hinted that").
         *("vowed", "vows", "pledged", "pledges", "promised", "promises", "maintained", "maintains", "underlined"),
         *("underscored", "reaffirmed", "repeated", "restated", "suggested", "admitted", "conceded", "hinted"),
@@ -104,6 +109,7 @@ BETWEEN = frozenset(
     {
         *("also", "later", "earlier", "again", "further", "then", "previously", "repeatedly", "separately"),
         *("has", "had", "have", "was", "is", "will", "would", "reportedly", "once", "recently", "publicly"),
+        *("long", "always", "consistently", "even", "now", "still", "just"),
         *("on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday"),
         *("today", "last", "week", "month", "year", "также", "ранее", "вновь", "уже", "тоже", "неоднократно"),
         *("накануне", "вчера", "сегодня", "в", "во", "понедельник", "вторник", "среду", "четверг", "пятницу"),

@@ -181,7 +181,10 @@ def sentences(masked: str, quote_ends: dict[int, str]) -> list[tuple[int, int]]:
     for match in _TERMINATOR.finditer(masked):
         if match.group()[0] == ".":
             word = _WORD_BEFORE.search(masked, max(0, match.start() - 40), match.start())
-            if word and (word.group(1).casefold() in _ABBREVIATIONS or len(word.group(1)) == 1):
+            # An abbreviation or an initial ("J. Smith"); a digit ends its sentence ("from November 6 to 8.").
+            if word and (
+                word.group(1).casefold() in _ABBREVIATIONS or (len(word.group(1)) == 1 and word.group(1).isalpha())
+            ):
                 continue
         cuts.append(match.end())
     for position, quoted in quote_ends.items():

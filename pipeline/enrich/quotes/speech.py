@@ -1,7 +1,7 @@
 """Attribution in one sentence: who it says speaks ("Wang said", "said Foreign Ministry spokesperson Wang Wenbin",
 "according to the ministry", "— заявила Захарова", "по словам дипломата", "汪文斌表示"), and what it reports
 without quote marks ("Wang said the US side should ...", "..., Zakharova said.", "Захарова заявила, что ...",
-"毛宁表示，...").
+"毛宁表示，..."; where such a clause begins and ends: :mod:`pipeline.enrich.quotes.reported`).
 
 The sentence comes masked: its quoted passages are runs of :data:`~pipeline.enrich.quotes.marks.MASK`, so a
 name inside a quote is never taken for a speaker and a reported clause that is a quote is seen as one.
@@ -27,6 +27,15 @@ from pipeline.enrich.quotes.lexicon import (
 )
 from pipeline.enrich.quotes.marks import MASK
 from pipeline.enrich.quotes.model import Attribution
+from pipeline.enrich.quotes.reported import (
+    PREPOSITIONS,
+    TOKEN,
+    WEEKDAYS,
+    count_words,
+    ended_by_next,
+    reported_clause,
+    trimmed_clause,
+)
 
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
@@ -53,34 +62,20 @@ _PASSIVE = re.compile(r"(?<![\w-])(?:was|were|been|being|is|are)\s+$", re.IGNORE
 _OBJECT_PRONOUN = re.compile(r"(him|her|them)(?![\w-])", re.IGNORECASE)
 _PRONOUNS = frozenset({"he", "she", "they", "it", "он", "она", "они"})
 #: "Об этом заявила Захарова": a sentence that names the speaker of the sentence before it.
-ABOUT_THIS = re.compile(r"(?:об этом|о том же|об этом же)(?:\s+(?:также|же|и))?", re.IGNORECASE)
-_TOKEN = re.compile(r"[^\W_][\w’'\-]*")
+ABOUT_THIS = re.compile(
+    r"(?:об этом|о том же|об этом же)(?:\s+(?:также|же|и))?"
+    # "Об этом в среду сообщила ...", "Об этом накануне заявила ...": when, between the words and the verb.
+    r"(?:\s+(?:во?\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)|накануне|вчера|сегодня|ранее))?",
+    re.IGNORECASE,
+)
 #: What stands between a subject and an infinitive speech verb: "went on to accuse", "was quick to stress".
-_LEAD_IN = re.compile(r"(?<![\w-])(?:(?:went|goes|go) on|(?:was|were|is|are) quick) to\s+$", re.IGNORECASE)
-_WHERE = re.compile(
-    r"^on the sidelines of [^,.;]*|^(?:on|last|this|late|early)\s+\w+|"
-    r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight)"
-    r"(?:\s+(?:morning|afternoon|evening|night))?(?![\w'’])|"
-    r"^(?:at|during|in)\s+(?:a|an|the|his|her|its)\s+[\w\s-]*?"
-    r"(?:briefing|conference|statement|interview|speech|meeting|call)"
-    r"(?:\s+(?:emailed|sent|posted|published|issued|released|given)\b[^,.;]*)?",
+#: A short form in brackets between a speaker and its verb: "the Ministry of External Affairs (MEA) said".
+_SHORT_FORM = re.compile(r"\s*\([A-ZА-ЯЁ][\w.&-]{0,11}\)\s*$")
+_LEAD_IN = re.compile(
+    r"(?<![\w-])(?:(?:went|goes|go) on|(?:was|were|is|are) (?:quick|keen|careful|eager|at pains)|sought|took care)"
+    r" to\s+$",
     re.IGNORECASE,
 )
-#: A clause reported without "that": a pronoun subject and its verb ("it would", "they were", "he had").
-_CLAUSE_OPENING = re.compile(
-    r"(?:it|he|she|they|we|there)\s+(?:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did"
-    r"|does|do|must)\b",
-    re.IGNORECASE,
-)
-#: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
-_NEXT_SPEECH = re.compile(
-    r",\s+(and\s+that|а\s+также\s+что|" + "|".join(sorted(EN_GERUNDS | RU_GERUNDS)) + r")(?![\w-])",
-    re.IGNORECASE,
-)
-#: Participles that name what was said rather than report more of it.
-_NAMING = frozenset({"calling", "describing", "branding", "accusing", "назвав"})
-#: A quote of more than a term: its masked run is longer than two words and their marks.
-_LONG_QUOTE = re.compile(MASK + "{25,}")
 _RU_THAT = re.compile(r",?\s*что(?![\w-])")
 _COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
@@ -97,23 +92,12 @@ _RU_PLACE_SPEAKS = re.compile(
 )
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
 _QUOTED_AS = re.compile(r"(?<![\w-])(?:(?:was|were)\s+quoted|quoted\s+(.{1,80}?))\s+as\s+saying(?![\w-])")
-_PREPOSITIONS = frozenset(
-    {"in", "at", "on", "after", "before", "during", "following", "to", "from", "with", "by", "of", "near", "upon"}
-)
-_THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\w-])", re.IGNORECASE)
-_TOLD_OBJECT = re.compile(
-    r"^(?:reporters|journalists|the media|the press|a\s[\w\s-]{0,40}?(?:briefing|conference)|[A-Z][\w-]+)(?![\w-])"
-)
 
 
 def _object_pronoun(sentence: str, position: int) -> tuple[int, int, bool] | None:
     """ "according to her": the pronoun right at ``position``, as a speaker that refers back."""
     found = _OBJECT_PRONOUN.match(sentence, position)
     return (found.start(1), found.end(1), True) if found is not None else None
-
-
-def _words(text: str) -> int:
-    return len(_TOKEN.findall(text))
 
 
 def _blank(gap: str) -> bool:
@@ -160,7 +144,10 @@ def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
     lead_in = _LEAD_IN.search(sentence, max(0, position - 40), position)
     if lead_in is not None:
         position = lead_in.start()  # "Zakharova went on to accuse": the speaker is before "went on to"
-    tokens = list(_TOKEN.finditer(sentence, max(0, position - 300), position))
+    short_form = _SHORT_FORM.search(sentence, max(0, position - 40), position)
+    if short_form is not None:
+        position = short_form.start()  # "the Ministry of External Affairs (MEA) said": the name before it
+    tokens = list(TOKEN.finditer(sentence, max(0, position - 300), position))
     index = len(tokens) - 1
     edge = position
     # Skip "on Monday", "has repeatedly" between the speaker and the verb.
@@ -184,7 +171,7 @@ def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: 
     if index < 0 or sentence[tokens[index].end() : edge].strip() != ",":
         return None
     comma = sentence.rfind(",", 0, tokens[index].end())
-    if comma < 0 or MASK in sentence[comma:edge] or _words(sentence[comma:edge]) > 8:
+    if comma < 0 or MASK in sentence[comma:edge] or count_words(sentence[comma:edge]) > 8:
         return None
     found = phrase_before(sentence, comma)
     return found if found is not None and not found[2] else None
@@ -194,7 +181,7 @@ def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:
     """The speaker phrase starting just after ``position`` ("said Wang Wenbin", "заявила Захарова", "заявила
     накануне Захарова")."""
     run: list[re.Match[str]] = []
-    for token in _TOKEN.finditer(sentence, position):
+    for token in TOKEN.finditer(sentence, position):
         gap = sentence[run[-1].end() if run else position : token.start()]
         if not (_blank(gap) or (run and _joined(run[-1], token, sentence))):
             break
@@ -208,34 +195,6 @@ def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:
         run.append(token)
     phrase = _phrase_tokens(run, sentence)
     return (phrase[0].start(), phrase[-1].end(), False) if phrase else None
-
-
-def _content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
-    """A reported clause trimmed of spaces and its closing punctuation, if it says anything unquoted."""
-    while start < end and (sentence[start].isspace() or sentence[start] in ",:"):
-        start += 1
-    while end > start and (sentence[end - 1].isspace() or sentence[end - 1] in ".!?;,。！？；，"):
-        end -= 1
-    clause = sentence[start:end]
-    joined = _NEXT_SPEECH.search(clause)
-    word = joined.group(1).casefold() if joined is not None else ""
-    if (
-        joined is not None
-        and joined.start() > 0
-        and (word not in _NAMING or _LONG_QUOTE.search(clause, joined.end()))
-        # "..., and that ...": a second clause of the same report, cut off only when it holds a quote
-        and (word in EN_GERUNDS or word in RU_GERUNDS or MASK in clause[joined.end() :])
-    ):
-        # "..., and that he was “...”", "...as planned, describing relations as “a comprehensive strategic
-        # partnership”": the clause ends where the next report begins (a naming participle with a term in
-        # quotes, "..., calling them “economic coercion”", stays part of it).
-        return _content(sentence, start, start + joined.start())
-    if end - start <= 0 or _words(clause.replace(MASK, " ")) < 3 or clause.startswith(MASK):
-        return None
-    first = _TOKEN.match(clause)
-    if first is not None and first.group().casefold() in _PREPOSITIONS:
-        return None  # "told reporters in Beijing on Monday", "after the meeting": circumstances, not speech
-    return start, end
 
 
 def _title_case(sentence: str) -> bool:
@@ -277,9 +236,9 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         comma = sentence.rfind(",", 0, match.start())
         content = None
         if after.startswith(","):
-            content = _content(sentence, end, len(sentence))  # "According to X, ..."
+            content = trimmed_clause(sentence, end, len(sentence))  # "According to X, ..."
         elif not after.strip(".!?") and comma > 0:
-            content = _content(sentence, 0, comma)  # "..., according to X."
+            content = trimmed_clause(sentence, 0, comma)  # "..., according to X."
         found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
     for match in _ASKED_BY[language].finditer(sentence) if "asked by" in folded or "вопрос" in folded else ():
         phrase = phrase_after(sentence, match.end())
@@ -293,11 +252,11 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         phrase = phrase_before(sentence, match.start())
         that = _RU_THAT.match(sentence, match.end())
         if phrase is not None:
-            content = _content(sentence, that.end(), len(sentence)) if that else None
+            content = trimmed_clause(sentence, that.end(), len(sentence)) if that else None
             found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
     for match in _RU_PLACE_SPEAKS.finditer(sentence) if language == "ru" else ():
         that = _RU_THAT.match(sentence, match.end())
-        content = _content(sentence, that.end(), len(sentence)) if that else None
+        content = trimmed_clause(sentence, that.end(), len(sentence)) if that else None
         found.append(Attribution(match.group(1), False, match.start(2), content))
     read = {a.verb for a in found}
     for match in _WORD.finditer(sentence):
@@ -340,9 +299,9 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         if question and _PASSIVE.search(sentence, 0, match.start()):
             question = False  # "X was asked whether ...": X answers, the question is someone else's
         elif reporting:
-            content = _reported(sentence, match, phrase, inverted, language)
+            content = reported_clause(sentence, match, phrase, inverted, language)
         found.append(Attribution(speaker, phrase[2], match.start(), content, question))
-    return sorted(found, key=lambda a: a.verb)
+    return ended_by_next(sentence, sorted(found, key=lambda a: a.verb))
 
 
 #: Words after "add" that make it adding something, not speech: "if Washington adds more companies".
@@ -351,10 +310,13 @@ _ADDED_OBJECTS = frozenset(
 )
 _CONJUNCTIONS = frozenset({"and", "but", "yet", "и", "но", "а"})
 _CONDITIONS = frozenset({"if", "unless", "если"})
-_WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
 #: Counts opening a circumstance: "Two days later, ...", "Hours after the vote, ...".
 _COUNTS = frozenset(
     {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hours", "days", "minutes", "weeks"}
+)
+#: A day opening a sentence without a comma after it: "On Wednesday", "Last Friday", "Yesterday".
+_OPENING_DAY = re.compile(
+    r"(?:on|last)\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\s+|yesterday\s+", re.IGNORECASE
 )
 #: Russian adverbial participles that open a sentence: "Говоря о ...", "Комментируя ...", "Отвечая на ...".
 _RU_OPENING_PARTICIPLE = re.compile(r"[а-яё]+(?:ая|яя|уя|юя|ря|ясь|ив|ав|ув)", re.IGNORECASE)
@@ -376,7 +338,7 @@ def _not_speech(sentence: str, verb: re.Match[str]) -> bool:
     """A speech verb used otherwise: "adds more companies" (an object, not a report), "quoted as saying" (read
     with "quoted")."""
     word = verb.group().casefold()
-    following = _TOKEN.match(sentence, verb.end() + 1) if sentence[verb.end() : verb.end() + 1] == " " else None
+    following = TOKEN.match(sentence, verb.end() + 1) if sentence[verb.end() : verb.end() + 1] == " " else None
     if word.startswith("add") and following is not None:
         token = following.group().casefold()
         if token in _ADDED_OBJECTS or token[:1].isdigit():
@@ -387,7 +349,7 @@ def _not_speech(sentence: str, verb: re.Match[str]) -> bool:
 def _previous_token(sentence: str, position: int) -> re.Match[str] | None:
     """The word before ``position`` past the words of BETWEEN ("also", "on Monday"), when only spaces part
     them."""
-    tokens = list(_TOKEN.finditer(sentence, max(0, position - 120), position))
+    tokens = list(TOKEN.finditer(sentence, max(0, position - 120), position))
     edge = position
     while tokens:
         token = tokens.pop()
@@ -417,14 +379,17 @@ def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
     stressed" or "X ..., saying". When the opening is no subject followed by a verb, the clauses after its
     commas are tried in turn ("A day later, Zakharova went further, saying")."""
     start = 0
-    first = _TOKEN.match(sentence)
+    first = TOKEN.match(sentence)
+    day = _OPENING_DAY.match(sentence)
+    if day is not None and (found := _clause_subject(sentence, day.end(), limit)) is not None:
+        return found  # "On Wednesday it went further, announcing ...": a day opening the sentence, no comma
     comma = sentence.find(",", 0, limit)
     if first is not None and comma > 0:
         word = first.group().casefold()
         if (
-            word in _PREPOSITIONS
+            word in PREPOSITIONS
             or word in NOT_NAMES
-            or word in _WEEKDAYS
+            or word in WEEKDAYS
             or word in _COUNTS
             or (word.endswith("ing") and word.isascii())
             or _RU_OPENING_PARTICIPLE.fullmatch(word)
@@ -445,75 +410,7 @@ def _clause_subject(sentence: str, start: int, limit: int) -> tuple[int, int, bo
     phrase = phrase_after(sentence, start)
     if phrase is None or phrase[1] >= limit or MASK in sentence[start : phrase[0]]:
         return None
-    following = _TOKEN.search(sentence, phrase[1], limit)
+    following = TOKEN.search(sentence, phrase[1], limit)
     if following is None or not following.group()[0].islower() or not _blank(sentence[phrase[1] : following.start()]):
         return None
     return phrase
-
-
-def _circumstance(tail: str) -> bool:
-    """Whether what follows a speech verb only says where or when ("said.", "said in a statement", "said at a
-    regular press conference in Beijing on Monday", "said on Tuesday, a day after ..."), so that the speech is
-    before it: "..., Wang said ..."."""
-    if not tail or _WHERE.fullmatch(tail):
-        return True
-    head, comma, after = tail.partition(",")
-    if comma and (after.lstrip()[:1] == MASK or _THAT.match(after.lstrip())):
-        return False  # "said on Monday, “...”": the speech follows
-    where = _WHERE.match(head.strip())
-    if where and _CLAUSE_OPENING.match(head.strip()[where.end() :].lstrip()):
-        return False  # "said on Monday it would ...": a clause without "that" follows the time
-    first = _TOKEN.match(head)
-    # "said on Tuesday, a day after ...": what follows the comma is about something else.
-    return bool(_WHERE.fullmatch(head.strip())) or (
-        first is not None and first.group().casefold() in _PREPOSITIONS and not _THAT.search(head) and MASK not in head
-    )
-
-
-def _reported(
-    sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
-) -> tuple[int, int] | None:
-    """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"."""
-    end_of_clause = verb.end() if not inverted else phrase[1]
-    rest = sentence[end_of_clause:]
-    tail = rest.strip(" .!?,;")
-    circumstance = _circumstance(tail)
-    if inverted or circumstance:
-        # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
-        opening = sentence[: min(verb.start(), phrase[0])]
-        if inverted and sentence[: verb.start()].strip().casefold() in ("как", "as"):
-            return _content(sentence, end_of_clause, len(sentence)) if rest.lstrip().startswith(",") else None
-        comma = max(opening.rfind(","), opening.rfind("—"))
-        if comma > 0:
-            return _content(sentence, 0, comma)
-        return None
-    that = _THAT.search(rest[:80])
-    # The "that" of this verb's clause: no comma before it but Russian's ", что" ("заявила в среду, что").
-    between = rest[: that.start()] if that else ""
-    if that and that.group().casefold() == "что":
-        between = between.rstrip().removesuffix(",")
-    if that and that.group().casefold() not in ("that", "что") and len(between.split()) > 2:
-        that = None  # "if", "whether", "what" open the reported clause right after the verb or its object
-    if that and not any(mark in between for mark in (MASK, ":", ",")):
-        word = that.group().casefold()
-        start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
-        return _content(sentence, start, len(sentence))
-    if verb.group().casefold().startswith(("ask", "спрос", "urg", "order", "demand", "advis")):
-        # A question reported without "whether": the object is who was asked; "urged X to ...": a call, not a
-        # statement.
-        return None
-    if language == "ru":
-        return None  # Russian reports content after ", что"
-    skipped = end_of_clause
-    if verb.group().casefold().startswith(("told", "tell")):
-        told = _TOLD_OBJECT.match(sentence[skipped:].lstrip())
-        if told is None:
-            return None
-        skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + told.end()
-    for _ in range(2):
-        where = _WHERE.match(sentence[skipped:].lstrip())
-        if where:
-            skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + where.end()
-    if sentence[skipped:].lstrip()[:1] in (":", MASK, ","):
-        return None  # a direct quote follows
-    return _content(sentence, skipped, len(sentence))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -23,6 +24,11 @@ OTHER = "The lease was a normal commercial cooperation between enterprises appro
 @pytest.fixture(scope="module")
 def aligner() -> Aligner:
     return Aligner(default_normaliser())
+
+
+def _said(text: str, ministry: str, day: date, turn_id: str = "s:1") -> Passage:
+    """One answer of an unnamed spokesperson, as a candidate passage."""
+    return Passage(turn_id, turn_id.split(":")[0], ministry, day, None, text)
 
 
 def _passages(text: str = ANSWER) -> list[Passage]:
@@ -329,3 +335,84 @@ def test_a_number_in_words_changed_is_divergent(aligner: Aligner) -> None:
     found = aligner.align("the EU had adopted seventeen packages of sanctions", [passage], language="en", reported=True)
     assert found is not None
     assert (found.verdict, found.added, found.dropped) == ("divergent", ("seventeen",), ("sixteen",))
+
+
+def test_a_figure_the_answer_gives_otherwise_is_divergent_wherever_it_stands(aligner: Aligner) -> None:
+    passage = _said(
+        "Our Embassy is in touch with around 1,200 Indian nationals in Dalmeria. So far, 340 of them have returned "
+        "under Operation Setu.",
+        "IN",
+        date(2023, 11, 3),
+        "i:1",
+    )
+    quote = "As many as 430 Indian nationals have returned from Dalmeria under Operation Setu so far"
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+    # The same figure, reframed, is a paraphrase.
+    found = aligner.align(quote.replace("430", "340"), [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"
+
+
+def test_a_content_word_at_the_edge_paired_far_from_a_function_word_is_kept(aligner: Aligner) -> None:
+    passage = _said(
+        "Посольство России находится в постоянном контакте с местными властями.", "RU", date(2023, 2, 1), "r:1"
+    )
+    found = aligner.align(
+        "российское посольство постоянно контактирует с местными властями", [passage], language="ru", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "paraphrase"
+    assert found.matched.startswith("Посольство")
+
+
+def test_a_briefing_after_the_named_day_up_to_publication_is_tried_last(aligner: Aligner) -> None:
+    tuesday = _said("We are in touch with the families.", "IN", date(2024, 5, 28), "t:1")
+    thursday = _said("We thank the Government of Belmark for its help.", "IN", date(2024, 5, 30), "h:1")
+    friday = _said("We thank the Government of Belmark for its help.", "IN", date(2024, 5, 31), "f:1")
+
+    def passages(ministry: str, first: date, last: date) -> list[Passage]:
+        return [p for p in (tuesday, thursday, friday) if first <= p.day <= last]
+
+    quote = "We thank the Government of Belmark for its help"
+    # Named Wednesday, published Thursday: Thursday's briefing, flagged as another day's; never Friday's.
+    target = Target("IN", None, (date(2024, 5, 29),), "on Wednesday", until=date(2024, 5, 30))
+    found, elsewhere = align_one(quote, "direct", target, passages, aligner, language="en")
+    assert found is not None
+    assert (found.passage.turn_id, elsewhere) == ("h:1", True)
+    # Without a publication day, only the named day and those before it.
+    found, _ = align_one(quote, "direct", replace(target, until=None), passages, aligner, language="en")
+    assert found is None
+
+
+def test_reported_speech_that_drops_a_qualifier_diverges(aligner: Aligner) -> None:
+    passage = _said(
+        "Any initiative must take into account Russia's legitimate security interests.", "RU", date(2025, 3, 20), "r:1"
+    )
+    found = aligner.align(
+        "any initiative must take into account Russia's security interests", [passage], language="en", reported=True
+    )
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("legitimate",))
+    # Reported speech that leaves out a longer stretch summarises.
+    passage = Passage("r:2", "r", "RU", date(2025, 3, 20), None, "Russia will closely and carefully follow the talks.")
+    found = aligner.align("Russia will follow the talks", [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"
+
+
+def test_one_word_put_in_another_place_counts_towards_a_match(aligner: Aligner) -> None:
+    passage = _said("A response will follow, and it will be proportionate.", "RU", date(2022, 9, 15), "r:1")
+    found = aligner.align("A response will follow, and it will be tough.", [passage], language="en")
+    assert found is not None
+    assert (found.added, found.dropped) == (("tough",), ("proportionate",))
+    # Only one: two words replaced around one shared word are too few to align.
+    assert aligner.align("A reply will follow, and it will be tough.", [passage], language="en") is None
+
+
+def test_an_approximation_dropped_or_added_is_a_hedge(aligner: Aligner) -> None:
+    passage = _said("We have suspended around 30 export licences.", "GB", date(2024, 9, 12), "g:1")
+    found = aligner.align("Britain had suspended 30 export licences", [passage], language="en", reported=True)
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("around",))

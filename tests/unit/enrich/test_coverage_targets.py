@@ -185,3 +185,28 @@ def test_a_date_inside_a_quote_in_traditional_characters_is_not_the_briefings_da
     published = datetime(2025, 5, 20, 18, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     ((_, target),) = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
     assert target.expression == ""  # the window before publication, not 18 May
+
+
+def test_a_day_in_the_speaker_phrase_wins_over_another_events_day() -> None:
+    # The warships passed on Monday ("本週一"); the spokesperson spoke yesterday ("昨日"), a Wednesday.
+    text = (
+        "兩艘軍艦本週一駛經海峽，中國外交部發言人毛寧昨日在例行記者會上表示，"
+        "中方對軍艦過航海峽全程跟蹤監視，依法依規予以處置。"
+    )
+    published = datetime(2025, 1, 23, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ((_, target),) = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert target.days == (date(2025, 1, 22),)
+    assert target.until == date(2025, 1, 23)
+
+
+def test_another_ministrys_spokesperson_is_no_briefing() -> None:
+    text = (
+        "外交部发言人毛宁表示，中方敦促有关方面停止挑衅。国防部发言人昨晚回应称，有关舰艇依法正常航行，并无挑衅意图。"
+    )
+    published = datetime(2025, 1, 23, 7, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quotes = extract_quotes(text, language="zh", speakers=SPEAKERS_ZH)
+    got = targets(quotes, text, published=published, local_zone=published.tzinfo, language="zh", speakers=SPEAKERS_ZH)
+    assert [(q.speaker, t is not None) for q, t in zip(quotes, got, strict=True)] == [
+        ("外交部发言人毛宁", True),
+        ("国防部发言人昨晚", False),
+    ]

@@ -335,3 +335,110 @@ def test_a_place_speaking_is_read_once() -> None:
 def test_a_day_opening_the_sentence_is_not_part_of_the_speaker() -> None:
     text = 'On Tuesday the Chinese foreign ministry said China "firmly opposes any form of official interaction".'
     assert [s for _, s in speakers(text)] == ["the Chinese foreign ministry"]
+
+
+def test_a_figure_ends_its_sentence_but_an_initial_does_not() -> None:
+    text = (
+        "The president will visit India from November 6 to 8. Several pacts are likely to be signed during the "
+        "visit, the spokesperson said."
+    )
+    assert [q.text for q in quotes(text) if q.kind == "reported"] == [
+        "Several pacts are likely to be signed during the visit"
+    ]
+    initial = "Talks with J. Smith will continue next week, Lin Jian said."
+    assert [q.text for q in quotes(initial) if q.kind == "reported"] == ["Talks with J. Smith will continue next week"]
+
+
+def test_a_short_form_in_brackets_stands_between_the_speaker_and_the_verb() -> None:
+    text = "As many as 430 nationals have returned so far, the Ministry of External Affairs (MEA) said on Friday."
+    assert speakers(text, kind="reported") == [
+        ("As many as 430 nationals have returned so far", "the Ministry of External Affairs")
+    ]
+
+
+def test_the_first_sentence_begins_after_the_dateline() -> None:
+    text = (
+        "BEIJING, Sept 25 (Wire) - China on Monday defended its coast guard, saying a patrol boat had entered "
+        "the waters without permission."
+    )
+    assert speakers(text, kind="reported") == [("a patrol boat had entered the waters without permission", "China")]
+
+
+def test_a_clause_without_that_is_read_past_a_later_that() -> None:
+    text = "Lin Jian revealed he had raised the case with the ambassador that morning."
+    assert speakers(text, kind="reported") == [("he had raised the case with the ambassador that morning", "Lin Jian")]
+    # "that" naming a time is not the clause's "that".
+    assert speakers("Lin Jian said that morning that the talks would go on.", kind="reported") == [
+        ("the talks would go on", "Lin Jian")
+    ]
+
+
+def test_what_follows_a_reported_clause_is_not_part_of_it() -> None:
+    # The writer's participle clause.
+    text = "China said on Wednesday it would recall its ambassador for consultations, escalating a row over the office."
+    assert speakers(text, kind="reported") == [("it would recall its ambassador for consultations", "China")]
+    # ...but a clause opened by "including" is the statement's own.
+    text = "Several pacts, including on digital payments, will be signed, Lin Jian said."
+    assert speakers(text, kind="reported") == [
+        ("Several pacts, including on digital payments, will be signed", "Lin Jian")
+    ]
+    # Another speaker named after a comma, and "as X put it", name who said it.
+    text = (
+        "Tokyo has insisted that the law must govern the sea, press secretary Maki Kobayashi told reporters in March."
+    )
+    assert speakers(text, kind="reported") == [("the law must govern the sea", "Tokyo")]
+    text = "Beijing has long maintained that the shoal is its territory, as spokesman Lin Jian put it in September."
+    assert speakers(text, kind="reported") == [("the shoal is its territory", "Beijing")]
+    # A contrast after "X said": what was said is before it.
+    text = 'China is committed to handling differences through dialogue, Lin Jian said, but the summons was "a show".'
+    assert speakers(text, kind="reported") == [
+        ("China is committed to handling differences through dialogue", "Lin Jian")
+    ]
+
+
+def test_more_participles_report_speech() -> None:
+    text = "On Wednesday Lin Jian went further, announcing that China was recalling its ambassador to Norland."
+    assert speakers(text, kind="reported") == [("China was recalling its ambassador to Norland", "Lin Jian")]
+
+
+def test_about_this_with_a_day_between() -> None:
+    text = "Семь моряков из Приморья сейчас здоровы. Об этом в среду сообщила Мария Захарова."
+    found = [(q.text, q.kind, q.speaker_id) for q in quotes(text, "ru")]
+    assert found == [("Семь моряков из Приморья сейчас здоровы", "reported", "maria-zakharova")]
+
+
+def test_a_that_after_a_subject_and_its_verb_belongs_to_the_clause() -> None:
+    text = "Lin Jian criticised the drill, saying China firmly opposed any provocation that undermined peace."
+    assert speakers(text, kind="reported") == [
+        ("China firmly opposed any provocation that undermined peace", "Lin Jian")
+    ]
+    # "told X that": X is who was told.
+    assert speakers("Lin Jian told Reuters on Monday that talks would go on.", kind="reported") == [
+        ("talks would go on", "Lin Jian")
+    ]
+
+
+def test_a_pronoun_may_refer_to_a_person_named_earlier_in_its_sentence() -> None:
+    text = "When Lin Jian met the press in Beijing on Thursday, he announced new aid for the flooded provinces."
+    assert speakers(text, kind="reported") == [("new aid for the flooded provinces", "Lin Jian")]
+
+
+def test_lead_ins_adverbs_and_verbs_whose_object_was_said() -> None:
+    text = "The spokesman was at pains to stress that the step was not a response to the vote."
+    assert speakers(text, kind="reported") == [("the step was not a response to the vote", "The spokesman")]
+    assert [s for _, s in speakers('Lin Jian has even hinted that China "is prepared to recall its envoy".')] == [
+        "Lin Jian"
+    ]
+    text = "Japan has voiced serious concern over a string of incidents near the shoal, Lin Jian said."
+    # The report is Lin Jian's, read once (not again as Japan's, inside it).
+    assert speakers(text, kind="reported") == [
+        ("Japan has voiced serious concern over a string of incidents near the shoal", "Lin Jian")
+    ]
+    assert speakers("Japan has voiced serious concern over a string of incidents.", kind="reported") == [
+        ("serious concern over a string of incidents", "Japan")
+    ]
+
+
+def test_a_participle_after_a_quote_that_ends_with_its_own_comma_begins_the_next_report() -> None:
+    text = 'Lin Jian said the probe was "a typical act of protectionism," adding that China hopes for dialogue.'
+    assert speakers(text, kind="reported") == [("China hopes for dialogue", "Lin Jian")]

@@ -1,0 +1,229 @@
+"""What a speech verb reports (the clause of :func:`~pipeline.enrich.quotes.speech.attributions`): where the
+reported clause begins (after "that", right after the verb, or before ", X said") and where it ends (where
+another report begins, at the writer's own participle clause, or where the sentence names who said it: ", as X
+put it", ", press secretary X told reporters").
+
+Offsets are within one masked sentence (quotes replaced by :data:`~pipeline.enrich.quotes.marks.MASK`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pipeline.enrich.quotes.lexicon import BETWEEN, EN_GERUNDS, RU_GERUNDS
+from pipeline.enrich.quotes.marks import MASK
+from pipeline.enrich.quotes.model import Attribution
+
+#: A word, with its apostrophes and hyphens.
+TOKEN = re.compile(r"[^\W_][\w’'\-]*")
+WEEKDAYS = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"})
+#: Where or when a speech verb spoke ("on Monday", "at a regular briefing", "in a statement emailed to ...").
+_WHERE = re.compile(
+    r"^on the sidelines of [^,.;]*|^(?:on|last|this|late|early)\s+\w+|"
+    r"^(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight)"
+    r"(?:\s+(?:morning|afternoon|evening|night))?(?![\w'’])|"
+    r"^(?:at|during|in)\s+(?:a|an|the|his|her|its)\s+[\w\s-]*?"
+    r"(?:briefing|conference|statement|interview|speech|meeting|call)"
+    r"(?:\s+(?:emailed|sent|posted|published|issued|released|given)\b[^,.;]*)?",
+    re.IGNORECASE,
+)
+#: A clause reported without "that": a pronoun subject and its verb ("it would", "they were", "he had").
+_CLAUSE_OPENING = re.compile(
+    r"(?:it|he|she|they|we|there)\s+(?:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did"
+    r"|does|do|must)\b",
+    re.IGNORECASE,
+)
+#: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
+_NEXT_SPEECH = re.compile(
+    # The comma may be inside the quote marks before it: '... was "a typical act," adding that ...'.
+    r"[,\ue000]\s+(and\s+that|а\s+также\s+что|" + "|".join(sorted(EN_GERUNDS | RU_GERUNDS)) + r")(?![\w-])",
+    re.IGNORECASE,
+)
+#: A participle clause after a comma ("..., escalating a row over ..."), the writer's words unless it is one of
+#: :data:`_PREPOSITION_LIKE` ("..., including on health") or a speech participle (:data:`_NEXT_SPEECH`).
+_WRITERS_PARTICIPLE = re.compile(r",\s+([a-z]+ing)(?![\w-])")
+_PREPOSITION_LIKE = frozenset(
+    {"including", "according", "regarding", "concerning", "excluding", "following", "during", "pending"}
+    | {"notwithstanding", "considering", "involving", "covering", "starting", "beginning", "ending", "nothing"}
+    | {"something", "anything", "everything", "bring", "sing", "thing", "spring", "king", "string", "ring"}
+)
+#: Participles after a comma that do not open the writer's comment.
+_NOT_COMMENT = _PREPOSITION_LIKE | EN_GERUNDS
+#: Participles that name what was said rather than report more of it.
+_NAMING = frozenset({"calling", "describing", "branding", "accusing", "назвав"})
+#: A quote of more than a term: its masked run is longer than two words and their marks.
+_LONG_QUOTE = re.compile(MASK + "{25,}")
+#: Words that open a circumstance rather than a statement ("in Beijing", "after the meeting").
+PREPOSITIONS = frozenset(
+    {"in", "at", "on", "after", "before", "during", "following", "to", "from", "with", "by", "of", "near", "upon"}
+)
+#: Words that open a reported clause after the verb or its object.
+_THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\w-])", re.IGNORECASE)
+#: ", as X put it / said / noted": the report's speaker named after what was said.
+_AS_PUT = re.compile(r",\s+as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)(?![\w-])")
+#: A contrast after "X said": what was said is before it ("..., Mao said, but the summons was a show").
+_CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGNORECASE)
+#: Speech verbs whose object comes before "that": "told reporters that", "urged Washington to".
+_TAKES_OBJECT = ("told", "tell", "ask", "urg", "warn", "assur", "remind", "inform", "спрос")
+#: "that" pointing at a time ("that morning"), not opening a clause.
+_THAT_TIME = re.compile(r"that\s+(?:morning|afternoon|evening|night|day|week|month|year|time)(?![\w-])", re.IGNORECASE)
+#: Who was told: "told reporters", "told a regular briefing", "told Reuters".
+_TOLD_OBJECT = re.compile(
+    r"^(?:reporters|journalists|the media|the press|a\s[\w\s-]{0,40}?(?:briefing|conference)|[A-Z][\w-]+)(?![\w-])"
+)
+
+
+def count_words(text: str) -> int:
+    """The number of words in ``text``."""
+    return len(TOKEN.findall(text))
+
+
+def trimmed_clause(sentence: str, start: int, end: int) -> tuple[int, int] | None:
+    """A reported clause trimmed of spaces and its closing punctuation, if it says anything unquoted."""
+    while start < end and (sentence[start].isspace() or sentence[start] in ",:"):
+        start += 1
+    while end > start and (sentence[end - 1].isspace() or sentence[end - 1] in ".!?;,。！？；，"):
+        end -= 1
+    clause = sentence[start:end]
+    joined = _NEXT_SPEECH.search(clause)
+    word = joined.group(1).casefold() if joined is not None else ""
+    if (
+        joined is not None
+        and joined.start() > 0
+        and (word not in _NAMING or _LONG_QUOTE.search(clause, joined.end()))
+        # "..., and that ...": a second clause of the same report, cut off only when it holds a quote
+        and (word in EN_GERUNDS or word in RU_GERUNDS or MASK in clause[joined.end() :])
+    ):
+        # "..., and that he was “...”", "...as planned, describing relations as “a comprehensive strategic
+        # partnership”": the clause ends where the next report begins (a naming participle with a term in
+        # quotes, "..., calling them “economic coercion”", stays part of it).
+        return trimmed_clause(sentence, start, start + joined.start())
+    as_put = _AS_PUT.search(clause)
+    if as_put is not None and count_words(clause[: as_put.start()]) >= 3:
+        # "the shoal is Chinese territory, as spokeswoman Mao Ning put it in September": who said it, and when.
+        return trimmed_clause(sentence, start, start + as_put.start())
+    comment = next((m for m in _WRITERS_PARTICIPLE.finditer(clause) if m.group(1).casefold() not in _NOT_COMMENT), None)
+    if comment is not None and count_words(clause[: comment.start()]) >= 3:
+        # "it would recall its ambassador, escalating a row over ...": the writer's comment on what was said.
+        return trimmed_clause(sentence, start, start + comment.start())
+    if end - start <= 0 or count_words(clause.replace(MASK, " ")) < 3 or clause.startswith(MASK):
+        return None
+    first = TOKEN.match(clause)
+    if first is not None and first.group().casefold() in PREPOSITIONS:
+        return None  # "told reporters in Beijing on Monday", "after the meeting": circumstances, not speech
+    return start, end
+
+
+def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
+    """Each reported content cut where another attribution of the sentence begins: "Tokyo has insisted that
+    the law must govern the sea, press secretary Kobayashi told reporters in March" reports "the law must
+    govern the sea"; what follows the comma names who said it and when. A content inside another is read
+    with the outer one only."""
+    verbs = [a.verb for a in found if not a.question]
+    ended = []
+    for attribution in found:
+        if attribution.content is not None:
+            start, end = attribution.content
+            inside = [verb for verb in verbs if start < verb < end]
+            comma = sentence.rfind(",", start, inside[0]) if inside else -1
+            named = sentence[comma : inside[0]] if comma > start else MASK
+            if MASK not in named and 1 <= count_words(named) <= 6:
+                attribution = replace(attribution, content=trimmed_clause(sentence, start, comma))
+        ended.append(attribution)
+    contents = [a.content for a in ended if a.content is not None]
+    return [
+        # "China expressed dissatisfaction with X, Lin Jian said": the report is Lin Jian's, read once.
+        replace(a, content=None)
+        if a.content is not None
+        and any(o != a.content and o[0] <= a.content[0] < a.content[1] <= o[1] for o in contents)
+        else a
+        for a in ended
+    ]
+
+
+def _subject_and_verb(words: str) -> bool:
+    """Whether ``words`` (between a speech verb and a "that") open a clause: a capitalised subject that is no
+    day, then a lower-case word that is no preposition ("China firmly opposed any provocation")."""
+    tokens = [t.group() for t in TOKEN.finditer(words)]
+    return (
+        len(tokens) >= 2
+        and tokens[0][0].isupper()
+        and tokens[0].casefold() not in BETWEEN
+        and tokens[0].casefold() not in WEEKDAYS
+        and any(t.islower() and t not in BETWEEN and t not in PREPOSITIONS for t in tokens[1:])
+    )
+
+
+def _circumstance(tail: str) -> bool:
+    """Whether what follows a speech verb only says where or when ("said.", "said in a statement", "said at a
+    regular press conference in Beijing on Monday", "said on Tuesday, a day after ..."), so that the speech is
+    before it: "..., Wang said ..."."""
+    if not tail or _WHERE.fullmatch(tail) or _CONTRAST.match(tail):
+        return True
+    head, comma, after = tail.partition(",")
+    if comma and (after.lstrip()[:1] == MASK or _THAT.match(after.lstrip())):
+        return False  # "said on Monday, “...”": the speech follows
+    where = _WHERE.match(head.strip())
+    if where and _CLAUSE_OPENING.match(head.strip()[where.end() :].lstrip()):
+        return False  # "said on Monday it would ...": a clause without "that" follows the time
+    first = TOKEN.match(head)
+    # "said on Tuesday, a day after ...": what follows the comma is about something else.
+    return bool(_WHERE.fullmatch(head.strip())) or (
+        first is not None and first.group().casefold() in PREPOSITIONS and not _THAT.search(head) and MASK not in head
+    )
+
+
+def reported_clause(
+    sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
+) -> tuple[int, int] | None:
+    """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"."""
+    end_of_clause = verb.end() if not inverted else phrase[1]
+    rest = sentence[end_of_clause:]
+    tail = rest.strip(" .!?,;")
+    circumstance = _circumstance(tail)
+    if inverted or circumstance:
+        # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
+        opening = sentence[: min(verb.start(), phrase[0])]
+        if inverted and sentence[: verb.start()].strip().casefold() in ("как", "as"):
+            return trimmed_clause(sentence, end_of_clause, len(sentence)) if rest.lstrip().startswith(",") else None
+        comma = max(opening.rfind(","), opening.rfind("—"))
+        if comma > 0:
+            return trimmed_clause(sentence, 0, comma)
+        return None
+    that = _THAT.search(rest[:80])
+    if that is not None and _CLAUSE_OPENING.match(rest.lstrip()):
+        that = None  # "revealed he had raised it ... that ...": the clause begins right after the verb
+    elif that is not None and _THAT_TIME.match(rest, that.start()):
+        that = _THAT.search(rest, that.end(), 80)  # "said that morning that ...": "that" names a time
+    # The "that" of this verb's clause: no comma before it but Russian's ", что" ("заявила в среду, что").
+    between = rest[: that.start()] if that else ""
+    if that and that.group().casefold() == "что":
+        between = between.rstrip().removesuffix(",")
+    if that and that.group().casefold() not in ("that", "что") and len(between.split()) > 2:
+        that = None  # "if", "whether", "what" open the reported clause right after the verb or its object
+    elif that and _subject_and_verb(between) and not verb.group().casefold().startswith(_TAKES_OBJECT):
+        that = None  # "saying China opposed any provocation that ...": the clause began; "that" is its own
+    if that and not any(mark in between for mark in (MASK, ":", ",")):
+        word = that.group().casefold()
+        start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
+        return trimmed_clause(sentence, start, len(sentence))
+    if verb.group().casefold().startswith(("ask", "спрос", "urg", "order", "demand", "advis")):
+        # A question reported without "whether": the object is who was asked; "urged X to ...": a call, not a
+        # statement.
+        return None
+    if language == "ru":
+        return None  # Russian reports content after ", что"
+    skipped = end_of_clause
+    if verb.group().casefold().startswith(("told", "tell")):
+        told = _TOLD_OBJECT.match(sentence[skipped:].lstrip())
+        if told is None:
+            return None
+        skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + told.end()
+    for _ in range(2):
+        where = _WHERE.match(sentence[skipped:].lstrip())
+        if where:
+            skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + where.end()
+    if sentence[skipped:].lstrip()[:1] in (":", MASK, ","):
+        return None  # a direct quote follows
+    return trimmed_clause(sentence, skipped, len(sentence))
