@@ -21,6 +21,7 @@ from pipeline.cli.common import (
     open_catalog,
     options,
     parse_date,
+    short_turn_id,
 )
 from pipeline.cli.coverage import citation_json, coverage_json, print_citations
 from pipeline.cli.tagging import print_explanation
@@ -254,9 +255,10 @@ def show(
             entries = covered.get(turn.turn_id, [])
             if entries:
                 verdicts = ", ".join(sorted({e.verdict for e in entries}))
+                short = short_turn_id(turn.turn_id)
                 console.print(
-                    f"  {turn.turn_id} ({escape(turn.outlet or 'announcement')}): {len(entries)} quote(s), {verdicts}"
-                    f" — `readout coverage {turn.turn_id}`",
+                    f"  {short} ({escape(turn.outlet or 'announcement')}): {len(entries)} quote(s), {verdicts}"
+                    f" — `readout coverage {short}`",
                     highlight=False,
                 )
     if explain:

@@ -280,5 +280,12 @@ def escape(text: str) -> str:
     return escape(text)
 
 
+def short_turn_id(turn_id: str) -> str:
+    """The short form of a turn id that `readout turns` prints and `readout coverage` accepts: the first 12
+    characters of its document id, then its number."""
+    doc_id, _, number = turn_id.rpartition(":")
+    return f"{doc_id[:12]}:{number}"
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from pipeline.cli.common import app, console, escape, fail, iso, open_catalog, options
+from pipeline.cli.common import app, console, escape, fail, iso, open_catalog, options, short_turn_id
 
 if TYPE_CHECKING:
     from pipeline.store.citations import CoverageEntry
@@ -48,7 +48,7 @@ def print_citations(rows: Sequence[CitationRow]) -> None:
         style = _STYLE.get(row.verdict, "")
         # The short turn id `readout turns` prints and `readout coverage` accepts (JSON keeps the whole one).
         if row.turn_id and row.briefing_doc_id:
-            where = f"{row.briefing_doc_id[:12]}:{row.turn_id.rpartition(':')[2]} ({row.briefing_day})"
+            where = f"{short_turn_id(row.turn_id)} ({row.briefing_day})"
         else:
             where = f"no {row.ministry} briefing says it"
         other = " [yellow]another day's briefing[/]" if row.elsewhere else ""

@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.text import Text
 
-from pipeline.cli.common import app, console, escape, fail, iso, marked, open_catalog, options, parse_date
+from pipeline.cli.common import (
+    app,
+    console,
+    escape,
+    fail,
+    iso,
+    marked,
+    open_catalog,
+    options,
+    parse_date,
+    short_turn_id,
+)
 from pipeline.config import Settings, load_sources
 from pipeline.errors import ConfigError
 
@@ -263,7 +274,7 @@ def print_turn_hits(hits: Sequence[TurnHit], zones: dict[str, tzinfo]) -> None:
         moment = datetime.fromisoformat(hit.date) if hit.date else None
         asked_by, answered_by = hit.outlet or "?", hit.spokesperson or "?"
         who = f"announcement by {answered_by}" if hit.kind == "announcement" else f"{asked_by} → {answered_by}"
-        short_id = f"{hit.doc_id[:12]}:{hit.turn_id.rsplit(':', 1)[-1]}"
+        short_id = short_turn_id(hit.turn_id)
         console.print()
         console.print(
             Text.assemble(

@@ -110,6 +110,11 @@ def test_coverage_lists_both_stories_and_the_briefing_shows_its_coverage(ingeste
     assert text.exit_code == 0, text.output
     assert "divergent" in text.output
     assert "added: strongly" in text.output
+    # The briefing's own page points to each covered exchange by that short id too.
+    shown = ingested.cli("show", _document(ingested, BRIEFING).doc_id)
+    assert shown.exit_code == 0, shown.output
+    assert f"`readout coverage {short}`" in " ".join(shown.output.split())
+    assert turn not in shown.output
 
 
 def test_an_unknown_turn_is_refused(ingested: World) -> None:

@@ -418,10 +418,16 @@ class Aligner:
         span = window[first_j : end_j + 1]
         if verdict == "verbatim" and reported and [_written(t) for t in words] != [_written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
-        if _figures(words) - _figures(span) and _figures(span) - _figures(words):
-            # A figure the answer does not give, where it gives another ("as many as 430 have returned" for "340
-            # of them have returned"), wherever the two stand: reported speech reframes words, not figures.
+        around = _whole_sentences(window, span, passage.text)
+        said_figures = _figures(around)
+        if _figures(words) - said_figures and said_figures - _figures(words):
+            # A figure the answer does not give, where the sentences the quote matched give another ("as many as
+            # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech
+            # reframes words, not figures. Both figures are shown.
             verdict = "divergent"
+            shown = " ".join((*added, *dropped))
+            added += [t.surface for t in words if t.key in _figures(words) - said_figures and t.surface not in shown]
+            dropped += [t.surface for t in around if t.key in said_figures - _figures(words) and t.surface not in shown]
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
         if similarity < MIN_SIMILARITY:
@@ -528,6 +534,15 @@ def _american(word: str) -> str:
 
 def _figures(tokens: Sequence[Token]) -> set[str]:
     return {t.key for t in tokens if t.surface[:1].isdigit()}
+
+
+def _whole_sentences(window: list[Token], span: list[Token], text: str) -> list[Token]:
+    """The words of ``window`` in the sentences ``span`` touches."""
+    prepared = prepare(text)
+    ends = [m.end() for m in _SENTENCE_END.finditer(prepared)]
+    first = max((end for end in ends if end <= span[0].start), default=0)
+    last = min((end for end in ends if end >= span[-1].end), default=len(prepared))
+    return [t for t in window if first <= t.start and t.end <= last]
 
 
 def _swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:

@@ -349,6 +349,16 @@ def test_a_figure_the_answer_gives_otherwise_is_divergent_wherever_it_stands(ali
     found = aligner.align(quote, [passage], language="en", reported=True)
     assert found is not None
     assert found.verdict == "divergent"
+    # The answer's figure stands before the words the quote matched, in their sentence: shown as dropped.
+    passage = _said(
+        "Our Embassy is in constant touch with the community. So far, 340 Indian nationals have returned under "
+        "Operation Setu. We advise all Indians to avoid travel.",
+        "IN",
+        date(2023, 11, 3),
+    )
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("340",))
     # The same figure, reframed, is a paraphrase.
     found = aligner.align(quote.replace("430", "340"), [passage], language="en", reported=True)
     assert found is not None
