@@ -28,6 +28,7 @@ from pipeline.cli.common import (
     open_catalog,
     options,
     parse_date,
+    short_turn_id,
 )
 from pipeline.cli.indexing import index_step
 from pipeline.cli.tagging import warn_missing_rules
@@ -311,7 +312,7 @@ def demo(
         with open_catalog(settings) as catalog:
             turn = next(t for t in catalog.turns_of(covered.doc_id) if t.turn_id == covered.turn_id)
         entries = quotes.get(turn.turn_id, [])
-        console.rule(f"[bold]readout coverage {covered.turn_id[:14]}…[/]")
+        console.rule(f"[bold]readout coverage {short_turn_id(covered.turn_id)}[/]")
         print_coverage(turn, entries)
         console.print()
     console.print(

@@ -360,7 +360,9 @@ def test_the_demo_ends_on_the_seed_answer_as_a_document_and_as_an_exchange(
     assert "2021-04-26  CN  cn-mfa-en" in result.output
     assert "Sputnik → Wang Wenbin" in result.output
     assert "Global Times → Wang Wenbin" in result.output
-    # Then how the news reported the Global Times exchange: one story word for word, one not.
+    # Then how the news reported the Global Times exchange (named by the short id `readout coverage` takes):
+    # one story word for word, one not.
+    assert re.search(r"readout coverage [0-9a-f]{12}:\d+ ", result.output)
     assert "2 document(s) in 2 story(ies) report it" in result.output
     assert "added: strongly" in result.output
     assert "dropped: willful; or the threat of sanctions" in result.output

@@ -30,6 +30,8 @@ _ZH_TRAILING = re.compile(
     r"(?:就|针对|回应|谈及|谈到|被问及|被问到)[^，。]{1,40}?时|"
     r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时|回应|答复|回答|补充)$"
 )
+#: A short aside in brackets inside a speaker's clause ("郭嘉昆今天（11日）在例行记者会上介绍").
+_ZH_ASIDE = re.compile(r"[（(][^（）()" + MASK + r"]{1,12}[）)]")
 #: Conjunctions that open a clause whose verb continues the speaker before ("...，但强调“...”").
 _ZH_CONJUNCTIONS = frozenset({"但", "但是", "并", "并且", "同时", "而", "另外", "此外", "随后", "不过"})
 _ZH_LEADING = re.compile(r"^(?:有|据|针对[^，]*|而)")
@@ -78,6 +80,7 @@ def _next_clause(sentence: str, after: int, verbs: list[re.Match[str]]) -> int:
 def _subject(left: str) -> str | None:
     """The speaker phrase ending a verb's clause (``left``: the sentence before the verb); "" when the verb
     opens its clause, None when what is there names no speaker."""
+    left = _ZH_ASIDE.sub("", left)  # "今天（11日）": an aside in brackets is not a clause break
     boundary = max((m.end() for m in _ZH_CLAUSE.finditer(left)), default=0)
     opens_clause = boundary > 0 and left[boundary - 1] in "，,；;"
     phrase = left[boundary:]

@@ -7,7 +7,7 @@ sentences with their quotes masked, and in each sentence its attributions
 it; failing that, the one of a sentence it continues (a second quote after "…,” he added.", a paragraph that is
 only a quote after one attributed in the paragraph before, a paragraph opened by a quote whose attribution is
 the next short sentence, or a sentence ending with a colon just before). A pronoun ("he", "она", "他") names
-the speaker last named in the sentences before, in the same paragraph or the one before.
+the speaker last named in the sentences before, in the same paragraph or the two before.
 """
 
 from __future__ import annotations
@@ -143,11 +143,11 @@ class _Document:
             self.named.append(named)
 
     def resolve_pronoun(self, paragraph: int, gender: str | None = None) -> _Named | None:
-        """The speaker a pronoun or a role in ``paragraph`` refers to: the last named in it or the paragraph
+        """The speaker a pronoun or a role in ``paragraph`` refers to: the last named in it or the two paragraphs
         before, passing over those of the other gender when the pronoun has one ("she" skips a man the
         speakers file or a title makes one, not a person of unknown gender)."""
         for named in reversed(self.named):
-            if named.paragraph < paragraph - 1:
+            if named.paragraph < paragraph - 2:
                 break
             if named.paragraph <= paragraph and (gender is None or named.gender in (gender, None)):
                 return named
@@ -220,6 +220,28 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
     if text != original:
         quotes = [_as_written(quote, text, original) for quote in quotes]
     return quotes
+
+
+def _zh_continued(
+    masked: str,
+    spans: list[tuple[int, int]],
+    found: list[list[Attribution]],
+    number: int,
+    end: int,
+) -> int:
+    """Where a Chinese reported clause that ends its sentence ends in the paragraph: "林剑说，A。B。" reports A and
+    B, up to a sentence with a speech verb or a quote of its own (``end`` and the result: offsets in ``masked``,
+    the paragraph)."""
+    if masked[end : spans[number][1]].strip("。！？；，,. "):
+        return end  # the clause stops before its sentence does
+    for following in range(number + 1, len(spans)):
+        s_start, s_end = spans[following]
+        if found[following] or MASK in masked[s_start:s_end]:
+            break
+        end = s_end
+        while end > s_start and masked[end - 1] in "。！？；，,. ":
+            end -= 1
+    return end
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -354,6 +376,8 @@ def _paragraph(
             ):
                 continue  # the content is itself a quote, which carries the attribution
             absolute = start + s_start
+            if document.language == "zh" and attribution is found[-1]:
+                c_end = _zh_continued(masked_text, sentence_spans, per_sentence, number, s_start + c_end) - s_start
             who, who_id = speaker if speaker is not None else (None, None)
             for c_from, c_to in _clauses(text, absolute + c_start, absolute + c_end):
                 quotes.append(Quote(text[c_from:c_to], "reported", who, who_id, index, c_from, c_to, False))

@@ -63,3 +63,18 @@ def test_traditional_characters_are_read_as_simplified_and_kept_as_written() -> 
     (quote,) = extract_quotes(text, language="zh", speakers=SPEAKERS)
     assert (quote.speaker_id, quote.text) == ("lin-jian", "中方將採取一切必要措施。")
     assert text[quote.start : quote.end] == quote.text
+
+
+def test_a_reported_clause_goes_on_over_the_sentences_after_it_that_say_nothing_of_their_own() -> None:
+    text = "林剑说，马罗维亚是中国的好朋友、好伙伴。建交二十五年来，两国关系始终保持健康稳定发展。"
+    assert speakers(text) == [
+        ("马罗维亚是中国的好朋友、好伙伴。建交二十五年来，两国关系始终保持健康稳定发展", "林剑", "lin-jian")
+    ]
+    # ...up to a sentence with a speech verb or a quote of its own.
+    text = "林剑说，中方愿意加强合作。他强调，中方坚决反对干涉。另据报道，“有关方面已回应。”"
+    assert [q for q, _, _ in speakers(text)][:2] == ["中方愿意加强合作", "中方坚决反对干涉"]
+
+
+def test_an_aside_in_brackets_between_the_speaker_and_the_verb() -> None:
+    text = "外交部发言人林剑今天（11日）在例行记者会上介绍，访问期间，双方将签署多项合作文件。"
+    assert speakers(text) == [("访问期间，双方将签署多项合作文件", "外交部发言人林剑", "lin-jian")]

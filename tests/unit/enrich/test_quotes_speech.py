@@ -442,3 +442,14 @@ def test_lead_ins_adverbs_and_verbs_whose_object_was_said() -> None:
 def test_a_participle_after_a_quote_that_ends_with_its_own_comma_begins_the_next_report() -> None:
     text = 'Lin Jian said the probe was "a typical act of protectionism," adding that China hopes for dialogue.'
     assert speakers(text, kind="reported") == [("China hopes for dialogue", "Lin Jian")]
+
+
+def test_a_pronoun_reaches_back_two_paragraphs_to_the_last_person_named() -> None:
+    text = (
+        "Lin Jian went to war with the regime on Monday.\n\n"
+        'The big-hitter blasted the decision, thundering: "The journalist must be released."\n\n'
+        "He revealed he had raised the case directly with the president that morning."
+    )
+    assert speakers(text, kind="reported") == [
+        ("he had raised the case directly with the president that morning", "Lin Jian")
+    ]
