@@ -305,19 +305,27 @@ class Aligner:
     ) -> Alignment | None:
         """Reported speech that says the answer's clauses in another order ("China will act if the US adds
         more" for "If the US adds more, China will act"): the sentence holding :data:`REORDERED_COVERAGE` of
-        its content words, in any order, is a paraphrase of it; divergent when the words that change meaning
-        (negations, intensifiers, hedges, numbers) differ."""
+        its content words, in any order (or half of them when that is four words or more, outside Chinese and
+        Japanese), is a paraphrase of it; divergent when the words that change meaning (negations,
+        intensifiers, hedges, numbers) differ."""
         content = {t.key for t in words if t.role != "trivial"}
         if len(content) < MATCH_MIN_WORDS:
             return None
         best: tuple[float, Passage, list[Token]] | None = None
+        # Half of a sentence's words, in any order, when they are words (four or more): Chinese characters
+        # shared out of order say little.
+        words_apart = language not in ("zh", "ja")
         for _, passage in shortlist:
             said = self._passage(passage, language)
             needed = content - said.context
             for first, last in said.sentences:
                 sentence = said.tokens[first:last]
-                share = len(needed & {t.key for t in sentence}) / len(needed) if needed else 0.0
-                if share >= REORDERED_COVERAGE and (best is None or share > best[0]):
+                shared = len(needed & {t.key for t in sentence})
+                share = shared / len(needed) if needed else 0.0
+                enough = share >= REORDERED_COVERAGE or (
+                    words_apart and share >= MATCH_COVERAGE and shared > MATCH_MIN_WORDS
+                )
+                if enough and (best is None or share > best[0]):
                     best = (share, passage, sentence)
         if best is None:
             return None

@@ -426,3 +426,19 @@ def test_an_approximation_dropped_or_added_is_a_hedge(aligner: Aligner) -> None:
     found = aligner.align("Britain had suspended 30 export licences", [passage], language="en", reported=True)
     assert found is not None
     assert (found.verdict, found.dropped) == ("divergent", ("around",))
+
+
+def test_reported_speech_with_half_of_four_words_or_more_of_one_sentence_in_another_order(aligner: Aligner) -> None:
+    passage = _said(
+        "The two sides are expected to sign agreements on the upgrade of the Port of Halden and on agricultural "
+        "trade. Cooperation between China and Valdoria is not targeted at any third party.",
+        "CN",
+        date(2023, 9, 26),
+    )
+    quote = "Port upgrades and farm trade deals would be signed by the two sides, the spokeswoman indicated"
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert (found.verdict, found.matched.split()[:2]) == ("paraphrase", ["The", "two"])
+    # Chinese characters shared out of order are not enough.
+    passage = _said("中方已向美方提出严正交涉，敦促美方停止错误做法。", "CN", date(2023, 6, 14))
+    assert aligner.align("美方错误做法已经停止，中方表示欢迎", [passage], language="zh", reported=True) is None
