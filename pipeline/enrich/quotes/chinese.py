@@ -68,12 +68,17 @@ def chinese(sentence: str) -> list[Attribution]:
 
 def _next_clause(sentence: str, after: int, verbs: list[re.Match[str]]) -> int:
     """Where the clause of the next speech verb after ``after`` opens, if one continues the speaker ("她没有...，
-    建议...，但强调“...”": what 说 reports stops before 但强调); the sentence's end otherwise."""
+    建议...，但强调“...”": what 说 reports stops before 但强调) or names one of its own ("...解决；至于...，
+    他表示“...”": it stops at the semicolon); the sentence's end otherwise."""
     for match in verbs:
         if match.start() > after:
+            subject = _subject(sentence[: match.start()])
             opening = max(sentence.rfind(mark, after, match.start()) for mark in "，,；;")
-            if opening > after and _subject(sentence[: match.start()]) == "":
+            if opening > after and subject == "":
                 return opening
+            semicolon = max(sentence.find(mark, after, match.start()) for mark in "；;")
+            if semicolon > after and subject:
+                return semicolon
     return len(sentence)
 
 

@@ -61,8 +61,9 @@ def is_short(quoted: str) -> bool:
     return len(quoted.split()) <= 2
 
 
-#: What joins two clauses of one report: "..., and that ...", "..., а также что ...", "..., и что ...".
-_AND_THAT = re.compile(r",\s+(?:and\s+that|а\s+также\s+что|и\s+что)\s+", re.IGNORECASE)
+#: What joins two clauses of one report: "..., and that ...", "... but that ...", "..., а также что ...",
+#: "..., и что ...".
+_AND_THAT = re.compile(r",\s+(?:(?:and|but)\s+that|а\s+также\s+что|и\s+что|но\s+что)\s+", re.IGNORECASE)
 #: "and" joining a second predicate to the same subject ("... and was ready to ...", "... и будет ...").
 _AND_PREDICATE = re.compile(
     r"\s+(?:and|и)\s+(?=(?:was|were|is|are|would|will|had|has|have|could|can|should|must|did|does|remains|remained"
@@ -370,16 +371,19 @@ def _paragraph(
             if attribution.content is None:
                 continue
             c_start, c_end = attribution.content
-            if any(
-                s_start + c_start <= a < s_start + c_end and not is_short(text[span.start : span.end])
-                for span, a, _ in in_sentence
-            ):
-                continue  # the content is itself a quote, which carries the attribution
             absolute = start + s_start
             if document.language == "zh" and attribution is found[-1]:
                 c_end = _zh_continued(masked_text, sentence_spans, per_sentence, number, s_start + c_end) - s_start
             who, who_id = speaker if speaker is not None else (None, None)
             for c_from, c_to in _clauses(text, absolute + c_start, absolute + c_end):
+                piece = masked_text[c_from - start : c_to - start]
+                # "Tokyo was “seriously concerned”": a clause that is little but its quote.
+                little = MASK in piece and document.language != "zh" and len(piece.replace(MASK, " ").split()) < 3
+                if little or any(
+                    c_from <= start + a < c_to and not is_short(text[span.start : span.end])
+                    for span, a, _ in in_sentence
+                ):
+                    continue  # the clause is itself a quote, which carries the attribution
                 quotes.append(Quote(text[c_from:c_to], "reported", who, who_id, index, c_from, c_to, False))
             if speaker is not None:
                 last_speaker = speaker

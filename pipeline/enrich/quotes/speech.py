@@ -275,12 +275,13 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         phrase = None if participle and after_comma else phrase_before(sentence, match.start())
         inverted = False
         speaker = None
-        if phrase is None and (participle or _coordinated(sentence, match.start())):
-            # "..., adding that ...": the speaker of the speech verb before it ("Indians were advised ..., Jaiswal
-            # told the briefing, adding that ..."); else, and for "X gave no details, but stressed that ...",
-            # the subject of the sentence.
+        coordinated = phrase is None and _coordinated(sentence, match.start())
+        if phrase is None and (participle or coordinated):
+            # "..., adding that ...", "X described it as ... and told ...": the speaker of the speech verb before
+            # it ("Indians were advised ..., Jaiswal told the briefing, adding that ..."); else, and for "X gave
+            # no details, but stressed that ...", the subject of the sentence.
             spoken = [a for a in found if not a.question]
-            if participle and after_comma and spoken:
+            if ((participle and after_comma) or coordinated) and spoken:
                 last = max(spoken, key=lambda a: a.verb)
                 phrase, speaker = (match.start(), match.start(), last.pronoun), last.speaker
             else:
@@ -301,6 +302,15 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         elif reporting:
             content = reported_clause(sentence, match, phrase, inverted, language)
         found.append(Attribution(speaker, phrase[2], match.start(), content, question))
+    opening = _OPENING_PARTICIPLE.match(sentence) if language == "en" else None
+    main = next((a for a in found if opening and not a.question and a.verb > opening.end()), None)
+    if opening is not None and main is not None:
+        # "Noting that the two are good neighbours, spokesperson Zhao told a briefing that ...": what the opening
+        # participle reports, up to the comma before the main clause, is the main clause's speaker's too.
+        comma = sentence.rfind(",", opening.end(), main.verb)
+        content = trimmed_clause(sentence, opening.end(), comma) if comma > 0 else None
+        if content is not None:
+            found.append(Attribution(main.speaker, main.pronoun, 0, content))
     return ended_by_next(sentence, sorted(found, key=lambda a: a.verb))
 
 
@@ -313,6 +323,11 @@ _CONDITIONS = frozenset({"if", "unless", "если"})
 #: Counts opening a circumstance: "Two days later, ...", "Hours after the vote, ...".
 _COUNTS = frozenset(
     {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hours", "days", "minutes", "weeks"}
+)
+#: A speech participle opening a sentence: "Noting that ..., X said ...".
+_OPENING_PARTICIPLE = re.compile(
+    r"(?:Noting|Stressing|Saying|Insisting|Arguing|Reiterating|Emphasi[sz]ing|Warning|Acknowledging|Recalling)"
+    r"\s+that\s+"
 )
 #: A day opening a sentence without a comma after it: "On Wednesday", "Last Friday", "Yesterday".
 _OPENING_DAY = re.compile(

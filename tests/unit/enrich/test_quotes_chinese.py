@@ -78,3 +78,11 @@ def test_a_reported_clause_goes_on_over_the_sentences_after_it_that_say_nothing_
 def test_an_aside_in_brackets_between_the_speaker_and_the_verb() -> None:
     text = "外交部发言人林剑今天（11日）在例行记者会上介绍，访问期间，双方将签署多项合作文件。"
     assert speakers(text) == [("访问期间，双方将签署多项合作文件", "外交部发言人林剑", "lin-jian")]
+
+
+def test_a_reported_clause_stops_at_the_semicolon_before_another_speakers_clause() -> None:
+    text = "外交部发言人林剑说，中方一贯支持通过对话解决问题；至于是否派人出席，他表示“目前没有可以发布的消息”。"
+    assert speakers(text) == [
+        ("中方一贯支持通过对话解决问题", "外交部发言人林剑", "lin-jian"),
+        ("目前没有可以发布的消息", "林剑", "lin-jian"),
+    ]

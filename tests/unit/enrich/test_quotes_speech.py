@@ -453,3 +453,36 @@ def test_a_pronoun_reaches_back_two_paragraphs_to_the_last_person_named() -> Non
     assert speakers(text, kind="reported") == [
         ("he had raised the case directly with the president that morning", "Lin Jian")
     ]
+
+
+def test_an_opening_participle_reports_for_the_main_clauses_speaker() -> None:
+    text = (
+        "Noting that the two countries are good neighbours who trust each other, spokesperson Lin Jian told a "
+        "regular briefing that the two sides will discuss the railway."
+    )
+    assert speakers(text, kind="reported") == [
+        ("the two countries are good neighbours who trust each other", "spokesperson Lin Jian"),
+        ("the two sides will discuss the railway", "spokesperson Lin Jian"),
+    ]
+
+
+def test_a_verb_after_and_speaks_for_the_verb_before_it_in_the_sentence() -> None:
+    text = (
+        'Months ago his colleague Lin Jian described the measures as "professional and restrained" and told '
+        'the UK it had "no right to point fingers".'
+    )
+    assert [s for _, s in speakers(text)] == ["Lin Jian", "Lin Jian"]
+
+
+def test_clauses_joined_by_but_that_and_a_clause_that_is_little_but_its_quote() -> None:
+    text = "Lin Jian said he had no information at the moment, but that China hoped the parties would talk."
+    assert speakers(text, kind="reported") == [
+        ("he had no information at the moment", "Lin Jian"),
+        ("China hoped the parties would talk", "Lin Jian"),
+    ]
+    text = (
+        'Lin Jian said Beijing was "seriously concerned", and that China opposes any attempt to change the status quo.'
+    )
+    assert speakers(text, kind="reported") == [("China opposes any attempt to change the status quo", "Lin Jian")]
+    text = 'Lin Jian said Britain was "not a party to it", and that China would defend its sovereignty.'
+    assert speakers(text, kind="reported") == [("China would defend its sovereignty", "Lin Jian")]
