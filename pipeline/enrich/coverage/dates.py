@@ -46,6 +46,11 @@ _RU_WEEKDAYS = ("понедельник", "вторник", "сред", "чет�
 _RU_MONTHS = ("январ", "феврал", "март", "апрел", "ма", "июн", "июл", "август", "сентябр", "октябр", "ноябр", "декабр")
 _ZH_WEEKDAYS = "一二三四五六日"
 
+#: Counts in words, for "three weeks ago", "thirteen months ago".
+_EN_COUNTS = (
+    *("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen"),
+    *("fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"),
+)
 _MONTH_NAMES = "|".join(EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _EN = re.compile(
     r"\b(?:(?P<lastweek>last week)|(?P<thisweek>earlier this week|this week)"
@@ -53,6 +58,8 @@ _EN = re.compile(
     r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
     r"|(?P<ago>two|three|2|3) days ago"
+    r"|(?P<count>a|an|one|\d{1,2}|" + "|".join(_EN_COUNTS) + r") (?P<unit>weeks?|months?) ago"
+    r"|(?P<lastmonth>last month)"
     r"|(?P<last>last|this past|this|on|on last)?\s*(?P<weekday>" + "|".join(_EN_WEEKDAYS) + r")\b"
     r"|(?:on )?(?P<month1>" + _MONTH_NAMES + r")\.? (?P<day1>\d{1,2})(?:st|nd|rd|th)?\b(?:,? (?P<year1>\d{4}))?"
     r"|(?:on )?(?P<day2>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month2>"
@@ -123,7 +130,7 @@ def _references(text: str, published: date, language: str | None) -> Iterator[Da
             days = reader(match, published)
             if days:
                 vague = any(match.group(g) for g in ("lastweek", "thisweek")) or bool(
-                    pattern is _EN and match.group("month3")
+                    pattern is _EN and (match.group("month3") or match.group("unit") or match.group("lastmonth"))
                 )
                 yield DayReference(tuple(days), match.group(0).strip(), vague)
 
@@ -182,6 +189,8 @@ def _english(match: re.Match[str], published: date) -> list[date]:
     week = _week(match, published)
     if week is not None:
         return week
+    if match.group("unit") or match.group("lastmonth"):
+        return _ago(match, published)
     if match.group("month3"):
         if not match.group("month3")[0].isupper():
             return []  # "in may", "in march": a verb or a noun, not the month
@@ -206,6 +215,21 @@ def _english(match: re.Match[str], published: date) -> list[date]:
     day = int(match.group("day1") or match.group("day2"))
     year = match.group("year1") or match.group("year2")
     return _dated(int(year) if year else None, month, day, published)
+
+
+def _ago(match: re.Match[str], published: date) -> list[date]:
+    """ "Three weeks ago" (that week, Monday to Sunday), "thirteen months ago" (that month), "last month"."""
+    if match.group("lastmonth"):
+        count, unit = 1, "month"
+    else:
+        word = match.group("count").lower()
+        count = 1 if word in ("a", "an", "one") else int(word) if word.isdigit() else _EN_COUNTS.index(word) + 2
+        unit = match.group("unit").lower()
+    if unit.startswith("week"):
+        monday = published - timedelta(days=published.weekday() + 7 * count)
+        return [monday + timedelta(days=offset) for offset in range(6, -1, -1)]
+    months = published.year * 12 + published.month - 1 - count
+    return _month(months % 12 + 1, months // 12, published)
 
 
 def _capitalised_weekday(match: re.Match[str]) -> bool:

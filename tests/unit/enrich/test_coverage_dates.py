@@ -135,3 +135,18 @@ def test_a_day_earlier_counts_back_only_from_a_day_the_story_names() -> None:
         earlier, "Asked on Tuesday, he declined. Talks resumed last week. ", date(2024, 5, 23), "en"
     )
     assert anchored.days == (date(2024, 5, 20),)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("Thirteen months ago his colleague said", date(2023, 4, 1), date(2023, 4, 30)),
+        ("last month the ministry warned", date(2024, 4, 1), date(2024, 4, 30)),
+        ("three weeks ago", date(2024, 4, 29), date(2024, 5, 5)),
+        ("a week ago", date(2024, 5, 13), date(2024, 5, 19)),
+    ],
+)
+def test_weeks_and_months_ago_are_that_week_or_month(text: str, first: date, last: date) -> None:
+    found = resolve(text, date(2024, 5, 24), "en")
+    assert found is not None
+    assert (min(found.days), max(found.days), found.vague) == (first, last, True)
