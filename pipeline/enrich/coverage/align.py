@@ -60,6 +60,7 @@ from pipeline.enrich.coverage.words import (
     NEGATIONS,
     NEGATIVE_FORMS,
     PERSON,
+    SYNONYMS,
     ZH_MARKERS,
     ZH_TRIVIAL,
 )
@@ -147,6 +148,10 @@ class Aligner:
     def __init__(self, normaliser: Normaliser) -> None:
         self.normaliser = normaliser
         self._markers: dict[str, frozenset[str]] = {}
+        # Each synonym's stem read as its group's first word's (English stems: Latin-script words only).
+        self._synonyms = {
+            self.normaliser.key(word): self.normaliser.key(group[0]) for group in SYNONYMS["en"] for word in group
+        }
         self._trivial: dict[str, frozenset[str]] = {}
         self._person: dict[str, frozenset[str]] = {}
         for language in ("en", "ru"):
@@ -164,7 +169,12 @@ class Aligner:
         self._passages: dict[str, _Said] = {}
 
     def _key(self, word: str) -> str:
-        return self.normaliser.key(_american(word))
+        stem = self.normaliser.key(_american(word))
+        return self._synonyms.get(stem, stem) if word.isascii() else stem
+
+    def _stem(self, token: Token) -> str:
+        """A token's own stem, before synonyms are read as one word."""
+        return token.key if is_cjk(token.surface) else self.normaliser.key(_american(token.surface))
 
     def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
         """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
@@ -426,6 +436,12 @@ class Aligner:
         span = window[first_j : end_j + 1]
         if verdict == "verbatim" and reported and [_written(t) for t in words] != [_written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
+        replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
+        if replaced:
+            # A synonym in the place of the answer's word ("free" for "release") matched it; it is a change.
+            verdict = "paraphrase" if verdict == "verbatim" else verdict
+            added += [q.surface for q, _ in replaced if q.surface not in added]
+            dropped += [a.surface for _, a in replaced if a.surface not in dropped]
         around = _whole_sentences(window, span, passage.text)
         said_figures = _figures(around)
         if _figures(words) - said_figures and said_figures - _figures(words):

@@ -95,3 +95,23 @@ BACKSHIFT = {
     ("shall", "should"),
 }
 ZH_TRIVIAL = set("的了是在和与及也都并就而这那其之个")
+
+#: Words news writers put for a briefing's words, one group per meaning ("free" for "release", "boat" for
+#: "vessel", "farm" for "agricultural", "pact" for "agreement"): read as one word to find the passage a quote
+#: reproduces, and still shown as a change (a paraphrase at least).
+SYNONYMS = {
+    "en": (
+        ("free", "release", "released", "freed"),
+        ("boat", "vessel", "ship"),
+        ("farm", "agricultural", "agriculture"),
+        ("talks", "consultations", "negotiations"),
+        ("keep", "continue"),
+        ("citizens", "nationals"),
+        ("deal", "agreement", "pact", "accord"),
+        ("ink", "sign"),
+        ("protect", "safeguard", "defend"),
+        ("step", "measure"),
+        ("press", "urge", "request"),
+        ("help", "assist", "assistance", "aid"),
+    ),
+}

@@ -254,7 +254,7 @@ def test_a_number_swapped_for_another_is_a_match_and_divergent(aligner: Aligner)
     assert found is not None
     assert (found.verdict, found.added, found.dropped) == ("divergent", ("three",), ("two",))
     # A swap counts once: one shared word and a swapped number are still too few to align.
-    assert aligner.align("three patrol boats", [passage], language="en") is None
+    assert aligner.align("three patrol aircraft", [passage], language="en") is None
 
 
 def test_any_one_is_not_a_number(aligner: Aligner) -> None:
@@ -442,3 +442,17 @@ def test_reported_speech_with_half_of_four_words_or_more_of_one_sentence_in_anot
     # Chinese characters shared out of order are not enough.
     passage = _said("中方已向美方提出严正交涉，敦促美方停止错误做法。", "CN", date(2023, 6, 14))
     assert aligner.align("美方错误做法已经停止，中方表示欢迎", [passage], language="zh", reported=True) is None
+
+
+def test_a_synonym_news_writes_for_the_answers_word_matches_it_and_is_shown_as_a_change(aligner: Aligner) -> None:
+    passage = _said(
+        "We urge the Ombrelian side to release the vessel and all 11 crew members immediately.", "CN", date(2021, 6, 10)
+    )
+    # "boat" for "vessel", "freed" for "release": the words that make the match.
+    found = aligner.align("the boat and crew should be freed at once", [passage], language="en", reported=True)
+    assert found is not None
+    assert "release the vessel" in found.matched
+    # In a direct quote, a synonym is not the word said: a paraphrase, with both words shown.
+    found = aligner.align("release the boat and all 11 crew members immediately", [passage], language="en")
+    assert found is not None
+    assert (found.verdict, found.added, found.dropped) == ("paraphrase", ("boat",), ("vessel",))
