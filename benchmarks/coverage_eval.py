@@ -28,7 +28,7 @@ from pipeline.enrich.speakers import speakers_for
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
 DUPLICATES = REPO / "tests" / "fixtures" / "coverage" / "duplicates"
-PARTS = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "holdout", "holdout2", "holdout3")
+PARTS = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "holdout", "holdout2", "holdout3", "holdout4")
 
 
 def _row(name: str, score: Score) -> str:
