@@ -88,6 +88,8 @@ _AMERICAN = re.compile(r"(is|our|tre)(e|ed|es|ing|ation|ations|s|)$", re.IGNOREC
 _SPELLING = {"is": "iz", "our": "or", "tre": "ter"}
 #: Words after which "one" is a pronoun or "single", not a number ("any one", "no one", "the one").
 _NOT_COUNTING = frozenset({"any", "no", "every", "each", "the", "this", "that", "which", "someone", "anyone"})
+#: What "two" names as a pair rather than counts: "the two countries", "the two sides".
+_PAIRS = frozenset({"sides", "countries", "nations", "governments", "leaders", "parties", "peoples", "neighbours"})
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -206,6 +208,11 @@ class Aligner:
             plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial) or len(word) == 1
             if previous is not None and word.casefold() == "one" and previous.surface.casefold() in _NOT_COUNTING:
                 marked = False  # "any one announcement", "the one thing": not a number
+            if previous is not None and previous.surface.casefold() == "two" and word.casefold() in _PAIRS:
+                # "the two countries", "the two sides": the pair the story is about, not a count.
+                found[-1] = Token(
+                    previous.key, previous.surface, previous.start, previous.end, "trivial", previous.part
+                )
             role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
             found.append(Token(key, word, start, match.end(), role, part))
         return found
@@ -408,6 +415,8 @@ class Aligner:
                 # ("security interests" for "legitimate security interests").
                 qualifier = i2 == i1 + 1 and len(said_side) == 1 and said_side[0].role == "content"
                 qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
+                # ...or a conjunct: "freedom of navigation" for "freedom of navigation and overflight".
+                qualifier = qualifier or (i2 == i1 + 1 and _conjunct(said_side))
                 gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
         last_i, last_j = pairs[-1]
         leftover = last_i < len(words) - 1
@@ -554,6 +563,15 @@ def _american(word: str) -> str:
     if len(word) < 6 or not word.isascii():
         return word
     return _AMERICAN.sub(lambda m: _SPELLING[m.group(1).lower()] + m.group(2), word)
+
+
+def _conjunct(said: list[Token]) -> bool:
+    """Whether ``said`` is "and"/"or" and one or two words: a conjunct a quote leaving it out narrows."""
+    return (
+        2 <= len(said) <= 3
+        and said[0].surface.casefold() in ("and", "or", "и", "или")
+        and all(t.role == "content" for t in said[1:])
+    )
 
 
 def _figures(tokens: Sequence[Token]) -> set[str]:

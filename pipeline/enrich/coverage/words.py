@@ -22,7 +22,8 @@ HEDGES = {
     "en": "may might could possibly perhaps likely probably must should consider reportedly allegedly only all any "
     "every some one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
-    "million billion trillion dozen half around approximately roughly nearly almost",
+    "million billion trillion dozen half around approximately roughly nearly almost tens dozens hundreds thousands "
+    "millions billions",
     "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
     "восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
     "восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто "

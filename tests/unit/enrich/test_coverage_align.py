@@ -456,3 +456,28 @@ def test_a_synonym_news_writes_for_the_answers_word_matches_it_and_is_shown_as_a
     found = aligner.align("release the boat and all 11 crew members immediately", [passage], language="en")
     assert found is not None
     assert (found.verdict, found.added, found.dropped) == ("paraphrase", ("boat",), ("vessel",))
+
+
+def test_a_conjunct_left_out_narrows_and_the_two_sides_are_no_count(aligner: Aligner) -> None:
+    passage = _said(
+        "India supports freedom of navigation and overflight in international waters.", "IN", date(2025, 3, 6)
+    )
+    found = aligner.align(
+        "India supports freedom of navigation in international waters", [passage], language="en", reported=True
+    )
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("and overflight",))
+    passage = _said(
+        "We will inject fresh impetus into our comprehensive strategic partnership.", "CN", date(2021, 6, 10)
+    )
+    quote = "China would inject fresh impetus into the two countries' comprehensive strategic partnership"
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"
+    # "tens of thousands" for "thousands" is a quantity changed.
+    passage = _said("Chinese companies have created thousands of local jobs.", "CN", date(2021, 6, 10))
+    found = aligner.align(
+        "Chinese companies had created tens of thousands of local jobs", [passage], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
