@@ -269,9 +269,14 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             continue
         for row in rows:
             days = (row.day_from, row.day_to)
-            until = news.published_at.astimezone(linker.zone(row.ministry)).date() if news.published_at else None
             target = Target(
-                row.ministry, row.spokesperson_id, days, row.expression, tuple(row.outlets or ()), row.closed, until
+                row.ministry,
+                row.spokesperson_id,
+                days,
+                row.expression,
+                tuple(row.outlets or ()),
+                row.closed,
+                until=row.day_until,
             )
             fresh = _row(
                 doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language, read
@@ -320,6 +325,7 @@ def _row(
         spokesperson_id=target.spokesperson_id,
         day_from=min(target.days),
         day_to=max(target.days),
+        day_until=target.until,
         expression=target.expression,
         outlets=list(target.outlets),
         closed=target.closed,

@@ -323,6 +323,9 @@ class CitationRow(Base):
     #: The candidate days (the ministry's local dates) and the expression that gave them ("" for the window).
     day_from: Mapped[date] = mapped_column(Date)
     day_to: Mapped[date] = mapped_column(Date)
+    #: The last day a briefing after the candidate days may be quoted from (the report's publication day), or
+    #: None when the quote's own sentence names its day (:attr:`~pipeline.enrich.coverage.targets.Target.until`).
+    day_until: Mapped[date | None] = mapped_column(Date)
     expression: Mapped[str] = mapped_column(Text, default="")
     #: Outlet ids the quote's sentence names as having asked ("answering a question from the Global Times").
     outlets: Mapped[list[Any]] = mapped_column(default=list)

@@ -5,7 +5,7 @@ the article changes, and read through indexes only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -175,20 +175,34 @@ def test_a_hidden_citation_is_not_in_its_turns_coverage(catalog: Catalog, enrich
 def test_a_briefing_after_the_day_the_story_names_is_linked_when_it_arrives(
     catalog: Catalog, enricher: Enricher
 ) -> None:
-    # Published on Wednesday, the story dates the answer Monday; it was given at Tuesday's briefing, which
-    # arrives after the story.
+    # Published on Wednesday: the sentence before the quote dates another event (Monday), the answer was given
+    # at Tuesday's briefing, which arrives after the story.
+    article = (
+        "China has condemned new US sanctions threats.\n\n"
+        "The sanctions took effect on Monday. "
+        f'"{SAID.rstrip(".")}," Foreign Ministry spokesman Wang Wenbin told a regular press conference.'
+    )
+    news = doc_id(NEWS_URL)
+    _store(catalog, enricher, WIRE, NEWS_URL, article, datetime(2021, 4, 28, 13, 0, tzinfo=UTC))
+    (kept,) = catalog.citations_of(news)
+    assert (kept.verdict, kept.day_to, kept.day_until) == ("unmatched", date(2021, 4, 26), date(2021, 4, 28))
+    tuesday = "https://mfa.example/2021/t20210427.html"
+    _store(catalog, enricher, MFA, tuesday, _transcript(SAID), datetime(2021, 4, 27, 7, 30, tzinfo=UTC))
+    (cited,) = catalog.citations_of(news)
+    assert (cited.verdict, cited.turn_id, cited.elsewhere) == ("verbatim", f"{doc_id(tuesday)}:1", True)
+
+
+def test_a_day_the_quotes_own_sentence_names_is_not_looked_past(catalog: Catalog, enricher: Enricher) -> None:
     article = (
         "China has condemned new US sanctions threats.\n\n"
         f'"{SAID.rstrip(".")}," Foreign Ministry spokesman Wang Wenbin told a regular press conference on Monday.'
     )
     news = doc_id(NEWS_URL)
     _store(catalog, enricher, WIRE, NEWS_URL, article, datetime(2021, 4, 28, 13, 0, tzinfo=UTC))
-    (kept,) = catalog.citations_of(news)
-    assert (kept.verdict, kept.day_to) == ("unmatched", datetime(2021, 4, 26).date())
     tuesday = "https://mfa.example/2021/t20210427.html"
     _store(catalog, enricher, MFA, tuesday, _transcript(SAID), datetime(2021, 4, 27, 7, 30, tzinfo=UTC))
-    (cited,) = catalog.citations_of(news)
-    assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(tuesday)}:1")
+    (kept,) = catalog.citations_of(news)
+    assert (kept.verdict, kept.day_until) == ("unmatched", None)
 
 
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:

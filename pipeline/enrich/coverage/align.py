@@ -35,10 +35,12 @@ from typing import Literal
 
 from rapidfuzz.distance import Indel, LCSseq
 
+from pipeline.enrich.coverage.figures import SENTENCE_END, figures, whole_sentences
 from pipeline.enrich.coverage.pairing import (
     CJK,
     Token,
     clause_left_out,
+    conjunct,
     is_cjk,
     joined,
     lcs_pairs,
@@ -47,6 +49,7 @@ from pipeline.enrich.coverage.pairing import (
     negation_before,
     phrase,
     renamed,
+    swapped,
     trim_edges,
     unfinished_clause,
     unfinished_name,
@@ -82,6 +85,9 @@ MIN_SIMILARITY = 0.45
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
 #: of its content words (:meth:`Aligner._reordered`).
 REORDERED_COVERAGE = 0.7
+#: Below this token similarity, a sentence holding only half of reported speech's words (in another order)
+#: is a chance match.
+REORDERED_MIN_SIMILARITY = 0.25
 #: British spellings read as American ones ("destabilising", "labour", "centre"), so that a quote in one
 #: spelling matches an answer in the other.
 _AMERICAN = re.compile(r"(is|our|tre)(e|ed|es|ing|ation|ations|s|)$", re.IGNORECASE)
@@ -94,7 +100,6 @@ _PAIRS = frozenset({"sides", "countries", "nations", "governments", "leaders", "
 MAX_SENTENCES = 3
 
 _TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
 _ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
 
 
@@ -150,10 +155,9 @@ class Aligner:
     def __init__(self, normaliser: Normaliser) -> None:
         self.normaliser = normaliser
         self._markers: dict[str, frozenset[str]] = {}
-        # Each synonym's stem read as its group's first word's (English stems: Latin-script words only).
-        self._synonyms = {
-            self.normaliser.key(word): self.normaliser.key(group[0]) for group in SYNONYMS["en"] for word in group
-        }
+        # Each synonym, as written, read as its group's first word.
+        self._synonyms = {word: self.normaliser.key(_american(group[0])) for group in SYNONYMS["en"] for word in group}
+        self._stems: dict[str, str] = {}
         self._trivial: dict[str, frozenset[str]] = {}
         self._person: dict[str, frozenset[str]] = {}
         for language in ("en", "ru"):
@@ -171,12 +175,17 @@ class Aligner:
         self._passages: dict[str, _Said] = {}
 
     def _key(self, word: str) -> str:
-        stem = self.normaliser.key(_american(word))
-        return self._synonyms.get(stem, stem) if word.isascii() else stem
+        synonym = self._synonyms.get(word.casefold())
+        return synonym if synonym is not None else self.normaliser.key(_american(word))
 
     def _stem(self, token: Token) -> str:
-        """A token's own stem, before synonyms are read as one word."""
-        return token.key if is_cjk(token.surface) else self.normaliser.key(_american(token.surface))
+        """A token's own stem, before synonyms are read as one word (kept per surface: judged often)."""
+        if is_cjk(token.surface) or token.surface.casefold() not in self._synonyms:
+            return token.key
+        stem = self._stems.get(token.surface)
+        if stem is None:
+            stem = self._stems[token.surface] = self.normaliser.key(_american(token.surface))
+        return stem
 
     def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
         """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
@@ -224,7 +233,7 @@ class Aligner:
         cached = self._passages.get(cache_key)
         if cached is None:
             tokens = self.tokens(passage.text, language)
-            ends = [m.start() for m in _SENTENCE_END.finditer(prepare(passage.text))]
+            ends = [m.start() for m in SENTENCE_END.finditer(prepare(passage.text))]
             sentences: list[tuple[int, int]] = []
             start = 0
             for index, token in enumerate(tokens):
@@ -355,6 +364,8 @@ class Aligner:
         )
         matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
+        if share < REORDERED_COVERAGE and similarity < REORDERED_MIN_SIMILARITY:
+            return None  # half of the words, in another order and few of them in the same: a chance match
         return Alignment(
             passage,
             matched,
@@ -400,7 +411,7 @@ class Aligner:
         found = sum(1 for i in content if i in paired)
         weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
-        if coverage < MATCH_COVERAGE or found + weight + _swapped(words, window, pairs) < MATCH_MIN_WORDS:
+        if coverage < MATCH_COVERAGE or found + weight + swapped(words, window, pairs) < MATCH_MIN_WORDS:
             return None
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
@@ -416,7 +427,7 @@ class Aligner:
                 qualifier = i2 == i1 + 1 and len(said_side) == 1 and said_side[0].role == "content"
                 qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
                 # ...or a conjunct: "freedom of navigation" for "freedom of navigation and overflight".
-                qualifier = qualifier or (i2 == i1 + 1 and _conjunct(said_side))
+                qualifier = qualifier or (i2 == i1 + 1 and conjunct(said_side))
                 gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
         last_i, last_j = pairs[-1]
         leftover = last_i < len(words) - 1
@@ -451,16 +462,20 @@ class Aligner:
             verdict = "paraphrase" if verdict == "verbatim" else verdict
             added += [q.surface for q, _ in replaced if q.surface not in added]
             dropped += [a.surface for _, a in replaced if a.surface not in dropped]
-        around = _whole_sentences(window, span, passage.text)
-        said_figures = _figures(around)
-        if _figures(words) - said_figures and said_figures - _figures(words):
+        quoted_figures = figures(words, prepare(quote))
+        said_figures = figures(whole_sentences(window, span, passage.text), prepare(passage.text))
+        if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
             # A figure the answer does not give, where the sentences the quote matched give another ("as many as
             # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech
             # reframes words, not figures. Both figures are shown.
             verdict = "divergent"
-            shown = " ".join((*added, *dropped))
-            added += [t.surface for t in words if t.key in _figures(words) - said_figures and t.surface not in shown]
-            dropped += [t.surface for t in around if t.key in said_figures - _figures(words) and t.surface not in shown]
+            shown = {word for phrase in (*added, *dropped) for word in phrase.split()}
+            added += [
+                quoted_figures[v] for v in quoted_figures.keys() - said_figures.keys() if quoted_figures[v] not in shown
+            ]
+            dropped += [
+                said_figures[v] for v in said_figures.keys() - quoted_figures.keys() if said_figures[v] not in shown
+            ]
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
         if similarity < MIN_SIMILARITY:
@@ -563,46 +578,6 @@ def _american(word: str) -> str:
     if len(word) < 6 or not word.isascii():
         return word
     return _AMERICAN.sub(lambda m: _SPELLING[m.group(1).lower()] + m.group(2), word)
-
-
-def _conjunct(said: list[Token]) -> bool:
-    """Whether ``said`` is "and"/"or" and one or two words: a conjunct a quote leaving it out narrows."""
-    return (
-        2 <= len(said) <= 3
-        and said[0].surface.casefold() in ("and", "or", "и", "или")
-        and all(t.role == "content" for t in said[1:])
-    )
-
-
-def _figures(tokens: Sequence[Token]) -> set[str]:
-    return {t.key for t in tokens if t.surface[:1].isdigit()}
-
-
-def _whole_sentences(window: list[Token], span: list[Token], text: str) -> list[Token]:
-    """The words of ``window`` in the sentences ``span`` touches."""
-    prepared = prepare(text)
-    ends = [m.end() for m in _SENTENCE_END.finditer(prepared)]
-    first = max((end for end in ends if end <= span[0].start), default=0)
-    last = min((end for end in ends if end >= span[-1].end), default=len(prepared))
-    return [t for t in window if first <= t.start and t.end <= last]
-
-
-def _swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:
-    """The quote's words put in the place of the answer's, one for one between, just before or just after paired
-    words: its markers ("three patrol vessels" for "two patrol vessels") and one other word ("it will be tough"
-    for "it will be proportionate"). They count towards the words a match needs, since the swap is what a
-    reader wants to see."""
-    last_i, last_j = pairs[-1]
-    places = [(-1, pairs[0][1] - pairs[0][0] - 1), *pairs, (last_i + 2, last_j + 2)]
-    markers = other = 0
-    for (i1, j1), (i2, j2) in itertools.pairwise(places):
-        if i2 - i1 == 2 and j2 - j1 == 2 and 0 <= j1 + 1 < len(window) and 0 <= i1 + 1 < len(words):
-            said, quoted = window[j1 + 1], words[i1 + 1]
-            if said.key != quoted.key and said.role == quoted.role == "marker":
-                markers += 1
-            elif said.key != quoted.key and said.role == quoted.role == "content":
-                other = 1
-    return markers + other
 
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:

@@ -58,8 +58,8 @@ _EN = re.compile(
     r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
     r"|(?P<ago>two|three|2|3) days ago"
-    r"|(?P<count>a|an|one|\d{1,2}|" + "|".join(_EN_COUNTS) + r") (?P<unit>weeks?|months?) ago"
-    r"|(?P<lastmonth>last month)"
+    r"|(?<![\w-])(?P<count>a|an|one|\d{1,2}|" + "|".join(_EN_COUNTS) + r") (?P<unit>weeks?|months?) ago"
+    r"|(?<!the )(?P<lastmonth>last month)(?![\w'’])"
     r"|(?P<last>last|this past|this|on|on last)?\s*(?P<weekday>" + "|".join(_EN_WEEKDAYS) + r")\b"
     r"|(?:on )?(?P<month1>" + _MONTH_NAMES + r")\.? (?P<day1>\d{1,2})(?:st|nd|rd|th)?\b(?:,? (?P<year1>\d{4}))?"
     r"|(?:on )?(?P<day2>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<month2>"
@@ -105,7 +105,10 @@ def briefing_days(texts: Iterable[str], published: date, language: str | None) -
     report's local date); None when no text has one."""
     vague: DayReference | None = None
     for number, text in enumerate(texts):
-        found = resolve(text, published, language)
+        # A day the text names wins over a week or a month it names before it ("who attended last month's
+        # summit, said on Monday").
+        references = list(_references(text, published, language))
+        found = next((r for r in references if not r.vague), references[0] if references else None)
         if found is not None and (not found.vague or number == 0):
             return found  # a day, or whatever the quote's own sentence says
         # "last week", "in September": kept unless a later text names a day ("...had warned last week.
@@ -225,6 +228,8 @@ def _ago(match: re.Match[str], published: date) -> list[date]:
         word = match.group("count").lower()
         count = 1 if word in ("a", "an", "one") else int(word) if word.isdigit() else _EN_COUNTS.index(word) + 2
         unit = match.group("unit").lower()
+        if count == 0:
+            return []
     if unit.startswith("week"):
         monday = published - timedelta(days=published.weekday() + 7 * count)
         return [monday + timedelta(days=offset) for offset in range(6, -1, -1)]

@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
-from pipeline.enrich.quotes.extractor import is_short, predicates
+from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import simplified
 
@@ -94,23 +94,10 @@ def cite(
     """Each of ``quoted`` aligned with its target's briefings (then the days before them); one citation per
     quote, in the document's order."""
     found: list[Citation] = []
-    for whole, target in quoted:
-        cited = [
-            Citation(whole, target, *align_one(whole.text, whole.kind, target, passages, aligner, language=language))
-        ]
-        if cited[0].alignment is None and len(pieces := predicates(whole)) > 1:
-            # Said nowhere as a whole: its predicates may be said apart ("... and was ready to ..."); cited one by
-            # one when any of them is said.
-            apart = [
-                Citation(
-                    piece, target, *align_one(piece.text, piece.kind, target, passages, aligner, language=language)
-                )
-                for piece in pieces
-            ]
-            cited = apart if any(c.alignment is not None for c in apart) else cited
-        found.extend(
-            c for c in cited if shown(c.quote.speaker, c.quote.text, c.alignment.verdict if c.alignment else None)
-        )
+    for quote, target in quoted:
+        alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
+        if shown(quote.speaker, quote.text, alignment.verdict if alignment else None):
+            found.append(Citation(quote, target, alignment, elsewhere))
     return found
 
 

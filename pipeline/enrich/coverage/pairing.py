@@ -9,6 +9,7 @@ at its edges: a negation just before it (:func:`negation_before`), the words it 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -208,3 +209,37 @@ def unfinished_clause(window: list[Token], last_j: int, said: str, *, leftover: 
     # A short rest is a qualifier of what was quoted ("or the threat of sanctions", "at this stage"); a long
     # one is a clause of its own, which a quote may leave out ("and undermines the stability of ...").
     return rest if len(rest) <= MAX_DROPPED_TAIL else []
+
+
+#: A word swapped for another at the edge of the paired words counts toward a match only after this many
+#: paired words (any kind): a long run said word for word makes the swap a misquote, a short one a coincidence.
+EDGE_SWAP_CONTEXT = 6
+
+
+def conjunct(said: list[Token]) -> bool:
+    """Whether ``said`` is "and"/"or" and one or two words: a conjunct a quote leaving it out narrows."""
+    return (
+        2 <= len(said) <= 3
+        and said[0].surface.casefold() in ("and", "or", "и", "или")
+        and all(t.role == "content" for t in said[1:])
+    )
+
+
+def swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]]) -> int:
+    """The quote's words put in the place of the answer's, one for one between, just before or just after paired
+    words: its markers ("three patrol vessels" for "two patrol vessels") and one other word between paired
+    words, or at an edge of a run of :data:`EDGE_SWAP_CONTEXT` paired words ("a response will follow, and it
+    will be tough" for "... proportionate"; not "unilateral sanctions are illegal" for "... counterproductive").
+    They count towards the words a match needs, since the swap is what a reader wants to see."""
+    last_i, last_j = pairs[-1]
+    places = [(-1, pairs[0][1] - pairs[0][0] - 1), *pairs, (last_i + 2, last_j + 2)]
+    markers = other = 0
+    for number, ((i1, j1), (i2, j2)) in enumerate(itertools.pairwise(places)):
+        if i2 - i1 == 2 and j2 - j1 == 2 and 0 <= j1 + 1 < len(window) and 0 <= i1 + 1 < len(words):
+            said, quoted = window[j1 + 1], words[i1 + 1]
+            edge = number in (0, len(places) - 2)
+            if said.key != quoted.key and said.role == quoted.role == "marker":
+                markers += 1
+            elif said.key != quoted.key and said.role == quoted.role == "content":
+                other = int(not edge or len(pairs) >= EDGE_SWAP_CONTEXT)
+    return markers + other

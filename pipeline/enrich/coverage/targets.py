@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
-from pipeline.enrich.coverage.dates import briefing_days, relative_to_story, window
+from pipeline.enrich.coverage.dates import briefing_days, relative_to_story, resolve, window
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.quotes.marks import paragraphs
 from pipeline.enrich.speakers import SpeakerDirectory
@@ -85,7 +85,7 @@ _NOT_MINISTRY = re.compile(
     r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理"
     # Another ministry or the armed forces: "国防部发言人" (defence), "商务部" (commerce), "the defence ministry".
     r"|\bdefen[cs]e (?:ministry|minister|department)|\bministry of defen[cs]e|министерств\w* обороны|минобороны"
-    r"|国防部|国防|商务部|军方",
+    r"|国防部|商务部|军方",
     re.I,
 )
 
@@ -106,8 +106,9 @@ class Target:
     #: The report presents the quote as a whole clause: a stop or a comma ends it, inside its marks or right
     #: after them (« ... », — said she; "...", he said). A clause of the answer that goes on was cut.
     closed: bool = False
-    #: The last day the report can quote (its publication day, in the ministry's zone): a date read from the
-    #: sentences around the quote may be another event's, and the briefing then falls after it.
+    #: The last day the report can quote (its publication day, in the ministry's zone), when the briefing may
+    #: fall after the candidate days (a day read from the sentences around the quote may be another event's);
+    #: None when the quote's own sentence names its day.
     until: date | None = None
 
 
@@ -193,12 +194,14 @@ def targets(
         closed = quote.kind == "direct" and bool(_CLOSED.match(text, quote.end))
         ministry_day = published.astimezone(ministry_zone(ministry)).date()
         if reference is None:
-            found.append(
-                Target(ministry, spokesperson, window(min(ministry_day, local_day)), "", outlets, closed, ministry_day)
-            )
+            days = window(min(ministry_day, local_day))
+            found.append(Target(ministry, spokesperson, days, "", outlets, closed, until=ministry_day))
         else:
+            # A day the quote's own sentence (or its speaker phrase) names is the one it was said on; a day read
+            # from the sentences around it may be another event's, and the briefing may fall after it.
+            until = None if resolve(contexts[0], local_day, language) is not None else ministry_day
             found.append(
-                Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed, ministry_day)
+                Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed, until=until)
             )
     return found
 

@@ -98,21 +98,23 @@ BACKSHIFT = {
 ZH_TRIVIAL = set("的了是在和与及也都并就而这那其之个")
 
 #: Words news writers put for a briefing's words, one group per meaning ("free" for "release", "boat" for
-#: "vessel", "farm" for "agricultural", "pact" for "agreement"): read as one word to find the passage a quote
-#: reproduces, and still shown as a change (a paraphrase at least).
+#: "vessel", "farm" for "agricultural", "pact" for "agreement"), each form as written (not by stem: "national"
+#: is not "nationals", "aide" is not "aid"): read as one word to find the passage a quote reproduces, and still
+#: shown as a change (a paraphrase at least).
 SYNONYMS = {
     "en": (
-        ("free", "release", "released", "freed"),
-        ("boat", "vessel", "ship"),
+        ("free", "frees", "freed", "freeing", "release", "releases", "released", "releasing"),
+        ("boat", "boats", "vessel", "vessels", "ship", "ships"),
         ("farm", "agricultural", "agriculture"),
         ("talks", "consultations", "negotiations"),
-        ("keep", "continue"),
+        ("keep", "keeps", "kept", "continue", "continues", "continued"),
         ("citizens", "nationals"),
-        ("deal", "agreement", "pact", "accord"),
-        ("ink", "sign"),
-        ("protect", "safeguard", "defend"),
-        ("step", "measure"),
-        ("press", "urge", "request"),
-        ("help", "assist", "assistance", "aid"),
+        ("deal", "deals", "agreement", "agreements", "pact", "pacts"),
+        ("ink", "inked", "sign", "signed"),
+        (
+            *("protect", "protects", "protected", "protecting", "safeguard", "safeguards", "safeguarded"),
+            *("safeguarding", "defend", "defends", "defended", "defending"),
+        ),
+        ("help", "helps", "helped", "assist", "assists", "assisted", "assistance", "aid"),
     ),
 }

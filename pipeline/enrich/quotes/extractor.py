@@ -64,12 +64,15 @@ def is_short(quoted: str) -> bool:
 #: What joins two clauses of one report: "..., and that ...", "... but that ...", "..., а также что ...",
 #: "..., и что ...".
 _AND_THAT = re.compile(r",\s+(?:(?:and|but)\s+that|а\s+также\s+что|и\s+что|но\s+что)\s+", re.IGNORECASE)
-#: "and" joining a second predicate to the same subject ("... and was ready to ...", "... и будет ...").
-_AND_PREDICATE = re.compile(
-    r"\s+(?:and|и)\s+(?=(?:was|were|is|are|would|will|had|has|have|could|can|should|must|did|does|remains|remained"
-    r"|будет|будут|готова|готов|готовы)\s)",
-    re.IGNORECASE,
+#: A sentence that is the writer's background, not more of what was said: a source (据悉, 据报道, 另据), another
+#: actor (a ministry, a government, a president), or a time of its own (上周, 此前, 12日, 去年).
+_ZH_SOURCE = re.compile(r"\s*(?:据|另据|此外|与此同时|记者)")
+_ZH_BACKGROUND = re.compile(
+    r"(?:部|局|政府|议会|总统|总理|国务卿|大使馆)(?:[^，。]{0,6})(?:宣布|决定|表示|称)"
+    r"|上周|上月|此前|日前|去年|今年|昨天|昨日|前天|\d+日|\d+月"
 )
+#: A subordinate clause opening a sentence, whose subject a pronoun after it may refer to.
+_OPENING_CLAUSE = re.compile(r"(?:When|As|After|While|Before|Once|Since|Although|Though)\s+[A-Z]")
 #: A wire report's dateline before its first sentence: the place in capitals, its date, the agency in brackets
 #: or slashes, then a dash or colon ("BEIJING, May 21 (Reuters) -- ", "WASHINGTON (AP) — ", "NEW DELHI: ",
 #: "МОСКВА, 5 апреля. /ТАСС/. ").
@@ -231,13 +234,14 @@ def _zh_continued(
     end: int,
 ) -> int:
     """Where a Chinese reported clause that ends its sentence ends in the paragraph: "林剑说，A。B。" reports A and
-    B, up to a sentence with a speech verb or a quote of its own (``end`` and the result: offsets in ``masked``,
-    the paragraph)."""
+    B, up to a sentence with a speech verb or a quote of its own, or one that reads as the writer's background
+    (:data:`_ZH_BACKGROUND`) (``end`` and the result: offsets in ``masked``, the paragraph)."""
     if masked[end : spans[number][1]].strip("。！？；，,. "):
         return end  # the clause stops before its sentence does
     for following in range(number + 1, len(spans)):
         s_start, s_end = spans[following]
-        if found[following] or MASK in masked[s_start:s_end]:
+        sentence = masked[s_start:s_end]
+        if found[following] or MASK in sentence or _ZH_SOURCE.match(sentence) or _ZH_BACKGROUND.search(sentence):
             break
         end = s_end
         while end > s_start and masked[end - 1] in "。！？；，,. ":
@@ -252,25 +256,6 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     if joined is None or len(text[start : joined.start()].split()) < 3 or len(text[joined.end() : end].split()) < 3:
         return [(start, end)]
     return [(start, joined.start()), *_clauses(text, joined.end(), end)]
-
-
-def predicates(quote: Quote) -> list[Quote]:
-    """A reported statement as the predicates it joins with "and" ("China respected the decision and was ready to
-    work with the new government"), each a quote of its own; [quote] when it joins none. The coverage stage
-    cites them one by one when the whole is said nowhere: an answer may say them in two places."""
-    if quote.kind != "reported":
-        return [quote]
-    pieces: list[Quote] = []
-    position = 0
-    for joined in _AND_PREDICATE.finditer(quote.text):
-        if len(quote.text[position : joined.start()].split()) >= 3 and len(quote.text[joined.end() :].split()) >= 3:
-            pieces.append(_piece(quote, position, joined.start()))
-            position = joined.end()
-    return [*pieces, _piece(quote, position, len(quote.text))] if pieces else [quote]
-
-
-def _piece(quote: Quote, start: int, end: int) -> Quote:
-    return replace(quote, text=quote.text[start:end], start=quote.start + start, end=quote.start + end)
 
 
 def _as_written(quote: Quote, read: str, original: str) -> Quote:
@@ -328,11 +313,18 @@ def _paragraph(
     for number, (s_start, s_end) in enumerate(sentence_spans):
         sentence = masked_text[s_start:s_end]
         found = per_sentence[number]
-        if any(a.pronoun for a in found):
-            # "When David Lammy stood beside ..., he announced ...": a pronoun may refer to a person the same
-            # sentence names before it.
+        if any(a.pronoun for a in found) and _OPENING_CLAUSE.match(sentence.lstrip()):
+            # "When David Lammy stood beside ..., he announced ...": a pronoun may refer to the person an opening
+            # subordinate clause names (not to one an opening phrase only mentions: "Responding to Matthew
+            # Miller's comments, he said" is the spokesperson).
             _note_mentions(document, index, text[start + s_start : start + s_start + max(a.verb for a in found)])
-        resolved = [_resolve(document, index, a) for a in found]
+        resolved: list[tuple[str | None, str | None] | None] = []
+        for attribution in found:
+            speaker = _resolve(document, index, attribution)
+            resolved.append(speaker)
+            if speaker is not None and speaker[0] is not None and not attribution.pronoun:
+                # "林剑说，...；至于...，他表示": a pronoun refers to the speaker named earlier in its sentence.
+                document.note(_Named(index, speaker[0], speaker[1]))
         first_part = next_part
         while next_part < len(parts) and parts[next_part][1] < s_end:
             next_part += 1

@@ -60,8 +60,10 @@ PREPOSITIONS = frozenset(
 )
 #: Words that open a reported clause after the verb or its object.
 _THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\w-])", re.IGNORECASE)
-#: ", as X put it / said / noted": the report's speaker named after what was said.
-_AS_PUT = re.compile(r",\s+as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)(?![\w-])")
+#: ", as X put it / said / noted", ", according to X": the report's source named after what was said.
+_AS_PUT = re.compile(
+    r",\s+(?:as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)|according\s+to|citing)(?![\w-])"
+)
 #: A contrast after "X said": what was said is before it ("..., Mao said, but the summons was a show").
 _CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGNORECASE)
 #: Speech verbs whose object comes before "that": "told reporters that", "urged Washington to".

@@ -68,9 +68,9 @@ ABOUT_THIS = re.compile(
     r"(?:\s+(?:во?\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)|накануне|вчера|сегодня|ранее))?",
     re.IGNORECASE,
 )
-#: What stands between a subject and an infinitive speech verb: "went on to accuse", "was quick to stress".
 #: A short form in brackets between a speaker and its verb: "the Ministry of External Affairs (MEA) said".
 _SHORT_FORM = re.compile(r"\s*\([A-ZА-ЯЁ][\w.&-]{0,11}\)\s*$")
+#: What stands between a subject and an infinitive speech verb: "went on to accuse", "was quick to stress".
 _LEAD_IN = re.compile(
     r"(?<![\w-])(?:(?:went|goes|go) on|(?:was|were|is|are) (?:quick|keen|careful|eager|at pains)|sought|took care)"
     r" to\s+$",
@@ -281,6 +281,14 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
             # it ("Indians were advised ..., Jaiswal told the briefing, adding that ..."); else, and for "X gave
             # no details, but stressed that ...", the subject of the sentence.
             spoken = [a for a in found if not a.question]
+            if coordinated and not (participle and after_comma):
+                # Only a verb before it, outside a relative clause: not "..., who Reuters said ..., and stressed",
+                # nor an "according to X" after it.
+                spoken = [
+                    a
+                    for a in spoken
+                    if a.verb < match.start() and not _RELATIVE.search(sentence, max(0, a.verb - 40), a.verb)
+                ]
             if ((participle and after_comma) or coordinated) and spoken:
                 last = max(spoken, key=lambda a: a.verb)
                 phrase, speaker = (match.start(), match.start(), last.pronoun), last.speaker
@@ -324,6 +332,8 @@ _CONDITIONS = frozenset({"if", "unless", "если"})
 _COUNTS = frozenset(
     {"two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "hours", "days", "minutes", "weeks"}
 )
+#: A relative clause opening just before a verb: "..., who Reuters said ...".
+_RELATIVE = re.compile(r",\s+(?:who|whom|whose|which|where)\s[^,]*$", re.IGNORECASE)
 #: A speech participle opening a sentence: "Noting that ..., X said ...".
 _OPENING_PARTICIPLE = re.compile(
     r"(?:Noting|Stressing|Saying|Insisting|Arguing|Reiterating|Emphasi[sz]ing|Warning|Acknowledging|Recalling)"

@@ -253,8 +253,17 @@ def test_a_number_swapped_for_another_is_a_match_and_divergent(aligner: Aligner)
     found = aligner.align("three patrol vessels", [passage], language="en")
     assert found is not None
     assert (found.verdict, found.added, found.dropped) == ("divergent", ("three",), ("two",))
+    # "boats" for "vessels" is a synonym news writes: the swapped number is shown with it.
+    found = aligner.align("three patrol boats", [passage], language="en")
+    assert found is not None
+    assert (found.verdict, found.added, found.dropped) == ("divergent", ("three", "boats"), ("two", "vessels"))
     # A swap counts once: one shared word and a swapped number are still too few to align.
     assert aligner.align("three patrol aircraft", [passage], language="en") is None
+    # A word swapped at the edge of a short run is a coincidence, not a misquote.
+    passage = _said(
+        "Unilateral sanctions are counterproductive and will only hurt ordinary people.", "CN", date(2024, 5, 1)
+    )
+    assert aligner.align("unilateral sanctions are illegal", [passage], language="en") is None
 
 
 def test_any_one_is_not_a_number(aligner: Aligner) -> None:
@@ -417,7 +426,8 @@ def test_one_word_put_in_another_place_counts_towards_a_match(aligner: Aligner) 
     found = aligner.align("A response will follow, and it will be tough.", [passage], language="en")
     assert found is not None
     assert (found.added, found.dropped) == (("tough",), ("proportionate",))
-    # Only one: two words replaced around one shared word are too few to align.
+    # Only one: two words replaced around one shared word are too few to align (the edge swap counts here because
+    # eight words around it are said word for word).
     assert aligner.align("A reply will follow, and it will be tough.", [passage], language="en") is None
 
 
@@ -439,6 +449,15 @@ def test_reported_speech_with_half_of_four_words_or_more_of_one_sentence_in_anot
     found = aligner.align(quote, [passage], language="en", reported=True)
     assert found is not None
     assert (found.verdict, found.matched.split()[:2]) == ("paraphrase", ["The", "two"])
+    # Half of the words in another order with little else alike is a chance match.
+    passage = _said(
+        "The United States should stop arming Taiwan and stop sending wrong signals to Taiwan independence "
+        "separatist forces.",
+        "CN",
+        date(2024, 5, 1),
+    )
+    quote = "Taiwan's independence forces had been emboldened by arms sales approved by the United States last year"
+    assert aligner.align(quote, [passage], language="en", reported=True) is None
     # Chinese characters shared out of order are not enough.
     passage = _said("中方已向美方提出严正交涉，敦促美方停止错误做法。", "CN", date(2023, 6, 14))
     assert aligner.align("美方错误做法已经停止，中方表示欢迎", [passage], language="zh", reported=True) is None
@@ -481,3 +500,20 @@ def test_a_conjunct_left_out_narrows_and_the_two_sides_are_no_count(aligner: Ali
     )
     assert found is not None
     assert found.verdict == "divergent"
+
+
+def test_synonyms_are_words_as_written_not_stems(aligner: Aligner) -> None:
+    passage = _said("The safety of our citizens is a red line.", "CN", date(2024, 5, 1))
+    assert aligner.align("national security is a red line", [passage], language="en") is None
+
+
+def test_dates_and_ordinals_are_not_figures(aligner: Aligner) -> None:
+    passage = _said("The visit will take place from 3rd to 5th June.", "CN", date(2024, 5, 1))
+    found = aligner.align("the visit would take place from June 3 to 5", [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"
+    passage = _said("On 25 May, the coast guard seized 15 boats near the reef.", "CN", date(2024, 5, 1))
+    quote = "the coast guard had seized 15 boats near the reef since January 2024"
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"

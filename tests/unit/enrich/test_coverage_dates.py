@@ -150,3 +150,18 @@ def test_weeks_and_months_ago_are_that_week_or_month(text: str, first: date, las
     found = resolve(text, date(2024, 5, 24), "en")
     assert found is not None
     assert (min(found.days), max(found.days), found.vague) == (first, last, True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["in the last months of the war", "at last monthly meeting", "for the last month of his term", "0 weeks ago"],
+)
+def test_what_only_looks_like_weeks_or_months_ago_names_no_day(text: str) -> None:
+    assert resolve(text, date(2024, 5, 15), "en") is None
+
+
+def test_a_day_named_in_a_text_wins_over_a_month_named_before_it() -> None:
+    text = "Lin Jian, who attended last month's summit, said on Monday that it would go on. Talks began a month ago."
+    found = briefing_days([text], date(2024, 5, 15), "en")
+    assert found is not None
+    assert found.days == (date(2024, 5, 13),)

@@ -84,5 +84,16 @@ def test_a_reported_clause_stops_at_the_semicolon_before_another_speakers_clause
     text = "外交部发言人林剑说，中方一贯支持通过对话解决问题；至于是否派人出席，他表示“目前没有可以发布的消息”。"
     assert speakers(text) == [
         ("中方一贯支持通过对话解决问题", "外交部发言人林剑", "lin-jian"),
-        ("目前没有可以发布的消息", "林剑", "lin-jian"),
+        ("目前没有可以发布的消息", "外交部发言人林剑", "lin-jian"),
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外交部发言人林剑12日表示，中方坚决反对美方的单边制裁。美国商务部上周宣布将三家中国企业列入实体清单。",
+        "林剑说，中方坚决反对美方的单边制裁。据悉，双方会谈于上周在日内瓦举行。",
+    ],
+)
+def test_the_writers_background_sentence_is_not_more_of_what_was_said(text: str) -> None:
+    assert [q for q, _, _ in speakers(text)] == ["中方坚决反对美方的单边制裁"]

@@ -486,3 +486,32 @@ def test_clauses_joined_by_but_that_and_a_clause_that_is_little_but_its_quote() 
     assert speakers(text, kind="reported") == [("China opposes any attempt to change the status quo", "Lin Jian")]
     text = 'Lin Jian said Britain was "not a party to it", and that China would defend its sovereignty.'
     assert speakers(text, kind="reported") == [("China would defend its sovereignty", "Lin Jian")]
+
+
+def test_a_pronoun_is_not_a_person_an_opening_phrase_only_mentions() -> None:
+    text = (
+        "Lin Jian told a regular briefing on Monday that China supported the talks.\n\n"
+        "Responding to Maria Zakharova's comments on the tariffs, he said the other side should stop politicising "
+        "trade."
+    )
+    assert [s for _, s in speakers(text, kind="reported")] == ["Lin Jian", "Lin Jian"]
+
+
+@pytest.mark.parametrize(
+    ("text", "statement"),
+    [
+        (
+            "Lin Jian thanked the mediators, who Reuters said had met in Doha, and stressed that China was ready "
+            "to talk.",
+            "China was ready to talk",
+        ),
+        (
+            "Lin Jian criticised the plan and stressed that China would respond firmly, according to state media.",
+            "China would respond firmly",
+        ),
+    ],
+)
+def test_a_verb_after_and_speaks_for_neither_a_relative_clauses_speaker_nor_a_later_source(
+    text: str, statement: str
+) -> None:
+    assert [(q, s) for q, s in speakers(text, kind="reported") if q.startswith("China")] == [(statement, "Lin Jian")]

@@ -1,0 +1,62 @@
+"""Figures in a quote and in the answer it matched: "1,200" is 1200 and "3rd" 3, a day or a year of a date is no
+figure, and the answer's figures are read over the whole sentences the quote matched (:func:`whole_sentences`),
+so that "as many as 430 have returned" meets the "340" of "So far, 340 of them have returned"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from pipeline.enrich.coverage.dates import EN_MONTHS
+from pipeline.enrich.coverage.pairing import Token
+from pipeline.enrich.text import prepare
+
+#: An ordinal's ending ("3rd", "21st"): the figure is the number.
+_ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)$", re.IGNORECASE)
+#: A month (English, its short forms, Russian in the genitive) or 月/日/年: a number beside one is part of a date.
+_DATE_WORD = re.compile(
+    "|".join(EN_MONTHS)
+    + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
+    + r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|[月日年]"
+)
+#: Where a sentence of an answer ends (the aligner cuts answers into sentences with it too).
+SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
+
+
+def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
+    """The figures of ``tokens`` (in ``text``) by value, each as written: "1,200" is 1200 and "3rd" 3; a year
+    and a day written with its month ("June 3", "3 June", "26 апреля", "5月18日", "2024") are dates, not figures."""
+    found: dict[str, str] = {}
+    number = 0
+    while number < len(tokens):
+        token = tokens[number]
+        number += 1
+        if not token.surface[:1].isdigit():
+            continue
+        value, last = _ORDINAL.sub("", token.surface), token
+        # "1,200": the groups after a thousands comma are the same figure.
+        while (
+            number < len(tokens)
+            and text[last.end : tokens[number].start] == ","
+            and tokens[number].surface.isdigit()
+            and len(tokens[number].surface) == 3
+        ):
+            last = tokens[number]
+            value += last.surface
+            number += 1
+        first = tokens.index(token)
+        near = tokens[max(0, first - 3) : number + 3]  # "June 3", "3 June", "from 3rd to 5th June"
+        dated = any(_DATE_WORD.fullmatch(t.surface.casefold().rstrip(".")) for t in near)
+        if dated or (len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2099):
+            continue
+        found[value] = text[token.start : last.end]
+    return found
+
+
+def whole_sentences(window: list[Token], span: list[Token], text: str) -> list[Token]:
+    """The words of ``window`` in the sentences ``span`` touches."""
+    prepared = prepare(text)
+    ends = [m.end() for m in SENTENCE_END.finditer(prepared)]
+    first = max((end for end in ends if end <= span[0].start), default=0)
+    last = min((end for end in ends if end >= span[-1].end), default=len(prepared))
+    return [t for t in window if first <= t.start and t.end <= last]
