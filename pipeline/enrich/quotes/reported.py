@@ -206,6 +206,8 @@ def reported_clause(
         that = None  # "if", "whether", "what" open the reported clause right after the verb or its object
     elif that and _subject_and_verb(between) and not verb.group().casefold().startswith(_TAKES_OBJECT):
         that = None  # "saying China opposed any provocation that ...": the clause began; "that" is its own
+    elif that and re.search(r"\s(?:and|but)\s*$", between):
+        that = None  # "said 22 fishermen had been freed and that ...": the first clause began after the verb
     if that and not any(mark in between for mark in (MASK, ":", ",")):
         word = that.group().casefold()
         start = end_of_clause + (that.end() if word in ("that", "что") else that.start())

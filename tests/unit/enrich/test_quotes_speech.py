@@ -515,3 +515,10 @@ def test_a_verb_after_and_speaks_for_neither_a_relative_clauses_speaker_nor_a_la
     text: str, statement: str
 ) -> None:
     assert [(q, s) for q, s in speakers(text, kind="reported") if q.startswith("China")] == [(statement, "Lin Jian")]
+
+
+def test_a_that_after_and_leaves_the_first_clause_in_the_report() -> None:
+    text = "Lin Jian said 22 fishermen had been freed and that China thanked the government for its cooperation."
+    assert speakers(text, kind="reported") == [
+        ("22 fishermen had been freed and that China thanked the government for its cooperation", "Lin Jian")
+    ]
