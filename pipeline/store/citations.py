@@ -237,9 +237,9 @@ def link_document(session: Session, document: Document, quoted: Sequence[tuple[Q
 
 def relink_for_briefing(session: Session, briefing: Document, linker: Linker) -> set[str]:
     """A briefing was stored or its turns changed: align again every citation that may report it (its
-    ministry, candidate or look-back days holding the briefing's day, or linked to it now). Returns the news
-    documents whose citations changed; their revisions, and those of other briefings whose coverage
-    changed, are bumped here."""
+    ministry, candidate, look-back or look-forward days holding the briefing's day, or linked to it now).
+    Returns the news documents whose citations changed; their revisions, and those of other briefings whose
+    coverage changed, are bumped here."""
     ministry = briefing.source_country
     if not ministry or briefing.published_at is None:
         return set()
@@ -253,7 +253,9 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
             (CitationRow.ministry == ministry)
             & (CitationRow.day_to >= day - timedelta(days=FORWARD_DAYS))
             & (CitationRow.day_to <= day + timedelta(days=LOOKBACK_DAYS + MAX_SPAN_DAYS))
-            & (CitationRow.day_from <= day + timedelta(days=LOOKBACK_DAYS)),
+            & (CitationRow.day_from <= day + timedelta(days=LOOKBACK_DAYS))
+            # Rows whose days end before the briefing's only when they look forward to it (``day_until``).
+            & ((CitationRow.day_to >= day) | (CitationRow.day_until >= day)),
             CitationRow.briefing_doc_id == briefing.doc_id,
         )
     )

@@ -211,7 +211,8 @@ def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
         "AND briefing_date < '2021-04-27'",
         "SELECT * FROM citations WHERE doc_id = 'x'",
         "SELECT * FROM citations WHERE (ministry = 'CN' AND day_to >= '2021-04-19' AND day_to <= '2021-05-13' "
-        "AND day_from <= '2021-05-10') OR briefing_doc_id = 'x'",
+        "AND day_from <= '2021-05-10' AND (day_to >= '2021-04-26' OR day_until >= '2021-04-26')) "
+        "OR briefing_doc_id = 'x'",
         "SELECT * FROM citations WHERE turn_id IN ('a', 'b')",
     ]
     with catalog.engine.connect() as connection:

@@ -35,7 +35,7 @@ from typing import Literal
 
 from rapidfuzz.distance import Indel, LCSseq
 
-from pipeline.enrich.coverage.figures import SENTENCE_END, figures, whole_sentences
+from pipeline.enrich.coverage.figures import figures
 from pipeline.enrich.coverage.pairing import (
     CJK,
     Token,
@@ -100,6 +100,7 @@ _PAIRS = frozenset({"sides", "countries", "nations", "governments", "leaders", "
 MAX_SENTENCES = 3
 
 _TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
 _ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
 
 
@@ -233,7 +234,7 @@ class Aligner:
         cached = self._passages.get(cache_key)
         if cached is None:
             tokens = self.tokens(passage.text, language)
-            ends = [m.start() for m in SENTENCE_END.finditer(prepare(passage.text))]
+            ends = [m.start() for m in _SENTENCE_END.finditer(prepare(passage.text))]
             sentences: list[tuple[int, int]] = []
             start = 0
             for index, token in enumerate(tokens):
@@ -376,6 +377,16 @@ class Aligner:
             (),
         )
 
+    def _sentences_around(self, passage: Passage, language: str, span: list[Token]) -> list[Token]:
+        """The words of the sentences of ``passage`` that ``span`` touches."""
+        said = self._passage(passage, language)
+        return [
+            token
+            for first, last in said.sentences
+            if said.tokens[first].start <= span[-1].end and said.tokens[last - 1].end >= span[0].start
+            for token in said.tokens[first:last]
+        ]
+
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
         in order (then the closest to it in length)."""
@@ -462,8 +473,10 @@ class Aligner:
             verdict = "paraphrase" if verdict == "verbatim" else verdict
             added += [q.surface for q, _ in replaced if q.surface not in added]
             dropped += [a.surface for _, a in replaced if a.surface not in dropped]
-        quoted_figures = figures(words, prepare(quote))
-        said_figures = figures(whole_sentences(window, span, passage.text), prepare(passage.text))
+        quoted_figures = figures(words, prepare(quote)) if any(t.surface[:1].isdigit() for t in words) else {}
+        said_figures = (
+            figures(self._sentences_around(passage, language, span), prepare(passage.text)) if quoted_figures else {}
+        )
         if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
             # A figure the answer does not give, where the sentences the quote matched give another ("as many as
             # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech

@@ -1,6 +1,6 @@
 """Figures in a quote and in the answer it matched: "1,200" is 1200 and "3rd" 3, a day or a year of a date is no
-figure, and the answer's figures are read over the whole sentences the quote matched (:func:`whole_sentences`),
-so that "as many as 430 have returned" meets the "340" of "So far, 340 of them have returned"."""
+figure. The aligner reads the answer's figures over the whole sentences the quote matched, so that "as many as
+430 have returned" meets the "340" of "So far, 340 of them have returned"."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from pipeline.enrich.coverage.dates import EN_MONTHS
 from pipeline.enrich.coverage.pairing import Token
-from pipeline.enrich.text import prepare
 
 #: An ordinal's ending ("3rd", "21st"): the figure is the number.
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)$", re.IGNORECASE)
@@ -19,8 +18,6 @@ _DATE_WORD = re.compile(
     + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
     + r"|января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря|[月日年]"
 )
-#: Where a sentence of an answer ends (the aligner cuts answers into sentences with it too).
-SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
 
 
 def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
@@ -29,7 +26,7 @@ def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     number = 0
     while number < len(tokens):
-        token = tokens[number]
+        first, token = number, tokens[number]
         number += 1
         if not token.surface[:1].isdigit():
             continue
@@ -44,19 +41,9 @@ def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
             last = tokens[number]
             value += last.surface
             number += 1
-        first = tokens.index(token)
         near = tokens[max(0, first - 3) : number + 3]  # "June 3", "3 June", "from 3rd to 5th June"
         dated = any(_DATE_WORD.fullmatch(t.surface.casefold().rstrip(".")) for t in near)
         if dated or (len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2099):
             continue
         found[value] = text[token.start : last.end]
     return found
-
-
-def whole_sentences(window: list[Token], span: list[Token], text: str) -> list[Token]:
-    """The words of ``window`` in the sentences ``span`` touches."""
-    prepared = prepare(text)
-    ends = [m.end() for m in SENTENCE_END.finditer(prepared)]
-    first = max((end for end in ends if end <= span[0].start), default=0)
-    last = min((end for end in ends if end >= span[-1].end), default=len(prepared))
-    return [t for t in window if first <= t.start and t.end <= last]

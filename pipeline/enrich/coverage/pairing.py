@@ -241,5 +241,5 @@ def swapped(words: list[Token], window: list[Token], pairs: list[tuple[int, int]
             if said.key != quoted.key and said.role == quoted.role == "marker":
                 markers += 1
             elif said.key != quoted.key and said.role == quoted.role == "content":
-                other = int(not edge or len(pairs) >= EDGE_SWAP_CONTEXT)
+                other = other or int(not edge or len(pairs) >= EDGE_SWAP_CONTEXT)
     return markers + other

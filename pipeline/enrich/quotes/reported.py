@@ -68,6 +68,8 @@ _AS_PUT = re.compile(
 _CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGNORECASE)
 #: Speech verbs whose object comes before "that": "told reporters that", "urged Washington to".
 _TAKES_OBJECT = ("told", "tell", "ask", "urg", "warn", "assur", "remind", "inform", "спрос")
+#: "... and" / "... but" just before a "that": it opens a second clause, not the first ("said X and that Y").
+_CONJOINED = re.compile(r"\s(?:and|but)\s*$")
 #: "that" pointing at a time ("that morning"), not opening a clause.
 _THAT_TIME = re.compile(r"that\s+(?:morning|afternoon|evening|night|day|week|month|year|time)(?![\w-])", re.IGNORECASE)
 #: Who was told: "told reporters", "told a regular briefing", "told Reuters".
@@ -206,7 +208,7 @@ def reported_clause(
         that = None  # "if", "whether", "what" open the reported clause right after the verb or its object
     elif that and _subject_and_verb(between) and not verb.group().casefold().startswith(_TAKES_OBJECT):
         that = None  # "saying China opposed any provocation that ...": the clause began; "that" is its own
-    elif that and re.search(r"\s(?:and|but)\s*$", between):
+    elif that and _CONJOINED.search(between):
         that = None  # "said 22 fishermen had been freed and that ...": the first clause began after the verb
     if that and not any(mark in between for mark in (MASK, ":", ",")):
         word = that.group().casefold()

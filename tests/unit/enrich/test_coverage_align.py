@@ -517,3 +517,10 @@ def test_dates_and_ordinals_are_not_figures(aligner: Aligner) -> None:
     found = aligner.align(quote, [passage], language="en", reported=True)
     assert found is not None
     assert found.verdict == "paraphrase"
+
+
+def test_a_swap_between_paired_words_still_counts_when_an_edge_swap_does_not(aligner: Aligner) -> None:
+    passage = _said("Officials discussed energy and trade issues.", "CN", date(2024, 5, 1))
+    found = aligner.align("discussed climate and trade worries", [passage], language="en")
+    assert found is not None
+    assert (found.added, found.dropped) == (("climate", "worries"), ("energy", "issues"))
