@@ -6,7 +6,7 @@ near-duplicate pair precision and recall of the duplicates set.
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. Every part was written by
-someone who never read the rules; ``tune`` to ``tune7`` are tuned on, ``holdout`` to ``holdout4`` were never
+someone who never read the rules; ``tune`` to ``tune8`` are tuned on, ``holdout`` to ``holdout6`` were never
 used to tune them: ``--errors`` lists the misses of the tune parts only (a holdout's are never printed). The CI
 floors are in tests/fixtures/coverage/floors.yaml.
 """
@@ -28,7 +28,22 @@ from pipeline.enrich.speakers import speakers_for
 REPO = Path(__file__).resolve().parents[1]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
 DUPLICATES = REPO / "tests" / "fixtures" / "coverage" / "duplicates"
-PARTS = ("tune", "tune2", "tune3", "tune4", "tune5", "tune6", "tune7", "holdout", "holdout2", "holdout3", "holdout4")
+PARTS = (
+    "tune",
+    "tune2",
+    "tune3",
+    "tune4",
+    "tune5",
+    "tune6",
+    "tune7",
+    "tune8",
+    "holdout",
+    "holdout2",
+    "holdout3",
+    "holdout4",
+    "holdout5",
+    "holdout6",
+)
 
 
 def _row(name: str, score: Score) -> str:

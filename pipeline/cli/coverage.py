@@ -26,6 +26,7 @@ def citation_json(row: CitationRow) -> dict[str, Any]:
         "number": row.number,
         "kind": row.kind,
         "quoted": row.quoted,
+        "context": row.context,
         "speaker": row.speaker,
         "ministry": row.ministry,
         "spokesperson_id": row.spokesperson_id,
@@ -54,6 +55,8 @@ def print_citations(rows: Sequence[CitationRow]) -> None:
         other = " [yellow]another day's briefing[/]" if row.elsewhere else ""
         console.print(f"  [{style}]{row.verdict}[/] → {escape(where)}{other}", highlight=False)
         console.print(f"    quoted: “{escape(row.quoted)}”", highlight=False)
+        if row.context:
+            console.print(f"    in:     {escape(row.context)}", highlight=False)
         if row.matched:
             console.print(f"    said:   “{escape(row.matched)}” (similarity {row.similarity:.2f})", highlight=False)
         if row.added:
@@ -83,6 +86,7 @@ def _entry_json(entry: CoverageEntry) -> dict[str, Any]:
         "cluster_id": entry.cluster_id,
         "duplicate_of": entry.duplicate_of,
         "quoted": entry.quoted,
+        "context": entry.context,
         "matched": entry.matched,
         "similarity": entry.similarity,
         "verdict": entry.verdict,

@@ -50,6 +50,7 @@ _COMPARED = (
     "number",
     "quoted",
     "kind",
+    "context",
     "speaker",
     "ministry",
     "spokesperson_id",
@@ -110,6 +111,8 @@ class CoverageEntry:
     verdict: str
     added: list[str]
     dropped: list[str]
+    #: The reported clause the quote stands in, when it quotes only some of its words.
+    context: str | None = None
 
 
 class CitationQueries(CatalogBase):
@@ -170,6 +173,7 @@ def _entry(row: CitationRow, document: Document) -> CoverageEntry:
         verdict=row.verdict,
         added=list(row.added or []),
         dropped=list(row.dropped or []),
+        context=row.context,
     )
 
 
@@ -177,7 +181,7 @@ def reported(row: CitationRow) -> bool:
     """Whether a citation is shown (:func:`~pipeline.enrich.coverage.linker.shown`): rows of two-word quotes
     and of quotes attributed to nobody are kept so that a briefing stored later aligns them again (news usually
     comes first), but shown only once an answer says them."""
-    return shown(row.speaker, row.quoted, row.verdict if row.turn_id is not None else None)
+    return shown(row.speaker, row.quoted, row.verdict if row.turn_id is not None else None, context=row.context)
 
 
 def worst_verdict(rows: Iterable[CitationRow]) -> str | None:
@@ -215,6 +219,7 @@ def link_document(session: Session, document: Document, quoted: Sequence[tuple[Q
             quote.text,
             quote.kind,
             quote.speaker,
+            quote.context,
             target,
             session,
             linker,
@@ -281,7 +286,17 @@ def relink_for_briefing(session: Session, briefing: Document, linker: Linker) ->
                 until=row.day_until,
             )
             fresh = _row(
-                doc_id, row.number, row.quoted, row.kind, row.speaker, target, session, linker, news.language, read
+                doc_id,
+                row.number,
+                row.quoted,
+                row.kind,
+                row.speaker,
+                row.context,
+                target,
+                session,
+                linker,
+                news.language,
+                read,
             )
             if _compared([fresh]) != _compared([row]):
                 touched.update({row.briefing_doc_id, fresh.briefing_doc_id} - {None})  # type: ignore[arg-type]
@@ -302,6 +317,7 @@ def _row(
     quoted: str,
     kind: str,
     speaker: str | None,
+    context: str | None,
     target: Target,
     session: Session,
     linker: Linker,
@@ -316,12 +332,13 @@ def _row(
             read[key] = passages_in(session, ministry, first, last, linker.zone(ministry))
         return read[key]
 
-    alignment, elsewhere = align_one(quoted, kind, target, passages, linker.aligner, language=language)
+    alignment, elsewhere = align_one(quoted, kind, target, passages, linker.aligner, language=language, context=context)
     return CitationRow(
         doc_id=doc_id,
         number=number,
         quoted=quoted,
         kind=kind,
+        context=context,
         speaker=speaker,
         ministry=target.ministry,
         spokesperson_id=target.spokesperson_id,

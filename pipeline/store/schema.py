@@ -316,6 +316,9 @@ class CitationRow(Base):
     quoted: Mapped[str] = mapped_column(Text)
     #: "direct" or "reported".
     kind: Mapped[str] = mapped_column(String(16))
+    #: The reported clause a direct quote stands in, when it quotes only some of its words; None otherwise
+    #: (:attr:`~pipeline.enrich.quotes.Quote.context`).
+    context: Mapped[str | None] = mapped_column(Text)
     speaker: Mapped[str | None] = mapped_column(Text)
     #: The ministry (ISO country code) and, when the report names one, the spokesperson it is attributed to.
     ministry: Mapped[str] = mapped_column(String(2))

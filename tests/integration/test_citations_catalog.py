@@ -126,23 +126,40 @@ def test_a_new_version_of_the_article_replaces_its_citations(catalog: Catalog, e
 def test_a_two_word_quote_shows_only_once_an_answer_says_it(catalog: Catalog, enricher: Enricher) -> None:
     article = (
         "China has condemned new US sanctions threats.\n\n"
-        'Foreign Ministry spokesman Wang Wenbin said on Monday that Beijing was "consistently opposed" to them.'
+        'Foreign Ministry spokesman Wang Wenbin on Monday described Beijing as "consistently opposed" to them.'
     )
     news = doc_id(NEWS_URL)
-    # The news comes first: the two quoted words are kept, unlinked, but not shown as a misquote (the reported
-    # clause around them is, until its briefing arrives).
+    # The news comes first: the two quoted words stand alone (no reported clause around them), a term or a scare
+    # quote: kept, unlinked, but not shown as a misquote.
     _store(catalog, enricher, WIRE, NEWS_URL, article, WRITTEN)
-    assert [row.quoted for row in catalog.citations_of(news)] == ['Beijing was "consistently opposed" to them']
-    assert [row.quoted for row in catalog.citations_for_documents([news])[news]] == [
-        'Beijing was "consistently opposed" to them'
-    ]
+    assert catalog.citations_of(news) == []
+    assert news not in catalog.citations_for_documents([news])
     with catalog.session() as session:
         kept = session.query(CitationRow).filter(CitationRow.quoted == "consistently opposed").one()
-        assert kept.verdict == "unmatched"
+        assert (kept.verdict, kept.context) == ("unmatched", None)
     # The transcript arrives and says them: now they are a citation.
     _store(catalog, enricher, MFA, BRIEFING_URL, _transcript("China is consistently opposed to such threats."), HELD)
     cited = {row.quoted: row for row in catalog.citations_of(news)}["consistently opposed"]
     assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1")
+
+
+def test_quoted_words_in_a_reported_clause_are_judged_through_it(catalog: Catalog, enricher: Enricher) -> None:
+    clause = 'Beijing would "never accept" the threats of sanctions'
+    article = (
+        "China has condemned new US sanctions threats.\n\n"
+        f"Foreign Ministry spokesman Wang Wenbin said on Monday that {clause}."
+    )
+    news = doc_id(NEWS_URL)
+    # The news comes first: the quoted words are the citation (the clause is their context), shown unmatched:
+    # the statement is reported, the marks only pick its words.
+    _store(catalog, enricher, WIRE, NEWS_URL, article, WRITTEN)
+    (waiting,) = catalog.citations_of(news)
+    assert (waiting.quoted, waiting.context, waiting.verdict) == ("never accept", clause, "unmatched")
+    # The transcript arrives: the clause finds the sentence, the quoted words are judged against it.
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript("China will not accept threats of sanctions."), HELD)
+    (cited,) = catalog.citations_of(news)
+    assert (cited.verdict, cited.turn_id) == ("divergent", f"{doc_id(BRIEFING_URL)}:1")
+    assert (cited.added, cited.dropped) == (["never"], ["not"])
 
 
 def test_a_quote_attributed_to_nobody_shows_only_when_an_answer_says_it(catalog: Catalog, enricher: Enricher) -> None:

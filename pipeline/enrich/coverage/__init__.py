@@ -12,8 +12,9 @@ The catalog side (the ``citations`` table, re-linking when either side changes) 
 
 from __future__ import annotations
 
-from pipeline.enrich.coverage.align import VERDICT_SEVERITY, Aligner, Alignment, Passage, Verdict
+from pipeline.enrich.coverage.align import VERDICT_SEVERITY, Aligner, Alignment, Verdict
 from pipeline.enrich.coverage.linker import LOOKBACK_DAYS, Citation, cite, wanted
+from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import MINISTRY_TIMEZONES, Target, ministry_zone, targets
 
 __all__ = [

@@ -30,19 +30,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Literal
 
 from rapidfuzz.distance import Indel, LCSseq
 
 from pipeline.enrich.coverage.figures import figures
 from pipeline.enrich.coverage.pairing import (
-    CJK,
     Token,
     clause_left_out,
     conjunct,
     is_cjk,
-    joined,
     lcs_pairs,
     meaningful,
     negated,
@@ -55,20 +52,13 @@ from pipeline.enrich.coverage.pairing import (
     unfinished_name,
     words_before,
 )
+from pipeline.enrich.coverage.reading import Passage, Reader, written
 from pipeline.enrich.coverage.words import (
-    BACKSHIFT,
     BACKSHIFTED,
-    HEDGES,
-    INTENSIFIERS,
-    NEGATIONS,
     NEGATIVE_FORMS,
-    PERSON,
-    SYNONYMS,
     ZH_MARKERS,
-    ZH_TRIVIAL,
 )
-from pipeline.enrich.keyphrases import STOPWORDS
-from pipeline.enrich.text import Normaliser, prepare, simplified
+from pipeline.enrich.text import prepare
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 #: Worst first: the order a document's worst verdict is chosen by.
@@ -88,36 +78,14 @@ REORDERED_COVERAGE = 0.7
 #: Below this token similarity, a sentence holding only half of reported speech's words (in another order)
 #: is a chance match.
 REORDERED_MIN_SIMILARITY = 0.25
-#: British spellings read as American ones ("destabilising", "labour", "centre"), so that a quote in one
-#: spelling matches an answer in the other.
-_AMERICAN = re.compile(r"(is|our|tre)(e|ed|es|ing|ation|ations|s|)$", re.IGNORECASE)
-_SPELLING = {"is": "iz", "our": "or", "tre": "ter"}
-#: Words after which "one" is a pronoun or "single", not a number ("any one", "no one", "the one").
-_NOT_COUNTING = frozenset({"any", "no", "every", "each", "the", "this", "that", "which", "someone", "anyone"})
-#: What "two" names as a pair rather than counts: "the two countries", "the two sides".
-_PAIRS = frozenset({"sides", "countries", "nations", "governments", "leaders", "parties", "peoples", "neighbours"})
+#: Reported speech summing up an exchange (:meth:`Aligner._summarised`): this share of its content words (and
+#: at least this many) in one turn's question and answer...
+SUMMARY_COVERAGE = 0.5
+SUMMARY_MIN_WORDS = 5
+#: ...and this much more than in any other candidate turn.
+SUMMARY_MARGIN = 0.25
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
-
-_TOKEN = re.compile(rf"[{CJK}]|[^\W_{CJK}]+")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"'”’»)]*\s+|(?<=[。！？；])")
-_ELLIPSIS = re.compile(r"\.\s?\.\s?\.|…|\[\s*(?:\.\.\.|…)\s*\]")
-
-
-@dataclass(frozen=True, slots=True)
-class Passage:
-    """What a spokesperson said in one exchange (its answer) or announcement, as a candidate for quotes."""
-
-    turn_id: str
-    doc_id: str
-    ministry: str
-    day: date
-    spokesperson_id: str | None
-    text: str
-    #: The outlet that asked (None for an announcement or an unknown outlet).
-    outlet_id: str | None = None
-    #: The question(s) the answer replies to ("" for an announcement): reported speech restates its topic.
-    question: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,125 +104,8 @@ class Alignment:
     dropped: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class _Said:
-    """A passage as the aligner reads it."""
-
-    tokens: list[Token]
-    #: Its sentences, as (first, last + 1) token indices.
-    sentences: list[tuple[int, int]]
-    keys: frozenset[str]
-    #: Content words of the question that the answer does not use: reported speech takes its topic from the
-    #: question ("responding to the EU's planned 11th package of sanctions" for "We will respond ..."), so
-    #: they are the reporter's framing, neither found nor added.
-    context: frozenset[str]
-
-
-class Aligner:
+class Aligner(Reader):
     """Aligns quotes with passages; keeps the normaliser and the language word lists."""
-
-    def __init__(self, normaliser: Normaliser) -> None:
-        self.normaliser = normaliser
-        self._markers: dict[str, frozenset[str]] = {}
-        # Each synonym, as written, read as its group's first word.
-        self._synonyms = {word: self.normaliser.key(_american(group[0])) for group in SYNONYMS["en"] for word in group}
-        self._stems: dict[str, str] = {}
-        self._trivial: dict[str, frozenset[str]] = {}
-        self._person: dict[str, frozenset[str]] = {}
-        for language in ("en", "ru"):
-            # Markers are read as written (folded), not stemmed: "willful" stems to "will".
-            markers = " ".join((INTENSIFIERS[language], NEGATIONS[language], HEDGES[language]))
-            self._markers[language] = frozenset(self.normaliser.fold(w) for w in markers.split())
-            stopwords = STOPWORDS.get(language, frozenset())
-            # English function words as written; Russian ones by lemma, so that their inflections count too.
-            self._trivial[language] = frozenset(
-                {self.normaliser.fold(w) for w in stopwords}
-                | ({self._key(w) for w in stopwords} if language == "ru" else set())
-            )
-            self._person[language] = frozenset(self._key(w) for w in PERSON[language].split())
-        self._backshift = {(self._key(a), self._key(b)) for a, b in BACKSHIFT}
-        self._passages: dict[str, _Said] = {}
-
-    def _key(self, word: str) -> str:
-        synonym = self._synonyms.get(word.casefold())
-        return synonym if synonym is not None else self.normaliser.key(_american(word))
-
-    def _stem(self, token: Token) -> str:
-        """A token's own stem, before synonyms are read as one word (kept per surface: judged often)."""
-        if is_cjk(token.surface) or token.surface.casefold() not in self._synonyms:
-            return token.key
-        stem = self._stems.get(token.surface)
-        if stem is None:
-            stem = self._stems[token.surface] = self.normaliser.key(_american(token.surface))
-        return stem
-
-    def tokens(self, text: str, language: str, *, parts: bool = False) -> list[Token]:
-        """The words of ``text`` with their keys and roles; with ``parts``, numbered by ellipsis-separated part."""
-        text = prepare(text)
-        # Traditional characters read as simplified, once per text ("強" of a Hong Kong paper is the "强" of
-        # the transcript); the same length, so a token's offsets index both.
-        read = simplified(text)
-        found: list[Token] = []
-        boundaries = [m.start() for m in _ELLIPSIS.finditer(text)] if parts else []
-        markers = self._markers.get(language, self._markers["en"])
-        trivial = self._trivial.get(language, self._trivial["en"])
-        for match in _TOKEN.finditer(text):
-            word = match.group(0)
-            start = match.start()
-            part = sum(1 for b in boundaries if b < start)
-            previous = found[-1] if found else None
-            if previous is not None and joined(previous, word, text[previous.end : start]):
-                # "U.S." is "US" and "non-discriminatory" "nondiscriminatory": spellings, not other words.
-                found.pop()
-                word, start = previous.surface + word, previous.start
-            if len(word) == 1 and is_cjk(word):
-                key = read[start]
-                role = "trivial" if key in ZH_TRIVIAL else "content"
-                found.append(Token(key, word, start, match.end(), role, part))
-                continue
-            key = self._key(word)
-            marked = self.normaliser.fold(word) in markers or (language == "ru" and key in markers)
-            # A single letter is what an apostrophe leaves ("it's", "doesn't"), not a word of its own.
-            plain = self.normaliser.fold(word) in trivial or (language == "ru" and key in trivial) or len(word) == 1
-            if previous is not None and word.casefold() == "one" and previous.surface.casefold() in _NOT_COUNTING:
-                marked = False  # "any one announcement", "the one thing": not a number
-            if previous is not None and previous.surface.casefold() == "two" and word.casefold() in _PAIRS:
-                # "the two countries", "the two sides": the pair the story is about, not a count.
-                found[-1] = Token(
-                    previous.key, previous.surface, previous.start, previous.end, "trivial", previous.part
-                )
-            role = "marker" if marked or word.isdigit() else "trivial" if plain else "content"
-            found.append(Token(key, word, start, match.end(), role, part))
-        return found
-
-    def _passage(self, passage: Passage, language: str) -> _Said:
-        """A passage's tokens, its sentences as token ranges, its keys and its question's own content keys
-        (cached: many quotes meet the same answers)."""
-        cache_key = "\x00".join((passage.turn_id, passage.text, passage.question))
-        cached = self._passages.get(cache_key)
-        if cached is None:
-            tokens = self.tokens(passage.text, language)
-            ends = [m.start() for m in _SENTENCE_END.finditer(prepare(passage.text))]
-            sentences: list[tuple[int, int]] = []
-            start = 0
-            for index, token in enumerate(tokens):
-                if ends and token.start >= ends[0]:
-                    while ends and token.start >= ends[0]:
-                        ends.pop(0)
-                    if index > start:
-                        sentences.append((start, index))
-                    start = index
-            if start < len(tokens):
-                sentences.append((start, len(tokens)))
-            keys = frozenset(t.key for t in tokens)
-            asked = frozenset(
-                t.key for t in self.tokens(passage.question, language) if t.role == "content" and not is_cjk(t.key)
-            )
-            cached = _Said(tokens, sentences, keys, asked - keys)
-            if len(self._passages) > 4096:
-                self._passages.clear()
-            self._passages[cache_key] = cached
-        return cached
 
     def align(
         self,
@@ -299,7 +150,59 @@ class Aligner:
                 best = judged
         if best is None and reported:
             best = self._reordered(words, shortlist[:SHORTLIST], language)
+        if best is None and reported and language not in ("zh", "ja"):
+            best = self._summarised(words, passages, language, spokesperson_id)
         return best
+
+    def _summarised(
+        self, words: list[Token], passages: Sequence[Passage], language: str, spokesperson_id: str | None
+    ) -> Alignment | None:
+        """Reported speech that sums up one exchange in its own words ("Russia will retaliate for the
+        expulsion" for an answer calling the expulsion a hostile step to which "a response will follow"): a turn
+        whose question and answer hold :data:`SUMMARY_COVERAGE` of its content words (five or more), clearly
+        more than any other candidate turn does (:data:`SUMMARY_MARGIN`; there must be another), is the one it
+        reports, as a paraphrase; the answer's sentence holding most of them is shown as matched. Not in Chinese
+        or Japanese, whose characters shared out of sentence say little."""
+        content = {t.key for t in words if t.role != "trivial"}
+        if len(content) < SUMMARY_MIN_WORDS:
+            return None
+        shares: list[tuple[float, Passage]] = []
+        for passage in passages:
+            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
+                continue
+            said = self._passage(passage, language)
+            shares.append((len(content & (said.keys | said.asked)) / len(content), passage))
+        shares.sort(key=lambda item: -item[0])
+        # Singled out among the day's exchanges: with no other to compare with, half of the words is no sign.
+        if len(shares) < 2 or shares[0][0] < SUMMARY_COVERAGE or shares[0][0] - shares[1][0] < SUMMARY_MARGIN:
+            return None
+        share, passage = shares[0]
+        said = self._passage(passage, language)
+        if not said.sentences:
+            return None
+        first, last = max(said.sentences, key=lambda s: len(content & {t.key for t in said.tokens[s[0] : s[1]]}))
+        sentence = said.tokens[first:last]
+        matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
+        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
+        return Alignment(passage, matched, round(similarity, 3), round(share, 3), "paraphrase", (), ())
+
+    def within(self, quote: str, around: Alignment, *, language: str, closed: bool = False) -> Alignment | None:
+        """The words of ``quote`` judged against the sentences of ``around.passage`` that the reported clause it
+        stands in matched (``around``), however few of them they say; None when they say none of them (the
+        clause matched, but not where the quoted words would be: nothing shows what they misquote). ``closed``:
+        the report ends its sentence with the quote, which then claims the answer's clause ended there too."""
+        passage = around.passage
+        said = self._passage(passage, language)
+        at = prepare(passage.text).find(around.matched)
+        span = [t for t in said.tokens if at <= t.start < at + len(around.matched)] if at >= 0 else []
+        window = self._sentences_around(passage, language, span) if span else said.tokens
+        words = self.tokens(quote, language, parts=True)
+        content = [t for t in words if t.role != "trivial"]
+        if not content:
+            return around  # nothing of its own to check: the clause's judgement
+        return self._judge(
+            quote, words, passage, window, reported=False, language=language, closed=closed, fragment=True
+        )
 
     def _exact(
         self,
@@ -310,12 +213,12 @@ class Aligner:
         language: str,
         spokesperson_id: str | None,
     ) -> Alignment | None:
-        folded = [_written(t) for t in words]
+        folded = [written(t) for t in words]
         for passage in passages:
             if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
                 continue
             tokens = self._passage(passage, language).tokens
-            said = [_written(t) for t in tokens]
+            said = [written(t) for t in tokens]
             for start in range(len(said) - len(folded) + 1):
                 if said[start : start + len(folded)] == folded:
                     span = tokens[start : start + len(folded)]
@@ -412,7 +315,11 @@ class Aligner:
         reported: bool,
         language: str,
         closed: bool = False,
+        fragment: bool = False,
     ) -> Alignment | None:
+        """``words`` of ``quote`` judged against ``window`` of ``passage``; None when they match too little of
+        it. A ``fragment`` (the quoted words of a clause whose sentence is known) is judged whatever it matches,
+        and is not a clause of its own that could cut the answer's short."""
         pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
         paired = {i for i, _ in pairs}
         context = self._passage(passage, language).context if reported else frozenset()
@@ -422,7 +329,8 @@ class Aligner:
         found = sum(1 for i in content if i in paired)
         weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
-        if coverage < MATCH_COVERAGE or found + weight + swapped(words, window, pairs) < MATCH_MIN_WORDS:
+        enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= MATCH_MIN_WORDS
+        if not enough and not fragment:
             return None
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
@@ -444,7 +352,11 @@ class Aligner:
         leftover = last_i < len(words) - 1
         # Closed by the report (punctuation after its marks) or by the quote's own last character.
         closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
-        tail = [] if reported else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
+        tail = (
+            []
+            if reported or (fragment and not closed)
+            else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
+        )
         if not reported and not tail and not leftover:
             tail = unfinished_name(window, last_j, passage.text)
         if last_i < len(words) - 1 or tail:
@@ -465,7 +377,7 @@ class Aligner:
                 dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
-        if verdict == "verbatim" and reported and [_written(t) for t in words] != [_written(t) for t in span]:
+        if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
         if replaced:
@@ -491,7 +403,7 @@ class Aligner:
             ]
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
-        if similarity < MIN_SIMILARITY:
+        if similarity < MIN_SIMILARITY and not fragment:
             return None
         return Alignment(
             passage, matched, round(similarity, 3), round(coverage, 3), verdict, tuple(added), tuple(dropped)
@@ -578,19 +490,6 @@ class Aligner:
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
-
-
-def _written(token: Token) -> str:
-    """How a word is written, for a word-for-word match: case, British spelling and traditional characters
-    aside."""
-    return token.key if is_cjk(token.surface) else _american(token.surface.casefold())
-
-
-def _american(word: str) -> str:
-    """``word`` in American spelling when it has a British ending ("destabilising", "labour", "centre")."""
-    if len(word) < 6 or not word.isascii():
-        return word
-    return _AMERICAN.sub(lambda m: _SPELLING[m.group(1).lower()] + m.group(2), word)
 
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:

@@ -86,6 +86,22 @@ _BOUND = re.compile(
     r"(?:(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|после|до|с|со|к|от)|截至|到|至|推迟)\s*$",
     re.IGNORECASE,
 )
+#: Words before a day that make it the day of an event still to come, not of what was said ("ahead of
+#: Sunday's vote", "an election will be held Sunday", "talks scheduled for Monday").
+_AHEAD = re.compile(
+    r"(?:ahead\s+of|(?:will|to)\s+be\s+held|scheduled\s+for|set\s+for|planned\s+for|due\s+to\s+\w+)\s*$",
+    re.IGNORECASE,
+)
+#: A day in the possessive names an event ("Sunday's vote"), unless the event is the briefing or what was said
+#: there ("at Monday's briefing", "Tuesday's remarks").
+_POSSESSIVE = re.compile(r"['’]s\s+(?P<after>[\w-]+(?:\s+[\w-]+){0,2})")
+_SAYING = frozenset(
+    {"briefing", "briefings", "press", "news", "conference", "remarks", "comments", "statement", "statements"}
+)
+#: An opening "Asked about ...," / "Responding to ...,": a day in it dates what was asked about, not the answer.
+_ASKED_ABOUT = re.compile(r"\b(?:Asked|Responding|Commenting|Reacting|Referring)\b[^,.]*,")
+_EVENT_VERB = re.compile(r"\b(?:\w+ed|held|seized|taken|made|shot|hit|sunk|which|that|who)\b", re.IGNORECASE)
+_ASKED_OBJECT = re.compile(r"\b(?:about|whether|if|over|regarding|to|on\s+(?:the|a|an|reports?))\s", re.IGNORECASE)
 _EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
 
 
@@ -97,6 +113,25 @@ class DayReference:
     expression: str
     #: A week or a month, not a day ("last week", "in May 2023"): a day named elsewhere wins over it.
     vague: bool = False
+
+
+def _not_when_said(text: str, match: re.Match[str], asked: list[re.Match[str]]) -> bool:
+    """Whether an English day names another event than the saying: one still to come ("ahead of Sunday's
+    vote"), one in the possessive that is no briefing ("Sunday's vote", not "Monday's briefing"), or one in an
+    opening "Asked about ...," clause ("Asked about a tanker boarded on Sunday, Zhao said ...")."""
+    if _AHEAD.search(text, max(0, match.start() - 20), match.start()):
+        return True
+    possessive = _POSSESSIVE.match(text, match.end())
+    if possessive is not None and not _SAYING & set(possessive.group("after").casefold().split()):
+        return True
+    # "Asked on Monday about ..." and "Asked about the reports on Tuesday" date the asking; a day after a verb of
+    # what was asked about ("a tanker boarded in the strait on Sunday night") dates that.
+    for clause in asked:
+        if clause.start() <= match.start() < clause.end():
+            about = _ASKED_OBJECT.search(text, clause.start(), match.start())
+            if about is not None and _EVENT_VERB.search(text, about.end(), match.start()):
+                return True
+    return False
 
 
 def briefing_days(texts: Iterable[str], published: date, language: str | None) -> DayReference | None:
@@ -127,9 +162,12 @@ def _references(text: str, published: date, language: str | None) -> Iterator[Da
     for pattern, reader in ((_EN, _english), (_RU, _russian), (_ZH, _chinese)):
         if language not in (None, "en") and pattern is _EN and not _latin_only(text):
             continue
+        asked = list(_ASKED_ABOUT.finditer(text)) if pattern is _EN else []
         for match in pattern.finditer(text):
             if _BOUND.search(text, max(0, match.start() - 12), match.start()):
                 continue  # "after May 18", "from March 10-12", "до 1 июня", "推迟到5月18日": a limit or a day to come
+            if pattern is _EN and _not_when_said(text, match, asked):
+                continue
             days = reader(match, published)
             if days:
                 vague = any(match.group(g) for g in ("lastweek", "thisweek")) or bool(

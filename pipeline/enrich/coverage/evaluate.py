@@ -30,8 +30,9 @@ from typing import Any
 
 import yaml
 
-from pipeline.enrich.coverage.align import Aligner, Passage
+from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.linker import Citation, cite, wanted
+from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.enricher import Enricher
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import default_normaliser

@@ -12,11 +12,13 @@ Two halves, so that the costly, catalog-free part runs in the extraction workers
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from pipeline.enrich.coverage.align import Aligner, Alignment, Passage, Verdict
+from pipeline.enrich.coverage.align import Aligner, Alignment, Verdict
+from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
@@ -27,6 +29,15 @@ from pipeline.enrich.text import simplified
 LOOKBACK_DAYS = 14
 #: How far after them, up to the report's publication day, when no briefing before says it either.
 FORWARD_DAYS = 7
+
+#: Where a reported clause goes on to another statement.
+_GOES_ON = re.compile(
+    r",?\s+(?:but|while)\s+(?:that\s+)?|\s+and\s+that\s+|;\s*"  # English
+    r"|,\s*(?:но|а)\s+|\s+и\s+что\s+"  # Russian
+    r"|；|，(?:但|并|同时)"  # Chinese
+)
+#: A part of a clause with fewer words is not a statement.
+MIN_PART_WORDS = 3
 
 #: ``passages(ministry, first_day, last_day)``: the answers of that ministry's briefings held on those days.
 PassageSource = Callable[[str, date, date], Sequence[Passage]]
@@ -62,12 +73,50 @@ def wanted(
     read = simplified(text)
     as_read = [replace(quote, text=simplified(quote.text)) for quote in quotes] if read != text else quotes
     found = targets(as_read, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
-    return tuple(
-        (piece, target)
-        for quote, target in zip(quotes, found, strict=True)
+    cited = [
+        (quote, target)
+        for group, target in zip(_in_context(quotes), found, strict=True)
         if target is not None
-        for piece in _paragraph_pieces(quote, text)
-    )
+        for quote in group
+    ]
+    cited.sort(key=lambda pair: pair[0].start)  # a clause's later part after the quote it opens with
+    return tuple((piece, target) for quote, target in cited for piece in _paragraph_pieces(quote, text))
+
+
+def _in_context(quotes: Sequence[Quote]) -> list[list[Quote]]:
+    """Each quote as cited. A reported clause that quotes some of its words is cited through those words (the
+    writer's quote marks are the claim to check), with the part of the clause they stand in as their context;
+    the clause's other parts ("..., but would wait for ...") are cited as reported speech of their own."""
+    fragments = [q for q in quotes if q.kind == "direct" and q.context is not None]
+    cited: list[list[Quote]] = []
+    contexts: dict[int, str] = {}
+    for quote in quotes:
+        inside = [f for f in fragments if f.context == quote.text and quote.start <= f.start < quote.end]
+        if quote.kind != "reported" or not inside:
+            cited.append([quote])
+            continue
+        rest: list[Quote] = []
+        for first, last in _parts(quote.text):
+            held = [f for f in inside if first <= f.start - quote.start < last]
+            piece = quote.text[first:last]
+            for fragment in held:
+                contexts[fragment.start] = piece
+            if not held and len(piece.split()) >= MIN_PART_WORDS:
+                rest.append(replace(quote, text=piece, start=quote.start + first, end=quote.start + last))
+        cited.append(rest)
+    return [
+        [replace(q, context=contexts[q.start]) if q in fragments and q.start in contexts else q for q in group]
+        for group in cited
+    ]
+
+
+def _parts(clause: str) -> list[tuple[int, int]]:
+    """A reported clause cut where it goes on to another statement (", but", "and that", a semicolon)."""
+    bounds = [0]
+    for match in _GOES_ON.finditer(clause):
+        bounds += [match.start(), match.end()]
+    bounds.append(len(clause))
+    return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i + 1] > bounds[i]]
 
 
 def _paragraph_pieces(quote: Quote, text: str) -> list[Quote]:
@@ -95,29 +144,50 @@ def cite(
     quote, in the document's order."""
     found: list[Citation] = []
     for quote, target in quoted:
-        alignment, elsewhere = align_one(quote.text, quote.kind, target, passages, aligner, language=language)
-        if shown(quote.speaker, quote.text, alignment.verdict if alignment else None):
+        alignment, elsewhere = align_one(
+            quote.text, quote.kind, target, passages, aligner, language=language, context=quote.context
+        )
+        if shown(quote.speaker, quote.text, alignment.verdict if alignment else None, context=quote.context):
             found.append(Citation(quote, target, alignment, elsewhere))
     return found
 
 
-def shown(speaker: str | None, quoted: str, verdict: str | None) -> bool:
+def shown(speaker: str | None, quoted: str, verdict: str | None, *, context: str | None = None) -> bool:
     """Whether a quote's citation is shown (``verdict`` None: no answer says it). Two words no answer says are
-    a term or a scare quote, and a quote the text attributes to nobody counts only when an answer says it word
-    for word: neither is a misquote. The catalog keeps such rows unshown, so that a transcript stored later
-    can still link them."""
+    a term or a scare quote, unless they stand in a reported clause (``context``: the statement is reported,
+    the quote marks only pick its words), and a quote the text attributes to nobody counts only when an answer
+    says it word for word: neither is a misquote. The catalog keeps such rows unshown, so that a transcript
+    stored later can still link them."""
     if speaker is None:
         return verdict == "verbatim"
-    return verdict is not None or not is_short(quoted)
+    return verdict is not None or not is_short(quoted) or context is not None
 
 
 def align_one(
-    text: str, kind: str, target: Target, passages: PassageSource, aligner: Aligner, *, language: str | None
+    text: str,
+    kind: str,
+    target: Target,
+    passages: PassageSource,
+    aligner: Aligner,
+    *,
+    language: str | None,
+    context: str | None = None,
 ) -> tuple[Alignment | None, bool]:
     """One quote's alignment with its target's briefings, or with a briefing of the :data:`LOOKBACK_DAYS` before
     them (then ``elsewhere`` is True) when none of the target's says it, or only an earlier one says it word for
     word, or else with one of the :data:`FORWARD_DAYS` after them up to the report's publication
-    (``target.until``); (None, False) when none says it."""
+    (``target.until``); (None, False) when none says it.
+
+    A quote with a ``context`` (the reported clause it stands in) is looked for through the clause, and its own
+    words are then judged against the sentences the clause matched (:meth:`Aligner.within`); when no briefing
+    says the clause, the quote is looked for on its own."""
+    if context is not None:
+        alone = align_one(text, kind, target, passages, aligner, language=language)
+        if alone[0] is not None and alone[0].verdict == "verbatim":
+            return alone  # said word for word: wherever the clause around it points
+        around, other_day = align_one(context, "reported", target, passages, aligner, language=language)
+        judged = aligner.within(text, around, language=language or "en", closed=target.closed) if around else None
+        return (judged, other_day) if judged is not None else alone
     first, last = min(target.days), max(target.days)
     options = {
         "language": language or "en",

@@ -356,7 +356,10 @@ def _only(named: list[str], speakers: SpeakerDirectory, ministry: str) -> str | 
 
 
 def _without_quotes(part: str, quotes: Sequence[Quote]) -> str:
-    """``part`` without any quote's words."""
+    """``part`` without any quote's words, nor those of the reported clause a quote stands in."""
+    for quote in quotes:  # the clauses first: each holds its quote's words as written
+        if quote.context is not None:
+            part = _masked(part, quote.context)
     for quote in quotes:
         part = _masked(part, quote.text)
     return part

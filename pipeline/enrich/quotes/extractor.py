@@ -18,6 +18,7 @@ from itertools import pairwise
 
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
+from pipeline.enrich.quotes.reported import TOKEN
 from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
 from pipeline.enrich.text import simplified
@@ -51,6 +52,9 @@ _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:�
 _NOT_HEADLINE_SPEAKERS = frozenset(
     {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
 )
+
+#: Words a name or title may hold in lower case ("Belt and Road", "Ministry of Foreign Affairs").
+_NAME_JOINERS = frozenset({"and", "of", "the", "for", "on", "in", "de", "и", "по", "для"})
 
 
 def is_short(quoted: str) -> bool:
@@ -371,8 +375,12 @@ def _paragraph(
                 piece = masked_text[c_from - start : c_to - start]
                 # "Tokyo was “seriously concerned”": a clause that is little but its quote.
                 little = MASK in piece and document.language != "zh" and len(piece.replace(MASK, " ").split()) < 3
+                if MASK in piece and not little:
+                    _in_clause(quotes, text[c_from:c_to], [s for s, a, _ in in_sentence if c_from <= start + a < c_to])
                 if little or any(
-                    c_from <= start + a < c_to and not is_short(text[span.start : span.end])
+                    c_from <= start + a < c_to
+                    and not is_short(text[span.start : span.end])
+                    and not _is_name(text[span.start : span.end])
                     for span, a, _ in in_sentence
                 ):
                     continue  # the clause is itself a quote, which carries the attribution
@@ -399,6 +407,23 @@ def _paragraph(
         if ends_with_colon and found:
             last_speaker = resolved[-1]
     return last_speaker
+
+
+def _in_clause(quotes: list[Quote], clause: str, spans: list[Span]) -> None:
+    """The direct quotes of ``spans`` stand in the reported clause ``clause``, which says more than they do
+    (`Britain would “never recognise” the referendum`): it is their context."""
+    starts = {span.start for span in spans if len(span.pieces) == 1}
+    for number in range(len(quotes) - 1, -1, -1):
+        quote = quotes[number]
+        if quote.kind == "direct" and quote.start in starts and not _is_name(quote.text):
+            quotes[number] = replace(quote, context=clause)
+
+
+def _is_name(quoted: str) -> bool:
+    """Whether quoted words are a name or title ("Belt and Road", «Коммерсант»), not words someone said: each
+    word capitalised, function words aside."""
+    words = [w for w in TOKEN.findall(quoted) if w.casefold() not in _NAME_JOINERS]
+    return bool(words) and all(w[:1].isupper() for w in words)
 
 
 def _about_this(

@@ -21,7 +21,9 @@ class Quote:
     the (non-blank) paragraph the quote starts in; ``start``..``end`` its characters in the whole text (a quote
     over several paragraphs spans them, re-opening marks included, while ``text`` joins its parts with a blank
     line). ``short`` marks one or two words (four characters in Chinese): scare quotes, terms and names, not
-    statements.
+    statements. ``context`` is the reported clause a direct quote stands in when it quotes only some of its
+    words (`Britain would “never recognise” the vote`, as written, marks included), else None: the clause says
+    which sentence of an answer the quoted words are checked against.
     """
 
     text: str
@@ -32,6 +34,7 @@ class Quote:
     start: int
     end: int
     short: bool
+    context: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

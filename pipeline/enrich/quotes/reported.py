@@ -30,9 +30,12 @@ _WHERE = re.compile(
 )
 #: A clause reported without "that": a pronoun subject and its verb ("it would", "they were", "he had").
 _CLAUSE_OPENING = re.compile(
-    r"(?:it|he|she|they|we|there)\s+(?:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did"
-    r"|does|do|must)\b",
-    re.IGNORECASE,
+    # A pronoun or a capitalised name (up to four words), an adverb, then an auxiliary or a verb in the past
+    # tense: "it would ...", "it firmly opposed ...", "Beijing had lodged ...", "China strongly condemned ...".
+    r"(?:(?i:it|he|she|they|we|there)|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?:(?i:\w+ly)\s+)?"
+    r"(?i:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did|does|do|must|\w+ed"
+    r"|said|told|saw|made|took|gave|held|sent|felt|knew|thought|found|kept|meant|stood|went|came|won|lost"
+    r"|sought|brought|fought|led|left|spoke|wrote|rose|began|chose|drew|grew|threw|understood|withdrew)\b",
 )
 #: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
 _NEXT_SPEECH = re.compile(
@@ -60,9 +63,12 @@ PREPOSITIONS = frozenset(
 )
 #: Words that open a reported clause after the verb or its object.
 _THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\w-])", re.IGNORECASE)
-#: ", as X put it / said / noted", ", according to X": the report's source named after what was said.
+#: ", as X put it / said / noted", ", according to X", and an outlet's credit (", TASS reported", ", the X news
+#: agency reported", ", сообщает ТАСС", ", передает РИА Новости"): the report's source named after what was said.
 _AS_PUT = re.compile(
-    r",\s+(?:as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)|according\s+to|citing)(?![\w-])"
+    r",\s+(?:as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)|according\s+to|citing"
+    r"|(?:the\s+)?(?:[A-Z][\w’'.-]*\s+){1,4}(?:news\s+agency\s+|agency\s+|newspaper\s+|daily\s+)?(?:reported|reports|wrote)"
+    r"|(?:сообща(?:ет|ют|ло|ла|л)|переда(?:[её]т|ют|ло|ла|л)|пиш(?:ет|ут)|написал[аио]?)(?=\s+\S))(?![\w-])"
 )
 #: A contrast after "X said": what was said is before it ("..., Mao said, but the summons was a show").
 _CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGNORECASE)

@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from pipeline.enrich.coverage.align import Aligner, Passage
+from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.linker import align_one
+from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target
 from pipeline.enrich.text import default_normaliser
 
@@ -524,3 +525,79 @@ def test_a_swap_between_paired_words_still_counts_when_an_edge_swap_does_not(ali
     found = aligner.align("discussed climate and trade worries", [passage], language="en")
     assert found is not None
     assert (found.added, found.dropped) == (("climate", "worries"), ("energy", "issues"))
+
+
+GB_ANSWER = (
+    "We are cautiously optimistic about the talks. The UK will not recognise the so-called referendum in the "
+    "occupied provinces. Our support for the islands will continue."
+)
+GB_TARGET = Target("GB", None, (date(2024, 11, 28),), "", (), False)
+
+
+def _fragment(quote: str, context: str | None) -> tuple[str, tuple[str, ...], tuple[str, ...]] | None:
+    passages = [_said(OTHER, "GB", date(2024, 11, 28), "g:0"), _said(GB_ANSWER, "GB", date(2024, 11, 28), "g:1")]
+    alignment, _ = align_one(
+        quote, "direct", GB_TARGET, lambda *_: passages, Aligner(default_normaliser()), language="en", context=context
+    )
+    return (alignment.verdict, alignment.added, alignment.dropped) if alignment else None
+
+
+def test_quoted_words_are_judged_in_the_sentence_their_clause_matched() -> None:
+    clause = 'Britain would "never recognise" the referendum in the occupied provinces'
+    assert _fragment("never recognise", clause) == ("divergent", ("never",), ("not",))
+    # On their own, two words no answer says word for word are not aligned.
+    assert _fragment("never recognise", None) is None
+
+
+def test_quoted_words_the_matched_sentence_says_are_verbatim() -> None:
+    clause = 'Britain would not recognise the "so-called referendum" in the occupied provinces'
+    assert _fragment("so-called referendum", clause) == ("verbatim", (), ())
+
+
+def test_quoted_words_the_matched_sentences_do_not_say_are_looked_for_on_their_own() -> None:
+    # The clause matched, but nothing there is what "a sham" misquotes: no judgement rather than a guess.
+    clause = 'Britain would not recognise the referendum in the occupied provinces, "a sham"'
+    assert _fragment("a sham", clause) is None
+    assert _fragment("cautiously optimistic", 'Britain was "cautiously optimistic" about the talks') == (
+        "verbatim",
+        (),
+        (),
+    )
+
+
+def test_reported_speech_summing_up_one_exchange_is_its_paraphrase(aligner: Aligner) -> None:
+    expulsion = Passage(
+        "r:1",
+        "r",
+        "RU",
+        date(2022, 9, 15),
+        None,
+        "We regard the expulsion of our diplomats as yet another hostile step. A response will follow, and it will "
+        "be proportionate.",
+        None,
+        "Lutheria has expelled six Russian diplomats. How will Moscow respond?",
+    )
+    ship = Passage(
+        "r:2",
+        "r",
+        "RU",
+        date(2022, 9, 15),
+        None,
+        "The vessel was carrying agricultural machinery, and all the documents were in order.",
+        None,
+        "Can you comment on the Russian cargo ship detained in Veldhaven?",
+    )
+    quote = "Russia would respond to Lutheria's expulsion of six of its diplomats"
+    found = aligner.align(quote, [ship, expulsion], language="en", reported=True)
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("r:1", "paraphrase")
+    assert found.matched.startswith("We regard the expulsion")
+    # Not when another exchange holds nearly as many of its words, nor in Chinese, nor for a direct quote.
+    rival = replace(ship, turn_id="r:3", question="Will Russia respond to Lutheria's expulsion of six diplomats?")
+    assert aligner.align(quote, [expulsion, rival], language="en", reported=True) is None
+    assert aligner.align(quote, [expulsion], language="en", reported=True) is None  # no other to compare with
+    assert aligner.align(quote, [ship, expulsion], language="en", reported=False) is None
+    zh = replace(
+        expulsion, text="我们认为驱逐外交官是又一个敌对步骤。", question="立陶宛驱逐了六名俄罗斯外交官，俄方如何回应？"
+    )
+    assert aligner.align("俄方将回应驱逐六名外交官一事", [zh], language="zh", reported=True) is None

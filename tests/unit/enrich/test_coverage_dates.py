@@ -165,3 +165,33 @@ def test_a_day_named_in_a_text_wins_over_a_month_named_before_it() -> None:
     found = briefing_days([text], date(2024, 5, 15), "en")
     assert found is not None
     assert found.days == (date(2024, 5, 13),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A day still to come, or an event's in the possessive.
+        "Zhao accused the US of meddling ahead of Sunday's vote there",
+        "On Tarsovia, where a presidential election will be held Sunday, Hayashi said Japan would respond",
+        "Sunday's vote was rigged, he said",
+        # What an opening "Asked about ...," clause asked about.
+        "Zhao Asked about a tanker boarded in the strait on Sunday night, Zhao said he had no information",
+        "Responding to Sunday's vote, the spokesperson said",
+    ],
+)
+def test_a_day_of_another_event_in_the_sentence_does_not_date_the_briefing(text: str) -> None:
+    assert resolve(text, date(2022, 6, 14), "en") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("At yesterday's MFA briefing, Zhao said", date(2022, 6, 13)),
+        ("at Monday's regular press conference, she said", date(2022, 6, 13)),
+        ("Asked on Monday about the tanker, Zhao said", date(2022, 6, 13)),
+        ("Sunday's vote was rigged, Zhao said on Monday", date(2022, 6, 13)),
+    ],
+)
+def test_a_day_of_the_briefing_or_of_the_asking_still_dates_it(text: str, expected: date) -> None:
+    found = resolve(text, date(2022, 6, 14), "en")
+    assert found is not None and found.days == (expected,)

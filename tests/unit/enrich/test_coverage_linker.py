@@ -18,3 +18,10 @@ def test_an_attributed_quote_is_shown_whatever_its_verdict_but_two_unmatched_wor
     assert shown("Lin Jian", STATEMENT, "divergent")
     assert not shown("Lin Jian", "deeply disappointed", None)
     assert shown("Lin Jian", "deeply disappointed", "verbatim")
+
+
+def test_two_quoted_words_in_a_reported_clause_are_shown_unmatched() -> None:
+    # The statement is reported; the quote marks only pick its words: no briefing saying it is worth showing.
+    clause = 'Beijing was "consistently opposed" to them'
+    assert shown("Lin Jian", "consistently opposed", None, context=clause)
+    assert not shown(None, "consistently opposed", None, context=clause)

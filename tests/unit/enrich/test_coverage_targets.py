@@ -210,3 +210,59 @@ def test_another_ministrys_spokesperson_is_no_briefing() -> None:
         ("外交部发言人毛宁", True),
         ("国防部发言人昨晚", False),
     ]
+
+
+def _cited(text: str) -> list[tuple[str, str, str | None]]:
+    quoted = wanted(
+        text,
+        language="en",
+        published=datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK),
+        local_zone=NEW_YORK,
+        speakers=SPEAKERS,
+    )
+    assert all(text[q.start : q.end] == q.text for q, _ in quoted)
+    return [(q.kind, q.text, q.context) for q, _ in quoted]
+
+
+def test_a_reported_clause_that_quotes_some_of_its_words_is_cited_through_them() -> None:
+    # The writer's quote marks are the claim to check: the clause is the quoted words' context, not a citation.
+    text = 'Ned Price said on Tuesday that Washington would "never recognise" the vote in the occupied provinces.'
+    assert _cited(text) == [
+        ("direct", "never recognise", 'Washington would "never recognise" the vote in the occupied provinces')
+    ]
+
+
+def test_the_rest_of_a_clause_that_quotes_some_of_its_words_is_cited_on_its_own() -> None:
+    text = (
+        'Ned Price said on Tuesday the US was "concerned" by the reports, but would wait for the final report '
+        "before drawing any conclusions."
+    )
+    assert _cited(text) == [
+        ("direct", "concerned", 'the US was "concerned" by the reports'),
+        ("reported", "would wait for the final report before drawing any conclusions", None),
+    ]
+
+
+def test_a_quote_that_is_the_whole_statement_has_no_context() -> None:
+    text = '"The embargo will stay in place until the vote," Ned Price said on Tuesday.'
+    assert _cited(text) == [("direct", "The embargo will stay in place until the vote,", None)]
+
+
+def test_a_day_in_the_reported_clause_a_quote_stands_in_dates_what_was_reported() -> None:
+    # "on Friday" dates the call she reported, not the briefing: with it masked, the story's "yesterday" does.
+    text = (
+        'Ned Price yesterday vowed to "keep pressing" for the release.\n\n'
+        'Price told reporters the case was "a top priority for the department" and said he had raised it with '
+        "the Tarsovian foreign minister on Friday."
+    )
+    quoted = wanted(
+        text,
+        language="en",
+        published=datetime(2022, 6, 21, 6, 30, tzinfo=NEW_YORK),
+        local_zone=NEW_YORK,
+        speakers=SPEAKERS,
+    )
+    assert {(q.text, t.days) for q, t in quoted if q.kind == "direct"} == {
+        ("keep pressing", (date(2022, 6, 20),)),
+        ("a top priority for the department", (date(2022, 6, 20),)),
+    }

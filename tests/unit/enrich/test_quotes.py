@@ -325,3 +325,25 @@ def test_a_sentence_subject_after_an_opening_circumstance_is_whom_she_refers_to(
         "She said the corridor had to stay open."
     )
     assert _reported_speakers(text)[-1] == ("the corridor had to stay open", "Zakharova")
+
+
+def test_a_quote_standing_in_a_reported_clause_has_the_clause_as_context() -> None:
+    text = 'Wang Wenbin said China was "firmly opposed" to the new export controls on chips.'
+    (quote,) = direct(text)
+    assert quote.context == 'China was "firmly opposed" to the new export controls on chips'
+    # A quote that is the whole statement, or one with little around it, stands alone.
+    assert direct('"We firmly oppose the new export controls," Wang Wenbin said.')[0].context is None
+    assert direct('Wang Wenbin said it was "firmly opposed".')[0].context is None
+    assert direct("Захарова заявила, что Москва «не оставит это без ответа» в ближайшие дни.", "ru")[0].context == (
+        "Москва «не оставит это без ответа» в ближайшие дни"
+    )
+
+
+def test_a_name_in_quote_marks_inside_a_reported_clause_leaves_the_clause_reported() -> None:
+    # "Belt and Road" names a thing, nobody's words: the clause is the statement, and the name has no context.
+    text = 'Wang Wenbin said China would host the third "Belt and Road" forum in October.'
+    found = [(q.kind, q.text, q.context) for q in quotes(text)]
+    assert found == [
+        ("reported", 'China would host the third "Belt and Road" forum in October', None),
+        ("direct", "Belt and Road", None),
+    ]

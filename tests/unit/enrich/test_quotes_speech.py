@@ -522,3 +522,23 @@ def test_a_that_after_and_leaves_the_first_clause_in_the_report() -> None:
     assert speakers(text, kind="reported") == [
         ("22 fishermen had been freed and that China thanked the government for its cooperation", "Lin Jian")
     ]
+
+
+def test_a_clause_without_that_or_auxiliary_after_the_day_is_reported_speech() -> None:
+    # Wire copy: "said on Monday it firmly opposed ..." (a past tense after the day, no "that", no "would").
+    text = "China's foreign ministry said on Monday it firmly opposed the new export controls."
+    assert speakers(text, kind="reported") == [
+        ("it firmly opposed the new export controls", "China's foreign ministry")
+    ]
+    text = "Mao Ning said on Monday Beijing had lodged stern representations with Washington."
+    assert speakers(text, kind="reported") == [("Beijing had lodged stern representations with Washington", "Mao Ning")]
+
+
+def test_an_outlets_credit_after_what_was_said_is_not_part_of_it() -> None:
+    text = "Maria Zakharova said Moscow would respond to the expulsions, the RIA Novosti news agency reported."
+    assert speakers(text, kind="reported") == [("Moscow would respond to the expulsions", "Maria Zakharova")]
+    text = "Мария Захарова заявила, что Москва ответит на этот шаг, передает РИА Новости."
+    assert [q.text for q in quotes(text, "ru") if q.kind == "reported"] == ["Москва ответит на этот шаг"]
+    # What a clause says about a report is still its own.
+    text = "Maria Zakharova said Moscow would respond to what Kyodo reported."
+    assert speakers(text, kind="reported") == [("Moscow would respond to what Kyodo reported", "Maria Zakharova")]
