@@ -54,6 +54,7 @@ _NOT_HEADLINE_SPEAKERS = frozenset(
 )
 
 #: Words a name or title may hold in lower case ("Belt and Road", "Ministry of Foreign Affairs").
+_RUN_INTO_DIGITS = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
 _NAME_JOINERS = frozenset({"and", "of", "the", "for", "on", "in", "de", "и", "по", "для"})
 
 
@@ -421,7 +422,9 @@ def _in_clause(quotes: list[Quote], clause: str, spans: list[Span]) -> None:
 
 def _is_name(quoted: str) -> bool:
     """Whether quoted words are a name or title ("Belt and Road", «Коммерсант»), not words someone said: each
-    word capitalised, function words aside."""
+    word capitalised, function words aside, or a word run into digits (a ship, “浙海渔7716”; a model, "A320")."""
+    if _RUN_INTO_DIGITS.search(quoted):
+        return True
     words = [w for w in TOKEN.findall(quoted) if w.casefold() not in _NAME_JOINERS]
     return bool(words) and all(w[:1].isupper() for w in words)
 

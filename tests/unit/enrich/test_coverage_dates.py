@@ -194,4 +194,5 @@ def test_a_day_of_another_event_in_the_sentence_does_not_date_the_briefing(text:
 )
 def test_a_day_of_the_briefing_or_of_the_asking_still_dates_it(text: str, expected: date) -> None:
     found = resolve(text, date(2022, 6, 14), "en")
-    assert found is not None and found.days == (expected,)
+    assert found is not None
+    assert found.days == (expected,)

@@ -347,3 +347,6 @@ def test_a_name_in_quote_marks_inside_a_reported_clause_leaves_the_clause_report
         ("reported", 'China would host the third "Belt and Road" forum in October', None),
         ("direct", "Belt and Road", None),
     ]
+    # A word run into digits is a ship's or a model's name: no fragment of what was said.
+    text = "外交部发言人赵立坚13日表示，中方正在核实“浙海渔7716”号渔船的情况。"
+    assert [(q.text, q.context) for q in quotes(text, "zh") if q.kind == "direct"] == [("浙海渔7716", None)]
