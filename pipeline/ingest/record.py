@@ -158,6 +158,7 @@ def record_item(
         counts.fetched += 1
     if result.document is not None:
         counts.extracted += 1
+        _record_extraction_warnings(catalog, source, report, result, run_id)
     status = apply_result(catalog, source, result, run_id=run_id, enricher=enricher)
     setattr(counts, status, getattr(counts, status) + 1)
     key = canonical_url(result.item.url)
@@ -168,6 +169,21 @@ def record_item(
         report.errors.append(str(result.error))
         log.warning("[%s] %s: %s", source.id, result.stage, result.error)
     return status
+
+
+def _record_extraction_warnings(
+    catalog: Catalog, source: Source, report: SourceReport, result: ItemResult, run_id: str
+) -> None:
+    """What extraction made do with on one page (a ``body_selector`` that matched nothing: the site's layout
+    changed), said in the log and the run's summary and kept with the run's warnings (`readout sources`)."""
+    assert result.document is not None
+    url = result.item.url
+    found = [f"{warning} ({url})" for warning in result.document.warnings]
+    for message in found:
+        log.warning("[%s] %s", source.id, message)
+    report.counts.warnings += len(found)
+    report.warnings.extend(found)
+    catalog.add_warnings(run_id, source.id, [(url, message) for message in found])
 
 
 def count_recheck(rechecks: Rechecks, status: ItemStatus, *, removed_as: str | None, cosmetic: bool = False) -> None:

@@ -114,8 +114,12 @@ def parse_listing(body: bytes, *, url: str, source: Source, page_number: int = 0
     if item_selector is not None:
         containers = item_selector(document)
         matched = f"{len(containers) or 'no'} element(s) matched item_selector {discovery.item_selector!r}"
-        for container in containers:
-            for link in _links(link_selector(container)):
+        inside = [_links(link_selector(container)) for container in containers]
+        if containers and not any(inside):
+            # Say which rule found nothing: the containers are there, the link selector finds no link in them.
+            matched += f" and link_selector {discovery.link_selector!r} found no link in them"
+        for container, found in zip(containers, inside, strict=True):
+            for link in found:
                 absolute = accept(link)
                 if absolute is None:
                     continue
@@ -134,7 +138,11 @@ def parse_listing(body: bytes, *, url: str, source: Source, page_number: int = 0
     if not result.items and page_number == 0:
         # The first page always lists something: nothing read means the site's layout or the source's rules
         # changed. (A later page that lists nothing is where the archive ends.)
-        detail = " but none gave an item link that passes the source's rules" if not matched.startswith("no ") else ""
+        detail = (
+            " but none gave an item link that passes the source's rules (link_pattern, same site)"
+            if not matched.startswith("no ") and "found no link" not in matched
+            else ""
+        )
         return ParsedListing(error=f"the listing page yields no item: {matched}{detail}")
     next_url = _next_page(document, base, url, source, page_number, listed_any=bool(result.items))
     if next_url is not None:

@@ -94,6 +94,28 @@ class RunQueries(CatalogBase):
                 for url, message in warnings
             )
 
+    def add_warnings(self, run_id: str, source_id: str, warnings: Sequence[tuple[str | None, str]]) -> None:
+        """Add warnings about a source's items to a run (what extraction made do with: a body selector that
+        matched nothing), as ``(url, message)``; one already recorded in the run is not added twice (an item
+        extracted again by a retried task)."""
+        if not warnings:
+            return
+        now = datetime.now(UTC)
+        with self.session() as session, session.begin():
+            for url, message in warnings:
+                session.execute(
+                    delete(RunWarning).where(
+                        RunWarning.run_id == run_id,
+                        RunWarning.source_id == source_id,
+                        RunWarning.url == url,
+                        RunWarning.message == message[:4000],
+                    )
+                )
+            session.add_all(
+                RunWarning(run_id=run_id, source_id=source_id, url=url, message=message[:4000], occurred_at=now)
+                for url, message in warnings
+            )
+
     def last_warnings(self) -> dict[str, list[RunWarning]]:
         """Each source's warnings from the run that last polled it (sources without any are left out)."""
         with self.session() as session:

@@ -202,6 +202,34 @@ def test_a_truncated_feed_and_a_file_link_are_warnings_shown_and_recorded(server
     assert shown["cut"]["documents"] == 5
 
 
+def test_a_body_selector_that_matches_nothing_is_a_warning_and_the_page_is_kept(
+    server: Hostile, tmp_path: Path
+) -> None:
+    # The site's layout changed: extraction falls back to the generic method, and says so where users look.
+    server.routes.update(
+        {
+            "/news.xml": page(feed(item(url(server, "/a.html"), "Alpha")), content_type=FEED_TYPE),
+            "/a.html": page(article("Alpha")),
+        }
+    )
+    world = World(tmp_path)
+    world.write({**entry("moved", url(server, "/news.xml")), "extract": {"body_selector": "div.story-body"}})
+    result = world.run()
+    assert result.exit_code == 0, result.output
+    said = f"body_selector 'div.story-body' matched nothing; generic extraction used ({url(server, '/a.html')})"
+    assert "moved: body_selector 'div.story-body' matched nothing" in result.stdout
+    assert world.sources_json()["moved"]["warnings"] == [said]
+    catalog = world.catalog()
+    try:
+        (stored,) = catalog.documents(source_ids=["moved"])
+        assert "paragraph 3 says the ministers discussed trade" in (stored.text or "")
+    finally:
+        catalog.close()
+    # Run again: the page is known, nothing is extracted, and the source's current warnings are gone.
+    assert world.run().exit_code == 0
+    assert world.sources_json()["moved"]["warnings"] == []
+
+
 def test_a_listing_whose_selector_matches_nothing_is_a_failure(server: Hostile, tmp_path: Path) -> None:
     server.routes["/briefings/"] = page(
         b"<html><body><div class='new-layout'><a href='/b/1'>One</a></div></body></html>"

@@ -253,6 +253,12 @@ def test_a_first_page_whose_selectors_match_nothing_is_an_error() -> None:
     assert result.error == "the listing page yields no item: no element(s) matched item_selector 'div.does-not-exist'"
     result = parse(mfa_page(), make_source(link_selector="a.announce__link"))
     assert result.error == "the listing page yields no item: no link(s) matched link_selector 'a.announce__link'"
+    # The containers are there, the link selector finds nothing in them: it is the one named at fault.
+    result = parse(mfa_page(), make_source(item_selector="ul.list1 li", link_selector="h4 a"))
+    assert result.error == (
+        "the listing page yields no item: 3 element(s) matched item_selector 'ul.list1 li' and link_selector "
+        "'h4 a' found no link in them"
+    )
 
 
 def test_a_first_page_whose_links_all_fail_the_rules_is_an_error() -> None:

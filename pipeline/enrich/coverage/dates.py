@@ -83,7 +83,7 @@ _ZH = re.compile(
 
 #: Words before a date that make it a limit or a day to come, not the day something was said.
 _BOUND = re.compile(
-    r"(?:(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|после|до|с|со|к|от)|截至|到|至|推迟)\s*$",
+    r"(?:(?<!\w)(?:after|by|until|till|before|from|through|due|starting|beyond|since|после|до|с|со|к|от)|截至|到|至|推迟)\s*$",
     re.IGNORECASE,
 )
 #: Words before a day that make it the day of an event still to come, not of what was said ("ahead of

@@ -272,6 +272,12 @@ def _ministry(
             # described ...".
             return country, _only(named, speakers, country)
         return None, None
+    if not named and _person_like(speaker):
+        # A report that only ever writes "Jaiswal": the one listed speaker of that name, when the report is about
+        # that speaker's ministry.
+        listed = _listed_with(speakers, speaker)
+        if len(listed) == 1 and speakers.ministry_of(listed[0]) in document_ministries:
+            return speakers.ministry_of(listed[0]), listed[0]
     if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
@@ -294,6 +300,7 @@ def _ministry(
     return None, None
 
 
+_BARE_NAME = re.compile(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][\w'’-]+|[А-ЯЁ][а-яё-]+")
 #: Words of a speaker phrase that say nothing of whose ministry it is.
 _NEUTRAL = re.compile(
     r"(?:The|A|An|Its|His|Her|Their|Foreign|Ministry|Affairs|External|Office|State|Department|Spokes\w+|Deputy|"
@@ -347,6 +354,17 @@ def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> boo
         if len(parts) == 1 and len(parts[0]) > 1 and parts[0] in phrase.casefold():
             return True
     return False
+
+
+def _listed_with(speakers: SpeakerDirectory, phrase: str) -> list[str]:
+    """The listed speakers (of any ministry) whose name ``phrase`` uses."""
+    return [s.id for s in speakers.speakers if _surname_of(speakers, s.id, phrase)]
+
+
+def _person_like(phrase: str) -> bool:
+    """Whether a speaker phrase is a person's name as news writes it alone: a capitalised word or two, perhaps
+    after "Mr"/"Ms" ("Jaiswal", "Mr Jaiswal"), not a role or an institution."""
+    return bool(_BARE_NAME.fullmatch(phrase.strip()))
 
 
 def _only(named: list[str], speakers: SpeakerDirectory, ministry: str) -> str | None:

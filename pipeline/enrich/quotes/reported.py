@@ -46,6 +46,12 @@ _NEXT_SPEECH = re.compile(
 #: A participle clause after a comma ("..., escalating a row over ..."), the writer's words unless it is one of
 #: :data:`_PREPOSITION_LIKE` ("..., including on health") or a speech participle (:data:`_NEXT_SPEECH`).
 _WRITERS_PARTICIPLE = re.compile(r",\s+([a-z]+ing)(?![\w-])")
+#: ", after X did ...", ", days after X ...": the event the writer says it answered, a clause of its own (a
+#: capitalised subject then a past tense).
+_WRITERS_SEQUEL = re.compile(
+    r",\s+(?:(?:a\s+day|days|hours|weeks|shortly|just|soon)\s+)?after\s+(?:the\s+)?"
+    r"(?:[A-Z][\w'’.-]*\s+){1,4}(?:\w+ed|had|has|was|were|said|made|took|gave|held|sent|began|won|lost)\b"
+)
 _PREPOSITION_LIKE = frozenset(
     {"including", "according", "regarding", "concerning", "excluding", "following", "during", "pending"}
     | {"notwithstanding", "considering", "involving", "covering", "starting", "beginning", "ending", "nothing"}
@@ -113,6 +119,11 @@ def trimmed_clause(sentence: str, start: int, end: int) -> tuple[int, int] | Non
     if as_put is not None and count_words(clause[: as_put.start()]) >= 3:
         # "the shoal is Chinese territory, as spokeswoman Mao Ning put it in September": who said it, and when.
         return trimmed_clause(sentence, start, start + as_put.start())
+    since = _WRITERS_SEQUEL.search(clause)
+    if since is not None and count_words(clause[: since.start()]) >= 3:
+        # "it opposed sanctions ..., after Calderia blacklisted four firms": when it was said, in the writer's
+        # words.
+        return trimmed_clause(sentence, start, start + since.start())
     comment = next((m for m in _WRITERS_PARTICIPLE.finditer(clause) if m.group(1).casefold() not in _NOT_COMMENT), None)
     if comment is not None and count_words(clause[: comment.start()]) >= 3:
         # "it would recall its ambassador, escalating a row over ...": the writer's comment on what was said.
@@ -202,8 +213,14 @@ def reported_clause(
             return trimmed_clause(sentence, 0, comma)
         return None
     that = _THAT.search(rest[:80])
-    if that is not None and _CLAUSE_OPENING.match(rest.lstrip()):
-        that = None  # "revealed he had raised it ... that ...": the clause begins right after the verb
+    opening = rest.lstrip()
+    where = _WHERE.match(opening)
+    if that is not None and (
+        _CLAUSE_OPENING.match(opening) or (where and _CLAUSE_OPENING.match(opening[where.end() :].lstrip()))
+    ):
+        # "revealed he had raised it ... that ...", "said on Monday it opposed sanctions that had ...": the
+        # clause begins right after the verb (or the day after it); the "that" is the clause's own.
+        that = None
     elif that is not None and _THAT_TIME.match(rest, that.start()):
         that = _THAT.search(rest, that.end(), 80)  # "said that morning that ...": "that" names a time
     # The "that" of this verb's clause: no comma before it but Russian's ", что" ("заявила в среду, что").

@@ -177,6 +177,8 @@ def test_a_day_named_in_a_text_wins_over_a_month_named_before_it() -> None:
         # What an opening "Asked about ...," clause asked about.
         "Zhao Asked about a tanker boarded in the strait on Sunday night, Zhao said he had no information",
         "Responding to Sunday's vote, the spokesperson said",
+        # A limit: the fishermen held since Friday.
+        "On the 22 fishermen held by Calderia since Friday, Jaiswal said New Delhi wanted them freed",
     ],
 )
 def test_a_day_of_another_event_in_the_sentence_does_not_date_the_briefing(text: str) -> None:

@@ -266,3 +266,27 @@ def test_a_day_in_the_reported_clause_a_quote_stands_in_dates_what_was_reported(
         ("keep pressing", (date(2022, 6, 20),)),
         ("a top priority for the department", (date(2022, 6, 20),)),
     }
+
+
+def test_a_surname_alone_is_the_one_listed_spokesperson_of_that_name_in_a_report_on_their_ministry() -> None:
+    speakers = load_speakers(
+        "speakers.yaml",
+        text="""\
+speakers:
+  - {id: randhir-jaiswal, ministry: IN, names: [Randhir Jaiswal]}
+  - {id: wang-wenbin, ministry: CN, names: [Wang Wenbin]}
+  - {id: wang-yi, ministry: CN, names: [Wang Yi]}
+""",
+    )
+    kolkata = ZoneInfo("Asia/Kolkata")
+
+    def cited(text: str) -> list[tuple[str, str | None]]:
+        published = datetime(2026, 12, 2, 10, 0, tzinfo=kolkata)
+        quoted = wanted(text, language="en", published=published, local_zone=kolkata, speakers=speakers)
+        return [(target.ministry, target.spokesperson_id) for _, target in quoted]
+
+    text = "India's foreign ministry rejected the claims.\n\nJaiswal said India does not interfere in others' affairs."
+    assert cited(text) == [("IN", "randhir-jaiswal")]
+    # Not when the report is about no ministry of his, nor when the name is two listed speakers'.
+    assert cited("Jaiswal said India does not interfere in others' affairs.") == []
+    assert cited("China's foreign ministry hit back.\n\nWang said China opposed the sanctions.") == []

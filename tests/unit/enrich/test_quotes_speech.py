@@ -542,3 +542,16 @@ def test_an_outlets_credit_after_what_was_said_is_not_part_of_it() -> None:
     # What a clause says about a report is still its own.
     text = "Maria Zakharova said Moscow would respond to what Kyodo reported."
     assert speakers(text, kind="reported") == [("Moscow would respond to what Kyodo reported", "Maria Zakharova")]
+
+
+def test_a_relative_that_after_the_day_is_not_the_clauses_and_the_writers_after_clause_is_not_said() -> None:
+    text = (
+        "India's foreign ministry said on Monday it firmly opposed unilateral sanctions that had no basis in "
+        "international law, after Calderia blacklisted four Indian pharmaceutical firms."
+    )
+    assert speakers(text, kind="reported") == [
+        ("it firmly opposed unilateral sanctions that had no basis in international law", "India's foreign ministry")
+    ]
+    # "after" inside what was said, or with no clause of its own, stays.
+    text = "Mao Ning said China would respond after the talks, after all."
+    assert speakers(text, kind="reported") == [("China would respond after the talks, after all", "Mao Ning")]
