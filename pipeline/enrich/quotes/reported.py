@@ -46,6 +46,10 @@ _NEXT_SPEECH = re.compile(
 #: A participle clause after a comma ("..., escalating a row over ..."), the writer's words unless it is one of
 #: :data:`_PREPOSITION_LIKE` ("..., including on health") or a speech participle (:data:`_NEXT_SPEECH`).
 _WRITERS_PARTICIPLE = re.compile(r",\s+([a-z]+ing)(?![\w-])")
+#: A writer's transition opening a sentence whose speaker comes after what was said.
+_LINKING = re.compile(
+    r"(?:Meanwhile|However|Separately|Also|Moreover|Furthermore|In addition|Elsewhere|Still|Instead|Besides),\s+"
+)
 #: ", after X did ...", ", days after X ...": the event the writer says it answered, a clause of its own (a
 #: capitalised subject then a past tense).
 _WRITERS_SEQUEL = re.compile(
@@ -101,6 +105,9 @@ def trimmed_clause(sentence: str, start: int, end: int) -> tuple[int, int] | Non
         start += 1
     while end > start and (sentence[end - 1].isspace() or sentence[end - 1] in ".!?;,。！？；，"):
         end -= 1
+    linking = _LINKING.match(sentence, start, end)
+    if linking is not None:
+        start = linking.end()  # "Meanwhile, the two sides ..., Jaiswal said": the writer's transition
     clause = sentence[start:end]
     joined = _NEXT_SPEECH.search(clause)
     word = joined.group(1).casefold() if joined is not None else ""

@@ -555,3 +555,10 @@ def test_a_relative_that_after_the_day_is_not_the_clauses_and_the_writers_after_
     # "after" inside what was said, or with no clause of its own, stays.
     text = "Mao Ning said China would respond after the talks, after all."
     assert speakers(text, kind="reported") == [("China would respond after the talks, after all", "Mao Ning")]
+
+
+def test_a_writers_transition_opening_the_sentence_is_not_what_was_said() -> None:
+    text = "Meanwhile, the two sides are expected to sign several agreements during the visit, Jaiswal said."
+    assert speakers(text, kind="reported") == [
+        ("the two sides are expected to sign several agreements during the visit", "Jaiswal")
+    ]
