@@ -173,6 +173,8 @@ def print_coverage(turn: Turn, entries: Sequence[CoverageEntry], *, fold: bool =
         for entry in [e for e in group if e.doc_id == first.doc_id]:
             style = _STYLE.get(entry.verdict, "")
             console.print(f"  [{style}]{entry.verdict}[/] “{escape(entry.quoted)}”", highlight=False)
+            if entry.context:
+                console.print(f"    [dim]in:[/] {escape(entry.context)}", highlight=False)
             if entry.added:
                 console.print(f"    [red]added:[/] {escape('; '.join(entry.added))}", highlight=False)
             if entry.dropped:

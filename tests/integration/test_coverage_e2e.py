@@ -84,6 +84,8 @@ def test_the_other_seed_story_diverges_and_shows_what_changed(ingested: World) -
     assert partnership["turn_id"] == turn
     assert partnership["verdict"] == "divergent"
     assert partnership["differences"]["dropped"] == ["strategic", "of coordination"]
+    # Quoted words of a statement the sentence reports: checked through the clause they stand in, shown with it.
+    assert partnership["context"] == 'China and Russia "have a comprehensive partnership for a new era"'
     # "Last Thursday" (the story is of Monday 26 April): the arms-control answer of 22 April.
     thursday = by_quote["has no intention of taking part"]
     assert thursday["briefing_date"] == "2021-04-22"
@@ -110,6 +112,7 @@ def test_coverage_lists_both_stories_and_the_briefing_shows_its_coverage(ingeste
     assert text.exit_code == 0, text.output
     assert "divergent" in text.output
     assert "added: strongly" in text.output
+    assert 'in: China and Russia "have a comprehensive partnership for a new era"' in " ".join(text.output.split())
     # The briefing's own page points to each covered exchange by that short id too.
     shown = ingested.cli("show", _document(ingested, BRIEFING).doc_id)
     assert shown.exit_code == 0, shown.output

@@ -75,7 +75,7 @@ def wanted(
     found = targets(as_read, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
     cited = [
         (quote, target)
-        for group, target in zip(_in_context(quotes), found, strict=True)
+        for group, target in zip(_in_context(quotes, text), found, strict=True)
         if target is not None
         for quote in group
     ]
@@ -83,31 +83,75 @@ def wanted(
     return tuple((piece, target) for quote, target in cited for piece in _paragraph_pieces(quote, text))
 
 
-def _in_context(quotes: Sequence[Quote]) -> list[list[Quote]]:
-    """Each quote as cited. A reported clause that quotes some of its words is cited through those words (the
-    writer's quote marks are the claim to check), with the part of the clause they stand in as their context;
-    the clause's other parts ("..., but would wait for ...") are cited as reported speech of their own."""
+def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
+    """Each of ``quotes`` as cited (a list per quote, in order). A reported clause that quotes some of its words
+    is cited through those words (the writer's quote marks are the claim to check), with the part of the clause
+    they stand in as their context; the clause's other parts ("..., but would wait for ...", "... and that
+    Beijing would not accept ...") are cited as reported speech of their own, in the place of the clause."""
     fragments = [q for q in quotes if q.kind == "direct" and q.context is not None]
-    cited: list[list[Quote]] = []
-    contexts: dict[int, str] = {}
-    for quote in quotes:
-        inside = [f for f in fragments if f.context == quote.text and quote.start <= f.start < quote.end]
-        if quote.kind != "reported" or not inside:
-            cited.append([quote])
+    # Each fragment's clause as (start, end) in ``text``: the reported quote that is the clause, else found in
+    # the text around the fragment (the extractor cites no clause around a longer quote).
+    owners: dict[tuple[int, int], Quote] = {}
+    clause_of: dict[int, tuple[int, int]] = {}
+    for fragment in fragments:
+        assert fragment.context is not None
+        owner = next(
+            (
+                q
+                for q in quotes
+                if q.kind == "reported" and q.text == fragment.context and q.start <= fragment.start < q.end
+            ),
+            None,
+        )
+        if owner is not None:
+            clause_of[fragment.start] = (owner.start, owner.end)
+            owners[(owner.start, owner.end)] = owner
             continue
+        at = text.find(
+            fragment.context, max(0, fragment.start - len(fragment.context)), fragment.end + len(fragment.context)
+        )
+        if 0 <= at <= fragment.start < at + len(fragment.context):
+            clause_of[fragment.start] = (at, at + len(fragment.context))
+    contexts: dict[int, str] = {}
+    others: dict[tuple[int, int], list[Quote]] = {}
+    for clause in dict.fromkeys(clause_of.values()):
+        first_at, last_at = clause
+        inside = [f for f in fragments if clause_of.get(f.start) == clause]
+        speaking = owners.get(clause, inside[0])
         rest: list[Quote] = []
-        for first, last in _parts(quote.text):
-            held = [f for f in inside if first <= f.start - quote.start < last]
-            piece = quote.text[first:last]
+        for first, last in _parts(text[first_at:last_at]):
+            piece = text[first_at + first : first_at + last]
+            held = [f for f in inside if first_at + first <= f.start < first_at + last]
             for fragment in held:
                 contexts[fragment.start] = piece
             if not held and len(piece.split()) >= MIN_PART_WORDS:
-                rest.append(replace(quote, text=piece, start=quote.start + first, end=quote.start + last))
-        cited.append(rest)
-    return [
-        [replace(q, context=contexts[q.start]) if q in fragments and q.start in contexts else q for q in group]
-        for group in cited
-    ]
+                rest.append(
+                    Quote(
+                        piece,
+                        "reported",
+                        speaking.speaker,
+                        speaking.speaker_id,
+                        speaking.paragraph,
+                        first_at + first,
+                        first_at + last,
+                        False,
+                    )
+                )
+        others[clause] = rest
+    cited: list[list[Quote]] = []
+    for quote in quotes:
+        span = (quote.start, quote.end)
+        if quote.kind == "reported" and span in owners:
+            cited.append(others.pop(span, []))  # the clause, as its parts without a quote
+        elif quote in fragments and quote.start in clause_of:
+            group = [replace(quote, context=contexts.get(quote.start, quote.context))]
+            clause = clause_of[quote.start]
+            if clause not in owners:
+                group += others.pop(clause, [])  # a clause no quote stands for: its other parts go with the first
+            cited.append(group)
+        else:
+            cited.append([quote])
+    return cited
 
 
 def _parts(clause: str) -> list[tuple[int, int]]:

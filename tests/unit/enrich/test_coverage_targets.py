@@ -290,3 +290,19 @@ speakers:
     # Not when the report is about no ministry of his, nor when the name is two listed speakers'.
     assert cited("Jaiswal said India does not interfere in others' affairs.") == []
     assert cited("China's foreign ministry hit back.\n\nWang said China opposed the sanctions.") == []
+
+
+def test_the_rest_of_a_clause_around_a_longer_quote_is_cited_on_its_own() -> None:
+    # No reported clause is extracted around a quote of several words; its other part is a statement still.
+    text = (
+        'Ned Price said on Tuesday the two countries "have a comprehensive partnership for a new era" and that '
+        "Washington would not accept interference by any third party."
+    )
+    assert _cited(text) == [
+        (
+            "direct",
+            "have a comprehensive partnership for a new era",
+            'the two countries "have a comprehensive partnership for a new era"',
+        ),
+        ("reported", "Washington would not accept interference by any third party", None),
+    ]
