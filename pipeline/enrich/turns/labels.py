@@ -88,7 +88,8 @@ _CJK_MEDIA = ("新聞", "通信", "放送", "电视", "日报", "新闻", "广�
 # "Rishabh from Times Now", "Sir, Kavya from The Hindu": a journalist introducing themselves and their outlet.
 _FROM_OUTLET = re.compile(
     r"(?<!\w)(?P<journalist>[A-Z][\w'-]+)\s+from\s+(?:the\s+)?"
-    r"(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+[A-Z][\w&'-]*){0,4})"
+    # "Press Trust of India": an "of" may join the outlet's capitalised words.
+    r"(?P<outlet>(?:The\s+)?[A-Z][\w&'-]*(?:[ \t]+(?:of[ \t]+)?[A-Z][\w&'-]*){0,4})"
 )
 # "Hi, Ned. Shaun Tandon with AFP.", "Thank you, Matt. Nike Ching, Voice of America.": a journalist's sentence of
 # name and outlet at the start of a question (the State Department's QUESTION: turns).

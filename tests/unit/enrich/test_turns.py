@@ -517,3 +517,16 @@ def test_a_follow_up_naming_nobody_is_filed_under_the_outlet_that_asked_before()
     # The utterance stays as written (no outlet); the exchange is the questioner's.
     assert exchanges[1].utterances[0].outlet is None
     assert [e.questioner[1] for e in exchanges] == ["reuters", "reuters", "afp"]
+
+
+def test_an_outlet_whose_name_has_an_of_is_read_whole() -> None:
+    text = doc(
+        "Shri Randhir Jaiswal, Official Spokesperson: Good afternoon friends.",
+        "Maha: Sir, Maha from Press Trust of India. Any update on the sailors?",
+        "Shri Randhir Jaiswal, Official Spokesperson: They are safe.",
+        "New Delhi",
+        "March 14, 2024",
+    )
+    result = run(text, title="Transcript of Weekly Media Briefing by the Official Spokesperson", ministry="IN")
+    # Not in this test's directory: the outlet as written, whole (the shipped directory names it "pti").
+    assert turns(result)[1] == (1, "question", None, "Press Trust of India")
