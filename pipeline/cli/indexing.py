@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -25,7 +26,7 @@ from pipeline.cli.common import (
     options,
     parse_date,
 )
-from pipeline.cli.turns import print_turn_hits, source_zones
+from pipeline.cli.turns import local_day, print_turn_hits, source_zones
 from pipeline.config import Settings
 from pipeline.errors import ReadoutError, SearchBackendError
 
@@ -265,6 +266,9 @@ def search_command(
     )
     for column in ("published", "source", "title / snippet"):
         table.add_column(column, overflow="fold")
+    # The source's own day, as `readout list` and `readout turns` print it (a briefing at midnight in New Delhi
+    # is the day before in UTC).
+    zones = source_zones(settings)
     for hit in result.hits:
         cell = Text(hit.title or "(no title)", style="bold")
         for flag, shown in (("edited", hit.edited), ("removed", hit.removed)):
@@ -274,7 +278,8 @@ def search_command(
             cell.append(f"  +{hit.copies} cop{'y' if hit.copies == 1 else 'ies'}", style="cyan")
         cell.append("\n")
         cell.append_text(marked(hit.snippet))
-        table.add_row((hit.published_at or "")[:10], hit.source, cell)
+        published = datetime.fromisoformat(hit.published_at) if hit.published_at else None
+        table.add_row(local_day(published, zones.get(hit.source)) or "", hit.source, cell)
     console.print(table)
     for facet, counts in result.facets.items():
         if counts:

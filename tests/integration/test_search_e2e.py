@@ -254,3 +254,14 @@ def test_an_interrupted_run_results_bulk_leaves_them_pending(farm: SiteFarm, tmp
         caught_up = world.cli("index", **es)
         assert caught_up.exit_code == 0, caught_up.output
         assert len(stub.indices["readout-runs-v1"].docs) == runs_before + 1
+
+
+def test_search_prints_the_sources_own_day_as_list_does(indexed: World) -> None:
+    # MEA's transcripts are dated by day: midnight in New Delhi, the day before in UTC.
+    phrase, _url = phrase_of("in-mea")
+    (hit,) = [h for h in search_json(indexed, f'"{phrase}"')["hits"] if h["source"] == "in-mea"]
+    assert hit["published_at"].startswith("2021-05-26T18:30")
+    shown = indexed.cli("search", f'"{phrase}"')
+    assert shown.exit_code == 0, shown.output
+    assert "2021-05-27" in shown.output
+    assert "2021-05-26" not in shown.output
