@@ -158,8 +158,9 @@ def record_item(
         counts.fetched += 1
     if result.document is not None:
         counts.extracted += 1
-        _record_extraction_warnings(catalog, source, report, result, run_id)
     status = apply_result(catalog, source, result, run_id=run_id, enricher=enricher)
+    if result.document is not None and result.document.warnings:
+        _record_extraction_warnings(catalog, source, report, result, run_id)  # after the page is safely stored
     setattr(counts, status, getattr(counts, status) + 1)
     key = canonical_url(result.item.url)
     if key in report.rechecking:

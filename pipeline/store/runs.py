@@ -21,6 +21,9 @@ from pipeline.store.schema import (
     SourceState,
 )
 
+#: ``run_warnings.url``'s length.
+_URL_CHARS = 2048
+
 
 class RunQueries(CatalogBase):
     """Runs, per-source results and state, and recorded failures."""
@@ -100,6 +103,7 @@ class RunQueries(CatalogBase):
         extracted again by a retried task)."""
         if not warnings:
             return
+        warnings = [(url[:_URL_CHARS] if url else url, message) for url, message in warnings]
         now = datetime.now(UTC)
         with self.session() as session, session.begin():
             for url, message in warnings:

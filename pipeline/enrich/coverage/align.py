@@ -55,6 +55,7 @@ from pipeline.enrich.coverage.pairing import (
 from pipeline.enrich.coverage.reading import Passage, Reader, written
 from pipeline.enrich.coverage.words import (
     BACKSHIFTED,
+    NEGATIONS,
     NEGATIVE_FORMS,
     ZH_MARKERS,
 )
@@ -84,6 +85,13 @@ SUMMARY_COVERAGE = 0.5
 SUMMARY_MIN_WORDS = 5
 #: ...and this much more than in any other candidate turn.
 SUMMARY_MARGIN = 0.25
+#: ...of which this share in its answer (not only in its question).
+SUMMARY_ANSWER_SHARE = 0.1
+#: The words that negate, per language ("never" too), for a summary's polarity.
+_NEGATION_WORDS = {
+    language: frozenset(NEGATIONS[language].split()) | {"never", "никогда", "nothing", "ничего"} | set(NEGATIVE_FORMS)
+    for language in ("en", "ru")
+}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -178,13 +186,22 @@ class Aligner(Reader):
             return None
         share, passage = shares[0]
         said = self._passage(passage, language)
-        if not said.sentences:
-            return None
+        if not said.sentences or len(content & said.keys) < SUMMARY_ANSWER_SHARE * len(content):
+            return None  # the question's words alone: what was asked, not what was answered
         first, last = max(said.sentences, key=lambda s: len(content & {t.key for t in said.tokens[s[0] : s[1]]}))
         sentence = said.tokens[first:last]
         matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
-        return Alignment(passage, matched, round(similarity, 3), round(share, 3), "paraphrase", (), ())
+        # A polarity the answer's sentence does not have ("China would join the sanctions" for "China has never
+        # approved of unilateral sanctions") is a misreport, not a paraphrase.
+        flipped = self._negated(words, language) != self._negated(sentence, language)
+        verdict: Verdict = "divergent" if flipped else "paraphrase"
+        return Alignment(passage, matched, round(similarity, 3), round(share, 3), verdict, (), ())
+
+    def _negated(self, tokens: Sequence[Token], language: str) -> bool:
+        """Whether ``tokens`` hold a negation ("not", "never", "не", "no")."""
+        negations = _NEGATION_WORDS.get(language, _NEGATION_WORDS["en"])
+        return any(t.surface.casefold() in negations for t in tokens)
 
     def within(self, quote: str, around: Alignment, *, language: str, closed: bool = False) -> Alignment | None:
         """The words of ``quote`` judged against the sentences of ``around.passage`` that the reported clause it
@@ -330,8 +347,8 @@ class Aligner(Reader):
         weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
         enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= MATCH_MIN_WORDS
-        if not enough and not fragment:
-            return None
+        if not enough and (not fragment or not found):
+            return None  # a fragment is judged however little it matches, but not on function words alone
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
         head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)

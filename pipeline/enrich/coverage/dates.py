@@ -94,13 +94,15 @@ _AHEAD = re.compile(
 )
 #: A day in the possessive names an event ("Sunday's vote"), unless the event is the briefing or what was said
 #: there ("at Monday's briefing", "Tuesday's remarks").
-_POSSESSIVE = re.compile(r"['’]s\s+(?P<after>[\w-]+(?:\s+[\w-]+){0,2})")
-_SAYING = frozenset(
-    {"briefing", "briefings", "press", "news", "conference", "remarks", "comments", "statement", "statements"}
-)
+_POSSESSIVE = re.compile(r"['’]s\s+(?P<after>[\w-]+(?:\s+[\w-]+){0,4})")
+_SAYING = re.compile(r"briefing|press|news|conference|remarks|comments|statement|interview", re.IGNORECASE)
 #: An opening "Asked about ...," / "Responding to ...,": a day in it dates what was asked about, not the answer.
 _ASKED_ABOUT = re.compile(r"\b(?:Asked|Responding|Commenting|Reacting|Referring)\b[^,.]*,")
-_EVENT_VERB = re.compile(r"\b(?:\w+ed|held|seized|taken|made|shot|hit|sunk|which|that|who)\b", re.IGNORECASE)
+#: A participle with its preposition ("boarded in", "seized on", "held off"), or a relative pronoun: what was
+#: asked about has an event of its own (lower case: not "United Nations", "Red Sea").
+_EVENT_VERB = re.compile(
+    r"\b(?:(?:[a-z]+ed|held|seized|taken|made|shot|hit|sunk)\s+(?:in|on|at|off|near|by|from|into|over|during)|which|that|who)\b"
+)
 _ASKED_OBJECT = re.compile(r"\b(?:about|whether|if|over|regarding|to|on\s+(?:the|a|an|reports?))\s", re.IGNORECASE)
 _EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
 
@@ -122,8 +124,8 @@ def _not_when_said(text: str, match: re.Match[str], asked: list[re.Match[str]]) 
     if _AHEAD.search(text, max(0, match.start() - 20), match.start()):
         return True
     possessive = _POSSESSIVE.match(text, match.end())
-    if possessive is not None and not _SAYING & set(possessive.group("after").casefold().split()):
-        return True
+    if possessive is not None and not _SAYING.search(possessive.group("after")):
+        return True  # "Sunday's vote"; not "Tuesday's regular foreign ministry briefing", "daily press-briefing"
     # "Asked on Monday about ..." and "Asked about the reports on Tuesday" date the asking; a day after a verb of
     # what was asked about ("a tanker boarded in the strait on Sunday night") dates that.
     for clause in asked:

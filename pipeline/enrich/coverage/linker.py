@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from pipeline.enrich.coverage.align import Aligner, Alignment, Verdict
+from pipeline.enrich.coverage.pairing import is_cjk
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
@@ -32,11 +33,14 @@ FORWARD_DAYS = 7
 
 #: Where a reported clause goes on to another statement.
 _GOES_ON = re.compile(
-    r",?\s+(?:but|while)\s+(?:that\s+)?|\s+and\s+that\s+|;\s*"  # English
-    r"|,\s*(?:но|а)\s+|\s+и\s+что\s+"  # Russian
-    r"|；|，(?:但|并|同时)"  # Chinese
+    # English: ", but (that)" before a verb of the same speaker ("..., but would wait for ..."; not "but gave no
+    # details", the writer's), "and that", a semicolon before "that" or a pronoun and its verb.
+    r",?\s+but\s+(?:that\s+|(?=(?:would|will|could|should|must|might|may|was|were|is|are|had|has|have|did|does"
+    r"|it|he|she|they|we|there)\b))|\s+and\s+that\s+|;\s*(?=that\b|(?:it|he|she|they|we)\s+\w+)"
+    r"|,\s*но\s+|\s+и\s+что\s+"  # Russian
+    r"|；|，(?:但|并|並|同时|同時)"  # Chinese (simplified and traditional)
 )
-#: A part of a clause with fewer words is not a statement.
+#: A part of a clause with fewer words (or Chinese characters than this, twice over) is not a statement.
 MIN_PART_WORDS = 3
 
 #: ``passages(ministry, first_day, last_day)``: the answers of that ministry's briefings held on those days.
@@ -119,12 +123,17 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
         inside = [f for f in fragments if clause_of.get(f.start) == clause]
         speaking = owners.get(clause, inside[0])
         rest: list[Quote] = []
-        for first, last in _parts(text[first_at:last_at]):
+        marks = [
+            (q.start - first_at, q.end - first_at)
+            for q in quotes
+            if q.kind == "direct" and first_at <= q.start < last_at
+        ]
+        for first, last in _parts(text[first_at:last_at], marks):
             piece = text[first_at + first : first_at + last]
             held = [f for f in inside if first_at + first <= f.start < first_at + last]
             for fragment in held:
                 contexts[fragment.start] = piece
-            if not held and len(piece.split()) >= MIN_PART_WORDS:
+            if not held and _statement_sized(piece):
                 rest.append(
                     Quote(
                         piece,
@@ -154,13 +163,23 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
     return cited
 
 
-def _parts(clause: str) -> list[tuple[int, int]]:
-    """A reported clause cut where it goes on to another statement (", but", "and that", a semicolon)."""
+def _parts(clause: str, quoted: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """A reported clause cut where it goes on to another statement (", but", "and that", a semicolon), never
+    inside one of the ``quoted`` spans (offsets in the clause: the marks of the quotes it holds)."""
     bounds = [0]
     for match in _GOES_ON.finditer(clause):
+        if any(start - 1 <= match.start() < end + 1 for start, end in quoted):
+            continue  # "“would not accept the ruling, but would keep talking”": the quote's own words
         bounds += [match.start(), match.end()]
     bounds.append(len(clause))
     return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2) if bounds[i + 1] > bounds[i]]
+
+
+def _statement_sized(piece: str) -> bool:
+    """Whether a part of a clause is long enough to be a statement: three words, or six Chinese or Japanese
+    characters (which have no spaces)."""
+    characters = sum(1 for c in piece if is_cjk(c))
+    return characters >= 2 * MIN_PART_WORDS if characters else len(piece.split()) >= MIN_PART_WORDS
 
 
 def _paragraph_pieces(quote: Quote, text: str) -> list[Quote]:
@@ -227,10 +246,12 @@ def align_one(
     says the clause, the quote is looked for on its own."""
     if context is not None:
         alone = align_one(text, kind, target, passages, aligner, language=language)
-        if alone[0] is not None and alone[0].verdict == "verbatim":
-            return alone  # said word for word: wherever the clause around it points
         around, other_day = align_one(context, "reported", target, passages, aligner, language=language)
-        judged = aligner.within(text, around, language=language or "en", closed=target.closed) if around else None
+        if around is None:
+            return alone  # no answer says the clause: the quoted words on their own
+        if alone[0] is not None and alone[0].verdict == "verbatim" and alone[0].passage == around.passage:
+            return alone  # said word for word in the answer the clause reports
+        judged = aligner.within(text, around, language=language or "en", closed=target.closed)
         return (judged, other_day) if judged is not None else alone
     first, last = min(target.days), max(target.days)
     options = {

@@ -168,7 +168,7 @@ def targets(
             ministry = next(iter(nearby))
             spokesperson = _only(named, speakers, ministry)
         else:
-            ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless)
+            ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless, text=text)
         if ministry is None:
             found.append(None)
             continue
@@ -257,8 +257,10 @@ def _ministry(
     speakers: SpeakerDirectory,
     *,
     countryless: bool = False,
+    text: str = "",
 ) -> tuple[str | None, str | None]:
-    """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's.
+    """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's (``text``: the
+    report, where a bare surname's other titles are looked for).
     ``countryless``: the report speaks of "the foreign ministry" without saying whose."""
     speaker = quote.speaker or ""
     if quote.speaker_id:
@@ -272,9 +274,9 @@ def _ministry(
             # described ...".
             return country, _only(named, speakers, country)
         return None, None
-    if not named and _person_like(speaker):
+    if not named and _person_like(speaker) and not _titled_otherwise(text, speaker):
         # A report that only ever writes "Jaiswal": the one listed speaker of that name, when the report is about
-        # that speaker's ministry.
+        # that speaker's ministry (and gives the name no other title: "Chief Cabinet Secretary Hayashi").
         listed = _listed_with(speakers, speaker)
         if len(listed) == 1 and speakers.ministry_of(listed[0]) in document_ministries:
             return speakers.ministry_of(listed[0]), listed[0]
@@ -300,6 +302,12 @@ def _ministry(
     return None, None
 
 
+#: Where and when a clause's speech was given, after the quote it holds.
+_OCCASION = re.compile(
+    r"\s(?:at|during|in)\s+(?:a|an|the|its|his|her|their)?\s*(?:[\w-]+\s+){0,3}?"
+    r"(?:briefing|press\s+conference|news\s+conference|conference|press-briefing)\b",
+    re.IGNORECASE,
+)
 _BARE_NAME = re.compile(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][\w'’-]+|[А-ЯЁ][а-яё-]+")
 #: Words of a speaker phrase that say nothing of whose ministry it is.
 _NEUTRAL = re.compile(
@@ -361,6 +369,16 @@ def _listed_with(speakers: SpeakerDirectory, phrase: str) -> list[str]:
     return [s.id for s in speakers.speakers if _surname_of(speakers, s.id, phrase)]
 
 
+def _titled_otherwise(text: str, name: str) -> bool:
+    """Whether the report gives the person ``name`` (a surname) a title that is not a ministry's role anywhere
+    ("Chief Cabinet Secretary Hayashi", "Senator Price")."""
+    surname = name.split()[-1]
+    for found in re.finditer(rf"((?:[A-Z][\w'’.-]*\s+){{1,4}}){re.escape(surname)}\b", text):
+        if _NOT_MINISTRY.search(found.group(1)) or _someone_elses(found.group(1)):
+            return True
+    return False
+
+
 def _person_like(phrase: str) -> bool:
     """Whether a speaker phrase is a person's name as news writes it alone: a capitalised word or two, perhaps
     after "Mr"/"Ms" ("Jaiswal", "Mr Jaiswal"), not a role or an institution."""
@@ -377,7 +395,10 @@ def _without_quotes(part: str, quotes: Sequence[Quote]) -> str:
     """``part`` without any quote's words, nor those of the reported clause a quote stands in."""
     for quote in quotes:  # the clauses first: each holds its quote's words as written
         if quote.context is not None:
-            part = _masked(part, quote.context)
+            # ...but not the occasion the clause runs on to ("“...” at a regular press briefing on Monday"):
+            # that is when it was said.
+            occasion = _OCCASION.search(quote.context, quote.context.find(quote.text) + len(quote.text))
+            part = _masked(part, quote.context[: occasion.start()] if occasion else quote.context)
     for quote in quotes:
         part = _masked(part, quote.text)
     return part

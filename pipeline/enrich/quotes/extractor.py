@@ -54,7 +54,8 @@ _NOT_HEADLINE_SPEAKERS = frozenset(
 )
 
 #: Words a name or title may hold in lower case ("Belt and Road", "Ministry of Foreign Affairs").
-_RUN_INTO_DIGITS = re.compile(r"[^\W\d_]\d|\d[^\W\d_]")
+_RUN_INTO_DIGITS = re.compile(r"[^\W\d_]\d|\d(?!(?:st|nd|rd|th|s)\b)[^\W\d_]")
+_SHORT_NAME = 12
 _NAME_JOINERS = frozenset({"and", "of", "the", "for", "on", "in", "de", "и", "по", "для"})
 
 
@@ -273,7 +274,12 @@ def _as_written(quote: Quote, read: str, original: str) -> Quote:
             return quote
         pieces.append(original[at : at + len(piece)])
         position = at + len(piece)
-    return replace(quote, text=PARAGRAPH_BREAK.join(pieces))
+    context = quote.context
+    if context is not None:
+        # The clause a quote stands in, as written too: it is looked up in the original text.
+        at = read.rfind(context, 0, quote.start + len(context))
+        context = original[at : at + len(context)] if 0 <= at <= quote.start else context
+    return replace(quote, text=PARAGRAPH_BREAK.join(pieces), context=context)
 
 
 def _paragraph(
@@ -422,8 +428,9 @@ def _in_clause(quotes: list[Quote], clause: str, spans: list[Span]) -> None:
 
 def _is_name(quoted: str) -> bool:
     """Whether quoted words are a name or title ("Belt and Road", «Коммерсант»), not words someone said: each
-    word capitalised, function words aside, or a word run into digits (a ship, “浙海渔7716”; a model, "A320")."""
-    if _RUN_INTO_DIGITS.search(quoted):
+    word capitalised, function words aside, or a short quote of one word run into digits (a ship, “浙海渔7716”;
+    a model, "A320"; not "20th", "1990s" or “2025年底前完成撤侨工作”)."""
+    if len(quoted) <= _SHORT_NAME and " " not in quoted.strip() and _RUN_INTO_DIGITS.search(quoted):
         return True
     words = [w for w in TOKEN.findall(quoted) if w.casefold() not in _NAME_JOINERS]
     return bool(words) and all(w[:1].isupper() for w in words)

@@ -46,6 +46,7 @@ _NEXT_SPEECH = re.compile(
 #: A participle clause after a comma ("..., escalating a row over ..."), the writer's words unless it is one of
 #: :data:`_PREPOSITION_LIKE` ("..., including on health") or a speech participle (:data:`_NEXT_SPEECH`).
 _WRITERS_PARTICIPLE = re.compile(r",\s+([a-z]+ing)(?![\w-])")
+_MODAL = re.compile(r"\b(?:would|will|could|can|should|shall|may|might|must)\b", re.IGNORECASE)
 #: A writer's transition opening a sentence whose speaker comes after what was said.
 _LINKING = re.compile(
     r"(?:Meanwhile|However|Separately|Also|Moreover|Furthermore|In addition|Elsewhere|Still|Instead|Besides),\s+"
@@ -78,7 +79,9 @@ _THAT = re.compile(r"(?<![\w-])(?:that|что|if|whether|why|how|what|when)(?![\
 _AS_PUT = re.compile(
     r",\s+(?:as\s+(?:[\w’'.-]+\s+){1,8}?(?:put\s+it|said|says|noted|stressed|told|added)|according\s+to|citing"
     r"|(?:the\s+)?(?:[A-Z][\w’'.-]*\s+){1,4}(?:news\s+agency\s+|agency\s+|newspaper\s+|daily\s+)?(?:reported|reports|wrote)"
-    r"|(?:сообща(?:ет|ют|ло|ла|л)|переда(?:[её]т|ют|ло|ла|л)|пиш(?:ет|ут)|написал[аио]?)(?=\s+\S))(?![\w-])"
+    # Russian credits are in the present, or the neuter past of an agency ("передало РИА Новости"): not "передала
+    # ему ноту", a speaker's own act.
+    r"|(?:сообща(?:ет|ют|ло)|переда(?:[её]т|ют|ло)|пиш(?:ет|ут))(?=\s+[А-ЯЁA-Z«]))(?![\w-])"
 )
 #: A contrast after "X said": what was said is before it ("..., Mao said, but the summons was a show").
 _CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGNORECASE)
@@ -127,7 +130,8 @@ def trimmed_clause(sentence: str, start: int, end: int) -> tuple[int, int] | Non
         # "the shoal is Chinese territory, as spokeswoman Mao Ning put it in September": who said it, and when.
         return trimmed_clause(sentence, start, start + as_put.start())
     since = _WRITERS_SEQUEL.search(clause)
-    if since is not None and count_words(clause[: since.start()]) >= 3:
+    if since is not None and count_words(clause[: since.start()]) >= 3 and not _MODAL.search(clause[: since.start()]):
+        # Not after a modal: "China would resume imports, after Japan addressed its concerns" is a condition.
         # "it opposed sanctions ..., after Calderia blacklisted four firms": when it was said, in the writer's
         # words.
         return trimmed_clause(sentence, start, start + since.start())

@@ -601,3 +601,52 @@ def test_reported_speech_summing_up_one_exchange_is_its_paraphrase(aligner: Alig
         expulsion, text="我们认为驱逐外交官是又一个敌对步骤。", question="立陶宛驱逐了六名俄罗斯外交官，俄方如何回应？"
     )
     assert aligner.align("俄方将回应驱逐六名外交官一事", [zh], language="zh", reported=True) is None
+
+
+def test_quoted_words_said_in_another_answer_do_not_take_the_clauses_place() -> None:
+    # "firmly oppose" is in the Taiwan answer too; the clause reports the sanctions answer, which says
+    # "resolutely": that is the misquote to show.
+    taiwan = _said("We firmly oppose any form of Taiwan independence.", "CN", date(2024, 3, 4), "b:1")
+    sanctions = _said(
+        "China resolutely opposes the unilateral sanctions the EU has imposed on Chinese companies.",
+        "CN",
+        date(2024, 3, 4),
+        "b:2",
+    )
+    target = Target("CN", None, (date(2024, 3, 4),), "", (), False)
+    alignment, _ = align_one(
+        "firmly oppose",
+        "direct",
+        target,
+        lambda *_: [taiwan, sanctions],
+        Aligner(default_normaliser()),
+        language="en",
+        context='China would "firmly oppose" the EU\'s unilateral sanctions on Chinese companies',
+    )
+    assert alignment is not None
+    assert (alignment.passage.turn_id, alignment.verdict) == ("b:2", "divergent")
+
+
+def test_quoted_words_matching_only_function_words_are_not_judged() -> None:
+    clause = 'Britain would not recognise the referendum "in the Kremlin\'s playbook" in the occupied provinces'
+    assert _fragment("in the Kremlin's playbook", clause) is None
+
+
+def test_a_summary_that_turns_the_answers_polarity_is_divergent(aligner: Aligner) -> None:
+    join = Passage(
+        "c:1",
+        "c",
+        "CN",
+        date(2024, 3, 4),
+        None,
+        "China has never approved of unilateral sanctions that have no basis in international law. We will "
+        "continue normal trade cooperation with Russia.",
+        None,
+        "The EU is asking China to join the Western sanctions against Russia. Will China join them?",
+    )
+    other = _said("The visit will strengthen our friendship.", "CN", date(2024, 3, 4), "c:2")
+    found = aligner.align(
+        "China would join the Western sanctions against Russia", [join, other], language="en", reported=True
+    )
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("c:1", "divergent")

@@ -191,6 +191,10 @@ def test_a_day_of_another_event_in_the_sentence_does_not_date_the_briefing(text:
         ("At yesterday's MFA briefing, Zhao said", date(2022, 6, 13)),
         ("at Monday's regular press conference, she said", date(2022, 6, 13)),
         ("Asked on Monday about the tanker, Zhao said", date(2022, 6, 13)),
+        ("Speaking at Tuesday's regular foreign ministry briefing, Mao said", date(2022, 6, 14)),
+        ("at Tuesday's daily press-briefing, he said", date(2022, 6, 14)),
+        ("Asked about United Nations reform on Monday, Mao said", date(2022, 6, 13)),
+        ("Asked about the issue at a scheduled briefing on Monday, Mao said", date(2022, 6, 13)),
         ("Sunday's vote was rigged, Zhao said on Monday", date(2022, 6, 13)),
     ],
 )

@@ -306,3 +306,63 @@ def test_the_rest_of_a_clause_around_a_longer_quote_is_cited_on_its_own() -> Non
         ),
         ("reported", "Washington would not accept interference by any third party", None),
     ]
+
+
+def test_a_clause_is_not_cut_inside_the_quote_it_holds_nor_where_the_writer_goes_on() -> None:
+    text = (
+        "Ned Price said on Tuesday that Washington “would not accept the ruling, but would keep talking” with "
+        "Manila about the shoal."
+    )
+    assert _cited(text) == [
+        (
+            "direct",
+            "would not accept the ruling, but would keep talking",
+            "Washington “would not accept the ruling, but would keep talking” with Manila about the shoal",
+        )
+    ]
+    # ", but gave no details": the writer's narration, not a second statement.
+    text = 'Ned Price said on Tuesday the US was "deeply concerned" by the arrests, but gave no details.'
+    assert [kind for kind, _, _ in _cited(text)] == ["direct"]
+
+
+def test_a_chinese_clause_keeps_its_second_part_and_a_traditional_context_is_as_written() -> None:
+    published = datetime(2025, 3, 10, 20, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    def cited(text: str) -> list[tuple[str, str, str | None]]:
+        found = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+        return [(q.kind, q.text, q.context) for q, _ in found]
+
+    assert cited("外交部发言人毛宁10日表示，中方对此“坚决反对”，并将采取必要措施。") == [
+        ("direct", "坚决反对", "中方对此“坚决反对”"),
+        ("reported", "将采取必要措施", None),
+    ]
+    assert cited("外交部發言人毛寧10日表示，中方對此“堅決反對”，並將採取必要措施維護自身權益。") == [
+        ("direct", "堅決反對", "中方對此“堅決反對”"),
+        ("reported", "將採取必要措施維護自身權益", None),
+    ]
+
+
+def test_the_occasion_a_clause_runs_on_to_still_dates_the_briefing() -> None:
+    text = "Ned Price said Washington “firmly opposes the new export rules” at a regular press briefing on Monday."
+    quoted = wanted(
+        text,
+        language="en",
+        published=datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK),
+        local_zone=NEW_YORK,
+        speakers=SPEAKERS,
+    )
+    assert [t.days for _, t in quoted] == [(date(2022, 3, 7),)]
+
+
+def test_a_surname_another_title_gives_is_not_the_spokespersons() -> None:
+    speakers = load_speakers(
+        "speakers.yaml", text="speakers:\n  - {id: yoshimasa-hayashi, ministry: JP, names: [Yoshimasa Hayashi]}\n"
+    )
+    tokyo = ZoneInfo("Asia/Tokyo")
+    text = (
+        "Japan's foreign ministry lodged a protest with Beijing.\n\n"
+        "Chief Cabinet Secretary Hayashi told a news conference the incursion was unacceptable.\n\n"
+        '"We will respond calmly and resolutely," Hayashi said.'
+    )
+    published = datetime(2024, 3, 4, 20, 0, tzinfo=tokyo)
+    assert wanted(text, language="en", published=published, local_zone=tokyo, speakers=speakers) == ()

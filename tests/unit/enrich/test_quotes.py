@@ -350,3 +350,12 @@ def test_a_name_in_quote_marks_inside_a_reported_clause_leaves_the_clause_report
     # A word run into digits is a ship's or a model's name: no fragment of what was said.
     text = "外交部发言人赵立坚13日表示，中方正在核实“浙海渔7716”号渔船的情况。"
     assert [(q.text, q.context) for q in quotes(text, "zh") if q.kind == "direct"] == [("浙海渔7716", None)]
+
+
+def test_a_long_quote_with_figures_is_no_name() -> None:
+    text = "毛宁3月10日表示，中方“将于2025年底前完成撤侨工作”，并呼吁各方保持克制。"
+    assert [(q.kind, q.text) for q in quotes(text, "zh")] == [("direct", "将于2025年底前完成撤侨工作")]
+    text = 'Wang Wenbin said China would "never go back to the 1990s" on trade.'
+    assert [q.context for q in quotes(text) if q.kind == "direct"] == [
+        'China would "never go back to the 1990s" on trade'
+    ]

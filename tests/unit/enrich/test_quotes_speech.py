@@ -562,3 +562,16 @@ def test_a_writers_transition_opening_the_sentence_is_not_what_was_said() -> Non
     assert speakers(text, kind="reported") == [
         ("the two sides are expected to sign several agreements during the visit", "Jaiswal")
     ]
+
+
+def test_a_russian_past_tense_is_no_outlets_credit_and_a_condition_after_a_modal_stays() -> None:
+    text = (
+        "Захарова заявила, что Москва вызвала британского посла, передала ему ноту протеста и потребовала объяснений."
+    )
+    assert [q.text for q in quotes(text, "ru") if q.kind == "reported"] == [
+        "Москва вызвала британского посла, передала ему ноту протеста и потребовала объяснений"
+    ]
+    text = "Mao Ning said China would resume imports, after Japan addressed its concerns about the water."
+    assert speakers(text, kind="reported") == [
+        ("China would resume imports, after Japan addressed its concerns about the water", "Mao Ning")
+    ]
