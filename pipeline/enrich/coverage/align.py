@@ -55,7 +55,6 @@ from pipeline.enrich.coverage.pairing import (
 from pipeline.enrich.coverage.reading import Passage, Reader, written
 from pipeline.enrich.coverage.words import (
     BACKSHIFTED,
-    NEGATIONS,
     NEGATIVE_FORMS,
     ZH_MARKERS,
 )
@@ -87,11 +86,6 @@ SUMMARY_MIN_WORDS = 5
 SUMMARY_MARGIN = 0.25
 #: ...of which this share in its answer (not only in its question).
 SUMMARY_ANSWER_SHARE = 0.1
-#: The words that negate, per language ("never" too), for a summary's polarity.
-_NEGATION_WORDS = {
-    language: frozenset(NEGATIONS[language].split()) | {"never", "никогда", "nothing", "ничего"} | set(NEGATIVE_FORMS)
-    for language in ("en", "ru")
-}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -168,9 +162,10 @@ class Aligner(Reader):
         """Reported speech that sums up one exchange in its own words ("Russia will retaliate for the
         expulsion" for an answer calling the expulsion a hostile step to which "a response will follow"): a turn
         whose question and answer hold :data:`SUMMARY_COVERAGE` of its content words (five or more), clearly
-        more than any other candidate turn does (:data:`SUMMARY_MARGIN`; there must be another), is the one it
-        reports, as a paraphrase; the answer's sentence holding most of them is shown as matched. Not in Chinese
-        or Japanese, whose characters shared out of sentence say little."""
+        more than any other candidate turn does (:data:`SUMMARY_MARGIN`; there must be another) and some of them
+        in its answer (:data:`SUMMARY_ANSWER_SHARE`), is the one it reports: a paraphrase, or divergent when only
+        one of the quote and the answer's sentence holding most of its words (shown as matched) is negated. Not in
+        Chinese or Japanese, whose characters shared out of sentence say little."""
         content = {t.key for t in words if t.role != "trivial"}
         if len(content) < SUMMARY_MIN_WORDS:
             return None
@@ -194,14 +189,9 @@ class Aligner(Reader):
         similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
         # A polarity the answer's sentence does not have ("China would join the sanctions" for "China has never
         # approved of unilateral sanctions") is a misreport, not a paraphrase.
-        flipped = self._negated(words, language) != self._negated(sentence, language)
+        flipped = negated(words) != negated(sentence)
         verdict: Verdict = "divergent" if flipped else "paraphrase"
         return Alignment(passage, matched, round(similarity, 3), round(share, 3), verdict, (), ())
-
-    def _negated(self, tokens: Sequence[Token], language: str) -> bool:
-        """Whether ``tokens`` hold a negation ("not", "never", "не", "no")."""
-        negations = _NEGATION_WORDS.get(language, _NEGATION_WORDS["en"])
-        return any(t.surface.casefold() in negations for t in tokens)
 
     def within(self, quote: str, around: Alignment, *, language: str, closed: bool = False) -> Alignment | None:
         """The words of ``quote`` judged against the sentences of ``around.passage`` that the reported clause it

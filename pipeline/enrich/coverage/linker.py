@@ -92,31 +92,16 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
     is cited through those words (the writer's quote marks are the claim to check), with the part of the clause
     they stand in as their context; the clause's other parts ("..., but would wait for ...", "... and that
     Beijing would not accept ...") are cited as reported speech of their own, in the place of the clause."""
-    fragments = [q for q in quotes if q.kind == "direct" and q.context is not None]
-    # Each fragment's clause as (start, end) in ``text``: the reported quote that is the clause, else found in
-    # the text around the fragment (the extractor cites no clause around a longer quote).
-    owners: dict[tuple[int, int], Quote] = {}
+    # Each fragment's clause as (start, end) in ``text``, and the reported quotes that are such a clause (none
+    # around a longer quote: the extractor cites no clause there).
+    fragments: list[Quote] = []
     clause_of: dict[int, tuple[int, int]] = {}
-    for fragment in fragments:
-        assert fragment.context is not None
-        owner = next(
-            (
-                q
-                for q in quotes
-                if q.kind == "reported" and q.text == fragment.context and q.start <= fragment.start < q.end
-            ),
-            None,
-        )
-        if owner is not None:
-            clause_of[fragment.start] = (owner.start, owner.end)
-            owners[(owner.start, owner.end)] = owner
-            continue
-        at = text.find(
-            fragment.context, max(0, fragment.start - len(fragment.context)), fragment.end + len(fragment.context)
-        )
-        if 0 <= at <= fragment.start < at + len(fragment.context):
-            clause_of[fragment.start] = (at, at + len(fragment.context))
-    contexts: dict[int, str] = {}
+    for quote in quotes:
+        if quote.kind == "direct" and quote.context is not None and quote.context_start is not None:
+            fragments.append(quote)
+            clause_of[quote.start] = (quote.context_start, quote.context_start + len(quote.context))
+    owners = {(q.start, q.end): q for q in quotes if q.kind == "reported" and (q.start, q.end) in clause_of.values()}
+    contexts: dict[int, tuple[str, int]] = {}
     others: dict[tuple[int, int], list[Quote]] = {}
     for clause in dict.fromkeys(clause_of.values()):
         first_at, last_at = clause
@@ -132,7 +117,7 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
             piece = text[first_at + first : first_at + last]
             held = [f for f in inside if first_at + first <= f.start < first_at + last]
             for fragment in held:
-                contexts[fragment.start] = piece
+                contexts[fragment.start] = (piece, first_at + first)
             if not held and _statement_sized(piece):
                 rest.append(
                     Quote(
@@ -153,7 +138,8 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
         if quote.kind == "reported" and span in owners:
             cited.append(others.pop(span, []))  # the clause, as its parts without a quote
         elif quote in fragments and quote.start in clause_of:
-            group = [replace(quote, context=contexts.get(quote.start, quote.context))]
+            part, at = contexts.get(quote.start, (quote.context, quote.context_start))
+            group = [replace(quote, context=part, context_start=at)]
             clause = clause_of[quote.start]
             if clause not in owners:
                 group += others.pop(clause, [])  # a clause no quote stands for: its other parts go with the first
@@ -245,14 +231,17 @@ def align_one(
     words are then judged against the sentences the clause matched (:meth:`Aligner.within`); when no briefing
     says the clause, the quote is looked for on its own."""
     if context is not None:
-        alone = align_one(text, kind, target, passages, aligner, language=language)
         around, other_day = align_one(context, "reported", target, passages, aligner, language=language)
-        if around is None:
-            return alone  # no answer says the clause: the quoted words on their own
-        if alone[0] is not None and alone[0].verdict == "verbatim" and alone[0].passage == around.passage:
-            return alone  # said word for word in the answer the clause reports
-        judged = aligner.within(text, around, language=language or "en", closed=target.closed)
-        return (judged, other_day) if judged is not None else alone
+        if around is not None:
+            # Said word for word in the answer the clause reports (not only in the sentences it matched), else
+            # judged against those sentences.
+            exact = aligner.align(text, [around.passage], language=language or "en", closed=target.closed)
+            judged = exact if exact is not None and exact.verdict == "verbatim" else None
+            judged = judged or aligner.within(text, around, language=language or "en", closed=target.closed)
+            if judged is not None:
+                return judged, other_day
+        # No answer says the clause, or not where the quoted words would be: the quoted words on their own.
+        return align_one(text, kind, target, passages, aligner, language=language)
     first, last = min(target.days), max(target.days)
     options = {
         "language": language or "en",

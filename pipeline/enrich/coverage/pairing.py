@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pipeline.enrich.coverage.words import NEGATIVE_FORMS
@@ -51,8 +52,20 @@ def clause_left_out(said_side: list[Token], said: str) -> bool:
     return bool(CLAUSE_BREAK.search(after))
 
 
-def negated(tokens: list[Token]) -> bool:
-    return any(t.surface.casefold() in NEGATIVE_FORMS or t.surface in ("不", "没", "未", "无", "非") for t in tokens)
+#: Words that negate besides the contracted and auxiliary forms of :data:`NEGATIVE_FORMS`.
+_NEGATION_WORDS = frozenset(
+    {"no", "nor", "neither", "none", "never", "nothing", "without", "ни", "нет", "без", "никогда", "ничего"}
+)
+
+
+def negated(tokens: Sequence[Token]) -> bool:
+    """Whether ``tokens`` hold a negation ("not", "never", "cannot", "не", "нет", 不, 没)."""
+    return any(
+        t.surface.casefold() in NEGATIVE_FORMS
+        or t.surface.casefold() in _NEGATION_WORDS
+        or t.surface in ("不", "没", "未", "无", "非")
+        for t in tokens
+    )
 
 
 def renamed(added: list[Token], dropped: list[Token]) -> bool:

@@ -274,11 +274,9 @@ def _as_written(quote: Quote, read: str, original: str) -> Quote:
             return quote
         pieces.append(original[at : at + len(piece)])
         position = at + len(piece)
-    context = quote.context
-    if context is not None:
-        # The clause a quote stands in, as written too: it is looked up in the original text.
-        at = read.rfind(context, 0, quote.start + len(context))
-        context = original[at : at + len(context)] if 0 <= at <= quote.start else context
+    context, begins = quote.context, quote.context_start
+    if context is not None and begins is not None:
+        context = original[begins : begins + len(context)]  # the clause a quote stands in, as written too
     return replace(quote, text=PARAGRAPH_BREAK.join(pieces), context=context)
 
 
@@ -383,7 +381,7 @@ def _paragraph(
                 # "Tokyo was “seriously concerned”": a clause that is little but its quote.
                 little = MASK in piece and document.language != "zh" and len(piece.replace(MASK, " ").split()) < 3
                 if MASK in piece and not little:
-                    _in_clause(quotes, text[c_from:c_to], [s for s, a, _ in in_sentence if c_from <= start + a < c_to])
+                    _in_clause(quotes, text, c_from, c_to, [s for s, a, _ in in_sentence if c_from <= start + a < c_to])
                 if little or any(
                     c_from <= start + a < c_to
                     and not is_short(text[span.start : span.end])
@@ -416,14 +414,14 @@ def _paragraph(
     return last_speaker
 
 
-def _in_clause(quotes: list[Quote], clause: str, spans: list[Span]) -> None:
-    """The direct quotes of ``spans`` stand in the reported clause ``clause``, which says more than they do
-    (`Britain would “never recognise” the referendum`): it is their context."""
+def _in_clause(quotes: list[Quote], text: str, start: int, end: int, spans: list[Span]) -> None:
+    """The direct quotes of ``spans`` stand in the reported clause ``text[start:end]``, which says more than they
+    do (`Britain would “never recognise” the referendum`): it is their context."""
     starts = {span.start for span in spans if len(span.pieces) == 1}
     for number in range(len(quotes) - 1, -1, -1):
         quote = quotes[number]
         if quote.kind == "direct" and quote.start in starts and not _is_name(quote.text):
-            quotes[number] = replace(quote, context=clause)
+            quotes[number] = replace(quote, context=text[start:end], context_start=start)
 
 
 def _is_name(quoted: str) -> bool:

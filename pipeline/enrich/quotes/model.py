@@ -23,7 +23,8 @@ class Quote:
     line). ``short`` marks one or two words (four characters in Chinese): scare quotes, terms and names, not
     statements. ``context`` is the reported clause a direct quote stands in when it quotes only some of its
     words (`Britain would “never recognise” the vote`, as written, marks included), else None: the clause says
-    which sentence of an answer the quoted words are checked against.
+    which sentence of an answer the quoted words are checked against; ``context_start`` where it starts in the
+    whole text.
     """
 
     text: str
@@ -35,6 +36,7 @@ class Quote:
     end: int
     short: bool
     context: str | None = None
+    context_start: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
