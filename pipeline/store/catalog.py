@@ -48,6 +48,7 @@ from pipeline.store.schema import (
 if TYPE_CHECKING:
     from pipeline.enrich import Enrichment
     from pipeline.enrich.dedup import Fingerprint
+from pipeline.enrich.coverage.meaning import default_meaning
 from pipeline.store import history
 from pipeline.store.citations import CitationQueries, Linker, default_linker
 from pipeline.store.duplicates import DuplicateQueries, assign_cluster
@@ -124,6 +125,8 @@ class Catalog(
     _twins: TwinSources | None = None
     #: The sources file whose briefing sources give each ministry's time zone (``for_settings`` sets it).
     sources_path: Path | None = None
+    #: Whether quotes no word rule links are matched by meaning (the ``match_by_meaning`` setting).
+    match_by_meaning: bool = True
 
     @property
     def linker(self) -> Linker:
@@ -131,15 +134,20 @@ class Catalog(
         briefing days are read in the time zone of its configured briefing sources (the built-in zones when
         the sources file is not given or cannot be read: storing must not depend on it)."""
         if self._linker is None:
-            self._linker = default_linker()
+            meaning = default_meaning() if self.match_by_meaning else None
+            self._linker = default_linker() if meaning is not None else Linker()
             if self.sources_path is not None:
                 try:
                     sources = load_sources(self.sources_path)
                 except (ConfigError, OSError):
                     return self._linker
                 zones = {s.country: s.tz for s in sources if s.kind == "briefing" and s.country}
-                self._linker = Linker(zones)
+                self._linker = Linker(zones, meaning=meaning)
         return self._linker
+
+    @linker.setter
+    def linker(self, linker: Linker) -> None:
+        self._linker = linker
 
     @property
     def twins(self) -> TwinSources:
@@ -199,6 +207,7 @@ class Catalog(
             duplicate_threshold=settings.duplicate_threshold,
         )
         catalog.sources_path = settings.sources
+        catalog.match_by_meaning = settings.match_by_meaning
         return catalog
 
     def close(self) -> None:

@@ -38,6 +38,7 @@ from pipeline.enrich.coverage import (
 )
 from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
 from pipeline.enrich.coverage.linker import FORWARD_DAYS, align_one, shown
+from pipeline.enrich.coverage.meaning import Meaning, default_meaning
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.text import default_normaliser
 from pipeline.store.base import CatalogBase
@@ -72,10 +73,11 @@ _COMPARED = (
 
 
 class Linker:
-    """What linking needs besides the catalog: the aligner (its caches) and each ministry's time zone."""
+    """What linking needs besides the catalog: the aligner (its caches, and the model that matches by meaning
+    when ``meaning`` is given) and each ministry's time zone."""
 
-    def __init__(self, zones: Mapping[str, tzinfo] | None = None) -> None:
-        self.aligner = Aligner(default_normaliser())
+    def __init__(self, zones: Mapping[str, tzinfo] | None = None, *, meaning: Meaning | None = None) -> None:
+        self.aligner = Aligner(default_normaliser(), meaning)
         self.zones = dict(zones or {})
 
     def zone(self, ministry: str) -> tzinfo:
@@ -86,10 +88,10 @@ _default_linker: Linker | None = None
 
 
 def default_linker() -> Linker:
-    """The process-wide linker with the built-in ministry time zones."""
+    """The process-wide linker with the built-in ministry time zones, matching by meaning too."""
     global _default_linker
     if _default_linker is None:
-        _default_linker = Linker()
+        _default_linker = Linker(meaning=default_meaning())
     return _default_linker
 
 

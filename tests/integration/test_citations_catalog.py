@@ -222,6 +222,29 @@ def test_a_day_the_quotes_own_sentence_names_is_not_looked_past(catalog: Catalog
     assert (kept.verdict, kept.day_until) == ("unmatched", None)
 
 
+REWORDED = (
+    "China has condemned new US sanctions threats.\n\n"
+    "Foreign Ministry spokesman Wang Wenbin said on Monday that Beijing was against the arbitrary imposition of "
+    "one-sided sanctions and threats to impose them.\n\nAnalysts expect further measures."
+)
+
+
+@pytest.mark.parametrize("by_meaning", [True, False])
+def test_reported_speech_in_other_words_is_matched_by_meaning_when_the_setting_allows(
+    catalog: Catalog, enricher: Enricher, by_meaning: bool
+) -> None:
+    catalog.match_by_meaning = by_meaning
+    _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
+    _store(catalog, enricher, WIRE, NEWS_URL, REWORDED, WRITTEN)
+    (cited,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert cited.quoted.startswith("Beijing was against the arbitrary imposition")
+    if by_meaning:
+        assert (cited.verdict, cited.turn_id) == ("paraphrase", f"{doc_id(BRIEFING_URL)}:1")
+        assert cited.matched == SAID.rstrip(".")
+    else:  # the word rules alone: too few of its words are the answer's
+        assert (cited.verdict, cited.turn_id) == ("unmatched", None)
+
+
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
     queries = [
         "SELECT turn_id FROM turns WHERE ministry = 'CN' AND briefing_date >= '2021-04-25' "

@@ -32,9 +32,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
 from pipeline.enrich.coverage.figures import figures
+from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, meant
 from pipeline.enrich.coverage.pairing import (
     Token,
     clause_left_out,
@@ -58,7 +60,7 @@ from pipeline.enrich.coverage.words import (
     NEGATIVE_FORMS,
     ZH_MARKERS,
 )
-from pipeline.enrich.text import prepare
+from pipeline.enrich.text import Normaliser, prepare
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 #: Worst first: the order a document's worst verdict is chosen by.
@@ -107,7 +109,12 @@ class Alignment:
 
 
 class Aligner(Reader):
-    """Aligns quotes with passages; keeps the normaliser and the language word lists."""
+    """Aligns quotes with passages; keeps the normaliser and the language word lists, and the model that
+    matches by meaning (``meaning``; None: the word rules alone)."""
+
+    def __init__(self, normaliser: Normaliser, meaning: Meaning | None = None) -> None:
+        super().__init__(normaliser)
+        self.meaning = meaning
 
     def align(
         self,
@@ -192,6 +199,55 @@ class Aligner(Reader):
         flipped = negated(words) != negated(sentence)
         verdict: Verdict = "divergent" if flipped else "paraphrase"
         return Alignment(passage, matched, round(similarity, 3), round(share, 3), verdict, (), ())
+
+    def by_meaning(
+        self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None
+    ) -> Alignment | None:
+        """The answer sentence ``quote`` says in other words or in another language, by the model of
+        :mod:`.meaning` (None without one): the closest sentence of ``passages``, when it is close enough and
+        stands out from every other answer's sentences (:func:`~.meaning.meant`). A paraphrase, or divergent when
+        only one of the two is negated; ``similarity`` and ``coverage`` are the word measures of the other
+        alignments (0 across languages)."""
+        closest = self.closest_in_meaning(quote, passages, language=language, spokesperson_id=spokesperson_id)
+        if closest is None:
+            return None
+        passage, sentence, score, rival = closest
+        words = self.tokens(quote, language)
+        keys = {t.key for t in words if t.role != "trivial"}
+        shared = len(keys & {t.key for t in sentence})
+        matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
+        if not meant(quote, matched, score, rival, shared_words=shared):
+            return None
+        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
+        verdict: Verdict = "divergent" if negated(words) != negated(sentence) else "paraphrase"
+        return Alignment(passage, matched, round(similarity, 3), round(shared / len(keys), 3), verdict, (), ())
+
+    def closest_in_meaning(
+        self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None
+    ) -> tuple[Passage, list[Token], float, float] | None:
+        """The sentence of ``passages`` closest to ``quote`` in meaning, with its cosine similarity and the best
+        of any other answer's sentences (0 when there is none); None without a model, for a quote of fewer than
+        :data:`~.meaning.MEANING_MIN_WORDS` content words, or with no sentence to compare."""
+        content = [t for t in self.tokens(quote, language) if t.role != "trivial"]
+        if self.meaning is None or sum(0.5 if is_cjk(t.key) else 1 for t in content) < MEANING_MIN_WORDS:
+            return None
+        sentences: list[tuple[Passage, list[Token]]] = []
+        texts: list[str] = []
+        for passage in passages:
+            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
+                continue
+            said, text = self._passage(passage, language), prepare(passage.text)
+            for first, last in said.sentences:
+                sentences.append((passage, said.tokens[first:last]))
+                texts.append(text[said.tokens[first].start : said.tokens[last - 1].end])
+        if not sentences:
+            return None
+        vectors = self.meaning.vectors([prepare(quote), *texts])
+        scores = vectors[1:] @ vectors[0]
+        best = int(np.argmax(scores))
+        passage, sentence = sentences[best]
+        others = (float(s) for (p, _), s in zip(sentences, scores, strict=True) if p.turn_id != passage.turn_id)
+        return passage, sentence, float(scores[best]), max(others, default=0.0)
 
     def within(self, quote: str, around: Alignment, *, language: str, closed: bool = False) -> Alignment | None:
         """The words of ``quote`` judged against the sentences of ``around.passage`` that the reported clause it

