@@ -256,9 +256,10 @@ def show(
             if entries:
                 verdicts = ", ".join(sorted({e.verdict for e in entries}))
                 short = short_turn_id(turn.turn_id)
+                # An exchange whose asker the transcript does not name ("QUESTION:") is no announcement.
+                asker = "announcement" if turn.kind == "announcement" else turn.outlet or "asker not named"
                 console.print(
-                    f"  {short} ({escape(turn.outlet or 'announcement')}): {len(entries)} quote(s), {verdicts}"
-                    f" — `readout coverage {short}`",
+                    f"  {short} ({escape(asker)}): {len(entries)} quote(s), {verdicts} — `readout coverage {short}`",
                     highlight=False,
                 )
     if explain:

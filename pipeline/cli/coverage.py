@@ -36,10 +36,18 @@ def citation_json(row: CitationRow) -> dict[str, Any]:
         "briefing_date": row.briefing_day.isoformat() if row.briefing_day else None,
         "matched": row.matched,
         "similarity": row.similarity,
+        "matched_by": row.matched_by,
         "verdict": row.verdict,
         "differences": {"added": list(row.added or []), "dropped": list(row.dropped or [])},
         "other_day": row.elsewhere,
     }
+
+
+def _how(matched_by: str | None, similarity: float | None) -> str:
+    """How a passage was matched, for the text views: the model's cosine or the token similarity."""
+    if matched_by == "meaning":
+        return f"matched by meaning, cosine {similarity or 0:.2f}"
+    return f"similarity {similarity or 0:.2f}"
 
 
 def print_citations(rows: Sequence[CitationRow]) -> None:
@@ -58,7 +66,8 @@ def print_citations(rows: Sequence[CitationRow]) -> None:
         if row.context:
             console.print(f"    in:     {escape(row.context)}", highlight=False)
         if row.matched:
-            console.print(f"    said:   “{escape(row.matched)}” (similarity {row.similarity:.2f})", highlight=False)
+            how = _how(row.matched_by, row.similarity)
+            console.print(f"    said:   “{escape(row.matched)}” ({how})", highlight=False)
         if row.added:
             console.print(f"    [red]added:[/] {escape('; '.join(row.added))}", highlight=False)
         if row.dropped:
@@ -89,6 +98,7 @@ def _entry_json(entry: CoverageEntry) -> dict[str, Any]:
         "context": entry.context,
         "matched": entry.matched,
         "similarity": entry.similarity,
+        "matched_by": entry.matched_by,
         "verdict": entry.verdict,
         "differences": {"added": entry.added, "dropped": entry.dropped},
     }
@@ -119,7 +129,8 @@ def coverage(
         typer.Option(
             "--json",
             help="Print JSON: turn_id, coverage_count, outlets, and documents (doc_id, title, url, source, publisher, "
-            "published_at, cluster_id, duplicate_of, quoted, matched, similarity, verdict, differences), plus "
+            "published_at, cluster_id, duplicate_of, quoted, matched, similarity, matched_by, verdict, differences), "
+            "plus "
             "`stories`: the documents folded by cluster.",
         ),
     ] = False,
@@ -172,7 +183,8 @@ def print_coverage(turn: Turn, entries: Sequence[CoverageEntry], *, fold: bool =
         )
         for entry in [e for e in group if e.doc_id == first.doc_id]:
             style = _STYLE.get(entry.verdict, "")
-            console.print(f"  [{style}]{entry.verdict}[/] “{escape(entry.quoted)}”", highlight=False)
+            meant = " [dim](matched by meaning)[/]" if entry.matched_by == "meaning" else ""
+            console.print(f"  [{style}]{entry.verdict}[/]{meant} “{escape(entry.quoted)}”", highlight=False)
             if entry.context:
                 console.print(f"    [dim]in:[/] {escape(entry.context)}", highlight=False)
             if entry.added:

@@ -69,6 +69,7 @@ _COMPARED = (
     "added",
     "dropped",
     "elsewhere",
+    "matched_by",
 )
 
 
@@ -115,6 +116,8 @@ class CoverageEntry:
     dropped: list[str]
     #: The reported clause the quote stands in, when it quotes only some of its words.
     context: str | None = None
+    #: "words" or "meaning" (:attr:`~pipeline.store.schema.CitationRow.matched_by`).
+    matched_by: str | None = None
 
 
 class CitationQueries(CatalogBase):
@@ -172,6 +175,7 @@ def _entry(row: CitationRow, document: Document) -> CoverageEntry:
         quoted=row.quoted,
         matched=row.matched,
         similarity=row.similarity,
+        matched_by=row.matched_by,
         verdict=row.verdict,
         added=list(row.added or []),
         dropped=list(row.dropped or []),
@@ -359,6 +363,7 @@ def _row(
         added=list(alignment.added) if alignment else [],
         dropped=list(alignment.dropped) if alignment else [],
         elsewhere=elsewhere,
+        matched_by=alignment.matched_by if alignment else None,
     )
 
 

@@ -345,6 +345,9 @@ class CitationRow(Base):
     dropped: Mapped[list[Any]] = mapped_column(default=list)
     #: The passage is from a briefing outside the candidate days.
     elsewhere: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: How the passage was found: "words" (the alignment rules; ``similarity`` is their token similarity) or
+    #: "meaning" (the sentence model; ``similarity`` is its cosine); None when no briefing says it.
+    matched_by: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (Index("ix_citations_ministry_days", "ministry", "day_to", "day_from"),)
 

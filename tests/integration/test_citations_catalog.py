@@ -84,7 +84,7 @@ def _store(catalog: Catalog, enricher: Enricher, source: Source, url: str, body:
         body,
         declared_language="en",
         source_kind=source.kind,
-        ministry="CN",
+        ministry=source.country,
         published_at=at,
         local_zone=source.tz,
     )
@@ -98,7 +98,7 @@ def test_an_edited_transcript_realigns_the_quotes_that_report_it(catalog: Catalo
     _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID), HELD)
     _store(catalog, enricher, WIRE, NEWS_URL, _article(SAID.rstrip(".")), WRITTEN)
     (cited,) = catalog.citations_of(doc_id(NEWS_URL))
-    assert (cited.verdict, cited.turn_id) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1")
+    assert (cited.verdict, cited.turn_id, cited.matched_by) == ("verbatim", f"{doc_id(BRIEFING_URL)}:1", "words")
     news_revision = catalog.document(doc_id(NEWS_URL)).revision  # type: ignore[union-attr]
     # The ministry edits the answer: "willful" is gone from the transcript, the quote now adds it.
     _store(catalog, enricher, MFA, BRIEFING_URL, _transcript(SAID.replace("willful ", "")), HELD)
@@ -239,10 +239,75 @@ def test_reported_speech_in_other_words_is_matched_by_meaning_when_the_setting_a
     (cited,) = catalog.citations_of(doc_id(NEWS_URL))
     assert cited.quoted.startswith("Beijing was against the arbitrary imposition")
     if by_meaning:
-        assert (cited.verdict, cited.turn_id) == ("paraphrase", f"{doc_id(BRIEFING_URL)}:1")
+        assert (cited.verdict, cited.turn_id, cited.matched_by) == (
+            "paraphrase",
+            f"{doc_id(BRIEFING_URL)}:1",
+            "meaning",
+        )
         assert cited.matched == SAID.rstrip(".")
+        assert cited.similarity is not None
+        assert cited.similarity >= 0.9  # the model's cosine, not the token similarity of word matches
     else:  # the word rules alone: too few of its words are the answer's
-        assert (cited.verdict, cited.turn_id) == ("unmatched", None)
+        assert (cited.verdict, cited.turn_id, cited.matched_by) == ("unmatched", None, None)
+
+
+def test_migration_0013_marks_the_links_stored_before_it_as_made_by_words(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from pipeline.store.catalog import MIGRATIONS
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0012")
+        # A raw connection does not enforce the foreign key: the citations alone are enough.
+        for number, turn in ((0, "'b:1'"), (1, "NULL")):
+            connection.execute(
+                text(
+                    "INSERT INTO citations (doc_id, number, quoted, kind, ministry, day_from, day_to, expression, "
+                    "outlets, closed, turn_id, verdict, added, dropped, elsewhere) VALUES ('news', :number, 'q', "
+                    f"'direct', 'CN', '2021-04-26', '2021-04-26', '', '[]', 0, {turn}, 'verbatim', '[]', '[]', 0)"
+                ),
+                {"number": number},
+            )
+    engine.dispose()
+    catalog = Catalog.open(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with catalog.session() as session:
+            marked = list(session.execute(text("SELECT number, matched_by FROM citations ORDER BY number")))
+        assert [tuple(row) for row in marked] == [(0, "words"), (1, None)]
+    finally:
+        catalog.close()
+
+
+def test_show_names_an_exchange_whose_asker_is_not_named_as_an_exchange(tmp_path: Path, enricher: Enricher) -> None:
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    state = _source("state", "briefing").model_copy(update={"country": "US", "timezone": "America/New_York"})
+    transcript = (
+        "MS BRUCE: The Secretary will travel to Lutheria next week.\n\n"
+        "QUESTION: On the journalist detained in Marovia – any update?\n\n"
+        "MS BRUCE: We are deeply concerned by his detention. We call for his immediate release."
+    )
+    article = '"We call for his immediate release," State Department spokeswoman Tammy Bruce said on Monday.'
+    data = tmp_path / "data"
+    catalog = Catalog.open(f"sqlite:///{data / 'catalog.db'}")
+    try:
+        briefing_at = datetime(2021, 4, 26, 18, tzinfo=UTC)
+        _store(catalog, enricher, state, "https://state.example/briefing-april-26", transcript, briefing_at)
+        _store(catalog, enricher, WIRE, NEWS_URL, article, datetime(2021, 4, 26, 22, tzinfo=UTC))
+    finally:
+        catalog.close()
+    briefing = doc_id("https://state.example/briefing-april-26")
+    shown = CliRunner().invoke(app, ["show", briefing[:16]], env={"READOUT_DATA_DIR": str(data), "COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    assert f"{briefing[:12]}:1 (asker not named): 1 quote(s), verbatim" in shown.stdout
 
 
 def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:

@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
 from pipeline.enrich.coverage.figures import figures
-from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, meant
+from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, meant, script
 from pipeline.enrich.coverage.pairing import (
     Token,
     clause_left_out,
@@ -63,6 +63,7 @@ from pipeline.enrich.coverage.words import (
 from pipeline.enrich.text import Normaliser, prepare
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
+MatchedBy = Literal["words", "meaning"]
 #: Worst first: the order a document's worst verdict is chosen by.
 VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
 
@@ -97,7 +98,9 @@ class Alignment:
     """A quote aligned with a passage: ``matched`` is the passage's words the quote reproduces (from the first
     paired word to the last, with what the quote dropped); ``similarity`` the token similarity of the two (0
     to 1); ``added`` and ``dropped`` the differing words, one phrase per gap (only gaps that hold more than
-    function words). ``coverage`` is the share of the quote's content words found."""
+    function words). ``coverage`` is the share of the quote's content words found. ``matched_by`` says how:
+    ``words`` (the rules above) or ``meaning`` (:meth:`Aligner.by_meaning`: then ``matched`` is the answer's
+    sentence, ``similarity`` the model's cosine of the two and no differing words are given)."""
 
     passage: Passage
     matched: str
@@ -106,6 +109,7 @@ class Alignment:
     verdict: Verdict
     added: tuple[str, ...]
     dropped: tuple[str, ...]
+    matched_by: MatchedBy = "words"
 
 
 class Aligner(Reader):
@@ -206,8 +210,8 @@ class Aligner(Reader):
         """The answer sentence ``quote`` says in other words or in another language, by the model of
         :mod:`.meaning` (None without one): the closest sentence of ``passages``, when it is close enough and
         stands out from every other answer's sentences (:func:`~.meaning.meant`). A paraphrase, or divergent when
-        only one of the two is negated; ``similarity`` and ``coverage`` are the word measures of the other
-        alignments (0 across languages)."""
+        only one of the two is negated (not read across Chinese or Japanese and another script); ``similarity``
+        is the model's cosine, ``coverage`` the share of the quote's content words in the sentence."""
         closest = self.closest_in_meaning(quote, passages, language=language, spokesperson_id=spokesperson_id)
         if closest is None:
             return None
@@ -218,9 +222,13 @@ class Aligner(Reader):
         matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
         if not meant(quote, matched, score, rival, shared_words=shared):
             return None
-        similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
-        verdict: Verdict = "divergent" if negated(words) != negated(sentence) else "paraphrase"
-        return Alignment(passage, matched, round(similarity, 3), round(shared / len(keys), 3), verdict, (), ())
+        # A translation into or out of Chinese or Japanese is not read for negation: 无条件 is "unconditionally",
+        # 非法 "illegal", and the other side's "not" has no character of its own to meet.
+        translated = {script(quote), script(matched)}
+        flipped = negated(words) != negated(sentence) and not (len(translated) > 1 and "cjk" in translated)
+        verdict: Verdict = "divergent" if flipped else "paraphrase"
+        coverage = round(shared / len(keys), 3)
+        return Alignment(passage, matched, round(score, 3), coverage, verdict, (), (), matched_by="meaning")
 
     def closest_in_meaning(
         self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None

@@ -19,6 +19,7 @@ a senator, an analyst) is not a briefing quote and gets no target. The days come
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,7 +45,13 @@ MINISTRY_TIMEZONES: dict[str, str] = {
 #: Ministry names and the country they belong to, in the languages news is read in. A name without a
 #: country ("the Foreign Ministry", 外交部, МИД) maps to None: the report's other mentions decide.
 _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
-    (re.compile(r"\b(?:State Department|Department of State|Secretary of State)\b|Госдеп\w*", re.I), "US"),
+    # 美国国务院 is the State Department in Chinese news (国务院 alone is China's State Council).
+    (
+        re.compile(
+            r"\b(?:State Department|Department of State|Secretary of State)\b|Госдеп\w*|美国?国务院|美国?国务卿", re.I
+        ),
+        "US",
+    ),
     (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
     (re.compile(r"\b(?:Foreign,? Commonwealth (?:and|&) Development Office|FCDO|Foreign Office)\b", re.I), "GB"),
     # Britain's minister, but India has a Foreign Secretary too: the country words or the report decide.
@@ -67,7 +74,7 @@ _COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本", re.I), "JP"),
     (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b", re.I), "IN"),
     (re.compile(r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b", re.I), "GB"),
-    (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国", re.I), "US"),
+    (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|США|американск\w*", re.I), "US"),
 )
 #: Roles that refer back to a spokesperson named elsewhere in the report.
 _ROLE = re.compile(
@@ -310,10 +317,17 @@ _OCCASION = re.compile(
 )
 _BARE_NAME = re.compile(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][\w'’-]+|[А-ЯЁ][а-яё-]+")
 #: Words of a speaker phrase that say nothing of whose ministry it is.
+#: A name closing a spokesperson's phrase is read as at most this many words ("Peter Quill", "Иван Петров"): a
+#: third before them is more often a party ("МИД Польши Павел Врона").
+_NAME_WORDS = 2
+#: A preposition right before capitalised words makes them a party ("a spokesperson for Ostland").
+_OF = re.compile(r"\b(?:for|of|from|at|in)\s*$", re.I)
+#: The roles whose phrase a person's name closes ("... spokesman Peter Quill").
+_SPOKESPERSON = re.compile(r"\bspokes(?:man|woman|person)\b|представител\w*|\bpress secretary\b", re.I)
 _NEUTRAL = re.compile(
     r"(?:The|A|An|Its|His|Her|Their|Foreign|Ministry|Affairs|External|Office|State|Department|Spokes\w+|Deputy|"
     r"Director|Chief|Head|Press|Secretary|General|Information|Mr|Ms|Mrs|Dr|Official\w*|Diplomat\w*|MFA|MOFA|MEA|"
-    r"FCDO|МИД|Министерств\w*|Официальн\w*|Представител\w*|Директор\w*|Департамент\w*|Замест\w*)$"
+    r"FCDO|МИД|Министерств\w*|Официальн\w*|Представител\w*|Директор\w*|Департамент\w*|Госдеп\w*|Замест\w*)$"
 )
 
 
@@ -336,15 +350,25 @@ def _country_speaker(phrase: str) -> str | None:
 def _someone_elses(phrase: str) -> bool:
     """Whether a speaker phrase names a party that is none of the ministries' countries ("Poland's foreign
     ministry", "МИД Польши", "a spokesperson for Ostland's government"): a capitalised word that is neither a
-    word of ministries and roles nor a country the ministries belong to."""
-    for word in re.findall(r"[^\W\d_][\w'’-]*", phrase):
-        if not word[0].isupper():
-            continue
-        bare = re.sub(r"['’]s$", "", word)
-        if _NEUTRAL.match(bare) or any(pattern.search(word) for pattern, _ in _COUNTRY_WORDS):
-            continue
-        return True
-    return False
+    word of ministries and roles nor a country the ministries belong to. The name closing a spokesperson's
+    phrase is the person's, not a party's ("State Department deputy spokesman Peter Quill", "Официальный
+    представитель Госдепартамента США Тэмми Брюс"): a spokesperson the speakers file does not list yet."""
+    words = [m for m in re.finditer(r"[^\W\d_][\w'’-]*", phrase) if m.group(0)[0].isupper()]
+    parties = [m for m in words if not _neutral(m.group(0))]
+    # The name: the last capitalised words (at most two, next to each other) that are no role and no country.
+    name = list(itertools.takewhile(lambda m: not _neutral(m.group(0)), reversed(words)))[:_NAME_WORDS]
+    if len(name) == _NAME_WORDS and phrase[name[1].end() : name[0].start()].strip():
+        name = name[:1]
+    before = phrase[: name[-1].start()] if name else ""
+    if name and not phrase[name[0].end() :].strip() and _SPOKESPERSON.search(before) and not _OF.search(before):
+        parties = parties[: -len(name)]
+    return bool(parties)
+
+
+def _neutral(word: str) -> bool:
+    """A capitalised word of ministries and roles, or of a country the ministries belong to."""
+    bare = re.sub(r"['’]s$", "", word)
+    return bool(_NEUTRAL.match(bare)) or any(pattern.search(word) for pattern, _ in _COUNTRY_WORDS)
 
 
 def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> bool:

@@ -57,7 +57,8 @@ ANSWERS = [
         "US",
         HELD,
         "vedant-patel",
-        "We are deeply concerned by the detention of the journalist. We call for his immediate release.",
+        "We are deeply concerned by the detention of the journalist. We urge Marovia to release him immediately "
+        "and unconditionally.",
         "ap",
         "Any comment on the arrest?",
     ),
@@ -109,12 +110,21 @@ def test_a_paraphrase_or_a_translation_links_the_sentence_it_reports(
     assert found is not None
     assert (found.passage.turn_id, found.matched, found.verdict) == (turn, matched, "paraphrase")
     assert found.added == found.dropped == ()
+    assert found.matched_by == "meaning"
+    assert found.similarity >= 0.85  # the model's cosine
 
 
 def test_a_negation_the_answer_does_not_have_is_divergent(aligner: Aligner) -> None:
     found = aligner.by_meaning("the Secretary would not travel to Lutheria next week", ANSWERS, language="en")
     assert found is not None
     assert (found.passage.turn_id, found.verdict) == ("us:2", "divergent")
+
+
+def test_a_translation_out_of_chinese_is_not_read_for_negation(aligner: Aligner) -> None:
+    # 无 of 无条件 ("unconditionally") is no negation.
+    found = aligner.by_meaning("美方敦促马罗维亚立即无条件释放这名记者", ANSWERS, language="zh")
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("us:3", "paraphrase")
 
 
 @pytest.mark.parametrize(
@@ -152,28 +162,14 @@ def test_the_model_is_asked_only_when_the_word_rules_find_nothing() -> None:
     assert said is not None
     assert (said.verdict, elsewhere) == ("verbatim", False)
     assert counted.texts == []
-    meant_, _ = align_one(
-        "Госсекретарь на следующей неделе посетит Лютерию",
-        "reported",
-        TARGET,
-        lambda *_: ANSWERS,
-        aligner,
-        language="ru",
-    )
-    assert meant_ is not None
-    assert meant_.passage.turn_id == "us:2"
-    # The quote, then every sentence of the day's answers once; asked again, nothing new is embedded.
-    assert counted.texts[0] == "Госсекретарь на следующей неделе посетит Лютерию"
-    assert len(counted.texts) == 1 + 7
-    align_one(
-        "Госсекретарь на следующей неделе посетит Лютерию",
-        "reported",
-        TARGET,
-        lambda *_: ANSWERS,
-        aligner,
-        language="ru",
-    )
-    assert len(counted.texts) == 1 + 7
+    translated = "Госсекретарь на следующей неделе посетит Лютерию"
+    for _ in range(2):  # asked again, nothing new is embedded
+        meant_, _ = align_one(translated, "reported", TARGET, lambda *_: ANSWERS, aligner, language="ru")
+        assert meant_ is not None
+        assert meant_.passage.turn_id == "us:2"
+        # The quote, then every sentence of the day's answers, once.
+        assert counted.texts[0] == translated
+        assert len(counted.texts) == 1 + 7
 
 
 def test_vectors_are_normalised_and_kept_in_order() -> None:

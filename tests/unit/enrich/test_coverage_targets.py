@@ -366,3 +366,32 @@ def test_a_surname_another_title_gives_is_not_the_spokespersons() -> None:
     )
     published = datetime(2024, 3, 4, 20, 0, tzinfo=tokyo)
     assert wanted(text, language="en", published=published, local_zone=tokyo, speakers=speakers) == ()
+
+
+def test_a_spokesperson_the_speakers_file_does_not_list_yet_speaks_for_the_ministry_named_before() -> None:
+    published = datetime(2026, 12, 2, 1, 0, tzinfo=MOSCOW)
+    english = (
+        "State Department deputy spokesman Peter Quill said on Tuesday that the Secretary would travel to Lutheria. "
+        "Poland's foreign ministry spokesman Jan Kowalski said on Tuesday that Warsaw would wait. "
+        "A spokesperson for Ostland said on Tuesday that the talks would go on."
+    )
+    assert [(t.ministry, t.days) if t else None for _, t in found(english, "en", published)] == [
+        ("US", (date(2026, 12, 1),)),
+        None,
+        None,
+    ]
+    russian = (
+        "Официальный представитель Госдепартамента США Тэмми Брюс заявила во вторник, что госсекретарь "
+        "посетит Лютерию. Официальный представитель МИД Польши Павел Врона заявил во вторник, что Варшава "
+        "дождётся решения союзников."
+    )
+    assert [t.ministry if t else None for _, t in found(russian, "ru", published)] == ["US", None]
+
+
+def test_the_state_department_in_chinese_is_the_us_ministry() -> None:
+    text = "美国国务院发言人塔米·布鲁斯1日在例行记者会上表示，美方尚未就向奥斯特兰提供更多防空系统作出任何决定。"
+    published = datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    ((quote, target),) = found(text, "zh", published)
+    assert quote == "美方尚未就向奥斯特兰提供更多防空系统作出任何决定"
+    assert target is not None
+    assert (target.ministry, target.days) == ("US", (date(2026, 12, 1),))
