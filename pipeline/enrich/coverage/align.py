@@ -26,6 +26,7 @@ How:
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
 from pipeline.enrich.coverage.figures import figures
-from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, meant, script
+from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, MeaningError, meant, script
 from pipeline.enrich.coverage.pairing import (
     Token,
     clause_left_out,
@@ -61,6 +62,8 @@ from pipeline.enrich.coverage.words import (
     ZH_MARKERS,
 )
 from pipeline.enrich.text import Normaliser, prepare
+
+_log = logging.getLogger(__name__)
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 MatchedBy = Literal["words", "meaning"]
@@ -209,33 +212,39 @@ class Aligner(Reader):
     ) -> Alignment | None:
         """The answer sentence ``quote`` says in other words or in another language, by the model of
         :mod:`.meaning` (None without one): the closest sentence of ``passages``, when it is close enough and
-        stands out from every other answer's sentences (:func:`~.meaning.meant`). A paraphrase, or divergent when
-        only one of the two is negated (not read across Chinese or Japanese and another script); ``similarity``
-        is the model's cosine, ``coverage`` the share of the quote's content words in the sentence."""
+        stands out from every other answer's sentences (:func:`~.meaning.meant`; a lone answer has none to
+        stand out from). A paraphrase, or divergent when only one of the
+        two is negated. Between Chinese or Japanese and another script a negation character is no sure negation
+        (无条件 is "unconditionally"): a negated other side needs one on the Chinese side too, else it is left
+        unlinked rather than called a paraphrase. ``similarity`` is the model's cosine, ``coverage`` the share
+        of the quote's content words in the sentence."""
+        words = self.tokens(quote, language)
         closest = self.closest_in_meaning(quote, passages, language=language, spokesperson_id=spokesperson_id)
         if closest is None:
             return None
-        passage, sentence, score, rival = closest
-        words = self.tokens(quote, language)
+        passage, sentence, matched, score, rival = closest
         keys = {t.key for t in words if t.role != "trivial"}
         shared = len(keys & {t.key for t in sentence})
-        matched = prepare(passage.text)[sentence[0].start : sentence[-1].end]
-        if not meant(quote, matched, score, rival, shared_words=shared):
+        if not meant(quote, matched, score, 0.0 if rival is None else rival, shared_words=shared):
             return None
-        # A translation into or out of Chinese or Japanese is not read for negation: 无条件 is "unconditionally",
-        # 非法 "illegal", and the other side's "not" has no character of its own to meet.
-        translated = {script(quote), script(matched)}
-        flipped = negated(words) != negated(sentence) and not (len(translated) > 1 and "cjk" in translated)
-        verdict: Verdict = "divergent" if flipped else "paraphrase"
+        scripts = {script(quote), script(matched)}
+        if len(scripts) > 1 and "cjk" in scripts:
+            chinese, other = (words, sentence) if script(quote) == "cjk" else (sentence, words)
+            if negated(other) and not negated(chinese):
+                return None  # "does not oppose" for a sentence with no 不/没/未/无/非 at all: not this one
+            verdict: Verdict = "paraphrase"
+        else:
+            verdict = "divergent" if negated(words) != negated(sentence) else "paraphrase"
         coverage = round(shared / len(keys), 3)
         return Alignment(passage, matched, round(score, 3), coverage, verdict, (), (), matched_by="meaning")
 
     def closest_in_meaning(
         self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None
-    ) -> tuple[Passage, list[Token], float, float] | None:
-        """The sentence of ``passages`` closest to ``quote`` in meaning, with its cosine similarity and the best
-        of any other answer's sentences (0 when there is none); None without a model, for a quote of fewer than
-        :data:`~.meaning.MEANING_MIN_WORDS` content words, or with no sentence to compare."""
+    ) -> tuple[Passage, list[Token], str, float, float | None] | None:
+        """The sentence of ``passages`` closest to ``quote`` in meaning (its tokens and text), with its cosine
+        similarity and the best of any other answer's sentences (None when there is no other answer); None
+        without a model, for a quote of fewer than :data:`~.meaning.MEANING_MIN_WORDS` content words, with no
+        sentence to compare, or when the model fails (logged: the word rules' verdict stands)."""
         content = [t for t in self.tokens(quote, language) if t.role != "trivial"]
         if self.meaning is None or sum(0.5 if is_cjk(t.key) else 1 for t in content) < MEANING_MIN_WORDS:
             return None
@@ -250,12 +259,16 @@ class Aligner(Reader):
                 texts.append(text[said.tokens[first].start : said.tokens[last - 1].end])
         if not sentences:
             return None
-        vectors = self.meaning.vectors([prepare(quote), *texts])
+        try:
+            vectors = self.meaning.vectors([prepare(quote), *texts])
+        except MeaningError as exc:
+            _log.warning("not matched by meaning: %s (quote %r)", exc, quote[:80])
+            return None
         scores = vectors[1:] @ vectors[0]
         best = int(np.argmax(scores))
         passage, sentence = sentences[best]
-        others = (float(s) for (p, _), s in zip(sentences, scores, strict=True) if p.turn_id != passage.turn_id)
-        return passage, sentence, float(scores[best]), max(others, default=0.0)
+        others = [float(s) for (p, _), s in zip(sentences, scores, strict=True) if p.turn_id != passage.turn_id]
+        return passage, sentence, texts[best], float(scores[best]), max(others) if others else None
 
     def within(self, quote: str, around: Alignment, *, language: str, closed: bool = False) -> Alignment | None:
         """The words of ``quote`` judged against the sentences of ``around.passage`` that the reported clause it

@@ -267,8 +267,8 @@ def align_one(
         )
         elsewhere = aligner.align(text, later, **options)  # type: ignore[arg-type]
     if alignment is None and elsewhere is None:
-        # No rule finds the words: an answer of the named days that says it in other words, or in another
-        # language (a model's judgement, made only here where the report names the briefing).
+        # No rule finds the words: an answer of the target's days (those the report names, else the window before
+        # publication) that says it in other words or in another language; a model's judgement, made last.
         meant = aligner.by_meaning(text, named, language=language or "en", spokesperson_id=target.spokesperson_id)
         return meant, False
     if alignment is None:

@@ -54,8 +54,15 @@ _CJK = re.compile(f"[{CJK}]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
+#: The length of the model's vectors.
+DIMENSIONS = 384
+
 #: Texts in, one L2-normalised vector per text out (rows of a float32 matrix).
 Embed = Callable[[list[str]], NDArray[np.float32]]
+
+
+class MeaningError(Exception):
+    """The sentence model could not embed a text: the quote is left to the word rules (linked by none)."""
 
 
 def script(text: str) -> str:
@@ -65,8 +72,8 @@ def script(text: str) -> str:
     cyrillic = len(_CYRILLIC.findall(text))
     latin = len(_LETTER.findall(text)) - cjk - cyrillic
     # A Chinese character carries a word's meaning where a Latin letter carries a fraction of one.
-    counts = {"cjk": 3 * cjk, "cyrillic": cyrillic, "latin": latin}
-    return max(counts, key=lambda name: counts[name])
+    counts = {"latin": latin, "cjk": 3 * cjk, "cyrillic": cyrillic}
+    return max(counts, key=lambda name: counts[name])  # no letters at all: latin
 
 
 def meant(quote: str, sentence: str, similarity: float, rival: float, *, shared_words: int) -> bool:
@@ -88,17 +95,26 @@ class Meaning:
         self._lock = threading.Lock()
 
     def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
-        """One normalised vector per text, as rows."""
+        """One normalised vector per text, as rows; raises :class:`MeaningError` when the model cannot embed
+        them (it failed to load, or refused a text)."""
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
+            found = {t: self._vectors[t] for t in texts if t in self._vectors}
+            missing = [t for t in dict.fromkeys(texts) if t not in found]
             if missing:
-                for text, vector in zip(missing, self._embedder()(missing), strict=True):
-                    self._vectors[text] = vector
-                while len(self._vectors) > CACHE_SIZE:
-                    self._vectors.popitem(last=False)
-            for text in texts:
+                try:
+                    embedded = self._embedder()(missing)
+                except Exception as exc:  # the engine's own errors (ctypes, encoding, a missing file) vary
+                    raise MeaningError(f"the sentence model could not embed {len(missing)} text(s): {exc}") from exc
+                found.update(zip(missing, embedded, strict=True))
+            # Used now: kept longest; the least recently used go first once the cache is full.
+            for text in dict.fromkeys(texts):
+                self._vectors[text] = found[text]
                 self._vectors.move_to_end(text)
-            return np.stack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 0), dtype=np.float32)
+            while len(self._vectors) > CACHE_SIZE:
+                self._vectors.popitem(last=False)
+            return np.stack([found[t] for t in texts])
 
     def _embedder(self) -> Embed:
         if self._embed is None:
@@ -107,14 +123,16 @@ class Meaning:
 
 
 _default: Meaning | None = None
+_default_lock = threading.Lock()
 
 
 def default_meaning() -> Meaning:
     """The process-wide :class:`Meaning` with the bundled model (loaded on first use, shared by every linker)."""
     global _default
-    if _default is None:
-        _default = Meaning()
-    return _default
+    with _default_lock:
+        if _default is None:
+            _default = Meaning()
+        return _default
 
 
 def _bundled_model() -> Embed:

@@ -316,14 +316,16 @@ _OCCASION = re.compile(
     re.IGNORECASE,
 )
 _BARE_NAME = re.compile(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][\w'’-]+|[А-ЯЁ][а-яё-]+")
-#: Words of a speaker phrase that say nothing of whose ministry it is.
 #: A name closing a spokesperson's phrase is read as at most this many words ("Peter Quill", "Иван Петров"): a
 #: third before them is more often a party ("МИД Польши Павел Врона").
 _NAME_WORDS = 2
 #: A preposition right before capitalised words makes them a party ("a spokesperson for Ostland").
 _OF = re.compile(r"\b(?:for|of|from|at|in)\s*$", re.I)
-#: The roles whose phrase a person's name closes ("... spokesman Peter Quill").
+#: The roles whose phrase a person's name closes ("... spokesman Peter Quill"), and the word of them a name
+#: follows.
 _SPOKESPERSON = re.compile(r"\bspokes(?:man|woman|person)\b|представител\w*|\bpress secretary\b", re.I)
+_ROLE_WORD = re.compile(r"spokes(?:man|woman|person)|представител\w*|secretary", re.I)
+#: Words of a speaker phrase that say nothing of whose ministry it is.
 _NEUTRAL = re.compile(
     r"(?:The|A|An|Its|His|Her|Their|Foreign|Ministry|Affairs|External|Office|State|Department|Spokes\w+|Deputy|"
     r"Director|Chief|Head|Press|Secretary|General|Information|Mr|Ms|Mrs|Dr|Official\w*|Diplomat\w*|MFA|MOFA|MEA|"
@@ -355,20 +357,33 @@ def _someone_elses(phrase: str) -> bool:
     представитель Госдепартамента США Тэмми Брюс"): a spokesperson the speakers file does not list yet."""
     words = [m for m in re.finditer(r"[^\W\d_][\w'’-]*", phrase) if m.group(0)[0].isupper()]
     parties = [m for m in words if not _neutral(m.group(0))]
-    # The name: the last capitalised words (at most two, next to each other) that are no role and no country.
+    # The name: the last capitalised words (at most two, next to each other) that are no role and no country...
     name = list(itertools.takewhile(lambda m: not _neutral(m.group(0)), reversed(words)))[:_NAME_WORDS]
     if len(name) == _NAME_WORDS and phrase[name[1].end() : name[0].start()].strip():
         name = name[:1]
-    before = phrase[: name[-1].start()] if name else ""
-    if name and not phrase[name[0].end() :].strip() and _SPOKESPERSON.search(before) and not _OF.search(before):
-        parties = parties[: -len(name)]
+    if name and phrase[name[0].end() :].strip():
+        name = []  # the phrase goes on after them: no name closes it
+    # ...right after the title they close: a role or a country ("spokesman Peter Quill", "США Тэмми Брюс"), not
+    # the ministry a party follows ("МИД Польши Врона": Польши is no name).
+    while name:
+        before = phrase[: name[-1].start()]
+        title = re.findall(r"[^\W\d_][\w'’-]*", before)
+        closes = bool(title) and (_ROLE_WORD.fullmatch(title[-1]) is not None or _country(title[-1]))
+        if closes and _SPOKESPERSON.search(before) and not _OF.search(before):
+            parties = parties[: -len(name)]
+            break
+        name = name[:-1]
     return bool(parties)
 
 
 def _neutral(word: str) -> bool:
     """A capitalised word of ministries and roles, or of a country the ministries belong to."""
-    bare = re.sub(r"['’]s$", "", word)
-    return bool(_NEUTRAL.match(bare)) or any(pattern.search(word) for pattern, _ in _COUNTRY_WORDS)
+    return bool(_NEUTRAL.match(re.sub(r"['’]s$", "", word))) or _country(word)
+
+
+def _country(word: str) -> bool:
+    """A word naming a country the ministries belong to ("Chinese", "США", "России")."""
+    return any(pattern.search(word) for pattern, _ in _COUNTRY_WORDS)
 
 
 def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> bool:

@@ -209,3 +209,45 @@ def test_the_thresholds_of_a_match() -> None:
     )
     assert not meant(*translated, TRANSLATION_MIN_SIMILARITY - 0.01, 0.0, shared_words=0)
     assert not meant(*translated, 0.95, 0.95 - TRANSLATION_MARGIN + 0.01, shared_words=0)
+
+
+def test_a_full_cache_keeps_the_texts_of_the_call_that_fills_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import pipeline.enrich.coverage.meaning as meaning_module
+
+    monkeypatch.setattr(meaning_module, "CACHE_SIZE", 3)
+    counted = Counted()
+    meaning = Meaning(counted)
+    meaning.vectors(["a b c", "d e f", "g h i"])
+    # Two texts more than the cache holds, one of them seen before: no text of this call is lost on the way.
+    got = meaning.vectors(["a b c", "j k l", "m n o", "p q r"])
+    assert got.shape == (4, 384)
+    assert counted.texts == ["a b c", "d e f", "g h i", "j k l", "m n o", "p q r"]
+    assert meaning.vectors([]).shape == (0, 384)
+
+
+def test_a_text_the_model_refuses_leaves_the_quote_to_the_word_rules(caplog: pytest.LogCaptureFixture) -> None:
+    def refuse(texts: list[str]) -> NDArray[np.float32]:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    aligner = Aligner(default_normaliser(), Meaning(refuse))
+    with caplog.at_level("WARNING"):
+        assert aligner.by_meaning("the Secretary would go to Lutheria next week", ANSWERS, language="en") is None
+    assert "not matched by meaning: the sentence model could not embed" in caplog.text
+
+
+def test_a_negation_with_no_counterpart_in_a_chinese_sentence_is_not_linked(aligner: Aligner) -> None:
+    answers = [
+        *ANSWERS,
+        Passage(
+            "cn:1",
+            "cn",
+            "CN",
+            HELD,
+            "mao-ning",
+            "我们敦促美方停止向台湾出售武器。",
+            "reuters",
+            "对美售台武器有何评论？",
+        ),
+    ]
+    # "does not oppose" for "we urge the US to stop": the model hears the topic, not the stance.
+    assert aligner.by_meaning("China does not oppose US arms sales to Taiwan", answers[3:], language="en") is None

@@ -386,6 +386,12 @@ def test_a_spokesperson_the_speakers_file_does_not_list_yet_speaks_for_the_minis
         "дождётся решения союзников."
     )
     assert [t.ministry if t else None for _, t in found(russian, "ru", published)] == ["US", None]
+    # A party's name after the ministry is no name of a person, in a report that also quotes Zakharova.
+    mixed = (
+        "Мария Захарова заявила во вторник, что Москва ответит на высылку дипломатов. Представитель МИД Польши "
+        "Врона заявил во вторник, что Варшава дождётся решения союзников."
+    )
+    assert [t.ministry if t else None for _, t in found(mixed, "ru", published)] == ["RU", None]
 
 
 def test_the_state_department_in_chinese_is_the_us_ministry() -> None:
