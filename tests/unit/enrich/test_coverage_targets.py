@@ -401,3 +401,22 @@ def test_the_state_department_in_chinese_is_the_us_ministry() -> None:
     assert quote == "美方尚未就向奥斯特兰提供更多防空系统作出任何决定"
     assert target is not None
     assert (target.ministry, target.days) == ("US", (date(2026, 12, 1),))
+
+
+def test_the_shipped_speakers_file_names_us_and_indian_spokespersons_in_chinese_and_russian() -> None:
+    from pathlib import Path
+
+    shipped = load_speakers(Path(__file__).resolve().parents[3] / "config" / "speakers.yaml")
+    published = datetime(2026, 12, 2, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    for text, language in (
+        ("塔米·布鲁斯1日表示，美方尚未就向奥斯特兰提供更多防空系统作出任何决定。", "zh"),
+        ("Тэмми Брюс заявила во вторник, что госсекретарь на следующей неделе посетит Лютерию.", "ru"),
+        ("Рандхир Джайсвал заявил во вторник, что Нью-Дели внимательно следит за ситуацией.", "ru"),
+    ):
+        quotes = extract_quotes(text, language=language, speakers=shipped)
+        got = targets(
+            quotes, text, published=published, local_zone=published.tzinfo, language=language, speakers=shipped
+        )
+        assert [(t.ministry, t.spokesperson_id) for t in got if t] == [
+            ("IN", "randhir-jaiswal") if "Рандхир" in text else ("US", "tammy-bruce")
+        ], text
