@@ -145,9 +145,7 @@ class Aligner(Reader):
             # Too few words to align by ("It is not a no."): only a passage saying it word for word counts.
             return self._exact(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
         shortlist: list[tuple[float, Passage]] = []
-        for passage in passages:
-            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
-                continue
+        for passage in _theirs(passages, spokesperson_id):
             said = self._passage(passage, language)
             needed = wanted - said.context if reported else wanted
             shared = len(needed & said.keys) / len(needed) if needed else 0.0
@@ -184,9 +182,7 @@ class Aligner(Reader):
         if len(content) < SUMMARY_MIN_WORDS:
             return None
         shares: list[tuple[float, Passage]] = []
-        for passage in passages:
-            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
-                continue
+        for passage in _theirs(passages, spokesperson_id):
             said = self._passage(passage, language)
             shares.append((len(content & (said.keys | said.asked)) / len(content), passage))
         shares.sort(key=lambda item: -item[0])
@@ -219,17 +215,19 @@ class Aligner(Reader):
         unlinked rather than called a paraphrase. ``similarity`` is the model's cosine, ``coverage`` the share
         of the quote's content words in the sentence."""
         words = self.tokens(quote, language)
-        closest = self.closest_in_meaning(quote, passages, language=language, spokesperson_id=spokesperson_id)
+        closest = self.closest_in_meaning(
+            quote, passages, language=language, spokesperson_id=spokesperson_id, words=words
+        )
         if closest is None:
             return None
         passage, sentence, matched, score, rival = closest
         keys = {t.key for t in words if t.role != "trivial"}
         shared = len(keys & {t.key for t in sentence})
-        if not meant(quote, matched, score, 0.0 if rival is None else rival, shared_words=shared):
+        scripts = (script(quote), script(matched))
+        if not meant(*scripts, score, 0.0 if rival is None else rival, shared_words=shared):
             return None
-        scripts = {script(quote), script(matched)}
-        if len(scripts) > 1 and "cjk" in scripts:
-            chinese, other = (words, sentence) if script(quote) == "cjk" else (sentence, words)
+        if scripts[0] != scripts[1] and "cjk" in scripts:
+            chinese, other = (words, sentence) if scripts[0] == "cjk" else (sentence, words)
             if negated(other) and not negated(chinese):
                 return None  # "does not oppose" for a sentence with no 不/没/未/无/非 at all: not this one
             verdict: Verdict = "paraphrase"
@@ -239,20 +237,25 @@ class Aligner(Reader):
         return Alignment(passage, matched, round(score, 3), coverage, verdict, (), (), matched_by="meaning")
 
     def closest_in_meaning(
-        self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None
+        self,
+        quote: str,
+        passages: Sequence[Passage],
+        *,
+        language: str,
+        spokesperson_id: str | None = None,
+        words: list[Token] | None = None,
     ) -> tuple[Passage, list[Token], str, float, float | None] | None:
         """The sentence of ``passages`` closest to ``quote`` in meaning (its tokens and text), with its cosine
         similarity and the best of any other answer's sentences (None when there is no other answer); None
         without a model, for a quote of fewer than :data:`~.meaning.MEANING_MIN_WORDS` content words, with no
-        sentence to compare, or when the model fails (logged: the word rules' verdict stands)."""
-        content = [t for t in self.tokens(quote, language) if t.role != "trivial"]
+        sentence to compare, or when the model fails (logged: the word rules' verdict stands). ``words``: the
+        quote's tokens, when the caller has them."""
+        content = [t for t in (words or self.tokens(quote, language)) if t.role != "trivial"]
         if self.meaning is None or sum(0.5 if is_cjk(t.key) else 1 for t in content) < MEANING_MIN_WORDS:
             return None
         sentences: list[tuple[Passage, list[Token]]] = []
         texts: list[str] = []
-        for passage in passages:
-            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
-                continue
+        for passage in _theirs(passages, spokesperson_id):
             said, text = self._passage(passage, language), prepare(passage.text)
             for first, last in said.sentences:
                 sentences.append((passage, said.tokens[first:last]))
@@ -298,9 +301,7 @@ class Aligner(Reader):
         spokesperson_id: str | None,
     ) -> Alignment | None:
         folded = [written(t) for t in words]
-        for passage in passages:
-            if spokesperson_id and passage.spokesperson_id and passage.spokesperson_id != spokesperson_id:
-                continue
+        for passage in _theirs(passages, spokesperson_id):
             tokens = self._passage(passage, language).tokens
             said = [written(t) for t in tokens]
             for start in range(len(said) - len(folded) + 1):
@@ -574,6 +575,14 @@ class Aligner(Reader):
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _theirs(passages: Sequence[Passage], spokesperson_id: str | None) -> list[Passage]:
+    """The passages ``spokesperson_id`` may have said: all of them when the quote names nobody, else those of
+    that spokesperson and those whose speaker is unknown."""
+    if not spokesperson_id:
+        return list(passages)
+    return [p for p in passages if not p.spokesperson_id or p.spokesperson_id == spokesperson_id]
 
 
 def _rank(alignment: Alignment, outlets: Sequence[str]) -> tuple[float, bool, float]:

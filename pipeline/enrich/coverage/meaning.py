@@ -76,12 +76,13 @@ def script(text: str) -> str:
     return max(counts, key=lambda name: counts[name])  # no letters at all: latin
 
 
-def meant(quote: str, sentence: str, similarity: float, rival: float, *, shared_words: int) -> bool:
-    """Whether ``sentence`` (cosine ``similarity`` with ``quote``; ``rival`` the best of any other answer) is
-    what the quote reports, by the thresholds above: a translation's when the two are in different scripts."""
-    if script(quote) != script(sentence):
+def meant(quote_script: str, sentence_script: str, similarity: float, rival: float, *, shared_words: int) -> bool:
+    """Whether a sentence (cosine ``similarity`` with the quote; ``rival`` the best of any other answer) is what
+    the quote reports, by the thresholds above, given the :func:`script` of each: a translation's when the two
+    differ."""
+    if quote_script != sentence_script:
         return similarity >= TRANSLATION_MIN_SIMILARITY and similarity - rival >= TRANSLATION_MARGIN
-    floor = CJK_MIN_SIMILARITY if script(quote) == "cjk" else MEANING_MIN_SIMILARITY
+    floor = CJK_MIN_SIMILARITY if quote_script == "cjk" else MEANING_MIN_SIMILARITY
     return similarity >= floor and similarity - rival >= MEANING_MARGIN and shared_words >= MEANING_MIN_SHARED
 
 

@@ -319,8 +319,6 @@ _BARE_NAME = re.compile(r"(?:(?:Mr|Ms|Mrs|Dr)\.?\s+)?[A-Z][\w'’-]+|[А-ЯЁ][�
 #: A name closing a spokesperson's phrase is read as at most this many words ("Peter Quill", "Иван Петров"): a
 #: third before them is more often a party ("МИД Польши Павел Врона").
 _NAME_WORDS = 2
-#: A preposition right before capitalised words makes them a party ("a spokesperson for Ostland").
-_OF = re.compile(r"\b(?:for|of|from|at|in)\s*$", re.I)
 #: The roles whose phrase a person's name closes ("... spokesman Peter Quill"), and the word of them a name
 #: follows.
 _SPOKESPERSON = re.compile(r"\bspokes(?:man|woman|person)\b|представител\w*|\bpress secretary\b", re.I)
@@ -369,7 +367,7 @@ def _someone_elses(phrase: str) -> bool:
         before = phrase[: name[-1].start()]
         title = re.findall(r"[^\W\d_][\w'’-]*", before)
         closes = bool(title) and (_ROLE_WORD.fullmatch(title[-1]) is not None or _country(title[-1]))
-        if closes and _SPOKESPERSON.search(before) and not _OF.search(before):
+        if closes and _SPOKESPERSON.search(before):
             parties = parties[: -len(name)]
             break
         name = name[:-1]
