@@ -218,8 +218,9 @@ class SpeakerDirectory:
             for speaker in self.speakers:
                 if ministry is None or speaker.ministry == ministry:
                     for name in speaker.names:
-                        # Surnames alone ("PRICE") name a speaker in a label, not in a title.
-                        if len(label_key(name).split()) > 1 or _CJK.search(name) or "." in name:
+                        # A surname in capitals ("PRICE") is a transcript's label, not a name news writes
+                        # alone; one the file writes in ordinary case ("Захарова") is.
+                        if len(label_key(name).split()) > 1 or _CJK.search(name) or "." in name or not name.isupper():
                             ids.setdefault(label_key(name), speaker.id)
             words = sorted((k for k in ids if not _CJK.search(k)), key=len, reverse=True)
             cjk = sorted((k for k in ids if _CJK.search(k)), key=len, reverse=True)

@@ -287,9 +287,13 @@ def _ministry(
         listed = _listed_with(speakers, speaker)
         if len(listed) == 1 and speakers.ministry_of(listed[0]) in document_ministries:
             return speakers.ministry_of(listed[0]), listed[0]
+    surname = [s for s in named if _surname_of(speakers, s, speaker)]
+    if len(surname) == 1 and _person_like(speaker):
+        # "По словам Захаровой": the surname alone of a spokesperson the report names, before any test for
+        # another party (a bare capitalised word is one).
+        return speakers.ministry_of(surname[0]), surname[0]
     if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
-    surname = [s for s in named if _surname_of(speakers, s, speaker)]
     if len(surname) == 1:
         return speakers.ministry_of(surname[0]), surname[0]
     for pattern, country in _MINISTRY_PHRASES:

@@ -57,10 +57,18 @@ RU_STEMS = (
 )
 #: Reflexive speech verbs: "возмутилась", "поинтересовался".
 RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
+#: Present-tense stems ("как утверждает Захарова, ...", "в МИД отмечают, что ..."), with their singular and plural
+#: endings below.
+RU_PRESENT_STEMS = (
+    *("заявля", "утвержда", "отмеча", "подчёркива", "подчеркива", "указыва", "сообща", "поясня", "напомина"),
+    *("уверя", "настаива", "полага", "уточня", "предупрежда", "добавля", "рассказыва", "объясня", "призыва"),
+    "счита",
+)
 RU_VERBS = frozenset(
     {stem + ending for stem in RU_STEMS for ending in ("", "а", "и", "о")}
     | {stem + ending for stem in RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}
-    | {"считает", "говорит"}
+    | {stem + ending for stem in RU_PRESENT_STEMS for ending in ("ет", "ют")}
+    | {"говорит", "говорят", "признаёт", "признает", "признают", "констатирует", "констатируют"}
     | RU_GERUNDS
 )
 VERBS = {"en": EN_VERBS, "ru": RU_VERBS}

@@ -206,6 +206,16 @@ def _circumstance(tail: str) -> bool:
     )
 
 
+def _as_opening(head: str) -> bool:
+    """Whether the words before an inverted speech verb are "Как"/"As" opening the sentence, perhaps after a
+    short link of the writer's ("При этом, как утверждает Захарова, ...", "Кроме того, как отметила ...")."""
+    head = head.strip().casefold()
+    if head in ("как", "as"):
+        return True
+    link, _, last = head.rpartition(",")
+    return last.strip() == "как" and 0 < count_words(link) <= 3 and MASK not in link
+
+
 def reported_clause(
     sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
 ) -> tuple[int, int] | None:
@@ -217,7 +227,7 @@ def reported_clause(
     if inverted or circumstance:
         # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
         opening = sentence[: min(verb.start(), phrase[0])]
-        if inverted and sentence[: verb.start()].strip().casefold() in ("как", "as"):
+        if inverted and _as_opening(sentence[: verb.start()]):
             return trimmed_clause(sentence, end_of_clause, len(sentence)) if rest.lstrip().startswith(",") else None
         comma = max(opening.rfind(","), opening.rfind("—"))
         if comma > 0:

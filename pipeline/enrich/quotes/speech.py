@@ -90,8 +90,37 @@ _RU_PLACE_SPEAKS = re.compile(
     r"(считают|заявили|заявляют|отметили|отмечают|подчеркнули|подчеркивают|подчёркивают|сообщили|уверены|полагают"
     r"|указали|напомнили|убеждены|констатировали|добавили|пояснили)(?![\w-])"
 )
+#: "... — так прокомментировала решение Захарова", "... — такой совет дала Лондону Захарова", "... — так в Москве
+#: оценили ...": the writer's dash hands the clause before it to the speaker after "так" (group 1: a place
+#: speaking in the plural; group 2: a name before the verb; group 3: the verb).
+_RU_SO_SAID = re.compile(
+    r"\s[—–]\s+так(?:ой|ую|ое|ие|им)?\s+(?:(?:совет|оценку|характеристику|мнение|ответ|вывод|прогноз)\s+)?"
+    r"(?:во?\s+(Москве|МИДе?|Кремле|Пекине|Вашингтоне|Лондоне|Токио|Нью-Дели|Госдепартаменте|Госдепе)\s+)?"
+    r"(?:([А-ЯЁ][а-яё-]+(?:\s+[А-ЯЁ][а-яё-]+)?)\s+)?([а-яё]+)(?![\w-])"
+)
+#: A word between such a verb and its speaker: an object ("ситуацию") or a capitalised dative ("Лондону").
+_RU_OBJECT = re.compile(r"\s*[а-яё-]+(?=\s)")
+_RU_DATIVE = re.compile(r"\s*[А-ЯЁ][а-яё-]+[ую](?=\s)")
+#: What gives advice or an assessment in that construction ("такой совет дала", "такую оценку дали").
+_RU_GAVE = frozenset({"дал", "дала", "дали", "дало", "высказал", "высказала", "высказали"})
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
 _QUOTED_AS = re.compile(r"(?<![\w-])(?:(?:was|were)\s+quoted|quoted\s+(.{1,80}?))\s+as\s+saying(?![\w-])")
+
+
+def _speaker_after_object(sentence: str, position: int) -> tuple[int, int, bool] | None:
+    """The speaker phrase after a Russian verb that may first name what or whom it is about: "прокомментировала
+    ситуацию Захарова", "дала Лондону официальный представитель ..." (up to two such words: the object or
+    the addressee is not who spoke)."""
+    for _ in range(3):
+        found = phrase_after(sentence, position)
+        dative = _RU_DATIVE.match(sentence, position)
+        if found is not None and dative is None:
+            return found
+        skipped = dative or _RU_OBJECT.match(sentence, position)
+        if skipped is None:
+            return None
+        position = skipped.end()
+    return None
 
 
 def _object_pronoun(sentence: str, position: int) -> tuple[int, int, bool] | None:
@@ -258,6 +287,16 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         that = _RU_THAT.match(sentence, match.end())
         content = trimmed_clause(sentence, that.end(), len(sentence)) if that else None
         found.append(Attribution(match.group(1), False, match.start(2), content))
+    for match in _RU_SO_SAID.finditer(sentence) if language == "ru" and "так" in folded else ():
+        if match.group(3).casefold() not in verbs and match.group(3).casefold() not in _RU_GAVE:
+            continue
+        content = trimmed_clause(sentence, 0, match.start())
+        if match.group(1):
+            found.append(Attribution(match.group(1), False, match.start(3), content))
+        elif match.group(2):
+            found.append(Attribution(match.group(2), False, match.start(3), content))
+        elif (named := _speaker_after_object(sentence, match.end(3))) is not None:
+            found.append(Attribution(sentence[named[0] : named[1]], named[2], match.start(3), content))
     read = {a.verb for a in found}
     for match in _WORD.finditer(sentence):
         verb = match.group().casefold()

@@ -420,3 +420,31 @@ def test_the_shipped_speakers_file_names_us_and_indian_spokespersons_in_chinese_
         assert [(t.ministry, t.spokesperson_id) for t in got if t] == [
             ("IN", "randhir-jaiswal") if "Рандхир" in text else ("US", "tammy-bruce")
         ], text
+
+
+def test_a_surname_the_file_lists_alone_names_its_speaker_beside_another_named_in_full() -> None:
+    # Russian news often writes only "Захарова": the speakers file lists that form, so it names her even when
+    # the report names another ministry's spokesperson in full (who would otherwise be the only one named).
+    speakers = load_speakers(
+        "speakers.yaml",
+        text="""\
+speakers:
+  - {id: maria-zakharova, ministry: RU, names: [Мария Захарова, Захарова]}
+  - {id: zhao-lijian, ministry: CN, names: [Чжао Лицзянь]}
+  - {id: ned-price, ministry: US, names: [Ned Price, PRICE]}
+""",
+    )
+    text = (
+        "Захарова не раз критиковала санкции. Официальный представитель МИД КНР Чжао Лицзянь 13 июня заявил, "
+        "что Китай против санкций.\n\n"
+        "По словам Захаровой, товарооборот двух стран в прошлом году вырос на 14%."
+    )
+    assert speakers.speakers_in(text) == ["maria-zakharova", "zhao-lijian"]
+    published = datetime(2022, 6, 24, 18, 0, tzinfo=MOSCOW)
+    quotes = extract_quotes(text, language="ru", speakers=speakers)
+    got = targets(quotes, text, published=published, local_zone=MOSCOW, language="ru", speakers=speakers)
+    trade = next(t for q, t in zip(quotes, got, strict=True) if q.text.startswith("товарооборот"))
+    assert trade is not None
+    assert (trade.ministry, trade.spokesperson_id) == ("RU", "maria-zakharova")
+    # A transcript's capitals label ("PRICE") is no name news writes alone: "price" in a report names nobody.
+    assert speakers.speakers_in("The price of wheat rose, Chinese spokesman Zhao said.") == []

@@ -575,3 +575,47 @@ def test_a_russian_past_tense_is_no_outlets_credit_and_a_condition_after_a_modal
     assert speakers(text, kind="reported") == [
         ("China would resume imports, after Japan addressed its concerns about the water", "Mao Ning")
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The writer's dash hands the clause before it to the speaker after "так": the verb may name its object
+        # ("ситуацию") or, after "такой совет дала", whom the advice went to ("Лондону") before the speaker.
+        (
+            "Лондону стоит не угрожать Тарсовии, а разговаривать с ней — такой совет дала Лондону официальный "
+            "представитель МИД России Мария Захарова, комментируя дело британца.",
+            (
+                "Лондону стоит не угрожать Тарсовии, а разговаривать с ней",
+                "официальный представитель МИД России Мария Захарова",
+            ),
+        ),
+        (
+            "Решение Лондона является ошибкой — так прокомментировала ситуацию Мария Захарова.",
+            ("Решение Лондона является ошибкой", "Мария Захарова"),
+        ),
+        (
+            "Запад ведёт двойную игру — так Захарова ответила на вопрос.",
+            ("Запад ведёт двойную игру", "Захарова"),
+        ),
+        (
+            "Лондон не извлёк уроков из событий последних месяцев — так в Москве прокомментировали решение.",
+            ("Лондон не извлёк уроков из событий последних месяцев", "Москве"),
+        ),
+        # "как" after a short link of the writer's, and a verb in the present tense.
+        (
+            "При этом, как утверждает Захарова, Россия готова помочь в освобождении британца.",
+            ("Россия готова помочь в освобождении британца", "Захарова"),
+        ),
+        ("Захарова подчёркивает, что Москва не вмешивается.", ("Москва не вмешивается", "Захарова")),
+    ],
+)
+def test_russian_so_said_after_a_dash_as_after_a_link_and_present_tense_verbs(
+    text: str, expected: tuple[str, str]
+) -> None:
+    assert speakers(text, "ru", kind="reported") == [expected]
+
+
+def test_a_dash_and_so_without_a_speech_verb_reports_nothing() -> None:
+    assert speakers("Россия так и не получила ответа — такова ситуация.", "ru", kind="reported") == []
+    assert speakers("Цены растут — так было и в прошлом году.", "ru", kind="reported") == []
