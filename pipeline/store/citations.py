@@ -38,11 +38,12 @@ from pipeline.enrich.coverage import (
 )
 from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
 from pipeline.enrich.coverage.linker import FORWARD_DAYS, align_one, shown
-from pipeline.enrich.coverage.meaning import Meaning, default_meaning
+from pipeline.enrich.coverage.meaning import Meaning, default_meaning, kept_in
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.text import default_normaliser
 from pipeline.store.base import CatalogBase
 from pipeline.store.schema import CitationRow, Document, Turn
+from pipeline.store.vectors import SessionVectors
 
 #: Ids per ``IN (...)`` query.
 _CHUNK = 500
@@ -338,7 +339,11 @@ def _row(
             read[key] = passages_in(session, ministry, first, last, linker.zone(ministry))
         return read[key]
 
-    alignment, elsewhere = align_one(quoted, kind, target, passages, linker.aligner, language=language, context=context)
+    # Answer sentences the model embeds are kept in this transaction, for the next process to read.
+    with kept_in(SessionVectors(session)):
+        alignment, elsewhere = align_one(
+            quoted, kind, target, passages, linker.aligner, language=language, context=context
+        )
     return CitationRow(
         doc_id=doc_id,
         number=number,

