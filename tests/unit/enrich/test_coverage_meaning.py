@@ -167,8 +167,8 @@ def test_the_model_is_asked_only_when_the_word_rules_find_nothing() -> None:
         meant_, _ = align_one(translated, "reported", TARGET, lambda *_: ANSWERS, aligner, language="ru")
         assert meant_ is not None
         assert meant_.passage.turn_id == "us:2"
-        # The quote, then every sentence of the day's answers, once.
-        assert counted.texts[0] == translated
+        # Every sentence of the day's answers, then the quote, once.
+        assert counted.texts[-1] == translated
         assert len(counted.texts) == 1 + 7
 
 
