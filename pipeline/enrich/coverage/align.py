@@ -11,73 +11,46 @@ How:
 2. The answers sharing the most content words with the quote are short-listed; in each, every window of one
    to three consecutive sentences is scored by the longest common subsequence of keys (rapidfuzz), so a
    quote trimmed from a sentence, joined across two, or cut with an ellipsis finds its passage.
-3. In the best window the words are paired (the earliest pairing of a longest common subsequence) and the
-   gaps between paired words are read: words of the quote not said (``added``), words said but left out of
-   the quote (``dropped``). An ellipsis in the quote excuses what it leaves out; so does trimming a quote
-   at a clause boundary, but a quote that presents itself as a whole clause ("We oppose X," he said) while
-   the answer's clause goes on ("...X or the threat of sanctions") drops the rest.
-4. The verdict: ``verbatim`` when no gap holds anything but function words; ``divergent`` when a gap adds or
-   drops an intensifier, a negation, a hedge or modal, a number, or content words with nothing in their
-   place (a qualifier dropped: "willful", "strategic ... of coordination"); ``paraphrase`` when words were
-   replaced by others that are none of those. In reported speech, the change of person ("we" → "China") and
-   the back-shift of tense ("will" → "would") are not differences.
+3. In the best window the words are paired and the gaps between them read for the verdict (``verbatim``,
+   ``paraphrase``, ``divergent``): :mod:`pipeline.enrich.coverage.judging`.
+4. Quotes the windows do not match: two words said word for word (:meth:`Aligner._exact`) or with an
+   intensifier added (:meth:`Aligner._intensified`), reported speech in another order or summing up an
+   exchange, and last the sentence model (:meth:`Aligner.by_meaning`).
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
-import re
-from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from rapidfuzz.distance import Indel, LCSseq
 
-from pipeline.enrich.coverage.figures import figures
+from pipeline.enrich.coverage.judging import (
+    MATCH_COVERAGE,
+    MATCH_MIN_WORDS,
+    Alignment,
+    Judge,
+    Verdict,
+)
 from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, MeaningError, meant, script
 from pipeline.enrich.coverage.pairing import (
     Token,
-    clause_left_out,
-    conjunct,
     is_cjk,
-    lcs_pairs,
-    meaningful,
     negated,
-    negation_before,
     phrase,
-    renamed,
-    swapped,
-    trim_edges,
-    unfinished_clause,
     unfinished_name,
-    words_before,
 )
-from pipeline.enrich.coverage.reading import Passage, Reader, written
+from pipeline.enrich.coverage.reading import Passage, written
 from pipeline.enrich.coverage.words import (
-    BACKSHIFTED,
-    NEGATIVE_FORMS,
-    ZH_MARKERS,
+    INTENSIFIERS,
 )
 from pipeline.enrich.text import Normaliser, prepare
 
 _log = logging.getLogger(__name__)
 
-Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
-MatchedBy = Literal["words", "meaning"]
-#: Worst first: the order a document's worst verdict is chosen by.
-VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
-
-#: A quote matches an answer when at least this share of its content words is found there, in order...
-MATCH_COVERAGE = 0.5
-#: ...and at least this many (characters in Chinese and Japanese, which count double).
-MATCH_MIN_WORDS = 3
 #: The answers compared in full with one quote (those sharing the most content words with it).
 SHORTLIST = 4
-#: Below this token similarity between the quote and the passage it matched, the match is chance.
-MIN_SIMILARITY = 0.45
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
 #: of its content words (:meth:`Aligner._reordered`).
 REORDERED_COVERAGE = 0.7
@@ -92,30 +65,20 @@ SUMMARY_MIN_WORDS = 5
 SUMMARY_MARGIN = 0.25
 #: ...of which this share in its answer (not only in its question).
 SUMMARY_ANSWER_SHARE = 0.1
+#: A quote of at most this many content words may be an answer's words with an intensifier added
+#: (:meth:`Aligner._intensified`).
+INTENSIFIED_MAX_WORDS = 4
+#: The intensifiers that :meth:`Aligner._intensified` reads as added to an answer's words ("never" aside: it
+#: negates).
+_ADDED_INTENSITY = {
+    language: frozenset(words.split()) - {"never", "никогда", "always", "всегда"}
+    for language, words in INTENSIFIERS.items()
+}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
 
-@dataclass(frozen=True, slots=True)
-class Alignment:
-    """A quote aligned with a passage: ``matched`` is the passage's words the quote reproduces (from the first
-    paired word to the last, with what the quote dropped); ``similarity`` the token similarity of the two (0
-    to 1); ``added`` and ``dropped`` the differing words, one phrase per gap (only gaps that hold more than
-    function words). ``coverage`` is the share of the quote's content words found. ``matched_by`` says how:
-    ``words`` (the rules above) or ``meaning`` (:meth:`Aligner.by_meaning`: then ``matched`` is the answer's
-    sentence, ``similarity`` the model's cosine of the two and no differing words are given)."""
-
-    passage: Passage
-    matched: str
-    similarity: float
-    coverage: float
-    verdict: Verdict
-    added: tuple[str, ...]
-    dropped: tuple[str, ...]
-    matched_by: MatchedBy = "words"
-
-
-class Aligner(Reader):
+class Aligner(Judge):
     """Aligns quotes with passages; keeps the normaliser and the language word lists, and the model that
     matches by meaning (``meaning``; None: the word rules alone)."""
 
@@ -142,8 +105,12 @@ class Aligner(Reader):
             return None
         wanted = {t.key for t in content}
         if len(content) < MATCH_MIN_WORDS:
-            # Too few words to align by ("It is not a no."): only a passage saying it word for word counts.
-            return self._exact(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
+            # Too few words to align by ("It is not a no."): only a passage saying it word for word counts, or
+            # saying its words without the intensifier the report added.
+            exact = self._exact(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
+            return exact or self._intensified(
+                quote, words, passages, language=language, spokesperson_id=spokesperson_id
+            )
         shortlist: list[tuple[float, Passage]] = []
         for passage in _theirs(passages, spokesperson_id):
             said = self._passage(passage, language)
@@ -162,6 +129,8 @@ class Aligner(Reader):
             # inside a longer clause.
             if judged is not None and (best is None or _rank(judged, outlets) > _rank(best, outlets)):
                 best = judged
+        if best is None and len(content) <= INTENSIFIED_MAX_WORDS:
+            best = self._intensified(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
         if best is None and reported:
             best = self._reordered(words, shortlist[:SHORTLIST], language)
         if best is None and reported and language not in ("zh", "ja"):
@@ -316,6 +285,51 @@ class Aligner(Reader):
                     return Alignment(passage, matched, 1.0, 1.0, "verbatim", (), ())
         return None
 
+    def _intensified(
+        self,
+        quote: str,
+        words: list[Token],
+        passages: Sequence[Passage],
+        *,
+        language: str,
+        spokesperson_id: str | None,
+    ) -> Alignment | None:
+        """A short quote that is an answer's words with an intensifier or a hedge the answer does not have
+        ("absolutely irresponsible" for "an irresponsible decision", "абсолютно безответственным" for "Это
+        безответственное решение"): the rest of its words, in the answer in that order and next to each other
+        (function words aside, any inflection), make it ``divergent``, the added words shown. Too few words for
+        the word-by-word alignment, which needs three matched."""
+        markers = [t for t in words if self.normaliser.fold(t.surface) in _ADDED_INTENSITY.get(language, ())]
+        rest = [t.key for t in words if t.role == "content" and t not in markers]
+        if not markers or not rest or len(markers) + len(rest) != len([t for t in words if t.role != "trivial"]):
+            # Nothing added, nothing left, or another marker: a negation flips the statement, a number or a
+            # hedge changes what it says; neither is an intensifier on the answer's words.
+            return None
+        added = tuple(phrase([t], quote) for t in markers)
+        for passage, tokens in self._sentences_of(passages, language, spokesperson_id):
+            for start in range(len(tokens) - len(rest) + 1):
+                span = tokens[start : start + len(rest)]
+                if [t.key for t in span] != rest:
+                    continue
+                before = {t.key for t in tokens[max(0, start - len(markers)) : start]}
+                if any(t.key in before for t in markers):
+                    continue  # the answer has the word too, elsewhere in its phrase: no intensifier added
+                matched = prepare(passage.text)[span[0].start : span[-1].end]
+                said = [t.key for t in words if t.role != "trivial"]
+                similarity = round(Indel.normalized_similarity(said, rest), 3)
+                return Alignment(passage, matched, similarity, round(len(rest) / len(said), 3), "divergent", added, ())
+        return None
+
+    def _sentences_of(
+        self, passages: Sequence[Passage], language: str, spokesperson_id: str | None
+    ) -> Iterator[tuple[Passage, list[Token]]]:
+        """Each sentence of the answers the spokesperson may have given, as its words that are not function
+        words."""
+        for passage in _theirs(passages, spokesperson_id):
+            said = self._passage(passage, language)
+            for first, last in said.sentences:
+                yield passage, [t for t in said.tokens[first:last] if t.role != "trivial"]
+
     def _reordered(
         self, words: list[Token], shortlist: Sequence[tuple[float, Passage]], language: str
     ) -> Alignment | None:
@@ -366,16 +380,6 @@ class Aligner(Reader):
             (),
         )
 
-    def _sentences_around(self, passage: Passage, language: str, span: list[Token]) -> list[Token]:
-        """The words of the sentences of ``passage`` that ``span`` touches."""
-        said = self._passage(passage, language)
-        return [
-            token
-            for first, last in said.sentences
-            if said.tokens[first].start <= span[-1].end and said.tokens[last - 1].end >= span[0].start
-            for token in said.tokens[first:last]
-        ]
-
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[Token]:
         """The run of one to :data:`MAX_SENTENCES` sentences of ``passage`` holding most of the quote's words
         in order (then the closest to it in length)."""
@@ -390,192 +394,6 @@ class Aligner(Reader):
                 if best is None or score > best[0]:
                     best = (score, window)
         return best[1] if best else tokens
-
-    def _judge(
-        self,
-        quote: str,
-        words: list[Token],
-        passage: Passage,
-        window: list[Token],
-        *,
-        reported: bool,
-        language: str,
-        closed: bool = False,
-        fragment: bool = False,
-    ) -> Alignment | None:
-        """``words`` of ``quote`` judged against ``window`` of ``passage``; None when they match too little of
-        it. A ``fragment`` (the quoted words of a clause whose sentence is known) is judged whatever it matches,
-        and is not a clause of its own that could cut the answer's short."""
-        pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
-        paired = {i for i, _ in pairs}
-        context = self._passage(passage, language).context if reported else frozenset()
-        content = [i for i, t in enumerate(words) if t.role != "trivial" and (i in paired or t.key not in context)]
-        if not content or not pairs:
-            return None
-        found = sum(1 for i in content if i in paired)
-        weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
-        coverage = found / len(content)
-        enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= MATCH_MIN_WORDS
-        if not enough and (not fragment or not found):
-            return None  # a fragment is judged however little it matches, but not on function words alone
-        gaps: list[tuple[list[Token], list[Token], str]] = []
-        first_i, first_j = pairs[0]
-        head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)
-        if first_i > 0 or head:
-            gaps.append((words[:first_i], head, "inner" if head else "edge"))
-        for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
-            if i2 > i1 + 1 or j2 > j1 + 1:
-                elided = words[i1].part != words[i2].part
-                said_side = [] if elided else window[j1 + 1 : j2]
-                # One word the answer puts right before a word the quote keeps: a qualifier dropped
-                # ("security interests" for "legitimate security interests").
-                qualifier = i2 == i1 + 1 and len(said_side) == 1 and said_side[0].role == "content"
-                qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
-                # ...or a conjunct: "freedom of navigation" for "freedom of navigation and overflight".
-                qualifier = qualifier or (i2 == i1 + 1 and conjunct(said_side))
-                gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
-        last_i, last_j = pairs[-1]
-        leftover = last_i < len(words) - 1
-        # Closed by the report (punctuation after its marks) or by the quote's own last character.
-        closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
-        tail = (
-            []
-            if reported or (fragment and not closed)
-            else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
-        )
-        if not reported and not tail and not leftover:
-            tail = unfinished_name(window, last_j, passage.text)
-        if last_i < len(words) - 1 or tail:
-            gaps.append((words[last_i + 1 :], tail, "edge"))
-        verdict: Verdict = "verbatim"
-        added: list[str] = []
-        dropped: list[str] = []
-        for quote_side, said_side, where in gaps:
-            quote_side = [t for t in quote_side if t.key not in context]
-            kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
-            if kind is None:
-                continue
-            if kind == "divergent" or verdict == "verbatim":
-                verdict = kind
-            if meaningful(quote_side):
-                added.append(phrase(quote_side, quote))
-            if meaningful(said_side):
-                dropped.append(phrase(said_side, passage.text))
-        end_j = window.index(tail[-1]) if tail else last_j
-        span = window[first_j : end_j + 1]
-        if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
-            verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
-        replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
-        if replaced:
-            # A synonym in the place of the answer's word ("free" for "release") matched it; it is a change.
-            verdict = "paraphrase" if verdict == "verbatim" else verdict
-            added += [q.surface for q, _ in replaced if q.surface not in added]
-            dropped += [a.surface for _, a in replaced if a.surface not in dropped]
-        quoted_figures = figures(words, prepare(quote)) if any(t.surface[:1].isdigit() for t in words) else {}
-        said_figures = (
-            figures(self._sentences_around(passage, language, span), prepare(passage.text)) if quoted_figures else {}
-        )
-        if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
-            # A figure the answer does not give, where the sentences the quote matched give another ("as many as
-            # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech
-            # reframes words, not figures. Both figures are shown.
-            verdict = "divergent"
-            shown = {word for phrase in (*added, *dropped) for word in phrase.split()}
-            added += [
-                quoted_figures[v] for v in quoted_figures.keys() - said_figures.keys() if quoted_figures[v] not in shown
-            ]
-            dropped += [
-                said_figures[v] for v in said_figures.keys() - quoted_figures.keys() if said_figures[v] not in shown
-            ]
-        matched = prepare(passage.text)[span[0].start : span[-1].end]
-        similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
-        if similarity < MIN_SIMILARITY and not fragment:
-            return None
-        return Alignment(
-            passage, matched, round(similarity, 3), round(coverage, 3), verdict, tuple(added), tuple(dropped)
-        )
-
-    def _gap(
-        self,
-        quote_side: list[Token],
-        said_side: list[Token],
-        where: str,
-        *,
-        reported: bool,
-        language: str,
-        said_text: str = "",
-    ) -> Verdict | None:
-        """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"."""
-        if reported:
-            person = self._person.get(language, self._person["en"])
-            quote_side = [t for t in quote_side if t.key not in person]
-            said_side = [t for t in said_side if t.key not in person]
-            quote_side, said_side = self._without_backshift(quote_side, said_side)
-        added = [t for t in quote_side if t.role != "trivial"]
-        dropped = [t for t in said_side if t.role != "trivial"]
-        if where == "qualifier":
-            return "divergent"
-        if reported and (where == "edge" or not added) and not negated(said_side) and len(said_side) > 2:
-            # Reported speech frames and summarises: words around it are the reporter's, and a clause it
-            # leaves out is not a misquote (a short omission still counts: "strongly opposes" → "opposes").
-            return "paraphrase" if added or dropped else None
-        if reported and where == "edge":
-            return "paraphrase" if added or dropped else None
-        if where == "inner" and not added and clause_left_out(said_side, said_text):
-            return "paraphrase"  # a whole clause left out: an elision without its mark
-        if language == "zh":
-            added_text = "".join(t.surface for t in quote_side)
-            dropped_text = "".join(t.surface for t in said_side)
-            if any(m in added_text or m in dropped_text for m in ZH_MARKERS):
-                return "divergent"
-        if not added and not dropped:
-            return None
-        if self._marked(added, dropped, reported=reported):
-            return "divergent"
-        if renamed(added, dropped):
-            return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
-        if where == "edge" and not dropped:
-            # Words around the quote that the speaker did not say: the report's framing in reported speech,
-            # an addition put in the speaker's mouth in a direct quote.
-            return "paraphrase" if reported else "divergent"
-        if dropped and not added:
-            # Reported speech summarises; a direct quote that leaves out words inside a clause drops a
-            # qualifier.
-            return "paraphrase" if reported else "divergent"
-        if added and not dropped:
-            return "paraphrase" if reported else "divergent"
-        # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
-        # partners" for "comprehensive strategic partnership of coordination").
-        return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
-
-    def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
-        """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
-        the other side does not match ("cannot" and "could not" have the same polarity)."""
-
-        def markers(tokens: list[Token]) -> Counter[str]:
-            found: Counter[str] = Counter()
-            for token in tokens:
-                if token.role != "marker":
-                    continue
-                word = self.normaliser.fold(token.surface)
-                if word in NEGATIVE_FORMS:
-                    found["not"] += 1
-                    word = NEGATIVE_FORMS[word]
-                    if not word:
-                        continue
-                found[BACKSHIFTED.get(word, word) if reported else word] += 1
-            return found
-
-        return markers(added) != markers(dropped)
-
-    def _without_backshift(self, quote_side: list[Token], said_side: list[Token]) -> tuple[list[Token], list[Token]]:
-        for said in list(said_side):
-            for said_quote in list(quote_side):
-                if (said.key, said_quote.key) in self._backshift:
-                    said_side = [t for t in said_side if t is not said]
-                    quote_side = [t for t in quote_side if t is not said_quote]
-                    break
-        return quote_side, said_side
 
 
 def _theirs(passages: Sequence[Passage], spokesperson_id: str | None) -> list[Passage]:

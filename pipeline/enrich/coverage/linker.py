@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from pipeline.enrich.coverage.align import Aligner, Alignment, Verdict
+from pipeline.enrich.coverage.align import Aligner
+from pipeline.enrich.coverage.judging import Alignment, Verdict
 from pipeline.enrich.coverage.pairing import is_cjk
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target, targets

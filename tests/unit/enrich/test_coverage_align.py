@@ -112,6 +112,49 @@ def test_a_short_quote_matches_only_word_for_word(aligner: Aligner) -> None:
     assert aligner.align("It is a no.", _passages(said), language="en") is None
 
 
+@pytest.mark.parametrize(
+    ("quote", "language", "matched", "added"),
+    [
+        ("absolutely irresponsible decision", "en", "irresponsible decision", ("absolutely",)),
+        ("utterly irresponsible", "en", "irresponsible", ("utterly",)),
+        ("абсолютно безответственным", "ru", "безответственное", ("абсолютно",)),
+    ],
+)
+def test_a_short_quote_that_adds_an_intensifier_to_an_answers_words_is_divergent(
+    aligner: Aligner, quote: str, language: str, matched: str, added: tuple[str, ...]
+) -> None:
+    said = (
+        "Britain has not learned the lessons. This is an irresponsible decision."
+        if language == "en"
+        else "Британские власти так и не усвоили уроки. Это безответственное решение."
+    )
+    found = aligner.align(quote, _passages(said), language=language)
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict, found.matched, found.added) == ("b:2", "divergent", matched, added)
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "not irresponsible",  # a negation flips the statement: no intensifier
+        "never irresponsible",
+        "two irresponsible decisions",  # a number says something else
+        "absolutely reckless",  # the rest is not said
+        "absolutely lessons irresponsible",  # not next to each other in the answer
+    ],
+)
+def test_an_added_word_that_is_no_intensifier_is_not_matched_so(aligner: Aligner, quote: str) -> None:
+    said = "Britain has not learned the lessons. This is an irresponsible decision."
+    assert aligner.align(quote, _passages(said), language="en") is None
+
+
+def test_an_intensifier_the_answer_has_is_a_word_for_word_quote(aligner: Aligner) -> None:
+    said = "This is an absolutely irresponsible decision."
+    found = aligner.align("absolutely irresponsible", _passages(said), language="en")
+    assert found is not None
+    assert found.verdict == "verbatim"
+
+
 def test_nothing_said_is_unmatched_and_another_spokesperson_is_skipped(aligner: Aligner) -> None:
     assert aligner.align("The weather in Beijing will be sunny all week long", _passages(), language="en") is None
     quote = "We oppose the willful use of unilateral sanctions or the threat of sanctions"

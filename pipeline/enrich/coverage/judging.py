@@ -1,0 +1,277 @@
+"""Judging how faithfully a quote reproduces the words it was aligned with (:class:`Judge`, the part of
+:class:`~pipeline.enrich.coverage.align.Aligner` that gives the verdict), and the :class:`Alignment` it gives.
+
+In the window of the answer a quote was aligned with, the words are paired (the earliest pairing of a longest
+common subsequence) and the gaps between paired words are read: words of the quote not said (``added``), words
+said but left out of the quote (``dropped``). An ellipsis in the quote excuses what it leaves out; so does
+trimming a quote at a clause boundary, but a quote that presents itself as a whole clause ("We oppose X," he
+said) while the answer's clause goes on ("...X or the threat of sanctions") drops the rest. The verdict:
+``verbatim`` when no gap holds anything but function words; ``divergent`` when a gap adds or drops an
+intensifier, a negation, a hedge or modal, a number, or content words with nothing in their place (a qualifier
+dropped: "willful", "strategic ... of coordination"); ``paraphrase`` when words were replaced by others that are
+none of those. In reported speech, the change of person ("we" → "China") and the back-shift of tense ("will" →
+"would") are not differences.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz.distance import Indel
+
+from pipeline.enrich.coverage.figures import figures
+from pipeline.enrich.coverage.pairing import (
+    Token,
+    clause_left_out,
+    conjunct,
+    is_cjk,
+    lcs_pairs,
+    meaningful,
+    negated,
+    negation_before,
+    phrase,
+    renamed,
+    swapped,
+    trim_edges,
+    unfinished_clause,
+    unfinished_name,
+    words_before,
+)
+from pipeline.enrich.coverage.reading import Passage, Reader, written
+from pipeline.enrich.coverage.words import BACKSHIFTED, NEGATIVE_FORMS, ZH_MARKERS
+from pipeline.enrich.text import prepare
+
+Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
+MatchedBy = Literal["words", "meaning"]
+#: Worst first: the order a document's worst verdict is chosen by.
+VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
+
+#: A quote matches an answer when at least this share of its content words is found there, in order...
+MATCH_COVERAGE = 0.5
+#: ...and at least this many (characters in Chinese and Japanese, which count double).
+MATCH_MIN_WORDS = 3
+#: Below this token similarity between the quote and the passage it matched, the match is chance.
+MIN_SIMILARITY = 0.45
+
+
+@dataclass(frozen=True, slots=True)
+class Alignment:
+    """A quote aligned with a passage: ``matched`` is the passage's words the quote reproduces (from the first
+    paired word to the last, with what the quote dropped); ``similarity`` the token similarity of the two (0
+    to 1); ``added`` and ``dropped`` the differing words, one phrase per gap (only gaps that hold more than
+    function words). ``coverage`` is the share of the quote's content words found. ``matched_by`` says how:
+    ``words`` (the rules above) or ``meaning`` (:meth:`Aligner.by_meaning`: then ``matched`` is the answer's
+    sentence, ``similarity`` the model's cosine of the two and no differing words are given)."""
+
+    passage: Passage
+    matched: str
+    similarity: float
+    coverage: float
+    verdict: Verdict
+    added: tuple[str, ...]
+    dropped: tuple[str, ...]
+    matched_by: MatchedBy = "words"
+
+
+class Judge(Reader):
+    """Gives the verdict on a quote aligned with a window of an answer (see the module's docstring)."""
+
+    def _sentences_around(self, passage: Passage, language: str, span: list[Token]) -> list[Token]:
+        """The words of the sentences of ``passage`` that ``span`` touches."""
+        said = self._passage(passage, language)
+        return [
+            token
+            for first, last in said.sentences
+            if said.tokens[first].start <= span[-1].end and said.tokens[last - 1].end >= span[0].start
+            for token in said.tokens[first:last]
+        ]
+
+    def _judge(
+        self,
+        quote: str,
+        words: list[Token],
+        passage: Passage,
+        window: list[Token],
+        *,
+        reported: bool,
+        language: str,
+        closed: bool = False,
+        fragment: bool = False,
+    ) -> Alignment | None:
+        """``words`` of ``quote`` judged against ``window`` of ``passage``; None when they match too little of
+        it. A ``fragment`` (the quoted words of a clause whose sentence is known) is judged whatever it matches,
+        and is not a clause of its own that could cut the answer's short."""
+        pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
+        paired = {i for i, _ in pairs}
+        context = self._passage(passage, language).context if reported else frozenset()
+        content = [i for i, t in enumerate(words) if t.role != "trivial" and (i in paired or t.key not in context)]
+        if not content or not pairs:
+            return None
+        found = sum(1 for i in content if i in paired)
+        weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
+        coverage = found / len(content)
+        enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= MATCH_MIN_WORDS
+        if not enough and (not fragment or not found):
+            return None  # a fragment is judged however little it matches, but not on function words alone
+        gaps: list[tuple[list[Token], list[Token], str]] = []
+        first_i, first_j = pairs[0]
+        head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)
+        if first_i > 0 or head:
+            gaps.append((words[:first_i], head, "inner" if head else "edge"))
+        for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
+            if i2 > i1 + 1 or j2 > j1 + 1:
+                elided = words[i1].part != words[i2].part
+                said_side = [] if elided else window[j1 + 1 : j2]
+                # One word the answer puts right before a word the quote keeps: a qualifier dropped
+                # ("security interests" for "legitimate security interests").
+                qualifier = i2 == i1 + 1 and len(said_side) == 1 and said_side[0].role == "content"
+                qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
+                # ...or a conjunct: "freedom of navigation" for "freedom of navigation and overflight".
+                qualifier = qualifier or (i2 == i1 + 1 and conjunct(said_side))
+                gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
+        last_i, last_j = pairs[-1]
+        leftover = last_i < len(words) - 1
+        # Closed by the report (punctuation after its marks) or by the quote's own last character.
+        closed = closed or bool(re.search(r"[.,!?;。，！？]\s*$", quote))
+        tail = (
+            []
+            if reported or (fragment and not closed)
+            else unfinished_clause(window, last_j, passage.text, leftover=leftover, closed=closed)
+        )
+        if not reported and not tail and not leftover:
+            tail = unfinished_name(window, last_j, passage.text)
+        if last_i < len(words) - 1 or tail:
+            gaps.append((words[last_i + 1 :], tail, "edge"))
+        verdict: Verdict = "verbatim"
+        added: list[str] = []
+        dropped: list[str] = []
+        for quote_side, said_side, where in gaps:
+            quote_side = [t for t in quote_side if t.key not in context]
+            kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
+            if kind is None:
+                continue
+            if kind == "divergent" or verdict == "verbatim":
+                verdict = kind
+            if meaningful(quote_side):
+                added.append(phrase(quote_side, quote))
+            if meaningful(said_side):
+                dropped.append(phrase(said_side, passage.text))
+        end_j = window.index(tail[-1]) if tail else last_j
+        span = window[first_j : end_j + 1]
+        if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
+            verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
+        replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
+        if replaced:
+            # A synonym in the place of the answer's word ("free" for "release") matched it; it is a change.
+            verdict = "paraphrase" if verdict == "verbatim" else verdict
+            added += [q.surface for q, _ in replaced if q.surface not in added]
+            dropped += [a.surface for _, a in replaced if a.surface not in dropped]
+        quoted_figures = figures(words, prepare(quote)) if any(t.surface[:1].isdigit() for t in words) else {}
+        said_figures = (
+            figures(self._sentences_around(passage, language, span), prepare(passage.text)) if quoted_figures else {}
+        )
+        if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
+            # A figure the answer does not give, where the sentences the quote matched give another ("as many as
+            # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech
+            # reframes words, not figures. Both figures are shown.
+            verdict = "divergent"
+            shown = {word for phrase in (*added, *dropped) for word in phrase.split()}
+            added += [
+                quoted_figures[v] for v in quoted_figures.keys() - said_figures.keys() if quoted_figures[v] not in shown
+            ]
+            dropped += [
+                said_figures[v] for v in said_figures.keys() - quoted_figures.keys() if said_figures[v] not in shown
+            ]
+        matched = prepare(passage.text)[span[0].start : span[-1].end]
+        similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
+        if similarity < MIN_SIMILARITY and not fragment:
+            return None
+        return Alignment(
+            passage, matched, round(similarity, 3), round(coverage, 3), verdict, tuple(added), tuple(dropped)
+        )
+
+    def _gap(
+        self,
+        quote_side: list[Token],
+        said_side: list[Token],
+        where: str,
+        *,
+        reported: bool,
+        language: str,
+        said_text: str = "",
+    ) -> Verdict | None:
+        """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"."""
+        if reported:
+            person = self._person.get(language, self._person["en"])
+            quote_side = [t for t in quote_side if t.key not in person]
+            said_side = [t for t in said_side if t.key not in person]
+            quote_side, said_side = self._without_backshift(quote_side, said_side)
+        added = [t for t in quote_side if t.role != "trivial"]
+        dropped = [t for t in said_side if t.role != "trivial"]
+        if where == "qualifier":
+            return "divergent"
+        if reported and (where == "edge" or not added) and not negated(said_side) and len(said_side) > 2:
+            # Reported speech frames and summarises: words around it are the reporter's, and a clause it
+            # leaves out is not a misquote (a short omission still counts: "strongly opposes" → "opposes").
+            return "paraphrase" if added or dropped else None
+        if reported and where == "edge":
+            return "paraphrase" if added or dropped else None
+        if where == "inner" and not added and clause_left_out(said_side, said_text):
+            return "paraphrase"  # a whole clause left out: an elision without its mark
+        if language == "zh":
+            added_text = "".join(t.surface for t in quote_side)
+            dropped_text = "".join(t.surface for t in said_side)
+            if any(m in added_text or m in dropped_text for m in ZH_MARKERS):
+                return "divergent"
+        if not added and not dropped:
+            return None
+        if self._marked(added, dropped, reported=reported):
+            return "divergent"
+        if renamed(added, dropped):
+            return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
+        if where == "edge" and not dropped:
+            # Words around the quote that the speaker did not say: the report's framing in reported speech,
+            # an addition put in the speaker's mouth in a direct quote.
+            return "paraphrase" if reported else "divergent"
+        if dropped and not added:
+            # Reported speech summarises; a direct quote that leaves out words inside a clause drops a
+            # qualifier.
+            return "paraphrase" if reported else "divergent"
+        if added and not dropped:
+            return "paraphrase" if reported else "divergent"
+        # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
+        # partners" for "comprehensive strategic partnership of coordination").
+        return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
+
+    def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
+        """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
+        the other side does not match ("cannot" and "could not" have the same polarity)."""
+
+        def markers(tokens: list[Token]) -> Counter[str]:
+            found: Counter[str] = Counter()
+            for token in tokens:
+                if token.role != "marker":
+                    continue
+                word = self.normaliser.fold(token.surface)
+                if word in NEGATIVE_FORMS:
+                    found["not"] += 1
+                    word = NEGATIVE_FORMS[word]
+                    if not word:
+                        continue
+                found[BACKSHIFTED.get(word, word) if reported else word] += 1
+            return found
+
+        return markers(added) != markers(dropped)
+
+    def _without_backshift(self, quote_side: list[Token], said_side: list[Token]) -> tuple[list[Token], list[Token]]:
+        for said in list(said_side):
+            for said_quote in list(quote_side):
+                if (said.key, said_quote.key) in self._backshift:
+                    said_side = [t for t in said_side if t is not said]
+                    quote_side = [t for t in quote_side if t is not said_quote]
+                    break
+        return quote_side, said_side
