@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
+from pipeline.enrich.quotes.lexicon import ROLE_WORDS
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.reported import TOKEN
@@ -121,13 +122,15 @@ class _Document:
         if not words:
             return None
         last = words[-1]
+        if last in ROLE_WORDS:
+            return None  # "Marisca's environment minister" is no surname, whatever title a listed name holds
         candidates = {
             speaker.id
             for speaker in self.directory.speakers
             if speaker.id in self.mentioned
             for name in speaker.names
             for word in label_key(name).split()
-            if _same_word(last, word)
+            if word not in ROLE_WORDS and _same_word(last, word)
         }
         return candidates.pop() if len(candidates) == 1 else None
 

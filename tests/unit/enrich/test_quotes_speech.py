@@ -619,3 +619,19 @@ def test_russian_so_said_after_a_dash_as_after_a_link_and_present_tense_verbs(
 def test_a_dash_and_so_without_a_speech_verb_reports_nothing() -> None:
     assert speakers("Россия так и не получила ответа — такова ситуация.", "ru", kind="reported") == []
     assert speakers("Цены растут — так было и в прошлом году.", "ru", kind="reported") == []
+
+
+def test_a_role_word_is_no_surname_of_a_listed_name_that_holds_it() -> None:
+    # "Minister Hayashi" is one of the listed names: "minister" closing another party's title is not him.
+    directory = load_speakers(
+        "speakers.yaml",
+        text="speakers:\n  - {id: hayashi, ministry: JP, names: [Yoshimasa Hayashi, Minister Hayashi]}\n",
+    )
+    text = (
+        "“We came here for money for sea walls,” said Marisca’s environment minister, Talia Rennick.\n\n"
+        "Foreign Minister Yoshimasa Hayashi said on Friday that Japan had pledged “up to 1.5 billion dollars”.\n\n"
+        "“The money is there,” Hayashi added."
+    )
+    found = {q.text.rstrip(",."): q.speaker_id for q in extract_quotes(text, language="en", speakers=directory)}
+    assert found["We came here for money for sea walls"] is None
+    assert found["The money is there"] == "hayashi"
