@@ -2,7 +2,8 @@
 recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
 near-duplicate pair precision and recall of the duplicates set.
 
-    .venv/bin/python benchmarks/coverage_eval.py [--part tune|tune2|...|tune9|holdout|...|holdout8] [--errors] [--meaning both|on|off]
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|...|tune9|holdout|...|holdout8] [--errors]
+        [--meaning both|on|off]
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. Every part was written by
