@@ -188,6 +188,18 @@ def _script_language(text: str) -> str:
     return "en"
 
 
+#: Verbs that judge something with quoted words: "dismissed the “debt trap” label as “fabricated”".
+_JUDGING = re.compile(r"(?:dismiss|reject|denounc|condemn|hail)\w*\s", re.IGNORECASE)
+
+
+def _judged(sentence: str, verb: int, quote: int) -> bool:
+    """Whether the quote at ``quote`` is what a judging verb at ``verb`` judges (its object, before the "as" of
+    the speaker's own words), not what the speaker said."""
+    if quote < verb or _JUDGING.match(sentence, verb) is None:
+        return False
+    return " as " not in sentence[verb:quote] and " as " in sentence[quote:]
+
+
 def _same_word(word: str, name_word: str) -> bool:
     if word == name_word:
         return True
@@ -356,7 +368,7 @@ def _paragraph(
                 asks = quoted.rstrip().endswith(("?", "？"))
                 fitting = [i for i in range(len(found)) if found[i].question == asks] or list(range(len(found)))
                 nearest = min(fitting, key=lambda i: abs(found[i].verb - (local_start - s_start)))
-                speaker = resolved[nearest]
+                speaker = None if _judged(sentence, found[nearest].verb, local_start - s_start) else resolved[nearest]
             elif bare and last_speaker is not None:
                 speaker = last_speaker
             elif bare and number == 0 and paragraph_speaker is not None:

@@ -42,6 +42,9 @@ EN_VERBS = frozenset(
         *("alleged", "demanded", "demands", "proclaimed", "cautioned", "thundered", "ordered", "advised"),
         # Verbs that put a quoted name on something, like "called": who said it, not a statement.
         *("described", "describes", "branded", "dubbed", "labelled", "labeled", "termed"),
+        # ...and those that judge it with quoted words: "dismissed the claims as “completely unfounded”".
+        *("dismissed", "dismisses", "rejected", "rejects", "denounced", "denounces", "condemned", "condemns"),
+        *("hailed", "hails"),
         *EN_GERUNDS,
     }
 )

@@ -29,11 +29,13 @@ _WHERE = re.compile(
     re.IGNORECASE,
 )
 #: A clause reported without "that": a pronoun subject and its verb ("it would", "they were", "he had").
+#: A colon before a quote: what follows is a direct quote, not the end of the reported clause.
+_COLON_THEN_QUOTE = re.compile(r"\s*:\s*" + MASK)
 _CLAUSE_OPENING = re.compile(
     # A pronoun or a capitalised name (up to four words), an adverb, then an auxiliary or a verb in the past
     # tense: "it would ...", "it firmly opposed ...", "Beijing had lodged ...", "China strongly condemned ...".
-    r"(?:(?i:it|he|she|they|we|there)|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?:(?i:\w+ly)\s+)?"
-    r"(?i:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did|does|do|must|\w+ed"
+    r"(?:(?i:it|he|she|they|we|there)|(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?:(?i:\w+ly)\s+)?"
+    r"(?i:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did|does|do|must|\w+ed|\w+[^s's]s"
     r"|said|told|saw|made|took|gave|held|sent|felt|knew|thought|found|kept|meant|stood|went|came|won|lost"
     r"|sought|brought|fought|led|left|spoke|wrote|rose|began|chose|drew|grew|threw|understood|withdrew)\b",
 )
@@ -125,6 +127,11 @@ def trimmed_clause(sentence: str, start: int, end: int) -> tuple[int, int] | Non
         # partnership”": the clause ends where the next report begins (a naming participle with a term in
         # quotes, "..., calling them “economic coercion”", stays part of it).
         return trimmed_clause(sentence, start, start + joined.start())
+    colon = _COLON_THEN_QUOTE.search(clause)
+    if colon is not None and count_words(clause[: colon.start()]) >= 3:
+        # "told reporters that the ban was an example of how the West's rules work: “...”": the quote after the
+        # colon is a statement of its own, not a part of this one.
+        return trimmed_clause(sentence, start, start + colon.start())
     as_put = _AS_PUT.search(clause)
     if as_put is not None and count_words(clause[: as_put.start()]) >= 3:
         # "the shoal is Chinese territory, as spokeswoman Mao Ning put it in September": who said it, and when.

@@ -40,7 +40,9 @@ from pipeline.enrich.quotes.reported import (
 _WORD = re.compile(r"[^\W\d_][\w-]*")
 #: Verbs that report a statement's content (not "called", whose object is a name for something).
 _REPORTING = {
-    "en": re.compile(r"(?!call|accus|describ|brand|dubb|label|term)", re.IGNORECASE),
+    "en": re.compile(
+        r"(?!call|accus|describ|brand|dubb|label|term|dismiss|reject|denounc|condemn|hail)", re.IGNORECASE
+    ),
     "ru": re.compile(r"(?!назва|спросил|обвинил)", re.IGNORECASE),
 }
 #: Group 1 is "citing" (a source named, no content); group 2 a possessive pronoun that is the speaker ("по её

@@ -635,3 +635,32 @@ def test_a_role_word_is_no_surname_of_a_listed_name_that_holds_it() -> None:
     found = {q.text.rstrip(",."): q.speaker_id for q in extract_quotes(text, language="en", speakers=directory)}
     assert found["We came here for money for sea walls"] is None
     assert found["The money is there"] == "hayashi"
+
+
+def test_a_reported_clause_ends_at_a_colon_before_a_quote() -> None:
+    text = (
+        "Maria Zakharova told reporters last Wednesday that the ban was an example of how the rules work in "
+        'practice: "while there is enough for oneself, one can talk about solidarity."'
+    )
+    assert speakers(text, kind="reported") == [
+        ("the ban was an example of how the rules work in practice", "Maria Zakharova")
+    ]
+    assert speakers(text) == [("while there is enough for oneself, one can talk about solidarity.", "Maria Zakharova")]
+
+
+def test_a_clause_opening_with_the_and_a_verb_in_the_present_is_the_reported_one() -> None:
+    # The "that" after "assessment" is the clause's own, not the one the speech verb takes.
+    text = "Lin Jian said the U.S. fully stands by the Space Command's assessment that the debris was Soviet."
+    assert speakers(text, kind="reported") == [
+        ("the U.S. fully stands by the Space Command's assessment that the debris was Soviet", "Lin Jian")
+    ]
+
+
+def test_a_judging_verb_gives_its_speaker_the_words_after_as_not_the_ones_it_judges() -> None:
+    text = 'Lin Jian dismissed the "debt trap" label as a narrative "fabricated by certain people".'
+    assert [(q.text, q.speaker) for q in quotes(text)] == [
+        ("debt trap", None),
+        ("fabricated by certain people", "Lin Jian"),
+    ]
+    judged = 'Lin Jian rejected claims that the loans come with strings as "completely unfounded."'
+    assert [(q.text.rstrip("."), q.speaker) for q in quotes(judged)] == [("completely unfounded", "Lin Jian")]
