@@ -131,7 +131,7 @@ def test_vectors_of_another_model_are_not_read(catalog: Catalog, enricher: Enric
     assert _stored(catalog) == 2 * stored
 
 
-def test_a_vector_stored_twice_is_kept_once_and_a_damaged_one_is_embedded_again(catalog: Catalog) -> None:
+def test_a_vector_stored_twice_is_kept_once_and_a_damaged_one_is_replaced(catalog: Catalog) -> None:
     vector = np.ones(DIMENSIONS, dtype=np.float32).tobytes()
     for _ in range(2):  # two workers embedding the same sentence: the second insert does nothing
         with catalog.session() as session, session.begin():
@@ -151,3 +151,39 @@ def test_a_vector_stored_twice_is_kept_once_and_a_damaged_one_is_embedded_again(
     assert embedded == ["short"]
     assert rows[0].tolist() == [1.0] * DIMENSIONS
     assert rows[1].tolist() == [0.5] * DIMENSIONS
+    with catalog.session() as session, session.begin():  # the damaged row was replaced by the new vector
+        assert len(SessionVectors(session).load("m", [digest("short")])[digest("short")]) == DIMENSIONS * 4
+
+
+def test_a_model_without_a_name_keeps_nothing(catalog: Catalog) -> None:
+    def embed(texts: list[str]) -> NDArray[np.float32]:
+        return np.full((len(texts), DIMENSIONS), 0.5, dtype=np.float32)
+
+    with catalog.session() as session, session.begin(), kept_in(SessionVectors(session)):
+        Meaning(embed).vectors(["said"], keep=True)
+    assert _stored(catalog) == 0
+
+
+def test_linking_goes_on_when_the_vectors_cannot_be_kept(catalog: Catalog, enricher: Enricher) -> None:
+    with catalog.session() as session, session.begin():
+        session.execute(SentenceVector.__table__.delete())
+    with catalog.engine.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE sentence_vectors")
+    catalog.linker = Linker(meaning=Meaning(Counted(), model=bundled_name()))
+    _store(catalog, enricher, MFA, "https://mfa.example/t20210426.html", BRIEFING, HELD)
+    _store(catalog, enricher, WIRE, "https://wire.example/a", REWORDED, WRITTEN)
+    (cited,) = catalog.citations_of(doc_id("https://wire.example/a"))
+    assert cited.matched_by == "meaning"
+
+
+def test_on_postgresql_vectors_are_seen_by_other_workers_before_the_document_commits(catalog: Catalog) -> None:
+    if catalog.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the vectors are written in the document's transaction")
+    postgres_catalog = catalog
+    vector = np.ones(DIMENSIONS, dtype=np.float32).tobytes()
+    keys = {digest("first"): vector, digest("second"): vector}
+    with postgres_catalog.session() as writer, writer.begin():
+        SessionVectors(writer).save("m", keys)  # the document's transaction is still open
+        with postgres_catalog.session() as other, other.begin():
+            assert SessionVectors(other).load("m", sorted(keys)) == keys
+            SessionVectors(other).save("m", dict(reversed(list(keys.items()))))  # no wait, no deadlock

@@ -42,9 +42,7 @@ from pipeline.enrich.coverage.pairing import (
     unfinished_name,
 )
 from pipeline.enrich.coverage.reading import Passage, written
-from pipeline.enrich.coverage.words import (
-    INTENSIFIERS,
-)
+from pipeline.enrich.coverage.words import INTENSIFIERS, NEGATIONS
 from pipeline.enrich.text import Normaliser, prepare
 
 _log = logging.getLogger(__name__)
@@ -74,6 +72,7 @@ _ADDED_INTENSITY = {
     language: frozenset(words.split()) - {"never", "никогда", "always", "всегда"}
     for language, words in INTENSIFIERS.items()
 }
+_NEGATIONS = {language: frozenset(words.split()) for language, words in NEGATIONS.items()}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
 
@@ -305,20 +304,28 @@ class Aligner(Judge):
             # Nothing added, nothing left, or another marker: a negation flips the statement, a number or a
             # hedge changes what it says; neither is an intensifier on the answer's words.
             return None
+        if len(rest) < 2 and any(t.role == "trivial" for t in words):
+            return None  # "We firmly oppose it": a sentence, with one word left to find it by
         added = tuple(phrase([t], quote) for t in markers)
+        intense = {t.key for t in markers}
+        negations = _NEGATIONS.get(language, frozenset())
+        found: Alignment | None = None
         for passage, tokens in self._sentences_of(passages, language, spokesperson_id):
-            for start in range(len(tokens) - len(rest) + 1):
+            keys = [t.key for t in tokens]
+            if set(rest) <= set(keys) and intense & set(keys):
+                return None  # an answer says it with the intensifier ("deeply and seriously concerned")
+            for start in range(len(tokens) - len(rest) + 1) if found is None else ():
                 span = tokens[start : start + len(rest)]
-                if [t.key for t in span] != rest:
+                if keys[start : start + len(rest)] != rest:
                     continue
-                before = {t.key for t in tokens[max(0, start - len(markers)) : start]}
-                if any(t.key in before for t in markers):
-                    continue  # the answer has the word too, elsewhere in its phrase: no intensifier added
+                if any(self.normaliser.fold(t.surface) in negations for t in tokens[max(0, start - 3) : start]):
+                    continue  # "by no means unacceptable": the answer negates it
                 matched = prepare(passage.text)[span[0].start : span[-1].end]
                 said = [t.key for t in words if t.role != "trivial"]
                 similarity = round(Indel.normalized_similarity(said, rest), 3)
-                return Alignment(passage, matched, similarity, round(len(rest) / len(said), 3), "divergent", added, ())
-        return None
+                found = Alignment(passage, matched, similarity, round(len(rest) / len(said), 3), "divergent", added, ())
+                break
+        return found
 
     def _sentences_of(
         self, passages: Sequence[Passage], language: str, spokesperson_id: str | None

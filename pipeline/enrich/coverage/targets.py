@@ -143,6 +143,15 @@ def targets(
     if published is None:
         return [None] * len(quotes)
     named = speakers.speakers_in(text)
+    # A listed spokesperson the report gives only a surname but quotes ("..., — заявила Захарова", "По словам
+    # Захаровой"): named too. A passing mention is not: only a quote's speaker.
+    named += [
+        s.id
+        for s in speakers.speakers
+        if s.id not in named
+        and s.role == "spokesperson"
+        and any(q.speaker and _surname_alone(speakers, s.id, q.speaker) for q in quotes)
+    ]
     document_ministries = _document_ministries(text, speakers, named)
     spans = paragraphs(text)
     # The spokespersons each paragraph names, read once (none when the report names none).
@@ -287,11 +296,12 @@ def _ministry(
         listed = _listed_with(speakers, speaker)
         if len(listed) == 1 and speakers.ministry_of(listed[0]) in document_ministries:
             return speakers.ministry_of(listed[0]), listed[0]
+    alone = [s for s in named if _surname_alone(speakers, s, speaker)]
+    if len(alone) == 1:
+        # "По словам Захаровой": the surname alone (or inflected) of a spokesperson the report names, before any
+        # test for another party (a bare capitalised word is one).
+        return speakers.ministry_of(alone[0]), alone[0]
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
-    if len(surname) == 1 and _person_like(speaker):
-        # "По словам Захаровой": the surname alone of a spokesperson the report names, before any test for
-        # another party (a bare capitalised word is one).
-        return speakers.ministry_of(surname[0]), surname[0]
     if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
     if len(surname) == 1:
@@ -313,6 +323,9 @@ def _ministry(
     return None, None
 
 
+#: Titles before a surname that leave it a surname alone.
+_HONORIFIC_WORDS = frozenset({"mr", "ms", "mrs", "dr", "г-н", "г-жа"})
+_CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 #: Where and when a clause's speech was given, after the quote it holds.
 _OCCASION = re.compile(
     r"\s(?:at|during|in)\s+(?:a|an|the|its|his|her|their)?\s*(?:[\w-]+\s+){0,3}?"
@@ -402,6 +415,32 @@ def _surname_of(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> boo
             return True  # Russian inflection: "Захаровой", "Лаврова"
         if len(parts) == 1 and len(parts[0]) > 1 and parts[0] in phrase.casefold():
             return True
+    return False
+
+
+def _surname_alone(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> bool:
+    """Whether ``phrase`` is only the surname of the listed ``speaker_id`` ("Zakharova", "Захаровой", "Mr Wang"):
+    the word itself, or a Russian case ending on a Cyrillic one (not any word sharing its first letters)."""
+    words = [w.casefold() for w in re.findall(r"[^\W\d_][\w'’-]*", phrase) if w.casefold() not in _HONORIFIC_WORDS]
+    entry = next((s for s in speakers.speakers if s.id == speaker_id), None)
+    if entry is None or len(words) != 1 or not _person_like(phrase):
+        return False
+    word = words[0]
+    for name in entry.names:
+        parts = [p.casefold() for p in re.findall(r"[^\W\d_][\w'’-]*", name)]
+        if len(parts) < 2 or name.isupper():
+            continue  # a surname needs a full name to be the surname of; capitals are a transcript's label
+        surname = parts[-1]
+        if word == surname:
+            return True
+        stem = surname[:-1] if surname[-1] in "аяоеиыуюь" else surname
+        if (
+            _CYRILLIC_WORD.fullmatch(surname)
+            and len(stem) >= 4
+            and word.startswith(stem)
+            and len(word) - len(stem) <= 3
+        ):
+            return True  # "Захаровой", "Лаврова"
     return False
 
 

@@ -190,14 +190,29 @@ def _script_language(text: str) -> str:
 
 #: Verbs that judge something with quoted words: "dismissed the “debt trap” label as “fabricated”".
 _JUDGING = re.compile(r"(?:dismiss|reject|denounc|condemn|hail)\w*\s", re.IGNORECASE)
+#: Verbs whose quoted object is what someone else said: "rejected the “debt trap” narrative".
+_REJECTING = re.compile(r"(?:dismiss|reject)\w*\s", re.IGNORECASE)
+#: Up to three words between such a verb and its quoted object ("the", "claims of a", "Washington's"), and
+#: whose they are ("claims by Washington that “...”").
+_OBJECT_BEFORE = re.compile(r"(?:[\w'’-]+\s+){0,3}(?:(?:by|from)\s+[\w'’-]+\s+)?(?:that\s+)?")
+#: After the judged quote: the rest of its noun phrase (a few words, no comma, no "and" or "to") and the verb's
+#: "as".
+_OBJECT_THEN_AS = re.compile(
+    MASK + r"*(?:\s+(?!and\b|but\b|or\b|to\b)[\w'’-]+){0,6}\s+as\s+(?!soon\b|well\b|much\b|long\b|far\b|a\s+result\b)"
+)
 
 
 def _judged(sentence: str, verb: int, quote: int) -> bool:
-    """Whether the quote at ``quote`` is what a judging verb at ``verb`` judges (its object, before the "as" of
-    the speaker's own words), not what the speaker said."""
-    if quote < verb or _JUDGING.match(sentence, verb) is None:
+    """Whether the quote at ``quote`` is what a judging verb at ``verb`` judges: its object, right before the
+    verb's "as" and the speaker's own words ("dismissed the “debt trap” label as ..."), not what the speaker
+    said ("condemned “...” and urged Beijing to withdraw as soon as possible")."""
+    judging = _JUDGING.match(sentence, verb)
+    if quote < verb or judging is None or " as " in sentence[verb:quote]:
         return False
-    return " as " not in sentence[verb:quote] and " as " in sentence[quote:]
+    if _REJECTING.match(sentence, verb) and _OBJECT_BEFORE.fullmatch(sentence, judging.end(), quote):
+        return True  # "rejected the “debt trap” narrative": the other side's words, which the speaker rejects
+    after = _OBJECT_THEN_AS.match(sentence, sentence.find(MASK, quote) + 1 if MASK in sentence[quote:] else quote)
+    return after is not None
 
 
 def _same_word(word: str, name_word: str) -> bool:

@@ -63,10 +63,13 @@ RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "выс�
 #: Present-tense stems ("как утверждает Захарова, ...", "в МИД отмечают, что ..."), with their singular and plural
 #: endings below.
 RU_PRESENT_STEMS = (
-    *("заявля", "утвержда", "отмеча", "подчёркива", "подчеркива", "указыва", "сообща", "поясня", "напомина"),
-    *("уверя", "настаива", "полага", "уточня", "предупрежда", "добавля", "рассказыва", "объясня", "призыва"),
-    "счита",
+    *("заявля", "утвержда", "отмеча", "подчёркива", "подчеркива", "поясня", "уверя", "настаива", "полага"),
+    *("уточня", "предупрежда", "добавля", "рассказыва", "объясня", "призыва", "счита", "сообща", "напомина"),
+    "указыва",
 )
+#: Present-tense verbs that are speech only before ", что": "сообщает ТАСС" is a news agency's credit,
+#: "напоминает" also "resembles", "указывает на" "points to".
+RU_SPEECH_WITH_THAT = frozenset(stem + ending for stem in ("сообща", "напомина", "указыва") for ending in ("ет", "ют"))
 RU_VERBS = frozenset(
     {stem + ending for stem in RU_STEMS for ending in ("", "а", "и", "о")}
     | {stem + ending for stem in RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}

@@ -34,10 +34,14 @@ _COLON_THEN_QUOTE = re.compile(r"\s*:\s*" + MASK)
 _CLAUSE_OPENING = re.compile(
     # A pronoun or a capitalised name (up to four words), an adverb, then an auxiliary or a verb in the past
     # tense: "it would ...", "it firmly opposed ...", "Beijing had lodged ...", "China strongly condemned ...".
-    r"(?:(?i:it|he|she|they|we|there)|(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?:(?i:\w+ly)\s+)?"
-    r"(?i:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did|does|do|must|\w+ed|\w+[^s's]s"
+    r"(?:(?i:it|he|she|they|we|there)|(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*)\s+(?:(?i:\w+ly)\s+)?"
+    r"(?i:would|will|was|were|is|are|had|has|have|could|can|should|may|might|did|does|do|must|\w+ed"
     r"|said|told|saw|made|took|gave|held|sent|felt|knew|thought|found|kept|meant|stood|went|came|won|lost"
-    r"|sought|brought|fought|led|left|spoke|wrote|rose|began|chose|drew|grew|threw|understood|withdrew)\b",
+    r"|sought|brought|fought|led|left|spoke|wrote|rose|began|chose|drew|grew|threw|understood|withdrew)\b"
+    # ...or "the" and a name, then a verb in the present, in lower case: "said the U.S. fully stands by ...", "said
+    # the EU remains ..." (not the capitals of a name: "told the Global Times that", "warned the United States").
+    r"|(?:the\s+)?(?:[A-Z][\w'’.-]*\s+){0,3}[A-Z][\w'’.-]*\s+(?:(?i:\w+ly)\s+)?"
+    r"(?!(?:its|his|this|thus|plus|us|as|always|perhaps|unless|across|towards|news)\b)[a-z]+[^s\W]s\b",
 )
 #: Where a reported clause ends because another report begins: ", adding ...", ", and that ...".
 _NEXT_SPEECH = re.compile(
@@ -213,6 +217,17 @@ def _circumstance(tail: str) -> bool:
     )
 
 
+#: The writer's links that may come before "как X заявила, ..." (not a subject: "Вашингтон, как утверждает X,
+#: готовит ..." keeps its subject in the clause it opens).
+_WRITERS_LINKS = frozenset(
+    {
+        *("при этом", "кроме того", "вместе с тем", "в то же время", "однако", "впрочем", "тем не менее"),
+        *("также", "между тем", "при этом же", "however", "moreover", "meanwhile", "at the same time"),
+        *("in addition", "still", "yet"),
+    }
+)
+
+
 def _as_opening(head: str) -> bool:
     """Whether the words before an inverted speech verb are "Как"/"As" opening the sentence, perhaps after a
     short link of the writer's ("При этом, как утверждает Захарова, ...", "Кроме того, как отметила ...")."""
@@ -220,7 +235,7 @@ def _as_opening(head: str) -> bool:
     if head in ("как", "as"):
         return True
     link, _, last = head.rpartition(",")
-    return last.strip() == "как" and 0 < count_words(link) <= 3 and MASK not in link
+    return last.strip() in ("как", "as") and link.strip() in _WRITERS_LINKS
 
 
 def reported_clause(

@@ -23,6 +23,7 @@ from pipeline.enrich.quotes.lexicon import (
     NOT_NAMES,
     ROLE_WORDS,
     RU_GERUNDS,
+    RU_SPEECH_WITH_THAT,
     VERBS,
 )
 from pipeline.enrich.quotes.marks import MASK
@@ -102,7 +103,9 @@ _RU_SO_SAID = re.compile(
 )
 #: A word between such a verb and its speaker: an object ("ситуацию") or a capitalised dative ("Лондону").
 _RU_OBJECT = re.compile(r"\s*[а-яё-]+(?=\s)")
-_RU_DATIVE = re.compile(r"\s*[А-ЯЁ][а-яё-]+[ую](?=\s)")
+_RU_DATIVE = re.compile(r"\s*[А-ЯЁ][а-яё-]+(?:ой|ому|ему|у|ю|е)(?=\s)")
+#: A name in a case other than the nominative ("Захаровой", "Лондону"): whom it was said to or about, not who.
+_RU_OBLIQUE = re.compile(r"[А-ЯЁ][а-яё-]+(?:ой|ому|ему|у|ю|е)")
 #: What gives advice or an assessment in that construction ("такой совет дала", "такую оценку дали").
 _RU_GAVE = frozenset({"дал", "дала", "дали", "дало", "высказал", "высказала", "высказали"})
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
@@ -295,7 +298,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         content = trimmed_clause(sentence, 0, match.start())
         if match.group(1):
             found.append(Attribution(match.group(1), False, match.start(3), content))
-        elif match.group(2):
+        elif match.group(2) and not _RU_OBLIQUE.fullmatch(match.group(2).split()[-1]):
             found.append(Attribution(match.group(2), False, match.start(3), content))
         elif (named := _speaker_after_object(sentence, match.end(3))) is not None:
             found.append(Attribution(sentence[named[0] : named[1]], named[2], match.start(3), content))
@@ -306,6 +309,8 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
             continue
         if match.start() in read:
             continue  # read above ("В МИД России заявили")
+        if verb in RU_SPEECH_WITH_THAT and _RU_THAT.match(sentence, match.end()) is None:
+            continue  # "..., сообщает ТАСС", "Решение напоминает «...»": a credit, a likeness
         if match.group()[0].isupper() and match.start() > 0 and not _title_case(sentence):
             continue  # "the United States", "Said" as a name; a headline's "Kremlin Says" is a verb
         if sentence[match.end() :].startswith(" by ") or _not_speech(sentence, match):

@@ -693,3 +693,18 @@ def test_a_summary_that_turns_the_answers_polarity_is_divergent(aligner: Aligner
     )
     assert found is not None
     assert (found.passage.turn_id, found.verdict) == ("c:1", "divergent")
+
+
+@pytest.mark.parametrize(
+    ("quote", "said", "language"),
+    [
+        ("We firmly oppose it.", "We oppose the militarization of outer space.", "en"),  # a sentence, one word left
+        ("deeply concerned", "China is deeply and seriously concerned about the clashes.", "en"),  # said with it
+        ("категорически отвергаем", "Мы отвергаем эти обвинения категорически.", "ru"),
+        ("totally unacceptable", "This is by no means unacceptable.", "en"),  # the answer negates it
+    ],
+)
+def test_no_intensifier_is_added_where_the_answer_has_it_negates_it_or_little_is_left(
+    aligner: Aligner, quote: str, said: str, language: str
+) -> None:
+    assert aligner.align(quote, _passages(said), language=language) is None

@@ -664,3 +664,55 @@ def test_a_judging_verb_gives_its_speaker_the_words_after_as_not_the_ones_it_jud
     ]
     judged = 'Lin Jian rejected claims that the loans come with strings as "completely unfounded."'
     assert [(q.text.rstrip("."), q.speaker) for q in quotes(judged)] == [("completely unfounded", "Lin Jian")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A news agency's credit in the present is no speaker; the spokesperson's clause stays hers.
+        (
+            "Захарова заявила, что Москва ответит на высылку дипломатов, сообщает ТАСС.",
+            [("Москва ответит на высылку дипломатов", "Захарова")],
+        ),
+        # An oblique case after "так" is whom it was said to, not who said it.
+        (
+            "Москва перешла все красные линии — так ответил Захаровой британский посол Найджел Кейси.",
+            [("Москва перешла все красные линии", "посол Найджел Кейси")],
+        ),
+        # A subject before ", как утверждает X," is part of what was reported: no clause without it.
+        ("Вашингтон, как утверждает Захарова, готовит новую провокацию против России.", []),
+    ],
+)
+def test_russian_credits_addressees_and_subjects_are_not_taken_for_speech(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert speakers(text, "ru", kind="reported") == expected
+
+
+def test_a_present_verb_that_only_resembles_speech_gives_no_speaker() -> None:
+    text = "Решение Лондона напоминает «худшие времена холодной войны», заявила Захарова."
+    assert speakers(text, "ru") == [("худшие времена холодной войны", "Захарова")]
+
+
+@pytest.mark.parametrize(
+    ("text", "clause"),
+    [
+        (
+            "Lin Jian told the Global Times that China firmly opposes the sanctions.",
+            "China firmly opposes the sanctions",
+        ),
+        ("Lin Jian warned the United States that China would respond.", "China would respond"),
+    ],
+)
+def test_an_outlet_or_a_country_after_the_verb_is_its_object_not_the_clauses_subject(text: str, clause: str) -> None:
+    assert speakers(text, kind="reported") == [(clause, "Lin Jian")]
+
+
+def test_a_judging_verbs_quoted_object_is_the_speakers_unless_it_is_rejected() -> None:
+    condemned = (
+        'Foreign Secretary Enrique Manalo condemned "the dangerous actions at the shoal" and urged Beijing to '
+        "withdraw its ships as soon as possible."
+    )
+    assert [q.speaker for q in quotes(condemned)] == ["Foreign Secretary Enrique Manalo"]
+    rejected = 'Lin Jian rejected the "Chinese debt trap" narrative.'
+    assert [q.speaker for q in quotes(rejected)] == [None]
