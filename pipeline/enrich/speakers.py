@@ -131,7 +131,7 @@ class SpeakerDirectory:
     outlets: tuple[OutletEntry, ...] = ()
     _speaker_keys: dict[str, list[SpeakerEntry]] = field(default_factory=dict, init=False, repr=False)
     _outlet_keys: dict[str, str] = field(default_factory=dict, init=False, repr=False)
-    _title_patterns: dict[str | None, tuple[re.Pattern[str] | None, dict[str, str]]] = field(
+    _title_patterns: dict[tuple[str | None, bool], tuple[re.Pattern[str] | None, dict[str, str]]] = field(
         default_factory=dict, init=False, repr=False
     )
     _outlet_pattern: re.Pattern[str] | None = field(default=None, init=False, repr=False)
@@ -177,18 +177,21 @@ class SpeakerDirectory:
         """The ministry a spokesperson speaks for."""
         return next((s.ministry for s in self.speakers if s.id == speaker_id), None)
 
-    def speaker_in(self, text: str, *, ministry: str | None = None) -> str | None:
+    def speaker_in(self, text: str, *, ministry: str | None = None, surnames: bool = False) -> str | None:
         """The spokesperson named anywhere in ``text`` (a briefing's title: "Foreign Ministry Spokesperson Wang
-        Wenbin's Regular Press Conference", "2024年4月15日外交部发言人汪文斌主持例行记者会"); the longest name wins."""
-        pattern, ids = self._title_pattern(ministry)
+        Wenbin's Regular Press Conference", "2024年4月15日外交部发言人汪文斌主持例行记者会"); the longest name wins.
+        ``surnames``: a surname the file lists alone in ordinary case ("Захарова") names its speaker too, as in
+        news (not in a transcript, whose labels and titles give the full name)."""
+        pattern, ids = self._title_pattern(ministry, surnames=surnames)
         if pattern is None:
             return None
         found = [m.group(0) for m in pattern.finditer(label_key(text))]
         return ids[max(found, key=len)] if found else None
 
-    def speakers_in(self, text: str) -> list[str]:
-        """Every listed spokesperson named in full in ``text`` (a news report), in order of first mention."""
-        pattern, ids = self._title_pattern(None)
+    def speakers_in(self, text: str, *, surnames: bool = False) -> list[str]:
+        """Every listed spokesperson named in full in ``text`` (a news report), in order of first mention
+        (``surnames``: as in :meth:`speaker_in`)."""
+        pattern, ids = self._title_pattern(None, surnames=surnames)
         if pattern is None:
             return []
         seen: list[str] = []
@@ -212,23 +215,27 @@ class SpeakerDirectory:
                 seen.append(identifier)
         return seen
 
-    def _title_pattern(self, ministry: str | None) -> tuple[re.Pattern[str] | None, dict[str, str]]:
-        if ministry not in self._title_patterns:
+    def _title_pattern(
+        self, ministry: str | None, *, surnames: bool = False
+    ) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+        key = (ministry, surnames)
+        if key not in self._title_patterns:
             ids: dict[str, str] = {}
             for speaker in self.speakers:
                 if ministry is None or speaker.ministry == ministry:
                     for name in speaker.names:
-                        # A surname in capitals ("PRICE") is a transcript's label, not a name news writes
-                        # alone; one the file writes in ordinary case ("Захарова") is.
-                        if len(label_key(name).split()) > 1 or _CJK.search(name) or "." in name or not name.isupper():
+                        # A surname alone names a speaker only in news, and only as the file writes it in
+                        # ordinary case ("Захарова"): in capitals ("PRICE") it is a transcript's label.
+                        alone = surnames and not name.isupper()
+                        if len(label_key(name).split()) > 1 or _CJK.search(name) or "." in name or alone:
                             ids.setdefault(label_key(name), speaker.id)
             words = sorted((k for k in ids if not _CJK.search(k)), key=len, reverse=True)
             cjk = sorted((k for k in ids if _CJK.search(k)), key=len, reverse=True)
             alternatives = [rf"(?<!\w)(?:{'|'.join(map(re.escape, words))})(?!\w)"] if words else []
             alternatives += [f"(?:{'|'.join(map(re.escape, cjk))})"] if cjk else []
             compiled = re.compile("|".join(alternatives)) if alternatives else None
-            self._title_patterns[ministry] = (compiled, ids)
-        return self._title_patterns[ministry]
+            self._title_patterns[key] = (compiled, ids)
+        return self._title_patterns[key]
 
 
 def read_speakers(path: Path | str, *, text: str | None = None) -> tuple[SpeakerDirectory, list[ConfigError]]:

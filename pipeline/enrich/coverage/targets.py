@@ -142,7 +142,7 @@ def targets(
     time zone, for relative dates."""
     if published is None:
         return [None] * len(quotes)
-    named = speakers.speakers_in(text)
+    named = speakers.speakers_in(text, surnames=True)
     # A listed spokesperson the report gives only a surname but quotes ("..., — заявила Захарова", "По словам
     # Захаровой"): named too. A passing mention is not: only a quote's speaker.
     named += [
@@ -155,7 +155,7 @@ def targets(
     document_ministries = _document_ministries(text, speakers, named)
     spans = paragraphs(text)
     # The spokespersons each paragraph names, read once (none when the report names none).
-    named_in = [speakers.speakers_in(text[a:b]) for a, b in spans] if named else [[] for _ in spans]
+    named_in = [speakers.speakers_in(text[a:b], surnames=True) for a, b in spans] if named else [[] for _ in spans]
     by_paragraph = (
         [{m for m in (speakers.ministry_of(s) for s in names) if m} for names in named_in]
         if len(document_ministries) > 1
@@ -502,7 +502,11 @@ def _naming_sentences(
             continue
         start, end = spans[number]
         sentences = [m.group(0) for m in _SENTENCE.finditer(text[start:end])]
-        found.extend(sentence for sentence in reversed(sentences) if spokesperson in speakers.speakers_in(sentence))
+        found.extend(
+            sentence
+            for sentence in reversed(sentences)
+            if spokesperson in speakers.speakers_in(sentence, surnames=True)
+        )
     return found
 
 

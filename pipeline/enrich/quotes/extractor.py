@@ -115,7 +115,7 @@ class _Document:
     def speaker_id(self, phrase: str) -> str | None:
         """The directory id of a speaker phrase; a surname ("Wang") or an inflected one ("Лаврова") names a
         listed person the document names in full elsewhere."""
-        found = self.directory.speaker(phrase) or self.directory.speaker_in(phrase)
+        found = self.directory.speaker(phrase) or self.directory.speaker_in(phrase, surnames=True)
         if found is not None:
             return found
         words = label_key(phrase).split()
@@ -241,7 +241,7 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
     paragraph_spans = paragraphs(text)
     spans = quoted_spans(text, paragraph_spans)
     for start, end in paragraph_spans:
-        mentioned = document.directory.speaker_in(text[start:end])
+        mentioned = document.directory.speaker_in(text[start:end], surnames=True)
         document.paragraph_mentions.append(mentioned)
         if mentioned is not None:
             document.mentioned.add(mentioned)
@@ -545,7 +545,7 @@ def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, s
 def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
     """Remember the people a sentence names without quoting them ("spokeswoman Maria Zakharova struck a harsher
     tone", "Wang was responding to a question"), for the pronouns of the sentences after it."""
-    mentioned = document.directory.speaker_in(raw) if document.paragraph_mentions[paragraph] else None
+    mentioned = document.directory.speaker_in(raw, surnames=True) if document.paragraph_mentions[paragraph] else None
     if mentioned is not None:
         entry = next(s for s in document.directory.speakers if s.id == mentioned)
         # The name as the sentence writes it, else one in the document's script.
