@@ -54,6 +54,20 @@ _PUNCTUATION = re.compile(r"[\s.,:;!?'\"’‘“”«»()\[\]{}【】（）《�
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
+_CYRILLIC_WORD = re.compile(r"[а-яё-]+")
+
+
+def same_surname(word: str, name_word: str) -> bool:
+    """Whether ``word`` (folded) is the listed ``name_word`` (folded), or a Russian case ending on a Cyrillic one of
+    four letters or more ("Лаврова", "Захаровой" for "Лавров", "Захарова"): not any word sharing its first letters."""
+    if word == name_word:
+        return True
+    if len(name_word) >= 4 and _CYRILLIC_WORD.fullmatch(name_word):
+        stem = name_word[:-1] if name_word[-1] in "аяоеиыуюь" else name_word
+        return word.startswith(stem) and len(word) - len(stem) <= 3
+    return False
+
+
 @lru_cache(maxsize=8192)
 def label_key(label: str) -> str:
     """``label`` reduced to what matching compares: NFKC, accents removed, case-folded, punctuation and spacing

@@ -165,8 +165,6 @@ def test_a_model_without_a_name_keeps_nothing(catalog: Catalog) -> None:
 
 
 def test_linking_goes_on_when_the_vectors_cannot_be_kept(catalog: Catalog, enricher: Enricher) -> None:
-    with catalog.session() as session, session.begin():
-        session.execute(SentenceVector.__table__.delete())
     with catalog.engine.begin() as connection:
         connection.exec_driver_sql("DROP TABLE sentence_vectors")
     catalog.linker = Linker(meaning=Meaning(Counted(), model=bundled_name()))

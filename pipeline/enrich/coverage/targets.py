@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from pipeline.enrich.coverage.dates import briefing_days, relative_to_story, resolve, window
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.quotes.marks import paragraphs
-from pipeline.enrich.speakers import SpeakerDirectory
+from pipeline.enrich.speakers import SpeakerDirectory, same_surname
 
 #: The time zone each ministry holds its briefings in (its briefing sources' zone when configured; see
 #: :func:`pipeline.store.citations.ministry_zones`).
@@ -145,12 +145,14 @@ def targets(
     named = speakers.speakers_in(text, surnames=True)
     # A listed spokesperson the report gives only a surname but quotes ("..., — заявила Захарова", "По словам
     # Захаровой"): named too. A passing mention is not: only a quote's speaker.
+    bare = {q.speaker for q in quotes if q.speaker and _person_like(q.speaker)}
     named += [
         s.id
         for s in speakers.speakers
-        if s.id not in named
+        if bare
+        and s.id not in named
         and s.role == "spokesperson"
-        and any(q.speaker and _surname_alone(speakers, s.id, q.speaker) for q in quotes)
+        and any(_surname_alone(speakers, s.id, phrase) for phrase in bare)
     ]
     document_ministries = _document_ministries(text, speakers, named)
     spans = paragraphs(text)
@@ -325,7 +327,6 @@ def _ministry(
 
 #: Titles before a surname that leave it a surname alone.
 _HONORIFIC_WORDS = frozenset({"mr", "ms", "mrs", "dr", "г-н", "г-жа"})
-_CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 #: Where and when a clause's speech was given, after the quote it holds.
 _OCCASION = re.compile(
     r"\s(?:at|during|in)\s+(?:a|an|the|its|his|her|their)?\s*(?:[\w-]+\s+){0,3}?"
@@ -425,22 +426,11 @@ def _surname_alone(speakers: SpeakerDirectory, speaker_id: str, phrase: str) -> 
     entry = next((s for s in speakers.speakers if s.id == speaker_id), None)
     if entry is None or len(words) != 1 or not _person_like(phrase):
         return False
-    word = words[0]
     for name in entry.names:
         parts = [p.casefold() for p in re.findall(r"[^\W\d_][\w'’-]*", name)]
-        if len(parts) < 2 or name.isupper():
-            continue  # a surname needs a full name to be the surname of; capitals are a transcript's label
-        surname = parts[-1]
-        if word == surname:
+        # A surname needs a full name to be the surname of; capitals are a transcript's label.
+        if len(parts) > 1 and not name.isupper() and same_surname(words[0], parts[-1]):
             return True
-        stem = surname[:-1] if surname[-1] in "аяоеиыуюь" else surname
-        if (
-            _CYRILLIC_WORD.fullmatch(surname)
-            and len(stem) >= 4
-            and word.startswith(stem)
-            and len(word) - len(stem) <= 3
-        ):
-            return True  # "Захаровой", "Лаврова"
     return False
 
 

@@ -21,7 +21,7 @@ from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, s
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.reported import TOKEN
 from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
-from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key
+from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key, same_surname
 from pipeline.enrich.text import simplified
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
@@ -32,7 +32,6 @@ _ROLE_NAME = re.compile(
 _SPACE = re.compile(r"\s")
 _CLAUSE_PUNCTUATION = re.compile(r"[，。！？、；：,.!?]")
 _CYRILLIC_LETTER = re.compile(r"[а-яё]", re.IGNORECASE)
-_CYRILLIC_WORD = re.compile(r"[а-яё-]+")
 #: A sentence's subject, past a short opening circumstance ("At the same briefing, Zakharova also ...").
 _SUBJECT = re.compile(r"(?:[^,\n]{1,60},\s+)?([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|had|is|also|said|был|была|также)\b")
 #: The name ending a sentence's opening run of capitalised words (two words, or one that is a surname), before
@@ -130,7 +129,7 @@ class _Document:
             if speaker.id in self.mentioned
             for name in speaker.names
             for word in label_key(name).split()
-            if word not in ROLE_WORDS and _same_word(last, word)
+            if word not in ROLE_WORDS and same_surname(last, word)
         }
         return candidates.pop() if len(candidates) == 1 else None
 
@@ -213,16 +212,6 @@ def _judged(sentence: str, verb: int, quote: int) -> bool:
         return True  # "rejected the “debt trap” narrative": the other side's words, which the speaker rejects
     after = _OBJECT_THEN_AS.match(sentence, sentence.find(MASK, quote) + 1 if MASK in sentence[quote:] else quote)
     return after is not None
-
-
-def _same_word(word: str, name_word: str) -> bool:
-    if word == name_word:
-        return True
-    # Russian case endings: "Лаврова", "Захаровой" for "Лавров", "Захарова".
-    if len(name_word) >= 4 and _CYRILLIC_WORD.fullmatch(name_word):
-        stem = name_word[:-1] if name_word[-1] in "аяоеиыуюь" else name_word
-        return word.startswith(stem) and len(word) - len(stem) <= 3
-    return False
 
 
 def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirectory | None = None) -> list[Quote]:

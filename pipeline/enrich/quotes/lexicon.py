@@ -62,14 +62,15 @@ RU_STEMS = (
 RU_REFLEXIVE_STEMS = ("возмутил", "поинтересовал", "высказал", "выразил", "усомнил", "возмущал")
 #: Present-tense stems ("как утверждает Захарова, ...", "в МИД отмечают, что ..."), with their singular and plural
 #: endings below.
+#: Of them, those that are speech only before ", что": "сообщает ТАСС" is a news agency's credit, "напоминает"
+#: also "resembles", "указывает на" "points to".
+_RU_PRESENT_WITH_THAT = ("сообща", "напомина", "указыва")
 RU_PRESENT_STEMS = (
     *("заявля", "утвержда", "отмеча", "подчёркива", "подчеркива", "поясня", "уверя", "настаива", "полага"),
-    *("уточня", "предупрежда", "добавля", "рассказыва", "объясня", "призыва", "счита", "сообща", "напомина"),
-    "указыва",
+    *("уточня", "предупрежда", "добавля", "рассказыва", "объясня", "призыва", "счита"),
+    *_RU_PRESENT_WITH_THAT,
 )
-#: Present-tense verbs that are speech only before ", что": "сообщает ТАСС" is a news agency's credit,
-#: "напоминает" also "resembles", "указывает на" "points to".
-RU_SPEECH_WITH_THAT = frozenset(stem + ending for stem in ("сообща", "напомина", "указыва") for ending in ("ет", "ют"))
+RU_SPEECH_WITH_THAT = frozenset(stem + ending for stem in _RU_PRESENT_WITH_THAT for ending in ("ет", "ют"))
 RU_VERBS = frozenset(
     {stem + ending for stem in RU_STEMS for ending in ("", "а", "и", "о")}
     | {stem + ending for stem in RU_REFLEXIVE_STEMS for ending in ("ся", "ась", "ись", "ось")}

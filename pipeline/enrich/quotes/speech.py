@@ -103,9 +103,9 @@ _RU_SO_SAID = re.compile(
 )
 #: A word between such a verb and its speaker: an object ("ситуацию") or a capitalised dative ("Лондону").
 _RU_OBJECT = re.compile(r"\s*[а-яё-]+(?=\s)")
-_RU_DATIVE = re.compile(r"\s*[А-ЯЁ][а-яё-]+(?:ой|ому|ему|у|ю|е)(?=\s)")
 #: A name in a case other than the nominative ("Захаровой", "Лондону"): whom it was said to or about, not who.
 _RU_OBLIQUE = re.compile(r"[А-ЯЁ][а-яё-]+(?:ой|ому|ему|у|ю|е)")
+_RU_DATIVE = re.compile(rf"\s*{_RU_OBLIQUE.pattern}(?=\s)")
 #: What gives advice or an assessment in that construction ("такой совет дала", "такую оценку дали").
 _RU_GAVE = frozenset({"дал", "дала", "дали", "дало", "высказал", "высказала", "высказали"})
 #: "the minister was quoted as saying", "the statement quoted an Iraqi deputy minister as saying".
