@@ -40,8 +40,10 @@ run: install  ## Run one full ingest cycle of the configured sources (embedded d
 demo: install  ## Run the same cycle over the bundled fixture sites on loopback (no internet needed)
 	.venv/bin/readout demo
 
-test: install  ## Run the whole test suite
-	.venv/bin/pytest
+# One worker per core (pytest-xdist). --dist loadscope keeps each module on one worker, so that a module's
+# fixtures (a labelled set scored once, a corpus indexed on both backends) are built once, not once per worker.
+test: install  ## Run the whole test suite (on every core)
+	.venv/bin/pytest -n auto --dist loadscope
 
 lint: install  ## ruff (lint and format check) and mypy
 	.venv/bin/ruff check .

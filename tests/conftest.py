@@ -29,6 +29,12 @@ os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(REPO / "dags")
 os.environ["AIRFLOW__CORE__PLUGINS_FOLDER"] = str(REPO / "plugins")
 os.environ["AIRFLOW__CORE__UNIT_TEST_MODE"] = "False"
 
+# pytest-xdist's workers start with COLUMNS=80 and LINES=24 in their environment (execnet sets them). Rich reads
+# them once, when the CLI's consoles are created on import, and would then wrap every command's output at 80
+# columns whatever width a test asks for through CliRunner's env: start each worker as a plain shell would.
+for _name in ("COLUMNS", "LINES"):
+    os.environ.pop(_name, None)
+
 
 @pytest.fixture(scope="session")
 def farm() -> Iterator[SiteFarm]:

@@ -305,7 +305,11 @@ def test_plain_text_sitemap() -> None:
     assert result.warnings == ["2 lines of the text sitemap were not http(s) URLs and were skipped"]
 
 
-@pytest.mark.parametrize("body", [b"", b" \n ", gzip.compress(b""), gzip.compress(b"   ")])
+@pytest.mark.parametrize(
+    "body",
+    [b"", b" \n ", gzip.compress(b"", mtime=0), gzip.compress(b"   ", mtime=0)],
+    ids=["empty", "blank", "gzip-empty", "gzip-blank"],
+)
 def test_empty_bodies_are_errors(body: bytes) -> None:
     result = parse(body)
     assert result.items == []
