@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from pipeline.config import default_rules_file, read_yaml_entries
+from pipeline.enrich.text import simplified
 from pipeline.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -70,9 +71,10 @@ def same_surname(word: str, name_word: str) -> bool:
 
 @lru_cache(maxsize=8192)
 def label_key(label: str) -> str:
-    """``label`` reduced to what matching compares: NFKC, accents removed, case-folded, punctuation and spacing
+    """``label`` reduced to what matching compares: NFKC, accents removed, case-folded, traditional Chinese
+    characters as simplified ones (小林麻紀 in a Hong Kong paper is 小林麻纪 in another), punctuation and spacing
     collapsed to single spaces."""
-    decomposed = unicodedata.normalize("NFKD", label)
+    decomposed = unicodedata.normalize("NFKD", simplified(label))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _PUNCTUATION.sub(" ", unicodedata.normalize("NFKC", bare).casefold()).strip()
 

@@ -20,9 +20,10 @@ _DATE_WORD = re.compile(
 )
 
 
-def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
+def figures(tokens: Sequence[Token], text: str, *, days: bool = False) -> dict[str, str]:
     """The figures of ``tokens`` (in ``text``) by value, each as written: "1,200" is 1200 and "3rd" 3; a year
-    and a day written with its month ("June 3", "3 June", "26 апреля", "5月18日", "2024") are dates, not figures."""
+    and a day written with its month ("June 3", "3 June", "26 апреля", "5月18日", "2024") are dates, not figures.
+    ``days``: the days of those dates instead ("28" and "30" of "April 28 to 30"), years left out."""
     found: dict[str, str] = {}
     number = 0
     while number < len(tokens):
@@ -43,7 +44,7 @@ def figures(tokens: Sequence[Token], text: str) -> dict[str, str]:
             number += 1
         near = tokens[max(0, first - 3) : number + 3]  # "June 3", "3 June", "from 3rd to 5th June"
         dated = any(_DATE_WORD.fullmatch(t.surface.casefold().rstrip(".")) for t in near)
-        if dated or (len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2099):
-            continue
-        found[value] = text[token.start : last.end]
+        year = len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2099
+        if (dated and not year) if days else not (dated or year):
+            found[value] = text[token.start : last.end]
     return found

@@ -170,22 +170,28 @@ class Judge(Reader):
             verdict = "paraphrase" if verdict == "verbatim" else verdict
             added += [q.surface for q, _ in replaced if q.surface not in added]
             dropped += [a.surface for _, a in replaced if a.surface not in dropped]
-        quoted_figures = figures(words, prepare(quote)) if any(t.surface[:1].isdigit() for t in words) else {}
-        said_figures = (
-            figures(self._sentences_around(passage, language, span), prepare(passage.text)) if quoted_figures else {}
-        )
-        if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
+        for days in (False, True) if any(t.surface[:1].isdigit() for t in words) else ():
             # A figure the answer does not give, where the sentences the quote matched give another ("as many as
             # 430 have returned" for "So far, 340 have returned"), wherever the two stand: reported speech
-            # reframes words, not figures. Both figures are shown.
-            verdict = "divergent"
-            shown = {word for phrase in (*added, *dropped) for word in phrase.split()}
-            added += [
-                quoted_figures[v] for v in quoted_figures.keys() - said_figures.keys() if quoted_figures[v] not in shown
-            ]
-            dropped += [
-                said_figures[v] for v in said_figures.keys() - quoted_figures.keys() if said_figures[v] not in shown
-            ]
+            # reframes words, not figures. The same for the days of dates ("April 28 to 30" for "27 to 29"); a
+            # date only one side gives is when, not what, and changes nothing. Both are shown.
+            quoted_figures = figures(words, prepare(quote), days=days)
+            said_figures = (
+                figures(self._sentences_around(passage, language, span), prepare(passage.text), days=days)
+                if quoted_figures
+                else {}
+            )
+            if quoted_figures.keys() - said_figures.keys() and said_figures.keys() - quoted_figures.keys():
+                verdict = "divergent"
+                shown = {word for phrase in (*added, *dropped) for word in phrase.split()}
+                added += [
+                    quoted_figures[v]
+                    for v in quoted_figures.keys() - said_figures.keys()
+                    if quoted_figures[v] not in shown
+                ]
+                dropped += [
+                    said_figures[v] for v in said_figures.keys() - quoted_figures.keys() if said_figures[v] not in shown
+                ]
         matched = prepare(passage.text)[span[0].start : span[-1].end]
         similarity = Indel.normalized_similarity([t.key for t in words if t.key not in context], [t.key for t in span])
         if similarity < MIN_SIMILARITY and not fragment:

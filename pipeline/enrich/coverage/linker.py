@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, tzinfo
 
 from pipeline.enrich.coverage.align import Aligner
-from pipeline.enrich.coverage.judging import Alignment, Verdict
+from pipeline.enrich.coverage.judging import VERDICT_SEVERITY, Alignment, Verdict
 from pipeline.enrich.coverage.pairing import is_cjk
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
+from pipeline.enrich.quotes.marks import sentences
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import simplified
 
@@ -41,6 +42,11 @@ _GOES_ON = re.compile(
     r"|,\s*но\s+|\s+и\s+что\s+"  # Russian
     r"|；|，(?:但|并|並|同时|同時)"  # Chinese (simplified and traditional)
 )
+#: A Chinese reported clause going on to another speech verb of the same speaker, which speech verbs read only
+#: before a comma ("...处理，并强调多边金融机构...": what follows 强调 is a statement of its own).
+_SAYS_AGAIN = re.compile(r"[，,](?:并|並|同时|同時|还|還|又|也)(?:强调|強調|表示|指出|重申|称|稱|说|說)[，,：:]?")
+#: An unmatched quote ranks below every verdict when its shorter openings are tried.
+_RANK_UNMATCHED = max(VERDICT_SEVERITY.values()) + 1
 #: A part of a clause with fewer words (or Chinese characters than this, twice over) is not a statement.
 MIN_PART_WORDS = 3
 
@@ -145,9 +151,23 @@ def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
             if clause not in owners:
                 group += others.pop(clause, [])  # a clause no quote stands for: its other parts go with the first
             cited.append(group)
+        elif quote.kind == "reported":
+            cited.append(_reported_parts(quote))
         else:
             cited.append([quote])
     return cited
+
+
+def _reported_parts(quote: Quote) -> list[Quote]:
+    """A reported clause that goes on to another speech verb of its speaker ("中方将...，并强调...") as its two
+    statements, each cited on its own; the clause whole otherwise (a "但" or "but" goes on within one)."""
+    cut = _SAYS_AGAIN.search(quote.text)
+    if cut is None or not _statement_sized(quote.text[: cut.start()]) or not _statement_sized(quote.text[cut.end() :]):
+        return [quote]
+    return [
+        replace(quote, text=quote.text[: cut.start()], end=quote.start + cut.start()),
+        replace(quote, text=quote.text[cut.end() :], start=quote.start + cut.end()),
+    ]
 
 
 def _parts(clause: str, quoted: Sequence[tuple[int, int]] = ()) -> list[tuple[int, int]]:
@@ -197,9 +217,54 @@ def cite(
         alignment, elsewhere = align_one(
             quote.text, quote.kind, target, passages, aligner, language=language, context=quote.context
         )
+        if quote.kind == "reported" and quote.context is None and _loose(alignment):
+            # A reported clause read on past its sentence ("林剑指出，A。B。C。": B and C may be the writer's).
+            quote, alignment, elsewhere = _opening_cited(
+                quote, (alignment, elsewhere), target, passages, aligner, language=language
+            )
         if shown(quote.speaker, quote.text, alignment.verdict if alignment else None, context=quote.context):
             found.append(Citation(quote, target, alignment, elsewhere))
     return found
+
+
+def _loose(alignment: Alignment | None) -> bool:
+    """Whether an alignment leaves room for a shorter quote to match better: none, or a paraphrase (a divergent
+    one is kept: the words that diverge may be the sentences a shorter quote would leave out)."""
+    return alignment is None or alignment.verdict == "paraphrase"
+
+
+def _opening_cited(
+    quote: Quote,
+    whole: tuple[Alignment | None, bool],
+    target: Target,
+    passages: PassageSource,
+    aligner: Aligner,
+    *,
+    language: str | None,
+) -> tuple[Quote, Alignment | None, bool]:
+    """A reported quote of several sentences that no answer says as a whole, or only in other words (``whole``:
+    its alignment and whether it is another day's), cited by the longest of its openings that an answer says
+    more faithfully (a sentence the answer lacks makes a word-for-word opening a paraphrase); the quote as it
+    is when none does."""
+    best: tuple[Quote, Alignment | None, bool] = (quote, *whole)
+    rank = _RANK_UNMATCHED if whole[0] is None else VERDICT_SEVERITY[whole[0].verdict]
+    for opening in _openings(quote):
+        alignment, elsewhere = align_one(opening.text, "reported", target, passages, aligner, language=language)
+        if alignment is not None and VERDICT_SEVERITY[alignment.verdict] < rank:
+            best, rank = (opening, alignment, elsewhere), VERDICT_SEVERITY[alignment.verdict]
+    return best
+
+
+def _openings(quote: Quote) -> list[Quote]:
+    """A reported quote of several sentences cut after each of its sentences but the last, longest first (the
+    whole quote's speaker, kind and paragraph)."""
+    cuts = [end for _, end in sentences(quote.text, {})][:-1]
+    openings = []
+    for cut in reversed(cuts):
+        text = quote.text[:cut].rstrip().rstrip("。.!?！？;；").rstrip()
+        if _statement_sized(text):
+            openings.append(replace(quote, text=text, end=quote.start + len(text)))
+    return openings
 
 
 def shown(speaker: str | None, quoted: str, verdict: str | None, *, context: str | None = None) -> bool:
@@ -271,7 +336,12 @@ def align_one(
         # No rule finds the words: an answer of the target's days (those the report names, else the window before
         # publication) that says it in other words or in another language; a model's judgement, made last.
         meant = aligner.by_meaning(text, named, language=language or "en", spokesperson_id=target.spokesperson_id)
-        return meant, False
+        if meant is not None:
+            return meant, False
+        # ...else, as for words, an earlier briefing of the ministry ("此前也指出": said before, on a day the
+        # report does not name).
+        meant = aligner.by_meaning(text, earlier, language=language or "en", spokesperson_id=target.spokesperson_id)
+        return meant, meant is not None
     if alignment is None:
         return elsewhere, elsewhere is not None
     if elsewhere is not None and elsewhere.verdict == "verbatim":

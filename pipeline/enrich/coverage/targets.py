@@ -69,12 +69,32 @@ _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
 )
 #: Country words that make a ministry phrase one country's.
 _COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(?:China|China's|Chinese|Beijing|Beijing's)\b|中国|中方", re.I), "CN"),
-    (re.compile(r"\b(?:Russia|Russia's|Russian|Moscow|Moscow's)\b|России|российск\w*|Росси\w*", re.I), "RU"),
-    (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本", re.I), "JP"),
-    (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b", re.I), "IN"),
-    (re.compile(r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b", re.I), "GB"),
-    (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|США|американск\w*", re.I), "US"),
+    # Chinese news writes 俄 alone only in compounds ("中俄", "俄乌"): it counts before a ministry or its people.
+    (
+        re.compile(r"\b(?:China|China's|Chinese|Beijing|Beijing's)\b|中国|中方|Кита\w*|китайск\w*|КНР|Пекин\w*", re.I),
+        "CN",
+    ),
+    (
+        re.compile(
+            r"\b(?:Russia|Russia's|Russian|Moscow|Moscow's)\b|России|российск\w*|Росси\w*|俄罗斯|俄方|俄(?=外交部|外长|常驻)",
+            re.I,
+        ),
+        "RU",
+    ),
+    (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本|日方|Япони\w*|японск\w*|Токио", re.I), "JP"),
+    (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b|印度|印方|Инди[ияю]|индийск\w*|Нью-Дели", re.I), "IN"),
+    (
+        re.compile(
+            r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b|英国|英方|Великобритани\w*|британск\w*|Лондон\w*", re.I
+        ),
+        "GB",
+    ),
+    (
+        re.compile(
+            r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|美方|США|американск\w*|Вашингтон\w*", re.I
+        ),
+        "US",
+    ),
 )
 #: Roles that refer back to a spokesperson named elsewhere in the report.
 _ROLE = re.compile(
@@ -176,6 +196,9 @@ def targets(
     found: list[Target | None] = []
     for quote in quotes:
         nearby = _nearby(document_ministries, by_paragraph, quote)
+        owner = _owner(text, quote, spans)
+        if owner is not None:
+            nearby = {owner}  # "India, which ..., struck a note: its spokesman said": India's, whoever is near
         ministry: str | None
         if quote.speaker is None:
             if quote.kind != "direct" or quote.short or len(nearby) != 1:
@@ -204,7 +227,12 @@ def targets(
         # A date written into the speaker phrase ("外交部发言人郭嘉昆昨日在例行记者会上表示") is when it was said:
         # it is read first.
         own = f"{quote.speaker} {sentence}" if quote.speaker else sentence
-        contexts = [_without_quotes(part, quotes) for part in (own, *preceding, *earlier, lead, text[start:end])]
+        around = (*preceding, *earlier, lead, text[start:end])
+        if len(document_ministries) > 1:
+            # In a report about several ministries, a sentence about another one's spokesperson dates that one's
+            # words ("4月21日，美国国务院副发言人皮戈特称..." in a lead, above what Zakharova "此前" said).
+            around = tuple(_about(part, ministry, speakers) for part in around)
+        contexts = [_without_quotes(part, quotes) for part in (own, *around)]
         reference = briefing_days(contexts, local_day, language)
         if reference is not None:
             reference = relative_to_story(reference, _without_quotes(text[:at], quotes), local_day, language)
@@ -222,6 +250,27 @@ def targets(
                 Target(ministry, spokesperson, reference.days, reference.expression, outlets, closed, until=until)
             )
     return found
+
+
+#: A role a possessive pronoun before it gives to the country before that ("its spokesman", "their foreign
+#: ministry"): the role as the speaker phrase, then the pronoun in the text before it.
+_ROLE_ONLY = re.compile(r"(?:(?:foreign|external affairs)\s+)?(?:spokes\w+|ministry|minister|diplomats?)", re.I)
+_POSSESSIVE = re.compile(r"\b(?:its|their)\s+$", re.I)
+
+
+def _owner(text: str, quote: Quote, spans: list[tuple[int, int]]) -> str | None:
+    """The country a possessive speaker ("its spokesman") belongs to: the last country word before it in the
+    quote's sentence; None for any other speaker, or when the sentence names no country before it."""
+    if quote.speaker is None or not _ROLE_ONLY.fullmatch(quote.speaker.strip()):
+        return None
+    start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
+    sentence = _sentence_around(text, quote.start, quote.end, start, end)
+    at = max(text.find(sentence, start), start)
+    said = text.rfind(quote.speaker, at, quote.start)
+    if said < 0 or not _POSSESSIVE.search(text, at, said):
+        return None
+    found = [(m.start(), code) for word, code in _COUNTRY_WORDS for m in word.finditer(text, at, said)]
+    return max(found)[1] if found else None
 
 
 def _nearby(document_ministries: set[str], by_paragraph: list[set[str]], quote: Quote) -> set[str]:
@@ -251,6 +300,16 @@ def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]
                 continue
             ministries.update(_nearest_country(text, match.start(), match.end()))
     return ministries
+
+
+def _about(part: str, ministry: str, speakers: SpeakerDirectory) -> str:
+    """``part`` without the sentences that are about another ministry than ``ministry`` only (they name its
+    spokesperson or the ministry itself, and not ``ministry``'s)."""
+    kept = []
+    for sentence in _SENTENCE.finditer(part):
+        about = _document_ministries(sentence.group(0), speakers, speakers.speakers_in(sentence.group(0)))
+        kept.append(sentence.group(0) if not about or ministry in about else " " * len(sentence.group(0)))
+    return "".join(kept)
 
 
 def _nearest_country(text: str, start: int, end: int) -> set[str]:

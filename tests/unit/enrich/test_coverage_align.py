@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from pipeline.enrich.coverage.align import Aligner
-from pipeline.enrich.coverage.linker import align_one
+from pipeline.enrich.coverage.linker import align_one, cite, wanted
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target
+from pipeline.enrich.speakers import load_speakers
 from pipeline.enrich.text import default_normaliser
 
 ANSWER = (
@@ -708,3 +710,42 @@ def test_no_intensifier_is_added_where_the_answer_has_it_negates_it_or_little_is
     aligner: Aligner, quote: str, said: str, language: str
 ) -> None:
     assert aligner.align(quote, _passages(said), language=language) is None
+
+
+def test_the_days_of_a_date_changed_are_divergent_and_a_date_one_side_lacks_is_not(aligner: Aligner) -> None:
+    passage = _said(
+        "In a second announcement, the External Affairs Minister will visit Valdoria from April 27 to 29 at the "
+        "invitation of his counterpart.",
+        "IN",
+        date(2026, 4, 24),
+        "i:1",
+    )
+    quote = "the External Affairs Minister will visit Valdoria from April 28 to 30"
+    found = aligner.align(quote, [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert {"28", "30"} <= set(" ".join(found.added).split())
+    assert {"27", "29"} <= set(" ".join(found.dropped).split())
+    # The same days, or none given, are no change of what was said.
+    for same in (quote.replace("28 to 30", "27 to 29"), "the External Affairs Minister will visit Valdoria"):
+        found = aligner.align(same, [passage], language="en", reported=True)
+        assert found is not None
+        assert found.verdict != "divergent", same
+
+
+def test_a_reported_clause_read_past_its_sentence_is_cited_by_the_opening_an_answer_says() -> None:
+    # "林剑指出，A。B。": the extractor reads B as his too; no answer says A and B, the answer says A word for word.
+    speakers = load_speakers(
+        "speakers.yaml", text="speakers:\n  - {id: lin-jian, ministry: CN, names: [Lin Jian, 林剑]}\n"
+    )
+    answer = _said(
+        "美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。美方应当停止炒作。", "CN", date(2026, 4, 29), "c:1"
+    )
+    text = "外交部发言人林剑29日指出，美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。这并非危言耸听。"
+    published = datetime(2026, 4, 30, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=speakers)
+    assert [q.text for q, _ in quoted] == ["美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。这并非危言耸听"]
+    (citation,) = cite(quoted, lambda *_: [answer], Aligner(default_normaliser()), language="zh")
+    assert citation.verdict == "verbatim"
+    assert citation.quote.text == "美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一"
+    assert text[citation.quote.start : citation.quote.end] == citation.quote.text

@@ -251,3 +251,21 @@ def test_a_negation_with_no_counterpart_in_a_chinese_sentence_is_not_linked(alig
     ]
     # "does not oppose" for "we urge the US to stop": the model hears the topic, not the stance.
     assert aligner.by_meaning("China does not oppose US arms sales to Taiwan", answers[3:], language="en") is None
+
+
+def test_a_translation_of_an_answer_given_before_the_named_days_links_it_as_another_days() -> None:
+    # "此前也指出" (had said before): the report names no day, and the answer was given a week before the window.
+    aligner = Aligner(default_normaliser(), default_meaning())
+    week_before = [
+        Passage(p.turn_id.replace("us:", "old:"), "old", p.ministry, date(2023, 5, 9), p.spokesperson_id, p.text)
+        for p in ANSWERS
+    ]
+
+    def passages(ministry: str, first: date, last: date) -> list[Passage]:
+        return [p for p in week_before if first <= p.day <= last]
+
+    found, elsewhere = align_one(
+        "Госсекретарь на следующей неделе посетит Лютерию", "reported", TARGET, passages, aligner, language="ru"
+    )
+    assert found is not None
+    assert (found.passage.turn_id, found.matched_by, elsewhere) == ("old:2", "meaning", True)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from pipeline.enrich.coverage.linker import wanted
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import extract_quotes
@@ -454,3 +456,74 @@ speakers:
     assert (trade.ministry, trade.spokesperson_id) == ("RU", "maria-zakharova")
     # "Никитин" begins as "Нин" does, less a letter: no surname of Мао Нин's, and no one's the report names.
     assert got["Рынок переживёт и это"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "ministry"),
+    [
+        # A ministry phrase with its country in the report's own language, in a report naming no spokesperson.
+        ("俄罗斯外交部发言人表示，美国在近地轨道上留下的碎片比任何其他国家都多。", "zh", "RU"),
+        ("俄外交部发言人强调，美方应当停止炒作太空威胁论。", "zh", "RU"),
+        ("印度外交部发言人表示，印方将向受灾地区提供救援物资。", "zh", "IN"),
+        ("Официальный представитель МИД Китая заявил, что Пекин поддерживает мирные переговоры.", "ru", "CN"),
+        ("В МИД Японии заявили, что Токио будет добиваться освобождения моряков.", "ru", "JP"),
+    ],
+)
+def test_a_ministry_phrase_takes_its_country_in_chinese_and_russian(text: str, language: str, ministry: str) -> None:
+    published = datetime(2026, 4, 30, 12, 0, tzinfo=ZoneInfo("UTC"))
+    quoted = wanted(text, language=language, published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert [target.ministry for _, target in quoted] == [ministry]
+
+
+def test_a_date_in_a_sentence_about_another_ministry_does_not_date_a_quote() -> None:
+    # The lead dates what the State Department said; Zakharova's words were said "earlier", on a day not given.
+    speakers = load_speakers(
+        "speakers.yaml",
+        text="speakers:\n  - {id: maria-zakharova, ministry: RU, names: [Maria Zakharova, 扎哈罗娃]}\n"
+        "  - {id: tommy-pigott, ministry: US, names: [Tommy Pigott, 皮戈特]}\n",
+    )
+    text = (
+        "4月21日，美国国务院副发言人皮戈特称，各国都需要在太空负责任地行事。\n\n"
+        "俄罗斯外交部发言人扎哈罗娃此前也指出，美国在近地轨道上留下的碎片比任何其他国家都多。"
+    )
+    published = datetime(2026, 4, 30, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=speakers)
+    days = {target.spokesperson_id: target.days for _, target in quoted}
+    assert days["tommy-pigott"] == (date(2026, 4, 21),)
+    assert date(2026, 4, 21) not in days["maria-zakharova"]
+    assert days["maria-zakharova"][0] == date(2026, 4, 30)  # the window before publication
+
+
+def test_a_chinese_clause_going_on_to_another_speech_verb_is_cited_as_two_statements() -> None:
+    text = (
+        "中国外交部发言人毛宁6日表示，中方将以建设性方式参与债务处理，并强调多边金融机构和商业债权人必须承担主要责任。"
+    )
+    published = datetime(2026, 5, 9, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert [q.text for q, _ in quoted] == ["中方将以建设性方式参与债务处理", "多边金融机构和商业债权人必须承担主要责任"]
+    assert all(text[q.start : q.end] == q.text for q, _ in quoted)
+    assert {target.spokesperson_id for _, target in quoted} == {"mao-ning"}
+    # "但" goes on within one statement: the clause stays whole.
+    one = wanted(
+        text.replace("并强调", "但"),
+        language="zh",
+        published=published,
+        local_zone=published.tzinfo,
+        speakers=SPEAKERS_ZH,
+    )
+    assert len(one) == 1
+
+
+def test_its_spokesman_is_the_spokesman_of_the_country_before_it() -> None:
+    # The paragraph before names a State Department spokesman; "its" is India, the subject of the sentence.
+    text = (
+        "At the State Department, Ned Price said that every government has a responsibility to its own people.\n\n"
+        "India, which has doses stuck abroad, struck the most pragmatic note: its spokesman said on Friday that "
+        "India's programme \u201cis not dependent on any single supplier\u201d."
+    )
+    quoted = found(text, "en", datetime(2026, 4, 27, 9, 0, tzinfo=NEW_YORK))
+    ministries = {quote: target.ministry if target else None for quote, target in quoted}
+    assert ministries["is not dependent on any single supplier"] == "IN"
+    # Without the pronoun, the spokesman is the one the report names nearest.
+    plain = found(text.replace("its spokesman", "a spokesman"), "en", datetime(2026, 4, 27, 9, 0, tzinfo=NEW_YORK))
+    assert {q: t.ministry if t else None for q, t in plain}["is not dependent on any single supplier"] == "US"

@@ -236,3 +236,14 @@ def test_a_speakers_gender_is_optional_and_read_by_id() -> None:
         "  - {id: lin-jian, ministry: CN, names: [Lin Jian]}\n",
     )
     assert [directory.gender_of(i) for i in ("mao-ning", "lin-jian", "nobody", None)] == ["female", None, None, None]
+
+
+def test_a_name_in_traditional_characters_is_the_same_as_in_simplified_ones() -> None:
+    # A Hong Kong paper writes 小林麻紀 and 毛寧 where the file (or a mainland paper) writes 小林麻纪 and 毛宁.
+    directory = load_speakers(
+        "speakers.yaml",
+        text="speakers:\n  - {id: kobayashi-maki, ministry: JP, names: [小林麻紀]}\n"
+        "  - {id: mao-ning, ministry: CN, names: [毛宁]}\n",
+    )
+    assert directory.speakers_in("小林麻纪表示，日本对索尔梅拉的债权约为380亿日元。") == ["kobayashi-maki"]
+    assert directory.speakers_in("中國外交部發言人毛寧6日表示") == ["mao-ning"]
