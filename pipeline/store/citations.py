@@ -37,7 +37,7 @@ from pipeline.enrich.coverage import (
     ministry_zone,
 )
 from pipeline.enrich.coverage.dates import MAX_SPAN_DAYS
-from pipeline.enrich.coverage.linker import FORWARD_DAYS, align_one, shown
+from pipeline.enrich.coverage.linker import FORWARD_DAYS, align_quote, shown
 from pipeline.enrich.coverage.meaning import Meaning, default_meaning, kept_in
 from pipeline.enrich.quotes import Quote
 from pipeline.enrich.text import default_normaliser
@@ -341,13 +341,13 @@ def _row(
 
     # Answer sentences the model embeds are kept in this transaction, for the next process to read.
     with kept_in(SessionVectors(session)):
-        alignment, elsewhere = align_one(
+        cited, alignment, elsewhere = align_quote(
             quoted, kind, target, passages, linker.aligner, language=language, context=context
         )
     return CitationRow(
         doc_id=doc_id,
         number=number,
-        quoted=quoted,
+        quoted=cited,
         kind=kind,
         context=context,
         speaker=speaker,

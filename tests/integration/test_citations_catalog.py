@@ -325,3 +325,47 @@ def test_the_linking_queries_read_indexes_not_tables(catalog: Catalog) -> None:
             plan = " ".join(str(row[-1]) for row in connection.execute(text("EXPLAIN QUERY PLAN " + query)))
             assert "USING INDEX" in plan, (query, plan)
             assert "SCAN" not in plan, (query, plan)
+
+
+def test_a_reported_clause_read_past_its_sentence_is_stored_as_the_opening_an_answer_says(
+    catalog: Catalog, enricher: Enricher
+) -> None:
+    # "林剑指出，A。B。": the extractor reads B as his too. Stored before its briefing, the whole is unmatched; when
+    # the briefing arrives, the citation is its opening, word for word, in the catalog as in the benchmark.
+    mfa, wire = (s.model_copy(update={"language": "zh"}) for s in (MFA, WIRE))
+    briefing = (
+        "法新社记者：美方称各国应为轨道碎片负责。中方有何回应？\n\n"
+        "林剑：美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。美方应当反躬自省。"
+    )
+    article = (
+        "外交部发言人林剑周一指出，美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。这番话并非危言耸听。"
+    )
+
+    def store(source: Source, url: str, body: str, at: datetime) -> None:
+        title = "外交部发言人林剑主持例行记者会" if source.kind == "briefing" else "中方回应"
+        enrichment = enricher.enrich(
+            title,
+            body,
+            declared_language="zh",
+            source_kind=source.kind,
+            ministry="CN",
+            published_at=at,
+            local_zone=source.tz,
+        )
+        store_text(catalog, source, url, title, body, at, enrichment=enrichment, language="zh")
+
+    store(wire, NEWS_URL, article, WRITTEN)
+    (before,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert (before.verdict, before.quoted) == (
+        "unmatched",
+        "美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一。这番话并非危言耸听",
+    )
+    store(mfa, BRIEFING_URL, briefing, HELD)
+    (after,) = catalog.citations_of(doc_id(NEWS_URL))
+    assert (after.verdict, after.quoted) == ("verbatim", "美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一")
+    assert after.turn_id == f"{doc_id(BRIEFING_URL)}:0"
+    # Stored again, the article's citations are the same: nothing changes, nothing is bumped.
+    revision = catalog.document(doc_id(NEWS_URL)).revision  # type: ignore[union-attr]
+    store(wire, NEWS_URL, article, WRITTEN)
+    assert [(c.verdict, c.quoted) for c in catalog.citations_of(doc_id(NEWS_URL))] == [(after.verdict, after.quoted)]
+    assert catalog.document(doc_id(NEWS_URL)).revision == revision  # type: ignore[union-attr]

@@ -211,60 +211,51 @@ def cite(
     quoted: Sequence[tuple[Quote, Target]], passages: PassageSource, aligner: Aligner, *, language: str | None
 ) -> list[Citation]:
     """Each of ``quoted`` aligned with its target's briefings (then the days before them); one citation per
-    quote, in the document's order."""
+    quote, in the document's order (a quote cited by its opening, :func:`align_quote`, keeps its start)."""
     found: list[Citation] = []
     for quote, target in quoted:
-        alignment, elsewhere = align_one(
+        text, alignment, elsewhere = align_quote(
             quote.text, quote.kind, target, passages, aligner, language=language, context=quote.context
         )
-        if quote.kind == "reported" and quote.context is None and _loose(alignment):
-            # A reported clause read on past its sentence ("林剑指出，A。B。C。": B and C may be the writer's).
-            quote, alignment, elsewhere = _opening_cited(
-                quote, (alignment, elsewhere), target, passages, aligner, language=language
-            )
-        if shown(quote.speaker, quote.text, alignment.verdict if alignment else None, context=quote.context):
-            found.append(Citation(quote, target, alignment, elsewhere))
+        cited = quote if text == quote.text else replace(quote, text=text, end=quote.start + len(text))
+        if shown(cited.speaker, cited.text, alignment.verdict if alignment else None, context=cited.context):
+            found.append(Citation(cited, target, alignment, elsewhere))
     return found
 
 
-def _loose(alignment: Alignment | None) -> bool:
-    """Whether an alignment leaves room for a shorter quote to match better: none, or a paraphrase (a divergent
-    one is kept: the words that diverge may be the sentences a shorter quote would leave out)."""
-    return alignment is None or alignment.verdict == "paraphrase"
-
-
-def _opening_cited(
-    quote: Quote,
-    whole: tuple[Alignment | None, bool],
+def align_quote(
+    text: str,
+    kind: str,
     target: Target,
     passages: PassageSource,
     aligner: Aligner,
     *,
     language: str | None,
-) -> tuple[Quote, Alignment | None, bool]:
-    """A reported quote of several sentences that no answer says as a whole, or only in other words (``whole``:
-    its alignment and whether it is another day's), cited by the longest of its openings that an answer says
-    more faithfully (a sentence the answer lacks makes a word-for-word opening a paraphrase); the quote as it
-    is when none does."""
-    best: tuple[Quote, Alignment | None, bool] = (quote, *whole)
-    rank = _RANK_UNMATCHED if whole[0] is None else VERDICT_SEVERITY[whole[0].verdict]
-    for opening in _openings(quote):
-        alignment, elsewhere = align_one(opening.text, "reported", target, passages, aligner, language=language)
-        if alignment is not None and VERDICT_SEVERITY[alignment.verdict] < rank:
-            best, rank = (opening, alignment, elsewhere), VERDICT_SEVERITY[alignment.verdict]
+    context: str | None = None,
+) -> tuple[str, Alignment | None, bool]:
+    """One quote as cited, with its alignment and whether it is another day's (:func:`align_one`): the quote
+    itself, or, for a reported clause read on past its sentence ("林剑指出，A。B。C。", where B and C may be the
+    writer's) that no answer says as a whole or only in other words, the longest of its openings that an answer
+    says more faithfully (a sentence the answer lacks makes a word-for-word opening a paraphrase). A divergent
+    whole is kept: the words that diverge may be the sentences an opening would leave out."""
+    alignment, elsewhere = align_one(text, kind, target, passages, aligner, language=language, context=context)
+    if kind != "reported" or context is not None or (alignment is not None and alignment.verdict != "paraphrase"):
+        return text, alignment, elsewhere
+    best: tuple[str, Alignment | None, bool] = (text, alignment, elsewhere)
+    rank = _RANK_UNMATCHED if alignment is None else VERDICT_SEVERITY[alignment.verdict]
+    for opening in _openings(text):
+        found, other_day = align_one(opening, "reported", target, passages, aligner, language=language)
+        if found is not None and VERDICT_SEVERITY[found.verdict] < rank:
+            best, rank = (opening, found, other_day), VERDICT_SEVERITY[found.verdict]
     return best
 
 
-def _openings(quote: Quote) -> list[Quote]:
-    """A reported quote of several sentences cut after each of its sentences but the last, longest first (the
-    whole quote's speaker, kind and paragraph)."""
-    cuts = [end for _, end in sentences(quote.text, {})][:-1]
-    openings = []
-    for cut in reversed(cuts):
-        text = quote.text[:cut].rstrip().rstrip("。.!?！？;；").rstrip()
-        if _statement_sized(text):
-            openings.append(replace(quote, text=text, end=quote.start + len(text)))
-    return openings
+def _openings(text: str) -> list[str]:
+    """A text of several sentences cut after each of its sentences but the last, longest first, each without
+    its closing punctuation; only those long enough to be a statement."""
+    cuts = [end for _, end in sentences(text, {})][:-1]
+    openings = [text[:cut].rstrip().rstrip("。.!?！？;；").rstrip() for cut in reversed(cuts)]
+    return [opening for opening in openings if _statement_sized(opening)]
 
 
 def shown(speaker: str | None, quoted: str, verdict: str | None, *, context: str | None = None) -> bool:
