@@ -120,6 +120,13 @@ NOT_NAMES = frozenset(
     }
 )
 #: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".
+#: Russian months in the genitive, as a date writes them ("13 июня").
+RU_MONTHS = frozenset(
+    {
+        *("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября"),
+        *("ноября", "декабря"),
+    }
+)
 BETWEEN = frozenset(
     {
         *("also", "later", "earlier", "again", "further", "then", "previously", "repeatedly", "separately"),
@@ -132,5 +139,9 @@ BETWEEN = frozenset(
         # "рассказала в среду на брифинге Захарова", "в ходе еженедельного брифинга"
         *("на", "ходе", "брифинге", "брифинга", "пресс-конференции", "еженедельном", "еженедельного"),
         *("регулярном", "регулярного", "очередном", "очередного"),
+        # "Чжао Лицзянь ещё 13 июня заявил": a date between the speaker and the verb (its day is skipped as a
+        # number before one of RU_MONTHS, see speech.phrase_before).
+        *("ещё", "еще"),
+        *RU_MONTHS,
     }
 )

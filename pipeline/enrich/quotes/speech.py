@@ -23,6 +23,7 @@ from pipeline.enrich.quotes.lexicon import (
     NOT_NAMES,
     ROLE_WORDS,
     RU_GERUNDS,
+    RU_MONTHS,
     RU_SPEECH_WITH_THAT,
     VERBS,
 )
@@ -184,8 +185,12 @@ def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
     tokens = list(TOKEN.finditer(sentence, max(0, position - 300), position))
     index = len(tokens) - 1
     edge = position
-    # Skip "on Monday", "has repeatedly" between the speaker and the verb.
-    while index >= 0 and tokens[index].group().casefold() in BETWEEN and _blank(sentence[tokens[index].end() : edge]):
+    # Skip "on Monday", "has repeatedly", "ещё 13 июня" between the speaker and the verb.
+    while (
+        index >= 0
+        and (tokens[index].group().casefold() in BETWEEN or _day_number(tokens, index))
+        and _blank(sentence[tokens[index].end() : edge])
+    ):
         edge = tokens[index].start()
         index -= 1
     if index < 0 or not _blank(sentence[tokens[index].end() : edge]):
@@ -198,6 +203,13 @@ def phrase_before(sentence: str, position: int) -> tuple[int, int, bool] | None:
         index -= 1
     phrase = _phrase_tokens(run, sentence)
     return (phrase[0].start(), phrase[-1].end(), False) if phrase else None
+
+
+def _day_number(tokens: list[re.Match[str]], index: int) -> bool:
+    """Whether token ``index`` is the day of a Russian date ("13 июня")."""
+    day = tokens[index].group()
+    following = tokens[index + 1].group().casefold() if index + 1 < len(tokens) else ""
+    return day.isdigit() and len(day) <= 2 and following in RU_MONTHS
 
 
 def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: int) -> tuple[int, int, bool] | None:

@@ -115,6 +115,9 @@ def test_a_person_named_as_a_sentences_subject_takes_the_next_pronoun() -> None:
         ("«Диалог по-прежнему возможен», — констатировала она.", "Мария Захарова"),
         ("Захарова в пятницу напомнила: «Все договорённости остаются в силе».", "Захарова"),
         ("«Мы этого не допустим», — возмутилась дипломат.", "дипломат"),
+        # A date between the speaker and the verb: the day's number, its month, "ещё".
+        ("Захарова ещё 13 июня заявила: «Все договорённости остаются в силе».", "Захарова"),
+        ("Захарова 2 декабря напомнила: «Все договорённости остаются в силе».", "Захарова"),
     ],
 )
 def test_more_russian_speech_verbs_and_a_day_between_speaker_and_verb(text: str, speaker: str) -> None:
