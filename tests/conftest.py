@@ -112,3 +112,9 @@ def airflow_db() -> None:
     from airflow.utils import db
 
     db.initdb()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The modules marked ``slow`` first, each kept whole and in order: `make test` hands whole modules to its
+    workers in this order, so the longest start at once and the short ones fill in around them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

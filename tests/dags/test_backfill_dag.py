@@ -15,6 +15,9 @@ from pipeline.urls import canonical_url
 from tests.conftest import REPO
 from tests.dags.conftest import Stack
 
+# Among the longest modules: started first, so that both workers of `make test` finish together.
+pytestmark = pytest.mark.slow
+
 SOURCE = "cn-mfa-en"
 OLD_BRIEFING = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/202104/t20210426_9170562.html"
 

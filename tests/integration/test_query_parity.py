@@ -36,6 +36,9 @@ from tests.parity import (
     table,
 )
 
+# Among the longest modules: started first, so that both workers of `make test` finish together.
+pytestmark = pytest.mark.slow
+
 LABELLED = Path(__file__).resolve().parents[1] / "fixtures" / "coverage" / "duplicates"
 
 

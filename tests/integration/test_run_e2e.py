@@ -29,6 +29,9 @@ from pipeline.store.schema import Document, RunSource
 from pipeline.urls import canonical_url
 from tests.conftest import FIXTURES
 
+# Among the longest modules: started first, so that both workers of `make test` finish together.
+pytestmark = pytest.mark.slow
+
 EXPECTED: dict[str, dict[str, Any]] = {}
 for _file in sorted((FIXTURES / "expected").glob("*.yaml")):
     if _file.name != "encodings.yaml":

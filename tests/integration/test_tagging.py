@@ -12,6 +12,9 @@ from pipeline.devsite import SiteFarm
 
 from .test_run_e2e import World, fresh_world
 
+# Among the longest modules: started first, so that both workers of `make test` finish together.
+pytestmark = pytest.mark.slow
+
 TOPICS = """\
 topics:
   - id: sanctions

@@ -17,6 +17,9 @@ from pipeline.enrich.coverage.meaning import default_meaning
 from pipeline.enrich.enricher import build_enricher
 from pipeline.enrich.speakers import load_speakers
 
+# Among the longest modules: started first, so that both workers of `make test` finish together.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 LABELLED = REPO / "tests" / "fixtures" / "coverage" / "attribution"
 FLOORS: dict[str, Any] = yaml.safe_load((LABELLED.parent / "floors.yaml").read_text("utf-8"))["attribution"]
