@@ -20,10 +20,15 @@ _DATE_WORD = re.compile(
 )
 
 
+#: A day of the month as written: one or two digits, alone (not "3-5", a range read as one token).
+_DAY = re.compile(r"\d{1,2}")
+
+
 def figures(tokens: Sequence[Token], text: str, *, days: bool = False) -> dict[str, str]:
     """The figures of ``tokens`` (in ``text``) by value, each as written: "1,200" is 1200 and "3rd" 3; a year
     and a day written with its month ("June 3", "3 June", "26 апреля", "5月18日", "2024") are dates, not figures.
-    ``days``: the days of those dates instead ("28" and "30" of "April 28 to 30"), years left out."""
+    ``days``: the days of those dates instead ("28" and "30" of "April 28 to 30", "18" of "5月18日"): numbers of
+    one or two digits beside a month word, not a Chinese month's own number, years left out."""
     found: dict[str, str] = {}
     number = 0
     while number < len(tokens):
@@ -45,6 +50,8 @@ def figures(tokens: Sequence[Token], text: str, *, days: bool = False) -> dict[s
         near = tokens[max(0, first - 3) : number + 3]  # "June 3", "3 June", "from 3rd to 5th June"
         dated = any(_DATE_WORD.fullmatch(t.surface.casefold().rstrip(".")) for t in near)
         year = len(value) == 4 and value.isdigit() and 1900 <= int(value) <= 2099
-        if (dated and not year) if days else not (dated or year):
-            found[value] = text[token.start : last.end]
+        written = text[token.start : last.end]
+        day = dated and bool(_DAY.fullmatch(written)) and text[last.end : last.end + 1] != "月"
+        if day if days else not (dated or year):
+            found[value] = written
     return found

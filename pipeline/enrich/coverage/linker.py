@@ -42,10 +42,13 @@ _GOES_ON = re.compile(
     r"|,\s*но\s+|\s+и\s+что\s+"  # Russian
     r"|；|，(?:但|并|並|同时|同時)"  # Chinese (simplified and traditional)
 )
-#: A Chinese reported clause going on to another speech verb of the same speaker, which speech verbs read only
-#: before a comma ("...处理，并强调多边金融机构...": what follows 强调 is a statement of its own).
-_SAYS_AGAIN = re.compile(r"[，,](?:并|並|同时|同時|还|還|又|也)(?:强调|強調|表示|指出|重申|称|稱|说|說)[，,：:]?")
-#: An unmatched quote ranks below every verdict when its shorter openings are tried.
+#: A Chinese reported clause going on to another speech verb of the same speaker ("...处理，并强调多边金融机构...":
+#: what follows 强调 is a statement of its own). The extractor misses such a verb when no comma follows it. Not
+#: a verb inside a longer word: 并称之为 (and calls it), 还说明了, 也表示关切的, 并指出的问题.
+_SAYS_AGAIN = re.compile(
+    r"[，,](?:并|並|同时|同時|还|還|又|也)(?:强调|強調|表示|指出|重申|称|稱|说|說)(?![之明为為了的得上服道])[，,：:]?"
+)
+#: An unmatched whole, when its openings are tried: any opening an answer says replaces it.
 _RANK_UNMATCHED = max(VERDICT_SEVERITY.values()) + 1
 #: A part of a clause with fewer words (or Chinese characters than this, twice over) is not a statement.
 MIN_PART_WORDS = 3
@@ -162,6 +165,9 @@ def _reported_parts(quote: Quote) -> list[Quote]:
     """A reported clause that goes on to another speech verb of its speaker ("中方将...，并强调...") as its two
     statements, each cited on its own; the clause whole otherwise (a "但" or "but" goes on within one)."""
     cut = _SAYS_AGAIN.search(quote.text)
+    # Only in the clause's own sentence: after a 。 the subject may be someone else's ("美方...，并称...").
+    if cut is not None and any(mark in quote.text[: cut.start()] for mark in "。！？；"):
+        cut = None
     if cut is None or not _statement_sized(quote.text[: cut.start()]) or not _statement_sized(quote.text[cut.end() :]):
         return [quote]
     return [
@@ -245,8 +251,11 @@ def align_quote(
     rank = _RANK_UNMATCHED if alignment is None else VERDICT_SEVERITY[alignment.verdict]
     for opening in _openings(text):
         found, other_day = align_one(opening, "reported", target, passages, aligner, language=language)
-        if found is not None and VERDICT_SEVERITY[found.verdict] < rank:
-            best, rank = (opening, found, other_day), VERDICT_SEVERITY[found.verdict]
+        if found is None or VERDICT_SEVERITY[found.verdict] >= rank:
+            continue
+        if alignment is not None and alignment.passage == found.passage and len(alignment.matched) > len(found.matched):
+            continue  # the whole matched more of the answer: the sentences left out reword it, a misquote to keep
+        best, rank = (opening, found, other_day), VERDICT_SEVERITY[found.verdict]
     return best
 
 
@@ -331,7 +340,10 @@ def align_one(
             return meant, False
         # ...else, as for words, an earlier briefing of the ministry ("此前也指出": said before, on a day the
         # report does not name).
-        meant = aligner.by_meaning(text, earlier, language=language or "en", spokesperson_id=target.spokesperson_id)
+        # The named days' sentences stay rivals: an answer there as close as the earlier one leaves it ambiguous.
+        meant = aligner.by_meaning(
+            text, [*named, *earlier], language=language or "en", spokesperson_id=target.spokesperson_id
+        )
         return meant, meant is not None
     if alignment is None:
         return elsewhere, elsewhere is not None

@@ -69,32 +69,25 @@ _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
 )
 #: Country words that make a ministry phrase one country's.
 _COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Chinese news writes 俄 alone only in compounds ("中俄", "俄乌"): it counts before a ministry or its people.
-    (
-        re.compile(r"\b(?:China|China's|Chinese|Beijing|Beijing's)\b|中国|中方|Кита\w*|китайск\w*|КНР|Пекин\w*", re.I),
-        "CN",
-    ),
+    # In Chinese and Russian only the countries' names and adjectives: not 美方/日方 or a capital, which a ministry's
+    # own answer names as the other party ("外交部发言人表示，美方应...", "МИД заявил, что Лондон ..."), nor
+    # 印度尼西亚 (Indonesia), 印度洋 or 英国广播公司 (the BBC). 俄 alone is only in compounds ("中俄", "俄乌"): it
+    # counts before a ministry or its people.
+    (re.compile(r"\b(?:China|China's|Chinese|Beijing|Beijing's)\b|中国|中方|Кита\w*|китайск\w*|КНР", re.I), "CN"),
     (
         re.compile(
-            r"\b(?:Russia|Russia's|Russian|Moscow|Moscow's)\b|России|российск\w*|Росси\w*|俄罗斯|俄方|俄(?=外交部|外长|常驻)",
+            r"\b(?:Russia|Russia's|Russian|Moscow|Moscow's)\b|России|российск\w*|Росси\w*|俄罗斯|俄(?=外交部|外长|常驻)",
             re.I,
         ),
         "RU",
     ),
-    (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本|日方|Япони\w*|японск\w*|Токио", re.I), "JP"),
-    (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b|印度|印方|Инди[ияю]|индийск\w*|Нью-Дели", re.I), "IN"),
+    (re.compile(r"\b(?:Japan|Japan's|Japanese|Tokyo)\b|日本|Япони\w*|японск\w*", re.I), "JP"),
+    (re.compile(r"\b(?:India|India's|Indian|New Delhi)\b|印度(?![尼洋])|Инди[ияю]|индийск\w*", re.I), "IN"),
     (
-        re.compile(
-            r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b|英国|英方|Великобритани\w*|британск\w*|Лондон\w*", re.I
-        ),
+        re.compile(r"\b(?:British|Britain|UK|U\.K\.|United Kingdom)\b|英国(?!广播)|Великобритани\w*|британск\w*", re.I),
         "GB",
     ),
-    (
-        re.compile(
-            r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|美方|США|американск\w*|Вашингтон\w*", re.I
-        ),
-        "US",
-    ),
+    (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|США|американск\w*", re.I), "US"),
 )
 #: Roles that refer back to a spokesperson named elsewhere in the report.
 _ROLE = re.compile(
@@ -231,7 +224,7 @@ def targets(
         if len(document_ministries) > 1:
             # In a report about several ministries, a sentence about another one's spokesperson dates that one's
             # words ("4月21日，美国国务院副发言人皮戈特称..." in a lead, above what Zakharova "此前" said).
-            around = tuple(_about(part, ministry, speakers) for part in around)
+            around = tuple(_about(part, ministry, speakers, quote.speaker) for part in around)
         contexts = [_without_quotes(part, quotes) for part in (own, *around)]
         reference = briefing_days(contexts, local_day, language)
         if reference is not None:
@@ -259,8 +252,8 @@ _POSSESSIVE = re.compile(r"\b(?:its|their)\s+$", re.I)
 
 
 def _owner(text: str, quote: Quote, spans: list[tuple[int, int]]) -> str | None:
-    """The country a possessive speaker ("its spokesman") belongs to: the last country word before it in the
-    quote's sentence; None for any other speaker, or when the sentence names no country before it."""
+    """The country a possessive speaker ("its spokesman") belongs to: the first country word of the quote's
+    sentence before it; None for any other speaker, or when the sentence names no country before it."""
     if quote.speaker is None or not _ROLE_ONLY.fullmatch(quote.speaker.strip()):
         return None
     start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
@@ -269,8 +262,12 @@ def _owner(text: str, quote: Quote, spans: list[tuple[int, int]]) -> str | None:
     said = text.rfind(quote.speaker, at, quote.start)
     if said < 0 or not _POSSESSIVE.search(text, at, said):
         return None
-    found = [(m.start(), code) for word, code in _COUNTRY_WORDS for m in word.finditer(text, at, said)]
-    return max(found)[1] if found else None
+    # The first country of the sentence, its subject ("China, angered by the Japanese decision, ...: its
+    # spokesman"); "us" is the pronoun, not the country.
+    found = [
+        (m.start(), code) for word, code in _COUNTRY_WORDS for m in word.finditer(text, at, said) if m.group() != "us"
+    ]
+    return min(found)[1] if found else None
 
 
 def _nearby(document_ministries: set[str], by_paragraph: list[set[str]], quote: Quote) -> set[str]:
@@ -302,13 +299,16 @@ def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]
     return ministries
 
 
-def _about(part: str, ministry: str, speakers: SpeakerDirectory) -> str:
+def _about(part: str, ministry: str, speakers: SpeakerDirectory, speaker: str | None) -> str:
     """``part`` without the sentences that are about another ministry than ``ministry`` only (they name its
-    spokesperson or the ministry itself, and not ``ministry``'s)."""
+    spokesperson or the ministry itself, and not ``ministry``'s), unless they name the quote's ``speaker``
+    ("针对美国国务院20日宣布的制裁，外交部发言人21日表示": the speaker answering the other ministry)."""
     kept = []
     for sentence in _SENTENCE.finditer(part):
-        about = _document_ministries(sentence.group(0), speakers, speakers.speakers_in(sentence.group(0)))
-        kept.append(sentence.group(0) if not about or ministry in about else " " * len(sentence.group(0)))
+        text = sentence.group(0)
+        about = _document_ministries(text, speakers, speakers.speakers_in(text))
+        own = speaker is not None and speaker in text
+        kept.append(text if not about or ministry in about or own else " " * len(text))
     return "".join(kept)
 
 

@@ -119,7 +119,6 @@ NOT_NAMES = frozenset(
         *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "today"),
     }
 )
-#: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".
 #: Russian months in the genitive, as a date writes them ("13 июня").
 RU_MONTHS = frozenset(
     {
@@ -127,6 +126,7 @@ RU_MONTHS = frozenset(
         *("ноября", "декабря"),
     }
 )
+#: Words between a speaker and its verb: "Wang on Monday said", "the ministry has repeatedly said".
 BETWEEN = frozenset(
     {
         *("also", "later", "earlier", "again", "further", "then", "previously", "repeatedly", "separately"),

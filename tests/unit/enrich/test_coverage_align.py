@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pipeline.enrich.coverage.align import Aligner
-from pipeline.enrich.coverage.linker import align_one, cite, wanted
+from pipeline.enrich.coverage.linker import align_one, align_quote, cite, wanted
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target
 from pipeline.enrich.speakers import load_speakers
@@ -749,3 +749,31 @@ def test_a_reported_clause_read_past_its_sentence_is_cited_by_the_opening_an_ans
     assert citation.verdict == "verbatim"
     assert citation.quote.text == "美国是太空军事化的主要推动者，也是在轨碎片的主要制造国之一"
     assert text[citation.quote.start : citation.quote.end] == citation.quote.text
+
+
+def test_an_opening_does_not_hide_a_misquote_of_the_sentences_it_leaves_out() -> None:
+    # The second sentence rewords the answer's second sentence with words it never said: the whole stays cited.
+    answer = _said(
+        "China firmly opposes the sanctions. If the US insists on going down this path, China will take resolute "
+        "and forceful measures to respond.",
+        "CN",
+        date(2021, 4, 26),
+    )
+    quote = (
+        "China firmly opposes the sanctions. If the US insists on going down this path, China will immediately "
+        "cut off all trade with American companies"
+    )
+    target = Target("CN", None, (date(2021, 4, 26),), "on Monday")
+    text, found, _ = align_quote(
+        quote, "reported", target, lambda *_: [answer], Aligner(default_normaliser()), language="en"
+    )
+    assert text == quote
+    assert found is not None
+    assert "immediately" in " ".join(found.added)
+
+
+def test_a_range_written_with_a_hyphen_is_the_same_days(aligner: Aligner) -> None:
+    passage = _said("The talks will be held on June 3-5 in Geneva.", "CN", date(2026, 6, 1))
+    found = aligner.align("The talks will be held from June 3 to 5", [passage], language="en", reported=True)
+    assert found is not None
+    assert found.verdict != "divergent"

@@ -527,3 +527,42 @@ def test_its_spokesman_is_the_spokesman_of_the_country_before_it() -> None:
     # Without the pronoun, the spokesman is the one the report names nearest.
     plain = found(text.replace("its spokesman", "a spokesman"), "en", datetime(2026, 4, 27, 9, 0, tzinfo=NEW_YORK))
     assert {q: t.ministry if t else None for q, t in plain}["is not dependent on any single supplier"] == "US"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A verb inside a longer word, and a 并称 after a 。 whose subject is another party's.
+        "毛宁6日表示，中方将以建设性方式参与债务处理，并称之为负责任大国的应有之举。",
+        "毛宁6日表示，中方对此表示严重关切。美方对此并不认同，并称中方的指责毫无根据可言。",
+    ],
+)
+def test_a_chinese_clause_is_not_cut_at_a_word_holding_a_verb_nor_after_its_sentence(text: str) -> None:
+    published = datetime(2026, 5, 9, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert len(quoted) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The other party a ministry's answer names, a country whose name starts like another's, the BBC.
+        "外交部发言人22日表示，美方应立即停止对台军售，停止发出错误信号。",
+        "印度尼西亚外交部发言人表示，各方应保持克制，避免局势升级。",
+        "英国广播公司报道，外交部发言人表示，各方应保持克制，避免局势升级。",
+    ],
+)
+def test_a_ministry_is_not_given_the_country_of_another_party_nearby(text: str) -> None:
+    published = datetime(2026, 4, 30, 12, 0, tzinfo=ZoneInfo("UTC"))
+    quoted = wanted(text, language="zh", published=published, local_zone=published.tzinfo, speakers=SPEAKERS_ZH)
+    assert {target.ministry for _, target in quoted} <= {"CN"}
+
+
+def test_its_spokesman_belongs_to_the_sentences_subject_not_a_country_in_an_aside() -> None:
+    text = (
+        "At the State Department, Ned Price said that every government has a responsibility to its own people.\n\n"
+        "China, angered by the Japanese decision, which has told us little, struck back: its spokesman said on "
+        "Friday that Beijing \u201cwill not accept any unilateral change\u201d."
+    )
+    quoted = found(text, "en", datetime(2026, 4, 27, 9, 0, tzinfo=NEW_YORK))
+    assert {q: t.ministry if t else None for q, t in quoted}["will not accept any unilateral change"] == "CN"
