@@ -187,9 +187,14 @@ def targets(
     )
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
+    # What each sentence is about, read once for all quotes (only in a report about several ministries).
+    about_sentence: dict[str, set[str]] = {}
     for quote in quotes:
+        start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
+        sentence = _sentence_around(text, quote.start, quote.end, start, end)
+        at = max(text.find(sentence, start), start)
         nearby = _nearby(document_ministries, by_paragraph, quote)
-        owner = _owner(text, quote, spans)
+        owner = _owner(text, quote, at)
         if owner is not None:
             nearby = {owner}  # "India, which ..., struck a note: its spokesman said": India's, whoever is near
         ministry: str | None
@@ -206,8 +211,6 @@ def targets(
         if ministry is None:
             found.append(None)
             continue
-        start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
-        sentence = _sentence_around(text, quote.start, quote.end, start, end)
         # A date inside a quote is what was said about ("22 ноября в Москве состоялись переговоры", "no
         # extension after May 18"), not when it was said: only the report's own words date the briefing.
         # Past the quote's paragraph, the sentences naming its spokesperson come before the lead: "Как
@@ -215,7 +218,6 @@ def targets(
         earlier = _naming_sentences(text, spans, named_in, quote.paragraph, spokesperson, speakers)
         # In the quote's paragraph, the sentences before it, nearest first, then the rest of the paragraph: a
         # date after the quote is more often another event's ("Выборы прошли 2 апреля.").
-        at = max(text.find(sentence, start), start)
         preceding = [m.group(0) for m in _SENTENCE.finditer(text[start:at])][::-1]
         # A date written into the speaker phrase ("外交部发言人郭嘉昆昨日在例行记者会上表示") is when it was said:
         # it is read first.
@@ -224,7 +226,7 @@ def targets(
         if len(document_ministries) > 1:
             # In a report about several ministries, a sentence about another one's spokesperson dates that one's
             # words ("4月21日，美国国务院副发言人皮戈特称..." in a lead, above what Zakharova "此前" said).
-            around = tuple(_about(part, ministry, speakers, quote.speaker) for part in around)
+            around = tuple(_about(part, ministry, speakers, quote.speaker, about_sentence) for part in around)
         contexts = [_without_quotes(part, quotes) for part in (own, *around)]
         reference = briefing_days(contexts, local_day, language)
         if reference is not None:
@@ -245,20 +247,18 @@ def targets(
     return found
 
 
-#: A role a possessive pronoun before it gives to the country before that ("its spokesman", "their foreign
-#: ministry"): the role as the speaker phrase, then the pronoun in the text before it.
+#: A role a possessive pronoun before it gives to the country the sentence is about ("its spokesman", "their
+#: foreign ministry"): the role as the speaker phrase, then the pronoun in the text before it.
 _ROLE_ONLY = re.compile(r"(?:(?:foreign|external affairs)\s+)?(?:spokes\w+|ministry|minister|diplomats?)", re.I)
 _POSSESSIVE = re.compile(r"\b(?:its|their)\s+$", re.I)
 
 
-def _owner(text: str, quote: Quote, spans: list[tuple[int, int]]) -> str | None:
+def _owner(text: str, quote: Quote, at: int) -> str | None:
     """The country a possessive speaker ("its spokesman") belongs to: the first country word of the quote's
-    sentence before it; None for any other speaker, or when the sentence names no country before it."""
+    sentence (starting at ``at``) before it; None for any other speaker, or when the sentence names no country
+    before it."""
     if quote.speaker is None or not _ROLE_ONLY.fullmatch(quote.speaker.strip()):
         return None
-    start, end = spans[quote.paragraph] if quote.paragraph < len(spans) else (0, len(text))
-    sentence = _sentence_around(text, quote.start, quote.end, start, end)
-    at = max(text.find(sentence, start), start)
     said = text.rfind(quote.speaker, at, quote.start)
     if said < 0 or not _POSSESSIVE.search(text, at, said):
         return None
@@ -299,14 +299,19 @@ def _document_ministries(text: str, speakers: SpeakerDirectory, named: list[str]
     return ministries
 
 
-def _about(part: str, ministry: str, speakers: SpeakerDirectory, speaker: str | None) -> str:
+def _about(
+    part: str, ministry: str, speakers: SpeakerDirectory, speaker: str | None, known: dict[str, set[str]]
+) -> str:
     """``part`` without the sentences that are about another ministry than ``ministry`` only (they name its
     spokesperson or the ministry itself, and not ``ministry``'s), unless they name the quote's ``speaker``
-    ("针对美国国务院20日宣布的制裁，外交部发言人21日表示": the speaker answering the other ministry)."""
+    ("针对美国国务院20日宣布的制裁，外交部发言人21日表示": the speaker answering the other ministry). ``known``:
+    the ministries of the sentences read before, filled here (the same lead is read for every quote)."""
     kept = []
     for sentence in _SENTENCE.finditer(part):
         text = sentence.group(0)
-        about = _document_ministries(text, speakers, speakers.speakers_in(text))
+        if text not in known:
+            known[text] = _document_ministries(text, speakers, speakers.speakers_in(text))
+        about = known[text]
         own = speaker is not None and speaker in text
         kept.append(text if not about or ministry in about or own else " " * len(text))
     return "".join(kept)
