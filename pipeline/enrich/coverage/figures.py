@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 
-from pipeline.enrich.coverage.dates import EN_MONTHS
+from pipeline.enrich.coverage.dates import EN_MONTHS, resolve
 from pipeline.enrich.coverage.pairing import Token
+from pipeline.enrich.coverage.reading import Passage
 
 #: An ordinal's ending ("3rd", "21st"): the figure is the number.
 _ORDINAL = re.compile(r"(?<=\d)(?:st|nd|rd|th)$", re.IGNORECASE)
@@ -55,3 +57,22 @@ def figures(tokens: Sequence[Token], text: str, *, days: bool = False) -> dict[s
         if day if days else not (dated or year):
             found[value] = written
     return found
+
+
+#: Words that may go with a day and add nothing to it ("on 13 June", "в среду").
+_DAY_FILLERS = frozenset({"on", "the", "of", "в", "во", "于", "於", "在"})
+
+
+def same_day(quoted: str, said: str, passage: Passage) -> bool:
+    """Whether the words of a gap name the same day on both sides, each read from the briefing's day (the answer
+    said it that day): "13日" in a report for the 14th's "昨天", "on Monday" for "yesterday" said on a Tuesday.
+    Each side must be the date and nothing else."""
+    return (said_day := _only_day(said, passage.day)) is not None and _only_day(quoted, passage.day) == said_day
+
+
+def _only_day(text: str, held: date) -> date | None:
+    found = resolve(text, held, None)
+    if found is None or found.vague or len(found.days) != 1:
+        return None
+    rest = re.findall(r"\w+", text.replace(found.expression, " ", 1).casefold())
+    return found.days[0] if all(word in _DAY_FILLERS for word in rest) else None

@@ -23,7 +23,7 @@ from typing import Literal
 
 from rapidfuzz.distance import Indel
 
-from pipeline.enrich.coverage.figures import figures
+from pipeline.enrich.coverage.figures import figures, same_day
 from pipeline.enrich.coverage.pairing import (
     Token,
     clause_left_out,
@@ -151,6 +151,14 @@ class Judge(Reader):
         dropped: list[str] = []
         for quote_side, said_side, where in gaps:
             quote_side = [t for t in quote_side if t.key not in context]
+            if (
+                quote_side
+                and said_side
+                and same_day(phrase(quote_side, quote), phrase(said_side, passage.text), passage)
+            ):
+                # "已于13日下午" for the briefing of the 14th's "已于昨天下午": the same day, named otherwise.
+                verdict = "paraphrase" if verdict == "verbatim" else verdict
+                continue
             kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
             if kind is None:
                 continue

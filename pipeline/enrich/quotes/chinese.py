@@ -22,10 +22,15 @@ _ZH_VERB = re.compile(
 )
 #: 指 ("指三国「...」") reports only right after a clause break and with a short object before the quote.
 _ZH_POINTING = re.compile(r"(?:^|(?<=[，,；;]))(?:又|并|还|也|更)?指(?=[^，。；：:,;" + MASK + r"]{0,8}" + MASK + ")")
+#: A call, reported with its verb and what it calls for ("敦促美方停止炒作", "呼吁双方保持克制"): the verb before
+#: its addressee, not a noun ("中方的呼吁。").
+_ZH_CALL = re.compile(r"(?<!的)(?:敦促|呼吁|呼籲|促请|促請)(?=[\u4e00-\u9fff])(?![的是声聲书書])")
+_CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 #: What closes the clause a speaker opens (not 、, which lists names inside a phrase).
 _ZH_CLAUSE = re.compile(r"[，。；：:,;！？“”「」『』（）()" + MASK + "]")
 _ZH_TRAILING = re.compile(
-    r"(?:也|还|又|亦|再|再次|再度|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|上午|下午|晚间|"
+    r"(?:也|还|又|亦|再|再次|再度|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|对此事|就此事|曾|"
+    r"上午|下午|晚间|"
     r"\d+日|\d+月\d+日|周[一二三四五六日天]|星期[一二三四五六日天]|"
     r"(?:就|针对|回应|谈及|谈到|被问及|被问到)[^，。]{1,40}?时|"
     r"[在于][^，。]{1,12}?[上时中]|回答[^，。]{0,20}?时|答记者问时|回应|答复|回答|补充)$"
@@ -42,9 +47,12 @@ _ZH_QUESTIONS = ("问",)
 
 def chinese(sentence: str) -> list[Attribution]:
     """Chinese attributions, in order: the subject of 表示/指出/强调/说/称... (see the module)."""
-    verbs = sorted([*_ZH_VERB.finditer(sentence), *_ZH_POINTING.finditer(sentence)], key=lambda m: m.start())
+    calls = list(_ZH_CALL.finditer(sentence))
+    verbs = sorted([*_ZH_VERB.finditer(sentence), *_ZH_POINTING.finditer(sentence), *calls], key=lambda m: m.start())
     found: list[Attribution] = []
     for match in verbs:
+        if match in calls and any(a.content and a.content[0] <= match.start() < a.content[1] for a in found):
+            continue  # "林剑表示，中方敦促...": the call is what the verb before reports
         verb = match.start() + (len(match.group()) - 1 if match.group().endswith("指") else 0)
         phrase = _subject(sentence[:verb])
         if phrase is None:
@@ -60,7 +68,9 @@ def chinese(sentence: str) -> list[Attribution]:
         else:
             pronoun = phrase in _ZH_PRONOUNS
         content = None
-        if sentence[match.end() : match.end() + 1] in ("，", ","):
+        if match in calls:
+            content = _zh_content(sentence, match.start(), _next_clause(sentence, match.end(), verbs))
+        elif sentence[match.end() : match.end() + 1] in ("，", ","):
             content = _zh_content(sentence, match.end() + 1, _next_clause(sentence, match.end(), verbs))
         found.append(Attribution(phrase, pronoun, verb, content, question))
     return found
@@ -111,6 +121,9 @@ def _zh_content(sentence: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and sentence[end - 1] in "。！？；，,. ":
         end -= 1
     clause = sentence[start:end]
-    if len(clause.replace(MASK, "")) < 4 or clause.startswith(MASK):
+    unquoted = clause.lstrip(MASK)
+    # A clause opening with a quote is that quote, unless the quote is part of a noun ("“浙海渔7716”号14名船员..."):
+    # words run on from its closing mark.
+    if len(clause.replace(MASK, "")) < 4 or (clause.startswith(MASK) and not _CJK_WORD.match(unquoted)):
         return None
     return start, end

@@ -53,6 +53,8 @@ _NOT_HEADLINE_SPEAKERS = frozenset(
     {"q", "a", "question", "answer", "вопрос", "ответ", "问", "答", "headline", "update"}
 )
 
+#: An agency's name in quotes and a dash opening a sentence, a dateline's credit ("«Вектор» — ...").
+_CREDIT = re.compile(r"\s*" + MASK + r"+\s*[—–-]\s+")
 #: Words a name or title may hold in lower case ("Belt and Road", "Ministry of Foreign Affairs").
 _RUN_INTO_DIGITS = re.compile(r"[^\W\d_]\d|\d(?!(?:st|nd|rd|th|s)\b)[^\W\d_]")
 _SHORT_NAME = 12
@@ -469,12 +471,19 @@ def _about_this(
     sentence = masked[s_start:s_end]
     if found:
         return
-    if MASK in sentence:
+    inside = [n for n, quote in enumerate(quotes) if start + s_start <= quote.start < start + s_end]
+    if any(not _is_name(quotes[n].text) for n in inside):
         who, who_id = speaker if speaker is not None else (None, None)
-        for number, quote in enumerate(quotes):
-            if quote.speaker is None and start + s_start <= quote.start < start + s_end:
-                quotes[number] = replace(quote, speaker=who, speaker_id=who_id)
+        for number in inside:
+            if quotes[number].speaker is None:
+                quotes[number] = replace(quotes[number], speaker=who, speaker_id=who_id)
         return
+    # No quote but names ("моряки танкера «Аурелиан Доун» освобождены"): the sentence is reported speech, after
+    # an agency's credit opening it ("«Вектор» — ...").
+    credit = _CREDIT.match(sentence)
+    if credit is not None:
+        s_start += credit.end()
+        sentence = masked[s_start:s_end]
     if len(sentence.split()) < 4:
         return
     while s_start < s_end and masked[s_start].isspace():

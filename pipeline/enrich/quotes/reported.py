@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from pipeline.enrich.quotes.lexicon import BETWEEN, EN_GERUNDS, RU_GERUNDS
+from pipeline.enrich.quotes.lexicon import BETWEEN, EN_GERUNDS, RU_GERUNDS, VERBS
 from pipeline.enrich.quotes.marks import MASK
 from pipeline.enrich.quotes.model import Attribution
 
@@ -95,6 +95,28 @@ _CONTRAST = re.compile(r"(?:but|while|whereas|although|though)(?![\w-])", re.IGN
 _TAKES_OBJECT = ("told", "tell", "ask", "urg", "warn", "assur", "remind", "inform", "спрос")
 #: "... and" / "... but" just before a "that": it opens a second clause, not the first ("said X and that Y").
 _CONJOINED = re.compile(r"\s(?:and|but)\s*$")
+#: Verbs of a call: their addressee and what they ask of it are reported ("urged both sides to stay calm"; "called"
+#: and "appealed" only before "on"/"to": "called it a showcase" names, "appealed the ruling" contests).
+CALL_VERBS = {"en": ("urg", "advis", "press", "encourag", "call", "appeal"), "ru": ("призва", "призыва")}
+#: An English call: its addressee (a few words without a preposition, a comma or a quote) and "to" before a verb
+#: in lower case ("urged Washington to “stop harassing”" is left to its quote).
+_EN_CALL = re.compile(r"\s+((?:(?!to\s)[\w'’.-]+\s+){1,6}?)to\s+(?:not\s+)?[a-z]")
+#: A Russian call: up to four words of addressee, then an infinitive or "к" and what is called for ("призвала
+#: Вашингтон отказаться от ...", "призвал стороны к сдержанности").
+_RU_CALL = re.compile(
+    r"\s+((?:[^\W\d_][\w-]*\s+){0,4}?)(?:(?:не\s+)?[а-яё]+(?:ть|ться|ти|тись|чь)|к\s+[а-яё]+)(?![\w-])"
+)
+#: A judgement put on something without quote marks: "described [Serravia's exercises as lawful]", "accused
+#: [Britain of ignoring the facts]" (with quote marks the quoted words carry it: "described ... as “...”").
+_EN_JUDGED = {
+    ("describ", "brand", "term", "label"): re.compile(r"\s+((?:(?!as\s)[\w'’.-]+\s+){1,8}?)as\s+(?=[\w$])"),
+    ("accus",): re.compile(r"\s+((?:(?!of\s)[\w'’.-]+\s+){1,4}?)of\s+(?=[a-z])"),
+}
+_OBJECT_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "him", "her"})
+#: Words an addressee does not hold: a preposition or a conjunction means the verb did not take one.
+_NOT_ADDRESSEE = PREPOSITIONS | {"and", "but", "or", "that", "ahead", "forward", "for", "up", "out", "home"}
+#: "... and stressed" just before a "that": a second speech verb, whose "that" it is.
+_CONJOINED_SPEECH = re.compile(r"\s(?:and|but)\s+(?:\w+\s+)?[a-z]+\s*$")
 #: "that" pointing at a time ("that morning"), not opening a clause.
 _THAT_TIME = re.compile(r"that\s+(?:morning|afternoon|evening|night|day|week|month|year|time)(?![\w-])", re.IGNORECASE)
 #: Who was told: "told reporters", "told a regular briefing", "told Reuters".
@@ -173,6 +195,8 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
             named = sentence[comma : inside[0]] if comma > start else MASK
             if MASK not in named and 1 <= count_words(named) <= 6:
                 attribution = replace(attribution, content=trimmed_clause(sentence, start, comma))
+            elif (joined := _next_report(sentence, start, [a for a in found if start < a.verb < end])) is not None:
+                attribution = replace(attribution, content=trimmed_clause(sentence, start, joined))
         ended.append(attribution)
     contents = [a.content for a in ended if a.content is not None]
     return [
@@ -183,6 +207,42 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
         else a
         for a in ended
     ]
+
+
+_AUXILIARIES = frozenset({"has", "had", "have", "was", "is", "will", "would"})
+#: The words that join a second report to the first: "... and described ...", "..., while India ... reiterated".
+_JOINS_NEXT = re.compile(r"(?:\s*[,;—–-])?\s+(?:and|but|while|whereas)\s*$", re.IGNORECASE)
+
+
+def _next_report(sentence: str, start: int, inside: list[Attribution]) -> int | None:
+    """Where a report whose content begins at ``start`` ends because a second report of its own content begins
+    in it, joined by "and", "but" or "while": a verb of the same speaker ("said the US backed freedom of
+    navigation and described the exercises as lawful") or a new speaker ("..., while India, a big buyer of
+    potash, reiterated that ..."); None when nothing joins one."""
+    following = next((a for a in inside if not a.question), None)
+    if following is None or following.content is None or following.content[0] < following.verb:
+        return None  # not a report of what follows it
+    if MASK in sentence[following.content[0] : following.content[1]]:
+        # "said the ambassador had met X and conveyed that India expects ... “at the earliest”": the quote is
+        # the claim, and the whole clause its context (whose subject the second verb may well have).
+        return None
+    lead = sentence[start : following.verb]
+    tokens = list(TOKEN.finditer(lead))
+    edge = len(lead)
+    while tokens and tokens[-1].group().casefold() in BETWEEN and not lead[tokens[-1].end() : edge].strip():
+        if tokens[-1].group().casefold() in _AUXILIARIES:
+            return None  # "said Japan had raised ... and was urging citizens to ...": the clause's own verb
+        edge = tokens.pop().start()  # "and on Thursday reiterated", "and also described"
+    joined = _JOINS_NEXT.search(lead, 0, edge)
+    if joined is None and not following.pronoun and following.speaker and following.speaker in lead:
+        # A new subject: its phrase, perhaps with an aside after it, then the verb.
+        named = lead.rfind(following.speaker)
+        between = lead[named:edge]
+        if MASK not in between and count_words(between) <= 12:
+            joined = _JOINS_NEXT.search(lead, 0, named)
+    if joined is None or count_words(lead[: joined.start()]) < 3:
+        return None
+    return start + joined.start()
 
 
 def _subject_and_verb(words: str) -> bool:
@@ -238,10 +298,61 @@ def _as_opening(head: str) -> bool:
     return last.strip() in ("как", "as") and link.strip() in _WRITERS_LINKS
 
 
+def object_clause(sentence: str, verb: re.Match[str], language: str) -> tuple[int, int] | None:
+    """What a verb that takes an object reports with it: a call of :data:`CALL_VERBS`, with whom it calls on
+    ("urged [both sides to stay calm]", "called on [Washington to lift the ban]", "призвала [Вашингтон отказаться
+    от ...]"), or a judgement without quote marks ("described [the exercises as lawful]", "accused [Britain of
+    ignoring the facts]"); None when the verb takes no such object here."""
+    word = verb.group().casefold()
+    if language == "en":
+        for stems, pattern in _EN_JUDGED.items():
+            if word.startswith(stems):
+                return _object_and_rest(sentence, verb.end(), pattern)
+    if not word.startswith(CALL_VERBS.get(language, ())):
+        return None
+    start = verb.end()
+    if language == "ru":
+        found = _RU_CALL.match(sentence, start)
+        if found is None or MASK in found.group():
+            return None
+        return trimmed_clause(sentence, start, len(sentence))
+    if word.startswith(("call", "appeal")):
+        # "called on X to ...", "appealed to X to ...": the preposition first.
+        joined = re.match(r"\s+(?:on|upon)(?=\s)" if word.startswith("call") else r"\s+to(?=\s)", sentence[start:])
+        if joined is None:
+            return None
+        start += joined.end()
+    return _object_and_rest(sentence, start, _EN_CALL)
+
+
+def _object_and_rest(sentence: str, start: int, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+    """The clause from ``start`` when ``pattern`` finds there an object (group 1: a few words, none a preposition
+    or a conjunction) and the word that joins what is said of it; no quote in either."""
+    found = pattern.match(sentence, start)
+    if found is None or MASK in found.group() or MASK in sentence[found.end() : found.end() + 2]:
+        return None
+    written = TOKEN.findall(found.group(1))
+    words = [w.casefold() for w in written]
+    if "and" in words and not all(w[:1].isupper() or w in ("and", "the", "both") for w in written):
+        return None  # "urged calm and promised to ...": "and" joins names only ("Tokyo and Seoul")
+    if not words or any(w in _NOT_ADDRESSEE for w in words if w != "and"):
+        return None
+    if len(words) == 1 and words[0] in _OBJECT_PRONOUNS:
+        return None  # "described it as a big step": what "it" is, the sentence before says
+    return trimmed_clause(sentence, start, len(sentence))
+
+
 def reported_clause(
     sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
 ) -> tuple[int, int] | None:
-    """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"."""
+    """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"; a call's
+    addressee and what it calls for, or a judgement without quote marks (:func:`object_clause`)."""
+    if not inverted and verb.group().casefold().startswith(CALL_VERBS.get(language, ())):
+        called = object_clause(sentence, verb, language)
+        if called is not None or verb.group().casefold().startswith(("call", "appeal")):
+            return called  # "called it “...”" names; "appealed" without "to" contests
+    if not inverted and (judged := object_clause(sentence, verb, language)) is not None:
+        return judged
     end_of_clause = verb.end() if not inverted else phrase[1]
     rest = sentence[end_of_clause:]
     tail = rest.strip(" .!?,;")
@@ -276,13 +387,15 @@ def reported_clause(
         that = None  # "saying China opposed any provocation that ...": the clause began; "that" is its own
     elif that and _CONJOINED.search(between):
         that = None  # "said 22 fishermen had been freed and that ...": the first clause began after the verb
+    elif that and _CONJOINED_SPEECH.search(between) and between.split()[-1].casefold() in VERBS.get(language, ()):
+        that = None  # "said the talks were useful and stressed that ...": the "that" is the second verb's
     if that and not any(mark in between for mark in (MASK, ":", ",")):
         word = that.group().casefold()
         start = end_of_clause + (that.end() if word in ("that", "что") else that.start())
         return trimmed_clause(sentence, start, len(sentence))
     if verb.group().casefold().startswith(("ask", "спрос", "urg", "order", "demand", "advis")):
-        # A question reported without "whether": the object is who was asked; "urged X to ...": a call, not a
-        # statement.
+        # A question reported without "whether": the object is who was asked; "urged restraint": a call with no
+        # addressee and no clause (those with one are read by object_clause).
         return None
     if language == "ru":
         return None  # Russian reports content after ", что"

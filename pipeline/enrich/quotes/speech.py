@@ -35,6 +35,7 @@ from pipeline.enrich.quotes.reported import (
     WEEKDAYS,
     count_words,
     ended_by_next,
+    object_clause,
     reported_clause,
     trimmed_clause,
 )
@@ -365,7 +366,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         question = verb.startswith(_QUESTION_VERBS)
         if question and _PASSIVE.search(sentence, 0, match.start()):
             question = False  # "X was asked whether ...": X answers, the question is someone else's
-        elif reporting:
+        elif reporting or object_clause(sentence, match, language) is not None:
             content = reported_clause(sentence, match, phrase, inverted, language)
         found.append(Attribution(speaker, phrase[2], match.start(), content, question))
     opening = _OPENING_PARTICIPLE.match(sentence) if language == "en" else None
@@ -405,10 +406,16 @@ _OPENING_DAY = re.compile(
 _RU_OPENING_PARTICIPLE = re.compile(r"[а-яё]+(?:ая|яя|уя|юя|ря|ясь|ив|ав|ув)", re.IGNORECASE)
 
 
+#: Verbs that speak only as a call, with an addressee and "to" ("pressed both sides to agree to ...").
+_CALLS_ONLY = frozenset({"pressed", "pressing", "presses", "appealed", "appealing", "encouraged", "encouraging"})
+
+
 def _speaks_here(sentence: str, word: re.Match[str]) -> bool:
-    """A word that is a speech verb only where it stands: "pointed out", or any past tense right before a
-    colon and a quote ("he dodged: “...”")."""
+    """A word that is a speech verb only where it stands: "pointed out", a call ("pressed X to ..."), or any past
+    tense right before a colon and a quote ("he dodged: “...”")."""
     after = sentence[word.end() : word.end() + 8]
+    if word.group() in _CALLS_ONLY:
+        return object_clause(sentence, word, "en") is not None
     if word.group() == "pointed":
         return re.match(r" out(?![\w-])", after) is not None
     before = sentence[max(0, word.start() - 8) : word.start()].casefold()

@@ -97,3 +97,37 @@ def test_a_reported_clause_stops_at_the_semicolon_before_another_speakers_clause
 )
 def test_the_writers_background_sentence_is_not_more_of_what_was_said(text: str) -> None:
     assert [q for q, _, _ in speakers(text)] == ["中方坚决反对美方的单边制裁"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("林剑敦促双方保持冷静克制，立即停火。", [("敦促双方保持冷静克制，立即停火", "林剑", "lin-jian")]),
+        # A call after a clause of another verb continues its speaker.
+        (
+            "林剑表示，有关指责毫无根据。他还回应了有关报道，敦促美方停止炒作，不要蓄意挑起事端。",
+            [("有关指责毫无根据", "林剑", "lin-jian"), ("敦促美方停止炒作，不要蓄意挑起事端", "林剑", "lin-jian")],
+        ),
+        # A call inside what 表示 reports is read with it, once.
+        ("林剑表示，中方敦促有关方面立即释放船员。", [("中方敦促有关方面立即释放船员", "林剑", "lin-jian")]),
+    ],
+)
+def test_a_call_is_reported_with_its_verb(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert speakers(text) == expected
+
+
+def test_a_call_that_is_a_noun_reports_nothing() -> None:
+    assert speakers("林剑指出，中方的呼吁是一贯的。") == [("中方的呼吁是一贯的", "林剑", "lin-jian")]
+    assert chinese("中方的呼吁是一贯的。") == []
+
+
+def test_a_clause_opening_with_a_quoted_name_is_reported_whole() -> None:
+    text = "林剑表示，“浙海渔7716”号14名船员目前身体状况良好，使馆已进行领事探视。"
+    assert [(q.kind, q.text) for q in extract_quotes(text, language="zh", speakers=SPEAKERS)] == [
+        ("reported", "“浙海渔7716”号14名船员目前身体状况良好，使馆已进行领事探视"),
+        ("direct", "浙海渔7716"),
+    ]
+
+
+def test_what_stands_between_the_speaker_and_the_verb_is_trimmed() -> None:
+    assert speakers("林剑曾就此事表示，中方已提出严正交涉。") == [("中方已提出严正交涉", "林剑", "lin-jian")]
