@@ -49,6 +49,10 @@ _log = logging.getLogger(__name__)
 
 #: The answers compared in full with one quote (those sharing the most content words with it).
 SHORTLIST = 4
+#: A reported clause of this many content words (and at least this many words in all) is matched by the one
+#: sentence that holds both (:meth:`Aligner._short_clause`).
+SHORT_CLAUSE_WORDS = 2
+SHORT_CLAUSE_MIN_TOKENS = 5
 #: Reported speech whose words are in another order than the answer's matches a sentence holding this share
 #: of its content words (:meth:`Aligner._reordered`).
 REORDERED_COVERAGE = 0.7
@@ -107,9 +111,12 @@ class Aligner(Judge):
             # Too few words to align by ("It is not a no."): only a passage saying it word for word counts, or
             # saying its words without the intensifier the report added.
             exact = self._exact(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
-            return exact or self._intensified(
+            exact = exact or self._intensified(
                 quote, words, passages, language=language, spokesperson_id=spokesperson_id
             )
+            if exact is None and reported:
+                exact = self._short_clause(quote, words, passages, language=language, spokesperson_id=spokesperson_id)
+            return exact
         shortlist: list[tuple[float, Passage]] = []
         for passage in _theirs(passages, spokesperson_id):
             said = self._passage(passage, language)
@@ -326,6 +333,40 @@ class Aligner(Judge):
                 found = Alignment(passage, matched, similarity, round(len(rest) / len(said), 3), "divergent", added, ())
                 break
         return found
+
+    def _short_clause(
+        self,
+        quote: str,
+        words: list[Token],
+        passages: Sequence[Passage],
+        *,
+        language: str,
+        spokesperson_id: str | None,
+    ) -> Alignment | None:
+        """A reported clause of two content words among its function words ("both were in contact with their
+        families" for "They are in contact with their families"; "no decision had been made"), too few for the
+        word-by-word shortlist: the one sentence of the answers that holds both, in order and as close together
+        as in the quote, judged as reported speech. None when no sentence or more than one holds them (two
+        words alone do not tell which answer is reported)."""
+        content = [t.key for t in words if t.role != "trivial"]
+        if len(content) != SHORT_CLAUSE_WORDS or len(words) < SHORT_CLAUSE_MIN_TOKENS:
+            return None
+        gap = len(words) + 2  # the two words may stand this many words apart in the answer
+        found: list[tuple[Passage, list[Token]]] = []
+        for passage in _theirs(passages, spokesperson_id):
+            said = self._passage(passage, language)
+            for first, last in said.sentences:
+                sentence = said.tokens[first:last]
+                keys = [t.key for t in sentence]
+                starts = [i for i, key in enumerate(keys) if key == content[0]]
+                if any(content[1] in keys[i + 1 : i + gap] for i in starts):
+                    found.append((passage, sentence))
+        if len(found) != 1:
+            return None
+        passage, sentence = found[0]
+        return self._judge(
+            quote, words, passage, sentence, reported=True, language=language, min_words=SHORT_CLAUSE_WORDS
+        )
 
     def _sentences_of(
         self, passages: Sequence[Passage], language: str, spokesperson_id: str | None

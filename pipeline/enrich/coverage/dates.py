@@ -57,6 +57,7 @@ _EN = re.compile(
     r"|in (?P<month3>" + "|".join(EN_MONTHS) + r")(?:,? (?P<year3>\d{4}))?\b(?! \d)"
     r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
+    r"|(?P<weekearlier>a week (?:earlier|before)|the week before|the previous week)"
     r"|(?P<ago>two|three|2|3) days ago"
     r"|(?<![\w-])(?P<count>a|an|one|\d{1,2}|" + "|".join(_EN_COUNTS) + r") (?P<unit>weeks?|months?) ago"
     r"|(?<!the )(?P<lastmonth>last month)(?![\w'’])"
@@ -70,12 +71,14 @@ _EN = re.compile(
 _RU = re.compile(
     r"(?<!\w)(?:(?P<lastweek>на прошлой неделе)|(?P<thisweek>на этой неделе)"
     r"|(?P<yesterday>вчера|накануне)|(?P<today>сегодня)|(?P<before>позавчера)"
+    r"|(?P<weekearlier>неделей (?:ранее|раньше)|за неделю до этого)"
     r"|(?:в|во) (?P<last>прошл(?:ый|ую|ое) )?(?P<weekday>" + "|".join(_RU_WEEKDAYS) + r")\w*"
     r"|(?P<day>\d{1,2}) (?P<month>" + "|".join(_RU_MONTHS) + r")[а-я]*(?: (?P<year>\d{4}))?)",
     re.IGNORECASE,
 )
 _ZH = re.compile(
     r"(?P<lastweek>上周|上星期)(?![一二三四五六日天])|(?P<thisweek>本周|这周)(?![一二三四五六日天])|(?P<yesterday>昨天|昨日)|(?P<today>今天|今日|当天|当日)|(?P<before>前天|前日)"
+    r"|(?P<weekearlier>一周前|一星期前|一个星期前)"
     r"|(?P<last>上)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"
     r"|(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
 )
@@ -105,6 +108,13 @@ _EVENT_VERB = re.compile(
 )
 _ASKED_OBJECT = re.compile(r"\b(?:about|whether|if|over|regarding|to|on\s+(?:the|a|an|reports?))\s", re.IGNORECASE)
 _EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
+#: A week before the day the story last named ("Неделей ранее Захарова сообщала", "a week earlier"): that day's
+#: weekday a week back, a day either side.
+_WEEK_EARLIER = re.compile(
+    r"a week (?:earlier|before)|the week before|the previous week|неделей (?:ранее|раньше)|за неделю до этого"
+    r"|一周前|一星期前|一个星期前",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,16 +191,27 @@ def _references(text: str, published: date, language: str | None) -> Iterator[Da
 def relative_to_story(reference: DayReference, before: str, published: date, language: str | None) -> DayReference:
     """ "A day earlier" counts back from the day the story last named ("Asked on Tuesday, ... A day earlier,
     Wang had said"), read in ``before`` (the report up to the expression); from publication when it names none."""
-    if not _EARLIER.fullmatch(reference.expression):
+    week = _WEEK_EARLIER.fullmatch(reference.expression) is not None
+    if not week and not _EARLIER.fullmatch(reference.expression):
         return reference
     named = [
         found
         for found in _references(before, published, language)
-        if not found.vague and len(found.days) == 1 and not _EARLIER.fullmatch(found.expression)
+        if not found.vague
+        and len(found.days) == 1
+        and not _EARLIER.fullmatch(found.expression)
+        and not _WEEK_EARLIER.fullmatch(found.expression)
     ]
     if not named:
         return reference
+    if week:
+        return DayReference(_week_before(named[-1].days[0]), reference.expression)
     return DayReference((named[-1].days[0] - timedelta(days=1),), reference.expression)
+
+
+def _week_before(day: date) -> tuple[date, ...]:
+    """A week before ``day``, a day either side, newest first."""
+    return tuple(day - timedelta(days=back) for back in (6, 7, 8))
 
 
 def window(published: date, days: int = WINDOW_DAYS) -> tuple[date, ...]:
@@ -241,6 +262,8 @@ def _english(match: re.Match[str], published: date) -> list[date]:
         return _month(number, int(match.group("year3")) if match.group("year3") else None, published)
     if match.group("yesterday") or match.group("earlier"):
         return [published - timedelta(days=1)]
+    if match.group("weekearlier"):
+        return list(_week_before(published))
     if match.group("today"):
         return [published]
     if match.group("ago"):
@@ -307,13 +330,16 @@ def _month(month: int, year: int | None, published: date) -> list[date]:
 
 
 def _days_back(match: re.Match[str], published: date) -> list[date] | None:
-    """ "Yesterday", "today", "the day before yesterday" (the Russian and Chinese patterns name them alike)."""
+    """ "Yesterday", "today", "the day before yesterday", "a week earlier" (the Russian and Chinese patterns name
+    them alike)."""
     week = _week(match, published)
     if week is not None:
         return week
     for group, back in (("yesterday", 1), ("today", 0), ("before", 2)):
         if match.group(group):
             return [published - timedelta(days=back)]
+    if match.group("weekearlier"):
+        return list(_week_before(published))
     return None
 
 

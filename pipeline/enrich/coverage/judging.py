@@ -101,10 +101,12 @@ class Judge(Reader):
         language: str,
         closed: bool = False,
         fragment: bool = False,
+        min_words: int = MATCH_MIN_WORDS,
     ) -> Alignment | None:
         """``words`` of ``quote`` judged against ``window`` of ``passage``; None when they match too little of
-        it. A ``fragment`` (the quoted words of a clause whose sentence is known) is judged whatever it matches,
-        and is not a clause of its own that could cut the answer's short."""
+        it (fewer than ``min_words`` content words). A ``fragment`` (the quoted words of a clause whose sentence
+        is known) is judged whatever it matches, and is not a clause of its own that could cut the answer's
+        short."""
         pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
         paired = {i for i, _ in pairs}
         context = self._passage(passage, language).context if reported else frozenset()
@@ -114,7 +116,7 @@ class Judge(Reader):
         found = sum(1 for i in content if i in paired)
         weight = sum(2 if is_cjk(words[i].surface) else 0 for i in content if i in paired) // 2
         coverage = found / len(content)
-        enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= MATCH_MIN_WORDS
+        enough = coverage >= MATCH_COVERAGE and found + weight + swapped(words, window, pairs) >= min_words
         if not enough and (not fragment or not found):
             return None  # a fragment is judged however little it matches, but not on function words alone
         gaps: list[tuple[list[Token], list[Token], str]] = []

@@ -77,10 +77,13 @@ ABOUT_THIS = re.compile(
 _SHORT_FORM = re.compile(r"\s*\([A-ZА-ЯЁ][\w.&-]{0,11}\)\s*$")
 #: What stands between a subject and an infinitive speech verb: "went on to accuse", "was quick to stress".
 _LEAD_IN = re.compile(
-    r"(?<![\w-])(?:(?:went|goes|go) on|(?:was|were|is|are) (?:quick|keen|careful|eager|at pains)|sought|took care)"
-    r" to\s+$",
+    r"(?<![\w-])(?:(?:(?:went|goes|go) on|(?:was|were|is|are) (?:quick|keen|careful|eager|at pains)|sought|took care)"
+    r" to|(?:made|makes|make|making)(?: it)?)\s+$",
     re.IGNORECASE,
 )
+#: Verbs that speak only after a lead-in: "went on to demand that ...", "made (it) clear that ..." (alone they are
+#: often nouns or adjectives: "China's demand", "a clear signal").
+_AFTER_LEAD_IN = frozenset({"demand", "urge", "promise", "vow", "deny", "clear"})
 _RU_THAT = re.compile(r",?\s*что(?![\w-])")
 _COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
@@ -411,11 +414,14 @@ _CALLS_ONLY = frozenset({"pressed", "pressing", "presses", "appealed", "appealin
 
 
 def _speaks_here(sentence: str, word: re.Match[str]) -> bool:
-    """A word that is a speech verb only where it stands: "pointed out", a call ("pressed X to ..."), or any past
-    tense right before a colon and a quote ("he dodged: “...”")."""
+    """A word that is a speech verb only where it stands: "pointed out", a call ("pressed X to ..."), a verb after
+    a lead-in ("went on to demand", "made it clear"), or any past tense right before a colon and a quote ("he
+    dodged: “...”")."""
     after = sentence[word.end() : word.end() + 8]
     if word.group() in _CALLS_ONLY:
         return object_clause(sentence, word, "en") is not None
+    if word.group() in _AFTER_LEAD_IN:
+        return _LEAD_IN.search(sentence, max(0, word.start() - 40), word.start()) is not None
     if word.group() == "pointed":
         return re.match(r" out(?![\w-])", after) is not None
     before = sentence[max(0, word.start() - 8) : word.start()].casefold()

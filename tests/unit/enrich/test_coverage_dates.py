@@ -202,3 +202,27 @@ def test_a_day_of_the_briefing_or_of_the_asking_still_dates_it(text: str, expect
     found = resolve(text, date(2022, 6, 14), "en")
     assert found is not None
     assert found.days == (expected,)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Неделей ранее Захарова сообщала, что моряки на связи с родственниками.", "ru"),
+        ("A week earlier, Zakharova had said the sailors were in contact with their families.", "en"),
+        ("赵立坚一周前表示，船员身体状况良好。", "zh"),
+    ],
+)
+def test_a_week_earlier_is_that_weekday_a_week_back_from_the_story_or_publication(text: str, language: str) -> None:
+    published = date(2022, 6, 29)  # a Wednesday
+    found = resolve(text, published, language)
+    assert found is not None
+    assert found.days == (date(2022, 6, 23), date(2022, 6, 22), date(2022, 6, 21))
+    # From the day the story named last ("on Monday" of the same week), not from publication.
+    before = "On Monday, the ministry said the talks would go on. " if language == "en" else "27日，外交部表示。"
+    if language == "ru":
+        before = "В понедельник МИД сообщил о переговорах. "
+    assert relative_to_story(found, before, published, language).days == (
+        date(2022, 6, 21),
+        date(2022, 6, 20),
+        date(2022, 6, 19),
+    )

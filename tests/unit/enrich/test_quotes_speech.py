@@ -85,10 +85,6 @@ def test_when_asked_after_the_verb_is_not_what_was_said() -> None:
     assert [q.kind for q in quotes(text)] == ["direct"]
 
 
-def test_urged_to_is_a_call_not_reported_speech() -> None:
-    assert speakers("Lin Jian urged Ostland to reopen the border crossings.", kind="reported") == []
-
-
 def test_citing_names_whose_words_a_quote_reports() -> None:
     text = 'State radio, citing the foreign ministry, said Beijing "would consider further steps."'
     assert speakers(text) == [("would consider further steps.", "the foreign ministry")]
@@ -168,10 +164,6 @@ def test_according_to_a_pronoun_gives_the_quote_to_the_speaker_named_before() ->
 )
 def test_accusing_someone_of_a_quote_reports_the_accusers_words(text: str, speaker: str) -> None:
     assert [s for _, s in speakers(text)] == [speaker]
-
-
-def test_an_accusation_without_quote_marks_reports_no_clause() -> None:
-    assert quotes("Lin Jian accused Ostland of staging a provocation near the border.") == []
 
 
 def test_a_bare_weekday_after_the_verb_is_when_it_was_said() -> None:
@@ -716,6 +708,7 @@ def test_a_judging_verbs_quoted_object_is_the_speakers_unless_it_is_rejected() -
         'Foreign Secretary Enrique Manalo condemned "the dangerous actions at the shoal" and urged Beijing to '
         "withdraw its ships as soon as possible."
     )
-    assert [q.speaker for q in quotes(condemned)] == ["Foreign Secretary Enrique Manalo"]
+    # (The call after "and urged" is reported on its own: tests/unit/enrich/test_quotes_objects.py.)
+    assert [q.speaker for q in quotes(condemned) if q.kind == "direct"] == ["Foreign Secretary Enrique Manalo"]
     rejected = 'Lin Jian rejected the "Chinese debt trap" narrative.'
     assert [q.speaker for q in quotes(rejected)] == [None]
