@@ -42,7 +42,7 @@ from pipeline.enrich.coverage.pairing import (
     words_before,
 )
 from pipeline.enrich.coverage.reading import Passage, Reader, written
-from pipeline.enrich.coverage.words import BACKSHIFTED, NEGATIVE_FORMS, ZH_MARKERS
+from pipeline.enrich.coverage.words import APPROXIMATELY, BACKSHIFTED, CURRENCIES, NEGATIVE_FORMS, ZH_MARKERS
 from pipeline.enrich.text import prepare
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
@@ -161,7 +161,9 @@ class Judge(Reader):
                 # "已于13日下午" for the briefing of the 14th's "已于昨天下午": the same day, named otherwise.
                 verdict = "paraphrase" if verdict == "verbatim" else verdict
                 continue
-            kind = self._gap(quote_side, said_side, where, reported=reported, language=language, said_text=passage.text)
+            kind = self._gap(
+                quote_side, said_side, where, reported=reported, language=language, said_text=passage.text, quoted=quote
+            )
             if kind is None:
                 continue
             if kind == "divergent" or verdict == "verbatim":
@@ -219,13 +221,20 @@ class Judge(Reader):
         reported: bool,
         language: str,
         said_text: str = "",
+        quoted: str = "",
     ) -> Verdict | None:
-        """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"."""
+        """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"
+        (``said_text`` and ``quoted``: the answer and the quote the gap is in)."""
         if reported:
             person = self._person.get(language, self._person["en"])
             quote_side = [t for t in quote_side if t.key not in person]
             said_side = [t for t in said_side if t.key not in person]
             quote_side, said_side = self._without_backshift(quote_side, said_side)
+        # A currency's sign spelled out on one side ("6 billion dollars" for "$6 billion"): no word of it changed.
+        said_side = [t for t in said_side if not _written_as_sign(t, quoted)]
+        quote_side = [t for t in quote_side if not _written_as_sign(t, said_text)]
+        if not said_side and not quote_side:
+            return None
         added = [t for t in quote_side if t.role != "trivial"]
         dropped = [t for t in said_side if t.role != "trivial"]
         if where == "qualifier":
@@ -245,7 +254,7 @@ class Judge(Reader):
                 return "divergent"
         if not added and not dropped:
             return None
-        if self._marked(added, dropped, reported=reported):
+        if self._marked(quote_side, said_side, reported=reported):
             return "divergent"
         if renamed(added, dropped):
             return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
@@ -273,6 +282,9 @@ class Judge(Reader):
                 if token.role != "marker":
                     continue
                 word = self.normaliser.fold(token.surface)
+                if word in APPROXIMATELY:
+                    found["~"] += 1  # "approximately" for "roughly": the same claim, whichever word says it
+                    continue
                 if word in NEGATIVE_FORMS:
                     found["not"] += 1
                     word = NEGATIVE_FORMS[word]
@@ -281,7 +293,14 @@ class Judge(Reader):
                 found[BACKSHIFTED.get(word, word) if reported else word] += 1
             return found
 
-        return markers(added) != markers(dropped)
+        marked = (markers(added), markers(dropped))
+        # "about" (a function word elsewhere: "talk about") counts as the approximation it stands for when the
+        # other side has one: "about $45 million" for "roughly $45 million".
+        for side, other, tokens in ((0, 1, added), (1, 0, dropped)):
+            loose = any(t.role != "marker" and self.normaliser.fold(t.surface) in APPROXIMATELY for t in tokens)
+            if loose and marked[other]["~"] > marked[side]["~"]:
+                marked[side]["~"] = marked[other]["~"]
+        return marked[0] != marked[1]
 
     def _without_backshift(self, quote_side: list[Token], said_side: list[Token]) -> tuple[list[Token], list[Token]]:
         for said in list(said_side):
@@ -291,3 +310,9 @@ class Judge(Reader):
                     quote_side = [t for t in quote_side if t is not said_quote]
                     break
         return quote_side, said_side
+
+
+def _written_as_sign(token: Token, other: str) -> bool:
+    """Whether ``token`` is a currency's word that ``other`` (the other side's text) writes as its sign."""
+    signs = CURRENCIES.get(token.surface.casefold())
+    return signs is not None and any(sign in other for sign in signs)

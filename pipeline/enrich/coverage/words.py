@@ -29,6 +29,32 @@ HEDGES = {
     "восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто "
     "сто тысяча миллион миллиард половина около примерно почти",
 }
+#: Words that each say "about so many": one of them for another is no change of what a figure claims ("about $45
+#: million" for "roughly $45 million"). Not "nearly", "almost" (less than), nor "over" (more than).
+APPROXIMATELY = frozenset(
+    {"about", "around", "approximately", "roughly", "some", "около", "примерно", "порядка", "приблизительно"}
+)
+#: A currency's word and the signs that write it ("$6 billion" for "6 billion dollars"): spelling a sign out, or
+#: the reverse, drops or adds no word of what was said.
+CURRENCIES = {
+    "dollar": ("$",),
+    "dollars": ("$",),
+    "yen": ("¥", "￥"),
+    "pound": ("£",),
+    "pounds": ("£",),
+    "euro": ("€",),
+    "euros": ("€",),
+    "rupee": ("₹", "Rs"),
+    "rupees": ("₹", "Rs"),
+    "yuan": ("¥", "￥", "CNY", "RMB"),
+    "долларов": ("$",),
+    "доллара": ("$",),
+    "евро": ("€",),
+    "美元": ("$", "US$"),
+    "日元": ("¥", "￥"),
+    "英镑": ("£",),
+    "欧元": ("€",),
+}
 #: Modals as reported speech back-shifts them ("could" reports "can").
 BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}
 #: Negative contractions and the modal left of them besides the negation ("cannot" is "can" + "not"; "doesn't"

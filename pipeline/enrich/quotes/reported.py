@@ -112,6 +112,7 @@ _EN_JUDGED = {
     ("describ", "brand", "term", "label"): re.compile(r"\s+((?:(?!as\s)[\w'’.-]+\s+){1,8}?)as\s+(?=[\w$])"),
     ("accus",): re.compile(r"\s+((?:(?!of\s)[\w'’.-]+\s+){1,4}?)of\s+(?=[a-z])"),
 }
+#: An object that only points back: what it is, the sentence before says.
 _OBJECT_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "him", "her"})
 #: Words an addressee does not hold: a preposition or a conjunction means the verb did not take one.
 _NOT_ADDRESSEE = PREPOSITIONS | {"and", "but", "or", "that", "ahead", "forward", "for", "up", "out", "home"}
@@ -209,6 +210,7 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
     ]
 
 
+#: Auxiliaries among :data:`BETWEEN`: after "and", the verb they go with is the reported clause's own.
 _AUXILIARIES = frozenset({"has", "had", "have", "was", "is", "will", "would"})
 #: The words that join a second report to the first: "... and described ...", "..., while India ... reiterated".
 _JOINS_NEXT = re.compile(r"(?:\s*[,;—–-])?\s+(?:and|but|while|whereas)\s*$", re.IGNORECASE)
@@ -347,12 +349,10 @@ def reported_clause(
 ) -> tuple[int, int] | None:
     """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"; a call's
     addressee and what it calls for, or a judgement without quote marks (:func:`object_clause`)."""
-    if not inverted and verb.group().casefold().startswith(CALL_VERBS.get(language, ())):
-        called = object_clause(sentence, verb, language)
-        if called is not None or verb.group().casefold().startswith(("call", "appeal")):
-            return called  # "called it “...”" names; "appealed" without "to" contests
-    if not inverted and (judged := object_clause(sentence, verb, language)) is not None:
-        return judged
+    if not inverted:
+        taken = object_clause(sentence, verb, language)
+        if taken is not None or verb.group().casefold().startswith(("call", "appeal")):
+            return taken  # "called it “...”" names; "appealed" without "to" contests
     end_of_clause = verb.end() if not inverted else phrase[1]
     rest = sentence[end_of_clause:]
     tail = rest.strip(" .!?,;")
