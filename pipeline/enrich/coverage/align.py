@@ -206,10 +206,19 @@ class Aligner(Judge):
             if negated(other) and not negated(chinese):
                 return None  # "does not oppose" for a sentence with no 不/没/未/无/非 at all: not this one
             verdict: Verdict = "paraphrase"
+            added: tuple[str, ...] = ()
+            dropped: tuple[str, ...] = ()
         else:
-            verdict = "divergent" if negated(words) != negated(sentence) else "paraphrase"
+            # In one script the words can be read: an intensifier only one side has changes the intensity
+            # ("fully stands by" for "stand by"), whatever else was reworded.
+            intense = _ADDED_INTENSITY.get(language, frozenset())
+            quoted_intense = {self.normaliser.fold(t.surface) for t in words} & intense
+            said_intense = {self.normaliser.fold(t.surface) for t in sentence} & intense
+            added, dropped = tuple(sorted(quoted_intense - said_intense)), tuple(sorted(said_intense - quoted_intense))
+            flipped = negated(words) != negated(sentence)
+            verdict = "divergent" if flipped or added or dropped else "paraphrase"
         coverage = round(shared / len(keys), 3)
-        return Alignment(passage, matched, round(score, 3), coverage, verdict, (), (), matched_by="meaning")
+        return Alignment(passage, matched, round(score, 3), coverage, verdict, added, dropped, matched_by="meaning")
 
     def closest_in_meaning(
         self,

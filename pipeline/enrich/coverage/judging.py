@@ -42,10 +42,21 @@ from pipeline.enrich.coverage.pairing import (
     words_before,
 )
 from pipeline.enrich.coverage.reading import Passage, Reader, written
-from pipeline.enrich.coverage.words import APPROXIMATELY, BACKSHIFTED, CURRENCIES, NEGATIVE_FORMS, ZH_MARKERS
+from pipeline.enrich.coverage.words import (
+    APPROXIMATELY,
+    BACKSHIFTED,
+    CURRENCIES,
+    HEDGE_PHRASES,
+    NEGATIVE_FORMS,
+    UNNAMED_PARTIES,
+    ZH_MARKERS,
+    ZH_NAMED_PARTY,
+)
 from pipeline.enrich.text import prepare
 
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
+#: What parts two clauses of a sentence: a hedge beyond one is another clause's.
+_CLAUSE_BREAK = re.compile(r"[,;:，；：]|\s(?:and|but|while|и|но|а)\s")
 MatchedBy = Literal["words", "meaning"]
 #: Worst first: the order a document's worst verdict is chosen by.
 VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
@@ -174,6 +185,12 @@ class Judge(Reader):
                 dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
+        hedges = self._hedges_left_out(quote, passage, language, span)
+        if hedges:
+            # "as far as we know", "up to", "насколько нам известно" dropped: the report claims more certainty or
+            # more than was said.
+            verdict = "divergent"
+            dropped += [h for h in hedges if h not in dropped]
         if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
@@ -247,6 +264,8 @@ class Judge(Reader):
             return "paraphrase" if added or dropped else None
         if where == "inner" and not added and clause_left_out(said_side, said_text):
             return "paraphrase"  # a whole clause left out: an elision without its mark
+        if said_side and quote_side and _named_for_unnamed(quote_side, said_side, said_text, language):
+            return "divergent"  # "target China" for "target a third party": another party named
         if language == "zh":
             added_text = "".join(t.surface for t in quote_side)
             dropped_text = "".join(t.surface for t in said_side)
@@ -271,6 +290,22 @@ class Judge(Reader):
         # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
         # partners" for "comprehensive strategic partnership of coordination").
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
+
+    def _hedges_left_out(self, quote: str, passage: Passage, language: str, span: list[Token]) -> list[str]:
+        """The hedges of several words (:data:`HEDGE_PHRASES`) in the answer's words the quote matched, or in the
+        same clause right before or after them, that the quote does not have."""
+        text = prepare(passage.text)
+        around = self._sentences_around(passage, language, span)
+        if not around:
+            return []
+        first, last = span[0].start, span[-1].end
+        found: list[str] = []
+        for match in HEDGE_PHRASES.finditer(text, around[0].start, around[-1].end):
+            between = text[last : match.start()] if match.start() >= last else text[match.end() : first]
+            inside = first <= match.start() < last
+            if (inside or not _CLAUSE_BREAK.search(between)) and not HEDGE_PHRASES.search(prepare(quote)):
+                found.append(match.group())
+        return found
 
     def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
         """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
@@ -316,3 +351,17 @@ def _written_as_sign(token: Token, other: str) -> bool:
     """Whether ``token`` is a currency's word that ``other`` (the other side's text) writes as its sign."""
     signs = CURRENCIES.get(token.surface.casefold())
     return signs is not None and any(sign in other for sign in signs)
+
+
+def _named_for_unnamed(quote_side: list[Token], said_side: list[Token], said_text: str, language: str) -> bool:
+    """Whether the quote names a party where the answer left it unnamed ("China" for "a third party", "美方" for
+    "有关方面", "Вашингтон" for "третьих стран")."""
+    said = phrase(said_side, said_text)
+    if language == "zh":
+        # A character the quote shares may end the phrase (有关[方]面 for 美[方]): the two after the gap too.
+        said = prepare(said_text)[said_side[0].start : said_side[-1].end + 2]
+    if not UNNAMED_PARTIES.search(said):
+        return False
+    if language == "zh":
+        return bool(ZH_NAMED_PARTY.search("".join(t.surface for t in quote_side)))
+    return any(t.surface[:1].isupper() for t in quote_side)

@@ -5,13 +5,15 @@ rather than to the speaker (person, tense). Kept apart so the rules and the list
 
 from __future__ import annotations
 
+import re
+
 #: Words whose addition or removal changes intensity, polarity, certainty or scope (keys are matched).
 INTENSIFIERS = {
     "en": "strongly firmly resolutely categorically absolutely completely totally deeply seriously gravely highly "
     "extremely very utterly fully entirely vehemently staunchly unwaveringly unequivocally severely sharply "
-    "always never",
+    "always never profoundly vigorously greatly fiercely bitterly sternly solemnly wholeheartedly unreservedly",
     "ru": "категорически решительно твердо крайне резко глубоко полностью абсолютно совершенно всегда никогда "
-    "очень жестко",
+    "очень жестко серьезно самый самая самое самые самого самой самом самым самыми наиболее",
 }
 NEGATIONS = {
     "en": "not no nor neither none without cannot don doesn didn won isn aren wasn weren shouldn couldn wouldn "
@@ -23,12 +25,33 @@ HEDGES = {
     "every some one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million billion trillion dozen half around approximately roughly nearly almost tens dozens hundreds thousands "
-    "millions billions",
+    "millions billions largely mostly partly partially generally broadly apparently",
     "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
     "восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
     "восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто "
-    "сто тысяча миллион миллиард половина около примерно почти",
+    "сто тысяча миллион миллиард половина около примерно почти частично",
 }
+#: Hedges of more than one word: dropping one claims more certainty or scope than was said ("There are no Russian
+#: vessels in the area as far as we know", "Сам танкер, насколько нам известно, ...", "up to 1.5 billion").
+HEDGE_PHRASES = re.compile(
+    r"\bas far as (?:we|i) (?:know|can tell)\b|\bto (?:our|my) knowledge\b|\bup to\b|\bat least\b|\bin principle\b"
+    r"|насколько (?:нам|мне) известно|по (?:нашим|имеющимся) данным|в основном|в принципе|как минимум"
+    r"|据(?:我们|我)所知|原则上|基本上",
+    re.IGNORECASE,
+)
+#: Words for a party left unnamed ("a third party", "the relevant country", 有关方面): an article naming a party
+#: there ("target China", "敦促美方") names whom the answer did not.
+UNNAMED_PARTIES = re.compile(
+    r"\b(?:(?:a|any)\s+third\s+part(?:y|ies)|third\s+countr(?:y|ies)|(?:the\s+)?(?:relevant|certain|some|a\s+certain)"
+    r"\s+(?:country|countries|part(?:y|ies)|side|sides|state|states)|(?:the\s+)?(?:country|countries|parties|side)\s+concerned)\b"
+    r"|треть(?:ей|их|и)\s+(?:сторон\w*|стран\w*)|определ[её]нн\w+\s+стран\w*|некотор\w+\s+стран\w*"
+    r"|有关方面|有关国家|有关方|个别国家|某些国家|某个国家|第三方",
+    re.IGNORECASE,
+)
+#: A party named in Chinese: a country's one-character name and 方 (美方, 日方), or its name.
+ZH_NAMED_PARTY = re.compile(
+    r"[中美俄日英印欧韩朝法德菲越澳加]方|美国|俄罗斯|日本|英国|印度|欧盟|菲律宾|^[中美俄日英印欧韩朝法德菲越澳加]$"
+)
 #: Words that each say "about so many": one of them for another is no change of what a figure claims ("about $45
 #: million" for "roughly $45 million"). Not "nearly", "almost" (less than), nor "over" (more than).
 APPROXIMATELY = frozenset(

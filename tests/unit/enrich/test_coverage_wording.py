@@ -62,3 +62,80 @@ def test_another_currency_or_a_bound_for_an_approximation_is_divergent(
     assert found is not None
     assert found.verdict == "divergent"
     assert changed in " ".join(found.dropped)
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote", "language", "dropped"),
+    [
+        (
+            "There are no Russian vessels in the area concerned as far as we know.",
+            "there were no Russian vessels in the area",
+            "en",
+            "as far as we know",
+        ),
+        (
+            "Сам танкер, насколько нам известно, пока остаётся под арестом.",
+            "сам танкер пока остаётся под арестом",
+            "ru",
+            "насколько нам известно",
+        ),
+        (
+            "Japan has pledged up to 1.5 billion dollars in adaptation support for the region.",
+            "Japan had pledged 1.5 billion dollars in adaptation support for the region",
+            "en",
+            "up to",
+        ),
+    ],
+)
+def test_a_hedge_of_several_words_dropped_is_divergent(
+    aligner: Aligner, answer: str, quote: str, language: str, dropped: str
+) -> None:
+    found = aligner.align(quote, [_said(answer)], language=language, reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert dropped in " ".join(found.dropped)
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote", "language", "reported"),
+    [
+        (
+            "We firmly oppose any attempt to form exclusive blocs that target a third party.",
+            "firmly opposes any attempt to form exclusive blocs that target China",
+            "en",
+            False,
+        ),
+        ("我们敦促有关方面停止炒作，不要蓄意挑起事端。", "敦促美方停止炒作，不要蓄意挑起事端", "zh", True),
+    ],
+)
+def test_a_party_named_where_the_answer_left_it_unnamed_is_divergent(
+    aligner: Aligner, answer: str, quote: str, language: str, reported: bool
+) -> None:
+    found = aligner.align(quote, [_said(answer)], language=language, reported=reported)
+    assert found is not None
+    assert found.verdict == "divergent"
+
+
+def test_a_party_the_answer_names_otherwise_is_no_unnamed_one(aligner: Aligner) -> None:
+    answer = "We firmly oppose any attempt to form exclusive blocs that target China."
+    found = aligner.align(
+        "firmly opposes any attempt to form exclusive blocs that target Beijing", [_said(answer)], language="en"
+    )
+    assert found is not None
+    assert found.verdict == "divergent"  # a name for a name: "renamed", as before
+    found = aligner.align(
+        "we oppose any attempt to form exclusive blocs that target a third party",
+        [_said("We firmly oppose any attempt to form exclusive blocs that target a third party.")],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert "firmly" in found.dropped
+
+
+def test_a_russian_superlative_added_to_a_short_quote_is_divergent(aligner: Aligner) -> None:
+    answer = "Все обращения рассматриваются в приоритетном порядке."
+    found = aligner.align("в самом приоритетном порядке", [_said(answer)], language="ru")
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert found.added == ("самом",)
