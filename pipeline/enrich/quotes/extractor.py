@@ -13,15 +13,14 @@ the speaker last named in the sentences before, in the same paragraph or the two
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from itertools import pairwise
+from dataclasses import replace
 
-from pipeline.enrich.quotes.lexicon import ROLE_WORDS
+from pipeline.enrich.quotes.document import Document, Named, role_reference, title_gender
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.reported import TOKEN
 from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
-from pipeline.enrich.speakers import SpeakerDirectory, default_speakers, label_key, same_surname
+from pipeline.enrich.speakers import SpeakerDirectory, default_speakers
 from pipeline.enrich.text import simplified
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff]")
@@ -39,13 +38,7 @@ _SUBJECT = re.compile(r"(?:[^,\n]{1,60},\s+)?([A-ZА-ЯЁ][\w-]+)\s+(?:was|has|h
 _PERSON_SUBJECT = re.compile(
     r"^(?:[A-ZА-ЯЁ][\w’'-]*\.?\s+)*?([A-ZА-ЯЁ][a-zа-яё][\w’'-]*(?:\s+[A-ZА-ЯЁ][a-zа-яё][\w’'-]*)?)(?=,|\s+[a-zа-яё])"
 )
-_NAME_WORD = re.compile(r"[^\W\d_][\w’'-]*|[^\w\s]")
 _NOT_SUBJECTS = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", "they", "we", "i", "but", "and"})
-_ROLE_HEADS = frozenset(
-    {"spokesman", "spokeswoman", "spokesperson", "diplomat", "дипломат", "дипломата", "представитель", "发言人"}
-)
-_FEMALE = frozenset({"she", "her", "ms", "mrs", "miss", "madam", "spokeswoman", "она", "её", "ее", "госпожа", "她"})
-_MALE = frozenset({"he", "his", "him", "mr", "sir", "spokesman", "он", "его", "господин", "他"})
 #: Sentences longer than this are not read for attribution: no news sentence is, and garbage stays linear.
 _LONGEST = 3000
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
@@ -88,94 +81,6 @@ _DATELINE = re.compile(
     r"[A-ZА-ЯЁ]{3}[A-ZА-ЯЁ.' -]{0,40}(?:,\s*[\w .]{1,25}?)?"
     r"(?:\s*\([^()]{1,40}\)\s*(?:[-–—]{1,2}|:)|\.?\s*/[^/]{1,40}/\.?|\s*(?:[-–—]{1,2}|:))\s+"
 )
-
-
-@dataclass
-class _Named:
-    """A speaker named in the text so far: what a pronoun may refer to."""
-
-    paragraph: int
-    name: str
-    speaker_id: str | None
-    #: "female" or "male" when the speakers file or a title ("Ms", "spokeswoman") tells, else None.
-    gender: str | None = None
-
-
-@dataclass
-class _Document:
-    text: str
-    language: str
-    directory: SpeakerDirectory
-    mentioned: set[str] = field(default_factory=set)
-    #: The listed speaker each paragraph names, if any (one look-up per paragraph; sentences are read only
-    #: in paragraphs that name one).
-    paragraph_mentions: list[str | None] = field(default_factory=list)
-    named: list[_Named] = field(default_factory=list)
-    _surnames: set[str] | None = None
-
-    def speaker_id(self, phrase: str) -> str | None:
-        """The directory id of a speaker phrase; a surname ("Wang") or an inflected one ("Лаврова") names a
-        listed person the document names in full elsewhere."""
-        found = self.directory.speaker(phrase) or self.directory.speaker_in(phrase, surnames=True)
-        if found is not None:
-            return found
-        words = label_key(phrase).split()
-        if not words:
-            return None
-        last = words[-1]
-        if last in ROLE_WORDS:
-            return None  # "Marisca's environment minister" is no surname, whatever title a listed name holds
-        candidates = {
-            speaker.id
-            for speaker in self.directory.speakers
-            if speaker.id in self.mentioned
-            for name in speaker.names
-            for word in label_key(name).split()
-            if word not in ROLE_WORDS and same_surname(last, word)
-        }
-        return candidates.pop() if len(candidates) == 1 else None
-
-    def surnames(self) -> set[str]:
-        """Capitalised words that follow another capitalised word in the text: the surnames of the people it
-        names in full ("Piet Marsman")."""
-        if self._surnames is None:
-            words = _NAME_WORD.findall(self.text)
-            self._surnames = {b for a, b in pairwise(words) if a[:1].isupper() and b[:1].isupper()}
-        return self._surnames
-
-    def note(self, named: _Named) -> None:
-        """Remember a named speaker; a mention of the same one in the same paragraph adds nothing."""
-        if named.gender is None:
-            named.gender = self.directory.gender_of(named.speaker_id) or _title_gender(named.name)
-        last = self.named[-1] if self.named else None
-        same = (
-            last is not None
-            and last.paragraph == named.paragraph
-            and (last.name == named.name or (last.speaker_id is not None and last.speaker_id == named.speaker_id))
-        )
-        if not same:
-            self.named.append(named)
-
-    def resolve_pronoun(self, paragraph: int, gender: str | None = None) -> _Named | None:
-        """The speaker a pronoun or a role in ``paragraph`` refers to: the last named in it or the two paragraphs
-        before, passing over those of the other gender when the pronoun has one ("she" skips a man the
-        speakers file or a title makes one, not a person of unknown gender)."""
-        for named in reversed(self.named):
-            if named.paragraph < paragraph - 2:
-                break
-            if named.paragraph <= paragraph and (gender is None or named.gender in (gender, None)):
-                return named
-        return None
-
-
-def _title_gender(phrase: str) -> str | None:
-    """The gender a speaker phrase's title or pronoun tells: "Ms Zakharova", "the spokeswoman", "she", "её"."""
-    words = set(label_key(phrase).split())
-    if words & _FEMALE:
-        return "female"
-    if words & _MALE:
-        return "male"
-    return None
 
 
 def _script_language(text: str) -> str:
@@ -228,7 +133,7 @@ def extract_quotes(text: str, *, language: str | None, speakers: SpeakerDirector
         return []
     original, text = text, simplified(text)  # traditional characters read as simplified; offsets hold
     lang = (language or _script_language(text)).split("-")[0].split("_")[0].casefold()
-    document = _Document(text, lang, speakers if speakers is not None else default_speakers())
+    document = Document(text, lang, speakers if speakers is not None else default_speakers())
     paragraph_spans = paragraphs(text)
     spans = quoted_spans(text, paragraph_spans)
     for start, end in paragraph_spans:
@@ -302,7 +207,7 @@ def _as_written(quote: Quote, read: str, original: str) -> Quote:
 
 
 def _paragraph(
-    document: _Document,
+    document: Document,
     index: int,
     start: int,
     end: int,
@@ -354,7 +259,7 @@ def _paragraph(
             resolved.append(speaker)
             if speaker is not None and speaker[0] is not None and not attribution.pronoun:
                 # "林剑说，...；至于...，他表示": a pronoun refers to the speaker named earlier in its sentence.
-                document.note(_Named(index, speaker[0], speaker[1]))
+                document.note(Named(index, speaker[0], speaker[1]))
         first_part = next_part
         while next_part < len(parts) and parts[next_part][1] < s_end:
             next_part += 1
@@ -427,7 +332,7 @@ def _paragraph(
         for speaker in resolved:
             # A resolved pronoun counts as a mention too, so that "she ... По её словам" chains on.
             if speaker is not None and speaker[0] is not None:
-                document.note(_Named(index, speaker[0], speaker[1]))
+                document.note(Named(index, speaker[0], speaker[1]))
         _note_mentions(document, index, text[start + s_start : start + s_end])
         ends_with_colon = sentence.rstrip().endswith((":", "："))
         if ends_with_colon and found:
@@ -456,7 +361,7 @@ def _is_name(quoted: str) -> bool:
 
 
 def _about_this(
-    document: _Document,
+    document: Document,
     paragraph: int,
     start: int,
     masked: str,
@@ -495,29 +400,20 @@ def _about_this(
     quotes.append(Quote(text, "reported", who, who_id, paragraph, start + s_start, start + s_end, False))
 
 
-def _resolve(document: _Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:
+def _resolve(document: Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:
     if attribution.pronoun:
-        named = document.resolve_pronoun(paragraph, _title_gender(attribution.speaker))
+        named = document.resolve_pronoun(paragraph, title_gender(attribution.speaker))
         return (named.name, named.speaker_id) if named is not None else None
     found = document.speaker_id(attribution.speaker)
-    if found is None and _role_reference(attribution.speaker):
+    if found is None and role_reference(attribution.speaker):
         # "the spokesman said", "подчеркнула дипломат": the listed person just named, kept as written.
-        named = document.resolve_pronoun(paragraph, _title_gender(attribution.speaker))
+        named = document.resolve_pronoun(paragraph, title_gender(attribution.speaker))
         found = named.speaker_id if named is not None else None
     return attribution.speaker, found
 
 
-def _role_reference(phrase: str) -> bool:
-    """A definite role that refers back ("the spokesman", "the Chinese spokesman", "дипломат"), not a new
-    person ("a spokesperson for the embassy")."""
-    words = label_key(phrase).split()
-    if not words or words[0] in ("a", "an", "one") or len(words) > 3:
-        return False
-    return words[-1] in _ROLE_HEADS and (words[0] == "the" or not phrase.isascii())
-
-
 def _next_sentence_speaker(
-    document: _Document, paragraph: int, masked: str, span: tuple[int, int]
+    document: Document, paragraph: int, masked: str, span: tuple[int, int]
 ) -> tuple[str | None, str | None] | None:
     """The speaker of a short attribution sentence right after a paragraph-opening quote ("... Wang said.")."""
     sentence = masked[span[0] : span[1]]
@@ -529,7 +425,7 @@ def _next_sentence_speaker(
     return _resolve(document, paragraph, found[0])
 
 
-def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, str | None] | None:
+def _headline_speaker(document: Document, sentence: str) -> tuple[str | None, str | None] | None:
     """ "Лавров: Запад «...»", "外交部：美方应...“...”": a headline's speaker before a colon."""
     match = _HEADLINE_SPEAKER.match(sentence)
     if match is None or MASK in match.group(1) or match.group(1).casefold() in _NOT_HEADLINE_SPEAKERS:
@@ -540,7 +436,7 @@ def _headline_speaker(document: _Document, sentence: str) -> tuple[str | None, s
     return name, document.speaker_id(name)
 
 
-def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
+def _note_mentions(document: Document, paragraph: int, raw: str) -> None:
     """Remember the people a sentence names without quoting them ("spokeswoman Maria Zakharova struck a harsher
     tone", "Wang was responding to a question"), for the pronouns of the sentences after it."""
     mentioned = document.directory.speaker_in(raw, surnames=True) if document.paragraph_mentions[paragraph] else None
@@ -560,28 +456,28 @@ def _note_mentions(document: _Document, paragraph: int, raw: str) -> None:
                 entry.names[0],
             ),
         )
-        document.note(_Named(paragraph, name, mentioned))
+        document.note(Named(paragraph, name, mentioned))
         return
     role = _ROLE_NAME.search(raw)
     if role is not None:
         found = document.speaker_id(role.group(1))
-        document.note(_Named(paragraph, role.group(1), found, _title_gender(role.group(0))))
+        document.note(Named(paragraph, role.group(1), found, title_gender(role.group(0))))
         return
     # A sentence whose subject is the surname of a person the document names in full.
     subject = _SUBJECT.match(raw)
     if subject is not None and document.mentioned:
         found = document.speaker_id(subject.group(1))
         if found is not None:
-            document.note(_Named(paragraph, subject.group(1), found))
+            document.note(Named(paragraph, subject.group(1), found))
             return
     person = _person_subject(document, raw)
     if person is not None:
         # "Mr Piet Marsman disagreed": the title before the name tells whom "he" may refer to.
         name, end = person
-        document.note(_Named(paragraph, name, document.speaker_id(name), _title_gender(raw[:end])))
+        document.note(Named(paragraph, name, document.speaker_id(name), title_gender(raw[:end])))
 
 
-def _person_subject(document: _Document, raw: str) -> tuple[str, int] | None:
+def _person_subject(document: Document, raw: str) -> tuple[str, int] | None:
     """A person the speakers file does not list, as the subject of a sentence ("Representative Michael Dorn, a
     Republican, called ...", "Marsman, speaking to reporters, struck a warm tone" when the text names Piet
     Marsman): whom a "he" or "she" after it refers to, rather than the spokesperson named before; with where
