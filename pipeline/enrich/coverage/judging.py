@@ -45,6 +45,7 @@ from pipeline.enrich.coverage.reading import Passage, Reader, written
 from pipeline.enrich.coverage.words import (
     APPROXIMATELY,
     BACKSHIFTED,
+    CONDITIONS,
     CURRENCIES,
     HEDGE_PHRASES,
     NEGATIVE_FORMS,
@@ -185,10 +186,12 @@ class Judge(Reader):
                 dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
-        hedges = self._hedges_left_out(quote, passage, language, span)
+        hedges = self._left_out(HEDGE_PHRASES, quote, passage, language, span)
+        if reported:
+            hedges += self._left_out(CONDITIONS, quote, passage, language, span)
         if hedges:
-            # "as far as we know", "up to", "насколько нам известно" dropped: the report claims more certainty or
-            # more than was said.
+            # "as far as we know", "up to", "насколько нам известно" dropped, or in reported speech the condition
+            # put on what was said: the report claims more certainty, or more, than was said.
             verdict = "divergent"
             dropped += [h for h in hedges if h not in dropped]
         if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
@@ -291,19 +294,23 @@ class Judge(Reader):
         # partners" for "comprehensive strategic partnership of coordination").
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
 
-    def _hedges_left_out(self, quote: str, passage: Passage, language: str, span: list[Token]) -> list[str]:
-        """The hedges of several words (:data:`HEDGE_PHRASES`) in the answer's words the quote matched, or in the
-        same clause right before or after them, that the quote does not have."""
+    def _left_out(
+        self, pattern: re.Pattern[str], quote: str, passage: Passage, language: str, span: list[Token]
+    ) -> list[str]:
+        """What ``pattern`` finds (a hedge of several words, :data:`HEDGE_PHRASES`; a condition's opening word,
+        :data:`CONDITIONS`) in the answer's words the quote matched, or in the same clause right before or after
+        them, when the quote has none."""
         text = prepare(passage.text)
         around = self._sentences_around(passage, language, span)
         if not around:
             return []
         first, last = span[0].start, span[-1].end
         found: list[str] = []
-        for match in HEDGE_PHRASES.finditer(text, around[0].start, around[-1].end):
+        if pattern.search(prepare(quote)):
+            return []
+        for match in pattern.finditer(text, around[0].start, around[-1].end):
             between = text[last : match.start()] if match.start() >= last else text[match.end() : first]
-            inside = first <= match.start() < last
-            if (inside or not _CLAUSE_BREAK.search(between)) and not HEDGE_PHRASES.search(prepare(quote)):
+            if first <= match.start() < last or not _CLAUSE_BREAK.search(between):
                 found.append(match.group())
         return found
 

@@ -21,7 +21,7 @@ from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.judging import VERDICT_SEVERITY, Alignment, Verdict
 from pipeline.enrich.coverage.pairing import is_cjk
 from pipeline.enrich.coverage.reading import Passage
-from pipeline.enrich.coverage.targets import Target, targets
+from pipeline.enrich.coverage.targets import Target, country_speaker, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
 from pipeline.enrich.quotes.marks import sentences
@@ -271,10 +271,13 @@ def shown(speaker: str | None, quoted: str, verdict: str | None, *, context: str
     """Whether a quote's citation is shown (``verdict`` None: no answer says it). Two words no answer says are
     a term or a scare quote, unless they stand in a reported clause (``context``: the statement is reported,
     the quote marks only pick its words), and a quote the text attributes to nobody counts only when an answer
-    says it word for word: neither is a misquote. The catalog keeps such rows unshown, so that a transcript
-    stored later can still link them."""
+    says it word for word: neither is a misquote. A country or its capital ("Russia said", "Beijing says") speaks
+    for its government, which is not always its ministry's briefing: unmatched, it is not shown either. The
+    catalog keeps such rows unshown, so that a transcript stored later can still link them."""
     if speaker is None:
         return verdict == "verbatim"
+    if verdict is None and country_speaker(speaker) is not None:
+        return False  # "Russia said ...": a government's words, a briefing's only when one says them
     return verdict is not None or not is_short(quoted) or context is not None
 
 

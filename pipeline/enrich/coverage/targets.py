@@ -8,8 +8,7 @@ A quote's speaker (:class:`~pipeline.enrich.quotes.Quote`) decides the ministry:
 * a ministry named in the speaker phrase ("China's Foreign Ministry", "a Chinese foreign ministry
   spokeswoman", "外交部发言人", "МИД России", "the State Department") gives that ministry; "Foreign Ministry"
   with no country takes the country of the one ministry the report names (its spokesperson or adjective);
-* a country or its capital as the whole speaker ("The United States", "Beijing", "Москва") gives its ministry
-  when that is the one ministry the report is about.
+* a country or its capital as the whole speaker ("The United States", "Beijing", "Москва") gives its ministry.
 
 A direct quote the text attributes to nobody, in a report about one ministry, gets that ministry's target, but
 is cited only when an answer says it word for word. Anything else (the Kremlin, a minister at another event,
@@ -177,14 +176,6 @@ def targets(
         else []
     )
     local_day = published.astimezone(local_zone).date()
-    # "The foreign ministry" with no country near it, in a report that names no ministry otherwise and whose
-    # quotes are spoken by one country's capital at most ("Moscow warned ... The foreign ministry said ...").
-    capitals = {_country_speaker(q.speaker) for q in quotes if q.speaker} - {None}
-    countryless = (
-        not document_ministries
-        and len(capitals) == 1
-        and any(country is None and pattern.search(text) for pattern, country in _MINISTRY_PHRASES)
-    )
     lead = text[: spans[1][1]] if len(spans) > 1 else text
     found: list[Target | None] = []
     # What each sentence is about, read once for all quotes (only in a report about several ministries).
@@ -207,7 +198,7 @@ def targets(
             ministry = next(iter(nearby))
             spokesperson = _only(named, speakers, ministry)
         else:
-            ministry, spokesperson = _ministry(quote, named, nearby, speakers, countryless=countryless, text=text)
+            ministry, spokesperson = _ministry(quote, named, nearby, speakers, text=text)
         if ministry is None:
             found.append(None)
             continue
@@ -338,24 +329,20 @@ def _ministry(
     document_ministries: set[str],
     speakers: SpeakerDirectory,
     *,
-    countryless: bool = False,
     text: str = "",
 ) -> tuple[str | None, str | None]:
     """(ministry, spokesperson id) of a quote's speaker; (None, None) when it is not a ministry's (``text``: the
-    report, where a bare surname's other titles are looked for).
-    ``countryless``: the report speaks of "the foreign ministry" without saying whose."""
+    report, where a bare surname's other titles are looked for)."""
     speaker = quote.speaker or ""
     if quote.speaker_id:
         return speakers.ministry_of(quote.speaker_id), quote.speaker_id
-    country = _country_speaker(speaker)
+    country = country_speaker(speaker)
     if country is not None:
-        # "The United States said", "Beijing would not rule out": the government, in a report about its
-        # ministry's briefing.
-        if document_ministries == {country} or countryless:
-            # ...or of "the foreign ministry" without a country: "Moscow warned ... The foreign ministry
-            # described ...".
-            return country, _only(named, speakers, country)
-        return None, None
+        # "The United States said", "Beijing would not rule out", "Japan, which ..., insists": the government,
+        # whose words on foreign affairs are its foreign ministry's, in a report about that ministry or about
+        # several countries' positions (an explainer's "Beijing says ..."). A quote no briefing of the ministry
+        # says stays unmatched, without a link.
+        return country, _only(named, speakers, country)
     if not named and _person_like(speaker) and not _titled_otherwise(text, speaker):
         # A report that only ever writes "Jaiswal": the one listed speaker of that name, when the report is about
         # that speaker's ministry (and gives the name no other title: "Chief Cabinet Secretary Hayashi").
@@ -424,7 +411,7 @@ _COUNTRY_SPEAKERS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-def _country_speaker(phrase: str) -> str | None:
+def country_speaker(phrase: str) -> str | None:
     """The ministry whose country ``phrase`` names as a whole ("The United States", "Beijing", "Москва")."""
     return next((code for pattern, code in _COUNTRY_SPEAKERS if pattern.fullmatch(phrase.strip())), None)
 

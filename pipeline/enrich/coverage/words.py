@@ -34,9 +34,19 @@ HEDGES = {
 #: Hedges of more than one word: dropping one claims more certainty or scope than was said ("There are no Russian
 #: vessels in the area as far as we know", "Сам танкер, насколько нам известно, ...", "up to 1.5 billion").
 HEDGE_PHRASES = re.compile(
-    r"\bas far as (?:we|i) (?:know|can tell)\b|\bto (?:our|my) knowledge\b|\bup to\b|\bat least\b|\bin principle\b"
-    r"|насколько (?:нам|мне) известно|по (?:нашим|имеющимся) данным|в основном|в принципе|как минимум"
+    # The hedge in any person: reported speech says "as far as she knew" for "as far as I know".
+    r"\bas far as (?:we|i|he|she|they) (?:know|knows|knew|can tell|could tell)\b"
+    r"|\bto (?:our|my|his|her|their) knowledge\b|\bup to\b|\bat least\b|\bin principle\b"
+    r"|насколько (?:нам|мне|ей|ему|им) (?:известно|было известно)|по (?:нашим|имеющимся|е[её]|его|их) данным"
+    r"|в основном|в принципе|как минимум"
     r"|据(?:我们|我)所知|原则上|基本上",
+    re.IGNORECASE,
+)
+#: A condition's opening word: reported speech that leaves out the condition the answer put on what it says
+#: ("ready to provide expert assistance if it requests it", "在双方都同意的前提下") claims more than was said.
+CONDITIONS = re.compile(
+    r"\b(?:if|unless|provided that|as long as|on condition)\b|\b(?:если|при условии|в случае если)\b"
+    r"|如果|只要|前提下|条件下",
     re.IGNORECASE,
 )
 #: Words for a party left unnamed ("a third party", "the relevant country", 有关方面): an article naming a party

@@ -19,7 +19,7 @@ from pipeline.enrich.quotes.document import Document, Named, role_reference, tit
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.reported import TOKEN
-from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, role_word
+from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, colon_subject, role_word
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers
 from pipeline.enrich.text import simplified
 
@@ -286,6 +286,8 @@ def _paragraph(
                 speaker = paragraph_speaker
             elif ends_with_colon and last_speaker is not None:
                 speaker = last_speaker
+            elif (introduced := _introduced_by(document, index, sentence, local_start - s_start)) is not None:
+                speaker = introduced
             elif number == 0 and number + 1 < len(sentence_spans):
                 speaker = _next_sentence_speaker(document, index, masked_text, sentence_spans[number + 1])
             if speaker is None and number == 0 and index == 0:
@@ -398,6 +400,18 @@ def _about_this(
     who, who_id = speaker if speaker is not None else (None, None)
     text = document.text[start + s_start : start + s_end]
     quotes.append(Quote(text, "reported", who, who_id, paragraph, start + s_start, start + s_end, False))
+
+
+def _introduced_by(
+    document: Document, paragraph: int, sentence: str, quote: int
+) -> tuple[str | None, str | None] | None:
+    """The speaker of a quote a colon introduces with no speech verb ("the Foreign Secretary was blunt: “...”"):
+    the sentence's subject, when it is a listed speaker or a role that refers back to one."""
+    phrase = colon_subject(sentence, quote)
+    if phrase is None or phrase[2]:
+        return None
+    speaker = _resolve(document, paragraph, Attribution(sentence[phrase[0] : phrase[1]], False, phrase[0], None))
+    return speaker if speaker is not None and speaker[1] is not None else None
 
 
 def _resolve(document: Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:

@@ -216,12 +216,17 @@ def _day_number(tokens: list[re.Match[str]], index: int) -> bool:
     return day.isdigit() and len(day) <= 2 and following in RU_MONTHS
 
 
+#: The most words of an aside between a speaker and the verb: a relative clause ("Japan, which has sent $3
+#: million in emergency aid to Dravenia, insists ...") as well as a title.
+_ASIDE_WORDS = 12
+
+
 def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: int) -> tuple[int, int, bool] | None:
     """ "A department official, speaking on condition of anonymity, said": the phrase before a short aside."""
     if index < 0 or sentence[tokens[index].end() : edge].strip() != ",":
         return None
     comma = sentence.rfind(",", 0, tokens[index].end())
-    if comma < 0 or MASK in sentence[comma:edge] or count_words(sentence[comma:edge]) > 8:
+    if comma < 0 or MASK in sentence[comma:edge] or count_words(sentence[comma:edge]) > _ASIDE_WORDS:
         return None
     found = phrase_before(sentence, comma)
     return found if found is not None and not found[2] else None
@@ -424,6 +429,9 @@ def _speaks_here(sentence: str, word: re.Match[str]) -> bool:
         return _LEAD_IN.search(sentence, max(0, word.start() - 40), word.start()) is not None
     if word.group() == "pointed":
         return re.match(r" out(?![\w-])", after) is not None
+    if word.group() == "went":
+        # "“...,” she went on.": went on speaking; not "went on to ..." (a lead-in) nor "went on a tour".
+        return re.match(r" on(?=\s*(?:[,.;:!?]|$))", after) is not None
     before = sentence[max(0, word.start() - 8) : word.start()].casefold()
     if re.search(r"(?<![\w-])(?:is|was|were|are|be|been|being|what|which)\s+$", before):
         return False  # "is concerned: “...”", "What China needed: “...”": not a verb of speech
@@ -467,6 +475,17 @@ def _conditional(sentence: str, position: int) -> bool:
     """Whether the speaker phrase at ``position`` is the subject of a condition ("if Washington adds ...")."""
     token = _previous_token(sentence, position) if position > 0 else None
     return token is not None and token.group().casefold() in _CONDITIONS
+
+
+def colon_subject(sentence: str, quote: int) -> tuple[int, int, bool] | None:
+    """The subject of a sentence that introduces the quote at ``quote`` with a colon and no speech verb ("the
+    Foreign Secretary was blunt: “...”", "Cooper left little doubt where London stands: “...”"): the phrase
+    opening it (past an opening circumstance), when one does; None when no colon stands right before the
+    quote."""
+    before = sentence[:quote].rstrip()
+    if not before.endswith((":", "：")):
+        return None
+    return _subject(sentence, len(before) - 1)
 
 
 def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:

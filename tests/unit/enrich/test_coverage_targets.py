@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pipeline.enrich.coverage.linker import wanted
+from pipeline.enrich.coverage.linker import shown, wanted
 from pipeline.enrich.coverage.targets import Target, targets
 from pipeline.enrich.quotes import extract_quotes
 from pipeline.enrich.speakers import load_speakers
@@ -46,12 +46,18 @@ def test_a_country_speaking_is_its_ministry_in_a_report_about_that_ministry() ->
     assert (first[1].ministry, first[1].spokesperson_id) == ("US", "ned-price")
 
 
-def test_a_country_speaking_in_a_report_about_another_ministry_is_no_briefing() -> None:
+def test_a_country_speaking_in_a_report_about_another_ministry_is_its_own_ministrys_but_shown_only_if_said() -> None:
+    # Round 14: an explainer's "Beijing says ...", "Japan, which ..., insists ..." report their ministries'
+    # briefings; once no target, now a candidate that is shown only when a briefing says it.
     text = (
         "Russia said on Tuesday that the pipeline would reopen next month.\n\n"
         '"We see no obstacles," State Department spokesman Ned Price told reporters.'
     )
-    assert found(text, "en", datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK))[0][1] is None
+    first = found(text, "en", datetime(2022, 3, 8, 20, 0, tzinfo=NEW_YORK))[0][1]
+    assert first is not None
+    assert (first.ministry, first.spokesperson_id) == ("RU", None)
+    assert not shown("Russia", "the pipeline would reopen next month", None)
+    assert shown("Russia", "the pipeline would reopen next month", "paraphrase")
 
 
 def test_a_date_inside_the_quote_is_not_the_briefings_day() -> None:
@@ -173,13 +179,14 @@ def test_a_quote_attributed_to_nobody_in_a_report_about_one_ministry_is_a_candid
     ]
 
 
-def test_a_capital_does_not_speak_for_a_countryless_ministry_when_two_capitals_speak() -> None:
+def test_two_capitals_speak_each_for_its_own_ministry() -> None:
     text = (
         'Washington said the plan was "a step toward peace talks".\n\n'
         'Beijing said the plan was "a welcome step for the region".\n\n'
         "The foreign ministry of the host country declined to comment."
     )
-    assert [t for _, t in found(text, "en", datetime(2024, 9, 19, 14, 30, tzinfo=MOSCOW))] == [None, None]
+    targets_found = [t for _, t in found(text, "en", datetime(2024, 9, 19, 14, 30, tzinfo=MOSCOW))]
+    assert [t.ministry if t else None for t in targets_found] == ["US", "CN"]
 
 
 def test_a_date_inside_a_quote_in_traditional_characters_is_not_the_briefings_day() -> None:
