@@ -69,12 +69,32 @@ def negated(tokens: Sequence[Token]) -> bool:
 
 
 def renamed(added: list[Token], dropped: list[Token]) -> bool:
-    """Both sides of a gap name something (a capitalised word past the start of its text) and not the same."""
+    """Both sides of a gap name something (a capitalised word past the start of its text) and not the same: not
+    a country and its people's adjective either ("Norvania's government" for "the Norvanian government",
+    "Japan's" for "Japanese")."""
 
     def names(tokens: list[Token]) -> set[str]:
-        return {t.key for t in tokens if t.surface[:1].isupper() and t.start > 0}
+        return {
+            t.surface.casefold().removesuffix("'s").removesuffix("’s")
+            for t in tokens
+            if t.surface[:1].isupper() and t.start > 0
+        }
 
-    return bool(names(added)) and bool(names(dropped)) and names(added) != names(dropped)
+    quoted, said = names(added), names(dropped)
+    if not quoted or not said:
+        return False
+    # Each side's names that name nothing the other side does.
+    return any(not any(_same_country(a, b) for b in said) for a in quoted) or any(
+        not any(_same_country(a, b) for a in quoted) for b in said
+    )
+
+
+def _same_country(one: str, other: str) -> bool:
+    """A name and its adjective: the shorter, less a final vowel, opens the longer ("china"/"chinese",
+    "russia"/"russian", "norvania"/"norvanian"), or they are the same."""
+    short, long = sorted((one, other), key=len)
+    stem = short[:-1] if short[-1:] in "aeiouy" and len(short) > 4 else short
+    return long.startswith(stem) and len(stem) >= 4
 
 
 def joined(previous: Token, word: str, between: str) -> bool:

@@ -136,6 +136,9 @@ ZH_MARKERS = (
     "所有",
     "只",
     "仅",
+    # A superlative and "one of": "最大受害者" for "主要受害者之一".
+    "最",
+    "之一",
 )
 #: In reported speech: the change of person and the back-shift of tense are the report's, not the speaker's.
 PERSON = {

@@ -19,7 +19,7 @@ from pipeline.enrich.quotes.document import Document, Named, role_reference, tit
 from pipeline.enrich.quotes.marks import MASK, Span, paragraphs, quoted_spans, sentences
 from pipeline.enrich.quotes.model import PARAGRAPH_BREAK, Attribution, Quote
 from pipeline.enrich.quotes.reported import TOKEN
-from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, colon_subject, role_word
+from pipeline.enrich.quotes.speech import ABOUT_THIS, attributions, colon_subject, role_word, sentence_subject
 from pipeline.enrich.speakers import SpeakerDirectory, default_speakers
 from pipeline.enrich.text import simplified
 
@@ -253,6 +253,8 @@ def _paragraph(
             # subordinate clause names (not to one an opening phrase only mentions: "Responding to Matthew
             # Miller's comments, he said" is the spokesperson).
             _note_mentions(document, index, text[start + s_start : start + s_start + max(a.verb for a in found)])
+        elif any(a.pronoun for a in found):
+            _note_subject(document, index, sentence, min(a.verb for a in found if a.pronoun))
         resolved: list[tuple[str | None, str | None] | None] = []
         for attribution in found:
             speaker = _resolve(document, index, attribution)
@@ -400,6 +402,18 @@ def _about_this(
     who, who_id = speaker if speaker is not None else (None, None)
     text = document.text[start + s_start : start + s_end]
     quotes.append(Quote(text, "reported", who, who_id, paragraph, start + s_start, start + s_end, False))
+
+
+def _note_subject(document: Document, paragraph: int, sentence: str, verb: int) -> None:
+    """ "Beijing's Mao Ning went further last week: vaccines, she said, “...”": a listed speaker who is the
+    sentence's subject, before its pronoun, is whom the pronoun refers to."""
+    phrase = sentence_subject(sentence, verb)
+    if phrase is None or phrase[2]:
+        return
+    name = sentence[phrase[0] : phrase[1]]
+    found = document.speaker_id(name)
+    if found is not None:
+        document.note(Named(paragraph, name, found, title_gender(name)))
 
 
 def _introduced_by(

@@ -44,7 +44,7 @@ EN_VERBS = frozenset(
         *("described", "describes", "branded", "dubbed", "labelled", "labeled", "termed"),
         # ...and those that judge it with quoted words: "dismissed the claims as “completely unfounded”".
         *("dismissed", "dismisses", "rejected", "rejects", "denounced", "denounces", "condemned", "condemns"),
-        *("hailed", "hails"),
+        *("hailed", "hails", "reminded", "reminds"),
         *EN_GERUNDS,
     }
 )
@@ -139,6 +139,8 @@ BETWEEN = frozenset(
         # "рассказала в среду на брифинге Захарова", "в ходе еженедельного брифинга"
         *("на", "ходе", "брифинге", "брифинга", "пресс-конференции", "еженедельном", "еженедельного"),
         *("регулярном", "регулярного", "очередном", "очередного"),
+        # "Мао Нин на прошлой неделе заявила", "в начале октября выступил": when, between the speaker and the verb.
+        *("прошлой", "неделе", "этой", "начале", "конце", "середине", "днях"),
         # "Чжао Лицзянь ещё 13 июня заявил": a date between the speaker and the verb (its day is skipped as a
         # number before one of RU_MONTHS, see speech.phrase_before).
         *("ещё", "еще"),

@@ -409,6 +409,10 @@ def reported_clause(
         where = _WHERE.match(sentence[skipped:].lstrip())
         if where:
             skipped += len(sentence[skipped:]) - len(sentence[skipped:].lstrip()) + where.end()
-    if sentence[skipped:].lstrip()[:1] in (":", MASK, ","):
+    following = sentence[skipped:].lstrip()
+    if following[:1] == "," and _CLAUSE_OPENING.match(following[1:].lstrip()):
+        # "On the contrary, she said, Moscow was among the first to ...": said in the middle, the clause after.
+        return trimmed_clause(sentence, len(sentence) - len(following) + 1, len(sentence))
+    if following[:1] in (":", MASK, ","):
         return None  # a direct quote follows
     return trimmed_clause(sentence, skipped, len(sentence))

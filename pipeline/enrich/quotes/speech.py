@@ -88,6 +88,10 @@ _RU_THAT = re.compile(r",?\s*что(?![\w-])")
 _COLON_QUOTE = re.compile(r"\s*:\s*" + MASK)
 #: "дала понять, что ...": made it clear, two words for one speech verb.
 _RU_MADE_CLEAR = re.compile(r"(?<![\w-])(?:дал|дала|дали|давал|давала|давали)\s+понять(?![\w-])", re.IGNORECASE)
+#: "выступил за то, чтобы ...": called for, three words and a conjunction for one speech verb.
+_RU_ADVOCATED = re.compile(
+    r"(?<![\w-])(?:выступил|выступила|выступили|выступает|выступают)\s+за\s+то,?\s*чтобы(?![\w-])", re.IGNORECASE
+)
 #: A place or an institution speaking in the plural, Russian news' way of quoting a government without a name:
 #: "В Москве считают, что ...", "В МИД России заявили: «...»" (group 1 the speaker, group 2 the verb).
 _RU_PLACE_SPEAKS = re.compile(
@@ -309,6 +313,11 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         if phrase is not None:
             content = trimmed_clause(sentence, that.end(), len(sentence)) if that else None
             found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
+    for match in _RU_ADVOCATED.finditer(sentence) if language == "ru" and "чтобы" in folded else ():
+        phrase = phrase_before(sentence, match.start())
+        if phrase is not None:
+            content = trimmed_clause(sentence, match.end(), len(sentence))
+            found.append(Attribution(sentence[phrase[0] : phrase[1]], phrase[2], match.start(), content))
     for match in _RU_PLACE_SPEAKS.finditer(sentence) if language == "ru" else ():
         that = _RU_THAT.match(sentence, match.end())
         content = trimmed_clause(sentence, that.end(), len(sentence)) if that else None
@@ -475,6 +484,11 @@ def _conditional(sentence: str, position: int) -> bool:
     """Whether the speaker phrase at ``position`` is the subject of a condition ("if Washington adds ...")."""
     token = _previous_token(sentence, position) if position > 0 else None
     return token is not None and token.group().casefold() in _CONDITIONS
+
+
+def sentence_subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
+    """The phrase opening the sentence (past an opening circumstance) when a verb follows it before ``limit``."""
+    return _subject(sentence, limit)
 
 
 def colon_subject(sentence: str, quote: int) -> tuple[int, int, bool] | None:

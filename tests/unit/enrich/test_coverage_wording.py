@@ -139,3 +139,32 @@ def test_a_russian_superlative_added_to_a_short_quote_is_divergent(aligner: Alig
     assert found is not None
     assert found.verdict == "divergent"
     assert found.added == ("самом",)
+
+
+def test_a_country_for_its_peoples_adjective_is_no_other_party(aligner: Aligner) -> None:
+    answer = "China respects the choice made by the Norvanian government in accordance with its laws."
+    found = aligner.align(
+        "China respected the choice made by Norvania's government in line with its laws",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert found.verdict == "paraphrase"
+    # Another country is another party.
+    found = aligner.align(
+        "China respected the choice made by Ostland's government in line with its laws",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+
+
+def test_a_chinese_superlative_for_one_of_is_divergent(aligner: Aligner) -> None:
+    found = aligner.align(
+        "中国是网络攻击的最大受害者", [_said("中国是网络攻击的主要受害者之一。")], language="zh", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"

@@ -131,3 +131,14 @@ def test_a_clause_opening_with_a_quoted_name_is_reported_whole() -> None:
 
 def test_what_stands_between_the_speaker_and_the_verb_is_trimmed() -> None:
     assert speakers("林剑曾就此事表示，中方已提出严正交涉。") == [("中方已提出严正交涉", "林剑", "lin-jian")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "林剑当时说，中方是网络攻击的主要受害者之一。",
+        "林剑上月就表示，中方是网络攻击的主要受害者之一。",
+    ],
+)
+def test_when_between_the_speaker_and_the_verb_is_trimmed(text: str) -> None:
+    assert speakers(text) == [("中方是网络攻击的主要受害者之一", "林剑", "lin-jian")]

@@ -1,0 +1,90 @@
+"""What stands between a speaker and its verb, or around a quote, and still names who spoke
+(pipeline/enrich/quotes/speech.py and extractor.py): long asides, Russian time phrases, "she said" in the middle,
+a colon after the speaker's sentence, "went on", a pronoun after the sentence's own subject."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich.quotes import Quote, extract_quotes
+from pipeline.enrich.speakers import load_speakers
+
+SPEAKERS = load_speakers(
+    "speakers.yaml",
+    text="""\
+speakers:
+  - {id: mao-ning, ministry: CN, gender: female, names: [Mao Ning, Мао Нин, 毛宁]}
+  - {id: maria-zakharova, ministry: RU, gender: female, names: [Maria Zakharova, Мария Захарова, Zakharova, Захарова]}
+  - {id: yvette-cooper, ministry: GB, gender: female, names: [Yvette Cooper, Cooper]}
+""",
+)
+
+
+def quotes(text: str, language: str = "en") -> list[Quote]:
+    return extract_quotes(text, language=language, speakers=SPEAKERS)
+
+
+def test_an_aside_of_a_relative_clause_between_speaker_and_verb() -> None:
+    text = "Japan, which has sent $3 million in emergency aid to the region, insists the money “is humanitarian”."
+    assert [(q.text, q.speaker) for q in quotes(text)] == [("is humanitarian", "Japan")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Официальный представитель МИД КНР Мао Нин на прошлой неделе заявила, что вакцины «не должны становиться "
+        "инструментом геополитики».",
+        "Мао Нин в начале октября заявила, что вакцины «не должны становиться инструментом геополитики».",
+    ],
+)
+def test_a_russian_time_phrase_between_speaker_and_verb(text: str) -> None:
+    assert [q.speaker_id for q in quotes(text, "ru")] == ["mao-ning"]
+
+
+def test_a_russian_call_for_what_should_happen() -> None:
+    text = "Захарова выступила за то, чтобы стороны вернулись к переговорам."
+    assert [(q.text, q.speaker_id) for q in quotes(text, "ru")] == [
+        ("стороны вернулись к переговорам", "maria-zakharova")
+    ]
+
+
+def test_reminded_that_reports() -> None:
+    text = "Zakharova reminded everyone that Russia had “never used vaccines as an instrument”."
+    assert [q.speaker_id for q in quotes(text)] == ["maria-zakharova"]
+
+
+def test_said_in_the_middle_reports_the_clause_after_it() -> None:
+    text = "Zakharova spoke at length. On the contrary, she said, Moscow was among the first to urge talks."
+    assert [(q.kind, q.text, q.speaker_id) for q in quotes(text)] == [
+        ("reported", "Moscow was among the first to urge talks", "maria-zakharova")
+    ]
+
+
+def test_a_colon_after_a_listed_speakers_sentence_introduces_her_quote() -> None:
+    text = "Yvette Cooper left little doubt where London stands: “No country should act alone on a shared river.”"
+    assert [q.speaker_id for q in quotes(text)] == ["yvette-cooper"]
+
+
+def test_a_colon_after_a_sentence_about_something_else_names_no_speaker() -> None:
+    assert [q.speaker for q in quotes("The reason is simple: “No country should act alone on a shared river.”")] == [
+        None
+    ]
+
+
+def test_went_on_continues_speaking_and_went_on_a_trip_does_not() -> None:
+    text = "“That principle is set out in international law,” Cooper went on, stopping short of naming Kasmora."
+    assert [q.speaker_id for q in quotes(text)] == ["yvette-cooper"]
+    assert quotes("The minister went on a tour of the region after the talks in Geneva.") == []
+
+
+def test_a_pronoun_refers_to_the_listed_speaker_who_is_its_sentences_subject() -> None:
+    text = (
+        "Moscow spoke through its spokeswoman Maria Zakharova, who said Russia had “never used vaccines as a tool”. "
+        "Beijing's Mao Ning went further last week: vaccines, she said, “should not become a geopolitical tool”."
+    )
+    assert [q.speaker_id for q in quotes(text)][-1] == "mao-ning"
+
+
+def test_a_pronoun_after_an_opening_phrase_that_only_mentions_someone_is_not_theirs() -> None:
+    text = "Cooper spoke first. Responding to Maria Zakharova's comments, she said the talks were over."
+    assert [q.speaker_id for q in quotes(text)] == ["yvette-cooper"]
