@@ -58,6 +58,10 @@ from pipeline.enrich.text import prepare
 Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 #: What parts two clauses of a sentence: a hedge beyond one is another clause's.
 _CLAUSE_BREAK = re.compile(r"[,;:，；：]|\s(?:and|but|while|и|но|а)\s")
+#: How far after the words a quote matched an answer's unnamed party may stand to be the one it names.
+_EDGE_GAP = 24
+#: Where a hedge's or a condition's clause ends, for showing it.
+_CLAUSE_END = re.compile(r"[,;:.!?，；：。！？]")
 MatchedBy = Literal["words", "meaning"]
 #: Worst first: the order a document's worst verdict is chosen by.
 VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
@@ -188,12 +192,19 @@ class Judge(Reader):
         span = window[first_j : end_j + 1]
         hedges = self._left_out(HEDGE_PHRASES, quote, passage, language, span)
         if reported:
-            hedges += self._left_out(CONDITIONS, quote, passage, language, span)
+            hedges += self._left_out(CONDITIONS, quote, passage, language, span, whole_clause=True)
         if hedges:
             # "as far as we know", "up to", "насколько нам известно" dropped, or in reported speech the condition
             # put on what was said: the report claims more certainty, or more, than was said.
             verdict = "divergent"
             dropped += [h for h in hedges if h not in dropped]
+        named = _named_at_edge(words[last_i + 1 :], passage.text, span[-1].end, language)
+        if named is not None:
+            # "... not aimed at Tuskal" for "... not targeted at any third party": the quote ends naming whom the
+            # answer left unnamed.
+            verdict = "divergent"
+            added += [named[0]] if named[0] not in added else []
+            dropped += [named[1]] if named[1] not in dropped else []
         if verdict == "verbatim" and reported and [written(t) for t in words] != [written(t) for t in span]:
             verdict = "paraphrase"  # reported speech is verbatim only when it keeps the words
         replaced = [(words[i], window[j]) for i, j in pairs if self._stem(words[i]) != self._stem(window[j])]
@@ -295,23 +306,34 @@ class Judge(Reader):
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
 
     def _left_out(
-        self, pattern: re.Pattern[str], quote: str, passage: Passage, language: str, span: list[Token]
+        self,
+        pattern: re.Pattern[str],
+        quote: str,
+        passage: Passage,
+        language: str,
+        span: list[Token],
+        *,
+        whole_clause: bool = False,
     ) -> list[str]:
         """What ``pattern`` finds (a hedge of several words, :data:`HEDGE_PHRASES`; a condition's opening word,
         :data:`CONDITIONS`) in the answer's words the quote matched, or in the same clause right before or after
-        them, when the quote has none."""
+        them, when the quote has none; ``whole_clause``: each shown with the rest of its clause."""
         text = prepare(passage.text)
         around = self._sentences_around(passage, language, span)
-        if not around:
+        if not around or pattern.search(prepare(quote)):
             return []
         first, last = span[0].start, span[-1].end
         found: list[str] = []
-        if pattern.search(prepare(quote)):
-            return []
         for match in pattern.finditer(text, around[0].start, around[-1].end):
             between = text[last : match.start()] if match.start() >= last else text[match.end() : first]
-            if first <= match.start() < last or not _CLAUSE_BREAK.search(between):
-                found.append(match.group())
+            # Inside the matched words, in their clause, or set off by a comma alone ("As far as we know, no
+            # citizens have been hurt"; "..., if both sides request it").
+            if first <= match.start() < last or not _CLAUSE_BREAK.search(between) or between.strip() in (",", "，"):
+                end = match.end()
+                if whole_clause:  # a condition shown with the rest of its clause: "if both sides request it"
+                    clause = _CLAUSE_END.search(text, match.end(), around[-1].end)
+                    end = clause.start() if clause else around[-1].end
+                found.append(text[match.start() : end].strip())
         return found
 
     def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
@@ -372,3 +394,20 @@ def _named_for_unnamed(quote_side: list[Token], said_side: list[Token], said_tex
     if language == "zh":
         return bool(ZH_NAMED_PARTY.search("".join(t.surface for t in quote_side)))
     return any(t.surface[:1].isupper() for t in quote_side)
+
+
+def _named_at_edge(tail: list[Token], said_text: str, end: int, language: str) -> tuple[str, str] | None:
+    """(the name, the unnamed party) when the words a quote ends with, past what it matched (``tail``), name a
+    party and the answer's clause goes on, right after the matched words (ending at ``end``), to leave it
+    unnamed."""
+    if language == "zh":
+        named = ZH_NAMED_PARTY.search("".join(t.surface for t in tail))
+        name = named.group() if named else None
+    else:
+        name = next((t.surface for t in tail if t.surface[:1].isupper()), None)
+    if name is None:
+        return None
+    text = prepare(said_text)
+    clause = _CLAUSE_END.search(text, end)
+    party = UNNAMED_PARTIES.search(text, end, clause.start() if clause else len(text))
+    return (name, party.group()) if party is not None and party.start() - end <= _EDGE_GAP else None

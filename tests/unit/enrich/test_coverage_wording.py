@@ -168,3 +168,44 @@ def test_a_chinese_superlative_for_one_of_is_divergent(aligner: Aligner) -> None
     )
     assert found is not None
     assert found.verdict == "divergent"
+
+
+def test_a_hedge_opening_the_answers_sentence_before_a_comma_is_left_out(aligner: Aligner) -> None:
+    answer = "As far as we know, no Chinese citizens have been hurt. Our embassy is following the situation."
+    found = aligner.align("no Chinese citizens had been hurt", [_said(answer)], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "As far as we know" in found.dropped
+
+
+def test_a_condition_left_out_is_shown_with_its_clause(aligner: Aligner) -> None:
+    answer = "China is ready to provide a platform for dialogue if both sides request it."
+    found = aligner.align(
+        "it is ready to provide a platform for dialogue", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "if both sides request it" in found.dropped
+    # A condition in another clause of the sentence is not this one's.
+    answer = "If it rains, the talks will move indoors, and China is ready to provide a platform for dialogue."
+    found = aligner.align(
+        "it is ready to provide a platform for dialogue", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict != "divergent"
+
+
+def test_a_quote_ending_with_a_name_where_the_answer_goes_on_unnamed_is_divergent(aligner: Aligner) -> None:
+    answer = "The drills are routine and are not targeted at any third party."
+    found = aligner.align(
+        "the drills as routine exercises not aimed at Tuskal", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "Tuskal" in found.added
+    assert "any third party" in found.dropped
+    found = aligner.align(
+        "the drills as routine exercises not aimed at anyone", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "paraphrase"
