@@ -209,12 +209,14 @@ class Aligner(Judge):
             added: tuple[str, ...] = ()
             dropped: tuple[str, ...] = ()
         else:
-            # In one script the words can be read: an intensifier only one side has changes the intensity
-            # ("fully stands by" for "stand by"), whatever else was reworded.
+            # In one script the words can be read: an intensifier one side has and the other lacks changes the
+            # intensity ("fully stands by" for "stand by"), whatever else was reworded; compared by stem, so that
+            # another case of the same word ("самым" for "самый") is none.
             intense = _ADDED_INTENSITY.get(language, frozenset())
-            quoted_intense = {self.normaliser.fold(t.surface) for t in words} & intense
-            said_intense = {self.normaliser.fold(t.surface) for t in sentence} & intense
-            added, dropped = tuple(sorted(quoted_intense - said_intense)), tuple(sorted(said_intense - quoted_intense))
+            quoted_intense = {t.key: t.surface for t in words if self.normaliser.fold(t.surface) in intense}
+            said_intense = {t.key: t.surface for t in sentence if self.normaliser.fold(t.surface) in intense}
+            added = tuple(surface for key, surface in quoted_intense.items() if key not in said_intense)
+            dropped = tuple(surface for key, surface in said_intense.items() if key not in quoted_intense)
             flipped = negated(words) != negated(sentence)
             verdict = "divergent" if flipped or added or dropped else "paraphrase"
         coverage = round(shared / len(keys), 3)

@@ -51,13 +51,18 @@ _EN_COUNTS = (
     *("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen"),
     *("fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"),
 )
+#: "A week earlier" in each language (not "the previous week", which is last week's; nor "a week before the
+#: summit", which counts from the summit).
+_WEEK_BEFORE_EN = r"a week earlier|(?:a|the) week before(?!\s+(?:the|a|an|his|her|its|their|this|that)\b)"
+_WEEK_BEFORE_RU = r"неделей (?:ранее|раньше)|за неделю до этого"
+_WEEK_BEFORE_ZH = r"一周前|一星期前|一个星期前"
 _MONTH_NAMES = "|".join(EN_MONTHS) + r"|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec"
 _EN = re.compile(
     r"\b(?:(?P<lastweek>last week)|(?P<thisweek>earlier this week|this week)"
     r"|in (?P<month3>" + "|".join(EN_MONTHS) + r")(?:,? (?P<year3>\d{4}))?\b(?! \d)"
     r"|(?P<yesterday>yesterday)|(?P<today>today|this (?:morning|afternoon|evening))"
     r"|(?P<earlier>a day earlier|the day before|the previous day|the preceding day)"
-    r"|(?P<weekearlier>a week (?:earlier|before)|the week before|the previous week)"
+    r"|(?P<weekearlier>" + _WEEK_BEFORE_EN + ")"
     r"|(?P<ago>two|three|2|3) days ago"
     r"|(?<![\w-])(?P<count>a|an|one|\d{1,2}|" + "|".join(_EN_COUNTS) + r") (?P<unit>weeks?|months?) ago"
     r"|(?<!the )(?P<lastmonth>last month)(?![\w'’])"
@@ -71,14 +76,14 @@ _EN = re.compile(
 _RU = re.compile(
     r"(?<!\w)(?:(?P<lastweek>на прошлой неделе)|(?P<thisweek>на этой неделе)"
     r"|(?P<yesterday>вчера|накануне)|(?P<today>сегодня)|(?P<before>позавчера)"
-    r"|(?P<weekearlier>неделей (?:ранее|раньше)|за неделю до этого)"
+    r"|(?P<weekearlier>" + _WEEK_BEFORE_RU + ")"
     r"|(?:в|во) (?P<last>прошл(?:ый|ую|ое) )?(?P<weekday>" + "|".join(_RU_WEEKDAYS) + r")\w*"
     r"|(?P<day>\d{1,2}) (?P<month>" + "|".join(_RU_MONTHS) + r")[а-я]*(?: (?P<year>\d{4}))?)",
     re.IGNORECASE,
 )
 _ZH = re.compile(
     r"(?P<lastweek>上周|上星期)(?![一二三四五六日天])|(?P<thisweek>本周|这周)(?![一二三四五六日天])|(?P<yesterday>昨天|昨日)|(?P<today>今天|今日|当天|当日)|(?P<before>前天|前日)"
-    r"|(?P<weekearlier>一周前|一星期前|一个星期前)"
+    r"|(?P<weekearlier>" + _WEEK_BEFORE_ZH + ")"
     r"|(?P<last>上)?(?:周|星期|礼拜)(?P<weekday>[一二三四五六日天])"
     r"|(?:(?P<year>\d{4})年)?(?:(?P<month>\d{1,2})月)?(?P<day>\d{1,2})日"
 )
@@ -110,11 +115,7 @@ _ASKED_OBJECT = re.compile(r"\b(?:about|whether|if|over|regarding|to|on\s+(?:the
 _EARLIER = re.compile(r"a day earlier|the day before|the previous day|the preceding day", re.IGNORECASE)
 #: A week before the day the story last named ("Неделей ранее Захарова сообщала", "a week earlier"): that day's
 #: weekday a week back, a day either side.
-_WEEK_EARLIER = re.compile(
-    r"a week (?:earlier|before)|the week before|the previous week|неделей (?:ранее|раньше)|за неделю до этого"
-    r"|一周前|一星期前|一个星期前",
-    re.IGNORECASE,
-)
+_WEEK_EARLIER = re.compile("|".join((_WEEK_BEFORE_EN, _WEEK_BEFORE_RU, _WEEK_BEFORE_ZH)), re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)

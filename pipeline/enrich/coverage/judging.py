@@ -25,6 +25,7 @@ from rapidfuzz.distance import Indel
 
 from pipeline.enrich.coverage.figures import figures, same_day
 from pipeline.enrich.coverage.pairing import (
+    CLAUSE_BREAK,
     Token,
     clause_left_out,
     conjunct,
@@ -48,6 +49,7 @@ from pipeline.enrich.coverage.words import (
     CONDITIONS,
     CURRENCIES,
     HEDGE_PHRASES,
+    MOSTLY,
     NEGATIVE_FORMS,
     UNNAMED_PARTIES,
     ZH_MARKERS,
@@ -61,7 +63,9 @@ _CLAUSE_BREAK = re.compile(r"[,;:，；：]|\s(?:and|but|while|и|но|а)\s")
 #: How far after the words a quote matched an answer's unnamed party may stand to be the one it names.
 _EDGE_GAP = 24
 #: Where a hedge's or a condition's clause ends, for showing it.
-_CLAUSE_END = re.compile(r"[,;:.!?，；：。！？]")
+_CLAUSE_END = CLAUSE_BREAK
+#: Words before a Russian "самый" form that make it no superlative.
+_NOT_SUPERLATIVE = frozenset({"тем", "же", "то"})
 MatchedBy = Literal["words", "meaning"]
 #: Worst first: the order a document's worst verdict is chosen by.
 VERDICT_SEVERITY: dict[str, int] = {"divergent": 3, "unmatched": 2, "paraphrase": 1, "verbatim": 0}
@@ -256,11 +260,17 @@ class Judge(Reader):
     ) -> Verdict | None:
         """What one gap makes of the quote: None (nothing but function words), "paraphrase" or "divergent"
         (``said_text`` and ``quoted``: the answer and the quote the gap is in)."""
+        if said_side and quote_side and _named_for_unnamed(quote_side, said_side, said_text, language):
+            # "target China" for "target a third party": another party named (read before the person filter,
+            # which would take "country" out of "the relevant country").
+            return "divergent"
         if reported:
             person = self._person.get(language, self._person["en"])
             quote_side = [t for t in quote_side if t.key not in person]
             said_side = [t for t in said_side if t.key not in person]
             quote_side, said_side = self._without_backshift(quote_side, said_side)
+        if _currency_changed(quote_side, said_side):
+            return "divergent"  # "6 billion dollars" for "6 billion euros": another figure
         # A currency's sign spelled out on one side ("6 billion dollars" for "$6 billion"): no word of it changed.
         said_side = [t for t in said_side if not _written_as_sign(t, quoted)]
         quote_side = [t for t in quote_side if not _written_as_sign(t, said_text)]
@@ -278,8 +288,6 @@ class Judge(Reader):
             return "paraphrase" if added or dropped else None
         if where == "inner" and not added and clause_left_out(said_side, said_text):
             return "paraphrase"  # a whole clause left out: an elision without its mark
-        if said_side and quote_side and _named_for_unnamed(quote_side, said_side, said_text, language):
-            return "divergent"  # "target China" for "target a third party": another party named
         if language == "zh":
             added_text = "".join(t.surface for t in quote_side)
             dropped_text = "".join(t.surface for t in said_side)
@@ -336,19 +344,24 @@ class Judge(Reader):
                 found.append(text[match.start() : end].strip())
         return found
 
-    def _marked(self, added: list[Token], dropped: list[Token], *, reported: bool) -> bool:
-        """Whether the gap changes intensity, certainty, quantity or polarity: a marker word on one side that
-        the other side does not match ("cannot" and "could not" have the same polarity)."""
+    def _marked(self, quote_side: list[Token], said_side: list[Token], *, reported: bool) -> bool:
+        """Whether the gap (its words on the quote's side and on the answer's) changes intensity, certainty,
+        quantity or polarity: a marker word on one side that the other side does not match ("cannot" and "could
+        not" have the same polarity; "roughly" and "approximately", "largely" and "generally" say the same)."""
 
         def markers(tokens: list[Token]) -> Counter[str]:
             found: Counter[str] = Counter()
-            for token in tokens:
+            for number, token in enumerate(tokens):
                 if token.role != "marker":
                     continue
                 word = self.normaliser.fold(token.surface)
-                if word in APPROXIMATELY:
-                    found["~"] += 1  # "approximately" for "roughly": the same claim, whichever word says it
+                if word in APPROXIMATELY or word in MOSTLY:
+                    # "approximately" for "roughly": the same claim, whichever word says it.
+                    found["~" if word in APPROXIMATELY else "mostly"] += 1
                     continue
+                previous = self.normaliser.fold(tokens[number - 1].surface) if number > 0 else ""
+                if word.startswith("сам") and previous in _NOT_SUPERLATIVE:
+                    continue  # "тем самым" (thereby), "то же самое" (the same): no superlative
                 if word in NEGATIVE_FORMS:
                     found["not"] += 1
                     word = NEGATIVE_FORMS[word]
@@ -357,10 +370,10 @@ class Judge(Reader):
                 found[BACKSHIFTED.get(word, word) if reported else word] += 1
             return found
 
-        marked = (markers(added), markers(dropped))
+        marked = (markers(quote_side), markers(said_side))
         # "about" (a function word elsewhere: "talk about") counts as the approximation it stands for when the
         # other side has one: "about $45 million" for "roughly $45 million".
-        for side, other, tokens in ((0, 1, added), (1, 0, dropped)):
+        for side, other, tokens in ((0, 1, quote_side), (1, 0, said_side)):
             loose = any(t.role != "marker" and self.normaliser.fold(t.surface) in APPROXIMATELY for t in tokens)
             if loose and marked[other]["~"] > marked[side]["~"]:
                 marked[side]["~"] = marked[other]["~"]
@@ -379,7 +392,8 @@ class Judge(Reader):
 def _written_as_sign(token: Token, other: str) -> bool:
     """Whether ``token`` is a currency's word that ``other`` (the other side's text) writes as its sign."""
     signs = CURRENCIES.get(token.surface.casefold())
-    return signs is not None and any(sign in other for sign in signs)
+    # The sign before a figure ("$6 billion"), not anywhere in the text.
+    return signs is not None and any(re.search(re.escape(sign) + r"\s?\d", other) for sign in signs)
 
 
 def _named_for_unnamed(quote_side: list[Token], said_side: list[Token], said_text: str, language: str) -> bool:
@@ -411,3 +425,10 @@ def _named_at_edge(tail: list[Token], said_text: str, end: int, language: str) -
     clause = _CLAUSE_END.search(text, end)
     party = UNNAMED_PARTIES.search(text, end, clause.start() if clause else len(text))
     return (name, party.group()) if party is not None and party.start() - end <= _EDGE_GAP else None
+
+
+def _currency_changed(quote_side: list[Token], said_side: list[Token]) -> bool:
+    """Whether the two sides of a gap name currencies, and not the same ones."""
+    quoted = {CURRENCIES[t.surface.casefold()] for t in quote_side if t.surface.casefold() in CURRENCIES}
+    said = {CURRENCIES[t.surface.casefold()] for t in said_side if t.surface.casefold() in CURRENCIES}
+    return bool(quoted) and bool(said) and quoted != said

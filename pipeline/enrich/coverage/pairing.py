@@ -89,12 +89,20 @@ def renamed(added: list[Token], dropped: list[Token]) -> bool:
     )
 
 
+#: The endings that make a country's name its people's adjective, after its final vowel goes.
+_PEOPLE_ENDINGS = frozenset({"", "n", "an", "ian", "ean", "ese", "ish", "i", "ic", "ian's", "n's"})
+
+
 def _same_country(one: str, other: str) -> bool:
     """A name and its adjective: the shorter, less a final vowel, opens the longer ("china"/"chinese",
     "russia"/"russian", "norvania"/"norvanian"), or they are the same."""
+    if one == other:
+        return True
     short, long = sorted((one, other), key=len)
     stem = short[:-1] if short[-1:] in "aeiouy" and len(short) > 4 else short
-    return long.startswith(stem) and len(stem) >= 4
+    # What the adjective adds is a people's ending ("-n", "-ian", "-ese", "-ish"), not another name's
+    # ("Guinea-Bissau" is not Guinea).
+    return len(stem) >= 4 and long.startswith(stem) and long[len(stem) :] in _PEOPLE_ENDINGS
 
 
 def joined(previous: Token, word: str, between: str) -> bool:

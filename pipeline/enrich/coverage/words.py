@@ -25,7 +25,7 @@ HEDGES = {
     "every some one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
     "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
     "million billion trillion dozen half around approximately roughly nearly almost tens dozens hundreds thousands "
-    "millions billions largely mostly partly partially generally broadly apparently",
+    "millions billions largely mostly partly partially generally broadly mainly chiefly apparently",
     "ru": "может возможно вероятно должен следует мочь только все всё любой один два три четыре пять шесть семь "
     "восемь девять десять одиннадцать двенадцать тринадцать четырнадцать пятнадцать шестнадцать семнадцать "
     "восемнадцать девятнадцать двадцать тридцать сорок пятьдесят шестьдесят семьдесят восемьдесят девяносто "
@@ -36,7 +36,10 @@ HEDGES = {
 HEDGE_PHRASES = re.compile(
     # The hedge in any person: reported speech says "as far as she knew" for "as far as I know".
     r"\bas far as (?:we|i|he|she|they) (?:know|knows|knew|can tell|could tell)\b"
-    r"|\bto (?:our|my|his|her|their) knowledge\b|\bup to\b|\bat least\b|\bin principle\b"
+    # "up to" before a figure only: not "live up to", "it is up to them", "up to now".
+    r"|\bto (?:our|my|his|her|their) knowledge\b|\bat least\b|\bin principle\b"
+    r"|\bup to (?=[$£€¥]?\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|a few|several|dozens|hundreds"
+    r"|thousands)\b)"
     r"|насколько (?:нам|мне|ей|ему|им) (?:известно|было известно)|по (?:нашим|имеющимся|е[её]|его|их) данным"
     r"|в основном|в принципе|как минимум"
     r"|据(?:我们|我)所知|原则上|基本上",
@@ -45,8 +48,11 @@ HEDGE_PHRASES = re.compile(
 #: A condition's opening word: reported speech that leaves out the condition the answer put on what it says
 #: ("ready to provide expert assistance if it requests it", "在双方都同意的前提下") claims more than was said.
 CONDITIONS = re.compile(
-    r"\b(?:if|unless|provided that|as long as|on condition)\b|\b(?:если|при условии|в случае если)\b"
-    r"|如果|只要|前提下|条件下",
+    # Not "if" for "whether" ("I don't know if ..."), nor a Russian "если" opening a topic ("Если говорить о
+    # ...", "если честно"), nor 条件下 ("在新的历史条件下", under new conditions).
+    r"(?<!know )(?<!knows )(?<!asked )(?<!ask )(?<!wonder )(?<!see )(?<!sure )(?<!clear )(?<!decide )(?<!check )"
+    r"\b(?:if|unless|provided that|as long as|on condition)\b"
+    r"|\b(?:если(?!\s+(?:говорить|честно|можно так|так можно))|при условии|в случае если)\b|如果|只要|前提下",
     re.IGNORECASE,
 )
 #: Words for a party left unnamed ("a third party", "the relevant country", 有关方面): an article naming a party
@@ -67,6 +73,8 @@ ZH_NAMED_PARTY = re.compile(
 APPROXIMATELY = frozenset(
     {"about", "around", "approximately", "roughly", "some", "около", "примерно", "порядка", "приблизительно"}
 )
+#: Words that each say "for the most part" ("largely stable" for "generally stable"): one for another is no change.
+MOSTLY = frozenset({"largely", "mostly", "generally", "broadly", "mainly", "chiefly"})
 #: A currency's word and the signs that write it ("$6 billion" for "6 billion dollars"): spelling a sign out, or
 #: the reverse, drops or adds no word of what was said.
 CURRENCIES = {
@@ -136,8 +144,8 @@ ZH_MARKERS = (
     "所有",
     "只",
     "仅",
-    # A superlative and "one of": "最大受害者" for "主要受害者之一".
-    "最",
+    # Superlatives and "one of": "最大受害者" for "主要受害者之一" (not 最近, recently, nor 最后, finally).
+    *("最大", "最高", "最强", "最严重", "最重要", "最主要", "最坚决", "最强烈", "最多", "最少"),
     "之一",
 )
 #: In reported speech: the change of person and the back-shift of tense are the report's, not the speaker's.

@@ -24,13 +24,21 @@ _ZH_VERB = re.compile(
 _ZH_POINTING = re.compile(r"(?:^|(?<=[，,；;]))(?:又|并|还|也|更)?指(?=[^，。；：:,;" + MASK + r"]{0,8}" + MASK + ")")
 #: A call, reported with its verb and what it calls for ("敦促美方停止炒作", "呼吁双方保持克制"): the verb before
 #: its addressee, not a noun ("中方的呼吁。").
-_ZH_CALL = re.compile(r"(?<!的)(?:敦促|呼吁|呼籲|促请|促請)(?=[\u4e00-\u9fff])(?![的是声聲书書])")
+_ZH_CALL = re.compile(r"(?<![的一该此])(?:敦促|呼吁|呼籲|促请|促請)(?=[\u4e00-\u9fff])(?![的是声聲书書下])")
+#: A clause that opens with a circumstance, whose call is what someone else said: "在国际社会呼吁下", "针对日本首相
+#: 呼吁中方...，毛宁表示".
+#: A clause after a call that another subject's speech verb opens ("...，日本外务省则称..."; not "，并称", the same
+#: speaker going on): where the call ends.
+_ZH_OTHER_SPEAKER = re.compile(
+    r"[，,](?!并|並|同时|同時|还|還|又|也|但)(?=[^，,。；;]{1,12}?(?:表示|称|稱|说|說|指出|强调|強調|回应|回應))"
+)
+_ZH_CIRCUMSTANCE = re.compile(r"^(?:在|针对|針對|对于|對於|就|据|據|随着|隨著|应|應)")
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 #: What closes the clause a speaker opens (not 、, which lists names inside a phrase).
 _ZH_CLAUSE = re.compile(r"[，。；：:,;！？“”「」『』（）()" + MASK + "]")
 _ZH_TRAILING = re.compile(
     r"(?:也|还|又|亦|再|再次|再度|进一步|则|同时|并|当天|今天|昨天|日前|此前|随后|近日|对此|就此|对此事|就此事|曾|"
-    r"当时|上月|上周|本周|本月|早前|就|"
+    r"当时|上月|上周|本周|本月|早前|就|一再|多次|再三|屡次|反复|"
     r"上午|下午|晚间|"
     r"\d+日|\d+月\d+日|周[一二三四五六日天]|星期[一二三四五六日天]|"
     r"(?:就|针对|回应|谈及|谈到|被问及|被问到)[^，。]{1,40}?时|"
@@ -54,6 +62,8 @@ def chinese(sentence: str) -> list[Attribution]:
     for match in verbs:
         if match in calls and any(a.content and a.content[0] <= match.start() < a.content[1] for a in found):
             continue  # "林剑表示，中方敦促...": the call is what the verb before reports
+        if match in calls and _ZH_CIRCUMSTANCE.match(_clause_before(sentence, match.start())):
+            continue
         verb = match.start() + (len(match.group()) - 1 if match.group().endswith("指") else 0)
         phrase = _subject(sentence[:verb])
         if phrase is None:
@@ -70,7 +80,9 @@ def chinese(sentence: str) -> list[Attribution]:
             pronoun = phrase in _ZH_PRONOUNS
         content = None
         if match in calls:
-            content = _zh_content(sentence, match.start(), _next_clause(sentence, match.end(), verbs))
+            ends = _next_clause(sentence, match.end(), verbs)
+            other = _ZH_OTHER_SPEAKER.search(sentence, match.end(), ends)
+            content = _zh_content(sentence, match.start(), other.start() if other else ends)
         elif sentence[match.end() : match.end() + 1] in ("，", ","):
             content = _zh_content(sentence, match.end() + 1, _next_clause(sentence, match.end(), verbs))
         found.append(Attribution(phrase, pronoun, verb, content, question))
@@ -90,7 +102,15 @@ def _next_clause(sentence: str, after: int, verbs: list[re.Match[str]]) -> int:
             semicolon = max(sentence.find(mark, after, match.start()) for mark in "；;")
             if semicolon > after and subject:
                 return semicolon
+            if opening > after and subject and sentence[opening + 1 : match.start()].startswith(subject):
+                return opening  # "...，日本外务省则称...": another speaker's clause begins at the comma
     return len(sentence)
+
+
+def _clause_before(sentence: str, at: int) -> str:
+    """The sentence's clause up to ``at``: from the last clause punctuation before it."""
+    left = sentence[:at]
+    return left[max((m.end() for m in _ZH_CLAUSE.finditer(left)), default=0) :]
 
 
 def _subject(left: str) -> str | None:

@@ -39,6 +39,14 @@ _PERSON_SUBJECT = re.compile(
     r"^(?:[A-ZА-ЯЁ][\w’'-]*\.?\s+)*?([A-ZА-ЯЁ][a-zа-яё][\w’'-]*(?:\s+[A-ZА-ЯЁ][a-zа-яё][\w’'-]*)?)(?=,|\s+[a-zа-яё])"
 )
 _NOT_SUBJECTS = frozenset({"the", "a", "an", "this", "that", "it", "he", "she", "they", "we", "i", "but", "and"})
+#: A possessive opening a speaker phrase before the name: "Beijing's Mao Ning", "China's Lin Jian".
+_POSSESSIVE_OPENING = re.compile(r"^[A-ZА-ЯЁ][\w-]*['’]s\s+(?=\S)")
+#: A text named before a colon: what follows is quoted from it ("read out the text of the resolution:").
+_QUOTED_TEXT = re.compile(
+    r"\b(?:text|letter|resolution|statement|document|report|declaration|treaty|agreement|communiqu[eé]|article"
+    r"|passage|clause|law|order|decree|note|message|post|tweet|sign|banner|slogan)s?\b",
+    re.IGNORECASE,
+)
 #: Sentences longer than this are not read for attribution: no news sentence is, and garbage stays linear.
 _LONGEST = 3000
 _HEADLINE_SPEAKER = re.compile(r"^([^\W\d_][\w-]*(?: [^\W\d_][\w-]*){0,2}|[^\s:：，。]{1,8})\s*[:：]\s*(?=\S)")
@@ -411,7 +419,8 @@ def _note_subject(document: Document, paragraph: int, sentence: str, verb: int) 
     if phrase is None or phrase[2]:
         return
     name = sentence[phrase[0] : phrase[1]]
-    found = document.speaker_id(name)
+    # The whole phrase, past a country's possessive ("Beijing's Mao Ning"): "Critics of Mao Ning" are not she.
+    found = document.directory.speaker(_POSSESSIVE_OPENING.sub("", name))
     if found is not None:
         document.note(Named(paragraph, name, found, title_gender(name)))
 
@@ -422,10 +431,14 @@ def _introduced_by(
     """The speaker of a quote a colon introduces with no speech verb ("the Foreign Secretary was blunt: “...”"):
     the sentence's subject, when it is a listed speaker or a role that refers back to one."""
     phrase = colon_subject(sentence, quote)
-    if phrase is None or phrase[2]:
-        return None
-    speaker = _resolve(document, paragraph, Attribution(sentence[phrase[0] : phrase[1]], False, phrase[0], None))
-    return speaker if speaker is not None and speaker[1] is not None else None
+    if phrase is None or phrase[2] or _QUOTED_TEXT.search(sentence, phrase[1], quote):
+        return None  # "Miller read out the text of the resolution: “...”": a document's words, not his
+    name = sentence[phrase[0] : phrase[1]]
+    # The whole phrase names the speaker ("Critics of Matthew Miller were scathing:" is not Miller).
+    if (found := document.directory.speaker(_POSSESSIVE_OPENING.sub("", name))) is not None:
+        return name, found
+    named = document.resolve_pronoun(paragraph, title_gender(name)) if role_reference(name) else None
+    return (name, named.speaker_id) if named is not None and named.speaker_id is not None else None
 
 
 def _resolve(document: Document, paragraph: int, attribution: Attribution) -> tuple[str | None, str | None] | None:

@@ -104,7 +104,9 @@ _EN_CALL = re.compile(r"\s+((?:(?!to\s)[\w'’.-]+\s+){1,6}?)to\s+(?:not\s+)?[a-
 #: A Russian call: up to four words of addressee, then an infinitive or "к" and what is called for ("призвала
 #: Вашингтон отказаться от ...", "призвал стороны к сдержанности").
 _RU_CALL = re.compile(
-    r"\s+((?:[^\W\d_][\w-]*\s+){0,4}?)(?:(?:не\s+)?[а-яё]+(?:ть|ться|ти|тись|чь)|к\s+[а-яё]+)(?![\w-])"
+    # An infinitive, not a noun in -сть ("часть", "безопасность"); "к" and a noun, not a pronoun ("к этому").
+    r"\s+((?:[^\W\d_][\w-]*\s+){0,4}?)(?:(?:не\s+)?(?![а-яё]*сть(?![\w-]))[а-яё]+(?:ть|ться|ти|тись|чь)"
+    r"|к\s+(?!(?:этому|тому|нему|ним|ней|чему)(?![\w-]))[а-яё]+)(?![\w-])"
 )
 #: A judgement put on something without quote marks: "described [Serravia's exercises as lawful]", "accused
 #: [Britain of ignoring the facts]" (with quote marks the quoted words carry it: "described ... as “...”").
@@ -112,10 +114,14 @@ _EN_JUDGED = {
     ("describ", "brand", "term", "label"): re.compile(r"\s+((?:(?!as\s)[\w'’.-]+\s+){1,8}?)as\s+(?=[\w$])"),
     ("accus",): re.compile(r"\s+((?:(?!of\s)[\w'’.-]+\s+){1,4}?)of\s+(?=[a-z])"),
 }
-#: An object that only points back: what it is, the sentence before says.
-_OBJECT_PRONOUNS = frozenset({"it", "them", "this", "that", "these", "those", "him", "her"})
-#: Words an addressee does not hold: a preposition or a conjunction means the verb did not take one.
-_NOT_ADDRESSEE = PREPOSITIONS | {"and", "but", "or", "that", "ahead", "forward", "for", "up", "out", "home"}
+#: A judged object that only points back ("described it as a big step": what it is, the sentence before says)
+#: or is the speaker ("described herself as ...").
+_OBJECT_PRONOUNS = frozenset(
+    {"it", "them", "this", "that", "these", "those", "him", "her", "itself", "herself", "himself", "themselves"}
+)
+#: Words an object does not hold: a preposition or a conjunction means the verb did not take one ("and" may join
+#: names: "urged Tokyo and Seoul to ...").
+_NOT_ADDRESSEE = PREPOSITIONS | {"but", "or", "that", "ahead", "forward", "for", "up", "out", "home"}
 #: "... and stressed" just before a "that": a second speech verb, whose "that" it is.
 _CONJOINED_SPEECH = re.compile(r"\s(?:and|but)\s+(?:\w+\s+)?[a-z]+\s*$")
 #: "that" pointing at a time ("that morning"), not opening a clause.
@@ -196,7 +202,9 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
             named = sentence[comma : inside[0]] if comma > start else MASK
             if MASK not in named and 1 <= count_words(named) <= 6:
                 attribution = replace(attribution, content=trimmed_clause(sentence, start, comma))
-            elif (joined := _next_report(sentence, start, [a for a in found if start < a.verb < end])) is not None:
+            elif (
+                joined := _next_report(sentence, attribution, [a for a in found if start < a.verb < end])
+            ) is not None:
                 attribution = replace(attribution, content=trimmed_clause(sentence, start, joined))
         ended.append(attribution)
     contents = [a.content for a in ended if a.content is not None]
@@ -212,15 +220,22 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
 
 #: Auxiliaries among :data:`BETWEEN`: after "and", the verb they go with is the reported clause's own.
 _AUXILIARIES = frozenset({"has", "had", "have", "was", "is", "will", "would"})
+#: A "that" (or "что") right before a report's content: the verb reports a clause of its own.
+_THAT_BEFORE = re.compile(r"(?<![\w-])(?:that|что)[\s,]*$", re.IGNORECASE)
 #: The words that join a second report to the first: "... and described ...", "..., while India ... reiterated".
 _JOINS_NEXT = re.compile(r"(?:\s*[,;—–-])?\s+(?:and|but|while|whereas)\s*$", re.IGNORECASE)
 
 
-def _next_report(sentence: str, start: int, inside: list[Attribution]) -> int | None:
-    """Where a report whose content begins at ``start`` ends because a second report of its own content begins
-    in it, joined by "and", "but" or "while": a verb of the same speaker ("said the US backed freedom of
-    navigation and described the exercises as lawful") or a new speaker ("..., while India, a big buyer of
-    potash, reiterated that ..."); None when nothing joins one."""
+def _next_report(sentence: str, outer: Attribution, inside: list[Attribution]) -> int | None:
+    """Where the content of ``outer`` ends because a second report of its own content begins in it: a new
+    speaker after "while" or "and" ("..., while India, a big buyer of potash, reiterated that ..."), or a verb
+    of the same speaker right after "and"/"but", when the first clause is closed by a quote ("said the US backed
+    freedom of navigation “as we do everywhere” and described the exercises as lawful") or the verb reports a
+    "that" clause ("said the talks were useful and stressed that ..."); None when nothing joins one. Otherwise
+    "and" may join the clause's own verbs, of its own subject ("said protesters had burned flags and accused
+    the embassy of ..."; "said Blinken had spoken with Lavrov and warned that ...": not Lavrov's)."""
+    assert outer.content is not None
+    start = outer.content[0]
     following = next((a for a in inside if not a.question), None)
     if following is None or following.content is None or following.content[0] < following.verb:
         return None  # not a report of what follows it
@@ -236,6 +251,13 @@ def _next_report(sentence: str, start: int, inside: list[Attribution]) -> int | 
             return None  # "said Japan had raised ... and was urging citizens to ...": the clause's own verb
         edge = tokens.pop().start()  # "and on Thursday reiterated", "and also described"
     joined = _JOINS_NEXT.search(lead, 0, edge)
+    if joined is not None and not joined.group().strip(" ,;—–-").casefold().startswith(("while", "whereas")):
+        # A verb right after "and"/"but": the outer speaker's only as a coordinated verb (no phrase of its own
+        # before it), and only past a quote that closes the first clause or before a "that" of its own.
+        closed = lead[: joined.start()].rstrip(" .,;—–-").endswith(MASK)
+        that = _THAT_BEFORE.search(sentence, following.verb, following.content[0]) is not None
+        if following.speaker != outer.speaker or not (closed or that):
+            return None
     if joined is None and not following.pronoun and following.speaker and following.speaker in lead:
         # A new subject: its phrase, perhaps with an aside after it, then the verb.
         named = lead.rfind(following.speaker)
@@ -309,7 +331,7 @@ def object_clause(sentence: str, verb: re.Match[str], language: str) -> tuple[in
     if language == "en":
         for stems, pattern in _EN_JUDGED.items():
             if word.startswith(stems):
-                return _object_and_rest(sentence, verb.end(), pattern)
+                return _object_and_rest(sentence, verb.end(), pattern, judged=True)
     if not word.startswith(CALL_VERBS.get(language, ())):
         return None
     start = verb.end()
@@ -327,9 +349,12 @@ def object_clause(sentence: str, verb: re.Match[str], language: str) -> tuple[in
     return _object_and_rest(sentence, start, _EN_CALL)
 
 
-def _object_and_rest(sentence: str, start: int, pattern: re.Pattern[str]) -> tuple[int, int] | None:
+def _object_and_rest(
+    sentence: str, start: int, pattern: re.Pattern[str], *, judged: bool = False
+) -> tuple[int, int] | None:
     """The clause from ``start`` when ``pattern`` finds there an object (group 1: a few words, none a preposition
-    or a conjunction) and the word that joins what is said of it; no quote in either."""
+    or a conjunction) and the word that joins what is said of it; no quote in either. ``judged``: the object of
+    a judgement, which a lone pronoun is not worth reporting ("described it as ...")."""
     found = pattern.match(sentence, start)
     if found is None or MASK in found.group() or MASK in sentence[found.end() : found.end() + 2]:
         return None
@@ -337,10 +362,10 @@ def _object_and_rest(sentence: str, start: int, pattern: re.Pattern[str]) -> tup
     words = [w.casefold() for w in written]
     if "and" in words and not all(w[:1].isupper() or w in ("and", "the", "both") for w in written):
         return None  # "urged calm and promised to ...": "and" joins names only ("Tokyo and Seoul")
-    if not words or any(w in _NOT_ADDRESSEE for w in words if w != "and"):
+    if not words or any(w in _NOT_ADDRESSEE for w in words):
         return None
-    if len(words) == 1 and words[0] in _OBJECT_PRONOUNS:
-        return None  # "described it as a big step": what "it" is, the sentence before says
+    if judged and len(words) == 1 and words[0] in _OBJECT_PRONOUNS:
+        return None
     return trimmed_clause(sentence, start, len(sentence))
 
 
@@ -348,11 +373,7 @@ def reported_clause(
     sentence: str, verb: re.Match[str], phrase: tuple[int, int, bool], inverted: bool, language: str
 ) -> tuple[int, int] | None:
     """The content a speech verb reports: after "that" / "что" / the verb, or before ", X said"; a call's
-    addressee and what it calls for, or a judgement without quote marks (:func:`object_clause`)."""
-    if not inverted:
-        taken = object_clause(sentence, verb, language)
-        if taken is not None or verb.group().casefold().startswith(("call", "appeal")):
-            return taken  # "called it “...”" names; "appealed" without "to" contests
+    addressee and what it calls for, or a judgement without quote marks, are read by :func:`object_clause`."""
     end_of_clause = verb.end() if not inverted else phrase[1]
     rest = sentence[end_of_clause:]
     tail = rest.strip(" .!?,;")

@@ -369,7 +369,7 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
                 last = max(spoken, key=lambda a: a.verb)
                 phrase, speaker = (match.start(), match.start(), last.pronoun), last.speaker
             else:
-                phrase = _subject(sentence, match.start())
+                phrase = sentence_subject(sentence, match.start())
         elif phrase is None and _inverted_position(sentence, match.start()):
             phrase = phrase_after(sentence, match.end())
             if phrase is not None and sentence[phrase[1] :].lstrip()[:1] == MASK:
@@ -383,8 +383,14 @@ def attributions(sentence: str, language: str) -> list[Attribution]:
         question = verb.startswith(_QUESTION_VERBS)
         if question and _PASSIVE.search(sentence, 0, match.start()):
             question = False  # "X was asked whether ...": X answers, the question is someone else's
-        elif reporting or object_clause(sentence, match, language) is not None:
-            content = reported_clause(sentence, match, phrase, inverted, language)
+        else:
+            # A verb's object read once: a call's addressee and what it asks, a judgement put without quote marks;
+            # "called" and "appealed" report nothing else ("called it “...”" names, "appealed the ruling").
+            taken = object_clause(sentence, match, language) if not inverted else None
+            if taken is not None:
+                content = taken
+            elif reporting and not verb.startswith(("call", "appeal")):
+                content = reported_clause(sentence, match, phrase, inverted, language)
         found.append(Attribution(speaker, phrase[2], match.start(), content, question))
     opening = _OPENING_PARTICIPLE.match(sentence) if language == "en" else None
     main = next((a for a in found if opening and not a.question and a.verb > opening.end()), None)
@@ -486,11 +492,6 @@ def _conditional(sentence: str, position: int) -> bool:
     return token is not None and token.group().casefold() in _CONDITIONS
 
 
-def sentence_subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
-    """The phrase opening the sentence (past an opening circumstance) when a verb follows it before ``limit``."""
-    return _subject(sentence, limit)
-
-
 def colon_subject(sentence: str, quote: int) -> tuple[int, int, bool] | None:
     """The subject of a sentence that introduces the quote at ``quote`` with a colon and no speech verb ("the
     Foreign Secretary was blunt: “...”", "Cooper left little doubt where London stands: “...”"): the phrase
@@ -499,10 +500,10 @@ def colon_subject(sentence: str, quote: int) -> tuple[int, int, bool] | None:
     before = sentence[:quote].rstrip()
     if not before.endswith((":", "：")):
         return None
-    return _subject(sentence, len(before) - 1)
+    return sentence_subject(sentence, len(before) - 1)
 
 
-def _subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
+def sentence_subject(sentence: str, limit: int) -> tuple[int, int, bool] | None:
     """The subject opening the sentence (past an opening circumstance: "On Monday, ", "Two days later in Moscow,
     ", "Говоря о ..., "), when a verb follows it before ``limit``: who speaks in "X gave no details, but
     stressed" or "X ..., saying". When the opening is no subject followed by a verb, the clauses after its

@@ -226,3 +226,11 @@ def test_a_week_earlier_is_that_weekday_a_week_back_from_the_story_or_publicatio
         date(2022, 6, 20),
         date(2022, 6, 19),
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["a week before the summit, Zakharova said talks were possible", "the previous week, Wang said"]
+)
+def test_a_week_before_an_event_or_the_previous_week_is_no_week_back(text: str) -> None:
+    found = resolve(text, date(2022, 6, 29), "en")
+    assert found is None or found.days != (date(2022, 6, 23), date(2022, 6, 22), date(2022, 6, 21))

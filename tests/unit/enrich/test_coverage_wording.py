@@ -209,3 +209,81 @@ def test_a_quote_ending_with_a_name_where_the_answer_goes_on_unnamed_is_divergen
     )
     assert found is not None
     assert found.verdict == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote", "language"),
+    [
+        # Review of round 14: none of these is a condition or a hedge left out.
+        (
+            "I don't know if the foreign minister will attend the summit.",
+            "she did not know whether the foreign minister would attend the summit",
+            "en",
+        ),
+        (
+            "Если говорить о ситуации на границе, то она остается крайне напряженной.",
+            "ситуация на границе остается крайне напряженной",
+            "ru",
+        ),
+        ("在新的历史条件下，中方愿同各方保持沟通。", "中方愿同各方保持沟通", "zh"),
+        (
+            "Washington must live up to its commitments on arms sales.",
+            "Washington must honour its commitments on arms sales",
+            "en",
+        ),
+        (
+            "It is up to the two sides to decide on the venue of the talks.",
+            "it is for the two sides to decide on the venue of the talks",
+            "en",
+        ),
+        (
+            "Мы тем самым подтверждаем приверженность договоренностям.",
+            "подтверждаем приверженность договоренностям",
+            "ru",
+        ),
+        ("中方最近已就此同有关方面进行了沟通。", "中方已就此同有关方面进行了沟通", "zh"),
+        (
+            "The situation along the border is largely stable.",
+            "the situation along the border was generally stable",
+            "en",
+        ),
+    ],
+)
+def test_words_that_only_look_like_a_condition_a_hedge_or_an_intensifier_change_nothing(
+    aligner: Aligner, answer: str, quote: str, language: str
+) -> None:
+    found = aligner.align(quote, [_said(answer)], language=language, reported=True)
+    assert found is not None
+    assert found.verdict != "divergent", (found.added, found.dropped)
+
+
+def test_the_relevant_country_named_in_reported_speech_is_divergent(aligner: Aligner) -> None:
+    answer = "We urge the relevant country to stop interfering in China's internal affairs."
+    found = aligner.align(
+        "we urge the United States to stop interfering in China's internal affairs",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+
+
+@pytest.mark.parametrize(("quoted", "said"), [("Austria's", "Australian"), ("Guinea-Bissau's", "Guinean")])
+def test_a_name_that_only_begins_like_another_is_another_party(aligner: Aligner, quoted: str, said: str) -> None:
+    answer = f"We respect the choice of the {said} government in accordance with its laws."
+    found = aligner.align(
+        f"China respected the choice of {quoted} government in line with its laws",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+
+
+def test_a_currency_sign_elsewhere_in_the_answer_does_not_excuse_a_word(aligner: Aligner) -> None:
+    answer = "Trade crossed 6 billion euros last year. The loan of US$2 billion was repaid in full."
+    found = aligner.align("trade crossed 6 billion dollars last year", [_said(answer)], language="en", reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"

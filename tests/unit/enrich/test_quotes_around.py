@@ -88,3 +88,16 @@ def test_a_pronoun_refers_to_the_listed_speaker_who_is_its_sentences_subject() -
 def test_a_pronoun_after_an_opening_phrase_that_only_mentions_someone_is_not_theirs() -> None:
     text = "Cooper spoke first. Responding to Maria Zakharova's comments, she said the talks were over."
     assert [q.speaker_id for q in quotes(text)] == ["yvette-cooper"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Review of round 14: the subject must be the speaker as a whole, and what is read out is a document's.
+        "Critics of Yvette Cooper were scathing: “She has lost all credibility.”",
+        "Yvette Cooper's remarks drew a sharp response from Manila: “We reject these baseless claims.”",
+        "Yvette Cooper read out the text of the resolution: “All parties must cease hostilities.”",
+    ],
+)
+def test_a_colon_after_a_phrase_that_only_mentions_a_speaker_names_none(text: str) -> None:
+    assert [q.speaker for q in quotes(text)] == [None]

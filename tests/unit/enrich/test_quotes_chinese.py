@@ -142,3 +142,28 @@ def test_what_stands_between_the_speaker_and_the_verb_is_trimmed() -> None:
 )
 def test_when_between_the_speaker_and_the_verb_is_trimmed(text: str) -> None:
     assert speakers(text) == [("中方是网络攻击的主要受害者之一", "林剑", "lin-jian")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Review of round 14: a call ends where another speaker's clause begins...
+        (
+            "林剑敦促日方停止排海，日本外务省则称排海是安全的。",
+            [("敦促日方停止排海", "林剑", "lin-jian")],
+        ),
+        # ...is no call as a noun or in a circumstance...
+        ("这一呼吁得到了各方响应。", []),
+        ("在国际社会呼吁下，双方同意停火。", []),
+        (
+            "针对日本首相呼吁中方开放市场，林剑表示，中方一贯坚持对外开放。",
+            [("中方一贯坚持对外开放", "林剑", "lin-jian")],
+        ),
+        # ...and 一再 between speaker and verb is trimmed.
+        ("林剑一再敦促日方停止排海。", [("敦促日方停止排海", "林剑", "lin-jian")]),
+    ],
+)
+def test_calls_end_at_another_speaker_and_nouns_and_circumstances_are_no_calls(
+    text: str, expected: list[tuple[str, str, str]]
+) -> None:
+    assert speakers(text) == expected
