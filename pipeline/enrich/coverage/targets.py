@@ -176,7 +176,7 @@ def targets(
         else []
     )
     local_day = published.astimezone(local_zone).date()
-    lead = text[: spans[1][1]] if len(spans) > 1 else text
+    lead = _lead(text, spans)
     found: list[Target | None] = []
     # What each sentence is about, read once for all quotes (only in a report about several ministries).
     about_sentence: dict[str, set[str]] = {}
@@ -321,6 +321,20 @@ def _nearest_country(text: str, start: int, end: int) -> set[str]:
         return set()
     nearest = min(distances.values())
     return {code for code, distance in distances.items() if distance == nearest}
+
+
+#: Fewer words than this make a paragraph a byline or a dateline ("By a staff writer, 18 November 2026"), whose
+#: date is the report's own, not the briefing's.
+_LEAD_MIN_WORDS = 8
+_LEAD_WORD = re.compile(r"[^\W\d_]+|[\u4e00-\u9fff]{2}")
+
+
+def _lead(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The report's lead: its first two paragraphs, past any byline or dateline of a few words."""
+    body = [(a, b) for a, b in spans if len(_LEAD_WORD.findall(text[a:b])) >= _LEAD_MIN_WORDS]
+    if not body:
+        return text[: spans[1][1]] if len(spans) > 1 else text
+    return text[body[0][0] : body[1][1] if len(body) > 1 else body[0][1]]
 
 
 def _ministry(

@@ -573,3 +573,15 @@ def test_its_spokesman_belongs_to_the_sentences_subject_not_a_country_in_an_asid
     )
     quoted = found(text, "en", datetime(2026, 4, 27, 9, 0, tzinfo=NEW_YORK))
     assert {q: t.ministry if t else None for q, t in quoted}["will not accept any unilateral change"] == "CN"
+
+
+def test_a_bylines_date_is_the_reports_own_not_the_briefings() -> None:
+    # "By a staff writer, 18 November 2026" opens the body; the briefing was the day before, as the lead says.
+    text = (
+        "By a staff writer, 18 November 2026\n\n"
+        "China on Tuesday urged both sides to exercise restraint and return to the negotiating table.\n\n"
+        "State Department spokesman Ned Price said the United States was ready to help with the talks."
+    )
+    published = datetime(2026, 11, 18, 8, 30, tzinfo=ZoneInfo("Europe/London"))
+    (target,) = [t for _, t in found(text, "en", published) if t is not None][-1:]
+    assert target.days == (date(2026, 11, 17),)
