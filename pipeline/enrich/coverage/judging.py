@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,6 +49,7 @@ from pipeline.enrich.coverage.words import (
     BACKSHIFTED,
     CONDITIONS,
     CURRENCIES,
+    CURRENCY_SIGNS,
     HEDGE_PHRASES,
     MOSTLY,
     NEGATIVE_FORMS,
@@ -62,8 +64,6 @@ Verdict = Literal["verbatim", "paraphrase", "divergent", "unmatched"]
 _CLAUSE_BREAK = re.compile(r"[,;:，；：]|\s(?:and|but|while|и|но|а)\s")
 #: How far after the words a quote matched an answer's unnamed party may stand to be the one it names.
 _EDGE_GAP = 24
-#: Where a hedge's or a condition's clause ends, for showing it.
-_CLAUSE_END = CLAUSE_BREAK
 #: Words before a Russian "самый" form that make it no superlative.
 _NOT_SUPERLATIVE = frozenset({"тем", "же", "то"})
 MatchedBy = Literal["words", "meaning"]
@@ -194,9 +194,9 @@ class Judge(Reader):
                 dropped.append(phrase(said_side, passage.text))
         end_j = window.index(tail[-1]) if tail else last_j
         span = window[first_j : end_j + 1]
-        hedges = self._left_out(HEDGE_PHRASES, quote, passage, language, span)
-        if reported:
-            hedges += self._left_out(CONDITIONS, quote, passage, language, span, whole_clause=True)
+        # Conditions only in reported speech, each shown with its clause.
+        left_out = [(HEDGE_PHRASES, False), *([(CONDITIONS, True)] if reported else [])]
+        hedges = self._left_out(left_out, quote, passage, language, span)
         if hedges:
             # "as far as we know", "up to", "насколько нам известно" dropped, or in reported speech the condition
             # put on what was said: the report claims more certainty, or more, than was said.
@@ -315,33 +315,33 @@ class Judge(Reader):
 
     def _left_out(
         self,
-        pattern: re.Pattern[str],
+        patterns: Sequence[tuple[re.Pattern[str], bool]],
         quote: str,
         passage: Passage,
         language: str,
         span: list[Token],
-        *,
-        whole_clause: bool = False,
     ) -> list[str]:
-        """What ``pattern`` finds (a hedge of several words, :data:`HEDGE_PHRASES`; a condition's opening word,
-        :data:`CONDITIONS`) in the answer's words the quote matched, or in the same clause right before or after
-        them, when the quote has none; ``whole_clause``: each shown with the rest of its clause."""
-        text = prepare(passage.text)
+        """What each of ``patterns`` finds (a hedge of several words, :data:`HEDGE_PHRASES`; a condition's opening
+        word, :data:`CONDITIONS`) in the answer's words the quote matched, or in the same clause right before or
+        after them, when the quote has none; with True beside a pattern, each is shown with the rest of its
+        clause ("if both sides request it")."""
         around = self._sentences_around(passage, language, span)
-        if not around or pattern.search(prepare(quote)):
+        if not around:
             return []
+        text, quoted = prepare(passage.text), prepare(quote)
         first, last = span[0].start, span[-1].end
         found: list[str] = []
-        for match in pattern.finditer(text, around[0].start, around[-1].end):
-            between = text[last : match.start()] if match.start() >= last else text[match.end() : first]
-            # Inside the matched words, in their clause, or set off by a comma alone ("As far as we know, no
-            # citizens have been hurt"; "..., if both sides request it").
-            if first <= match.start() < last or not _CLAUSE_BREAK.search(between) or between.strip() in (",", "，"):
-                end = match.end()
-                if whole_clause:  # a condition shown with the rest of its clause: "if both sides request it"
-                    clause = _CLAUSE_END.search(text, match.end(), around[-1].end)
-                    end = clause.start() if clause else around[-1].end
-                found.append(text[match.start() : end].strip())
+        for pattern, whole_clause in patterns:
+            if pattern.search(quoted):
+                continue
+            for match in pattern.finditer(text, around[0].start, around[-1].end):
+                between = text[last : match.start()] if match.start() >= last else text[match.end() : first]
+                # Inside the matched words, in their clause, or set off by a comma alone ("As far as we know, no
+                # citizens have been hurt"; "..., if both sides request it").
+                if first <= match.start() < last or not _CLAUSE_BREAK.search(between) or between.strip() in (",", "，"):
+                    clause = CLAUSE_BREAK.search(text, match.end(), around[-1].end) if whole_clause else None
+                    end = match.end() if not whole_clause else clause.start() if clause else around[-1].end
+                    found.append(text[match.start() : end].strip())
         return found
 
     def _marked(self, quote_side: list[Token], said_side: list[Token], *, reported: bool) -> bool:
@@ -391,9 +391,11 @@ class Judge(Reader):
 
 def _written_as_sign(token: Token, other: str) -> bool:
     """Whether ``token`` is a currency's word that ``other`` (the other side's text) writes as its sign."""
-    signs = CURRENCIES.get(token.surface.casefold())
+    currency = CURRENCIES.get(token.surface.casefold())
     # The sign before a figure ("$6 billion"), not anywhere in the text.
-    return signs is not None and any(re.search(re.escape(sign) + r"\s?\d", other) for sign in signs)
+    return currency is not None and any(
+        re.search(re.escape(sign) + r"\s?\d", other) for sign in CURRENCY_SIGNS[currency]
+    )
 
 
 def _named_for_unnamed(quote_side: list[Token], said_side: list[Token], said_text: str, language: str) -> bool:
@@ -403,26 +405,26 @@ def _named_for_unnamed(quote_side: list[Token], said_side: list[Token], said_tex
     if language == "zh":
         # A character the quote shares may end the phrase (有关[方]面 for 美[方]): the two after the gap too.
         said = prepare(said_text)[said_side[0].start : said_side[-1].end + 2]
-    if not UNNAMED_PARTIES.search(said):
-        return False
+    return UNNAMED_PARTIES.search(said) is not None and _party_named(quote_side, language) is not None
+
+
+def _party_named(tokens: list[Token], language: str) -> str | None:
+    """The party ``tokens`` name: a capitalised word, or in Chinese a country's name or its 方 (美方)."""
     if language == "zh":
-        return bool(ZH_NAMED_PARTY.search("".join(t.surface for t in quote_side)))
-    return any(t.surface[:1].isupper() for t in quote_side)
+        named = ZH_NAMED_PARTY.search("".join(t.surface for t in tokens))
+        return named.group() if named else None
+    return next((t.surface for t in tokens if t.surface[:1].isupper()), None)
 
 
 def _named_at_edge(tail: list[Token], said_text: str, end: int, language: str) -> tuple[str, str] | None:
     """(the name, the unnamed party) when the words a quote ends with, past what it matched (``tail``), name a
     party and the answer's clause goes on, right after the matched words (ending at ``end``), to leave it
     unnamed."""
-    if language == "zh":
-        named = ZH_NAMED_PARTY.search("".join(t.surface for t in tail))
-        name = named.group() if named else None
-    else:
-        name = next((t.surface for t in tail if t.surface[:1].isupper()), None)
+    name = _party_named(tail, language)
     if name is None:
         return None
     text = prepare(said_text)
-    clause = _CLAUSE_END.search(text, end)
+    clause = CLAUSE_BREAK.search(text, end)
     party = UNNAMED_PARTIES.search(text, end, clause.start() if clause else len(text))
     return (name, party.group()) if party is not None and party.start() - end <= _EDGE_GAP else None
 

@@ -90,7 +90,7 @@ def renamed(added: list[Token], dropped: list[Token]) -> bool:
 
 
 #: The endings that make a country's name its people's adjective, after its final vowel goes.
-_PEOPLE_ENDINGS = frozenset({"", "n", "an", "ian", "ean", "ese", "ish", "i", "ic", "ian's", "n's"})
+_PEOPLE_ENDINGS = frozenset({"", "n", "an", "ian", "ean", "ese", "ish", "i", "ic"})
 
 
 def _same_country(one: str, other: str) -> bool:

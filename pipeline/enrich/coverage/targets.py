@@ -329,9 +329,13 @@ _LEAD_MIN_WORDS = 8
 _LEAD_WORD = re.compile(r"[^\W\d_]+|[\u4e00-\u9fff]{2}")
 
 
+def _long_enough(paragraph: str) -> bool:
+    return len(_LEAD_WORD.findall(paragraph)) >= _LEAD_MIN_WORDS
+
+
 def _lead(text: str, spans: Sequence[tuple[int, int]]) -> str:
     """The report's lead: its first two paragraphs, past any byline or dateline of a few words."""
-    body = [(a, b) for a, b in spans if len(_LEAD_WORD.findall(text[a:b])) >= _LEAD_MIN_WORDS]
+    body = list(itertools.islice(((a, b) for a, b in spans if _long_enough(text[a:b])), 2))
     if not body:
         return text[: spans[1][1]] if len(spans) > 1 else text
     return text[body[0][0] : body[1][1] if len(body) > 1 else body[0][1]]

@@ -75,26 +75,24 @@ APPROXIMATELY = frozenset(
 )
 #: Words that each say "for the most part" ("largely stable" for "generally stable"): one for another is no change.
 MOSTLY = frozenset({"largely", "mostly", "generally", "broadly", "mainly", "chiefly"})
-#: A currency's word and the signs that write it ("$6 billion" for "6 billion dollars"): spelling a sign out, or
-#: the reverse, drops or adds no word of what was said.
+#: A currency's words ("$6 billion" for "6 billion dollars": spelling a sign out, or the reverse, drops or adds no
+#: word of what was said; "dollars" for "euros" is another figure).
 CURRENCIES = {
-    "dollar": ("$",),
-    "dollars": ("$",),
-    "yen": ("¥", "￥"),
-    "pound": ("£",),
-    "pounds": ("£",),
-    "euro": ("€",),
-    "euros": ("€",),
-    "rupee": ("₹", "Rs"),
-    "rupees": ("₹", "Rs"),
-    "yuan": ("¥", "￥", "CNY", "RMB"),
-    "долларов": ("$",),
-    "доллара": ("$",),
-    "евро": ("€",),
-    "美元": ("$", "US$"),
-    "日元": ("¥", "￥"),
-    "英镑": ("£",),
-    "欧元": ("€",),
+    **dict.fromkeys(("dollar", "dollars", "долларов", "доллара", "美元"), "USD"),
+    **dict.fromkeys(("euro", "euros", "евро", "欧元"), "EUR"),
+    **dict.fromkeys(("pound", "pounds", "英镑"), "GBP"),
+    **dict.fromkeys(("yen", "日元"), "JPY"),
+    **dict.fromkeys(("yuan",), "CNY"),
+    **dict.fromkeys(("rupee", "rupees"), "INR"),
+}
+#: The signs each currency is written with before a figure.
+CURRENCY_SIGNS = {
+    "USD": ("$", "US$"),
+    "EUR": ("€",),
+    "GBP": ("£",),
+    "JPY": ("¥", "￥"),
+    "CNY": ("¥", "￥", "CNY", "RMB"),
+    "INR": ("₹", "Rs"),
 }
 #: Modals as reported speech back-shifts them ("could" reports "can").
 BACKSHIFTED = {"could": "can", "might": "may", "would": "will"}

@@ -25,14 +25,15 @@ _ZH_POINTING = re.compile(r"(?:^|(?<=[，,；;]))(?:又|并|还|也|更)?指(?=[
 #: A call, reported with its verb and what it calls for ("敦促美方停止炒作", "呼吁双方保持克制"): the verb before
 #: its addressee, not a noun ("中方的呼吁。").
 _ZH_CALL = re.compile(r"(?<![的一该此])(?:敦促|呼吁|呼籲|促请|促請)(?=[\u4e00-\u9fff])(?![的是声聲书書下])")
-#: A clause that opens with a circumstance, whose call is what someone else said: "在国际社会呼吁下", "针对日本首相
-#: 呼吁中方...，毛宁表示".
 #: A clause after a call that another subject's speech verb opens ("...，日本外务省则称..."; not "，并称", the same
 #: speaker going on): where the call ends.
 _ZH_OTHER_SPEAKER = re.compile(
     r"[，,](?!并|並|同时|同時|还|還|又|也|但)(?=[^，,。；;]{1,12}?(?:表示|称|稱|说|說|指出|强调|強調|回应|回應))"
 )
+#: A clause that opens with a circumstance, whose call is what someone else said: "在国际社会呼吁下", "针对日本首相
+#: 呼吁中方...，毛宁表示".
 _ZH_CIRCUMSTANCE = re.compile(r"^(?:在|针对|針對|对于|對於|就|据|據|随着|隨著|应|應)")
+#: A Chinese character: words running on from a quote's closing mark.
 _CJK_WORD = re.compile(r"[\u4e00-\u9fff]")
 #: What closes the clause a speaker opens (not 、, which lists names inside a phrase).
 _ZH_CLAUSE = re.compile(r"[，。；：:,;！？“”「」『』（）()" + MASK + "]")

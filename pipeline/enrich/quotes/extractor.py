@@ -412,6 +412,12 @@ def _about_this(
     quotes.append(Quote(text, "reported", who, who_id, paragraph, start + s_start, start + s_end, False))
 
 
+def _listed(document: Document, phrase: str) -> str | None:
+    """The listed speaker a whole phrase names, past a country's possessive ("Beijing's Mao Ning"): not one it only
+    mentions ("Critics of Matthew Miller", "Mao Ning's remarks")."""
+    return document.directory.speaker(_POSSESSIVE_OPENING.sub("", phrase))
+
+
 def _note_subject(document: Document, paragraph: int, sentence: str, verb: int) -> None:
     """ "Beijing's Mao Ning went further last week: vaccines, she said, “...”": a listed speaker who is the
     sentence's subject, before its pronoun, is whom the pronoun refers to."""
@@ -419,8 +425,7 @@ def _note_subject(document: Document, paragraph: int, sentence: str, verb: int) 
     if phrase is None or phrase[2]:
         return
     name = sentence[phrase[0] : phrase[1]]
-    # The whole phrase, past a country's possessive ("Beijing's Mao Ning"): "Critics of Mao Ning" are not she.
-    found = document.directory.speaker(_POSSESSIVE_OPENING.sub("", name))
+    found = _listed(document, name)
     if found is not None:
         document.note(Named(paragraph, name, found, title_gender(name)))
 
@@ -434,8 +439,7 @@ def _introduced_by(
     if phrase is None or phrase[2] or _QUOTED_TEXT.search(sentence, phrase[1], quote):
         return None  # "Miller read out the text of the resolution: “...”": a document's words, not his
     name = sentence[phrase[0] : phrase[1]]
-    # The whole phrase names the speaker ("Critics of Matthew Miller were scathing:" is not Miller).
-    if (found := document.directory.speaker(_POSSESSIVE_OPENING.sub("", name))) is not None:
+    if (found := _listed(document, name)) is not None:
         return name, found
     named = document.resolve_pronoun(paragraph, title_gender(name)) if role_reference(name) else None
     return (name, named.speaker_id) if named is not None and named.speaker_id is not None else None
