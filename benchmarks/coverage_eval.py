@@ -2,12 +2,12 @@
 recall, accuracy per verdict class), per part and language of the labelled attribution set; then the
 near-duplicate pair precision and recall of the duplicates set.
 
-    .venv/bin/python benchmarks/coverage_eval.py [--part tune|...|tune10|holdout|...|holdout9] [--errors]
+    .venv/bin/python benchmarks/coverage_eval.py [--part tune|...|tune11|holdout|...|holdout10] [--errors]
         [--meaning both|on|off]
 
 Reads tests/fixtures/coverage/attribution/<part>.yaml (invented briefings and articles; how they are scored:
 pipeline/enrich/coverage/evaluate.py) and the shipped rules and speakers file. Every part was written by
-someone who never read the rules; ``tune`` to ``tune10`` are tuned on, ``holdout`` to ``holdout9`` were never
+someone who never read the rules; ``tune`` to ``tune11`` are tuned on, ``holdout`` to ``holdout10`` were never
 used to tune them: ``--errors`` lists the misses of the tune parts only (a holdout's are never printed). The CI
 floors are in tests/fixtures/coverage/floors.yaml. Each part is scored twice by default: by the word rules alone
 and with the model that matches by meaning (pipeline/enrich/coverage/meaning.py), as ingest runs.
@@ -42,6 +42,7 @@ PARTS = (
     "tune8",
     "tune9",
     "tune10",
+    "tune11",
     "holdout",
     "holdout2",
     "holdout3",
@@ -51,6 +52,7 @@ PARTS = (
     "holdout7",
     "holdout8",
     "holdout9",
+    "holdout10",
 )
 
 

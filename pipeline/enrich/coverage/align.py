@@ -76,6 +76,7 @@ _ADDED_INTENSITY = {
     language: frozenset(words.split()) - {"never", "никогда", "always", "всегда"}
     for language, words in INTENSIFIERS.items()
 }
+_ANY_INTENSITY = frozenset().union(*_ADDED_INTENSITY.values())
 _NEGATIONS = {language: frozenset(words.split()) for language, words in NEGATIONS.items()}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
@@ -209,15 +210,23 @@ class Aligner(Judge):
             added: tuple[str, ...] = ()
             dropped: tuple[str, ...] = ()
         else:
-            # In one script the words can be read: an intensifier one side has and the other lacks changes the
-            # intensity ("fully stands by" for "stand by"), whatever else was reworded; compared by stem, so that
-            # another case of the same word ("самым" for "самый") is none.
+            # An intensifier one side has and the other lacks changes the intensity ("fully stands by" for
+            # "stand by"), whatever else was reworded. In one script compared by stem, so that another case of
+            # the same word ("самым" for "самый") is none; across two ("решительно" for "firmly") only whether
+            # each side has one, in its own language's words.
+            translated = scripts[0] != scripts[1]
+            fold = self.normaliser.fold
             intense = _ADDED_INTENSITY.get(language, frozenset())
-            quoted_intense = {t.key: t.surface for t in words if self.normaliser.fold(t.surface) in intense}
-            said_intense = {t.key: t.surface for t in sentence if self.normaliser.fold(t.surface) in intense}
-            added = tuple(surface for key, surface in quoted_intense.items() if key not in said_intense)
-            dropped = tuple(surface for key, surface in said_intense.items() if key not in quoted_intense)
-            flipped = negated(words) != negated(sentence)
+            said_words = _ANY_INTENSITY if translated else intense
+            quoted_intense = {t.key: t.surface for t in words if fold(t.surface) in intense}
+            said_intense = {t.key: t.surface for t in sentence if fold(t.surface) in said_words}
+            if translated:
+                added = tuple(quoted_intense.values()) if not said_intense else ()
+                dropped = tuple(said_intense.values()) if not quoted_intense else ()
+            else:
+                added = tuple(surface for key, surface in quoted_intense.items() if key not in said_intense)
+                dropped = tuple(surface for key, surface in said_intense.items() if key not in quoted_intense)
+            flipped = negated(words, translated=translated) != negated(sentence, translated=translated)
             verdict = "divergent" if flipped or added or dropped else "paraphrase"
         coverage = round(shared / len(keys), 3)
         return Alignment(passage, matched, round(score, 3), coverage, verdict, added, dropped, matched_by="meaning")

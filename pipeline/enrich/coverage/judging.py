@@ -142,6 +142,12 @@ class Judge(Reader):
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
         head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)
+        if head and [t.key for t in words[:first_i]] == [t.key for t in head]:
+            # The quote's first words are the answer's words just before the match ("no one will ..." where the
+            # pairing kept "No" for an earlier "No decision"): matched, not a gap.
+            at = window.index(head[0])
+            pairs = [(i, at + i) for i in range(first_i)] + pairs
+            first_i, first_j, head = 0, at, []
         if first_i > 0 or head:
             gaps.append((words[:first_i], head, "inner" if head else "edge"))
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
@@ -166,8 +172,13 @@ class Judge(Reader):
         )
         if not reported and not tail and not leftover:
             tail = unfinished_name(window, last_j, passage.text)
+        if reported and not leftover:
+            # Reported speech may stop short of the answer's clause, but not of a conjunct that ends it: "by force"
+            # for "by force or coercion" narrows what was said, as the same conjunct dropped inside does.
+            rest = unfinished_clause(window, last_j, passage.text, leftover=False, closed=True)
+            tail = rest if conjunct(rest) else tail
         if last_i < len(words) - 1 or tail:
-            gaps.append((words[last_i + 1 :], tail, "edge"))
+            gaps.append((words[last_i + 1 :], tail, "qualifier" if reported and tail else "edge"))
         verdict: Verdict = "verbatim"
         added: list[str] = []
         dropped: list[str] = []

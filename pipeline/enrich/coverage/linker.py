@@ -48,6 +48,9 @@ _GOES_ON = re.compile(
 _SAYS_AGAIN = re.compile(
     r"[，,](?:并|並|同时|同時|还|還|又|也)(?:强调|強調|表示|指出|重申|称|稱|说|說)(?![之明为為了的得上服道])[，,：:]?"
 )
+#: Between the two parts of an interrupted quotation: the closing mark, the speaker named in a few words and a comma
+#: or a dash, the opening mark ("," he added, "  /  », — добавил он, — «). No sentence ends in between.
+_INTERRUPTED = re.compile(r"[\"'”’»]?\s*[,，]?\s*(?:[—–-]\s*)?[^.!?。！？\"“”«»\n]{2,60}?[,，—–]\s*[\"'“‘«]$")
 #: An unmatched whole, when its openings are tried: any opening an answer says replaces it.
 _RANK_UNMATCHED = max(VERDICT_SEVERITY.values()) + 1
 #: A part of a clause with fewer words (or Chinese characters than this, twice over) is not a statement.
@@ -88,13 +91,28 @@ def wanted(
     as_read = [replace(quote, text=simplified(quote.text)) for quote in quotes] if read != text else quotes
     found = targets(as_read, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
     cited = [
-        (quote, target)
+        _unless_continued(quote, target, quotes, text)
         for group, target in zip(_in_context(quotes, text), found, strict=True)
         if target is not None
         for quote in group
     ]
     cited.sort(key=lambda pair: pair[0].start)  # a clause's later part after the quote it opens with
     return tuple((piece, target) for quote, target in cited for piece in _paragraph_pieces(quote, text))
+
+
+def _unless_continued(quote: Quote, target: Target, quotes: Sequence[Quote], text: str) -> tuple[Quote, Target]:
+    """A direct quote the next one continues after its speaker is named ("“China is ready to play a constructive
+    role,” he added, “if both parties so wish.”") as not closed there: the comma is the convention of an
+    interrupted quotation, not the end of what was said, and the words left for the next part are not dropped."""
+    if quote.kind != "direct":
+        return quote, target
+    following = next((q for q in quotes if q.start > quote.end), None)
+    if following is None or following.kind != "direct" or following.speaker != quote.speaker:
+        return quote, target
+    if not _INTERRUPTED.match(text[quote.end : following.start]):
+        return quote, target
+    kept = quote.text.rstrip(" ,，")
+    return replace(quote, text=kept, end=quote.start + len(kept)), replace(target, closed=False)
 
 
 def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:

@@ -48,8 +48,12 @@ MEANING_MIN_SHARED = 1
 CJK_MIN_SIMILARITY = 0.95
 #: A translation (quote and sentence in different scripts: a Chinese report of an English answer) scores lower
 #: for the same meaning, and shares no words: these replace the two thresholds above.
-TRANSLATION_MIN_SIMILARITY = 0.85
+TRANSLATION_MIN_SIMILARITY = 0.84
 TRANSLATION_MARGIN = 0.02
+#: A sentence this close (same script, not Chinese or Japanese) needs only :data:`CLOSE_MARGIN` over every other
+#: answer: in the tune parts no sentence of 0.93 or more was another statement than the quote's.
+CLOSE_SIMILARITY = 0.93
+CLOSE_MARGIN = 0.02
 #: Fewer content words than this (Chinese and Japanese characters count half) say too little to match by meaning.
 MEANING_MIN_WORDS = 3
 #: Sentence vectors kept in memory (384 floats each: about 1.5 kB): the answers of the briefings being reported.
@@ -122,8 +126,12 @@ def meant(quote_script: str, sentence_script: str, similarity: float, rival: flo
     differ."""
     if quote_script != sentence_script:
         return similarity >= TRANSLATION_MIN_SIMILARITY and similarity - rival >= TRANSLATION_MARGIN
-    floor = CJK_MIN_SIMILARITY if quote_script == "cjk" else MEANING_MIN_SIMILARITY
-    return similarity >= floor and similarity - rival >= MEANING_MARGIN and shared_words >= MEANING_MIN_SHARED
+    if shared_words < MEANING_MIN_SHARED:
+        return False
+    if quote_script == "cjk":
+        return similarity >= CJK_MIN_SIMILARITY and similarity - rival >= MEANING_MARGIN
+    margin = CLOSE_MARGIN if similarity >= CLOSE_SIMILARITY else MEANING_MARGIN
+    return similarity >= MEANING_MIN_SIMILARITY and similarity - rival >= margin
 
 
 class Meaning:

@@ -58,12 +58,25 @@ _NEGATION_WORDS = frozenset(
 )
 
 
-def negated(tokens: Sequence[Token]) -> bool:
-    """Whether ``tokens`` hold a negation ("not", "never", "cannot", "не", "нет", 不, 没)."""
+#: Words that say "not" in a word of their own ("impossible", "вместо", "rather than"): no negation to compare
+#: within one language, where the word itself is the difference, but the form another language's "cannot",
+#: "а не", "not" may take in translation.
+_NEGATING_WORDS = frozenset(
+    {
+        *("impossible", "unable", "instead", "rather", "nobody", "lack", "lacks"),
+        *("невозможно", "невозможен", "невозможна", "невозможны", "нельзя", "вместо", "никто", "отсутствие"),
+    }
+)
+
+
+def negated(tokens: Sequence[Token], *, translated: bool = False) -> bool:
+    """Whether ``tokens`` hold a negation ("not", "never", "cannot", "не", "нет", 不, 没). ``translated``: compared
+    with a text in another language, so a word that negates by itself counts too (:data:`_NEGATING_WORDS`)."""
     return any(
         t.surface.casefold() in NEGATIVE_FORMS
         or t.surface.casefold() in _NEGATION_WORDS
         or t.surface in ("不", "没", "未", "无", "非")
+        or (translated and t.surface.casefold() in _NEGATING_WORDS)
         for t in tokens
     )
 

@@ -52,6 +52,16 @@ _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
         "US",
     ),
     (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
+    # Japan's foreign ministry speaks through its press secretary (外務報道官); elsewhere a press secretary is a
+    # head of government's, so only with Japan named.
+    (
+        re.compile(
+            r"\b(?:Japan|Japan's|Japanese)\b.*\bpress secretary\b|Япони\w*.*пресс-секретар|пресс-секретар\w*.*Япони"
+            r"|外務報道官|外务报道官|日本.*报道官|日本.*報道官",
+            re.I,
+        ),
+        "JP",
+    ),
     (re.compile(r"\b(?:Foreign,? Commonwealth (?:and|&) Development Office|FCDO|Foreign Office)\b", re.I), "GB"),
     # Britain's minister, but India has a Foreign Secretary too: the country words or the report decide.
     (re.compile(r"\bForeign Secretary\b", re.I), None),
@@ -88,9 +98,15 @@ _COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|США|американск\w*", re.I), "US"),
 )
+#: Services whose spokespeople are not the foreign ministry's ("the Chinese embassy spokesman").
+_OTHER_SERVICE = re.compile(
+    r"\b(?:embassy|consulate|mission|army|military|defen[cs]e|police|coast guard|navy)\b|посольств\w*|консульств\w*"
+    r"|使馆|领事馆|国防部|海警",
+    re.I,
+)
 #: Roles that refer back to a spokesperson named elsewhere in the report.
 _ROLE = re.compile(
-    r"\b(?:spokes(?:man|woman|person)|spokes(?:men|women|persons)|diplomat|ministry|minister|official)\b"
+    r"\b(?:spokes(?:man|woman|person)|spokes(?:men|women|persons|people)|diplomat|ministry|minister|official)\b"
     r"|发言人|дипломат|официальн\w+ представител\w+|представитель",
     re.I,
 )
@@ -373,7 +389,7 @@ def _ministry(
         # test for another party (a bare capitalised word is one).
         return speakers.ministry_of(alone[0]), alone[0]
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
-    if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
+    if _NOT_MINISTRY.search(speaker) or _OTHER_SERVICE.search(speaker) or _someone_elses(speaker):
         return None, None
     if len(surname) == 1:
         return speakers.ministry_of(surname[0]), surname[0]
@@ -388,6 +404,13 @@ def _ministry(
                 ministry = next(iter(document_ministries))
                 return ministry, _only(named, speakers, ministry)
             return None, None
+    if _ROLE.search(speaker):
+        # "Beijing's spokespeople", "the Indian spokesperson": a role of the one country the phrase names, whoever
+        # else the report quotes.
+        countries = {code for word, code in _COUNTRY_WORDS if word.search(speaker)}
+        if len(countries) == 1:
+            country = countries.pop()
+            return country, _only(named, speakers, country)
     if _ROLE.search(speaker) and len(document_ministries) == 1:
         ministry = next(iter(document_ministries))
         return ministry, _only(named, speakers, ministry)

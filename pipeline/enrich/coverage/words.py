@@ -51,8 +51,9 @@ CONDITIONS = re.compile(
     # Not "if" for "whether" ("I don't know if ..."), nor a Russian "если" opening a topic ("Если говорить о
     # ...", "если честно"), nor 条件下 ("在新的历史条件下", under new conditions).
     r"(?<!know )(?<!knows )(?<!asked )(?<!ask )(?<!wonder )(?<!see )(?<!sure )(?<!clear )(?<!decide )(?<!check )"
-    r"\b(?:if|unless|provided that|as long as|on condition)\b"
-    r"|\b(?:если(?!\s+(?:говорить|честно|можно так|так можно))|при условии|в случае если)\b|如果|只要|前提下",
+    r"\b(?:if|unless|provided that|as long as|on condition|subject to|depending on)\b"
+    r"|\b(?:если(?!\s+(?:говорить|честно|можно так|так можно))|при условии|в случае если|в зависимости от)\b"
+    r"|如果|只要|前提下|取决于|取決於",
     re.IGNORECASE,
 )
 #: Words for a party left unnamed ("a third party", "the relevant country", 有关方面): an article naming a party

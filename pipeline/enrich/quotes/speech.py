@@ -233,7 +233,13 @@ def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: 
     if comma < 0 or MASK in sentence[comma:edge] or count_words(sentence[comma:edge]) > _ASIDE_WORDS:
         return None
     found = phrase_before(sentence, comma)
-    return found if found is not None and not found[2] else None
+    if found is None or found[2]:
+        return None
+    aside = list(TOKEN.finditer(sentence, comma + 1, tokens[index].end()))
+    if 2 <= len(aside) <= 4 and all(_capitalised(t.group()) for t in aside):
+        # "her deputy, Tommy Pigott, conceded": the aside is the name of the role before it, part of the phrase.
+        return found[0], tokens[index].end(), False
+    return found
 
 
 def phrase_after(sentence: str, position: int) -> tuple[int, int, bool] | None:

@@ -777,3 +777,36 @@ def test_a_range_written_with_a_hyphen_is_the_same_days(aligner: Aligner) -> Non
     found = aligner.align("The talks will be held from June 3 to 5", [passage], language="en", reported=True)
     assert found is not None
     assert found.verdict != "divergent"
+
+
+def test_an_interrupted_quotation_is_one_statement_in_two_parts() -> None:
+    # '"A," he added, "B."': the comma before "he added" ends no clause, and B is the part after it, not words
+    # the first part dropped.
+    speakers = load_speakers(
+        "speakers.yaml", text="speakers:\n  - {id: guo-jiakun, ministry: CN, names: [Guo Jiakun]}\n"
+    )
+    answer = _said(
+        "China is ready to play a constructive role if both parties so wish.", "CN", date(2027, 5, 10), "c:1"
+    )
+    text = (
+        'Foreign ministry spokesman Guo Jiakun spoke on Monday. "China is ready to play a constructive role," he '
+        'added, "if both parties so wish."'
+    )
+    published = datetime(2027, 5, 10, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="en", published=published, local_zone=published.tzinfo, speakers=speakers)
+    assert [(q.text, t.closed) for q, t in quoted] == [
+        ("China is ready to play a constructive role", False),
+        ("if both parties so wish.", True),
+    ]
+    assert all(text[q.start : q.end] == q.text for q, _ in quoted)
+    cited = cite(quoted, lambda *_: [answer], Aligner(default_normaliser()), language="en")
+    assert [c.verdict for c in cited] == ["verbatim", "verbatim"]
+    # Not interrupted: the same first part, closed by the report's full stop, drops the condition.
+    text = (
+        'Foreign ministry spokesman Guo Jiakun spoke on Monday. "China is ready to play a constructive role," he added.'
+    )
+    quoted = wanted(text, language="en", published=published, local_zone=published.tzinfo, speakers=speakers)
+    (citation,) = cite(quoted, lambda *_: [answer], Aligner(default_normaliser()), language="en")
+    assert citation.verdict == "divergent"
+    assert citation.alignment is not None
+    assert citation.alignment.dropped == ("if both parties so wish",)

@@ -14,6 +14,8 @@ from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.linker import align_one
 from pipeline.enrich.coverage.meaning import (
     CJK_MIN_SIMILARITY,
+    CLOSE_MARGIN,
+    CLOSE_SIMILARITY,
     MEANING_MARGIN,
     MEANING_MIN_SIMILARITY,
     TRANSLATION_MARGIN,
@@ -198,7 +200,11 @@ def test_the_thresholds_of_a_match() -> None:
     english = ("latin", "latin")
     assert meant(*english, MEANING_MIN_SIMILARITY, MEANING_MIN_SIMILARITY - MEANING_MARGIN, shared_words=1)
     assert not meant(*english, MEANING_MIN_SIMILARITY - 0.01, 0.0, shared_words=1)
-    assert not meant(*english, 0.99, 0.99 - MEANING_MARGIN + 0.01, shared_words=1)
+    below_close = CLOSE_SIMILARITY - 0.01
+    assert not meant(*english, below_close, below_close - MEANING_MARGIN + 0.01, shared_words=1)
+    # A sentence very close in meaning need stand out less from the other answers'.
+    assert meant(*english, CLOSE_SIMILARITY, CLOSE_SIMILARITY - CLOSE_MARGIN, shared_words=1)
+    assert not meant(*english, 0.99, 0.99 - CLOSE_MARGIN + 0.01, shared_words=1)
     assert not meant(*english, 0.99, 0.0, shared_words=0)  # a sentence sharing no word is another statement
     chinese = ("cjk", "cjk")
     assert not meant(*chinese, CJK_MIN_SIMILARITY - 0.01, 0.0, shared_words=4)
@@ -269,3 +275,66 @@ def test_a_translation_of_an_answer_given_before_the_named_days_links_it_as_anot
     )
     assert found is not None
     assert (found.passage.turn_id, found.matched_by, elsewhere) == ("old:2", "meaning", True)
+
+
+#: Answers a Russian report translates: a "cannot" and an "instead of", which Russian says in a word of their own.
+TRANSLATED = [
+    Passage(
+        "us:7",
+        "us",
+        "US",
+        HELD,
+        "vedant-patel",
+        "Our experts have studied the tracking data, and the debris cannot be reliably identified. If Marovia has "
+        "evidence, it should present it to the committee instead of briefing the press.",
+        "tass",
+        "Who owns the debris?",
+    ),
+    Passage(
+        "us:8",
+        "us",
+        "US",
+        HELD,
+        "vedant-patel",
+        "The Secretary will travel to Lutheria next week to discuss energy security and trade.",
+        "afp",
+        "What is on the Secretary's agenda?",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("quote", "turn", "verdict"),
+    [
+        # "невозможно" and "а не" are the answer's "cannot" and "instead of": no negation lost or added.
+        ("эксперты изучили данные слежения, и обломок невозможно достоверно идентифицировать", "us:7", "paraphrase"),
+        (
+            "если у Маровии есть доказательства, пусть представит их комитету, а не делает заявления для прессы",
+            "us:7",
+            "paraphrase",
+        ),
+        # A negation the English answer does not have is still one.
+        ("госсекретарь не поедет в Лютерию на следующей неделе", "us:8", "divergent"),
+    ],
+)
+def test_a_translation_says_not_in_its_own_words(aligner: Aligner, quote: str, turn: str, verdict: str) -> None:
+    found = aligner.by_meaning(quote, TRANSLATED, language="ru")
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == (turn, verdict)
+
+
+@pytest.mark.parametrize(
+    ("quote", "verdict", "added"),
+    [
+        # "глубоко" translates the answer's "deeply": no intensity added, though the words differ.
+        ("США глубоко обеспокоены задержанием журналиста", "paraphrase", ()),
+        # The answer has no intensifier: "решительно" adds one.
+        ("госсекретарь решительно намерен посетить Лютерию на следующей неделе", "divergent", ("решительно",)),
+    ],
+)
+def test_an_intensifier_in_translation_is_one_when_the_answer_has_none(
+    aligner: Aligner, quote: str, verdict: str, added: tuple[str, ...]
+) -> None:
+    found = aligner.by_meaning(quote, [*ANSWERS, *TRANSLATED[1:]], language="ru")
+    assert found is not None
+    assert (found.verdict, found.added) == (verdict, added)

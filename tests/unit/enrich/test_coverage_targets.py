@@ -585,3 +585,26 @@ def test_a_bylines_date_is_the_reports_own_not_the_briefings() -> None:
     published = datetime(2026, 11, 18, 8, 30, tzinfo=ZoneInfo("Europe/London"))
     (target,) = [t for _, t in found(text, "en", published) if t is not None][-1:]
     assert target.days == (date(2026, 11, 17),)
+
+
+def test_japans_press_secretary_is_the_foreign_ministrys_and_a_white_house_one_is_not() -> None:
+    # Japan's foreign ministry speaks through its press secretary; a press secretary of no named country or
+    # of a head of government is no ministry's.
+    text = (
+        "Japan's press secretary said on Tuesday that Tokyo would send 4 million doses of vaccine.\n\n"
+        "The White House press secretary said on Tuesday that Washington would match the pledge."
+    )
+    found = ministries(text, datetime(2023, 6, 14, 20, 0, tzinfo=TOKYO))
+    assert [m for _, m in found] == ["JP", None]
+
+
+def test_a_role_of_a_named_country_is_that_countrys_whoever_else_the_report_names() -> None:
+    # In a report naming Britain's Foreign Secretary, "Beijing's spokespeople" are still China's; an embassy's
+    # spokesman is not the ministry's briefing.
+    text = (
+        "Beijing's spokespeople insist that developed countries must honour their commitments to the fund.\n\n"
+        "The Chinese embassy spokesman said that China had paid its share in full.\n\n"
+        'James Cleverly said last week: "The UK has delivered every pound it pledged."'
+    )
+    found = ministries(text, datetime(2023, 6, 14, 20, 0, tzinfo=TOKYO))
+    assert [m for _, m in found] == ["CN", None, "GB"]

@@ -287,3 +287,48 @@ def test_a_currency_sign_elsewhere_in_the_answer_does_not_excuse_a_word(aligner:
     found = aligner.align("trade crossed 6 billion dollars last year", [_said(answer)], language="en", reported=True)
     assert found is not None
     assert found.verdict == "divergent"
+
+
+def test_a_quoted_negation_the_answer_also_used_earlier_in_its_sentence_is_the_quotes_own(aligner: Aligner) -> None:
+    # The sentence's first "No" is not the one the quote opens with: nothing was added or dropped.
+    answer = (
+        "No decision has been taken on repatriation, and no one will be sent back to a situation where their "
+        "life is at risk."
+    )
+    quote = "no one will be sent back to a situation where their life is at risk"
+    around = aligner.align(quote, [_said(answer)], language="en", reported=True)
+    assert around is not None
+    found = aligner.within(quote, around, language="en", closed=True)
+    assert found is not None
+    assert (found.verdict, found.matched, found.added, found.dropped) == ("verbatim", quote, (), ())
+
+
+def test_reported_speech_that_stops_before_a_conjunct_ending_the_answers_clause_narrows_it(aligner: Aligner) -> None:
+    answer = (
+        "Japan opposes any unilateral attempt to change the status quo by force or coercion. We will stay in touch."
+    )
+    found = aligner.align(
+        "Japan opposes any unilateral attempt to change the status quo by force",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert (found.verdict, found.dropped) == ("divergent", ("or coercion",))
+    # A longer rest of the clause is a part reported speech may leave out.
+    answer = "Japan opposes any attempt to change the status quo by force, which would harm the whole region."
+    found = aligner.align(
+        "Japan opposes any attempt to change the status quo by force", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict != "divergent"
+
+
+def test_subject_to_is_a_condition_reported_speech_may_not_drop(aligner: Aligner) -> None:
+    answer = "The United States remains committed to the fund, subject to congressional appropriations."
+    found = aligner.align(
+        "the United States remains committed to the fund", [_said(answer)], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "subject to congressional appropriations" in found.dropped

@@ -101,3 +101,23 @@ def test_a_pronoun_after_an_opening_phrase_that_only_mentions_someone_is_not_the
 )
 def test_a_colon_after_a_phrase_that_only_mentions_a_speaker_names_none(text: str) -> None:
     assert [q.speaker for q in quotes(text)] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker_id"),
+    [
+        # The name set off by commas after the role is part of the speaker phrase.
+        ("Only a week earlier, her deputy, Mao Ning, conceded that the fund was short of money.", "mao-ning"),
+        # A place set off by commas is no name.
+        ("The spokeswoman, in Beijing, said that the fund was short of money.", None),
+    ],
+)
+def test_a_name_in_commas_after_a_role_names_the_speaker(text: str, speaker_id: str | None) -> None:
+    found = quotes(text)
+    assert [(q.text, q.speaker_id) for q in found] == [("the fund was short of money", speaker_id)]
+
+
+@pytest.mark.parametrize("verb", ["предупреждала", "обещала", "повторила", "подтвердила"])
+def test_more_russian_speech_verbs(verb: str) -> None:
+    found = quotes(f"На прошлой неделе Захарова {verb}, что ответ «не ограничится зеркальными мерами».", "ru")
+    assert [(q.text, q.speaker_id) for q in found] == [("не ограничится зеркальными мерами", "maria-zakharova")]
