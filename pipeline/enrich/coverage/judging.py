@@ -35,6 +35,7 @@ from pipeline.enrich.coverage.pairing import (
     meaningful,
     negated,
     negation_before,
+    office_changed,
     phrase,
     renamed,
     swapped,
@@ -308,6 +309,8 @@ class Judge(Reader):
             return None
         if self._marked(quote_side, said_side, reported=reported):
             return "divergent"
+        if office_changed(added, dropped):
+            return "divergent"  # "raised it with the president" for "... with the ambassador": someone else
         if renamed(added, dropped):
             return "divergent"  # a name replaced by another: another party ("Brussels" for "Washington")
         if where == "edge" and not dropped:

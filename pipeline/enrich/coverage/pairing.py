@@ -81,6 +81,33 @@ def negated(tokens: Sequence[Token], *, translated: bool = False) -> bool:
     )
 
 
+#: The offices a report may put in the place of another: "the Dalmerian president" for "the Dalmerian
+#: ambassador" is another person spoken to.
+_OFFICES = {
+    form: office
+    for office, forms in {
+        "president": "president presidents президент президента президенту президентом",
+        "premier": "premier премьер",
+        "chancellor": "chancellor",
+        "king": "king",
+        "minister": "minister ministers министр министра министру министром",
+        "ambassador": "ambassador ambassadors посол посла послу послом",
+        "envoy": "envoy envoys",
+        "consul": "consul",
+        "secretary": "secretary",
+    }.items()
+    for form in forms.split()
+}
+
+
+def office_changed(added: list[Token], dropped: list[Token]) -> bool:
+    """Whether the quote names one office where the answer named another ("president" for "ambassador",
+    "министра" for "посла"; in Chinese the characters' own rules see it)."""
+    quoted = {_OFFICES[t.surface.casefold()] for t in added if t.surface.casefold() in _OFFICES}
+    said = {_OFFICES[t.surface.casefold()] for t in dropped if t.surface.casefold() in _OFFICES}
+    return bool(quoted) and bool(said) and quoted.isdisjoint(said)
+
+
 def renamed(added: list[Token], dropped: list[Token]) -> bool:
     """Both sides of a gap name something (a capitalised word past the start of its text) and not the same: not
     a country and its people's adjective either ("Norvania's government" for "the Norvanian government",

@@ -282,6 +282,11 @@ def _subject_and_verb(words: str) -> bool:
     )
 
 
+#: The writer's remark after ", X added," on what was not said ("..., he added, without giving figures"): the
+#: speech is before the verb.
+_WRITERS_AFTER = re.compile(r"(?:without|declining|refusing|giving no|offering no)(?![\w-])(?!.*\bthat\b)", re.I)
+
+
 def _circumstance(tail: str) -> bool:
     """Whether what follows a speech verb only says where or when ("said.", "said in a statement", "said at a
     regular press conference in Beijing on Monday", "said on Tuesday, a day after ..."), so that the speech is
@@ -377,7 +382,7 @@ def reported_clause(
     end_of_clause = verb.end() if not inverted else phrase[1]
     rest = sentence[end_of_clause:]
     tail = rest.strip(" .!?,;")
-    circumstance = _circumstance(tail)
+    circumstance = _circumstance(tail) or (rest.lstrip().startswith(",") and _WRITERS_AFTER.match(tail) is not None)
     if inverted or circumstance:
         # "..., X said (on Monday)." / "..., — заявила Захарова." / "Как подчеркнул дипломат, ..."
         opening = sentence[: min(verb.start(), phrase[0])]

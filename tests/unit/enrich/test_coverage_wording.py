@@ -332,3 +332,35 @@ def test_subject_to_is_a_condition_reported_speech_may_not_drop(aligner: Aligner
     assert found is not None
     assert found.verdict == "divergent"
     assert "subject to congressional appropriations" in found.dropped
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote", "language"),
+    [
+        (
+            "The Foreign Secretary raised her case directly with the Dalmerian ambassador this morning.",
+            "the Foreign Secretary had raised her case directly with the Dalmerian president this morning",
+            "en",
+        ),
+        (
+            "Заместитель министра провел встречу с послом Норвании и выразил протест.",
+            "заместитель министра провел встречу с президентом Норвании и выразил протест",
+            "ru",
+        ),
+        (
+            "中方已就此向马罗维亚驻华大使提出严正交涉，要求立即放人。",
+            "中方已就此向马罗维亚总统提出严正交涉，要求立即放人",
+            "zh",
+        ),
+    ],
+)
+def test_another_office_put_in_the_place_of_the_answers_is_divergent(
+    aligner: Aligner, answer: str, quote: str, language: str
+) -> None:
+    found = aligner.align(quote, [_said(answer)], language=language, reported=True)
+    assert found is not None
+    assert found.verdict == "divergent"
+    # The same office in another form is none.
+    same = aligner.align(answer.rstrip("。."), [_said(answer)], language=language, reported=True)
+    assert same is not None
+    assert same.verdict != "divergent"

@@ -121,3 +121,11 @@ def test_a_name_in_commas_after_a_role_names_the_speaker(text: str, speaker_id: 
 def test_more_russian_speech_verbs(verb: str) -> None:
     found = quotes(f"На прошлой неделе Захарова {verb}, что ответ «не ограничится зеркальными мерами».", "ru")
     assert [(q.text, q.speaker_id) for q in found] == [("не ограничится зеркальными мерами", "maria-zakharova")]
+
+
+@pytest.mark.parametrize("remark", ["without giving figures", "declining to elaborate", "refusing to say when"])
+def test_a_writers_remark_after_a_trailing_attribution_leaves_the_speech_before_it(remark: str) -> None:
+    text = f"Mao Ning spoke on Monday. Beijing would also write off part of the debt, she added, {remark}."
+    assert [(q.text, q.speaker_id) for q in quotes(text)] == [
+        ("Beijing would also write off part of the debt", "mao-ning")
+    ]
