@@ -33,16 +33,18 @@ from pipeline.enrich.coverage.judging import (
     Judge,
     Verdict,
 )
-from pipeline.enrich.coverage.meaning import MEANING_MIN_WORDS, Meaning, MeaningError, meant, script
+from pipeline.enrich.coverage.meaning import MEANING_MARGIN, MEANING_MIN_WORDS, Meaning, MeaningError, meant, script
 from pipeline.enrich.coverage.pairing import (
     Token,
     is_cjk,
+    names_another_party,
     negated,
     phrase,
     unfinished_name,
 )
 from pipeline.enrich.coverage.reading import Passage, written
-from pipeline.enrich.coverage.words import INTENSIFIERS, NEGATIONS
+from pipeline.enrich.coverage.targets import countries_in
+from pipeline.enrich.coverage.words import INTENSIFIERS, NEGATIONS, SUPERLATIVES
 from pipeline.enrich.text import Normaliser, prepare
 
 _log = logging.getLogger(__name__)
@@ -76,7 +78,7 @@ _ADDED_INTENSITY = {
     language: frozenset(words.split()) - {"never", "никогда", "always", "всегда"}
     for language, words in INTENSIFIERS.items()
 }
-_ANY_INTENSITY = frozenset().union(*_ADDED_INTENSITY.values())
+_ANY_INTENSITY = frozenset().union(*_ADDED_INTENSITY.values()) - SUPERLATIVES
 _NEGATIONS = {language: frozenset(words.split()) for language, words in NEGATIONS.items()}
 #: A window is at most this many consecutive sentences.
 MAX_SENTENCES = 3
@@ -202,6 +204,11 @@ class Aligner(Judge):
         scripts = (script(quote), script(matched))
         if not meant(*scripts, score, 0.0 if rival is None else rival, shared_words=shared):
             return None
+        close_call = scripts[0] == scripts[1] and rival is not None and score - rival < MEANING_MARGIN
+        if close_call and names_another_party(words, sentence, lambda name: countries_in(name) == {passage.ministry}):
+            # Let in by :data:`~.meaning.CLOSE_MARGIN`: same-topic answers about another party score as high, so
+            # the quote must name no one the sentence does not.
+            return None
         if scripts[0] != scripts[1] and "cjk" in scripts:
             chinese, other = (words, sentence) if scripts[0] == "cjk" else (sentence, words)
             if negated(other) and not negated(chinese):
@@ -216,9 +223,13 @@ class Aligner(Judge):
             # each side has one, in its own language's words.
             translated = scripts[0] != scripts[1]
             fold = self.normaliser.fold
-            intense = _ADDED_INTENSITY.get(language, frozenset())
-            said_words = _ANY_INTENSITY if translated else intense
-            quoted_intense = {t.key: t.surface for t in words if fold(t.surface) in intense}
+            quoted_words = _ADDED_INTENSITY.get(language, frozenset())
+            # The answer's own language is not known here: across scripts, any language's intensifiers, but no
+            # superlative ("самый" is "the most", which no list holds).
+            said_words = _ANY_INTENSITY if translated else quoted_words
+            if translated:
+                quoted_words = quoted_words - SUPERLATIVES
+            quoted_intense = {t.key: t.surface for t in words if fold(t.surface) in quoted_words}
             said_intense = {t.key: t.surface for t in sentence if fold(t.surface) in said_words}
             if translated:
                 added = tuple(quoted_intense.values()) if not said_intense else ()

@@ -98,6 +98,10 @@ class Alignment:
     matched_by: MatchedBy = "words"
 
 
+#: The words that join an alternative ("by force or coercion", "силой или принуждением").
+_OR = frozenset({"or", "или", "либо"})
+
+
 class Judge(Reader):
     """Gives the verdict on a quote aligned with a window of an answer (see the module's docstring)."""
 
@@ -129,6 +133,14 @@ class Judge(Reader):
         is known) is judged whatever it matches, and is not a clause of its own that could cut the answer's
         short."""
         pairs = trim_edges(lcs_pairs([t.key for t in words], [t.key for t in window]), words, window)
+        if pairs and pairs[0][0] > 0 and meaningful(words[: pairs[0][0]]):
+            # The quote's first words are the answer's words just before the match ("no one will ..." where the
+            # pairing kept "No" for an earlier "No decision"): matched, not a gap. (A leading "the" is left out of
+            # the match, as it always was: the words before it are not the quote's.)
+            first_i, first_j = pairs[0]
+            before = window[max(0, first_j - first_i) : first_j]
+            if [t.key for t in before] == [t.key for t in words[:first_i]]:
+                pairs = [(i, first_j - first_i + i) for i in range(first_i)] + list(pairs)
         paired = {i for i, _ in pairs}
         context = self._passage(passage, language).context if reported else frozenset()
         content = [i for i, t in enumerate(words) if t.role != "trivial" and (i in paired or t.key not in context)]
@@ -143,12 +155,6 @@ class Judge(Reader):
         gaps: list[tuple[list[Token], list[Token], str]] = []
         first_i, first_j = pairs[0]
         head = negation_before(window, first_j, passage.text) or words_before(window, first_j, first_i, passage.text)
-        if head and [t.key for t in words[:first_i]] == [t.key for t in head]:
-            # The quote's first words are the answer's words just before the match ("no one will ..." where the
-            # pairing kept "No" for an earlier "No decision"): matched, not a gap.
-            at = window.index(head[0])
-            pairs = [(i, at + i) for i in range(first_i)] + pairs
-            first_i, first_j, head = 0, at, []
         if first_i > 0 or head:
             gaps.append((words[:first_i], head, "inner" if head else "edge"))
         for (i1, j1), (i2, j2) in itertools.pairwise(pairs):
@@ -161,6 +167,11 @@ class Judge(Reader):
                 qualifier = qualifier and window[j2].role == "content" and said_side[0].surface.islower()
                 # ...or a conjunct: "freedom of navigation" for "freedom of navigation and overflight".
                 qualifier = qualifier or (i2 == i1 + 1 and conjunct(said_side))
+                # ...or an alternative before a verb the report puts in another tense ("by force was unacceptable"
+                # for "by force or coercion is unacceptable").
+                core = list(itertools.dropwhile(lambda t: t.role == "trivial", reversed(said_side)))[::-1]
+                alternative = bool(core) and core[0].surface.casefold() in _OR and conjunct(core)
+                qualifier = qualifier or (alternative and not meaningful(words[i1 + 1 : i2]))
                 gaps.append((words[i1 + 1 : i2], said_side, "qualifier" if qualifier else "inner"))
         last_i, last_j = pairs[-1]
         leftover = last_i < len(words) - 1
@@ -174,11 +185,14 @@ class Judge(Reader):
         if not reported and not tail and not leftover:
             tail = unfinished_name(window, last_j, passage.text)
         if reported and not leftover:
-            # Reported speech may stop short of the answer's clause, but not of a conjunct that ends it: "by force"
-            # for "by force or coercion" narrows what was said, as the same conjunct dropped inside does.
+            # Reported speech may stop short of the answer's clause, but not of an alternative that ends it: "by
+            # force" for "by force or coercion" narrows what was said, as the same conjunct dropped inside does.
+            # Not "and": "laws" for "laws and regulations", "peace" for "peace and stability" is a doublet cut.
             rest = unfinished_clause(window, last_j, passage.text, leftover=False, closed=True)
-            tail = rest if conjunct(rest) else tail
+            alternative = conjunct(rest) and rest[0].surface.casefold() in _OR
+            tail = rest if alternative else tail
         if last_i < len(words) - 1 or tail:
+            # In reported speech a tail is only ever such an alternative, a qualifier dropped.
             gaps.append((words[last_i + 1 :], tail, "qualifier" if reported and tail else "edge"))
         verdict: Verdict = "verbatim"
         added: list[str] = []
@@ -324,7 +338,12 @@ class Judge(Reader):
         if added and not dropped:
             return "paraphrase" if reported else "divergent"
         # Words replaced by fewer words: what was dropped went further than a rewording ("comprehensive
-        # partners" for "comprehensive strategic partnership of coordination").
+        # partners" for "comprehensive strategic partnership of coordination"). In reported speech, words the
+        # quote says elsewhere were moved, not dropped ("the loan to Solmera was repaid" for "Solmera has repaid
+        # the loan").
+        if reported:
+            elsewhere = {t.key for t in self.tokens(quoted, language)}
+            dropped = [t for t in dropped if t.key not in elsewhere]
         return "divergent" if len(dropped) > len(added) + 1 else "paraphrase"
 
     def _left_out(

@@ -12,6 +12,7 @@ Two halves, so that the costly, catalog-free part runs in the extraction workers
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -19,12 +20,15 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.judging import VERDICT_SEVERITY, Alignment, Verdict
+from pipeline.enrich.coverage.meaning import script
 from pipeline.enrich.coverage.pairing import is_cjk
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target, country_speaker, targets
 from pipeline.enrich.quotes import PARAGRAPH_BREAK, Quote, extract_quotes
 from pipeline.enrich.quotes.extractor import is_short
+from pipeline.enrich.quotes.lexicon import EN_GERUNDS, RU_GERUNDS, VERBS
 from pipeline.enrich.quotes.marks import sentences
+from pipeline.enrich.quotes.reported import TOKEN
 from pipeline.enrich.speakers import SpeakerDirectory
 from pipeline.enrich.text import simplified
 
@@ -51,6 +55,9 @@ _SAYS_AGAIN = re.compile(
 #: Between the two parts of an interrupted quotation: the closing mark, the speaker named in a few words and a comma
 #: or a dash, the opening mark ("," he added, "  /  », — добавил он, — «). No sentence ends in between.
 _INTERRUPTED = re.compile(r"[\"'”’»]?\s*[,，]?\s*(?:[—–-]\s*)?[^.!?。！？\"“”«»\n]{2,60}?[,，—–]\s*[\"'“‘«]$")
+_GERUNDS = EN_GERUNDS | RU_GERUNDS
+#: Words between two quotes that make the second another statement: "while", "and", "but".
+_RESUMED_OTHERWISE = frozenset({"while", "and", "but", "whereas", "и", "а", "но", "тогда", "then"})
 #: An unmatched whole, when its openings are tried: any opening an answer says replaces it.
 _RANK_UNMATCHED = max(VERDICT_SEVERITY.values()) + 1
 #: A part of a clause with fewer words (or Chinese characters than this, twice over) is not a statement.
@@ -91,28 +98,45 @@ def wanted(
     as_read = [replace(quote, text=simplified(quote.text)) for quote in quotes] if read != text else quotes
     found = targets(as_read, read, published=published, local_zone=local_zone, language=language, speakers=speakers)
     cited = [
-        _unless_continued(quote, target, quotes, text)
+        (quote, target)
         for group, target in zip(_in_context(quotes, text), found, strict=True)
         if target is not None
         for quote in group
     ]
     cited.sort(key=lambda pair: pair[0].start)  # a clause's later part after the quote it opens with
+    cited = _interrupted(cited, text, language)
     return tuple((piece, target) for quote, target in cited for piece in _paragraph_pieces(quote, text))
 
 
-def _unless_continued(quote: Quote, target: Target, quotes: Sequence[Quote], text: str) -> tuple[Quote, Target]:
-    """A direct quote the next one continues after its speaker is named ("“China is ready to play a constructive
-    role,” he added, “if both parties so wish.”") as not closed there: the comma is the convention of an
-    interrupted quotation, not the end of what was said, and the words left for the next part are not dropped."""
-    if quote.kind != "direct":
-        return quote, target
-    following = next((q for q in quotes if q.start > quote.end), None)
-    if following is None or following.kind != "direct" or following.speaker != quote.speaker:
-        return quote, target
-    if not _INTERRUPTED.match(text[quote.end : following.start]):
-        return quote, target
-    kept = quote.text.rstrip(" ,，")
-    return replace(quote, text=kept, end=quote.start + len(kept)), replace(target, closed=False)
+def _interrupted(cited: list[tuple[Quote, Target]], text: str, language: str | None) -> list[tuple[Quote, Target]]:
+    """An interrupted quotation ("“China is ready to play a constructive role,” he added, “if both parties so
+    wish.”", "«...», — сказал он, — «...»") as one statement in two parts: the first is not closed by its comma
+    (the convention of the interruption, not the end of what was said, and the words left for the second part
+    are not dropped), and the second is judged within the whole (its ``context``), as a quoted fragment of a
+    reported clause is."""
+    result = list(cited)
+    for index, ((first, target), (second, _)) in enumerate(itertools.pairwise(cited)):
+        if not (first.kind == second.kind == "direct" and first.speaker == second.speaker):
+            continue
+        if first.context is not None or not _interruption(text[first.end : second.start], second.text, language):
+            continue
+        kept = first.text.rstrip(" ,，")
+        result[index] = (replace(first, text=kept, end=first.start + len(kept)), replace(target, closed=False))
+        if second.context is None:
+            result[index + 1] = (replace(second, context=f"{kept} {second.text}"), result[index + 1][1])
+    return result
+
+
+def _interruption(between: str, following: str, language: str | None) -> bool:
+    """Whether ``between`` (the text from one quote's end to the next one's start) only names the speaker, with
+    one speech verb ("," he added, "  /  », — сказал он, — «), and the next quote goes on in lower case: the same
+    sentence resumed, not a new one ("..., adding, “We urge ...”") nor another speaker's words."""
+    if not following[:1].islower() or not _INTERRUPTED.match(between):
+        return False
+    words = [w.casefold() for w in TOKEN.findall(between)]
+    verbs = VERBS.get(language or "en", frozenset())
+    said = [w for w in words if w in verbs]
+    return len(words) <= 6 and len(said) == 1 and said[0] not in _GERUNDS and not _RESUMED_OTHERWISE & set(words)
 
 
 def _in_context(quotes: Sequence[Quote], text: str) -> list[list[Quote]]:
@@ -327,6 +351,10 @@ def align_one(
             judged = judged or aligner.within(text, around, language=language or "en", closed=target.closed)
             if judged is not None:
                 return judged, other_day
+            if around.matched_by == "meaning" and script(text) != script(around.matched):
+                # A translation: its words cannot be checked one by one, and the whole's judgement stands for the
+                # part ("«по дипломатическим каналам»" of a Russian report of an English answer).
+                return around, other_day
         # No answer says the clause, or not where the quoted words would be: the quoted words on their own.
         return align_one(text, kind, target, passages, aligner, language=language)
     first, last = min(target.days), max(target.days)

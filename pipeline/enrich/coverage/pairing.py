@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from pipeline.enrich.coverage.words import NEGATIVE_FORMS
@@ -58,26 +58,29 @@ _NEGATION_WORDS = frozenset(
 )
 
 
-#: Words that say "not" in a word of their own ("impossible", "вместо", "rather than"): no negation to compare
-#: within one language, where the word itself is the difference, but the form another language's "cannot",
-#: "а не", "not" may take in translation.
+#: Words that say "not" in a word of their own ("impossible", "вместо"): no negation to compare within one
+#: language, where the word itself is the difference, but the form another language's "cannot", "а не", "not"
+#: may take in translation; and the pairs that do ("rather than", "instead of"; not "would rather").
 _NEGATING_WORDS = frozenset(
     {
-        *("impossible", "unable", "instead", "rather", "nobody", "lack", "lacks"),
+        *("impossible", "unable", "nobody", "lack", "lacks"),
         *("невозможно", "невозможен", "невозможна", "невозможны", "нельзя", "вместо", "никто", "отсутствие"),
     }
 )
+_NEGATING_PAIRS = frozenset({("rather", "than"), ("instead", "of")})
 
 
 def negated(tokens: Sequence[Token], *, translated: bool = False) -> bool:
     """Whether ``tokens`` hold a negation ("not", "never", "cannot", "не", "нет", 不, 没). ``translated``: compared
-    with a text in another language, so a word that negates by itself counts too (:data:`_NEGATING_WORDS`)."""
-    return any(
-        t.surface.casefold() in NEGATIVE_FORMS
-        or t.surface.casefold() in _NEGATION_WORDS
-        or t.surface in ("不", "没", "未", "无", "非")
-        or (translated and t.surface.casefold() in _NEGATING_WORDS)
-        for t in tokens
+    with a text in another language, so a word or pair that negates by itself counts too (:data:`_NEGATING_WORDS`,
+    :data:`_NEGATING_PAIRS`)."""
+    words = [t.surface.casefold() for t in tokens]
+    if any(w in NEGATIVE_FORMS or w in _NEGATION_WORDS for w in words) or any(
+        t.surface in ("不", "没", "未", "无", "非") for t in tokens
+    ):
+        return True
+    return translated and (
+        any(w in _NEGATING_WORDS for w in words) or any(pair in _NEGATING_PAIRS for pair in itertools.pairwise(words))
     )
 
 
@@ -87,14 +90,13 @@ _OFFICES = {
     form: office
     for office, forms in {
         "president": "president presidents президент президента президенту президентом",
-        "premier": "premier премьер",
+        # A premier is a (prime) minister, an envoy an ambassador: no other person.
+        "minister": "minister ministers premier министр министра министру министром премьер премьер-министр "
+        "премьер-министра премьер-министру премьер-министром",
+        "ambassador": "ambassador ambassadors envoy envoys посол посла послу послом",
         "chancellor": "chancellor",
         "king": "king",
-        "minister": "minister ministers министр министра министру министром",
-        "ambassador": "ambassador ambassadors посол посла послу послом",
-        "envoy": "envoy envoys",
         "consul": "consul",
-        "secretary": "secretary",
     }.items()
     for form in forms.split()
 }
@@ -102,10 +104,26 @@ _OFFICES = {
 
 def office_changed(added: list[Token], dropped: list[Token]) -> bool:
     """Whether the quote names one office where the answer named another ("president" for "ambassador",
-    "министра" for "посла"; in Chinese the characters' own rules see it)."""
+    "министра" for "посла"). Words only: Chinese is read by its characters (ZH_MARKERS and the like)."""
     quoted = {_OFFICES[t.surface.casefold()] for t in added if t.surface.casefold() in _OFFICES}
     said = {_OFFICES[t.surface.casefold()] for t in dropped if t.surface.casefold() in _OFFICES}
     return bool(quoted) and bool(said) and quoted.isdisjoint(said)
+
+
+def names_another_party(quote: Sequence[Token], said: Sequence[Token], speaker: Callable[[str], bool]) -> bool:
+    """Whether ``quote`` names something (a capitalised word that is not a function word) that ``said`` does not,
+    in any form of the name ("Manila must end its provocations" for "The US should stop its provocations"); not
+    the one the answer speaks for (``speaker``: "China will ..." for "We will ...")."""
+
+    def names(tokens: Sequence[Token]) -> set[str]:
+        return {
+            t.surface.casefold().removesuffix("'s").removesuffix("’s")
+            for t in tokens
+            if t.surface[:1].isupper() and t.role != "trivial"
+        }
+
+    theirs = names(said)
+    return any(not speaker(name) and not any(_same_country(name, other) for other in theirs) for name in names(quote))
 
 
 def renamed(added: list[Token], dropped: list[Token]) -> bool:

@@ -53,11 +53,11 @@ _MINISTRY_PHRASES: tuple[tuple[re.Pattern[str], str | None], ...] = (
     ),
     (re.compile(r"\b(?:Ministry of External Affairs|MEA)\b"), "IN"),
     # Japan's foreign ministry speaks through its press secretary (外務報道官); elsewhere a press secretary is a
-    # head of government's, so only with Japan named.
+    # head of government's, so only with Japan named right before it.
     (
         re.compile(
-            r"\b(?:Japan|Japan's|Japanese)\b.*\bpress secretary\b|Япони\w*.*пресс-секретар|пресс-секретар\w*.*Япони"
-            r"|外務報道官|外务报道官|日本.*报道官|日本.*報道官",
+            r"\b(?:Japan|Japan's|Japanese)\s+(?:foreign ministry\s+|MOFA\s+)?press secretary\b"
+            r"|пресс-секретар\w*\s+МИД\s+Японии|外務報道官|外务报道官",
             re.I,
         ),
         "JP",
@@ -98,11 +98,9 @@ _COUNTRY_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\b(?:US|U\.S\.|United States|American|Washington)\b|美国|США|американск\w*", re.I), "US"),
 )
-#: Services whose spokespeople are not the foreign ministry's ("the Chinese embassy spokesman").
-_OTHER_SERVICE = re.compile(
-    r"\b(?:embassy|consulate|mission|army|military|defen[cs]e|police|coast guard|navy)\b|посольств\w*|консульств\w*"
-    r"|使馆|领事馆|国防部|海警",
-    re.I,
+#: The roles that speak for a ministry by themselves, given their country ("Beijing's spokespeople").
+_SPOKESPERSON_ROLE = re.compile(
+    r"\bspokes(?:man|woman|person|men|women|persons|people)\b|\bdiplomats?\b|дипломат\w*|发言人|發言人", re.I
 )
 #: Roles that refer back to a spokesperson named elsewhere in the report.
 _ROLE = re.compile(
@@ -117,10 +115,15 @@ _CLOSED = re.compile(r"(?<=[.,;!?。，；！？])|[\"'»”’」』]?\s?[.,;!?
 #: Speakers that are never a foreign ministry's briefing, whatever else the phrase says.
 _NOT_MINISTRY = re.compile(
     r"\b(?:Kremlin|Peskov|Putin|president|prime minister|premier|senator|congress\w*|analyst|expert|professor)\b"
-    r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理"
+    r"|Кремл\w*|Песков\w*|Путин\w*|президент\w*|премьер\w*|эксперт\w*|аналитик\w*|专家|学者|总统|总理|首相"
+    # A head of government's spokesman: Japan's Chief Cabinet Secretary (官房長官), "the government spokesman".
+    r"|\bchief cabinet secretary|\bgovernment(?:'s)? (?:top )?spokes\w+|кабинета министров|官房|政府发言人|政府發言人"
     # Another ministry or the armed forces: "国防部发言人" (defence), "商务部" (commerce), "the defence ministry".
     r"|\bdefen[cs]e (?:ministry|minister|department)|\bministry of defen[cs]e|министерств\w* обороны|минобороны"
-    r"|国防部|商务部|军方",
+    r"|国防部|商务部|军方|海关|台办"
+    # A service abroad or another body: "the Chinese embassy spokesman", "Russia's UN mission", "中国常驻联合国代表团".
+    r"|\b(?:embassy|consulate|mission|army|military|police|coast guard|navy)\b|посольств\w*|консульств\w*"
+    r"|постпредств\w*|使馆|领事馆|代表团|海警",
     re.I,
 )
 
@@ -369,6 +372,8 @@ def _ministry(
     report, where a bare surname's other titles are looked for)."""
     speaker = quote.speaker or ""
     if quote.speaker_id:
+        if _NOT_MINISTRY.search(speaker):
+            return None, None  # "Prime Minister Fumio Kishida", "英国前首相特拉斯": a listed name in another office
         return speakers.ministry_of(quote.speaker_id), quote.speaker_id
     country = country_speaker(speaker)
     if country is not None:
@@ -389,7 +394,7 @@ def _ministry(
         # test for another party (a bare capitalised word is one).
         return speakers.ministry_of(alone[0]), alone[0]
     surname = [s for s in named if _surname_of(speakers, s, speaker)]
-    if _NOT_MINISTRY.search(speaker) or _OTHER_SERVICE.search(speaker) or _someone_elses(speaker):
+    if _NOT_MINISTRY.search(speaker) or _someone_elses(speaker):
         return None, None
     if len(surname) == 1:
         return speakers.ministry_of(surname[0]), surname[0]
@@ -397,20 +402,19 @@ def _ministry(
         if pattern.search(speaker):
             if country:
                 return country, None
-            countries = {code for word, code in _COUNTRY_WORDS if word.search(speaker)}
+            countries = countries_in(speaker)
             if len(countries) == 1:
-                return countries.pop(), _only(named, speakers, next(iter(countries | {""})))
+                country = countries.pop()
+                return country, _only(named, speakers, country)
             if len(document_ministries) == 1:
                 ministry = next(iter(document_ministries))
                 return ministry, _only(named, speakers, ministry)
             return None, None
-    if _ROLE.search(speaker):
-        # "Beijing's spokespeople", "the Indian spokesperson": a role of the one country the phrase names, whoever
-        # else the report quotes.
-        countries = {code for word, code in _COUNTRY_WORDS if word.search(speaker)}
-        if len(countries) == 1:
-            country = countries.pop()
-            return country, _only(named, speakers, country)
+    if _SPOKESPERSON_ROLE.search(speaker) and len(countries := countries_in(speaker)) == 1:
+        # "Beijing's spokespeople", "the Indian spokesperson": a spokesperson of the one country the phrase names,
+        # whoever else the report quotes (not "a US official", who may be anyone).
+        country = countries.pop()
+        return country, _only(named, speakers, country)
     if _ROLE.search(speaker) and len(document_ministries) == 1:
         ministry = next(iter(document_ministries))
         return ministry, _only(named, speakers, ministry)
@@ -455,6 +459,11 @@ _COUNTRY_SPEAKERS: tuple[tuple[re.Pattern[str], str], ...] = (
 def country_speaker(phrase: str) -> str | None:
     """The ministry whose country ``phrase`` names as a whole ("The United States", "Beijing", "Москва")."""
     return next((code for pattern, code in _COUNTRY_SPEAKERS if pattern.fullmatch(phrase.strip())), None)
+
+
+def countries_in(phrase: str) -> set[str]:
+    """The countries whose names or adjectives ``phrase`` holds (:data:`_COUNTRY_WORDS`)."""
+    return {code for word, code in _COUNTRY_WORDS if word.search(phrase)}
 
 
 def _someone_elses(phrase: str) -> bool:

@@ -13,8 +13,13 @@ INTENSIFIERS = {
     "extremely very utterly fully entirely vehemently staunchly unwaveringly unequivocally severely sharply "
     "always never profoundly vigorously greatly fiercely bitterly sternly solemnly wholeheartedly unreservedly",
     "ru": "категорически решительно твердо крайне резко глубоко полностью абсолютно совершенно всегда никогда "
-    "очень жестко серьезно самый самая самое самые самого самой самом самым самыми наиболее",
+    "очень жестко серьезно весьма высоко всецело однозначно самый самая самое самые самого самой самом самым "
+    "самыми наиболее",
 }
+#: The superlatives among them ("самый" is "the most"): compared within one language only.
+SUPERLATIVES = frozenset(
+    ["самый", "самая", "самое", "самые", "самого", "самой", "самом", "самым", "самыми", "наиболее"]
+)
 NEGATIONS = {
     "en": "not no nor neither none without cannot don doesn didn won isn aren wasn weren shouldn couldn wouldn "
     "hasn haven",
@@ -51,9 +56,11 @@ CONDITIONS = re.compile(
     # Not "if" for "whether" ("I don't know if ..."), nor a Russian "если" opening a topic ("Если говорить о
     # ...", "если честно"), nor 条件下 ("在新的历史条件下", under new conditions).
     r"(?<!know )(?<!knows )(?<!asked )(?<!ask )(?<!wonder )(?<!see )(?<!sure )(?<!clear )(?<!decide )(?<!check )"
-    r"\b(?:if|unless|provided that|as long as|on condition|subject to|depending on)\b"
-    r"|\b(?:если(?!\s+(?:говорить|честно|можно так|так можно))|при условии|в случае если|в зависимости от)\b"
-    r"|如果|只要|前提下|取决于|取決於",
+    r"\b(?:if|unless|provided that|as long as|on condition)\b"
+    # "subject to", "depending on" set off by a comma: a condition ("..., subject to congressional approval"), not
+    # a predicate ("have been subject to harassment", "companies subject to sanctions").
+    r"|(?<=,\s)(?:subject to|depending on|в зависимости от)\b"
+    r"|\b(?:если(?!\s+(?:говорить|честно|можно так|так можно))|при условии|в случае если)\b|如果|只要|前提下",
     re.IGNORECASE,
 )
 #: Words for a party left unnamed ("a third party", "the relevant country", 有关方面): an article naming a party

@@ -84,10 +84,12 @@ _ZH_BACKGROUND = re.compile(
 _OPENING_CLAUSE = re.compile(r"(?:When|As|After|While|Before|Once|Since|Although|Though)\s+[A-Z]")
 #: A wire report's dateline before its first sentence: the place in capitals, its date, the agency in brackets
 #: or slashes, then a dash or colon ("BEIJING, May 21 (Reuters) -- ", "WASHINGTON (AP) — ", "NEW DELHI: ",
-#: "МОСКВА, 5 апреля. /ТАСС/. ").
+#: "МОСКВА, 5 апреля. /ТАСС/. "), or the place, the date and the agency as sentences of their own ("Москва. 30
+#: апреля. INTERFAX.RU - ").
 _DATELINE = re.compile(
     r"[A-ZА-ЯЁ]{3}[A-ZА-ЯЁ.' -]{0,40}(?:,\s*[\w .]{1,25}?)?"
     r"(?:\s*\([^()]{1,40}\)\s*(?:[-–—]{1,2}|:)|\.?\s*/[^/]{1,40}/\.?|\s*(?:[-–—]{1,2}|:))\s+"
+    r"|[A-ZА-ЯЁ][a-zа-яё-]+\.\s*\d{1,2}\s+[a-zа-яё]+\.\s*[\w.]{2,30}(?:\s[\w.]{2,30}){0,2}\s*[-–—]{1,2}\s+"
 )
 
 
@@ -241,10 +243,13 @@ def _paragraph(
     masked_text = "".join(masked)
     sentence_spans = sentences(masked_text, quote_ends)
     dateline = _DATELINE.match(masked_text, sentence_spans[0][0]) if index == 0 and sentence_spans else None
-    if dateline is not None and dateline.end() < sentence_spans[0][1]:
+    if dateline is not None:
         # The wire's dateline opening the story is neither a speaker nor what was said: the first sentence
-        # begins after it ("BEIJING, Sept 25 (Reuters) - China on Monday defended ..., saying ...").
-        sentence_spans[0] = (dateline.end(), sentence_spans[0][1])
+        # begins after it ("BEIJING, Sept 25 (Reuters) - China on Monday defended ..., saying ..."); one written
+        # as sentences ("Москва. 30 апреля. ...") takes them with it.
+        inside = [i for i, (first, last) in enumerate(sentence_spans) if dateline.end() < last]
+        if inside:
+            sentence_spans[: inside[0] + 1] = [(dateline.end(), sentence_spans[inside[0]][1])]
     per_sentence = [
         attributions(masked_text[s:e], document.language) if document.language and e - s <= _LONGEST else []
         for s, e in sentence_spans

@@ -284,7 +284,7 @@ def _subject_and_verb(words: str) -> bool:
 
 #: The writer's remark after ", X added," on what was not said ("..., he added, without giving figures"): the
 #: speech is before the verb.
-_WRITERS_AFTER = re.compile(r"(?:without|declining|refusing|giving no|offering no)(?![\w-])(?!.*\bthat\b)", re.I)
+_WRITERS_AFTER = re.compile(r"(?:without|declining|refusing|giving no|offering no)(?![\w-])(?!.*,\s*that\b)", re.I)
 
 
 def _circumstance(tail: str) -> bool:

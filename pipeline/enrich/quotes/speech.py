@@ -225,8 +225,15 @@ def _day_number(tokens: list[re.Match[str]], index: int) -> bool:
 _ASIDE_WORDS = 12
 
 
+#: The words of a person's name set off by commas after a role ("her deputy, Tommy Pigott, said"), and the
+#: capitalised words of an aside that is no name: a participle ("Citing Xinhua Reports"), "New York-based".
+_NAME_WORDS = (2, 4)
+_NOT_NAME_WORDS = frozenset({"citing", "asked", "speaking", "according", "quoted", "writing", *EN_GERUNDS})
+
+
 def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: int) -> tuple[int, int, bool] | None:
-    """ "A department official, speaking on condition of anonymity, said": the phrase before a short aside."""
+    """ "A department official, speaking on condition of anonymity, said": the phrase before a short aside; with
+    the aside when that is the name of the role before it ("her deputy, Tommy Pigott, conceded")."""
     if index < 0 or sentence[tokens[index].end() : edge].strip() != ",":
         return None
     comma = sentence.rfind(",", 0, tokens[index].end())
@@ -235,9 +242,15 @@ def _behind_aside(sentence: str, tokens: list[re.Match[str]], index: int, edge: 
     found = phrase_before(sentence, comma)
     if found is None or found[2]:
         return None
-    aside = list(TOKEN.finditer(sentence, comma + 1, tokens[index].end()))
-    if 2 <= len(aside) <= 4 and all(_capitalised(t.group()) for t in aside):
-        # "her deputy, Tommy Pigott, conceded": the aside is the name of the role before it, part of the phrase.
+    aside = [t.group() for t in TOKEN.finditer(sentence, comma + 1, tokens[index].end())]
+    before = TOKEN.findall(sentence, found[0], found[1])
+    named = _NAME_WORDS[0] <= len(aside) <= _NAME_WORDS[1] and bool(before) and before[-1].casefold() in ROLE_WORDS
+    if named and all(
+        _capitalised(w) and not role_word(w) and w.casefold() not in _NOT_NAME_WORDS and not w.endswith("-based")
+        for w in aside
+    ):
+        # "her deputy, Tommy Pigott, conceded": a name after the role it holds, part of the speaker phrase (not
+        # "The ministry, Citing Xinhua Reports, said", nor "The spokesman, New York-based, said").
         return found[0], tokens[index].end(), False
     return found
 

@@ -10,6 +10,7 @@ import pytest
 
 from pipeline.enrich.coverage.align import Aligner
 from pipeline.enrich.coverage.linker import align_one, align_quote, cite, wanted
+from pipeline.enrich.coverage.meaning import default_meaning
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target
 from pipeline.enrich.speakers import load_speakers
@@ -810,3 +811,52 @@ def test_an_interrupted_quotation_is_one_statement_in_two_parts() -> None:
     assert citation.verdict == "divergent"
     assert citation.alignment is not None
     assert citation.alignment.dropped == ("if both parties so wish",)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A new sentence after the attribution, or another speaker's words: the first part ends where it ends.
+        '"China is ready to play a constructive role," Guo Jiakun said, adding, "We urge both sides to talk."',
+        '"China is ready to play a constructive role," Guo Jiakun said, while his host retorted, "we will see."',
+    ],
+)
+def test_a_quote_after_the_attribution_that_is_no_continuation_leaves_the_first_closed(text: str) -> None:
+    speakers = load_speakers(
+        "speakers.yaml", text="speakers:\n  - {id: guo-jiakun, ministry: CN, names: [Guo Jiakun]}\n"
+    )
+    published = datetime(2027, 5, 10, 21, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    quoted = wanted(text, language="en", published=published, local_zone=published.tzinfo, speakers=speakers)
+    first, _ = quoted[0]
+    assert first.text == "China is ready to play a constructive role,"
+    assert quoted[0][1].closed
+    assert all(q.context is None for q, _ in quoted)
+
+
+def test_the_translated_second_part_of_an_interrupted_quotation_is_judged_with_the_whole() -> None:
+    # «A», — сказал он, — «B»: the Russian B alone says too little to match an English answer; within the whole,
+    # which translates the answer, it is what the whole is.
+    speakers = load_speakers(
+        "speakers.yaml", text="speakers:\n  - {id: randhir-jaiswal, ministry: IN, names: [Рандхир Джайсвал]}\n"
+    )
+    answer = _said(
+        "We expect the matter to be resolved at the earliest through diplomatic channels.",
+        "IN",
+        date(2026, 12, 3),
+        "i:1",
+    )
+    text = (
+        "Рандхир Джайсвал выступил в четверг. «Мы ожидаем, что вопрос будет решен в кратчайшие сроки», — сказал он, "
+        "— «по дипломатическим каналам»."
+    )
+    published = datetime(2026, 12, 3, 16, 30, tzinfo=ZoneInfo("Europe/Moscow"))
+    quoted = wanted(text, language="ru", published=published, local_zone=published.tzinfo, speakers=speakers)
+    assert [q.text for q, _ in quoted] == [
+        "Мы ожидаем, что вопрос будет решен в кратчайшие сроки",
+        "по дипломатическим каналам",
+    ]
+    cited = cite(quoted, lambda *_: [answer], Aligner(default_normaliser(), default_meaning()), language="ru")
+    assert [(c.verdict, c.alignment.passage.turn_id if c.alignment else None) for c in cited] == [
+        ("paraphrase", "i:1"),
+        ("paraphrase", "i:1"),
+    ]

@@ -25,6 +25,7 @@ from pipeline.enrich.coverage.meaning import (
     meant,
     script,
 )
+from pipeline.enrich.coverage.pairing import negated
 from pipeline.enrich.coverage.reading import Passage
 from pipeline.enrich.coverage.targets import Target
 from pipeline.enrich.text import default_normaliser
@@ -338,3 +339,21 @@ def test_an_intensifier_in_translation_is_one_when_the_answer_has_none(
     found = aligner.by_meaning(quote, [*ANSWERS, *TRANSLATED[1:]], language="ru")
     assert found is not None
     assert (found.verdict, found.added) == (verdict, added)
+
+
+def test_a_close_call_naming_a_party_the_sentence_does_not_is_no_match(aligner: Aligner) -> None:
+    # Same topic, same words, another party: let in by the smaller margin of a very close sentence, it must name
+    # no one the sentence does not ("Manila" for "the US"); the answer's own country is no other party.
+    answers = [
+        Passage("cn:1", "cn", "CN", HELD, None, "The US should stop its provocations in the South China Sea."),
+        Passage("cn:2", "cn", "CN", HELD, None, "The Philippines should respect China's sovereignty over the shoal."),
+    ]
+    quote = "Manila must end its provocative actions in the South China Sea"
+    assert aligner.by_meaning(quote, answers, language="en") is None
+
+
+def test_would_rather_is_no_negation_but_rather_than_is(aligner: Aligner) -> None:
+    tokens = aligner.tokens
+    assert not negated(tokens("Tokyo would rather wait for the report", "en"), translated=True)
+    assert negated(tokens("talks rather than threats", "en"), translated=True)
+    assert not negated(tokens("talks rather than threats", "en"))

@@ -608,3 +608,30 @@ def test_a_role_of_a_named_country_is_that_countrys_whoever_else_the_report_name
     )
     found = ministries(text, datetime(2023, 6, 14, 20, 0, tzinfo=TOKYO))
     assert [m for _, m in found] == ["CN", None, "GB"]
+
+
+def test_an_official_or_another_office_is_no_ministrys_spokesperson() -> None:
+    # "A US official" may be anyone; a listed name in another office (a prime minister), a government spokesman
+    # and a mission abroad are not the foreign ministry's briefing.
+    speakers = load_speakers(
+        "speakers.yaml",
+        text="""\
+speakers:
+  - {id: tammy-bruce, ministry: US, names: [Tammy Bruce]}
+  - {id: kishida-fumio, ministry: JP, role: minister, names: [Fumio Kishida]}
+""",
+    )
+    text = (
+        'Tammy Bruce said on Tuesday that "the talks are over".\n\n'
+        "A US official said the sanctions would stay in place.\n\n"
+        "Prime Minister Fumio Kishida said Tokyo would send aid.\n\n"
+        "A spokesperson for Russia's UN mission said the vote was flawed."
+    )
+    quotes = extract_quotes(text, language="en", speakers=speakers)
+    published = datetime(2023, 6, 14, 20, 0, tzinfo=TOKYO)
+    got = targets(quotes, text, published=published, local_zone=TOKYO, language="en", speakers=speakers)
+    found = [(q.speaker, t.ministry if t else None) for q, t in zip(quotes, got, strict=True)]
+    assert found[2:] == [("Prime Minister Fumio Kishida", None), ("A spokesperson for Russia's UN mission", None)]
+    # The official is not the one spokesperson the report names.
+    assert found[1][0] == "A US official"
+    assert got[1] is None or got[1].spokesperson_id is None

@@ -364,3 +364,57 @@ def test_another_office_put_in_the_place_of_the_answers_is_divergent(
     same = aligner.align(answer.rstrip("。."), [_said(answer)], language=language, reported=True)
     assert same is not None
     assert same.verdict != "divergent"
+
+
+def test_words_reported_speech_moves_elsewhere_in_the_quote_are_not_dropped(aligner: Aligner) -> None:
+    # 进口 and 马罗维亚 stand elsewhere in the report: the answer's words were reordered, not left out.
+    answer = "中方愿同马罗维亚扩大优质农产品进口，并鼓励更多中国企业赴马投资。"
+    quote = "中方愿意从马罗维亚进口更多优质农产品，也支持中国企业到当地投资"
+    found = aligner.align(quote, [_said(answer)], language="zh", reported=True)
+    assert found is not None
+    assert found.verdict == "paraphrase"
+
+
+@pytest.mark.parametrize(
+    ("answer", "quote"),
+    [
+        # A doublet cut short ("and"), not an alternative dropped ("or").
+        (
+            "Chinese companies operate in accordance with local laws and regulations.",
+            "Chinese companies operate in accordance with local laws",
+        ),
+        # "subject to" as what happened to someone, not a condition.
+        (
+            "Chinese nationals have been subject to harassment and interrogation at US airports.",
+            "Chinese nationals faced harassment and interrogation at US airports",
+        ),
+        # An envoy is an ambassador, a premier a prime minister.
+        (
+            "He raised the case with the Japanese ambassador on Monday.",
+            "he raised the case with the Japanese envoy on Monday",
+        ),
+        (
+            "Prime Minister Li Qiang will attend the summit in Sundar.",
+            "Premier Li Qiang will attend the summit in Sundar",
+        ),
+    ],
+)
+def test_what_only_looks_like_a_narrowing_or_another_party_is_no_divergence(
+    aligner: Aligner, answer: str, quote: str
+) -> None:
+    found = aligner.align(quote, [_said(answer)], language="en", reported=True)
+    assert found is not None
+    assert found.verdict != "divergent", (found.added, found.dropped)
+
+
+def test_an_alternative_dropped_before_a_verb_put_in_another_tense_is_divergent(aligner: Aligner) -> None:
+    answer = "Any unilateral attempt to change the status quo by force or coercion is unacceptable to us."
+    found = aligner.align(
+        "any unilateral attempt to change the status quo by force was unacceptable",
+        [_said(answer)],
+        language="en",
+        reported=True,
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "or coercion is" in found.dropped

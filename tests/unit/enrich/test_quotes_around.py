@@ -123,9 +123,29 @@ def test_more_russian_speech_verbs(verb: str) -> None:
     assert [(q.text, q.speaker_id) for q in found] == [("не ограничится зеркальными мерами", "maria-zakharova")]
 
 
-@pytest.mark.parametrize("remark", ["without giving figures", "declining to elaborate", "refusing to say when"])
+@pytest.mark.parametrize(
+    "remark",
+    [
+        "without giving figures",
+        "declining to elaborate",
+        "refusing to say when",
+        "without elaborating on what that meant",
+    ],
+)
 def test_a_writers_remark_after_a_trailing_attribution_leaves_the_speech_before_it(remark: str) -> None:
     text = f"Mao Ning spoke on Monday. Beijing would also write off part of the debt, she added, {remark}."
     assert [(q.text, q.speaker_id) for q in quotes(text)] == [
         ("Beijing would also write off part of the debt", "mao-ning")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ministry, Citing Xinhua Reports, said that the fund was short of money.",
+        "The spokeswoman, New York-based, said that the fund was short of money.",
+    ],
+)
+def test_capitalised_words_in_commas_that_are_no_name_are_not_the_speakers(text: str) -> None:
+    (found,) = quotes(text)
+    assert found.speaker in ("The ministry", "The spokeswoman")

@@ -213,14 +213,26 @@ def test_a_clause_without_that_after_the_day_is_reported_speech() -> None:
     ]
 
 
-def test_a_wire_dateline_is_not_part_of_what_was_said() -> None:
-    text = (
-        "BEIJING, May 21 (Agency) -- China will safeguard the rights of its companies, "
-        "a foreign ministry spokesperson said Tuesday."
-    )
-    assert [q.text for q in quotes(text) if q.kind == "reported"] == [
-        "China will safeguard the rights of its companies"
-    ]
+@pytest.mark.parametrize(
+    ("text", "language", "said"),
+    [
+        (
+            "BEIJING, May 21 (Agency) -- China will safeguard the rights of its companies, "
+            "a foreign ministry spokesperson said Tuesday.",
+            "en",
+            "China will safeguard the rights of its companies",
+        ),
+        # The place, the date and the agency as sentences of their own (the style of Russian wires).
+        (
+            "Москва. 30 апреля. Вестник Евразии — Москва с тревогой следит за событиями на перевале, заявила "
+            "официальный представитель МИД РФ Мария Захарова.",
+            "ru",
+            "Москва с тревогой следит за событиями на перевале",
+        ),
+    ],
+)
+def test_a_wire_dateline_is_not_part_of_what_was_said(text: str, language: str, said: str) -> None:
+    assert [q.text for q in quotes(text, language) if q.kind == "reported"] == [said]
 
 
 @pytest.mark.parametrize(
