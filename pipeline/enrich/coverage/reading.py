@@ -151,9 +151,10 @@ class Reader:
         return found
 
     def _passage(self, passage: Passage, language: str) -> Said:
-        """A passage's tokens, its sentences as token ranges, its keys and its question's own content keys
-        (cached: many quotes meet the same answers)."""
-        cache_key = "\x00".join((passage.turn_id, passage.text, passage.question))
+        """A passage's tokens, its sentences as token ranges, its keys and its question's own content keys, read
+        as ``language`` reads them (cached: many quotes meet the same answers; an answer met by a Russian report
+        and then by an English one is read twice, each time in the report's language)."""
+        cache_key = "\x00".join((language, passage.turn_id, passage.text, passage.question))
         cached = self._passages.get(cache_key)
         if cached is None:
             tokens = self.tokens(passage.text, language)

@@ -193,12 +193,16 @@ def ended_by_next(sentence: str, found: list[Attribution]) -> list[Attribution]:
     govern the sea"; what follows the comma names who said it and when. A content inside another is read
     with the outer one only."""
     verbs = [a.verb for a in found if not a.question]
+    speakers = {a.verb: a.speaker for a in found}
     ended = []
     for attribution in found:
         if attribution.content is not None:
             start, end = attribution.content
             inside = [verb for verb in verbs if start < verb < end]
-            comma = sentence.rfind(",", start, inside[0]) if inside else -1
+            # The comma before the next speaker's phrase, which may hold commas of its own ("its spokesman,
+            # Randhir Jaiswal, said").
+            phrase = sentence.rfind(speakers[inside[0]], start, inside[0]) if inside else -1
+            comma = sentence.rfind(",", start, phrase if phrase > start else inside[0]) if inside else -1
             named = sentence[comma : inside[0]] if comma > start else MASK
             if MASK not in named and 1 <= count_words(named) <= 6:
                 attribution = replace(attribution, content=trimmed_clause(sentence, start, comma))

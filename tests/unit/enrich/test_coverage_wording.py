@@ -418,3 +418,20 @@ def test_an_alternative_dropped_before_a_verb_put_in_another_tense_is_divergent(
     assert found is not None
     assert found.verdict == "divergent"
     assert "or coercion is" in found.dropped
+
+
+def test_an_answer_read_for_a_report_in_another_language_is_read_again_for_an_english_one() -> None:
+    # One aligner links every language's reports: the answer's words as a Russian report reads them must not
+    # stand for an English one's ("will" read as written, not as the "would" a report puts in the past).
+    answer = _said(
+        "India will contribute to the fund. The details of our contribution will be announced in due course."
+    )
+    quote = "Details would follow in due course"
+    fresh = Aligner(default_normaliser()).align(quote, [answer], language="en", reported=True)
+    shared = Aligner(default_normaliser())
+    shared.align("Индия внесёт вклад в фонд", [answer], language="ru", reported=True)
+    after = shared.align(quote, [answer], language="en", reported=True)
+    assert fresh is not None
+    assert after is not None
+    assert (after.verdict, after.added, after.dropped) == (fresh.verdict, fresh.added, fresh.dropped)
+    assert fresh.verdict == "paraphrase"

@@ -149,3 +149,14 @@ def test_a_writers_remark_after_a_trailing_attribution_leaves_the_speech_before_
 def test_capitalised_words_in_commas_that_are_no_name_are_not_the_speakers(text: str) -> None:
     (found,) = quotes(text)
     assert found.speaker in ("The ministry", "The spokeswoman")
+
+
+def test_a_second_report_whose_speaker_has_a_name_aside_ends_the_first() -> None:
+    text = (
+        "China said on Thursday it would contribute to the reconstruction fund, and its spokeswoman, Mao Ning, "
+        "said the country was ready to play a constructive role."
+    )
+    assert [(q.text, q.speaker_id) for q in quotes(text)] == [
+        ("it would contribute to the reconstruction fund", None),
+        ("the country was ready to play a constructive role", "mao-ning"),
+    ]
