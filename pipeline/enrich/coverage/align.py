@@ -44,7 +44,7 @@ from pipeline.enrich.coverage.pairing import (
 )
 from pipeline.enrich.coverage.reading import Passage, written
 from pipeline.enrich.coverage.targets import countries_in
-from pipeline.enrich.coverage.words import INTENSIFIERS, NEGATIONS, SUPERLATIVES
+from pipeline.enrich.coverage.words import CONDITIONS, HEDGE_PHRASES, INTENSIFIERS, NEGATIONS, SUPERLATIVES
 from pipeline.enrich.text import Normaliser, prepare
 
 _log = logging.getLogger(__name__)
@@ -178,8 +178,21 @@ class Aligner(Judge):
         # A polarity the answer's sentence does not have ("China would join the sanctions" for "China has never
         # approved of unilateral sanctions") is a misreport, not a paraphrase.
         flipped = negated(words) != negated(sentence)
-        verdict: Verdict = "divergent" if flipped else "paraphrase"
-        return Alignment(passage, matched, round(similarity, 3), round(share, 3), verdict, (), ())
+        left_out = self._hedges_left_out(words, passage, language, sentence)
+        verdict: Verdict = "divergent" if flipped or left_out else "paraphrase"
+        return Alignment(passage, matched, round(similarity, 3), round(share, 3), verdict, (), left_out)
+
+    def _hedges_left_out(
+        self, words: list[Token], passage: Passage, language: str, sentence: list[Token]
+    ) -> tuple[str, ...]:
+        """The hedges and conditions of the answer's ``sentence`` that reported speech matched loosely (a summary,
+        its clauses reordered) leaves out: it keeps no more certainty than the answer gave ("it would contribute
+        to the fund" for "India is ready to contribute to the fund, subject to the approval of the Union
+        Cabinet")."""
+        reported = " ".join(t.surface for t in words)
+        return tuple(
+            self._left_out([(HEDGE_PHRASES, False), (CONDITIONS, True)], reported, passage, language, sentence)
+        )
 
     def by_meaning(
         self, quote: str, passages: Sequence[Passage], *, language: str, spokesperson_id: str | None = None
@@ -449,14 +462,15 @@ class Aligner(Judge):
         similarity = Indel.normalized_similarity([t.key for t in words], [t.key for t in sentence])
         if share < REORDERED_COVERAGE and similarity < REORDERED_MIN_SIMILARITY:
             return None  # half of the words, in another order and few of them in the same: a chance match
+        left_out = self._hedges_left_out(words, passage, language, sentence)
         return Alignment(
             passage,
             matched,
             round(similarity, 3),
             round(share, 3),
-            "divergent" if marked else "paraphrase",
+            "divergent" if marked or left_out else "paraphrase",
             tuple(t.surface for t in added),
-            (),
+            left_out,
         )
 
     def _best_window(self, keys: list[str], passage: Passage, language: str) -> list[Token]:

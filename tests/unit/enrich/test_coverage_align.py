@@ -860,3 +860,45 @@ def test_the_translated_second_part_of_an_interrupted_quotation_is_judged_with_t
         ("paraphrase", "i:1"),
         ("paraphrase", "i:1"),
     ]
+
+
+def test_a_summary_that_leaves_out_the_answers_condition_is_divergent(aligner: Aligner) -> None:
+    fund = Passage(
+        "i:1",
+        "i",
+        "IN",
+        date(2026, 12, 3),
+        None,
+        "India is ready to contribute to the fund, subject to the approval of the Union Cabinet. The details of our "
+        "contribution will be announced in due course.",
+        None,
+        "Will India contribute to the regional reconstruction fund?",
+    )
+    other = _said("The External Affairs Minister will travel to Ostravia next week.", "IN", date(2026, 12, 3), "i:2")
+    found = aligner.align(
+        "New Delhi would contribute to the regional reconstruction fund", [fund, other], language="en", reported=True
+    )
+    assert found is not None
+    assert (found.passage.turn_id, found.verdict) == ("i:1", "divergent")
+    assert "subject to the approval of the Union Cabinet" in found.dropped
+
+
+def test_reported_speech_matched_in_another_order_keeps_the_answers_condition(aligner: Aligner) -> None:
+    # The question's words frame the report ("regional reconstruction"); the answer's sentence holds the rest.
+    answer = Passage(
+        "i:3",
+        "i",
+        "IN",
+        date(2026, 12, 3),
+        None,
+        "India is ready to contribute to the fund, subject to the approval of the Union Cabinet. India is ready to "
+        "play a constructive role if both parties so wish.",
+        None,
+        "Will India contribute to the regional reconstruction fund?",
+    )
+    found = aligner.align(
+        "it would contribute to the regional reconstruction fund", [answer], language="en", reported=True
+    )
+    assert found is not None
+    assert found.verdict == "divergent"
+    assert "subject to the approval of the Union Cabinet" in found.dropped
